@@ -1,0 +1,78 @@
+"""Reader placement model: fixed readers with multiplexed antennas, and handhelds. Immutable once validated.
+
+A placement is kept apart from the floor (a planner compares several on one floor). The TOML loader and its
+validation against a Floor live in `twin.readers.placementfile`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
+
+ANTENNA_KINDS = ("portal", "zone", "shelf", "desk", "handheld")
+READER_KINDS = ("fixed", "handheld")
+SESSIONS = ("S0", "S1", "S2", "S3")
+
+
+@dataclass(frozen=True)
+class Antenna:
+    """One antenna port of a reader, where it hangs and what it is meant to cover.
+
+    `azimuth_deg` is the boresight direction in the plan (0 = +x, counter-clockwise); `beamwidth_deg` the half-power
+    beam width. For a portal antenna `door` is the door it watches and `space` the side of the door it stands in.
+    For a shelf/cabinet/desk antenna `storage` is the unit it watches. A handheld antenna has no fixed position: the
+    world moves it with the officer carrying it.
+    """
+
+    reader: str
+    port: int
+    kind: str
+    level: str
+    position: tuple[float, float]
+    height_m: float
+    azimuth_deg: float
+    beamwidth_deg: float
+    gain_dbi: float
+    space: str
+    door: str = ""
+    storage: str = ""
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.reader, self.port)
+
+
+@dataclass(frozen=True)
+class Reader:
+    """A reader: transmit power, Gen2 session, antenna dwell and report period, its antennas."""
+
+    id: str
+    kind: str
+    power_dbm: float
+    session: str
+    dwell_ms: float
+    report_period_ms: float
+    antennas: tuple[Antenna, ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    name: str
+    source: str
+    schema_version: int
+    floor: str  # name of the floor it was validated against
+    readers: Mapping[str, Reader]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "readers", MappingProxyType(dict(self.readers)))
+
+    @property
+    def antennas(self) -> tuple[Antenna, ...]:
+        return tuple(a for r in self.readers.values() for a in r.antennas)
+
+    def antenna(self, reader: str, port: int) -> Antenna:
+        for a in self.readers[reader].antennas:
+            if a.port == port:
+                return a
+        raise KeyError((reader, port))
