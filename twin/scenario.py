@@ -1,0 +1,206 @@
+"""The one validated description of a run: a scenario TOML file becomes an immutable `Scenario`.
+
+Unknown keys are errors; relative paths resolve against the scenario file's folder; every problem is reported with
+the file, the field, the value and what was expected (twin.errors.InputError).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .agents.config import BehaviourConfig, PopulationConfig
+from .errors import InputError, Problem, display_path
+
+SCHEMA_VERSION = 1
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS_DIR = REPO_ROOT / "scenarios"
+DEFAULT_SCENARIO = SCENARIOS_DIR / "baseline.toml"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(d|h|min|m|s|ms)\s*$")
+_UNIT_S = {"d": 86400.0, "h": 3600.0, "min": 60.0, "m": 60.0, "s": 1.0, "ms": 1e-3}
+
+
+def parse_duration_s(value: Any) -> float:
+    """'7d', '2h', '90m'/'90min', '3600s', '250ms' or a number of seconds -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("a duration like '1d', '2h', '90m', '3600s' or a number of seconds")
+    if isinstance(value, (int, float)):
+        return float(value)
+    m = _DURATION.match(str(value))
+    if not m:
+        raise ValueError("a duration like '1d', '2h', '90m', '3600s' or a number of seconds")
+    return float(m.group(1)) * _UNIT_S[m.group(2)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Outage(_Strict):
+    """A scheduled reader outage (or one antenna disconnected when `antenna` is given)."""
+
+    reader: str
+    antenna: int | None = Field(None, ge=1)
+    start: datetime
+    duration_s: float = Field(gt=0)
+
+    @field_validator("duration_s", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> float:
+        return parse_duration_s(v)
+
+    @field_validator("start")
+    @classmethod
+    def _tz(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
+        return v
+
+
+class FaultsConfig(_Strict):
+    """Reader faults: scheduled outages and random ones (MTBF/MTTR; mtbf_h = 0 means none)."""
+
+    outages: tuple[Outage, ...] = ()
+    mtbf_h: float = Field(0.0, ge=0)
+    mttr_min: float = Field(20.0, gt=0)
+
+
+class Band(_Strict):
+    """An acceptance band for one metric: min and/or max (inclusive)."""
+
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> "Band":
+        if self.min is None and self.max is None:
+            raise ValueError("a band needs min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+    def holds(self, value: float) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+
+class Scenario(_Strict):
+    """A validated scenario; `floor` and `placement` are absolute paths after loading."""
+
+    schema_version: int
+    name: str = Field(min_length=1)
+    description: str = ""
+    seed: int = Field(ge=0)
+    start: datetime
+    duration_s: float = Field(gt=0)
+    chunk_s: float = Field(60.0, gt=0, le=3600)
+    warmup_s: float = Field(600.0, ge=0)
+    floor: Path
+    placement: Path
+    population: PopulationConfig = PopulationConfig()
+    behaviour: BehaviourConfig = BehaviourConfig()
+    faults: FaultsConfig = FaultsConfig()
+    expect: dict[str, Band] = {}
+    source: Path | None = None
+
+    @field_validator("schema_version")
+    @classmethod
+    def _schema(cls, v: int) -> int:
+        if v != SCHEMA_VERSION:
+            raise ValueError(f"schema_version {SCHEMA_VERSION}")
+        return v
+
+    @field_validator("duration_s", "chunk_s", "warmup_s", mode="before")
+    @classmethod
+    def _dur(cls, v: Any) -> float:
+        return parse_duration_s(v)
+
+    @field_validator("start")
+    @classmethod
+    def _tz(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("an ISO 8601 time with a UTC offset, e.g. 2026-03-02T00:00:00+08:00")
+        return v
+
+    @property
+    def start_us(self) -> int:
+        return int(round(self.start.timestamp() * 1_000_000))
+
+    @property
+    def end_us(self) -> int:
+        return self.start_us + int(round(self.duration_s * 1_000_000))
+
+    @property
+    def days(self) -> float:
+        return self.duration_s / 86400.0
+
+    def with_overrides(self, *, seed: int | None = None, days: float | None = None) -> "Scenario":
+        """A copy with the seed and/or the duration replaced (for `twin run --seed/--days`)."""
+        upd: dict[str, Any] = {}
+        if seed is not None:
+            upd["seed"] = seed
+        if days is not None:
+            upd["duration_s"] = float(days) * 86400.0
+        return self.model_copy(update=upd)
+
+    def at(self, t_s: float) -> datetime:
+        return self.start + timedelta(seconds=t_s)
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (("." if out else "") + str(part))
+    return out or "(top level)"
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file; raise InputError listing every problem."""
+    path = Path(path)
+    shown = display_path(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(Problem(shown, "(file)", str(path), "an existing scenario file")) from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(Problem(shown, "(syntax)", str(e), "valid TOML")) from None
+    # Accept the duration under its natural key and keep the model's unit-suffixed name.
+    for short, full in (("duration", "duration_s"), ("chunk", "chunk_s"), ("warmup", "warmup_s")):
+        if short in raw and full not in raw:
+            raw[full] = raw.pop(short)
+    for sect in ("faults",):
+        for o in raw.get(sect, {}).get("outages", []) or []:
+            if isinstance(o, dict) and "duration" in o and "duration_s" not in o:
+                o["duration_s"] = o.pop("duration")
+    base = path.resolve().parent
+    for key in ("floor", "placement"):
+        if isinstance(raw.get(key), str):
+            raw[key] = str((base / raw[key]).resolve())
+    raw["source"] = str(path.resolve())
+    try:
+        scn = Scenario.model_validate(raw)
+    except ValidationError as e:
+        problems = []
+        for err in e.errors():
+            loc = _loc(err["loc"])
+            value = err.get("input")
+            msg = err["msg"]
+            if err["type"] == "extra_forbidden":
+                msg = "no such key (unknown keys are errors)"
+            elif err["type"] == "missing":
+                value, msg = None, "this key (it is required)"
+            problems.append(Problem(shown, loc, value, msg.removeprefix("Value error, ").removeprefix("Input should be ")))
+        raise InputError(problems) from None
+    problems = []
+    for key in ("floor", "placement"):
+        p = getattr(scn, key)
+        if not p.exists():
+            problems.append(Problem(shown, key, str(p), f"an existing {key} file (relative to the scenario's folder)"))
+    if problems:
+        raise InputError(problems)
+    return scn
