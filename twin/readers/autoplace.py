@@ -1,0 +1,153 @@
+"""Rule-based reader placement for a floor: the generator of the shipped `full` and `lean` placements.
+
+A planner re-runs it after changing the floor (`python -m twin.readers.autoplace FLOOR PROFILE -o FILE`) rather than
+editing dozens of antennas by hand. The rules:
+
+- portals (one reader, two antennas, one on each side of the door, facing it) on exterior doors and on the doors of
+  storage rooms (dossier room, archive, evidence room); `full` adds the doors of offices;
+- one shelf antenna per shelf or cabinet, on the room's reader (up to 32 ports per reader);
+- `full` only: one desk pad per desk, each on its own low-power desk reader (as county courts deploy them);
+  a ceiling zone antenna in storage rooms and in rooms where dossiers are handled away from desks;
+- one handheld reader per storage room, kept in that room, for the keeper's inventory sweeps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from twin.building.geometry import distance_to_segment, edges
+from twin.building.model import STORAGE_PURPOSES, Door, Floor, Space
+
+from .placement import Antenna, Placement, Reader
+
+PROFILES = ("full", "lean")
+OFFICE_PURPOSES = ("office", "legal", "leader")
+#: Rooms (besides storage rooms) where dossiers are read away from desks: a ceiling antenna covers them (full only).
+ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
+
+# Installer settings (assumptions, except where cited). Gen2 sessions: Impinj support notes (ANCHORS).
+PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S1")  # ~1 W (ANCHORS)
+PORTAL_OFFSET_M = 0.5  # antenna stands this far from the door, inside its space, facing the door
+ROOM = dict(power_dbm=27.0, session="S1")
+SHELF = dict(gain_dbi=2.0, beamwidth_deg=100.0, height_m=1.0)
+ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna looking down: omnidirectional in plan
+DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S1")  # reads to ~1.2 m
+HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2")
+DWELL_MS = 200.0
+REPORT_PERIOD_MS = 1000.0
+MAX_PORTS = 32
+
+
+def auto_place(floor: Floor, profile: str = "full") -> Placement:
+    """A placement for `floor` following the module's rules; `profile` is "full" or "lean"."""
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+    full = profile == "full"
+    readers: list[Reader] = []
+    for door in _portal_doors(floor, full):
+        readers.append(_portal_reader(floor, door))
+    for space in sorted(floor.spaces.values(), key=lambda s: s.id):
+        if not space.has_geometry:
+            continue
+        storage_room = space.purpose in STORAGE_PURPOSES
+        ants: list[tuple[str, tuple, float, str, dict]] = []  # kind, xy, azimuth, storage, settings
+        if storage_room or full:
+            for u in floor.storage_in(space.id):
+                if u.kind in ("shelf", "cabinet"):
+                    ants.append(("shelf", u.position, _toward(u.position, space.centroid), u.id, SHELF))
+        if full and (storage_room or space.purpose in ZONE_PURPOSES):
+            ants.append(("zone", space.centroid, 0.0, "", ZONE))
+        for k in range(0, len(ants), MAX_PORTS):
+            rid = f"R-{_slug(space.id)}" + (f"-{k // MAX_PORTS + 1}" if k else "")
+            antennas = tuple(
+                _antenna(rid, port, kind, space, xy, az, settings, storage=sid)
+                for port, (kind, xy, az, sid, settings) in enumerate(ants[k : k + MAX_PORTS], start=1)
+            )
+            readers.append(Reader(rid, "fixed", ROOM["power_dbm"], ROOM["session"], DWELL_MS, REPORT_PERIOD_MS, antennas))
+        if full:
+            for u in floor.storage_in(space.id):
+                if u.kind == "desk":
+                    rid = f"R-desk-{_slug(u.id)}"
+                    ant = _antenna(rid, 1, "desk", space, u.position, 0.0, DESK, storage=u.id)
+                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, REPORT_PERIOD_MS, (ant,)))
+        if storage_room:
+            rid = f"H-{_slug(space.id)}"
+            ant = _antenna(rid, 1, "handheld", space, space.centroid, 0.0, HANDHELD)
+            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS, REPORT_PERIOD_MS, (ant,)))
+    return Placement(name=f"{floor.name}-{profile}", source=f"<auto_place {profile}>", schema_version=1,
+                     floor=floor.name, readers={r.id: r for r in readers})  # fmt: skip
+
+
+def _portal_doors(floor: Floor, full: bool) -> list[Door]:
+    watched = set(STORAGE_PURPOSES) | (set(OFFICE_PURPOSES) if full else set())
+    out = []
+    for d in sorted(floor.doors.values(), key=lambda d: d.id):
+        purposes = {floor.spaces[d.a].purpose, floor.spaces[d.b].purpose}
+        if d.exterior or purposes & watched:
+            out.append(d)
+    return out
+
+
+def _portal_reader(floor: Floor, door: Door) -> Reader:
+    rid = f"R-{_slug(door.id)}"
+    ants = []
+    for sid in (door.a, door.b):
+        space = floor.spaces[sid]
+        if not space.has_geometry:
+            continue
+        normal = _inward_normal(space, door.position)
+        xy = (door.position[0] + PORTAL_OFFSET_M * normal[0], door.position[1] + PORTAL_OFFSET_M * normal[1])
+        az = math.degrees(math.atan2(-normal[1], -normal[0])) % 360.0
+        ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, PORTAL, door=door.id))
+    return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, REPORT_PERIOD_MS, tuple(ants))
+
+
+def _inward_normal(space: Space, p: tuple[float, float]) -> tuple[float, float]:
+    """Unit normal of the space's wall nearest to p, pointing into the space."""
+    (a, b) = min(edges(space.polygon), key=lambda e: distance_to_segment(*e[0], *e[1], *p))
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy)
+    nx, ny = -dy / n, dx / n
+    if not space.contains(p[0] + 0.05 * nx, p[1] + 0.05 * ny):
+        nx, ny = -nx, -ny
+    return nx, ny
+
+
+def _toward(src: tuple[float, float], dst: tuple[float, float]) -> float:
+    return math.degrees(math.atan2(dst[1] - src[1], dst[0] - src[0])) % 360.0
+
+
+def _antenna(rid, port, kind, space: Space, xy, az, settings: dict, *, door: str = "", storage: str = "") -> Antenna:
+    return Antenna(
+        reader=rid, port=port, kind=kind, level=space.level, position=(round(xy[0], 3), round(xy[1], 3)),
+        height_m=settings["height_m"], azimuth_deg=round(az, 1), beamwidth_deg=settings["beamwidth_deg"],
+        gain_dbi=settings["gain_dbi"], space=space.id, door=door, storage=storage,
+    )  # fmt: skip
+
+
+def _slug(s: str) -> str:
+    return s.replace("/", "-")
+
+
+def main(argv: list[str] | None = None) -> int:
+    from twin.building.floorfile import load_floor
+
+    from .placementfile import write_placement
+
+    ap = argparse.ArgumentParser(prog="python -m twin.readers.autoplace", description=__doc__.splitlines()[0])
+    ap.add_argument("floor", type=Path)
+    ap.add_argument("profile", choices=PROFILES)
+    ap.add_argument("-o", "--output", type=Path, required=True)
+    args = ap.parse_args(argv)
+    floor = load_floor(args.floor)
+    placement = auto_place(floor, args.profile)
+    note = f"generated by twin.readers.autoplace ({args.profile}) from {args.floor.name}; re-run it after editing the floor"
+    write_placement(placement, args.output, description=note)
+    print(f"{args.output}: {len(placement.readers)} readers, {len(placement.antennas)} antennas")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
