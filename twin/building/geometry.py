@@ -181,3 +181,45 @@ def wall_segments(polygons: list[Polygon], gaps: list[tuple[Point, float]]) -> n
             ux, uy = (x2 - x1) / length, (y2 - y1) / length
             segs.append((x1 + ux * lo, y1 + uy * lo, x1 + ux * hi, y1 + uy * hi))
     return np.array(segs, dtype=np.float64).reshape(-1, 4)
+
+
+def convex_overlap(p: Polygon, q: Polygon, *, tol: float = 1e-3) -> bool:
+    """True when the interiors of two convex polygons overlap by more than `tol` metres (separating-axis test).
+
+    Polygons that only share an edge or a corner do not overlap.
+    """
+    for poly in (p, q):
+        n = len(poly)
+        for i in range(n):
+            (x1, y1), (x2, y2) = poly[i], poly[(i + 1) % n]
+            nx_, ny_ = y2 - y1, x1 - x2
+            norm = float(np.hypot(nx_, ny_))
+            if norm < EPS:
+                continue
+            nx_, ny_ = nx_ / norm, ny_ / norm
+            pa = [x * nx_ + y * ny_ for x, y in p]
+            qa = [x * nx_ + y * ny_ for x, y in q]
+            if min(max(pa), max(qa)) - max(min(pa), min(qa)) <= tol:
+                return False
+    return True
+
+
+def rectangle(center: Point, width_m: float, depth_m: float, facing_deg: float) -> Polygon:
+    """Corners (counter-clockwise) of a width x depth rectangle centred on `center` whose front faces `facing_deg`.
+
+    The depth runs along the facing direction (0 = +x, 90 = +y), the width across it.
+    """
+    a = np.radians(facing_deg)
+    fx, fy = float(np.cos(a)), float(np.sin(a))
+    sx, sy = -fy, fx
+    cx, cy = center
+    hd, hw = depth_m / 2, width_m / 2
+    return tuple(
+        (cx + fx * d * hd + sx * w * hw, cy + fy * d * hd + sy * w * hw) for d, w in ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    )
+
+
+def ahead(center: Point, facing_deg: float, dist_m: float) -> Point:
+    """The point `dist_m` in front of `center` along `facing_deg`."""
+    a = np.radians(facing_deg)
+    return (center[0] + dist_m * float(np.cos(a)), center[1] + dist_m * float(np.sin(a)))

@@ -13,7 +13,17 @@ from typing import Mapping
 
 import numpy as np
 
-from .geometry import Point, Polygon, point_in_polygon, polygon_area, polygon_centroid, segments_crossed, wall_segments
+from .geometry import (
+    Point,
+    Polygon,
+    ahead,
+    point_in_polygon,
+    polygon_area,
+    polygon_centroid,
+    rectangle,
+    segments_crossed,
+    wall_segments,
+)
 
 SPACE_KINDS = ("room", "corridor", "stair", "lift", "outside", "external")
 SPACE_PURPOSES = (
@@ -128,6 +138,21 @@ class StorageUnit:
     capacity: int
     metal: bool = False
     name: str = ""
+    #: Direction the unit's front (drawer, shelf face, car door) faces, degrees counter-clockwise from +x.
+    facing_deg: float = 90.0
+
+    #: How far in front of a unit's face a person stands to pick or put a dossier (assumption).
+    ACCESS_GAP_M = 0.4
+
+    @property
+    def footprint(self) -> Polygon:
+        """Corners of the unit's floor footprint: width across the facing direction, depth along it."""
+        return rectangle(self.position, self.width_m, self.depth_m, self.facing_deg)
+
+    @property
+    def access_point(self) -> Point:
+        """Where a person stands to reach the unit: just in front of its face."""
+        return ahead(self.position, self.facing_deg, self.depth_m / 2 + self.ACCESS_GAP_M)
 
 
 @dataclass(frozen=True)
