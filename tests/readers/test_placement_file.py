@@ -122,3 +122,12 @@ def test_placement_to_toml_is_stable():
     text = placement_to_toml(placement)
     again, problems = parse_placement(tomllib.loads(text), FLOOR, "x.toml")
     assert problems == [] and placement_to_toml(again) == text
+
+
+def test_doc_example_is_valid(tmp_path):
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "placement-format.md").read_text()
+    example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.toml"
+    path.write_text(example)
+    p = load_placement(path, FLOOR)
+    assert set(p.readers) == {"R-main", "R-dossiers", "H-dossiers"}
