@@ -1,0 +1,578 @@
+"""Where every tag and officer is at every instant: the single source of ground truth and of tag motion.
+
+Agents tell the ledger what happens (walk, stand, pick, put, hand over); the world pulls, per chunk, the motion of
+every tag for the reader engine (`segments`) and the truth intervals closed meanwhile (`closed_truth`). Tags at rest
+live in numpy arrays and cost one segment per chunk; carried tags follow their holder's walking legs. Truth rows are
+handed out as they close and never kept, so memory is bounded by the population, not by the run's length.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import pyarrow as pa
+
+from ..building.model import Floor
+from ..records import TRUTH_SCHEMA
+
+KINDS = ("dossier", "badge", "item")
+INF = math.inf
+
+#: Columnar motion of tags over one chunk: each row is a straight piece (x0, y0) -> (x1, y1) on one level between
+#: t0_us and t1_us (a tag at rest has x0 == x1, y0 == y1). `container` is the storage-unit index (in floor.storage
+#: order) of the unit the tag rests in, or -1. `tag` indexes the ledger's tags (stable for the whole run).
+SEGMENT_DTYPE = np.dtype(
+    [
+        ("tag", "<i4"),
+        ("epc", "S24"),
+        ("t0_us", "<i8"),
+        ("t1_us", "<i8"),
+        ("level", "<i2"),
+        ("x0", "<f8"),
+        ("y0", "<f8"),
+        ("x1", "<f8"),
+        ("y1", "<f8"),
+        ("container", "<i4"),
+    ]
+)
+
+#: Motion of a handheld reader's antenna over one chunk (it moves with the officer carrying it).
+HANDHELD_DTYPE = np.dtype(
+    [
+        ("reader", "S32"),
+        ("t0_us", "<i8"),
+        ("t1_us", "<i8"),
+        ("level", "<i2"),
+        ("x0", "<f8"),
+        ("y0", "<f8"),
+        ("x1", "<f8"),
+        ("y1", "<f8"),
+    ]
+)
+
+
+class LedgerError(ValueError):
+    """An agent asked for something physically impossible (a teleport, a pick from afar, an unknown tag)."""
+
+
+class _Officer:
+    __slots__ = ("name", "idx", "badge", "space", "place", "pieces", "crossings", "carried", "dest")
+
+    def __init__(self, name: str, idx: int, space: int, place):
+        self.name = name
+        self.idx = idx
+        self.badge = -1
+        self.space = space  # space index, applied up to the last _advance
+        self.place = place  # where the officer stands (or will stand at the end of the current walk)
+        self.pieces: list[tuple] = []  # (t0_s, t1_s, level, x0, y0, x1, y1), time-ordered, contiguous
+        self.crossings: list[tuple[float, int]] = []  # pending (t_s, new space index), time-ordered
+        self.carried: set[int] = set()
+        self.dest = place
+
+
+class Ledger:
+    """Where every tag and officer is at every instant: the single source of ground truth and of tag motion."""
+
+    def __init__(self, floor: Floor, start_us: int, clock: Callable[[], float] | None = None):
+        self.floor = floor
+        self.start_us = int(start_us)
+        self.clock = clock  # optional: the simulation clock (seconds), so `where` and `officer_place` mean "now"
+        self._space_ids = list(floor.spaces)
+        self._space_idx = {s: i for i, s in enumerate(self._space_ids)}
+        self._level_idx = {lv: i for i, lv in enumerate(floor.levels)}
+        self._space_level = np.array([self._level_idx[floor.spaces[s].level] for s in self._space_ids], dtype=np.int16)
+        self._storage_ids = list(floor.storage)
+        self._storage_idx = {s: i for i, s in enumerate(self._storage_ids)}
+        self._officers: dict[str, _Officer] = {}
+        self._officer_list: list[_Officer] = []
+        self._tag_idx: dict[str, int] = {}
+        self._epcs: list[str] = []
+        self._kinds: list[str] = []
+        self._n = 0
+        cap = 1024
+        self._epc_b = np.zeros(cap, dtype="S24")
+        self._x = np.zeros(cap)
+        self._y = np.zeros(cap)
+        self._level = np.zeros(cap, dtype=np.int16)
+        self._space = np.zeros(cap, dtype=np.int32)  # truth space (for carried tags: the holder's, as applied)
+        self._storage = np.full(cap, -1, dtype=np.int32)
+        self._holder = np.full(cap, -1, dtype=np.int32)
+        self._since = np.zeros(cap)  # start of the current motion piece (rest or carried by the current holder)
+        self._open = np.zeros(cap)  # start of the current truth interval
+        self._closed_pieces: list[tuple] = []  # motion pieces ended inside the current chunk
+        self._truth: tuple[list, ...] = ([], [], [], [], [], [], [])
+        self._handhelds: dict[str, tuple[int, float]] = {}  # reader -> (officer index, t_on)
+        self._handheld_closed: list[tuple[str, int, float, float]] = []
+        self._horizon = 0.0
+        self.moves = 0  # space changes of tags (door crossings while carried), for the run metrics
+        self.walks = 0
+
+    # -- helpers -------------------------------------------------------------------------------------------------
+    def _us(self, t_s: float) -> int:
+        return self.start_us + int(round(t_s * 1e6))
+
+    def _sidx(self, space: str) -> int:
+        try:
+            return self._space_idx[space]
+        except KeyError:
+            raise LedgerError(f"unknown space {space!r}") from None
+
+    def _tag(self, epc: str) -> int:
+        try:
+            return self._tag_idx[epc]
+        except KeyError:
+            raise LedgerError(f"unknown tag {epc!r}") from None
+
+    def _off(self, officer: str) -> _Officer:
+        try:
+            return self._officers[officer]
+        except KeyError:
+            raise LedgerError(f"unknown officer {officer!r}") from None
+
+    def _grow(self) -> None:
+        cap = len(self._x) * 2
+        for name in ("_epc_b", "_x", "_y", "_level", "_space", "_storage", "_holder", "_since", "_open"):
+            old = getattr(self, name)
+            new = np.full(cap, -1, dtype=old.dtype) if name in ("_storage", "_holder") else np.zeros(cap, old.dtype)
+            new[: len(old)] = old
+            setattr(self, name, new)
+
+    def _emit(self, i: int, t1_s: float) -> None:
+        """Close tag i's open truth interval at t1_s (zero-length intervals are dropped) and open the next one."""
+        t0_us, t1_us = self._us(self._open[i]), self._us(t1_s)
+        if t1_us > t0_us:
+            h = self._holder[i]
+            s = self._storage[i]
+            tr = self._truth
+            tr[0].append(self._epcs[i])
+            tr[1].append(self._kinds[i])
+            tr[2].append(t0_us)
+            tr[3].append(t1_us)
+            tr[4].append(self._space_ids[self._space[i]])
+            tr[5].append(self._storage_ids[s] if s >= 0 else "")
+            tr[6].append(self._officer_list[h].name if h >= 0 else "")
+        self._open[i] = t1_s
+
+    def _end_piece(self, i: int, t_s: float) -> None:
+        """Log tag i's current motion piece [since, t_s) for the chunk's segments."""
+        a = self._since[i]
+        if t_s > a:
+            h = int(self._holder[i])
+            if h >= 0:
+                self._closed_pieces.append((i, a, t_s, h))
+            else:
+                self._closed_pieces.append(
+                    (i, a, t_s, -1, int(self._level[i]), self._x[i], self._y[i], int(self._storage[i]))
+                )
+        self._since[i] = t_s
+
+    def _advance(self, o: _Officer, t_s: float, strict: bool = False) -> None:
+        """Apply the officer's door crossings up to t_s: carried tags' truth intervals split at each space change."""
+        cr = o.crossings
+        k = 0
+        while k < len(cr) and (cr[k][0] < t_s if strict else cr[k][0] <= t_s):
+            t_c, sp = cr[k]
+            o.space = sp
+            for i in o.carried:
+                self._emit(i, t_c)
+                self._space[i] = sp
+                self._level[i] = self._space_level[sp]
+                self.moves += 1
+            k += 1
+        if k:
+            del cr[:k]
+
+    def _truncate(self, o: _Officer, t_s: float) -> tuple[float, float, int]:
+        """Cut the officer's motion at t_s; return where the officer is then (x, y, level)."""
+        x, y, lv = self._pos_at(o, t_s)
+        keep = [p for p in o.pieces if p[0] < t_s]
+        if keep:
+            p = keep[-1]
+            if p[1] > t_s:
+                keep[-1] = (p[0], t_s, p[2], p[3], p[4], x, y)
+        o.pieces = keep
+        o.crossings = []
+        return x, y, lv
+
+    @staticmethod
+    def _pos_at(o: _Officer, t_s: float) -> tuple[float, float, int]:
+        last = None
+        for p in o.pieces:
+            if p[0] <= t_s < p[1] or (p[0] <= t_s and p[1] == INF):
+                if p[1] == INF or p[1] <= p[0]:
+                    return p[3], p[4], p[2]
+                f = (t_s - p[0]) / (p[1] - p[0])
+                return p[3] + (p[5] - p[3]) * f, p[4] + (p[6] - p[4]) * f, p[2]
+            if p[0] <= t_s:
+                last = p
+        if last is None:
+            raise LedgerError(f"officer {o.name!r} has no position at t={t_s}")
+        return last[5], last[6], last[2]
+
+    def _now(self, default: float) -> float:
+        return self.clock() if self.clock is not None else default
+
+    # -- registration --------------------------------------------------------------------------------------------
+    def add_officer(self, officer: str, badge_epc: str, place, t_s: float) -> None:
+        if officer in self._officers:
+            raise LedgerError(f"officer {officer!r} registered twice")
+        sp = self._sidx(place.space)
+        o = _Officer(officer, len(self._officer_list), sp, place)
+        lv = int(self._space_level[sp])
+        o.pieces.append((t_s, INF, lv, place.xy[0], place.xy[1], place.xy[0], place.xy[1]))
+        self._officers[officer] = o
+        self._officer_list.append(o)
+        self._register(badge_epc, "badge", t_s, place, "", officer)
+        o.badge = self._tag_idx[badge_epc]
+
+    def add_tag(self, epc: str, kind: str, t_s: float, place, storage: str = "", holder: str = "") -> None:
+        if kind not in ("dossier", "item"):
+            raise LedgerError(f"tag kind {kind!r}: expected dossier or item (badges come with add_officer)")
+        self._register(epc, kind, t_s, place, storage, holder)
+
+    def _register(self, epc: str, kind: str, t_s: float, place, storage: str, holder: str) -> None:
+        if epc in self._tag_idx:
+            raise LedgerError(f"tag {epc!r} registered twice")
+        if self._n == len(self._x):
+            self._grow()
+        i = self._n
+        self._n += 1
+        self._tag_idx[epc] = i
+        self._epcs.append(epc)
+        self._kinds.append(kind)
+        self._epc_b[i] = epc.encode("ascii")
+        sp = self._sidx(place.space)
+        self._space[i] = sp
+        self._level[i] = self._space_level[sp]
+        self._x[i], self._y[i] = place.xy
+        self._storage[i] = self._storage_idx[storage] if storage else -1
+        self._since[i] = t_s
+        self._open[i] = t_s
+        if holder:
+            o = self._off(holder)
+            self._advance(o, t_s)
+            if o.space != sp:
+                raise LedgerError(f"tag {epc!r} registered with {holder!r} in {place.space!r} but they are elsewhere")
+            self._holder[i] = o.idx
+            self._storage[i] = -1
+            o.carried.add(i)
+        else:
+            self._holder[i] = -1
+
+    # -- officer motion ------------------------------------------------------------------------------------------
+    def walk(self, officer: str, route, t_s: float) -> None:
+        """The officer walks `route` from t_s to t_s + route.duration_s; carried tags move along every leg."""
+        o = self._off(officer)
+        self._advance(o, t_s)
+        x, y, lv = self._truncate(o, t_s)
+        if self._sidx(route.origin.space) != o.space:
+            raise LedgerError(
+                f"{officer!r} starts a route in {route.origin.space!r} at t={t_s} but is in {self._space_ids[o.space]!r}"
+            )
+        for leg in route.legs:
+            o.pieces.append(
+                (t_s + leg.t0_s, t_s + leg.t1_s, self._level_idx[leg.level], leg.p0[0], leg.p0[1], leg.p1[0], leg.p1[1])
+            )
+        end = t_s + route.duration_s
+        dx, dy = route.dest.xy
+        dsp = self._sidx(route.dest.space)
+        o.pieces.append((end, INF, int(self._space_level[dsp]), dx, dy, dx, dy))
+        o.crossings = [(t_s + c.t_s, self._sidx(c.to_space)) for c in route.crossings]
+        o.place = route.dest
+        o.dest = route.dest
+        self.walks += 1
+
+    def stand(self, officer: str, place, t_s: float) -> None:
+        """The officer stands still at `place` (in the space they are in) from t_s."""
+        o = self._off(officer)
+        self._advance(o, t_s)
+        self._truncate(o, t_s)
+        sp = self._sidx(place.space)
+        if sp != o.space:
+            raise LedgerError(
+                f"{officer!r} cannot stand in {place.space!r} at t={t_s}: they are in {self._space_ids[o.space]!r}"
+            )
+        o.pieces.append((t_s, INF, int(self._space_level[sp]), place.xy[0], place.xy[1], place.xy[0], place.xy[1]))
+        o.place = place
+        o.dest = place
+
+    # -- tags changing hands -------------------------------------------------------------------------------------
+    def pick(self, epc: str, officer: str, t_s: float) -> None:
+        i = self._tag(epc)
+        o = self._off(officer)
+        self._advance(o, t_s)
+        h = int(self._holder[i])
+        if h >= 0:
+            raise LedgerError(f"{officer!r} cannot pick {epc!r}: {self._officer_list[h].name!r} holds it")
+        if self._space[i] != o.space:
+            raise LedgerError(
+                f"{officer!r} in {self._space_ids[o.space]!r} cannot pick {epc!r} lying in "
+                f"{self._space_ids[self._space[i]]!r} at t={t_s}"
+            )
+        self._end_piece(i, t_s)
+        self._emit(i, t_s)
+        self._holder[i] = o.idx
+        self._storage[i] = -1
+        o.carried.add(i)
+
+    def put(self, epc: str, t_s: float, place, storage: str = "") -> None:
+        i = self._tag(epc)
+        sp = self._sidx(place.space)
+        h = int(self._holder[i])
+        if h >= 0:
+            o = self._officer_list[h]
+            if i == o.badge:
+                raise LedgerError(f"badge {epc!r} cannot be put down")
+            self._advance(o, t_s)
+            cur = o.space
+        else:
+            cur = int(self._space[i])
+        if sp != cur:
+            raise LedgerError(
+                f"{epc!r} cannot be put in {place.space!r} at t={t_s}: it is in {self._space_ids[cur]!r}"
+            )
+        if storage and self.floor.storage[storage].space != place.space:
+            raise LedgerError(f"storage {storage!r} is not in {place.space!r}")
+        self._end_piece(i, t_s)
+        self._emit(i, t_s)
+        if h >= 0:
+            self._officer_list[h].carried.discard(i)
+        self._holder[i] = -1
+        self._space[i] = sp
+        self._level[i] = self._space_level[sp]
+        self._x[i], self._y[i] = place.xy
+        self._storage[i] = self._storage_idx[storage] if storage else -1
+
+    def hand_over(self, epc: str, from_officer: str, to_officer: str, t_s: float) -> None:
+        i = self._tag(epc)
+        a, b = self._off(from_officer), self._off(to_officer)
+        self._advance(a, t_s)
+        self._advance(b, t_s)
+        if int(self._holder[i]) != a.idx:
+            raise LedgerError(f"{from_officer!r} does not hold {epc!r} at t={t_s}")
+        if i == a.badge:
+            raise LedgerError(f"badge {epc!r} cannot be handed over")
+        if a.space != b.space:
+            raise LedgerError(f"hand-over of {epc!r} between {from_officer!r} and {to_officer!r} in different spaces")
+        self._end_piece(i, t_s)
+        self._emit(i, t_s)
+        a.carried.discard(i)
+        b.carried.add(i)
+        self._holder[i] = b.idx
+
+    # -- handheld readers ----------------------------------------------------------------------------------------
+    def handheld_on(self, reader: str, officer: str, t_s: float) -> None:
+        if reader in self._handhelds:
+            raise LedgerError(f"handheld {reader!r} is already on")
+        self._handhelds[reader] = (self._off(officer).idx, t_s)
+
+    def handheld_off(self, reader: str, t_s: float) -> None:
+        try:
+            h, t_on = self._handhelds.pop(reader)
+        except KeyError:
+            raise LedgerError(f"handheld {reader!r} is not on") from None
+        if t_s > t_on:
+            self._handheld_closed.append((reader, h, t_on, t_s))
+
+    # -- queries -------------------------------------------------------------------------------------------------
+    def where(self, epc: str) -> tuple[str, str, str]:
+        """(space, storage, holder) of a tag now (at the clock, else as of the last change)."""
+        i = self._tag(epc)
+        h = int(self._holder[i])
+        if h >= 0:
+            o = self._officer_list[h]
+            self._advance(o, self._now(self._since[i]))
+            return self._space_ids[o.space], "", o.name
+        s = int(self._storage[i])
+        return self._space_ids[self._space[i]], (self._storage_ids[s] if s >= 0 else ""), ""
+
+    def officer_place(self, officer: str):
+        """Where the officer stands now (while walking: where the current walk ends)."""
+        o = self._off(officer)
+        return o.place
+
+    def officer_space(self, officer: str) -> str:
+        """The space the officer is in now (at the clock)."""
+        o = self._off(officer)
+        if self.clock is not None:
+            self._advance(o, self.clock())
+        return self._space_ids[o.space]
+
+    def carried_by(self, officer: str) -> list[str]:
+        return sorted(self._epcs[i] for i in self._off(officer).carried)
+
+    @property
+    def n_tags(self) -> int:
+        return self._n
+
+    @property
+    def n_officers(self) -> int:
+        return len(self._officer_list)
+
+    def tag_kind_counts(self) -> dict[str, int]:
+        return {k: self._kinds.count(k) for k in KINDS}
+
+    # -- what the world pulls per chunk --------------------------------------------------------------------------
+    def _officer_pieces(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """All officers' motion pieces overlapping [t0, t1) as an (P, 7) array, with per-officer offsets/counts."""
+        rows: list[tuple] = []
+        n_off = len(self._officer_list)
+        start = np.zeros(n_off, dtype=np.int64)
+        count = np.zeros(n_off, dtype=np.int64)
+        for o in self._officer_list:
+            start[o.idx] = len(rows)
+            for p in o.pieces:
+                if p[1] > t0 and p[0] < t1:
+                    rows.append(p)
+            count[o.idx] = len(rows) - start[o.idx]
+        arr = np.array(rows, dtype=np.float64).reshape(-1, 7)
+        return arr, start, count
+
+    def _along(self, P, start, count, tags, a, b, h) -> tuple[np.ndarray, np.ndarray]:
+        """Segments of tags carried by officers h over [a, b): the officers' pieces clipped to each window.
+
+        Returns the segments and, for each, the index of the window (into `tags`) it belongs to.
+        """
+        cnt = count[h]
+        rep = np.repeat(np.arange(len(tags)), cnt)
+        if len(rep) == 0:
+            return np.zeros(0, SEGMENT_DTYPE), rep
+        offs = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        pi = np.repeat(start[h], cnt) + offs
+        pc = P[pi]
+        lo = np.maximum(pc[:, 0], a[rep])
+        hi = np.minimum(pc[:, 1], b[rep])
+        keep = hi > lo
+        pc, lo, hi, rep = pc[keep], lo[keep], hi[keep], rep[keep]
+        dur = pc[:, 1] - pc[:, 0]
+        moving = np.isfinite(dur) & (dur > 0)
+        safe = np.where(moving, dur, 1.0)
+        f0 = np.where(moving, (lo - pc[:, 0]) / safe, 0.0)
+        f1 = np.where(moving, (hi - pc[:, 0]) / safe, 0.0)
+        out = np.zeros(len(rep), SEGMENT_DTYPE)
+        t = tags[rep]
+        out["tag"] = t
+        out["epc"] = self._epc_b[t]
+        out["t0_us"] = self.start_us + np.round(lo * 1e6).astype(np.int64)
+        out["t1_us"] = self.start_us + np.round(hi * 1e6).astype(np.int64)
+        out["level"] = pc[:, 2]
+        out["x0"] = pc[:, 3] + (pc[:, 5] - pc[:, 3]) * f0
+        out["y0"] = pc[:, 4] + (pc[:, 6] - pc[:, 4]) * f0
+        out["x1"] = pc[:, 3] + (pc[:, 5] - pc[:, 3]) * f1
+        out["y1"] = pc[:, 4] + (pc[:, 6] - pc[:, 4]) * f1
+        out["container"] = -1
+        return out, rep
+
+    def segments(self, t0_s: float, t1_s: float) -> np.ndarray:
+        """Motion of every tag over [t0_s, t1_s) as SEGMENT_DTYPE rows, sorted by (t0_us, tag); ends the chunk.
+
+        Call once per chunk, in time order, after the simulation has reached t1_s.
+        """
+        for o in self._officer_list:
+            self._advance(o, t1_s, strict=True)
+        P, start, count = self._officer_pieces(t0_s, t1_s)
+        n = self._n
+        since = self._since[:n]
+        hold = self._holder[:n]
+        a_all = np.maximum(since, t0_s)
+        parts = []
+        rest = np.flatnonzero((hold < 0) & (a_all < t1_s))
+        if len(rest):
+            s = np.zeros(len(rest), SEGMENT_DTYPE)
+            s["tag"] = rest
+            s["epc"] = self._epc_b[rest]
+            s["t0_us"] = self.start_us + np.round(a_all[rest] * 1e6).astype(np.int64)
+            s["t1_us"] = self._us(t1_s)
+            s["level"] = self._level[rest]
+            s["x0"] = s["x1"] = self._x[rest]
+            s["y0"] = s["y1"] = self._y[rest]
+            s["container"] = self._storage[rest]
+            parts.append(s)
+        car = np.flatnonzero(hold >= 0)
+        if len(car):
+            parts.append(self._along(P, start, count, car, a_all[car], np.full(len(car), t1_s), hold[car])[0])
+        if self._closed_pieces:
+            moved = [p for p in self._closed_pieces if p[3] >= 0]
+            still = [p for p in self._closed_pieces if p[3] < 0]
+            if moved:
+                m = np.array(moved, dtype=np.float64)
+                parts.append(
+                    self._along(P, start, count, m[:, 0].astype(np.int64), np.maximum(m[:, 1], t0_s), m[:, 2],
+                                m[:, 3].astype(np.int64))[0]
+                )
+            if still:
+                m = np.array(still, dtype=np.float64)
+                s = np.zeros(len(still), SEGMENT_DTYPE)
+                t = m[:, 0].astype(np.int64)
+                s["tag"] = t
+                s["epc"] = self._epc_b[t]
+                s["t0_us"] = self.start_us + np.round(np.maximum(m[:, 1], t0_s) * 1e6).astype(np.int64)
+                s["t1_us"] = self.start_us + np.round(m[:, 2] * 1e6).astype(np.int64)
+                s["level"] = m[:, 4]
+                s["x0"] = s["x1"] = m[:, 5]
+                s["y0"] = s["y1"] = m[:, 6]
+                s["container"] = m[:, 7]
+                parts.append(s[s["t1_us"] > s["t0_us"]])
+            self._closed_pieces = []
+        self._hh_chunk = self._handheld_pieces(P, start, count, t0_s, t1_s)
+        # Drop officer pieces that ended in this chunk (the last one always stays: it ends later or never).
+        for o in self._officer_list:
+            if len(o.pieces) > 1 and o.pieces[0][1] <= t1_s:
+                o.pieces = [p for p in o.pieces if p[1] > t1_s] or o.pieces[-1:]
+        self._horizon = t1_s
+        if not parts:
+            return np.zeros(0, SEGMENT_DTYPE)
+        out = np.concatenate(parts)
+        out = out[out["t1_us"] > out["t0_us"]]
+        return out[np.lexsort((out["tag"], out["t0_us"]))]
+
+    def _handheld_pieces(self, P, start, count, t0_s, t1_s) -> np.ndarray:
+        wins = [(r, h, max(a, t0_s), min(b, t1_s)) for r, h, a, b in self._handheld_closed]
+        wins += [(r, h, max(a, t0_s), t1_s) for r, (h, a) in self._handhelds.items()]
+        self._handheld_closed = []
+        wins = [w for w in wins if w[3] > w[2]]
+        if not wins:
+            return np.zeros(0, HANDHELD_DTYPE)
+        h = np.array([w[1] for w in wins], dtype=np.int64)
+        a = np.array([w[2] for w in wins])
+        b = np.array([w[3] for w in wins])
+        seg, rep = self._along(P, start, count, np.zeros(len(wins), np.int64), a, b, h)
+        out = np.zeros(len(seg), HANDHELD_DTYPE)
+        names = np.array([w[0].encode("ascii") for w in wins], dtype="S32")
+        out["reader"] = names[rep]
+        for f in ("t0_us", "t1_us", "level", "x0", "y0", "x1", "y1"):
+            out[f] = seg[f]
+        return out[out["t1_us"] > out["t0_us"]]
+
+    def handheld_antennas(self, t0_s: float, t1_s: float) -> np.ndarray:
+        """Where each switched-on handheld reader was over the chunk last passed to `segments` (HANDHELD_DTYPE)."""
+        return getattr(self, "_hh_chunk", np.zeros(0, HANDHELD_DTYPE))
+
+    def closed_truth(self) -> pa.Table:
+        """Truth intervals closed since the last call (TRUTH_SCHEMA), then forgotten."""
+        tr = self._truth
+        table = pa.table(
+            {
+                "epc": pa.array(tr[0], pa.string()),
+                "tag_kind": pa.array(tr[1], pa.string()),
+                "t0_us": pa.array(tr[2], pa.int64()),
+                "t1_us": pa.array(tr[3], pa.int64()),
+                "space": pa.array(tr[4], pa.string()),
+                "storage": pa.array(tr[5], pa.string()),
+                "holder": pa.array(tr[6], pa.string()),
+            },
+            schema=TRUTH_SCHEMA,
+        )
+        self._truth = ([], [], [], [], [], [], [])
+        return table
+
+    def close(self, t_s: float) -> pa.Table:
+        """Close every open interval at t_s (the end of the run) and return everything not yet handed out."""
+        for o in self._officer_list:
+            self._advance(o, t_s, strict=True)
+        for i in range(self._n):
+            if self._open[i] < t_s:
+                self._emit(i, t_s)
+        return self.closed_truth()
