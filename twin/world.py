@@ -1,0 +1,156 @@
+"""Puts the building, the readers and the agents on one simpy.Environment and runs it chunk by chunk.
+
+Each chunk advances the SimPy clock to the chunk's end, asks the ledger for the motion of every tag over the chunk,
+has the reader engine turn that motion into tag reports, and hands out the reads, the business events, the anomalies
+and the truth intervals closed meanwhile. Nothing of a chunk is kept once it is yielded (DESIGN: bounded memory).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import pyarrow as pa
+import simpy
+
+from .agents.journal import Journal
+from .agents.ledger import Ledger
+from .rng import Streams
+from .scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Outage:
+    """A reader down (or one of its antennas disconnected) over [t0_s, t1_s) of simulated time."""
+
+    reader: str
+    antenna: int | None
+    t0_s: float
+    t1_s: float
+    space: str
+
+
+def draw_outages(faults, placement, start, duration_s: float, rng: np.random.Generator) -> list[Outage]:
+    """Scheduled outages from the scenario plus random ones per fixed reader (exponential MTBF / MTTR).
+
+    Exponential failure and repair times are an assumption (no published figures for reader outages).
+    """
+    out: list[Outage] = []
+    for o in faults.outages:
+        r = placement.readers.get(o.reader)
+        space = r.antennas[0].space if r is not None and r.antennas else ""
+        t0 = (o.start - start).total_seconds()
+        out.append(Outage(o.reader, o.antenna, t0, t0 + o.duration_s, space))
+    if faults.mtbf_h > 0:
+        for rid in sorted(placement.readers):
+            r = placement.readers[rid]
+            if r.kind != "fixed":
+                continue
+            t = float(rng.exponential(faults.mtbf_h * 3600.0))
+            while t < duration_s:
+                d = float(rng.exponential(faults.mttr_min * 60.0))
+                out.append(Outage(rid, None, t, t + d, r.antennas[0].space if r.antennas else ""))
+                t += d + float(rng.exponential(faults.mtbf_h * 3600.0))
+    return [o for o in out if o.t1_s > 0 and o.t0_s < duration_s]
+
+
+@dataclass
+class Chunk:
+    """What one chunk of simulated time produced (times in µs since the epoch; [t0_us, t1_us))."""
+
+    t0_us: int
+    t1_us: int
+    reads: np.ndarray  # READ_DTYPE, sorted by t_us
+    events: pa.Table  # EVENTS_SCHEMA
+    anomalies: pa.Table  # ANOMALIES_SCHEMA
+    truth: pa.Table  # TRUTH_SCHEMA: intervals closed in this chunk (the last chunk closes all)
+    segments: np.ndarray  # twin.agents.ledger.SEGMENT_DTYPE: the motion of every tag the engine was given
+    handhelds: np.ndarray  # twin.agents.ledger.HANDHELD_DTYPE: where switched-on handheld readers were
+    counters: dict = field(default_factory=dict)
+
+
+class World:
+    """The whole station for one scenario: floor, graph, placement, reader engine, population and agents."""
+
+    def __init__(self, scenario: Scenario, *, agents=None, engine_factory=None):
+        """`agents` = (build_population, start_agents) and `engine_factory(floor, placement, params, streams)`
+        replace the shipped agents and reader engine (tests and what-if studies); by default the real ones."""
+        from .building.floorfile import load_floor
+        from .building.graph import FloorGraph
+        from .readers.placementfile import load_placement
+
+        if agents is None:
+            from .agents.population import build_population, start_agents
+        else:
+            build_population, start_agents = agents
+        if engine_factory is None:
+            from .readers.engine import ReaderEngine as engine_factory
+
+        self.scenario = scenario
+        self.streams = Streams(scenario.seed)
+        self.floor = load_floor(scenario.floor)
+        self.graph = FloorGraph(self.floor)
+        self.placement = load_placement(scenario.placement, self.floor)
+        self.engine = engine_factory(self.floor, self.placement, None, self.streams.child("rf"))
+        self.env = simpy.Environment()
+        self.ledger = Ledger(self.floor, scenario.start_us, clock=lambda: self.env.now)
+        self.journal = Journal(scenario.start_us)
+        self.population = build_population(scenario, self.floor, self.graph, self.streams.generator("population"))
+        start_agents(self.env, self.population, self.ledger, self.journal, self.graph, scenario,
+                     self.streams.child("agents"))
+        self.outages: list[Outage] = draw_outages(
+            scenario.faults, self.placement, scenario.start, scenario.duration_s,
+            self.streams.generator("faults"),
+        )
+        self._handheld_ids = {r.id for r in self.placement.readers.values() if r.kind == "handheld"}
+
+    def _us(self, t_s: float) -> int:
+        return self.scenario.start_us + int(round(t_s * 1e6))
+
+    def run(self) -> Iterator[Chunk]:
+        """Advance the simulation chunk by chunk (scenario.chunk_s) until the scenario's end, yielding each chunk."""
+        scn = self.scenario
+        end_s = scn.duration_s
+        t0 = 0.0
+        pending = sorted(self.outages, key=lambda o: o.t0_s)
+        k = 0
+        while t0 < end_s:
+            t1 = min(t0 + scn.chunk_s, end_s)
+            if t1 > self.env.now:
+                self.env.run(until=t1)
+            while k < len(pending) and pending[k].t0_s < t1:
+                o = pending[k]
+                detail = f"reader {o.reader} offline for {o.t1_s - o.t0_s:.0f} s"
+                if o.antenna is not None:
+                    detail = f"antenna {o.reader}:{o.antenna} disconnected for {o.t1_s - o.t0_s:.0f} s"
+                self.journal.anomaly(max(o.t0_s, 0.0), "reader_offline", space=o.space, detail=detail)
+                k += 1
+            segs = self.ledger.segments(t0, t1)
+            hh = self.ledger.handheld_antennas(t0, t1)
+            reads = self.engine.generate(self._us(t0), self._us(t1), segs, antennas_override=hh)
+            reads = self._drop_offline(reads, t0, t1)
+            events, anomalies = self.journal.drain()
+            truth = self.ledger.closed_truth() if t1 < end_s else self.ledger.close(end_s)
+            yield Chunk(
+                self._us(t0), self._us(t1), reads, events, anomalies, truth, segs, hh,
+                {"segments": len(segs), "handheld_segments": len(hh)},
+            )
+            t0 = t1
+
+    def _drop_offline(self, reads: np.ndarray, t0: float, t1: float) -> np.ndarray:
+        """No reports from a reader (or a disconnected antenna) while it is down."""
+        if len(reads) == 0 or not self.outages:
+            return reads
+        keep = np.ones(len(reads), dtype=bool)
+        for o in self.outages:
+            if o.t1_s <= t0 or o.t0_s >= t1:
+                continue
+            hit = (reads["reader"] == o.reader.encode()) & (reads["t_us"] >= self._us(o.t0_s)) & (
+                reads["first_us"] < self._us(o.t1_s)
+            )
+            if o.antenna is not None:
+                hit &= reads["antenna"] == o.antenna
+            keep &= ~hit
+        return reads[keep]
+
