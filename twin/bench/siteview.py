@@ -1,7 +1,7 @@
 """The bench's reading of site.json: space purposes, antennas and what each covers, doors watched by portals.
 
-site.json is the tracker's view of the site (DESIGN contracts). The bench needs only a few facts from it, read here
-once, tolerant of lists-of-objects or id-keyed maps so that cores and the scorer never parse the file themselves.
+site.json is the tracker's view of the site (docs/site-format.md). The bench needs only a few facts from it, read here
+once (antennas' `covers` objects, or flat antenna rows in hand-made test sites) so cores and the scorer share them.
 """
 
 from __future__ import annotations
@@ -15,7 +15,10 @@ from ..errors import InputError, ProblemList
 
 @dataclass(frozen=True)
 class AntennaView:
-    """One antenna port: its kind and the place it says a tag is (portal: the space on its side of `door`)."""
+    """One fixed antenna port: its kind and the place it says a tag is (portal: the space on its side of `door`).
+
+    Handheld (mobile) antennas are left out: where they read says nothing fixed about a tag's place.
+    """
 
     reader: str
     port: int
@@ -81,9 +84,13 @@ def site_view(site: Mapping[str, Any] | None, source: str = "site.json") -> Site
         if not a.get("reader"):
             pl.add(f"antennas[{i}].reader", a.get("reader"), "a reader id")
             continue
-        st = str(a.get("storage") or "")
-        space = str(a.get("space") or storage.get(st, ""))
-        antennas.append(AntennaView(str(a["reader"]), port, str(a.get("kind") or ""), space, st, str(a.get("door") or "")))
+        cov = a.get("covers") if isinstance(a.get("covers"), Mapping) else a  # site.json nests it in `covers`
+        if cov.get("mobile") or a.get("kind") == "handheld":
+            continue  # a carried antenna's reads are not tied to a place
+        st = str(cov.get("storage") or "")
+        space = str(cov.get("side") or cov.get("space") or storage.get(st, ""))
+        kind = str(a.get("kind") or "")
+        antennas.append(AntennaView(str(a["reader"]), port, kind, space, st, str(cov.get("door") or "")))
     pl.raise_if_any()
     return SiteView(MappingProxyType(spaces), MappingProxyType(doors), MappingProxyType(storage), tuple(antennas))
 

@@ -1,0 +1,152 @@
+"""Score a core's estimates and alerts against the twin's truth and anomalies, by DESIGN's metric names.
+
+`score(...)` returns {metric name: {"value": ..., "unit": ..., extra breakdowns}}; values are floats or None when a
+metric has nothing to count (no dossier-time, no moves, no alerts of a kind). docs/bench.md defines each metric.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..building.model import STORAGE_PURPOSES
+from ..records import ANOMALIES_SCHEMA, ESTIMATES_SCHEMA, TRUTH_SCHEMA
+from .score_alerts import match_alerts
+from .score_zone import joint_codes, make_steps, matched_ticks, move_latency_us, true_moves
+from .siteview import SiteView, as_site_view
+
+RATIO = "ratio"
+
+
+def _share(num: int, den: int) -> float | None:
+    return float(num) / float(den) if den else None
+
+
+def _pct(x: np.ndarray, q: float) -> float | None:
+    return float(np.percentile(x, q)) if len(x) else None
+
+
+def _table(t: pa.Table | None, schema: pa.Schema) -> pa.Table:
+    if t is None:
+        return schema.empty_table()
+    missing = [n for n in schema.names if n not in t.column_names]
+    if missing:
+        raise ValueError(f"table lacks columns {missing}: expected the contract's {schema.names}")
+    return t.select(schema.names)
+
+
+def _breakdown(good: np.ndarray, total: np.ndarray, labels: list[str]) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    for lab, g, n in zip(labels, good.tolist(), total.tolist()):
+        acc = out.setdefault(lab, [0, 0])
+        acc[0] += g
+        acc[1] += n
+    return {k: {"value": _share(g, n), "ticks": n} for k, (g, n) in sorted(out.items()) if n}
+
+
+def _detection(
+    truth: pa.Table, est: pa.Table, column: str, w0: int, w1: int, start_us: int, view: SiteView, per: str
+) -> dict[str, Any]:
+    """Share of truth ticks whose estimated `column` (space or storage) equals the true one."""
+    (t_tag, e_tag), _ = joint_codes(truth["epc"], est["epc"])
+    (t_val, e_val), _ = joint_codes(truth[column], est[column])
+    a = np.maximum(truth["t0_us"].to_numpy(), w0)
+    b = np.minimum(truth["t1_us"].to_numpy(), w1)
+    inside = a < b
+    steps = make_steps(e_tag, est["t_us"].to_numpy(), e_val, w0, w1)
+    good, total = matched_ticks(t_tag[inside], a[inside], b[inside], t_val[inside], steps, start_us)
+    spaces = np.asarray(truth["space"].to_pylist(), dtype=object)[inside]
+    purposes = [view.purpose(s) for s in spaces]
+    by = np.asarray(truth[per].to_pylist(), dtype=object)[inside] if per != "space" else spaces
+    g, n = int(good.sum()), int(total.sum())
+    return {
+        "value": _share(g, n),
+        "unit": RATIO,
+        "ticks": n,
+        "by_purpose": _breakdown(good, total, purposes),
+        f"by_{per}": _breakdown(good, total, list(by)),
+    }
+
+
+def _portal_pairs(view: SiteView) -> set[frozenset]:
+    """Space pairs whose every joining door is watched by a portal."""
+    pairs: dict[frozenset, bool] = {}
+    portals = view.portal_doors
+    for d, (a, b) in view.doors.items():
+        k = frozenset((a, b))
+        pairs[k] = pairs.get(k, True) and d in portals
+    return {k for k, v in pairs.items() if v}
+
+
+def _latency(truth: pa.Table, est: pa.Table, w0: int, w1: int, view: SiteView) -> dict[str, dict]:
+    (t_tag, e_tag), _ = joint_codes(truth["epc"], est["epc"])
+    (t_val, e_val), names = joint_codes(truth["space"], est["space"])
+    moves = true_moves(t_tag, truth["t0_us"].to_numpy(), t_val, w0, w1)
+    lat = move_latency_us(moves, make_steps(e_tag, est["t_us"].to_numpy(), e_val, w0, w1))
+    out = _latency_metrics("latency_s", lat)
+    portal = _portal_pairs(view)
+    if portal:
+        name = lambda c: names[c] if c >= 0 else ""  # noqa: E731
+        via = np.array([frozenset((name(p), name(n))) in portal for p, n in zip(moves.prev.tolist(), moves.new.tolist())], bool)
+        out.update(_latency_metrics("latency_portal_s", lat[via] if len(via) else lat[:0]))
+    return out
+
+
+def _latency_metrics(prefix: str, lat_us: np.ndarray) -> dict[str, dict]:
+    seen = lat_us[lat_us >= 0] / 1e6
+    n = len(lat_us)
+    return {
+        f"{prefix}_p50": {"value": _pct(seen, 50), "unit": "s", "moves": n},
+        f"{prefix}_p95": {"value": _pct(seen, 95), "unit": "s", "moves": n},
+        f"{prefix.removesuffix('_s')}_missed_share": {"value": _share(n - len(seen), n), "unit": RATIO, "moves": n},
+    }
+
+
+def score(
+    truth: pa.Table | None,
+    estimates: pa.Table | None,
+    anomalies: pa.Table | None,
+    alerts: pa.Table | None,
+    *,
+    start_us: int,
+    end_us: int,
+    warmup_s: float,
+    site: Mapping[str, Any] | SiteView | None = None,
+    tag_kinds: tuple[str, ...] = ("dossier",),
+    alert_windows: dict | None = None,
+) -> dict[str, dict]:
+    """All accuracy, latency and alert metrics of one run over [start + warm-up, end)."""
+    view = as_site_view(site)
+    w0 = int(start_us) + int(round(warmup_s * 1e6))
+    w1 = int(end_us)
+    if w1 < w0:
+        w0 = w1
+    truth = _table(truth, TRUTH_SCHEMA)
+    est = _table(estimates, ESTIMATES_SCHEMA)
+    truth = truth.filter(pc.is_in(truth["tag_kind"], pa.array(list(tag_kinds), pa.string())))
+    out: dict[str, dict] = {}
+    out["zone_detection_probability"] = _detection(truth, est, "space", w0, w1, start_us, view, "space")
+    in_storage = pc.and_(
+        pc.is_in(truth["space"], pa.array([s for s, p in view.spaces.items() if p in STORAGE_PURPOSES], pa.string())),
+        pc.not_equal(truth["storage"], ""),
+    )
+    out["storage_detection_probability"] = _detection(
+        truth.filter(in_storage), est, "storage", w0, w1, start_us, view, "storage"
+    )
+    out.update(_latency(truth, est, w0, w1, view))
+    for kind, r in match_alerts(_table(anomalies, ANOMALIES_SCHEMA), _table(alerts, ANOMALIES_SCHEMA),
+                                w0_us=w0, w1_us=w1, windows=alert_windows).items():  # fmt: skip
+        counts = {"alerts": r.n_alerts, "anomalies": r.n_anomalies, "matched": r.found}
+        out[f"alert_{kind}_precision"] = {"value": r.precision, "unit": RATIO, **counts}
+        out[f"alert_{kind}_recall"] = {"value": r.recall, "unit": RATIO, **counts}
+        out[f"alert_{kind}_delay_s_p50"] = {"value": _pct(r.delays_s, 50), "unit": "s", **counts}
+        out[f"alert_{kind}_delay_s_p95"] = {"value": _pct(r.delays_s, 95), "unit": "s", **counts}
+    return out
+
+
+def flat_values(metrics: Mapping[str, Mapping[str, Any]]) -> dict[str, float | None]:
+    """{name: value} of a score() result, for bands and baselines."""
+    return {k: v.get("value") for k, v in metrics.items()}

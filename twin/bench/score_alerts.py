@@ -1,0 +1,113 @@
+"""Alerts against ground-truth anomalies: per kind precision, recall and detection delay.
+
+An alert matches a not-yet-matched anomaly of the same kind and key (the tag's EPC; for reader_offline the space)
+when the alert time lies in [anomaly.t - early_s, anomaly.t + window_s]. Alerts are taken in time order and each
+takes the earliest eligible anomaly; with one window length per kind this greedy choice gives a maximum matching.
+Duplicate alerts therefore match once: the rest are false positives.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class AlertWindow:
+    """How early (alert before the anomaly began) and how late an alert may come and still match, in seconds."""
+
+    early_s: float
+    window_s: float
+    key: str = "epc"  # anomaly/alert column that must be equal besides the kind
+
+
+#: Defaults per kind (assumption: what a station supervisor would still call "caught"; override per scenario).
+DEFAULT_WINDOWS: dict[str, AlertWindow] = {
+    "left_building": AlertWindow(60, 600),
+    "drawer": AlertWindow(60, 1800),
+    "missing": AlertWindow(300, 3600),
+    "misfiled": AlertWindow(60, 1800),
+    "overdue_warning": AlertWindow(300, 900),
+    "overdue": AlertWindow(300, 900),
+    "separated": AlertWindow(60, 900),
+    "reader_offline": AlertWindow(60, 600, key="space"),
+    "unrecorded_handover": AlertWindow(60, 900),
+}
+FALLBACK_WINDOW = AlertWindow(60, 900)
+
+
+def window_for(kind: str, overrides: dict | None = None) -> AlertWindow:
+    """The matching window of a kind: an override (AlertWindow or dict of its fields), the default, or the fallback."""
+    w = (overrides or {}).get(kind)
+    if isinstance(w, dict):
+        base = DEFAULT_WINDOWS.get(kind, FALLBACK_WINDOW)
+        return AlertWindow(w.get("early_s", base.early_s), w.get("window_s", base.window_s), w.get("key", base.key))
+    return w or DEFAULT_WINDOWS.get(kind, FALLBACK_WINDOW)
+
+
+@dataclass(frozen=True)
+class KindResult:
+    kind: str
+    n_alerts: int  # alerts of this kind inside the scored span
+    n_anomalies: int  # anomalies of this kind inside the scored span
+    tp_alerts: int  # of those alerts, how many matched an anomaly
+    found: int  # of those anomalies, how many were matched
+    delays_s: np.ndarray  # alert time - anomaly time of matched anomalies inside the span (negative: early)
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp_alerts / self.n_alerts if self.n_alerts else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.found / self.n_anomalies if self.n_anomalies else None
+
+
+def _rows(table: pa.Table | None, key: str) -> list[tuple[int, str, str]]:
+    if table is None or table.num_rows == 0:
+        return []
+    t = table.column("t_us").to_pylist()
+    k = table.column("kind").to_pylist()
+    v = table.column(key).to_pylist() if key in table.column_names else [""] * len(t)
+    return list(zip(t, k, [x or "" for x in v]))
+
+
+def match_alerts(
+    anomalies: pa.Table | None, alerts: pa.Table | None, *, w0_us: int, w1_us: int, windows: dict | None = None
+) -> dict[str, KindResult]:
+    """Per kind: match every alert against every anomaly, then count those with times in [w0, w1).
+
+    Matching uses all rows, so an alert just after the warm-up can still match an anomaly inside it (and is then not
+    a false positive); only anomalies and alerts inside the span enter recall and precision.
+    """
+    kinds = sorted({r[1] for r in _rows(anomalies, "epc")} | {r[1] for r in _rows(alerts, "epc")})
+    out = {}
+    for kind in kinds:
+        w = window_for(kind, windows)
+        an = sorted((t, v, i) for i, (t, k, v) in enumerate(_rows(anomalies, w.key)) if k == kind)
+        al = sorted((t, v, i) for i, (t, k, v) in enumerate(_rows(alerts, w.key)) if k == kind)
+        early, late = int(round(w.early_s * 1e6)), int(round(w.window_s * 1e6))
+        waiting: dict[str, deque] = defaultdict(deque)  # key -> anomalies whose window has opened, by time
+        matched_an: dict[int, int] = {}  # anomaly position -> alert time
+        matched_al: set[int] = set()
+        k = 0
+        for j, (ta, va, _) in enumerate(al):
+            while k < len(an) and an[k][0] - early <= ta:
+                waiting[an[k][1]].append(k)
+                k += 1
+            q = waiting[va]
+            while q and an[q[0]][0] + late < ta:
+                q.popleft()  # window closed before this alert; later alerts are later still
+            if q:
+                matched_an[q.popleft()] = ta
+                matched_al.add(j)
+        in_an = [p for p, a in enumerate(an) if w0_us <= a[0] < w1_us]
+        in_al = [j for j, a in enumerate(al) if w0_us <= a[0] < w1_us]
+        delays = np.array([(matched_an[p] - an[p][0]) / 1e6 for p in in_an if p in matched_an], dtype=float)
+        out[kind] = KindResult(
+            kind, len(in_al), len(in_an), sum(1 for j in in_al if j in matched_al), len(delays), delays
+        )
+    return out
