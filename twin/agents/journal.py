@@ -90,6 +90,8 @@ class Journal:
 
 
 def _table(cols: tuple[list, ...], schema: pa.Schema) -> pa.Table:
+    if not cols[0]:
+        return schema.empty_table()
     table = pa.table({f.name: pa.array(c, f.type) for f, c in zip(schema, cols)}, schema=schema)
     if table.num_rows > 1:
         table = table.take(pa.compute.sort_indices(table, sort_keys=[("t_us", "ascending")]))

@@ -8,7 +8,6 @@ handed out as they close and never kept, so memory is bounded by the population,
 
 from __future__ import annotations
 
-import math
 from typing import Callable
 
 import numpy as np
@@ -16,60 +15,13 @@ import pyarrow as pa
 
 from ..building.model import Floor
 from ..records import TRUTH_SCHEMA
+from .motion import HANDHELD_DTYPE, INF, SEGMENT_DTYPE, Walker, along, handheld_segments, officer_pieces
+from .motion import rest_segments
 
 KINDS = ("dossier", "badge", "item")
-INF = math.inf
-
-#: Columnar motion of tags over one chunk: each row is a straight piece (x0, y0) -> (x1, y1) on one level between
-#: t0_us and t1_us (a tag at rest has x0 == x1, y0 == y1). `container` is the storage-unit index (in floor.storage
-#: order) of the unit the tag rests in, or -1. `tag` indexes the ledger's tags (stable for the whole run).
-SEGMENT_DTYPE = np.dtype(
-    [
-        ("tag", "<i4"),
-        ("epc", "S24"),
-        ("t0_us", "<i8"),
-        ("t1_us", "<i8"),
-        ("level", "<i2"),
-        ("x0", "<f8"),
-        ("y0", "<f8"),
-        ("x1", "<f8"),
-        ("y1", "<f8"),
-        ("container", "<i4"),
-    ]
-)
-
-#: Motion of a handheld reader's antenna over one chunk (it moves with the officer carrying it).
-HANDHELD_DTYPE = np.dtype(
-    [
-        ("reader", "S32"),
-        ("t0_us", "<i8"),
-        ("t1_us", "<i8"),
-        ("level", "<i2"),
-        ("x0", "<f8"),
-        ("y0", "<f8"),
-        ("x1", "<f8"),
-        ("y1", "<f8"),
-    ]
-)
-
 
 class LedgerError(ValueError):
     """An agent asked for something physically impossible (a teleport, a pick from afar, an unknown tag)."""
-
-
-class _Officer:
-    __slots__ = ("name", "idx", "badge", "space", "place", "pieces", "crossings", "carried", "dest")
-
-    def __init__(self, name: str, idx: int, space: int, place):
-        self.name = name
-        self.idx = idx
-        self.badge = -1
-        self.space = space  # space index, applied up to the last _advance
-        self.place = place  # where the officer stands (or will stand at the end of the current walk)
-        self.pieces: list[tuple] = []  # (t0_s, t1_s, level, x0, y0, x1, y1), time-ordered, contiguous
-        self.crossings: list[tuple[float, int]] = []  # pending (t_s, new space index), time-ordered
-        self.carried: set[int] = set()
-        self.dest = place
 
 
 class Ledger:
@@ -85,8 +37,8 @@ class Ledger:
         self._space_level = np.array([self._level_idx[floor.spaces[s].level] for s in self._space_ids], dtype=np.int16)
         self._storage_ids = list(floor.storage)
         self._storage_idx = {s: i for i, s in enumerate(self._storage_ids)}
-        self._officers: dict[str, _Officer] = {}
-        self._officer_list: list[_Officer] = []
+        self._officers: dict[str, Walker] = {}
+        self._officer_list: list[Walker] = []
         self._tag_idx: dict[str, int] = {}
         self._epcs: list[str] = []
         self._kinds: list[str] = []
@@ -125,7 +77,7 @@ class Ledger:
         except KeyError:
             raise LedgerError(f"unknown tag {epc!r}") from None
 
-    def _off(self, officer: str) -> _Officer:
+    def _off(self, officer: str) -> Walker:
         try:
             return self._officers[officer]
         except KeyError:
@@ -168,7 +120,7 @@ class Ledger:
                 )
         self._since[i] = t_s
 
-    def _advance(self, o: _Officer, t_s: float, strict: bool = False) -> None:
+    def _advance(self, o: Walker, t_s: float, strict: bool = False) -> None:
         """Apply the officer's door crossings up to t_s: carried tags' truth intervals split at each space change."""
         cr = o.crossings
         k = 0
@@ -184,33 +136,6 @@ class Ledger:
         if k:
             del cr[:k]
 
-    def _truncate(self, o: _Officer, t_s: float) -> tuple[float, float, int]:
-        """Cut the officer's motion at t_s; return where the officer is then (x, y, level)."""
-        x, y, lv = self._pos_at(o, t_s)
-        keep = [p for p in o.pieces if p[0] < t_s]
-        if keep:
-            p = keep[-1]
-            if p[1] > t_s:
-                keep[-1] = (p[0], t_s, p[2], p[3], p[4], x, y)
-        o.pieces = keep
-        o.crossings = []
-        return x, y, lv
-
-    @staticmethod
-    def _pos_at(o: _Officer, t_s: float) -> tuple[float, float, int]:
-        last = None
-        for p in o.pieces:
-            if p[0] <= t_s < p[1] or (p[0] <= t_s and p[1] == INF):
-                if p[1] == INF or p[1] <= p[0]:
-                    return p[3], p[4], p[2]
-                f = (t_s - p[0]) / (p[1] - p[0])
-                return p[3] + (p[5] - p[3]) * f, p[4] + (p[6] - p[4]) * f, p[2]
-            if p[0] <= t_s:
-                last = p
-        if last is None:
-            raise LedgerError(f"officer {o.name!r} has no position at t={t_s}")
-        return last[5], last[6], last[2]
-
     def _now(self, default: float) -> float:
         return self.clock() if self.clock is not None else default
 
@@ -219,7 +144,7 @@ class Ledger:
         if officer in self._officers:
             raise LedgerError(f"officer {officer!r} registered twice")
         sp = self._sidx(place.space)
-        o = _Officer(officer, len(self._officer_list), sp, place)
+        o = Walker(officer, len(self._officer_list), sp, place)
         lv = int(self._space_level[sp])
         o.pieces.append((t_s, INF, lv, place.xy[0], place.xy[1], place.xy[0], place.xy[1]))
         self._officers[officer] = o
@@ -266,7 +191,7 @@ class Ledger:
         """The officer walks `route` from t_s to t_s + route.duration_s; carried tags move along every leg."""
         o = self._off(officer)
         self._advance(o, t_s)
-        x, y, lv = self._truncate(o, t_s)
+        o.truncate(t_s)
         if self._sidx(route.origin.space) != o.space:
             raise LedgerError(
                 f"{officer!r} starts a route in {route.origin.space!r} at t={t_s} but is in {self._space_ids[o.space]!r}"
@@ -288,7 +213,7 @@ class Ledger:
         """The officer stands still at `place` (in the space they are in) from t_s."""
         o = self._off(officer)
         self._advance(o, t_s)
-        self._truncate(o, t_s)
+        o.truncate(t_s)
         sp = self._sidx(place.space)
         if sp != o.space:
             raise LedgerError(
@@ -415,56 +340,6 @@ class Ledger:
         return {k: self._kinds.count(k) for k in KINDS}
 
     # -- what the world pulls per chunk --------------------------------------------------------------------------
-    def _officer_pieces(self, t0: float, t1: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """All officers' motion pieces overlapping [t0, t1) as an (P, 7) array, with per-officer offsets/counts."""
-        rows: list[tuple] = []
-        n_off = len(self._officer_list)
-        start = np.zeros(n_off, dtype=np.int64)
-        count = np.zeros(n_off, dtype=np.int64)
-        for o in self._officer_list:
-            start[o.idx] = len(rows)
-            for p in o.pieces:
-                if p[1] > t0 and p[0] < t1:
-                    rows.append(p)
-            count[o.idx] = len(rows) - start[o.idx]
-        arr = np.array(rows, dtype=np.float64).reshape(-1, 7)
-        return arr, start, count
-
-    def _along(self, P, start, count, tags, a, b, h) -> tuple[np.ndarray, np.ndarray]:
-        """Segments of tags carried by officers h over [a, b): the officers' pieces clipped to each window.
-
-        Returns the segments and, for each, the index of the window (into `tags`) it belongs to.
-        """
-        cnt = count[h]
-        rep = np.repeat(np.arange(len(tags)), cnt)
-        if len(rep) == 0:
-            return np.zeros(0, SEGMENT_DTYPE), rep
-        offs = np.arange(len(rep)) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        pi = np.repeat(start[h], cnt) + offs
-        pc = P[pi]
-        lo = np.maximum(pc[:, 0], a[rep])
-        hi = np.minimum(pc[:, 1], b[rep])
-        keep = hi > lo
-        pc, lo, hi, rep = pc[keep], lo[keep], hi[keep], rep[keep]
-        dur = pc[:, 1] - pc[:, 0]
-        moving = np.isfinite(dur) & (dur > 0)
-        safe = np.where(moving, dur, 1.0)
-        f0 = np.where(moving, (lo - pc[:, 0]) / safe, 0.0)
-        f1 = np.where(moving, (hi - pc[:, 0]) / safe, 0.0)
-        out = np.zeros(len(rep), SEGMENT_DTYPE)
-        t = tags[rep]
-        out["tag"] = t
-        out["epc"] = self._epc_b[t]
-        out["t0_us"] = self.start_us + np.round(lo * 1e6).astype(np.int64)
-        out["t1_us"] = self.start_us + np.round(hi * 1e6).astype(np.int64)
-        out["level"] = pc[:, 2]
-        out["x0"] = pc[:, 3] + (pc[:, 5] - pc[:, 3]) * f0
-        out["y0"] = pc[:, 4] + (pc[:, 6] - pc[:, 4]) * f0
-        out["x1"] = pc[:, 3] + (pc[:, 5] - pc[:, 3]) * f1
-        out["y1"] = pc[:, 4] + (pc[:, 6] - pc[:, 4]) * f1
-        out["container"] = -1
-        return out, rep
-
     def segments(self, t0_s: float, t1_s: float) -> np.ndarray:
         """Motion of every tag over [t0_s, t1_s) as SEGMENT_DTYPE rows, sorted by (t0_us, tag); ends the chunk.
 
@@ -472,7 +347,8 @@ class Ledger:
         """
         for o in self._officer_list:
             self._advance(o, t1_s, strict=True)
-        P, start, count = self._officer_pieces(t0_s, t1_s)
+        P, start, count = officer_pieces(self._officer_list, t0_s, t1_s)
+        ek = (self._epc_b, self.start_us)
         n = self._n
         since = self._since[:n]
         hold = self._holder[:n]
@@ -480,43 +356,26 @@ class Ledger:
         parts = []
         rest = np.flatnonzero((hold < 0) & (a_all < t1_s))
         if len(rest):
-            s = np.zeros(len(rest), SEGMENT_DTYPE)
-            s["tag"] = rest
-            s["epc"] = self._epc_b[rest]
-            s["t0_us"] = self.start_us + np.round(a_all[rest] * 1e6).astype(np.int64)
-            s["t1_us"] = self._us(t1_s)
-            s["level"] = self._level[rest]
-            s["x0"] = s["x1"] = self._x[rest]
-            s["y0"] = s["y1"] = self._y[rest]
-            s["container"] = self._storage[rest]
-            parts.append(s)
+            parts.append(rest_segments(rest, a_all[rest], t1_s, self._level[rest], self._x[rest], self._y[rest],
+                                       self._storage[rest], *ek))
         car = np.flatnonzero(hold >= 0)
         if len(car):
-            parts.append(self._along(P, start, count, car, a_all[car], np.full(len(car), t1_s), hold[car])[0])
-        if self._closed_pieces:
-            moved = [p for p in self._closed_pieces if p[3] >= 0]
-            still = [p for p in self._closed_pieces if p[3] < 0]
-            if moved:
-                m = np.array(moved, dtype=np.float64)
-                parts.append(
-                    self._along(P, start, count, m[:, 0].astype(np.int64), np.maximum(m[:, 1], t0_s), m[:, 2],
-                                m[:, 3].astype(np.int64))[0]
-                )
-            if still:
-                m = np.array(still, dtype=np.float64)
-                s = np.zeros(len(still), SEGMENT_DTYPE)
-                t = m[:, 0].astype(np.int64)
-                s["tag"] = t
-                s["epc"] = self._epc_b[t]
-                s["t0_us"] = self.start_us + np.round(np.maximum(m[:, 1], t0_s) * 1e6).astype(np.int64)
-                s["t1_us"] = self.start_us + np.round(m[:, 2] * 1e6).astype(np.int64)
-                s["level"] = m[:, 4]
-                s["x0"] = s["x1"] = m[:, 5]
-                s["y0"] = s["y1"] = m[:, 6]
-                s["container"] = m[:, 7]
-                parts.append(s[s["t1_us"] > s["t0_us"]])
-            self._closed_pieces = []
-        self._hh_chunk = self._handheld_pieces(P, start, count, t0_s, t1_s)
+            parts.append(along(P, start, count, car, a_all[car], np.full(len(car), t1_s), hold[car], *ek)[0])
+        moved = [p for p in self._closed_pieces if p[3] >= 0]
+        if moved:
+            m = np.array(moved, dtype=np.float64)
+            tags, hs = m[:, 0].astype(np.int64), m[:, 3].astype(np.int64)
+            parts.append(along(P, start, count, tags, np.maximum(m[:, 1], t0_s), m[:, 2], hs, *ek)[0])
+        still = [p for p in self._closed_pieces if p[3] < 0]
+        if still:
+            m = np.array(still, dtype=np.float64)
+            parts.append(rest_segments(m[:, 0].astype(np.int64), np.maximum(m[:, 1], t0_s), m[:, 2], m[:, 4],
+                                       m[:, 5], m[:, 6], m[:, 7], *ek))
+        self._closed_pieces = []
+        wins = [(r, h, max(a, t0_s), min(b, t1_s)) for r, h, a, b in self._handheld_closed]
+        wins += [(r, h, max(a, t0_s), t1_s) for r, (h, a) in sorted(self._handhelds.items())]
+        self._handheld_closed = []
+        self._hh_chunk = handheld_segments(P, start, count, [w for w in wins if w[3] > w[2]], self.start_us)
         # Drop officer pieces that ended in this chunk (the last one always stays: it ends later or never).
         for o in self._officer_list:
             if len(o.pieces) > 1 and o.pieces[0][1] <= t1_s:
@@ -527,24 +386,6 @@ class Ledger:
         out = np.concatenate(parts)
         out = out[out["t1_us"] > out["t0_us"]]
         return out[np.lexsort((out["tag"], out["t0_us"]))]
-
-    def _handheld_pieces(self, P, start, count, t0_s, t1_s) -> np.ndarray:
-        wins = [(r, h, max(a, t0_s), min(b, t1_s)) for r, h, a, b in self._handheld_closed]
-        wins += [(r, h, max(a, t0_s), t1_s) for r, (h, a) in self._handhelds.items()]
-        self._handheld_closed = []
-        wins = [w for w in wins if w[3] > w[2]]
-        if not wins:
-            return np.zeros(0, HANDHELD_DTYPE)
-        h = np.array([w[1] for w in wins], dtype=np.int64)
-        a = np.array([w[2] for w in wins])
-        b = np.array([w[3] for w in wins])
-        seg, rep = self._along(P, start, count, np.zeros(len(wins), np.int64), a, b, h)
-        out = np.zeros(len(seg), HANDHELD_DTYPE)
-        names = np.array([w[0].encode("ascii") for w in wins], dtype="S32")
-        out["reader"] = names[rep]
-        for f in ("t0_us", "t1_us", "level", "x0", "y0", "x1", "y1"):
-            out[f] = seg[f]
-        return out[out["t1_us"] > out["t0_us"]]
 
     def handheld_antennas(self, t0_s: float, t1_s: float) -> np.ndarray:
         """Where each switched-on handheld reader was over the chunk last passed to `segments` (HANDHELD_DTYPE)."""
