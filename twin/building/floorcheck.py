@@ -74,7 +74,11 @@ def _check_levels(pl: ProblemList, items: list[tuple[str, dict[str, Any]]]) -> d
         z = r["elevation_m"]
         if z is not None:
             if last is not None and z <= last:
-                pl.add(f"{where}.elevation_m", z, f"an elevation above the previous level's ({last} m): list levels bottom up")
+                pl.add(
+                    f"{where}.elevation_m",
+                    z,
+                    f"an elevation above the previous level's ({last} m): list levels bottom up",
+                )
             last = z
     return levels
 
@@ -90,6 +94,7 @@ def _check_spaces(pl: ProblemList, items, levels) -> dict[str, dict[str, Any]]:
         if r["level"] is not None and r["level"] not in levels:
             pl.add(f"{where}.level", r["level"], f"the id of a level in [[levels]] ({', '.join(levels) or 'none'})")
         poly = r["polygon"]
+        shape_ok = False
         if r["kind"] == "external":
             if poly:
                 pl.add(f"{where}.polygon", [list(p) for p in poly], "no polygon: external spaces are off-site")
@@ -98,18 +103,33 @@ def _check_spaces(pl: ProblemList, items, levels) -> dict[str, dict[str, Any]]:
         elif poly:
             area = abs(polygon_area(poly))
             if area < MIN_AREA_M2:
-                pl.add(f"{where}.polygon", [list(p) for p in poly], f"a non-degenerate polygon (area {area:.3g} m² < {MIN_AREA_M2})")
+                pl.add(
+                    f"{where}.polygon",
+                    [list(p) for p in poly],
+                    f"a non-degenerate polygon (area {area:.3g} m² < {MIN_AREA_M2})",
+                )
             elif not is_convex(poly):
-                pl.add(f"{where}.polygon", [list(p) for p in poly], "a convex polygon (split the space and join the parts with an opening)")
-            elif r["level"] is not None:
-                good_polys.setdefault(r["level"], []).append((where, r["id"], poly))
+                pl.add(
+                    f"{where}.polygon",
+                    [list(p) for p in poly],
+                    "a convex polygon (split the space and join the parts with an opening)",
+                )
+            else:
+                shape_ok = True
+                if r["level"] is not None:
+                    good_polys.setdefault(r["level"], []).append((where, r["id"], poly))
         if r["id"] is not None and r["id"] not in spaces:
-            spaces[r["id"]] = {**r, "where": where}
+            level_ok = r["level"] in levels
+            spaces[r["id"]] = {**r, "where": where, "shape_ok": shape_ok, "level_ok": level_ok}
     for polys in good_polys.values():
         for i, (wa, ida, pa) in enumerate(polys):
             for wb, idb, pb in polys[i + 1 :]:
                 if convex_overlap(pa, pb):
-                    pl.add(f"{wb}.polygon", idb, f"a space not overlapping {ida} ({wa}) on the same level")
+                    pl.add(
+                        f"{wb}.polygon",
+                        [list(p) for p in pb],
+                        f"a space not overlapping {ida} ({wa}) on the same level",
+                    )
     return spaces
 
 
@@ -140,17 +160,29 @@ def _check_doors(pl: ProblemList, items, spaces) -> dict[str, dict[str, Any]]:
             continue
         if len(ends) == 2:
             sa, sb = ends
-            if sa["level"] is not None and sb["level"] is not None and sa["level"] != sb["level"]:
-                pl.add(f"{where}.b", sb["id"], f"a space on level {sa['level']} like {sa['id']} (doors join spaces on one level)")
+            if sa["level_ok"] and sb["level_ok"] and sa["level"] != sb["level"]:
+                pl.add(
+                    f"{where}.b",
+                    sb["id"],
+                    f"a space on level {sa['level']} like {sa['id']} (doors join spaces on one level)",
+                )
             pos = r["position"]
             if pos is not None:
                 for s in ends:
-                    if _has_geometry(s) and distance_to_boundary(s["polygon"], *pos) > DOOR_TOL_M:
+                    if s["shape_ok"] and distance_to_boundary(s["polygon"], *pos) > DOOR_TOL_M:
                         d = distance_to_boundary(s["polygon"], *pos)
-                        pl.add(f"{where}.position", list(pos), f"a point on the boundary of {s['id']} (within {DOOR_TOL_M} m; it is {d:.2f} m off)")
+                        pl.add(
+                            f"{where}.position",
+                            list(pos),
+                            f"a point on the boundary of {s['id']} (within {DOOR_TOL_M} m; it is {d:.2f} m off)",
+                        )
             n_out = sum(s["kind"] in OUTSIDE_KINDS for s in ends)
             if r["exterior"] and n_out != 1:
-                pl.add(f"{where}.exterior", True, "false, or a door between an indoor and an outside space (exterior doors lead outside)")
+                pl.add(
+                    f"{where}.exterior",
+                    True,
+                    "false, or a door between an indoor and an outside space (exterior doors lead outside)",
+                )
             elif r["exterior"] is False and n_out == 1:
                 pl.add(f"{where}.exterior", False, "true (the door leads outside)")
         if r["id"] is not None:
@@ -209,7 +241,7 @@ def _check_storage(pl: ProblemList, items, spaces) -> None:
             pl.add(f"{where}.space", sid, "a space with a polygon (storage sits on a floor plan)")
             continue
         pos = r["position"]
-        if pos is None:
+        if pos is None or not s["shape_ok"]:
             continue
         if r["facing_deg"] is None:
             r["facing_deg"] = _face_centroid(pos, polygon_centroid(s["polygon"]))
@@ -224,7 +256,11 @@ def _check_storage(pl: ProblemList, items, spaces) -> None:
                 continue
             front = ahead(pos, r["facing_deg"], r["depth_m"] / 2 + StorageUnit.ACCESS_GAP_M)
             if not point_in_polygon(s["polygon"], *front):
-                pl.add(f"{where}.facing_deg", r["facing_deg"], f"a front facing into {sid} (the access point {front} is outside it)")
+                pl.add(
+                    f"{where}.facing_deg",
+                    r["facing_deg"],
+                    f"a front facing into {sid} (the access point ({front[0]:.2f}, {front[1]:.2f}) is outside it)",
+                )
 
 
 def _face_centroid(pos: tuple[float, float], c: tuple[float, float]) -> float:
@@ -252,4 +288,8 @@ def _check_reachable(pl: ProblemList, entrance: dict[str, Any], spaces, doors, l
                 todo.append(nxt)
     for sid, s in spaces.items():
         if sid not in seen:
-            pl.add(f"{s['where']}.id", sid, f"a space reachable from the main entrance {entrance['id']} through doors and links")
+            pl.add(
+                f"{s['where']}.id",
+                sid,
+                f"a space reachable from the main entrance {entrance['id']} through doors and links",
+            )

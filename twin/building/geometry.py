@@ -214,9 +214,8 @@ def rectangle(center: Point, width_m: float, depth_m: float, facing_deg: float) 
     sx, sy = -fy, fx
     cx, cy = center
     hd, hw = depth_m / 2, width_m / 2
-    return tuple(
-        (cx + fx * d * hd + sx * w * hw, cy + fy * d * hd + sy * w * hw) for d, w in ((-1, -1), (1, -1), (1, 1), (-1, 1))
-    )
+    corners = ((-1, -1), (1, -1), (1, 1), (-1, 1))
+    return tuple((cx + fx * d * hd + sx * w * hw, cy + fy * d * hd + sy * w * hw) for d, w in corners)
 
 
 def ahead(center: Point, facing_deg: float, dist_m: float) -> Point:
