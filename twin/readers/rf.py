@@ -36,7 +36,7 @@ class RFParams:
     front_to_back_db: float = 20.0  # assumption: patch antenna back-lobe floor
     tag_height_m: float = 1.0  # assumption: a carried or shelved dossier rides ~1 m above the floor
     min_vertical_m: float = 0.3  # assumption: nearest a tag sits above/below a ceiling or desk antenna face
-    min_dist_m: float = 0.1  # near-field clamp
+    min_dist_m: float = 0.25  # assumption: near-field clamp (coupling, not far-field loss, below ~lambda/1.3)
     wall_loss_db: float = 5.0  # assumption: 4-6 dB per drywall partition at 900 MHz
     metal_loss_db: float = 28.0  # assumption: closed steel cabinet 25-30 dB, both ways; treated as opaque
     metal_opaque: bool = True  # assumption: a closed cabinet is a Faraday cage: shielded pairs are never read

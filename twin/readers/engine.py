@@ -1,0 +1,350 @@
+"""The read engine: turns tag positions over an interval into LLRP-shaped tag reports, vectorised with numpy.
+
+Per reader the interval is cut into slices (antenna dwell windows, report periods, a time grid, fault and handheld
+edges). Per antenna: the per-round detection probability of each candidate tag (static tags once per position, cached;
+moving tags and carried antennas per slice), the Gen2 population and round time per slice, the expected reads, then
+Poisson counts per (report period, tag) with first/last seen spread over the antenna's active time. Never one Python
+step per read. Output times are the reader's clock; `generate_with_delivery` also says when each report reaches the
+core (end of its report period + network delay; the world hands a report to the core once that time has passed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from twin.building.model import Floor
+from twin.readers import gen2, rf
+from twin.readers.faults import Faults
+from twin.readers.placement import Antenna, Placement
+from twin.readers.reports import ReaderClock, assemble, channel_index, network_delay_us, peak_rssi
+from twin.readers.segments import AntennaTrack, TagSegments
+from twin.readers.sessions import SessionState, apply_session
+from twin.records import READ_DTYPE
+from twin.rng import Streams
+
+
+@dataclass(frozen=True)
+class EngineParams:
+    rf: rf.RFParams = field(default_factory=rf.RFParams)
+    gen2: gen2.Gen2Params = field(default_factory=gen2.Gen2Params)
+    clock_offset_ms: float = 50.0  # assumption: NTP-disciplined reader clocks within +-50 ms
+    clock_drift_ppm: float = 20.0  # assumption: reader crystal +-20 ppm
+    net_delay_median_ms: float = 3.0  # assumption: LAN + reader buffering
+    net_delay_sigma: float = 0.5  # assumption: lognormal shape of that delay
+    grid_ms: float = 250.0  # longest slice: moving tags' positions are sampled at slice midpoints
+    n_channels: int = 16  # assumption: China 920.625-924.375 MHz, 250 kHz steps
+
+
+@dataclass
+class _Ant:
+    spec: Antenna
+    local: int
+    level: int
+    xy: np.ndarray
+    key: int
+    storage: int
+    cache: "_Cache"
+
+
+@dataclass
+class _Rd:
+    id: str
+    session: str
+    power_dbm: float
+    dwell_us: int
+    period_us: int
+    key: int
+    ants: list[_Ant]
+    state: SessionState
+    clock: ReaderClock | None = None
+    phase_us: int = 0
+
+
+class _Cache:
+    """Static link results of one antenna keyed by a hash of (tag, position, container): sorted uint64 keys."""
+
+    LIMIT = 2_000_000
+
+    def __init__(self) -> None:
+        self.k = np.zeros(0, np.uint64)
+        self.p = np.zeros(0)
+        self.r = np.zeros(0)
+
+    def get(self, keys: np.ndarray):
+        if not len(self.k):
+            return np.zeros(len(keys), bool), np.zeros(len(keys)), np.zeros(len(keys))
+        i = np.minimum(np.searchsorted(self.k, keys), len(self.k) - 1)
+        return self.k[i] == keys, self.p[i], self.r[i]
+
+    def put(self, keys, p, r) -> None:
+        if len(self.k) + len(keys) > self.LIMIT:
+            self.__init__()
+        k = np.concatenate([self.k, keys])
+        k, first = np.unique(k, return_index=True)
+        self.k, self.p, self.r = k, np.concatenate([self.p, p])[first], np.concatenate([self.r, r])[first]
+
+
+def _inside(iv: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """True where t falls in one of the sorted, merged half-open intervals iv (K, 2)."""
+    if not len(iv):
+        return np.zeros(len(t), bool)
+    j = np.searchsorted(iv[:, 0], t, side="right") - 1
+    return (j >= 0) & (t < iv[np.maximum(j, 0), 1])
+
+
+def _order_stats(rng: np.random.Generator, n: np.ndarray):
+    """(first, last) of n uniforms on [0, 1): min, then max of the other n-1 above it."""
+    nf = n.astype(np.float64)
+    first = 1.0 - rng.random(len(n)) ** (1.0 / nf)
+    up = rng.random(len(n)) ** (1.0 / np.maximum(nf - 1.0, 1.0))
+    last = np.where(n >= 2, first + (1.0 - first) * up, first)
+    return first, last
+
+
+class ReaderEngine:
+    """Virtual readers of one placement on one floor. Stateful only in session flags and static link caches."""
+
+    def __init__(self, floor: Floor, placement: Placement, params: EngineParams | None = None,
+                 streams: Streams | None = None, faults: Faults | None = None, t_ref_us: int | None = None):
+        self.floor, self.placement = floor, placement
+        self.params = params or EngineParams()
+        self.streams = streams or Streams(0)
+        self.faults = faults or Faults()
+        self.seed = self.streams.child("rf").seed
+        self.level_ids = tuple(floor.levels)
+        self.storage_ids = tuple(floor.storage)
+        self._metal = np.array([floor.storage[s].metal for s in self.storage_ids] + [False])
+        self._t_ref = t_ref_us
+        lv = {k: i for i, k in enumerate(self.level_ids)}
+        st = {k: i for i, k in enumerate(self.storage_ids)}
+        self.readers: list[_Rd] = []
+        for rid in sorted(placement.readers):
+            r = placement.readers[rid]
+            ants = [_Ant(a, i, lv.get(a.level, -1), np.asarray(a.position, float), rf.stable_key(f"{rid}/{a.port}"),
+                         st.get(a.storage, -1) if a.storage else -1, _Cache()) for i, a in enumerate(r.antennas)]
+            self.readers.append(_Rd(rid, r.session, r.power_dbm, max(1, int(r.dwell_ms * 1e3)),
+                                    max(1, int(r.report_period_ms * 1e3)), rf.stable_key(rid), ants, SessionState()))
+
+    # -- public ----------------------------------------------------------------------------------------------------
+    def generate(self, t0_us: int, t1_us: int, tags: TagSegments,
+                 antennas_override: AntennaTrack | None = None) -> np.ndarray:
+        """READ_DTYPE rows of every reader for [t0_us, t1_us), sorted by delivery time."""
+        return self.generate_with_delivery(t0_us, t1_us, tags, antennas_override)[0]
+
+    def generate_with_delivery(self, t0_us: int, t1_us: int, tags: TagSegments,
+                               antennas_override: AntennaTrack | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows and, aligned, the true time (us) each row's report batch reaches the core."""
+        t0_us, t1_us = int(t0_us), int(t1_us)
+        if self._t_ref is None:
+            self._t_ref = t0_us
+        w = rf.epc_words(tags.epc)
+        xq = np.rint(tags.x0 * 1000).astype(np.int64)
+        yq = np.rint(tags.y0 * 1000).astype(np.int64)
+        seg_key = rf.hash_normal(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level, tags.container)
+        seg_key = seg_key.view(np.uint64)
+        full_static = tags.is_static & (tags.t0_us <= t0_us) & (tags.t1_us >= t1_us)
+        parts, deliver = [], []
+        for rd in self.readers:
+            rows, dl = self._reader(rd, t0_us, t1_us, tags, full_static, seg_key, antennas_override)
+            parts.append(rows)
+            deliver.append(dl)
+        rows = np.concatenate(parts) if parts else np.zeros(0, READ_DTYPE)
+        dl = np.concatenate(deliver) if deliver else np.zeros(0, np.int64)
+        order = np.lexsort((rows["epc"], rows["antenna"], rows["t_us"], rows["reader"], dl))
+        return rows[order], dl[order]
+
+    def outages(self) -> list[dict]:
+        """Ground truth of reader and antenna outages."""
+        return self.faults.truth_rows()
+
+    # -- one reader ------------------------------------------------------------------------------------------------
+    def _setup_clock(self, rd: _Rd) -> None:
+        g = self.streams.generator(f"readers/clock/{rd.id}")
+        rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm)
+        rd.phase_us = int(g.integers(0, rd.dwell_us))
+
+    def _slices(self, rd: _Rd, t0: int, t1: int, track: AntennaTrack | None):
+        nA = len(rd.ants)
+        dw, per = rd.dwell_us, rd.period_us
+        grid = max(1, int(self.params.grid_ms * 1e3))
+        edges = [np.array([t0, t1], np.int64)]
+        edges.append(rd.phase_us + np.arange((t0 - rd.phase_us) // dw, (t1 - rd.phase_us) // dw + 2) * dw)
+        edges.append(np.arange(t0 // per, t1 // per + 2) * per)
+        if grid < dw:
+            edges.append(np.arange(t0 // grid, t1 // grid + 2) * grid)
+        edges.append(self.faults.down(rd.id).ravel())
+        for a in rd.ants:
+            edges.append(self.faults.down(rd.id, a.spec.port).ravel())
+            if track is not None:
+                rows = track.rows_of(rd.id, a.spec.port)
+                edges += [track.t0_us[rows], track.t1_us[rows]]
+        e = np.unique(np.clip(np.concatenate(edges).astype(np.int64), t0, t1))
+        ss, se = e[:-1], e[1:]
+        mid = (ss + se) // 2
+        win = (mid - rd.phase_us) // dw
+        return ss, se, mid, (win % nA).astype(np.int64), mid // per, win
+
+    def _reader(self, rd: _Rd, t0, t1, tags, full_static, seg_key, track):
+        if rd.clock is None:
+            self._setup_clock(rd)
+        ss, se, mid, ant_of, period, win = self._slices(rd, t0, t1, track)
+        alive = ~_inside(self.faults.down(rd.id), mid)
+        rng = self.streams.generator(f"reads/{rd.id}/{t0}")
+        cols = []
+        for a in rd.ants:
+            m = alive & (ant_of == a.local) & ~_inside(self.faults.down(rd.id, a.spec.port), mid)
+            tr = track.rows_of(rd.id, a.spec.port) if track is not None else np.zeros(0, np.int64)
+            moving = len(tr) > 0 or a.spec.kind == "handheld"
+            pos = lvl = None
+            if moving:
+                pos, lvl, m = self._track_at(track, tr, mid, m)
+            sl = np.flatnonzero(m)
+            if len(sl):
+                cols.append(self._antenna(rd, a, sl, ss, se, period, win, tags, full_static & ~moving, seg_key,
+                                          pos, lvl, moving, t0, t1, rng))
+        return self._finish(rd, cols, rng, tags)
+
+    def _track_at(self, track, tr, mid, m):
+        """Per-slice position and level of a carried antenna; slices outside its track rows are dead."""
+        pos = np.zeros((len(mid), 2))
+        lvl = np.full(len(mid), -1, np.int64)
+        ok = np.zeros(len(mid), bool)
+        for r in tr:
+            inr = (mid >= track.t0_us[r]) & (mid < track.t1_us[r])
+            f = (mid[inr] - track.t0_us[r]) / max(1, track.t1_us[r] - track.t0_us[r])
+            pos[inr, 0] = track.x0[r] + f * (track.x1[r] - track.x0[r])
+            pos[inr, 1] = track.y0[r] + f * (track.y1[r] - track.y0[r])
+            lvl[inr] = track.level[r]
+            ok |= inr
+        return pos, lvl, m & ok
+
+    def _link(self, rd, a, ant_xy, tag_xy, lvl, seg, tags, moving):
+        """rf.link for pairs on one level each (walls from the floor, metal shielding from containers)."""
+        walls = np.zeros(len(seg), np.int32)
+        for lv in np.unique(lvl):
+            k = lvl == lv
+            axy = ant_xy if np.ndim(ant_xy) == 1 else ant_xy[k]
+            walls[k] = self.floor.walls_crossed(self.level_ids[lv], axy, tag_xy[k])
+        c = tags.container[seg]
+        shielded = (self._metal[c] | self._metal[a.storage]) & (c != a.storage)
+        return rf.link(a.spec, rd.power_dbm, ant_xy, tag_xy, tags.epc[seg], walls, shielded, self.seed, a.key,
+                       self.params.rf, moving_antenna=moving)
+
+    def _antenna(self, rd, a, sl, ss, se, period, win, tags, static_ok, seg_key, pos, lvl, moving, t0, t1, rng):
+        P = self.params
+        s0, s1 = ss[sl], se[sl]
+        dur = (s1 - s0).astype(np.float64)
+        nsl = len(sl)
+        # static tags: one link per position, cached across calls
+        st = np.flatnonzero(static_ok & (tags.level == a.level))
+        hit, p_s, r_s = a.cache.get(seg_key[st])
+        miss = st[~hit]
+        if len(miss):
+            xy = np.stack([tags.x0[miss], tags.y0[miss]], axis=1)
+            lk = self._link(rd, a, a.xy, xy, np.full(len(miss), a.level), miss, tags, False)
+            a.cache.put(seg_key[miss], lk.p, lk.rssi_dbm)
+            p_s, r_s = p_s.copy(), r_s.copy()
+            p_s[~hit], r_s[~hit] = lk.p, lk.rssi_dbm
+        keep = p_s > 0
+        st, p_s, r_s = st[keep], p_s[keep], r_s[keep]
+        # everything else: (slice, segment) pairs
+        others = ~static_ok & (tags.t1_us > s0[0]) & (tags.t0_us < s1[-1])
+        if not moving:
+            others &= tags.level == a.level
+        ot = np.flatnonzero(others)
+        lo = np.searchsorted(s1, tags.t0_us[ot], side="right")
+        hi = np.searchsorted(s0, tags.t1_us[ot], side="left")
+        cnt = np.maximum(hi - lo, 0)
+        seg = np.repeat(ot, cnt)
+        psl = np.repeat(lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        pa = np.maximum(s0[psl], tags.t0_us[seg])
+        pb = np.minimum(s1[psl], tags.t1_us[seg])
+        txy = tags.position(seg, (pa + pb) / 2)
+        if moving:
+            axy, plv = pos[sl][psl], lvl[sl][psl]
+            ok = plv == tags.level[seg]
+            seg, psl, pa, pb, txy, axy, plv = seg[ok], psl[ok], pa[ok], pb[ok], txy[ok], axy[ok], plv[ok]
+        else:
+            axy, plv = a.xy, np.full(len(seg), a.level)
+        lk = self._link(rd, a, axy, txy, plv, seg, tags, moving)
+        ok = lk.p > 0
+        seg, psl, pa, pb, pp, pr = seg[ok], psl[ok], pa[ok], pb[ok], lk.p[ok], lk.rssi_dbm[ok]
+        pf = (pb - pa) / dur[psl]
+        # Gen2 per slice: population -> Q -> round time -> rounds; collision odds per tag
+        pop = p_s.sum() + np.bincount(psl, pp * pf, minlength=nsl)
+        L = np.exp2(gen2.choose_q(pop, P.gen2).astype(np.float64))
+        uL, li = np.unique(L, return_inverse=True)
+        fac = p_s[None, :] / (1.0 - p_s[None, :] / uL[:, None])  # (nL, Ns)
+        lg_s = np.log1p(-p_s[None, :] / uL[:, None]).sum(axis=1)
+        pair_fac = pp / (1.0 - pp / L[psl])
+        log_none = lg_s[li] + np.bincount(psl, pf * np.log1p(-pp / L[psl]), minlength=nsl)
+        e0 = np.exp(log_none)
+        success = e0 * (fac.sum(axis=1)[li] + np.bincount(psl, pf * pair_fac, minlength=nsl))
+        empty = L * e0
+        t_round = gen2.round_time_us(empty, success, np.maximum(L - empty - success, 0.0), None, P.gen2)
+        W = dur / t_round * e0
+        # static: expected reads per (report period, tag), Poisson counts, times by rate-weighted active time
+        per = period[sl]
+        up, k_of = np.unique(per, return_inverse=True)
+        A = np.zeros((len(up), len(uL)))
+        np.add.at(A, (k_of, li), W)
+        cnt_s = rng.poisson(A @ fac)
+        kk, ii = np.nonzero(cnt_s)
+        n = cnt_s[kk, ii]
+        cw0 = np.concatenate([[0.0], np.cumsum(W)])
+        klo = np.searchsorted(per, up)
+        khi = np.searchsorted(per, up, side="right")
+        uf, ul = _order_stats(rng, n)
+        tf, jf = self._map(uf, kk, klo, khi, cw0, s0, dur)
+        tl, _ = self._map(ul, kk, klo, khi, cw0, s0, dur)
+        out = [(st[ii], tags.tag[st[ii]], up[kk], n, tf, tl, r_s[ii], win[sl][jf])]
+        # pairs: counts per (slice, segment), merged per (period, tag)
+        cp = rng.poisson(W[psl] * pf * pair_fac)
+        nz = cp > 0
+        if nz.any():
+            seg, psl, pa, pb, pr, cp = seg[nz], psl[nz], pa[nz], pb[nz], pr[nz], cp[nz]
+            uf, ul = _order_stats(rng, cp)
+            span = (pb - pa).astype(np.float64)
+            f_t = pa + (uf * span).astype(np.int64)
+            l_t = pa + (ul * span).astype(np.int64)
+            g_tag = tags.tag[seg]
+            order = np.lexsort((f_t, g_tag, per[psl]))
+            seg, psl, pr, cp, f_t, l_t, g_tag = (v[order] for v in (seg, psl, pr, cp, f_t, l_t, g_tag))
+            gp = per[psl]
+            new = np.ones(len(gp), bool)
+            new[1:] = (gp[1:] != gp[:-1]) | (g_tag[1:] != g_tag[:-1])
+            b = np.flatnonzero(new)
+            n = np.add.reduceat(cp, b)
+            rs = np.add.reduceat(pr * cp, b) / n
+            out.append((seg[b], g_tag[b], gp[b], n, f_t[b], np.maximum.reduceat(l_t, b), rs, win[sl][psl[b]]))
+        return a, out
+
+    @staticmethod
+    def _map(u, kk, klo, khi, cw0, s0, dur):
+        """Times for fractions u of the rate-weighted active time of report period kk."""
+        lo, hi = klo[kk], khi[kk]
+        tau = cw0[lo] + u * (cw0[hi] - cw0[lo])
+        j = np.clip(np.searchsorted(cw0, tau, side="right") - 1, lo, hi - 1)
+        w = np.maximum(cw0[j + 1] - cw0[j], 1e-300)
+        t = s0[j] + np.minimum((tau - cw0[j]) / w, 1.0 - 1e-9) * dur[j]
+        return t.astype(np.int64), j
+
+    def _finish(self, rd: _Rd, cols, rng, tags: TagSegments):
+        P = self.params
+        parts = [(a, o) for a, outs in cols for o in outs if len(o[0])]
+        if not parts:
+            return np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
+        port = np.concatenate([np.full(len(o[0]), a.spec.port, np.uint16) for a, o in parts])
+        seg, tag, per, n, tf, tl, rs, win = (np.concatenate([o[i] for _, o in parts]) for i in range(8))
+        keep, tf, tl, n = apply_session(rd.session, tag, tf, tl, n, rd.state, rng, P.gen2.s1_persistence_s,
+                                        P.gen2.s2_reset_s)
+        seg, per, rs, port = seg[keep], per[keep], rs[keep], port[keep]
+        win = (tf - rd.phase_us) // rd.dwell_us if rd.session != "S0" else win[keep]
+        rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
+        chan = channel_index(self.seed, rd.key, win, P.n_channels)
+        rows = assemble(rd.id, rd.clock, tf, tl, port, tags.epc[seg], rssi, n, chan)
+        dl = (per + 1) * rd.period_us + network_delay_us(self.seed, rd.key, per, P.net_delay_median_ms,
+                                                         P.net_delay_sigma)
+        return rows, dl
