@@ -1,0 +1,102 @@
+"""Misbehaviour: drawn per opportunity with the [behaviour] rates; each occurrence is a ground-truth anomaly.
+
+  left_building  a dossier carried out of the building to a vehicle without a checkout (per dossier use, at the end
+                 of the day); anomaly time = the exterior door crossing
+  drawer         a dossier left at a desk overnight (per dossier use); time = when the officer leaves (end of day)
+  misfiled       a dossier put on the wrong shelf (per shelf return); time = the put
+  missing        a dossier put down in a non-storage place and forgotten (per dossier use); time = the put
+  separated      an evidence item left behind when its dossier goes back (per item taken out); time = the parting
+  unrecorded_handover  a hand-over without its business event (per hand-over; see Station.hand_over)
+"""
+
+from __future__ import annotations
+
+
+def maybe_forget(st, oid: str, d, case):
+    """Generator: with forget_rate, put the carried dossier down here (a non-storage place) and forget it."""
+    if st.rng("misbehaviour").random() >= st.beh.forget_rate:
+        return False
+    here = st.pos[oid]
+    if st.floor.spaces[here.space].purpose in ("dossier_room", "archive", "evidence_room"):
+        return False
+    st.put(d, here, "")
+    d.lost, d.busy = True, False
+    st.journal.anomaly(st.now, "missing", epc=d.epc, space=here.space, officer=oid, detail=f"case {case.id}")
+    yield from st.walk(oid, st.desk_place(oid))
+    return True
+
+
+def exterior_crossing_s(st, route, t0: float) -> float:
+    """When a walk that began at t0 passes from inside the building to the outside."""
+    for c in route.crossings:
+        if st.floor.spaces[c.to_space].kind in ("outside", "external") and st.floor.spaces[c.from_space].kind not in (
+            "outside",
+            "external",
+        ):
+            return t0 + c.t_s
+    return t0
+
+
+def end_of_day(st, oid: str):
+    """Tidy the desk: shelve each dossier at its home, except those kept (drawer) or taken to a car."""
+    rng, beh, pop = st.rng("misbehaviour"), st.beh, st.pop
+    dossiers = sorted((pop.dossiers[e] for e in st.at_desk[oid] if e in pop.dossiers), key=lambda d: d.epc)
+    dossiers = [d for d in dossiers if not d.busy and not d.holder]
+    keep, car, shelve = [], [], []
+    for d in dossiers:
+        r = rng.random()
+        if r < beh.drawer_rate:
+            keep.append(d)
+        elif r < beh.drawer_rate + beh.left_in_car_rate and pop.vehicles:
+            car.append(d)
+        else:
+            shelve.append(d)
+    items = [pop.items[e] for e in sorted(st.at_desk[oid]) if e in pop.items]
+    for d in shelve + car:
+        st.pick(d, oid)
+        d.busy = True
+    t_part = st.now
+    for i in items:  # items left on the desk while their dossier leaves it
+        if any(v in shelve + car for v in pop.cases[i.case].volumes):
+            st.journal.anomaly(t_part, "separated", epc=i.epc, space=st.pos[oid].space, officer=oid,
+                               detail=f"case {i.case}")  # fmt: skip
+            st.give("evidence_keeper", lambda k, i=i, frm=oid: _collect_one(st, k, i, frm))
+    for d in sorted(shelve, key=lambda d: d.home):
+        st.counts["shelf_return"] += 1
+        unit = d.home
+        if rng.random() < beh.misfile_rate:
+            same = [u for t in pop.active_units for u in t
+                    if u != d.home and st.floor.storage[u].space == st.floor.storage[d.home].space and pop.free(u) > 0]  # fmt: skip
+            if same:
+                unit = same[int(rng.integers(len(same)))]
+        yield from st.walk(oid, st.unit_place(unit))
+        st.put(d, st.unit_place(unit), unit)
+        d.busy = False
+        if unit != d.home:
+            st.journal.anomaly(st.now, "misfiled", epc=d.epc, space=st.pos[oid].space, officer=oid,
+                               detail=f"on {unit}, home {d.home}")  # fmt: skip
+    if car:
+        veh = pop.vehicles[int(rng.integers(len(pop.vehicles)))]
+        t0 = st.now
+        route = yield from st.walk(oid, st.unit_place(veh))
+        t_out = exterior_crossing_s(st, route, t0) if route is not None else t0
+        for d in car:
+            st.put(d, st.unit_place(veh), veh)
+            d.busy = False
+            st.in_car[oid].add(d.epc)
+            st.journal.anomaly(t_out, "left_building", epc=d.epc, space=st.car_park, officer=oid,
+                               detail=f"to {veh} without checkout; case {d.case}")  # fmt: skip
+    for d in keep:
+        st.journal.anomaly(st.cal.shift_end_of(st.now), "drawer", epc=d.epc, space=st.pop.officers[oid].desk_space,
+                           officer=oid, detail=f"kept at {st.pop.officers[oid].desk} overnight; case {d.case}")  # fmt: skip
+
+
+def _collect_one(st, k: str, i, frm: str):
+    """Next working time: the evidence keeper fetches a separated item back."""
+    if i.epc not in st.at_desk[frm] or i.holder:
+        return
+    yield from st.walk(k, st.desk_place(frm))
+    st.pick(i, k)
+    yield from st.walk(k, st.unit_place(i.home))
+    st.put(i, st.unit_place(i.home), i.home)
+    yield from st.walk(k, st.desk_place(k))
