@@ -258,4 +258,4 @@ def start_agents(env, population, ledger, journal, graph, scenario, streams, **k
     """Register everything in the ledger and start every SimPy process (see twin.agents.station)."""
     from .station import start_agents as _start
 
-    _start(env, population, ledger, journal, graph, scenario, streams, **kw)
+    return _start(env, population, ledger, journal, graph, scenario, streams, **kw)
