@@ -299,7 +299,10 @@ class ReaderEngine:
         uf, ul = _order_stats(rng, n)
         tf, jf = self._map(uf, kk, klo, khi, cw0, s0, dur)
         tl, _ = self._map(ul, kk, klo, khi, cw0, s0, dur)
-        out = [(st[ii], tags.tag[st[ii]], up[kk], n, tf, tl, r_s[ii], win[sl][jf])]
+        # a static tag that is steadily powered counts as seen over the whole call (S2/S3 flags persist)
+        steady = p_s[ii] >= P.rf.p_powered
+        out = [(st[ii], tags.tag[st[ii]], up[kk], n, tf, tl, r_s[ii], win[sl][jf], np.where(steady, t0, tf),
+                np.where(steady, t1, tl))]
         # pairs: counts per (slice, segment), merged per (period, tag)
         cp = rng.poisson(W[psl] * pf * pair_fac)
         nz = cp > 0
@@ -318,7 +321,8 @@ class ReaderEngine:
             b = np.flatnonzero(new)
             n = np.add.reduceat(cp, b)
             rs = np.add.reduceat(pr * cp, b) / n
-            out.append((seg[b], g_tag[b], gp[b], n, f_t[b], np.maximum.reduceat(l_t, b), rs, win[sl][psl[b]]))
+            l_b = np.maximum.reduceat(l_t, b)
+            out.append((seg[b], g_tag[b], gp[b], n, f_t[b], l_b, rs, win[sl][psl[b]], f_t[b], l_b))
         return a, out
 
     @staticmethod
@@ -337,9 +341,9 @@ class ReaderEngine:
         if not parts:
             return np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
         port = np.concatenate([np.full(len(o[0]), a.spec.port, np.uint16) for a, o in parts])
-        seg, tag, per, n, tf, tl, rs, win = (np.concatenate([o[i] for _, o in parts]) for i in range(8))
+        seg, tag, per, n, tf, tl, rs, win, seen0, seen1 = (np.concatenate([o[i] for _, o in parts]) for i in range(10))
         keep, tf, tl, n = apply_session(rd.session, tag, tf, tl, n, rd.state, rng, P.gen2.s1_persistence_s,
-                                        P.gen2.s2_reset_s)
+                                        P.gen2.s2_reset_s, seen0, seen1)
         seg, per, rs, port = seg[keep], per[keep], rs[keep], port[keep]
         win = (tf - rd.phase_us) // rd.dwell_us if rd.session != "S0" else win[keep]
         rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)

@@ -51,6 +51,7 @@ class RFParams:
     reverse50_db: float = 3.0  # assumption: same for the reverse link above reader sensitivity
     reverse_slope_db: float = 1.0  # assumption
     rssi_noise_db: float = 1.0  # assumption: per-read RSSI measurement noise
+    p_powered: float = 0.05  # assumption: per-round p above which a static tag counts as steadily powered
     p_floor: float = 1e-4  # pairs below this per-round probability are dropped as out of field
 
     @property

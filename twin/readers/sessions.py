@@ -44,28 +44,34 @@ class SessionState:
 
 
 def apply_session(session: str, tag, first_us, last_us, count, state: SessionState, rng: np.random.Generator,
-                  s1_persistence_s: float, s2_reset_s: float):
-    """Thin S0 candidate rows of one reader. Returns (kept row indices, first_us, last_us, count) of kept rows."""
+                  s1_persistence_s: float, s2_reset_s: float, seen_first_us=None, seen_last_us=None):
+    """Thin S0 candidate rows of one reader. Returns (kept row indices, first_us, last_us, count) of kept rows.
+
+    seen_first_us/seen_last_us (default: the read times) bound when the tag was powered around each row; a steadily
+    powered static tag is seen over the whole call even if reads are sparse, so its S2/S3 flag does not decay.
+    """
     n = len(tag)
     if session == "S0" or n == 0:
         return np.arange(n), first_us, last_us, count
     order = np.lexsort((first_us, tag))
     tg, f, l, c = tag[order], first_us[order], last_us[order], count[order]
+    sf = f if seen_first_us is None else seen_first_us[order]
+    sl = l if seen_last_us is None else seen_last_us[order]
     new = np.ones(n, bool)
     new[1:] = tg[1:] != tg[:-1]
     starts = np.flatnonzero(new)
     ends = np.append(starts[1:], n)
     utags = tg[starts]
-    elig0, seen0 = state.lookup(utags, 0, -_NEVER)
+    elig0, seen0 = state.lookup(utags, 0, -(1 << 62))
     if session == "S1":
         kept, tf, new_elig = _s1(f, l, c, starts, ends, elig0, rng, int(s1_persistence_s * 1e6))
         out_f = out_l = tf
     else:
         reset = int(s2_reset_s * 1e6)
         prev_last = np.empty(n, np.int64)
-        prev_last[1:] = l[:-1]
+        prev_last[1:] = _group_cummax(sl, starts)[:-1]
         prev_last[starts] = seen0
-        rearm = (f - prev_last) > reset
+        rearm = (sf - prev_last) > reset
         episode_start = rearm | new
         armed_first = (elig0 <= f[starts]) | rearm[starts]
         keep = episode_start & (rearm | ~new)  # re-armed episodes, and ...
@@ -73,7 +79,7 @@ def apply_session(session: str, tag, first_us, last_us, count, state: SessionSta
         kept = np.flatnonzero(keep)
         out_f = out_l = f[kept]
         new_elig = np.full(len(utags), _NEVER, np.int64)  # any row seen leaves the flag flipped
-    last_seen = np.maximum.reduceat(l, starts)
+    last_seen = np.maximum.reduceat(sl, starts)
     state.update(utags, new_elig, np.maximum(last_seen, seen0))
     return order[kept], out_f, out_l, np.ones(len(kept), dtype=count.dtype)
 
