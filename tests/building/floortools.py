@@ -58,10 +58,12 @@ def _level(draw, lv: str, cw: float, tables: dict, south_widths, north_widths, n
     segs = []
     for i, (x0, x1) in enumerate(zip(xs, xs[1:])):
         sid = f"{tag}corr{i}"
-        spaces.append(dict(id=sid, name=sid, kind="corridor", purpose="circulation", level=lv, polygon=_rect(x0, 0.0, x1, cw)))
+        poly = _rect(x0, 0.0, x1, cw)
+        spaces.append(dict(id=sid, name=sid, kind="corridor", purpose="circulation", level=lv, polygon=poly))
         segs.append((sid, x0, x1))
         if i:
-            doors.append(dict(id=f"o-{sid}", a=segs[i - 1][0], b=sid, position=[x0, cw / 2], width_m=cw, kind="opening"))
+            prev = segs[i - 1][0]
+            doors.append(dict(id=f"o-{sid}", a=prev, b=sid, position=[x0, cw / 2], width_m=cw, kind="opening"))
 
     def seg_at(x):
         return next(s for s, a, b in segs if a < x < b)
@@ -72,7 +74,8 @@ def _level(draw, lv: str, cw: float, tables: dict, south_widths, north_widths, n
             rid = f"{tag}{side}{k}"
             y0, y1 = (-depth, 0.0) if side == "s" else (cw, cw + depth)
             wall = 0.0 if side == "s" else cw
-            spaces.append(dict(id=rid, name=rid, kind="room", purpose="office", level=lv, polygon=_rect(x, y0, x + w, y1)))
+            poly = _rect(x, y0, x + w, y1)
+            spaces.append(dict(id=rid, name=rid, kind="room", purpose="office", level=lv, polygon=poly))
             dx = draw(st.floats(0.6, w - 0.9))
             door_x = round(x + dx, 2)
             if any(abs(door_x - b) < 0.05 for _, b, _ in segs):
@@ -103,7 +106,8 @@ def generated_floor(draw) -> str:
     depth = max(d for _, d in south + north)
     tables["spaces"].append(dict(id="yard", name="yard", kind="outside", purpose="car_park", level="L0",
                                  polygon=_rect(-6.0, -depth, 0.0, cw + depth)))
-    tables["doors"].append(dict(id="d-main", a="yard", b=segs[0][0], position=[0.0, cw / 2], width_m=2.0, exterior=True))
+    main = dict(id="d-main", a="yard", b=segs[0][0], position=[0.0, cw / 2], width_m=2.0, exterior=True)
+    tables["doors"].append(main)
     if draw(st.booleans()):
         tables["spaces"].append(dict(id="court", name="court", kind="external", purpose="court", level="L0"))
         tables["links"].append(dict(id="road", kind="road", a="yard", b="court", traversal_s=900.0))
@@ -159,7 +163,8 @@ def check_route(g: FloorGraph, r: Route, speed_mps: float) -> None:
             assert close(leg.t1_s - leg.t0_s, d / speed_mps, 1e-6)
             walk_len += d
             if space.has_geometry:
-                assert point_in_polygon(space.polygon, *leg.p0, tol=1e-6) and point_in_polygon(space.polygon, *leg.p1, tol=1e-6)
+                for p in (leg.p0, leg.p1):
+                    assert point_in_polygon(space.polygon, *p, tol=1e-6)
         if i + 1 < len(legs) and legs[i + 1].space != leg.space:
             c = crossings[ci]
             ci += 1

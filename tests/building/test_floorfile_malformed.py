@@ -77,3 +77,12 @@ def test_all_problems_reported_at_once(tmp_path):
     path.write_text(text)
     fields = {p.field for p in validate_floor_file(path)}
     assert {"doors[4].width_m", "storage[1].capacity", "spaces[6].purpose"} <= fields
+
+
+def test_self_intersecting_polygon_is_not_convex(tmp_path):
+    text = (FIXTURES / "zero_width_door.toml").read_text().replace("width_m = 0.0", "width_m = 0.9")
+    star = "[[4.0, 6.0], [6.35, -1.09], [0.2, 3.34], [7.8, 3.34], [1.65, -1.09]]"
+    text = text.replace("polygon = [[0.0, 0.0], [8.0, 0.0], [8.0, 6.0], [0.0, 6.0]]", f"polygon = {star}")
+    path = tmp_path / "star.toml"
+    path.write_text(text)
+    assert any(p.field == "spaces[1].polygon" and "convex" in p.expected for p in validate_floor_file(path))

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..errors import ProblemList
 from .geometry import ahead, convex_overlap, distance_to_boundary, is_convex, point_in_polygon, polygon_area
-from .geometry import polygon_centroid, rectangle
+from .geometry import polygon_centroid, rectangle, turning_number
 from .model import DOOR_KINDS, LINK_KINDS, SPACE_KINDS, SPACE_PURPOSES, STORAGE_KINDS, StorageUnit
 
 #: How far a door's position may lie from each of its spaces' boundaries, metres (assumption: drawing slack).
@@ -108,7 +108,7 @@ def _check_spaces(pl: ProblemList, items, levels) -> dict[str, dict[str, Any]]:
                     [list(p) for p in poly],
                     f"a non-degenerate polygon (area {area:.3g} m² < {MIN_AREA_M2})",
                 )
-            elif not is_convex(poly):
+            elif not is_convex(poly) or abs(abs(turning_number(poly)) - 1.0) > 1e-6:
                 pl.add(
                     f"{where}.polygon",
                     [list(p) for p in poly],

@@ -50,6 +50,20 @@ def is_convex(poly: Polygon) -> bool:
     return sign != 0
 
 
+def turning_number(poly: Polygon) -> float:
+    """Total turning of the boundary in full turns: ±1 for a simple polygon, ±2 for a pentagram."""
+    n = len(poly)
+    total = 0.0
+    for i in range(n):
+        ax, ay = poly[i]
+        bx, by = poly[(i + 1) % n]
+        cx, cy = poly[(i + 2) % n]
+        a1 = np.arctan2(by - ay, bx - ax)
+        a2 = np.arctan2(cy - by, cx - bx)
+        total += (a2 - a1 + np.pi) % (2 * np.pi) - np.pi
+    return float(total / (2 * np.pi))
+
+
 def edges(poly: Polygon) -> list[tuple[Point, Point]]:
     return [(poly[i], poly[(i + 1) % len(poly)]) for i in range(len(poly))]
 
