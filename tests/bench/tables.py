@@ -51,7 +51,7 @@ def truth(*rows) -> pa.Table:
     out = []
     for r in rows:
         epc, a, b, space, *rest = r
-        out.append({"epc": epc, "t0_us": T0 + int(a * S), "t1_us": T0 + int(b * S), "space": space,
+        out.append({"epc": epc, "t0_us": T0 + round(a * S), "t1_us": T0 + round(b * S), "space": space,
                     "storage": rest[0] if rest else "", "tag_kind": rest[1] if len(rest) > 1 else "dossier"})
     return rows_to_table(out, TRUTH_SCHEMA)
 

@@ -69,9 +69,9 @@ class Steps:
 
 def make_steps(tag: np.ndarray, t_us: np.ndarray, val: np.ndarray, w0: int, w1: int) -> Steps:
     span = w1 - w0 + 2
-    t = np.clip(t_us.astype(np.int64), w0 - 1, w1)
+    t = t_us.astype(np.int64)
     order = np.lexsort((t, tag))  # stable: among equal (tag, t) the later row stays later
-    tag, t, val = tag[order], t[order], val[order]
+    tag, t, val = tag[order], np.clip(t[order], w0 - 1, w1), val[order]  # clip after sorting: order is kept
     keep = np.ones(len(tag), bool)
     keep[:-1] = (tag[1:] != tag[:-1]) | (t[1:] != t[:-1])  # the last row of equal (tag, t) wins
     tag, t, val = tag[keep], t[keep], val[keep]
