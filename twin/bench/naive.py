@@ -132,7 +132,7 @@ class NaiveCore:
         self._place_storage = pa.array([u for _, u in places] or [""], pa.string())
         self._epcs = _Interner(READ_DTYPE["epc"].itemsize)
         self._last = np.full(0, -1, dtype=np.int32)  # last place per tag id
-        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._pending: list[tuple[np.ndarray, ...]] = []  # (t_us, tag, place, input seq) of changes not yet due
         self._epc_dict = pa.array([], pa.string())
         self.reads_in = 0
 
@@ -145,13 +145,14 @@ class NaiveCore:
         return place
 
     def ingest(self, reads: np.ndarray) -> None:
-        self.reads_in += len(reads)
         if len(reads) == 0:
             return
+        seq = np.arange(self.reads_in, self.reads_in + len(reads), dtype=np.int64)  # input order breaks time ties
+        self.reads_in += len(reads)
         place = self._place_of(reads)
         keep = place >= 0
         if not keep.all():
-            reads, place = reads[keep], place[keep]
+            reads, place, seq = reads[keep], place[keep], seq[keep]
             if len(reads) == 0:
                 return
         t = reads["t_us"]
@@ -161,10 +162,10 @@ class NaiveCore:
         order = None
         if len(t) > 1 and (np.diff(t) < 0).any():
             order = np.argsort(t, kind="stable")
-            tag, t, place = tag[order], t[order], place[order]
+            tag, t, place, seq = tag[order], t[order], place[order], seq[order]
         small = tag.astype(np.uint16 if len(self._epcs.names) <= 1 << 16 else np.int64)
         by_tag = np.argsort(small, kind="stable")  # radix sort; keeps time order within a tag
-        tag, t, place = tag[by_tag], t[by_tag], place[by_tag]
+        tag, t, place, seq = tag[by_tag], t[by_tag], place[by_tag], seq[by_tag]
         prev = np.empty_like(place)
         prev[1:] = place[:-1]
         first = np.ones(len(tag), bool)
@@ -175,7 +176,7 @@ class NaiveCore:
         last[:-1] = first[1:]
         self._last[tag[last]] = place[last]
         if change.any():
-            self._pending.append((t[change], tag[change], place[change]))
+            self._pending.append((t[change], tag[change], place[change], seq[change]))
 
     def apply(self, events: pa.Table) -> None:
         return None
@@ -186,10 +187,11 @@ class NaiveCore:
         t = np.concatenate([p[0] for p in self._pending])
         tag = np.concatenate([p[1] for p in self._pending])
         place = np.concatenate([p[2] for p in self._pending])
+        seq = np.concatenate([p[3] for p in self._pending])
         due = t <= t_us
-        self._pending = [(t[~due], tag[~due], place[~due])] if not due.all() else []
-        t, tag, place = t[due], tag[due], place[due]
-        order = np.argsort(t, kind="stable")
+        self._pending = [(t[~due], tag[~due], place[~due], seq[~due])] if not due.all() else []
+        t, tag, place, seq = t[due], tag[due], place[due], seq[due]
+        order = np.lexsort((seq, t))  # time order, ties in input order
         t, tag, place = t[order], tag[order], place[order]
         if len(self._epc_dict) != len(self._epcs.names):
             self._epc_dict = pa.array([n.decode("ascii") for n in self._epcs.names], pa.string())
