@@ -47,7 +47,8 @@ def test_a_day_of_work(day):
     assert 15 <= len(new) <= 70  # Poisson(40) on a Monday
     # every new case: register per volume, assign, accepted stage
     for c in new:
-        assert all(d.home for d in c.volumes)
+        assert c.volumes and all(d.home for d in c.volumes)
+    assert kinds["register"] >= sum(len(c.volumes) for c in pop.cases.values())
     # at the end of the day (after every shift) dossiers rest on shelves, except misbehaviour
     for d in pop.dossiers.values():
         if d.lost or d.space == "procuratorate":

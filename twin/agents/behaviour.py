@@ -93,10 +93,12 @@ def end_of_day(st, oid: str):
 
 def _collect_one(st, k: str, i, frm: str):
     """Next working time: the evidence keeper fetches a separated item back."""
-    if i.epc not in st.at_desk[frm] or i.holder:
+    if i.epc not in st.at_desk[frm] or i.holder or i.busy:
         return
+    i.busy = True  # reserved before the walk, so no one else moves it meanwhile
     yield from st.walk(k, st.desk_place(frm))
     st.pick(i, k)
     yield from st.walk(k, st.unit_place(i.home))
     st.put(i, st.unit_place(i.home), i.home)
+    i.busy = False
     yield from st.walk(k, st.desk_place(k))

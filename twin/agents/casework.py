@@ -75,14 +75,12 @@ def case_process(st, case):
 
 def _gather(st, oid: str, vols):
     """Generator: collect the case's volumes (resting anywhere reachable) into the officer's hands."""
-    got = []
-    for d in sorted(vols, key=lambda d: (d.space, d.storage)):
-        if d.lost or d.holder or d.busy:
-            continue
+    got = [d for d in sorted(vols, key=lambda d: (d.space, d.storage)) if not (d.lost or d.holder or d.busy)]
+    for d in got:
+        d.busy = True  # reserved before walking, so no other task moves them meanwhile
+    for d in got:
         yield from st.walk(oid, st.place_of(d))
         st.pick(d, oid)
-        d.busy = True
-        got.append(d)
     return got
 
 
@@ -103,13 +101,14 @@ def checkout(st, oid: str, case):
 
 def checkin(st, oid: str, case):
     """The case officer fetches the volumes back from the procuratorate and shelves them."""
-    out = [d for d in case.volumes if d.space == st.procuratorate and not d.holder and not d.lost]
+    out = [d for d in case.volumes if d.space == st.procuratorate and not d.holder and not d.lost and not d.busy]
     if not out:
         return
+    for d in out:
+        d.busy = True
     yield from st.walk(oid, st.graph.place_in(st.procuratorate))
     for d in out:
         st.pick(d, oid)
-        d.busy = True
     for d in sorted(out, key=lambda d: d.home):
         yield from st.walk(oid, st.unit_place(d.home))
         st.journal.event(st.now, "checkin", case=case.id, epc=d.epc, officer=oid, detail="procuratorate")

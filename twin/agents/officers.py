@@ -132,6 +132,7 @@ def use_dossier(st, oid: str):
         if st.idle.get(lo) and st.pos[lo] == st.desk_place(lo):
             st.hand_over(d, oid, lo, case.id)
             st.put_at_desk(d, lo)
+            d.busy = False
             env.process(review_timer(st, lo, d, oid, case.id))
             yield from st.walk(oid, st.desk_place(oid))
             return
@@ -149,11 +150,11 @@ def review_timer(st, lo: str, d, giver: str, case: str):
 
 def return_review(st, lo: str, d, giver: str, case: str):
     """The legal officer brings a reviewed dossier back to the case officer (recorded hand-over)."""
-    if d.epc not in st.at_desk[lo] or d.holder:
+    if d.epc not in st.at_desk[lo] or d.holder or d.busy:
         return
     if not (st.on_site.get(giver) and st.idle.get(giver)):
-        d.busy = False
         return  # the giver is away: the legal officer keeps it and shelves it at the end of the day
+    d.busy = True
     st.pick(d, lo)
     yield from st.walk(lo, st.desk_place(giver))
     if st.idle.get(giver) and st.pos[giver] == st.desk_place(giver):
@@ -162,7 +163,6 @@ def return_review(st, lo: str, d, giver: str, case: str):
     else:
         yield from st.walk(lo, st.desk_place(lo))
         st.put_at_desk(d, lo)
-        return
     d.busy = False
     yield from st.walk(lo, st.desk_place(lo))
 
@@ -189,10 +189,11 @@ def collect_items(st, k: str, items, frm: str, case: str):
     here = [i for i in here if rng.random() >= st.beh.separated_rate]  # the others stay behind (separated)
     if not here:
         return
+    for i in here:
+        i.busy = True  # reserved before the walk
     yield from st.walk(k, st.desk_place(frm))
     for i in here:
         st.pick(i, k)
-        i.busy = True
     for i in sorted(here, key=lambda i: i.home):
         yield from st.walk(k, st.unit_place(i.home))
         st.put(i, st.unit_place(i.home), i.home)

@@ -206,7 +206,8 @@ def build_population(scenario, floor, graph, rng: np.random.Generator):
     archive_room = sum(capacity[u] for t in archive_units for u in t)
     overflow = max(0, vols - sum(capacity[u] for t in active_units if t not in archive_units for u in t))
     archived = []
-    left = min(pc.archived_dossiers, max(0, archive_room - overflow))
+    reserve = int(0.1 * pc.active_dossiers) + 10  # room kept free for new cases' volumes (assumption: ~10 %)
+    left = min(pc.archived_dossiers, max(0, archive_room - overflow - reserve))
     while left > 0:
         kind = draw_kind(beh, rng)
         acc = -float(rng.uniform(*ARCHIVE_AGE_D)) * DAY_S
