@@ -32,9 +32,17 @@ def _fail(problems: list[Problem] | str, code: int = 2) -> None:
 def _kind_of(path: Path) -> str:
     """Tell a floor, placement or scenario file apart by its top-level tables."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError):
+        text = path.read_text(encoding="utf-8")
+    except OSError:
         return "unknown"
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        # Unparseable: guess from the table headers so the right loader reports the syntax error's line.
+        for kind in ("floor", "placement"):
+            if f"[{kind}]" in text:
+                return kind
+        return "scenario"
     if "floor" in raw and isinstance(raw["floor"], dict):
         return "floor"
     if "placement" in raw and isinstance(raw["placement"], dict):
