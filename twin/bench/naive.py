@@ -62,6 +62,7 @@ class _Interner:
                 self._ids[nm] = len(self.names)
                 self.names.append(nm)
         self._words = _words(np.array(self.names, dtype=self.dtype))
+        self._cols = [np.ascontiguousarray(self._words[:, j]) for j in range(self._words.shape[1])]
         h = _hash(self._words)
         size = 1 << max(4, int(4 * len(h)).bit_length())
         mask = np.uint64(size - 1)
@@ -75,15 +76,19 @@ class _Interner:
 
     def _probe(self, h: np.ndarray) -> np.ndarray:
         mask = np.uint64(len(self._slot_h) - 1)
-        ids = np.full(len(h), -1, dtype=np.int64)
-        rows = np.arange(len(h))
         slot = h & mask
+        sid = self._slot_id[slot]
+        hit = self._slot_h[slot] == h
+        ids = np.where(hit & (sid >= 0), sid, -1)
+        rows = np.flatnonzero((sid >= 0) & ~hit)  # slot taken by another name: probe on, for these rows only
+        slot, h = slot[rows], h[rows]
         while len(rows):
+            slot = (slot + np.uint64(1)) & mask
             sid = self._slot_id[slot]
             hit = (sid >= 0) & (self._slot_h[slot] == h)
             ids[rows[hit]] = sid[hit]
             go_on = (sid >= 0) & ~hit
-            rows, slot, h = rows[go_on], (slot[go_on] + np.uint64(1)) & mask, h[go_on]
+            rows, slot, h = rows[go_on], slot[go_on], h[go_on]
         return ids
 
     def ids(self, col: np.ndarray, *, grow: bool = True) -> np.ndarray:
@@ -92,10 +97,12 @@ class _Interner:
         w = _words(col)
         ids = self._probe(_hash(w))
         found = ids >= 0
-        ok = True
-        for j in range(w.shape[1]):
-            ok &= bool((self._words[ids, j] == w[:, j])[found].all()) if len(self.names) else True
-        if not ok:
+        same = found.copy()
+        if len(self.names):
+            safe = np.where(found, ids, 0)  # rows of not-found names compare to name 0 and stay masked out
+            for j in range(w.shape[1]):
+                same &= self._cols[j][safe] == w[:, j]
+        if not np.array_equal(same, found):
             return self._exact(col, grow)
         if grow and not found.all():
             miss = ~found
@@ -159,13 +166,12 @@ class NaiveCore:
         tag = self._epcs.ids(reads["epc"])
         if len(self._last) < len(self._epcs.names):
             self._last = np.concatenate([self._last, np.full(len(self._epcs.names) - len(self._last), -1, np.int32)])
-        order = None
-        if len(t) > 1 and (np.diff(t) < 0).any():
+        if len(t) > 1 and (t[1:] < t[:-1]).any():
             order = np.argsort(t, kind="stable")
             tag, t, place, seq = tag[order], t[order], place[order], seq[order]
         small = tag.astype(np.uint16 if len(self._epcs.names) <= 1 << 16 else np.int64)
         by_tag = np.argsort(small, kind="stable")  # radix sort; keeps time order within a tag
-        tag, t, place, seq = tag[by_tag], t[by_tag], place[by_tag], seq[by_tag]
+        tag, place = tag[by_tag], place[by_tag]  # time and input order are gathered for changed rows only
         prev = np.empty_like(place)
         prev[1:] = place[:-1]
         first = np.ones(len(tag), bool)
@@ -176,7 +182,8 @@ class NaiveCore:
         last[:-1] = first[1:]
         self._last[tag[last]] = place[last]
         if change.any():
-            self._pending.append((t[change], tag[change], place[change], seq[change]))
+            rows = by_tag[change]
+            self._pending.append((t[rows], tag[change], place[change], seq[rows]))
 
     def apply(self, events: pa.Table) -> None:
         return None
