@@ -164,6 +164,25 @@ def calibrate(
         raise typer.Exit(1)
 
 
+@app.command()
+def run(
+    scenario: Optional[Path] = typer.Argument(None, help="scenario file (default: scenarios/baseline.toml)"),
+    out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="workspace folder to write"),
+    seed: Optional[int] = typer.Option(None, "--seed", help="override the scenario's seed"),
+    days: Optional[float] = typer.Option(None, "--days", help="override the scenario's duration, in days"),
+    save_streams: bool = typer.Option(False, "--save-streams", help="write reads/truth/anomalies/events Parquet"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
+) -> None:
+    """Run a scenario through the twin: metrics.json (and the streams on request) in the workspace folder."""
+    from .run import run_scenario
+
+    if days is not None and days <= 0:
+        _fail(f"--days = {days}: expected a positive number of days")
+    if seed is not None and seed < 0:
+        _fail(f"--seed = {seed}: expected a seed >= 0")
+    run_scenario(scenario, out, seed=seed, days=days, save_streams=save_streams, progress=not quiet)
+
+
 def main() -> None:
     """Console entry point: domain errors are printed without a traceback and exit 2."""
     try:
