@@ -84,26 +84,33 @@ class World:
             from .agents.population import build_population, start_agents
         else:
             build_population, start_agents = agents
-        if engine_factory is None:
+        real_engine = engine_factory is None
+        if real_engine:
             from .readers.engine import ReaderEngine as engine_factory
 
         self.scenario = scenario
+        self._real_engine = real_engine
         self.streams = Streams(scenario.seed)
         self.floor = load_floor(scenario.floor)
         self.graph = FloorGraph(self.floor)
         self.placement = load_placement(scenario.placement, self.floor)
-        self.engine = engine_factory(self.floor, self.placement, None, self.streams.child("rf"))
+        self.outages: list[Outage] = draw_outages(
+            scenario.faults, self.placement, scenario.start, scenario.duration_s,
+            self.streams.generator("faults"),
+        )
+        if real_engine:
+            self.engine = engine_factory(self.floor, self.placement, None, self.streams,
+                                         faults=self._engine_faults(), t_ref_us=scenario.start_us)
+        else:
+            self.engine = engine_factory(self.floor, self.placement, None, self.streams)
+        self._hh_port = {r.id.encode(): (r.antennas[0].port if r.antennas else 1)
+                         for r in self.placement.readers.values() if r.kind == "handheld"}
         self.env = simpy.Environment()
         self.ledger = Ledger(self.floor, scenario.start_us, clock=lambda: self.env.now)
         self.journal = Journal(scenario.start_us)
         self.population = build_population(scenario, self.floor, self.graph, self.streams.generator("population"))
         start_agents(self.env, self.population, self.ledger, self.journal, self.graph, scenario,
                      self.streams.child("agents"))
-        self.outages: list[Outage] = draw_outages(
-            scenario.faults, self.placement, scenario.start, scenario.duration_s,
-            self.streams.generator("faults"),
-        )
-        self._handheld_ids = {r.id for r in self.placement.readers.values() if r.kind == "handheld"}
 
     def _us(self, t_s: float) -> int:
         return self.scenario.start_us + int(round(t_s * 1e6))
@@ -128,7 +135,8 @@ class World:
                 k += 1
             segs = self.ledger.segments(t0, t1)
             hh = self.ledger.handheld_antennas(t0, t1)
-            reads = self.engine.generate(self._us(t0), self._us(t1), segs, antennas_override=hh)
+            reads = self.engine.generate(self._us(t0), self._us(t1), self._tag_segments(segs),
+                                         antennas_override=self._antenna_track(hh))
             reads = self._drop_offline(reads, t0, t1)
             events, anomalies = self.journal.drain()
             truth = self.ledger.closed_truth() if t1 < end_s else self.ledger.close(end_s)
@@ -137,6 +145,40 @@ class World:
                 {"segments": len(segs), "handheld_segments": len(hh)},
             )
             t0 = t1
+
+    def _engine_faults(self):
+        """The outages in the reader engine's terms (µs intervals per reader and per disconnected antenna)."""
+        from .readers.faults import Faults
+
+        readers: dict[str, list] = {}
+        antennas: dict[tuple[str, int], list] = {}
+        for o in self.outages:
+            iv = [self._us(max(o.t0_s, 0.0)), self._us(min(o.t1_s, self.scenario.duration_s))]
+            if iv[1] <= iv[0]:
+                continue
+            if o.antenna is None:
+                readers.setdefault(o.reader, []).append(iv)
+            else:
+                antennas.setdefault((o.reader, o.antenna), []).append(iv)
+        return Faults(readers, antennas)
+
+    def _tag_segments(self, segs: np.ndarray):
+        if self._real_engine:
+            from .readers.segments import TagSegments
+
+            return TagSegments(*(segs[c] for c in TagSegments._COLS))
+        return segs
+
+    def _antenna_track(self, hh: np.ndarray):
+        if not self._real_engine:
+            return hh
+        if len(hh) == 0:
+            return None
+        from .readers.segments import AntennaTrack
+
+        port = np.array([self._hh_port.get(r, 1) for r in hh["reader"]], dtype=np.uint16)
+        return AntennaTrack(hh["reader"], port, hh["t0_us"], hh["t1_us"], hh["level"], hh["x0"], hh["y0"],
+                            hh["x1"], hh["y1"], np.full(len(hh), np.nan))
 
     def _drop_offline(self, reads: np.ndarray, t0: float, t1: float) -> np.ndarray:
         """No reports from a reader (or a disconnected antenna) while it is down."""

@@ -77,3 +77,47 @@ def check_carried_with_holder(truth: pa.Table, segs: np.ndarray, badge_of: dict[
             assert abs(a[0] - b[0]) < 1e-6 and abs(a[1] - b[1]) < 1e-6, (r, a, b)
             n += 1
     return n
+
+
+def check_reads_reachable(reads: np.ndarray, segs: np.ndarray, floor, placement, slack_m: float = 1.0,
+                          slack_us: int = 500_000, max_rows: int = 3000, seed: int = 0) -> int:
+    """No fixed antenna reports a tag it cannot reach under the RF model: at some instant of the report's window
+    (widened by the reader clock's offset) the tag is on the antenna's level within the model's maximum range, and
+    not shielded in a metal unit that is not the antenna's own. Checks a seeded sample of max_rows rows."""
+    from twin.readers import rf
+
+    levels = {lv: i for i, lv in enumerate(floor.levels)}
+    storage_ids = list(floor.storage)
+    metal = np.array([floor.storage[s].metal for s in storage_ids] + [False])
+    if len(reads) > max_rows:
+        reads = reads[np.sort(np.random.default_rng(seed).choice(len(reads), max_rows, replace=False))]
+    by = segments_by_tag(segs)
+    checked = 0
+    for r in placement.readers.values():
+        if r.kind != "fixed":
+            continue
+        for a in r.antennas:
+            rows = reads[(reads["reader"] == r.id.encode()) & (reads["antenna"] == a.port)]
+            if len(rows) == 0:
+                continue
+            reach = rf.max_range_m(a.gain_dbi, r.power_dbm) + slack_m
+            own = storage_ids.index(a.storage) if a.storage else -1
+            for epc in np.unique(rows["epc"]):
+                mine = rows[rows["epc"] == epc]
+                s = by[epc]
+                lo, hi = mine["first_us"].min() - slack_us, mine["t_us"].max() + slack_us
+                s = s[(s["t1_us"] > lo) & (s["t0_us"] < hi)]
+                for row in mine:
+                    w = s[(s["t1_us"] > row["first_us"] - slack_us) & (s["t0_us"] < row["t_us"] + slack_us)]
+                    ok = (w["level"] == levels[a.level]) & ~(metal[w["container"]] & (w["container"] != own))
+                    assert np.any(ok & (_dist_to_segments(a.position, w) <= reach)), (r.id, a.port, epc, row, w)
+                    checked += 1
+    return checked
+
+
+def _dist_to_segments(p, w: np.ndarray) -> np.ndarray:
+    """Distance from point p to each straight piece (x0, y0) -> (x1, y1) of w."""
+    dx, dy = w["x1"] - w["x0"], w["y1"] - w["y0"]
+    ll = dx * dx + dy * dy
+    f = np.clip(((p[0] - w["x0"]) * dx + (p[1] - w["y0"]) * dy) / np.where(ll > 0, ll, 1.0), 0.0, 1.0)
+    return np.hypot(w["x0"] + f * dx - p[0], w["y0"] + f * dy - p[1])

@@ -1,0 +1,79 @@
+"""World speed and memory: the baseline day's real-time factor (simulated s / wall s) and peak RSS vs run length.
+
+    .venv/bin/pytest -m benchmark benchmarks/bench_world.py      # pytest-benchmark
+    .venv/bin/python benchmarks/bench_world.py [--days 1 3]      # the same figures as a plain report
+
+Target (issue 4): >= 5,000x real time on one core for the baseline day; peak memory bounded by the population,
+so a 3-day run peaks at about the same RSS as a 1-day run. Each memory figure comes from its own process
+(ru_maxrss is a high-water mark for the whole process).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+TARGET_RTF = 5000.0
+
+
+def run_in_subprocess(days: float, scenario: Path = BASELINE) -> dict:
+    """metrics.json of `run_scenario(scenario, days=days)` run in a fresh interpreter pinned to one core."""
+    with tempfile.TemporaryDirectory() as d:
+        code = (
+            "import os, sys\n"
+            "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}) if hasattr(os, 'sched_setaffinity') else None\n"
+            "from twin.run import run_scenario\n"
+            f"run_scenario({str(scenario)!r}, {d!r}, days={days!r}, progress=False)\n"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+        return json.loads((Path(d) / "metrics.json").read_text())
+
+
+def world_day_wall_s(days: float = 1.0) -> tuple[float, dict]:
+    from twin.run import run_scenario
+
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        m = run_scenario(BASELINE, d, days=days, progress=False)
+        return time.perf_counter() - t, m
+
+
+@pytest.mark.benchmark
+def test_baseline_day_real_time_factor(benchmark):
+    wall_s, m = benchmark.pedantic(world_day_wall_s, rounds=1, iterations=1)
+    rtf = m["sim"]["duration_s"] / m["runtime"]["wall_s"]
+    benchmark.extra_info.update({"real_time_factor": rtf, "reads": m["reads"]["rows"],
+                                 "peak_rss_mb": m["runtime"]["peak_rss_mb"]})
+    assert rtf >= TARGET_RTF, f"baseline day ran at {rtf:.0f}x real time, target {TARGET_RTF:.0f}x"
+
+
+@pytest.mark.benchmark
+def test_memory_bounded_by_population(benchmark):
+    one = run_in_subprocess(1.0)
+    three = benchmark.pedantic(run_in_subprocess, args=(3.0,), rounds=1, iterations=1)
+    a, b = one["runtime"]["peak_rss_mb"], three["runtime"]["peak_rss_mb"]
+    benchmark.extra_info.update({"peak_rss_1d_mb": a, "peak_rss_3d_mb": b})
+    assert b <= a * 1.25 + 20, f"peak RSS grew with run length: 1 d {a:.0f} MB, 3 d {b:.0f} MB"
+
+
+if __name__ == "__main__":
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--days", type=float, nargs="*", default=[1.0, 3.0])
+    ap.add_argument("--scenario", type=Path, default=BASELINE)
+    args = ap.parse_args()
+    for days in args.days:
+        m = run_in_subprocess(days, args.scenario)
+        rt = m["runtime"]
+        print(f"{m['scenario']} {days:g} d: wall {rt['wall_s']:.1f} s (build {rt['build_s']:.1f} s), "
+              f"real-time factor {rt['real_time_factor']:,.0f}x, reads {m['reads']['rows']:,}, "
+              f"peak RSS {rt['peak_rss_mb']:.0f} MB")
