@@ -46,6 +46,7 @@ class _Ant:
     key: int
     storage: int
     cache: "_Cache"
+    grid: tuple | None = None
 
 
 @dataclass
@@ -145,15 +146,20 @@ class ReaderEngine:
         seg_key = rf.hash_normal(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level, tags.container)
         seg_key = seg_key.view(np.uint64)
         full_static = tags.is_static & (tags.t0_us <= t0_us) & (tags.t1_us >= t1_us)
-        parts, deliver = [], []
-        for rd in self.readers:
-            rows, dl = self._reader(rd, t0_us, t1_us, tags, full_static, seg_key, antennas_override)
-            parts.append(rows)
-            deliver.append(dl)
-        rows = np.concatenate(parts) if parts else np.zeros(0, READ_DTYPE)
-        dl = np.concatenate(deliver) if deliver else np.zeros(0, np.int64)
-        order = np.lexsort((rows["epc"], rows["antenna"], rows["t_us"], rows["reader"], dl))
-        return rows[order], dl[order]
+        self._tag_h = rf.tag_hash(self.seed, tags.epc)  # per-tag parts of the link, once per call
+        self._offset, self._dead = rf.tag_quality(self.seed, tags.epc, self.params.rf)
+        cols = [c for rd in self.readers
+                if (c := self._reader(rd, t0_us, t1_us, tags, full_static, seg_key, antennas_override)) is not None]
+        if not cols:
+            return np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
+        # columns are gathered and sorted before the one structured array is built (fancy-indexing records is slow)
+        c = {k: np.concatenate([x[k] for x in cols]) for k in cols[0]}
+        order = np.lexsort((c["t_us"], c["ridx"], c["deliver_us"]))
+        c = {k: v[order] for k, v in c.items()}
+        names = np.array([rd.id.encode("ascii") for rd in self.readers], dtype=READ_DTYPE["reader"])
+        rows = assemble(names[c["ridx"]], c["first_us"], c["t_us"], c["antenna"], c["epc"], c["rssi_dbm"],
+                        c["count"], c["channel"])
+        return rows, c["deliver_us"]
 
     def outages(self) -> list[dict]:
         """Ground truth of reader and antenna outages."""
@@ -220,17 +226,66 @@ class ReaderEngine:
             ok |= inr
         return pos, lvl, m & ok
 
-    def _link(self, rd, a, ant_xy, tag_xy, lvl, seg, tags, moving):
-        """rf.link for pairs on one level each (walls from the floor, metal shielding from containers)."""
+    def _link(self, rd, a, ant_xy, tag_xy, lvl, seg, tags, moving, cells=False):
+        """rf.link for pairs on one level each (walls from the floor, metal shielding from containers).
+
+        Pairs that cannot reach p_floor even with the luckiest fading are skipped (p = 0) before the fading draws.
+        With `cells`, walls are counted from the centre of the tag's 0.5 m cell (cached per fixed antenna).
+        """
+        P = self.params.rf
         walls = np.zeros(len(seg), np.int32)
-        for lv in np.unique(lvl):
-            k = lvl == lv
-            axy = ant_xy if np.ndim(ant_xy) == 1 else ant_xy[k]
-            walls[k] = self.floor.walls_crossed(self.level_ids[lv], axy, tag_xy[k])
+        if cells:
+            walls[:] = self._cell_walls(a, tag_xy)
+        else:
+            for lv in np.unique(lvl):
+                k = lvl == lv
+                axy = ant_xy if np.ndim(ant_xy) == 1 else ant_xy[k]
+                walls[k] = self.floor.walls_crossed(self.level_ids[lv], axy, tag_xy[k])
         c = tags.container[seg]
         shielded = (self._metal[c] | self._metal[a.storage]) & (c != a.storage)
-        return rf.link(a.spec, rd.power_dbm, ant_xy, tag_xy, tags.epc[seg], walls, shielded, self.seed, a.key,
-                       self.params.rf, moving_antenna=moving)
+        dist, off = rf.geometry(a.spec, ant_xy, tag_xy, P)
+        p_tag, _ = rf.mean_levels(dist, off, a.spec.gain_dbi, a.spec.beamwidth_deg, rd.power_dbm, walls, shielded, P)
+        ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
+        if P.metal_opaque:
+            ok &= ~shielded
+        k = np.flatnonzero(ok)
+        axy = ant_xy if np.ndim(ant_xy) == 1 else ant_xy[k]
+        sk = seg[k]
+        lk = rf.link(a.spec, rd.power_dbm, axy, tag_xy[k], tags.epc[sk], walls[k], shielded[k], self.seed,
+                     a.key, P, moving_antenna=moving, tag_h=self._tag_h[sk],
+                     quality=(self._offset[sk], self._dead[sk]))
+        p = np.zeros(len(seg))
+        r = np.full(len(seg), -200.0)
+        p[k], r[k] = lk.p, lk.rssi_dbm
+        return rf.Link(np.zeros(0), r, p)
+
+    def _cell_walls(self, a: _Ant, xy: np.ndarray) -> np.ndarray:
+        """Walls between a fixed antenna and the centres of the 0.5 m cells holding xy (lazily filled grid)."""
+        cell = self.params.rf.shadow_cell_m
+        if a.grid is None:
+            lv = self.level_ids[a.level]
+            pts = [p for sp in self.floor.spaces.values() if sp.level == lv for p in sp.polygon] or [(0.0, 0.0)]
+            x0, y0 = np.floor(np.min(pts, axis=0) / cell) * cell
+            x1, y1 = np.max(pts, axis=0)
+            nx, ny = int((x1 - x0) / cell) + 2, int((y1 - y0) / cell) + 2
+            a.grid = (x0, y0, np.full((nx, ny), -1, np.int32))
+        x0, y0, g = a.grid
+        ix = np.floor((xy[:, 0] - x0) / cell).astype(np.int64)
+        iy = np.floor((xy[:, 1] - y0) / cell).astype(np.int64)
+        inb = (ix >= 0) & (iy >= 0) & (ix < g.shape[0]) & (iy < g.shape[1])
+        out = np.zeros(len(xy), np.int32)
+        lv = self.level_ids[a.level]
+        if not inb.all():
+            out[~inb] = self.floor.walls_crossed(lv, a.xy, xy[~inb])
+        flat = ix[inb] * g.shape[1] + iy[inb]
+        gf = g.reshape(-1)
+        miss = np.unique(flat[gf[flat] < 0])
+        if len(miss):
+            cx = x0 + (miss // g.shape[1] + 0.5) * cell
+            cy = y0 + (miss % g.shape[1] + 0.5) * cell
+            gf[miss] = self.floor.walls_crossed(lv, a.xy, np.column_stack([cx, cy]))
+        out[inb] = gf[flat]
+        return out
 
     def _antenna(self, rd, a, sl, ss, se, period, win, tags, static_ok, seg_key, pos, lvl, moving, t0, t1, rng):
         P = self.params
@@ -268,7 +323,7 @@ class ReaderEngine:
             seg, psl, pa, pb, txy, axy, plv = seg[ok], psl[ok], pa[ok], pb[ok], txy[ok], axy[ok], plv[ok]
         else:
             axy, plv = a.xy, np.full(len(seg), a.level)
-        lk = self._link(rd, a, axy, txy, plv, seg, tags, moving)
+        lk = self._link(rd, a, axy, txy, plv, seg, tags, moving, cells=not moving)
         ok = lk.p > 0
         seg, psl, pa, pb, pp, pr = seg[ok], psl[ok], pa[ok], pb[ok], lk.p[ok], lk.rssi_dbm[ok]
         pf = (pb - pa) / dur[psl]
@@ -285,23 +340,53 @@ class ReaderEngine:
         empty = L * e0
         t_round = gen2.round_time_us(empty, success, np.maximum(L - empty - success, 0.0), None, P.gen2)
         W = dur / t_round * e0
-        # static: expected reads per (report period, tag), Poisson counts, times by rate-weighted active time
+        # static: expected reads per (report period, tag); well-read tags get one Poisson count per period and
+        # order-statistic times, rarely read ones one Poisson total per call spread read by read (exact: a Poisson
+        # total split by the per-period means is the same process), so cost follows reads, not tags x periods
         per = period[sl]
         up, k_of = np.unique(per, return_inverse=True)
         A = np.zeros((len(up), len(uL)))
         np.add.at(A, (k_of, li), W)
-        cnt_s = rng.poisson(A @ fac)
+        lam = A.sum(axis=0) @ fac
+        strong = np.flatnonzero(lam >= 0.5 * len(up))
+        cnt_s = rng.poisson(A @ fac[:, strong])
         kk, ii = np.nonzero(cnt_s)
         n = cnt_s[kk, ii]
+        ii = strong[ii]
         cw0 = np.concatenate([[0.0], np.cumsum(W)])
         klo = np.searchsorted(per, up)
         khi = np.searchsorted(per, up, side="right")
         uf, ul = _order_stats(rng, n)
         tf, jf = self._map(uf, kk, klo, khi, cw0, s0, dur)
         tl, _ = self._map(ul, kk, klo, khi, cw0, s0, dur)
+        kp = up[kk]
+        weak = np.flatnonzero(lam < 0.5 * len(up))
+        nw = rng.poisson(lam[weak])
+        if nw.any():
+            wk = weak[nw > 0]
+            ri = np.repeat(wk, nw[nw > 0])
+            comp = np.zeros(len(ri), np.int64)
+            if len(uL) > 1:
+                cw = np.cumsum(A.sum(axis=0)[:, None] * fac[:, ri], axis=0)
+                comp = (rng.random(len(ri)) * cw[-1] > cw).sum(axis=0)
+            j = np.zeros(len(ri), np.int64)
+            for c in range(len(uL)):
+                m = comp == c
+                cwc = np.cumsum(np.where(li == c, W, 0.0))
+                j[m] = np.minimum(np.searchsorted(cwc, rng.random(m.sum()) * cwc[-1], side="right"), nsl - 1)
+            tr = s0[j] + (rng.random(len(ri)) * dur[j]).astype(np.int64)
+            o = np.lexsort((tr, per[j], ri))
+            ri, j, tr = ri[o], j[o], tr[o]
+            b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (per[j][1:] != per[j][:-1])])
+            ii = np.concatenate([ii, ri[b]])
+            n = np.concatenate([n, np.diff(np.r_[b, len(ri)])])
+            tf = np.concatenate([tf, tr[b]])
+            tl = np.concatenate([tl, np.maximum.reduceat(tr, b)])
+            jf = np.concatenate([jf, j[b]])
+            kp = np.concatenate([kp, per[j[b]]])
         # a static tag that is steadily powered counts as seen over the whole call (S2/S3 flags persist)
         steady = p_s[ii] >= P.rf.p_powered
-        out = [(st[ii], tags.tag[st[ii]], up[kk], n, tf, tl, r_s[ii], win[sl][jf], np.where(steady, t0, tf),
+        out = [(st[ii], tags.tag[st[ii]], kp, n, tf, tl, r_s[ii], win[sl][jf], np.where(steady, t0, tf),
                 np.where(steady, t1, tl))]
         # pairs: counts per (slice, segment), merged per (period, tag)
         cp = rng.poisson(W[psl] * pf * pair_fac)
@@ -339,7 +424,7 @@ class ReaderEngine:
         P = self.params
         parts = [(a, o) for a, outs in cols for o in outs if len(o[0])]
         if not parts:
-            return np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
+            return None
         port = np.concatenate([np.full(len(o[0]), a.spec.port, np.uint16) for a, o in parts])
         seg, tag, per, n, tf, tl, rs, win, seen0, seen1 = (np.concatenate([o[i] for _, o in parts]) for i in range(10))
         keep, tf, tl, n = apply_session(rd.session, tag, tf, tl, n, rd.state, rng, P.gen2.s1_persistence_s,
@@ -348,7 +433,8 @@ class ReaderEngine:
         win = (tf - rd.phase_us) // rd.dwell_us if rd.session != "S0" else win[keep]
         rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
         chan = channel_index(self.seed, rd.key, win, P.n_channels)
-        rows = assemble(rd.id, rd.clock, tf, tl, port, tags.epc[seg], rssi, n, chan)
         dl = (per + 1) * rd.period_us + network_delay_us(self.seed, rd.key, per, P.net_delay_median_ms,
                                                          P.net_delay_sigma)
-        return rows, dl
+        return {"ridx": np.full(len(n), self.readers.index(rd), np.int32), "deliver_us": dl,
+                "first_us": rd.clock.to_reader(tf), "t_us": rd.clock.to_reader(tl), "antenna": port,
+                "epc": tags.epc[seg], "rssi_dbm": rssi, "count": n, "channel": chan}

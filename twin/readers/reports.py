@@ -57,12 +57,12 @@ def peak_rssi(rssi_dbm: np.ndarray, count: np.ndarray, z: np.ndarray, noise_db: 
     return np.clip(np.rint(val), -100, -15).astype(np.int16)  # assumption: reader RSSI report range
 
 
-def assemble(reader: str, clock: ReaderClock, first_us, last_us, port, epc, rssi_dbm, count, channel) -> np.ndarray:
-    """READ_DTYPE rows (times converted to the reader's clock)."""
+def assemble(reader, first_us, last_us, port, epc, rssi_dbm, count, channel) -> np.ndarray:
+    """READ_DTYPE rows from columns (times already on the reader's clock)."""
     out = np.zeros(len(first_us), dtype=READ_DTYPE)
-    out["t_us"] = clock.to_reader(last_us)
-    out["first_us"] = clock.to_reader(first_us)
-    out["reader"] = reader.encode("ascii")
+    out["t_us"] = last_us
+    out["first_us"] = first_us
+    out["reader"] = reader
     out["antenna"] = port
     out["epc"] = epc
     out["rssi_dbm"] = rssi_dbm

@@ -126,8 +126,8 @@ def epc_words(epc: np.ndarray) -> np.ndarray:
     return e.view("<u8").reshape(-1, 3)
 
 
-def hash_normal(seed: int, *cols) -> np.ndarray:
-    """Standard normal draws from a counter-based hash of (seed, cols...): same inputs, same draw, no state."""
+def hash_u64(seed: int, *cols) -> np.ndarray:
+    """Counter-based 64-bit hash of (seed, cols...) per row: same inputs, same value, no state."""
     with np.errstate(over="ignore"):
         n = max(np.asarray(c).shape[0] if np.ndim(c) else 1 for c in cols)
         h = np.full(n, np.uint64(seed & 0xFFFFFFFFFFFFFFFF), dtype=np.uint64)
@@ -136,8 +136,24 @@ def hash_normal(seed: int, *cols) -> np.ndarray:
             if c.dtype != np.uint64:
                 c = c.astype(np.int64).view(np.uint64)
             h = _mix(h ^ (c + _GOLD))
-        u = ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+    return h
+
+
+def to_normal(h: np.ndarray) -> np.ndarray:
+    """Standard normal from 64-bit hashes (top 53 bits as a uniform, inverse normal CDF)."""
+    u = ((h >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
     return ndtri(u)
+
+
+def hash_normal(seed: int, *cols) -> np.ndarray:
+    """Standard normal draws from a counter-based hash of (seed, cols...)."""
+    return to_normal(hash_u64(seed, *cols))
+
+
+def tag_hash(seed: int, epc: np.ndarray) -> np.ndarray:
+    """One 64-bit identity hash per tag, the per-tag part of the fading draws (computed once per call)."""
+    w = epc_words(epc)
+    return hash_u64(seed ^ stable_key("tag"), w[:, 0], w[:, 1], w[:, 2])
 
 
 def tag_quality(seed: int, epc: np.ndarray, params: RFParams = RFParams()) -> tuple[np.ndarray, np.ndarray]:
@@ -151,24 +167,26 @@ def tag_quality(seed: int, epc: np.ndarray, params: RFParams = RFParams()) -> tu
 
 
 def shadowing_db(seed: int, epc: np.ndarray, ant_key: int, tag_xy, params: RFParams = RFParams(),
-                 ant_xy=None) -> tuple[np.ndarray, np.ndarray]:
+                 ant_xy=None, tag_h: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Forward fading (dB, + = stronger) and the extra reverse-link fading for each tag seen by one antenna.
 
     The draw is a hash of (seed, tag, antenna, 0.5 m cell of the tag [and of a moving antenna]): a static tag keeps
-    its draw, a moving one gets a new draw in each cell.
+    its draw, a moving one gets a new draw in each cell. `tag_h` (from `tag_hash`) saves re-hashing the EPCs.
     """
-    w = epc_words(epc)
+    th = tag_hash(seed, epc) if tag_h is None else tag_h
     t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
     cx = np.floor(t[:, 0] / params.shadow_cell_m).astype(np.int64)
     cy = np.floor(t[:, 1] / params.shadow_cell_m).astype(np.int64)
-    cols = [w[:, 0], w[:, 1], w[:, 2], cx, cy]
+    cols = [th, cx, cy]
     if ant_xy is not None:
         a = np.broadcast_to(np.asarray(ant_xy, dtype=np.float64).reshape(-1, 2), t.shape)
         cols += [np.floor(a[:, 0] / params.shadow_cell_m).astype(np.int64),
                  np.floor(a[:, 1] / params.shadow_cell_m).astype(np.int64)]
     clip = params.shadow_clip_sigma
-    fwd = np.clip(hash_normal(seed ^ ant_key, *cols), -clip, clip) * params.shadow_sigma_db
-    rev = np.clip(hash_normal(seed ^ ant_key ^ stable_key("reverse"), *cols), -clip, clip) * params.reverse_sigma_db
+    h = hash_u64(seed ^ ant_key, *cols)
+    fwd = np.clip(to_normal(h), -clip, clip) * params.shadow_sigma_db
+    with np.errstate(over="ignore"):
+        rev = np.clip(to_normal(_mix(h ^ _GOLD)), -clip, clip) * params.reverse_sigma_db
     return fwd, rev
 
 
@@ -203,12 +221,15 @@ def detection_probability(margin_db, reverse_margin_db=None, params: RFParams = 
 
 
 def link(ant: Antenna, tx_power_dbm: float, ant_xy, tag_xy, epc, walls, shielded, seed: int, ant_key: int,
-         params: RFParams = RFParams(), moving_antenna: bool = False) -> Link:
-    """Full link for one antenna and N tags: mean budget + correlated fading + tag quality -> margin, RSSI, p."""
+         params: RFParams = RFParams(), moving_antenna: bool = False, tag_h=None, quality=None) -> Link:
+    """Full link for one antenna and N tags: mean budget + correlated fading + tag quality -> margin, RSSI, p.
+
+    `tag_h` (tag_hash) and `quality` (tag_quality) may be passed precomputed per tag; they depend on the tag only.
+    """
     dist, off = geometry(ant, ant_xy, tag_xy, params)
     p_tag, rssi = mean_levels(dist, off, ant.gain_dbi, ant.beamwidth_deg, tx_power_dbm, walls, shielded, params)
-    fwd, rev = shadowing_db(seed, epc, ant_key, tag_xy, params, ant_xy if moving_antenna else None)
-    offset, dead = tag_quality(seed, epc, params)
+    fwd, rev = shadowing_db(seed, epc, ant_key, tag_xy, params, ant_xy if moving_antenna else None, tag_h)
+    offset, dead = tag_quality(seed, epc, params) if quality is None else quality
     margin = p_tag + fwd - (params.tag_sensitivity_dbm + offset)
     rssi = rssi + 2.0 * fwd + rev
     p = detection_probability(margin, rssi - params.reader_sensitivity_dbm, params)
@@ -218,13 +239,22 @@ def link(ant: Antenna, tx_power_dbm: float, ant_xy, tag_xy, epc, walls, shielded
     return Link(margin, rssi, p)
 
 
+def best_margin_db(p_tag_dbm, params: RFParams = RFParams()) -> np.ndarray:
+    """Forward margin with the luckiest clipped fading and the most sensitive chip: an upper bound per pair."""
+    luck = params.shadow_clip_sigma * (params.shadow_sigma_db + params.tag_offset_sigma_db)
+    return np.asarray(p_tag_dbm) + luck - params.tag_sensitivity_dbm
+
+
+def min_margin_db(params: RFParams = RFParams()) -> float:
+    """Forward margin below which p < p_floor (logistic tail)."""
+    return params.margin50_db + params.slope_db * math.log(params.p_floor / (params.p_max - params.p_floor))
+
+
 def max_range_m(gain_dbi: float, tx_power_dbm: float, params: RFParams = RFParams()) -> float:
     """Distance beyond which no tag reaches p_floor even with the luckiest fading and the most sensitive chip."""
-    best = (tx_power_dbm + gain_dbi - params.cable_loss_db + params.tag_gain_dbi - params.polarization_loss_db
-            - params.mount_loss_db + params.shadow_clip_sigma * (params.shadow_sigma_db + params.tag_offset_sigma_db))
-    # logistic tail: p < p_floor once margin < m50 + slope * logit(p_floor / p_max)
-    m_min = params.margin50_db + params.slope_db * math.log(params.p_floor / (params.p_max - params.p_floor))
-    budget = best - params.tag_sensitivity_dbm - m_min - params.ref_loss_db
+    p_tag0 = (tx_power_dbm + gain_dbi - params.cable_loss_db + params.tag_gain_dbi - params.polarization_loss_db
+              - params.mount_loss_db)  # at the reference distance, on boresight
+    budget = float(best_margin_db(p_tag0, params)) - min_margin_db(params) - params.ref_loss_db
     return params.ref_dist_m * 10.0 ** (budget / (10.0 * params.path_loss_exponent))
 
 
