@@ -9,7 +9,7 @@ rooms. Generated in 60 s chunks over 10 simulated minutes with a fresh engine (s
 Reference: the same number of reads, each one a SimPy timeout event recorded as a row (ANCHORS: 0.25-0.4 M reads/s).
 Target (issue 3): >= 10 M reads/s and >= 25x the reference. The figures and whether each target is met are recorded
 in extra_info (`meets_reads_target`, `meets_ratio_target`) rather than asserted: the engine does not meet them yet
-(its cost follows tag x antenna x slice candidates and report rows, not reads; see docs in the engine module).
+(its cost follows tag x antenna x slice candidates and report rows, not reads; see the engine module docstring).
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@ moving tags and carried antennas per slice), the Gen2 population and round time 
 Poisson counts per (report period, tag) with first/last seen spread over the antenna's active time. Never one Python
 step per read. Output times are the reader's clock; `generate_with_delivery` also says when each report reaches the
 core (end of its report period + network delay; the world hands a report to the core once that time has passed).
+
+Cost follows candidates, not reads: (static tag x antenna) once per position (cached), (moving tag x antenna x slice)
+per call, plus one report row per (period, antenna, tag) read. Walls to a moving tag are counted from the centre of
+its 0.5 m fading cell. A report period that straddles a call boundary yields one row in each call.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 from twin.building.model import Floor
 from twin.readers import gen2, rf
 from twin.readers.faults import Faults
+from twin.readers.linkcache import CellWalls, LinkCache
 from twin.readers.placement import Antenna, Placement
 from twin.readers.reports import ReaderClock, assemble, channel_index, network_delay_us, peak_rssi
 from twin.readers.segments import AntennaTrack, TagSegments
@@ -45,8 +50,8 @@ class _Ant:
     xy: np.ndarray
     key: int
     storage: int
-    cache: "_Cache"
-    grid: tuple | None = None
+    cache: LinkCache
+    grid: CellWalls
 
 
 @dataclass
@@ -61,30 +66,6 @@ class _Rd:
     state: SessionState
     clock: ReaderClock | None = None
     phase_us: int = 0
-
-
-class _Cache:
-    """Static link results of one antenna keyed by a hash of (tag, position, container): sorted uint64 keys."""
-
-    LIMIT = 2_000_000
-
-    def __init__(self) -> None:
-        self.k = np.zeros(0, np.uint64)
-        self.p = np.zeros(0)
-        self.r = np.zeros(0)
-
-    def get(self, keys: np.ndarray):
-        if not len(self.k):
-            return np.zeros(len(keys), bool), np.zeros(len(keys)), np.zeros(len(keys))
-        i = np.minimum(np.searchsorted(self.k, keys), len(self.k) - 1)
-        return self.k[i] == keys, self.p[i], self.r[i]
-
-    def put(self, keys, p, r) -> None:
-        if len(self.k) + len(keys) > self.LIMIT:
-            self.__init__()
-        k = np.concatenate([self.k, keys])
-        k, first = np.unique(k, return_index=True)
-        self.k, self.p, self.r = k, np.concatenate([self.p, p])[first], np.concatenate([self.r, r])[first]
 
 
 def _inside(iv: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -124,7 +105,9 @@ class ReaderEngine:
         for rid in sorted(placement.readers):
             r = placement.readers[rid]
             ants = [_Ant(a, i, lv.get(a.level, -1), np.asarray(a.position, float), rf.stable_key(f"{rid}/{a.port}"),
-                         st.get(a.storage, -1) if a.storage else -1, _Cache()) for i, a in enumerate(r.antennas)]
+                         st.get(a.storage, -1) if a.storage else -1, LinkCache(),
+                         CellWalls(floor, a.level, a.position, self.params.rf.shadow_cell_m))
+                    for i, a in enumerate(r.antennas)]
             self.readers.append(_Rd(rid, r.session, r.power_dbm, max(1, int(r.dwell_ms * 1e3)),
                                     max(1, int(r.report_period_ms * 1e3)), rf.stable_key(rid), ants, SessionState()))
 
@@ -235,7 +218,7 @@ class ReaderEngine:
         P = self.params.rf
         walls = np.zeros(len(seg), np.int32)
         if cells:
-            walls[:] = self._cell_walls(a, tag_xy)
+            walls[:] = a.grid.walls(tag_xy)
         else:
             for lv in np.unique(lvl):
                 k = lvl == lv
@@ -258,34 +241,6 @@ class ReaderEngine:
         r = np.full(len(seg), -200.0)
         p[k], r[k] = lk.p, lk.rssi_dbm
         return rf.Link(np.zeros(0), r, p)
-
-    def _cell_walls(self, a: _Ant, xy: np.ndarray) -> np.ndarray:
-        """Walls between a fixed antenna and the centres of the 0.5 m cells holding xy (lazily filled grid)."""
-        cell = self.params.rf.shadow_cell_m
-        if a.grid is None:
-            lv = self.level_ids[a.level]
-            pts = [p for sp in self.floor.spaces.values() if sp.level == lv for p in sp.polygon] or [(0.0, 0.0)]
-            x0, y0 = np.floor(np.min(pts, axis=0) / cell) * cell
-            x1, y1 = np.max(pts, axis=0)
-            nx, ny = int((x1 - x0) / cell) + 2, int((y1 - y0) / cell) + 2
-            a.grid = (x0, y0, np.full((nx, ny), -1, np.int32))
-        x0, y0, g = a.grid
-        ix = np.floor((xy[:, 0] - x0) / cell).astype(np.int64)
-        iy = np.floor((xy[:, 1] - y0) / cell).astype(np.int64)
-        inb = (ix >= 0) & (iy >= 0) & (ix < g.shape[0]) & (iy < g.shape[1])
-        out = np.zeros(len(xy), np.int32)
-        lv = self.level_ids[a.level]
-        if not inb.all():
-            out[~inb] = self.floor.walls_crossed(lv, a.xy, xy[~inb])
-        flat = ix[inb] * g.shape[1] + iy[inb]
-        gf = g.reshape(-1)
-        miss = np.unique(flat[gf[flat] < 0])
-        if len(miss):
-            cx = x0 + (miss // g.shape[1] + 0.5) * cell
-            cy = y0 + (miss % g.shape[1] + 0.5) * cell
-            gf[miss] = self.floor.walls_crossed(lv, a.xy, np.column_stack([cx, cy]))
-        out[inb] = gf[flat]
-        return out
 
     def _antenna(self, rd, a, sl, ss, se, period, win, tags, static_ok, seg_key, pos, lvl, moving, t0, t1, rng):
         P = self.params
