@@ -10,9 +10,9 @@ import re
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .agents.config import BehaviourConfig, PopulationConfig
 from .errors import InputError, Problem, display_path
@@ -47,20 +47,8 @@ class Outage(_Strict):
 
     reader: str
     antenna: int | None = Field(None, ge=1)
-    start: datetime
-    duration_s: float = Field(gt=0)
-
-    @field_validator("duration_s", mode="before")
-    @classmethod
-    def _dur(cls, v: Any) -> float:
-        return parse_duration_s(v)
-
-    @field_validator("start")
-    @classmethod
-    def _tz(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            raise ValueError("an ISO 8601 time with a UTC offset, e.g. 2026-03-02T10:00:00+08:00")
-        return v
+    start: AwareDatetime
+    duration_s: Annotated[float, Field(gt=0), BeforeValidator(parse_duration_s)]
 
 
 class FaultsConfig(_Strict):
@@ -96,10 +84,10 @@ class Scenario(_Strict):
     name: str = Field(min_length=1)
     description: str = ""
     seed: int = Field(ge=0)
-    start: datetime
-    duration_s: float = Field(gt=0)
-    chunk_s: float = Field(60.0, gt=0, le=3600)
-    warmup_s: float = Field(600.0, ge=0)
+    start: AwareDatetime
+    duration_s: Annotated[float, Field(gt=0), BeforeValidator(parse_duration_s)]
+    chunk_s: Annotated[float, Field(gt=0, le=3600), BeforeValidator(parse_duration_s)] = 60.0
+    warmup_s: Annotated[float, Field(ge=0), BeforeValidator(parse_duration_s)] = 600.0
     floor: Path
     placement: Path
     population: PopulationConfig = PopulationConfig()
@@ -115,17 +103,6 @@ class Scenario(_Strict):
             raise ValueError(f"schema_version {SCHEMA_VERSION}")
         return v
 
-    @field_validator("duration_s", "chunk_s", "warmup_s", mode="before")
-    @classmethod
-    def _dur(cls, v: Any) -> float:
-        return parse_duration_s(v)
-
-    @field_validator("start")
-    @classmethod
-    def _tz(cls, v: datetime) -> datetime:
-        if v.tzinfo is None:
-            raise ValueError("an ISO 8601 time with a UTC offset, e.g. 2026-03-02T00:00:00+08:00")
-        return v
 
     @property
     def start_us(self) -> int:
