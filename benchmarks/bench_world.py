@@ -31,7 +31,7 @@ def run_in_subprocess(days: float, scenario: Path = BASELINE) -> dict:
             "import os, sys\n"
             "os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}) if hasattr(os, 'sched_setaffinity') else None\n"
             "from twin.run import run_scenario\n"
-            f"run_scenario({str(scenario)!r}, {d!r}, days={days!r}, progress=False)\n"
+            f"run_scenario({str(scenario)!r}, {d!r}, days={days!r}, progress=False, summary=False)\n"
         )
         subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
         return json.loads((Path(d) / "metrics.json").read_text())
@@ -42,7 +42,7 @@ def world_day_wall_s(days: float = 1.0) -> tuple[float, dict]:
 
     with tempfile.TemporaryDirectory() as d:
         t = time.perf_counter()
-        m = run_scenario(BASELINE, d, days=days, progress=False)
+        m = run_scenario(BASELINE, d, days=days, progress=False, summary=False)
         return time.perf_counter() - t, m
 
 

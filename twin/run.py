@@ -29,10 +29,17 @@ def run_scenario(
     days: float | None = None,
     save_streams: bool = False,
     progress: bool = True,
+    summary: bool = True,
 ) -> dict:
-    """Run a scenario (default: the baseline) into out_dir; return the metrics written to out_dir/metrics.json."""
+    """Run a scenario (default: the baseline) into out_dir; print a summary table; return the metrics written to
+    out_dir/metrics.json."""
+    from rich.console import Console
+
     scn = load_scenario(scenario_path or DEFAULT_SCENARIO).with_overrides(seed=seed, days=days)
-    return run_loaded(scn, out_dir, save_streams=save_streams, progress=progress)
+    metrics = run_loaded(scn, out_dir, save_streams=save_streams, progress=progress)
+    if summary:
+        Console().print(summary_table(metrics))
+    return metrics
 
 
 def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False, progress: bool = True,
