@@ -116,3 +116,60 @@ def mini_station_floor() -> Floor:
         storage=storage,
         entrance="d-main",
     )
+
+
+def corridor_rooms_floor() -> Floor:
+    """Two 5 x 5 m rooms side by side on a 2.4 m corridor, their doors 3 m apart (adjacent doorways).
+
+    The portal layout: a portal watches `d-a`; room B next door has a desk and its own door `d-b`.
+    """
+    spaces = {
+        "room-a": Space("room-a", "Room A", "room", "office", "L1", rect(0.0, 0.0, 5.0, 5.0)),
+        "room-b": Space("room-b", "Room B", "room", "office", "L1", rect(5.0, 0.0, 10.0, 5.0)),
+        "corr": Space("corr", "Corridor", "corridor", "circulation", "L1", rect(0.0, 5.0, 10.0, 7.4)),
+        "yard": Space("yard", "Yard", "outside", "car_park", "L1", rect(0.0, 7.4, 10.0, 12.0)),
+    }
+    doors = {
+        "d-a": Door("d-a", "room-a", "corr", "L1", (3.5, 5.0), 1.0),
+        "d-b": Door("d-b", "room-b", "corr", "L1", (6.5, 5.0), 1.0),
+        "d-out": Door("d-out", "corr", "yard", "L1", (9.0, 7.4), 1.5, exterior=True),
+    }
+    storage = {
+        "room-a/D1": StorageUnit("room-a/D1", "room-a", "desk", (2.0, 2.0), 1.4, 0.7, 20),
+        "room-b/D1": StorageUnit("room-b/D1", "room-b", "desk", (7.5, 3.0), 1.4, 0.7, 20),
+    }
+    return Floor(
+        name="calibration-corridor-rooms",
+        source="<twin.readers.layouts.corridor_rooms_floor>",
+        schema_version=1,
+        levels={"L1": Level("L1", "Ground", 0.0)},
+        spaces=spaces,
+        doors=doors,
+        links={},
+        storage=storage,
+        entrance="d-out",
+    )
+
+
+def storage_room_floor() -> Floor:
+    """One 6 x 5 m storage room with a 2 m wooden shelf on its back wall and a metal cabinet, off a yard."""
+    spaces = {
+        "store": Space("store", "Store", "room", "dossier_room", "L1", rect(0.0, 0.0, 6.0, 5.0)),
+        "yard": Space("yard", "Yard", "outside", "car_park", "L1", rect(0.0, 5.0, 6.0, 9.0)),
+    }
+    doors = {"d-store": Door("d-store", "store", "yard", "L1", (3.0, 5.0), 1.2, exterior=True)}
+    storage = {
+        "store/S01": StorageUnit("store/S01", "store", "shelf", (2.0, 0.3), 2.0, 0.4, 300),
+        "store/C01": StorageUnit("store/C01", "store", "cabinet", (5.0, 0.3), 1.0, 0.5, 60, metal=True),
+    }
+    return Floor(
+        name="calibration-store",
+        source="<twin.readers.layouts.storage_room_floor>",
+        schema_version=1,
+        levels={"L1": Level("L1", "Ground", 0.0)},
+        spaces=spaces,
+        doors=doors,
+        links={},
+        storage=storage,
+        entrance="d-store",
+    )
