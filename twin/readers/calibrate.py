@@ -111,7 +111,7 @@ class CalibrationReport:
         a1.axhspan(0.60, 0.70, color="green", alpha=0.15, label="SMURF 60-70 %")
         a1.set(xlabel="distance (m)", ylabel="read probability per round", ylim=(0, 1), title="Read probability")
         a1.legend(fontsize=8)
-        a2.semilogx(c["distance_m"], c["rssi_dbm"], "o-", label="mean peak RSSI")
+        a2.semilogx(c["distance_m"], c["rssi_dbm"], "o-", label="upper-quartile peak RSSI (all tags)")
         a2.set(xlabel="distance (m, log)", ylabel="RSSI (dBm)", title=f"RSSI: slope {self._value('rssi_slope'):.1f} dB/decade")
         a2.legend(fontsize=8)
         fig.tight_layout()
