@@ -17,17 +17,18 @@ INF = math.inf
 #: order) of the unit the tag rests in, or -1. `tag` indexes the ledger's tags (stable for the whole run).
 SEGMENT_DTYPE = np.dtype(
     [
-        ("tag", "<i4"),
+        ("tag", "<i8"),
         ("epc", "S24"),
         ("t0_us", "<i8"),
         ("t1_us", "<i8"),
-        ("level", "<i2"),
+        ("level", "<i4"),
         ("x0", "<f8"),
         ("y0", "<f8"),
         ("x1", "<f8"),
         ("y1", "<f8"),
         ("container", "<i4"),
-    ]
+    ],
+    align=True,
 )
 
 #: Motion of a handheld reader's antenna over one chunk (it moves with the officer carrying it).
@@ -36,12 +37,13 @@ HANDHELD_DTYPE = np.dtype(
         ("reader", "S32"),
         ("t0_us", "<i8"),
         ("t1_us", "<i8"),
-        ("level", "<i2"),
+        ("level", "<i4"),
         ("x0", "<f8"),
         ("y0", "<f8"),
         ("x1", "<f8"),
         ("y1", "<f8"),
-    ]
+    ],
+    align=True,
 )
 
 
@@ -136,7 +138,8 @@ def along(P, start, count, tags, a, b, h, epc_b, start_us: int) -> tuple[np.ndar
     out["x1"] = pc[:, 3] + (pc[:, 5] - pc[:, 3]) * f1
     out["y1"] = pc[:, 4] + (pc[:, 6] - pc[:, 4]) * f1
     out["container"] = -1
-    return out, rep
+    ok = out["t1_us"] > out["t0_us"]
+    return out[ok], rep[ok]
 
 
 def rest_segments(tags, a_s, b_s, level, x, y, container, epc_b, start_us: int) -> np.ndarray:
@@ -150,7 +153,7 @@ def rest_segments(tags, a_s, b_s, level, x, y, container, epc_b, start_us: int) 
     s["x0"] = s["x1"] = x
     s["y0"] = s["y1"] = y
     s["container"] = container
-    return s
+    return s[s["t1_us"] > s["t0_us"]]
 
 
 def handheld_segments(P, start, count, wins, start_us: int) -> np.ndarray:
