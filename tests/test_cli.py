@@ -1,0 +1,72 @@
+"""The `twin` command as a user meets it: exit codes, one line per problem, no tracebacks, files written."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TWIN = [sys.executable, "-m", "twin.cli"]
+
+
+def twin(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run([*TWIN, *args], capture_output=True, text=True, cwd=cwd or ROOT, env=env, timeout=300)
+
+
+def test_validate_good_files_exit_0():
+    r = twin("validate", "scenarios/ci-baseline.toml", "scenarios/floors/station.toml",
+             "scenarios/placements/full.toml")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("ok ") == 3
+
+
+def test_validate_bad_floor_one_line_per_problem_exit_2():
+    bad = sorted((ROOT / "tests/data/floors").glob("*.toml"))[0]
+    r = twin("validate", str(bad))
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("error:") for ln in lines), r.stderr
+    assert bad.name in r.stderr
+
+
+def test_validate_bad_scenario_names_field(tmp_path):
+    text = (ROOT / "scenarios/ci-baseline.toml").read_text().replace('chunk = "60s"', 'chunk = "soon"')
+    text = text.replace('"floors/', f'"{ROOT}/scenarios/floors/').replace('"placements/', f'"{ROOT}/scenarios/placements/')
+    p = tmp_path / "bad.toml"
+    p.write_text(text)
+    r = twin("validate", str(p))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "chunk_s = 'soon'" in r.stderr and "a duration like" in r.stderr
+
+
+def test_validate_missing_file_exit_2(tmp_path):
+    r = twin("validate", str(tmp_path / "nope.toml"))
+    assert r.returncode == 2 and "an existing file" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_floor_renders_png(tmp_path):
+    out = tmp_path / "plan.png"
+    r = twin("floor", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "2 levels" in r.stdout
+
+
+def test_site_export_writes_json(tmp_path):
+    out = tmp_path / "site.json"
+    r = twin("site", "--placement", "scenarios/placements/lean.toml", "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    site = json.loads(out.read_text())
+    assert site["format"] == "twin-site" and site["readers"]
+
+
+def test_run_rejects_bad_days(tmp_path):
+    r = twin("run", "scenarios/ci-baseline.toml", "--out", str(tmp_path), "--days", "-1")
+    assert r.returncode == 2 and "--days" in r.stderr and "Traceback" not in r.stderr
