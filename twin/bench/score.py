@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from ..building.model import STORAGE_PURPOSES
 from ..records import ANOMALIES_SCHEMA, ESTIMATES_SCHEMA, TRUTH_SCHEMA
 from .score_alerts import match_alerts
-from .score_zone import joint_codes, make_steps, matched_ticks, move_latency_us, true_moves
+from .score_zone import Steps, joint_codes, make_steps, matched_ticks, move_latency_us, tag_time_order, true_moves
 from .siteview import SiteView, as_site_view
 
 RATIO = "ratio"
@@ -47,20 +47,38 @@ def _breakdown(good: np.ndarray, total: np.ndarray, labels: list[str]) -> dict[s
     return {k: {"value": _share(g, n), "ticks": n} for k, (g, n) in sorted(out.items()) if n}
 
 
-def _detection(
-    truth: pa.Table, est: pa.Table, column: str, w0: int, w1: int, start_us: int, view: SiteView, per: str
-) -> dict[str, Any]:
-    """Share of truth ticks whose estimated `column` (space or storage) equals the true one."""
-    (t_tag, e_tag), _ = joint_codes(truth["epc"], est["epc"])
-    (t_val, e_val), _ = joint_codes(truth[column], est[column])
-    a = np.maximum(truth["t0_us"].to_numpy(), w0)
-    b = np.minimum(truth["t1_us"].to_numpy(), w1)
+class _Coded:
+    """Truth and estimates with tags, spaces and storage units as shared integer codes, encoded once."""
+
+    def __init__(self, truth: pa.Table, est: pa.Table, w0: int, w1: int):
+        self.truth, self.w0, self.w1 = truth, w0, w1
+        (self.t_tag, self.e_tag), _ = joint_codes(truth["epc"], est["epc"])
+        (self.t_space, self.e_space), self.space_names = joint_codes(truth["space"], est["space"])
+        (self.t_storage, self.e_storage), _ = joint_codes(truth["storage"], est["storage"])
+        self.t0 = truth["t0_us"].to_numpy()
+        self.t1 = truth["t1_us"].to_numpy()
+        self.e_t = est["t_us"].to_numpy()
+        self.order = tag_time_order(self.e_tag, self.e_t)
+        self._steps: dict[str, Steps] = {}
+
+    def steps(self, column: str) -> Steps:
+        if column not in self._steps:
+            val = self.e_space if column == "space" else self.e_storage
+            self._steps[column] = make_steps(self.e_tag, self.e_t, val, self.w0, self.w1, self.order)
+        return self._steps[column]
+
+
+def _detection(c: _Coded, rows: np.ndarray, column: str, start_us: int, view: SiteView, per: str) -> dict[str, Any]:
+    """Share of truth ticks (of truth rows `rows`) whose estimated `column` (space or storage) equals the true one."""
+    a = np.maximum(c.t0[rows], c.w0)
+    b = np.minimum(c.t1[rows], c.w1)
     inside = a < b
-    steps = make_steps(e_tag, est["t_us"].to_numpy(), e_val, w0, w1)
-    good, total = matched_ticks(t_tag[inside], a[inside], b[inside], t_val[inside], steps, start_us)
-    spaces = np.asarray(truth["space"].to_pylist(), dtype=object)[inside]
+    rows = rows[inside]
+    val = (c.t_space if column == "space" else c.t_storage)[rows]
+    good, total = matched_ticks(c.t_tag[rows], a[inside], b[inside], val, c.steps(column), start_us)
+    spaces = np.asarray(c.truth["space"].to_pylist(), dtype=object)[rows]
     purposes = [view.purpose(s) for s in spaces]
-    by = np.asarray(truth[per].to_pylist(), dtype=object)[inside] if per != "space" else spaces
+    by = np.asarray(c.truth[per].to_pylist(), dtype=object)[rows] if per != "space" else spaces
     g, n = int(good.sum()), int(total.sum())
     return {
         "value": _share(g, n),
@@ -81,15 +99,14 @@ def _portal_pairs(view: SiteView) -> set[frozenset]:
     return {k for k, v in pairs.items() if v}
 
 
-def _latency(truth: pa.Table, est: pa.Table, w0: int, w1: int, view: SiteView) -> dict[str, dict]:
-    (t_tag, e_tag), _ = joint_codes(truth["epc"], est["epc"])
-    (t_val, e_val), names = joint_codes(truth["space"], est["space"])
-    moves = true_moves(t_tag, truth["t0_us"].to_numpy(), t_val, w0, w1)
-    lat = move_latency_us(moves, make_steps(e_tag, est["t_us"].to_numpy(), e_val, w0, w1))
+def _latency(c: _Coded, view: SiteView) -> dict[str, dict]:
+    moves = true_moves(c.t_tag, c.t0, c.t_space, c.w0, c.w1)
+    lat = move_latency_us(moves, c.steps("space"))
     out = _latency_metrics("latency_s", lat)
     portal = _portal_pairs(view)
     if portal:
-        name = lambda c: names[c] if c >= 0 else ""  # noqa: E731
+        names = c.space_names
+        name = lambda k: names[k] if k >= 0 else ""  # noqa: E731
         via = np.array([frozenset((name(p), name(n))) in portal for p, n in zip(moves.prev.tolist(), moves.new.tolist())], bool)
         out.update(_latency_metrics("latency_portal_s", lat[via] if len(via) else lat[:0]))
     return out
@@ -127,16 +144,16 @@ def score(
     truth = _table(truth, TRUTH_SCHEMA)
     est = _table(estimates, ESTIMATES_SCHEMA)
     truth = truth.filter(pc.is_in(truth["tag_kind"], pa.array(list(tag_kinds), pa.string())))
+    coded = _Coded(truth, est, w0, w1)
     out: dict[str, dict] = {}
-    out["zone_detection_probability"] = _detection(truth, est, "space", w0, w1, start_us, view, "space")
+    out["zone_detection_probability"] = _detection(coded, np.arange(truth.num_rows), "space", start_us, view, "space")
     in_storage = pc.and_(
         pc.is_in(truth["space"], pa.array([s for s, p in view.spaces.items() if p in STORAGE_PURPOSES], pa.string())),
         pc.not_equal(truth["storage"], ""),
     )
-    out["storage_detection_probability"] = _detection(
-        truth.filter(in_storage), est, "storage", w0, w1, start_us, view, "storage"
-    )
-    out.update(_latency(truth, est, w0, w1, view))
+    rows = np.flatnonzero(in_storage.fill_null(False).to_numpy(zero_copy_only=False))
+    out["storage_detection_probability"] = _detection(coded, rows, "storage", start_us, view, "storage")
+    out.update(_latency(coded, view))
     for kind, r in match_alerts(_table(anomalies, ANOMALIES_SCHEMA), _table(alerts, ANOMALIES_SCHEMA),
                                 w0_us=w0, w1_us=w1, windows=alert_windows).items():  # fmt: skip
         counts = {"alerts": r.n_alerts, "anomalies": r.n_anomalies, "matched": r.found}

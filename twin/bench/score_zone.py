@@ -67,13 +67,27 @@ class Steps:
     span: int
 
 
-def make_steps(tag: np.ndarray, t_us: np.ndarray, val: np.ndarray, w0: int, w1: int) -> Steps:
+def tag_time_order(tag: np.ndarray, t_us: np.ndarray) -> np.ndarray:
+    """A stable order by (tag, time): radix sorts, fast when the rows come time-sorted as a core emits them."""
+    first = None
+    if len(t_us) > 1 and (t_us[1:] < t_us[:-1]).any():
+        first = np.argsort(t_us, kind="stable")
+        tag = tag[first]
+    small = np.uint16 if len(tag) == 0 or (tag.min() >= 0 and tag.max() < 1 << 16) else np.int64
+    by_tag = np.argsort(tag.astype(small), kind="stable")
+    return by_tag if first is None else first[by_tag]
+
+
+def make_steps(tag: np.ndarray, t_us: np.ndarray, val: np.ndarray, w0: int, w1: int, order=None) -> Steps:
+    """Steps from estimate rows; `order` is tag_time_order(tag, t_us) when the caller already has it."""
     span = w1 - w0 + 2
-    t = t_us.astype(np.int64)
-    order = np.lexsort((t, tag))  # stable: among equal (tag, t) the later row stays later
-    tag, t, val = tag[order], np.clip(t[order], w0 - 1, w1), val[order]  # clip after sorting: order is kept
+    order = tag_time_order(tag, t_us) if order is None else order
+    tag, t, val = tag[order], np.clip(t_us[order].astype(np.int64), w0 - 1, w1), val[order]  # clip keeps the order
     keep = np.ones(len(tag), bool)
     keep[:-1] = (tag[1:] != tag[:-1]) | (t[1:] != t[:-1])  # the last row of equal (tag, t) wins
+    tag, t, val = tag[keep], t[keep], val[keep]
+    keep = np.ones(len(tag), bool)
+    keep[1:] = (tag[1:] != tag[:-1]) | (val[1:] != val[:-1])  # a repeated value does not change the step function
     tag, t, val = tag[keep], t[keep], val[keep]
     end = np.full(len(t), w1, dtype=np.int64)
     same = tag[1:] == tag[:-1]
@@ -152,7 +166,7 @@ def move_latency_us(moves: Moves, steps: Steps) -> np.ndarray:
     # first step with the new value strictly after the move: search steps sorted by (tag, value, time)
     n_val = int(max(steps.val.max(), moves.new.max())) + 2
     grp = steps.tag.astype(np.int64) * n_val + (steps.val + 1)
-    order = np.lexsort((steps.t_us, grp))
+    order = np.argsort(grp, kind="stable")  # steps are in (tag, time) order already: keeps time order per group
     gkey = _pack(grp[order], steps.t_us[order] - (steps.w0 - 1), steps.span)
     mgrp = moves.tag.astype(np.int64) * n_val + (moves.new + 1)
     i = np.searchsorted(gkey, _pack(mgrp, moves.t_us - (steps.w0 - 1), steps.span), side="right")
