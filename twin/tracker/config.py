@@ -1,0 +1,44 @@
+"""The tracker's configuration: defaults by antenna kind (assumptions) overridden by fitted or hand-set values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from ..errors import ProblemList
+
+#: Default weight of one read by antenna kind, as a share of the acceptance threshold (assumption, replaced by `fit`):
+#: a portal read alone moves a tag (a portal-covered door is rarely crossed unseen), room and unit antennas need two.
+DEFAULT_KIND_WEIGHT = {"zone": 0.5, "shelf": 0.5, "desk": 0.5, "portal": 1.0, "handheld": 0.0}
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    threshold: float = 1.0  # evidence a run needs to be accepted
+    delta: float = 0.05  # SMURF: a present tag may be missed for a whole window with probability < delta
+    window_min_s: float = 2.0
+    window_max_s: float = 30.0
+    watermark_s: float = 2.0  # rows may arrive this late and still be processed in time order
+    storage_threshold: float = 1.0
+    kind_weight: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHT))
+    antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
+    holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":
+        d = dict(d or {})
+        d.pop("fit", None)
+        pl = ProblemList(source)
+        known = set(cls.__dataclass_fields__)
+        for k in list(d):
+            if k not in known:
+                pl.add(k, d[k], f"one of {sorted(known)}")
+                d.pop(k)
+        for k in ("threshold", "delta", "window_min_s", "window_max_s", "watermark_s", "storage_threshold"):
+            if k in d and not (isinstance(d[k], (int, float)) and d[k] >= 0):
+                pl.add(k, d[k], "a number >= 0")
+                d.pop(k)
+        if "kind_weight" in d:
+            d["kind_weight"] = {**DEFAULT_KIND_WEIGHT, **d["kind_weight"]}
+        pl.raise_if_any()
+        return cls(**d)

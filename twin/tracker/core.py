@@ -1,0 +1,100 @@
+"""TrackerCore: the tracking core under test -- ingest, cleaning and locating behind the bench's Core protocol.
+
+It sees only site.json, tag reports and business events (DESIGN rule 1) and implements the protocol structurally:
+`ingest(reads)` validates and buffers, `advance(t_us)` processes every row up to the watermark in one vectorised
+pass and returns the estimate rows that changed (with their confidence). Estimate times are the times of the reads
+that decided them (event time), so nothing is stamped before the evidence for it existed.
+"""
+
+from __future__ import annotations
+
+
+import numpy as np
+import pyarrow as pa
+
+from ..records import ALERTS_SCHEMA, ESTIMATES_SCHEMA
+from .config import TrackerConfig
+from .epcs import KIND_FOREIGN
+from .events import EventLog
+from .ingest import Batch, Ingest
+from .locate import Locator
+from .sitemodel import KIND_CODES, site_model
+
+
+class _Output:
+    """What advance() returns: estimates and alerts as Arrow tables (the bench's CoreOutput has the same fields)."""
+
+    __slots__ = ("estimates", "alerts")
+
+    def __init__(self, estimates: pa.Table, alerts: pa.Table):
+        self.estimates, self.alerts = estimates, alerts
+
+
+class TrackerCore:
+    """Config: see TrackerConfig (defaults by antenna kind; `twin tracker fit` writes fitted antenna weights)."""
+
+    name = "tracker"
+
+    def __init__(self, site: dict, config: dict | None = None) -> None:
+        self.model = site_model(site)
+        self.config = TrackerConfig.from_dict(config)
+        self.ingest_ = Ingest(self.model, self.config.watermark_s)
+        self.locator = Locator(self.model, self.config)
+        self.events = EventLog()
+        self.reads_in = 0
+        self._space = pa.array(list(self.model.spaces) + [""], pa.string())
+        self._storage = pa.array(list(self.model.storage) + [""], pa.string())
+
+    # -- the Core protocol ------------------------------------------------------------------------------------------
+    def ingest(self, reads: np.ndarray) -> None:
+        self.reads_in += len(reads)
+        self.ingest_.push(reads)
+
+    def apply(self, events: pa.Table) -> None:
+        self.events.apply(events)
+
+    def advance(self, t_us: int):
+        batch = self.ingest_.pop(int(t_us))
+        self.locator.grow(len(self.ingest_.epcs))
+        if len(batch):
+            batch = self._locatable(batch)
+            self.locator.process(batch)
+        return self._output()
+
+    # -- helpers ----------------------------------------------------------------------------------------------------
+    def _locatable(self, b: Batch) -> Batch:
+        """Rows that can place a tag: not from a carried (handheld) antenna, not of a foreign tag."""
+        keep = (self.model.ant_kind[b.ant] != KIND_CODES["handheld"]) & (self.ingest_.kind[b.tag] != KIND_FOREIGN)
+        if keep.all():
+            return b
+        self.ingest_.counts["not_locating"] += int((~keep).sum())
+        return Batch(b.t_us[keep], b.tag[keep], b.ant[keep], b.rssi[keep], b.count[keep], b.late[keep])
+
+    def _output(self):
+        t, tag, space, storage, conf, holder = self.locator.take()
+        names = self.ingest_.epcs.names
+        epc_dict = pa.array([n.decode("ascii") for n in names] or [""], pa.string())
+        ns, nu = len(self.model.spaces), len(self.model.storage)
+        est = pa.table(
+            {
+                "t_us": pa.array(t, pa.int64()),
+                "epc": pa.DictionaryArray.from_arrays(pa.array(tag, pa.int32()), epc_dict).cast(pa.string()),
+                "space": pa.DictionaryArray.from_arrays(pa.array(np.where(space < 0, ns, space), pa.int32()),
+                                                        self._space).cast(pa.string()),
+                "storage": pa.DictionaryArray.from_arrays(pa.array(np.where(storage < 0, nu, storage), pa.int32()),
+                                                          self._storage).cast(pa.string()),
+                "holder": pa.array(holder, pa.string()),
+                "confidence": pa.array(conf, pa.float32()),
+            },
+            schema=ESTIMATES_SCHEMA,
+        )  # fmt: skip
+        return _Output(est, ALERTS_SCHEMA.empty_table())
+
+    def stats(self) -> dict:
+        """Counters of the run so far: rows in, quarantined by reason, duplicates, late rows, foreign tags."""
+        return {"rows_in": self.reads_in, "quarantine": dict(self.ingest_.quarantine),
+                "counts": dict(self.ingest_.counts), "tags": len(self.ingest_.epcs),
+                "events": dict(self.events.counts)}  # fmt: skip
+
+
+__all__ = ["TrackerCore"]

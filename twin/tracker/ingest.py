@@ -1,0 +1,151 @@
+"""Ingest: validate a chunk of tag reports, quarantine bad rows with counts by reason, hold rows to a watermark.
+
+Rows are mapped to (tag id, antenna index) with interners; each distinct EPC is checked and decoded once when it is
+first seen (malformed and foreign EPCs are remembered by tag id, so their rows are filtered by an array lookup).
+Good rows wait in a buffer until the clock passes them by `watermark_s`, so rows that arrive out of order within the
+watermark are processed in time order; a row older than what was already processed is counted `late` and handed on
+flagged, so it still updates statistics but never rewinds an estimate. Exact duplicates are dropped (idempotent).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..records import READ_DTYPE
+from .epcs import KIND_FOREIGN, decode, well_formed
+from .intern import Interner
+from .sitemodel import SiteModel
+
+KIND_MALFORMED = -1
+MIN_T_US = 946_684_800 * 1_000_000  # 2000-01-01: anything earlier is an unset or corrupt reader clock
+MAX_SKEW_US = 3_600 * 1_000_000  # a row more than an hour ahead of the core's clock is impossible (assumption)
+
+
+@dataclass
+class Batch:
+    """Rows ready to process, sorted by (tag, time): columns as numpy arrays of equal length."""
+
+    t_us: np.ndarray
+    tag: np.ndarray
+    ant: np.ndarray
+    rssi: np.ndarray
+    count: np.ndarray
+    late: np.ndarray  # row is older than the horizon already processed
+
+    def __len__(self) -> int:
+        return len(self.t_us)
+
+
+def _empty_batch() -> Batch:
+    z = np.zeros(0, np.int64)
+    return Batch(z, z.astype(np.int32), z.astype(np.int32), z.astype(np.int16), z.astype(np.int32), z.astype(bool))
+
+
+class Ingest:
+    """Validation, quarantine, de-duplication and the watermark buffer."""
+
+    def __init__(self, model: SiteModel, watermark_s: float = 2.0):
+        self.model = model
+        self.watermark_us = int(watermark_s * 1e6)
+        self.readers = Interner(READ_DTYPE["reader"].itemsize)
+        self.readers.add([r.encode("ascii") for r in model.readers])
+        self.epcs = Interner(READ_DTYPE["epc"].itemsize)
+        self.kind = np.zeros(0, np.int8)  # per tag id: KIND_* of epcs.py, or KIND_MALFORMED
+        self.uri: list[str] = []
+        self.quarantine: Counter[str] = Counter()
+        self.counts: Counter[str] = Counter()
+        self._buf: list[tuple[np.ndarray, ...]] = []
+        self.horizon_us = -(1 << 62)  # rows at or before this were processed
+        self.now_us: int | None = None
+
+    # -- per distinct EPC -------------------------------------------------------------------------------------------
+    def _learn(self, new: list[int]) -> None:
+        kinds = np.empty(len(new), np.int8)
+        for i, tid in enumerate(new):
+            name = self.epcs.names[tid]
+            if well_formed(name):
+                k, uri = decode(name)
+            else:
+                k, uri = KIND_MALFORMED, ""
+            kinds[i] = k
+            self.uri.append(uri)
+            if k == KIND_FOREIGN:
+                self.counts["foreign_tags"] += 1
+        self.kind = np.concatenate([self.kind, kinds])
+
+    # -- rows -------------------------------------------------------------------------------------------------------
+    def push(self, reads: np.ndarray) -> None:
+        """Validate a chunk (any order); good rows go to the buffer, bad ones are counted by reason."""
+        n = len(reads)
+        if n == 0:
+            return
+        self.counts["rows_in"] += n
+        rid, _ = self.readers.ids(reads["reader"], grow=False)
+        port = reads["antenna"].astype(np.int32)
+        lut = self.model.port_lut
+        ok_r = rid >= 0
+        ok_p = ok_r & (port < lut.shape[1])
+        ant = np.full(n, -1, np.int32)
+        ant[ok_p] = lut[rid[ok_p], port[ok_p]]
+        tag, new = self.epcs.ids(reads["epc"])
+        if new:
+            self._learn(new)
+        t = reads["t_us"]
+        hi = (self.now_us if self.now_us is not None else int(t.max())) + MAX_SKEW_US
+        reasons = (
+            ("unknown_reader", ~ok_r),
+            ("unknown_antenna", ok_r & (ant < 0)),
+            ("bad_timestamp", (t < MIN_T_US) | (t > hi) | (reads["first_us"] > t)),
+            ("malformed_epc", self.kind[tag] == KIND_MALFORMED),
+            ("malformed_count", reads["count"] == 0),
+            ("malformed_rssi", (reads["rssi_dbm"] > 20) | (reads["rssi_dbm"] < -127)),
+        )
+        bad = np.zeros(n, bool)
+        for name, m in reasons:
+            m = m & ~bad  # each bad row is counted once, under its first reason
+            k = int(m.sum())
+            if k:
+                self.quarantine[name] += k
+                bad |= m
+        if bad.any():
+            good = ~bad
+            t, tag, ant = t[good], tag[good], ant[good]
+            reads = reads[good]
+        self._buf.append((t, tag.astype(np.int32), ant, reads["rssi_dbm"], reads["count"].astype(np.int32)))
+
+    def pop(self, t_us: int) -> Batch:
+        """Rows up to t_us - watermark, sorted by (tag, time), exact duplicates removed; the rest stays buffered."""
+        self.now_us = int(t_us) if self.now_us is None else max(self.now_us, int(t_us))
+        if not self._buf:
+            return _empty_batch()
+        cols = [np.concatenate(c) for c in zip(*self._buf)] if len(self._buf) > 1 else list(self._buf[0])
+        horizon = self.now_us - self.watermark_us
+        due = cols[0] <= horizon
+        if not due.all():
+            self._buf = [tuple(c[~due] for c in cols)]
+            cols = [c[due] for c in cols]
+        else:
+            self._buf = []
+        t, tag, ant, rssi, count = cols
+        if len(t) == 0:
+            return _empty_batch()
+        if len(t) > 1 and (t[1:] < t[:-1]).any():
+            o = np.argsort(t, kind="stable")
+            t, tag, ant, rssi, count = t[o], tag[o], ant[o], rssi[o], count[o]
+        small = tag.astype(np.uint16) if len(self.epcs) <= 1 << 16 else tag
+        o = np.argsort(small, kind="stable")  # radix sort for up to 65,536 tags; keeps time order within a tag
+        t, tag, ant, rssi, count = t[o], tag[o], ant[o], rssi[o], count[o]
+        dup = np.zeros(len(t), bool)
+        dup[1:] = (tag[1:] == tag[:-1]) & (t[1:] == t[:-1]) & (ant[1:] == ant[:-1])
+        if dup.any():
+            self.counts["duplicates"] += int(dup.sum())
+            keep = ~dup
+            t, tag, ant, rssi, count = t[keep], tag[keep], ant[keep], rssi[keep], count[keep]
+        late = t <= self.horizon_us
+        if late.any():
+            self.counts["late"] += int(late.sum())
+        self.horizon_us = max(self.horizon_us, horizon)
+        return Batch(t, tag, ant, rssi, count, late)

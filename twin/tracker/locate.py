@@ -1,0 +1,135 @@
+"""Locating: a tag's space and storage unit from cleaned evidence, emitted only on change, with a confidence.
+
+Spaces and storage units are smoothed separately (twin.tracker.smooth): every antenna adds evidence for the space it
+stands in (a portal antenna for its own side of the door, so the side read last after a passage tells the direction
+of the crossing, and a space that no antenna covers keeps the last portal passage into it), shelf and desk antennas
+also for their unit. A unit is reported only while the tag's space is the unit's space. Per-tag state lives in
+arrays indexed by tag id; memory grows with tags, never with the stream.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .config import TrackerConfig
+from .ingest import Batch
+from .sitemodel import KIND_CODES, SiteModel
+from .smooth import BIN_US, RunState, accept, cycles
+
+_KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+
+
+def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
+    return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
+
+
+def _ffill(vals: np.ndarray, is_set: np.ndarray, group_start: np.ndarray, init: np.ndarray) -> np.ndarray:
+    """Last set value at or before each row within its group (rows sorted by group), else the group's init."""
+    n = len(vals)
+    idx = np.where(is_set, np.arange(n), -1)
+    np.maximum.accumulate(idx, out=idx)
+    gs = np.maximum.accumulate(np.where(group_start, np.arange(n), 0))
+    return np.where(idx >= gs, vals[np.maximum(idx, 0)], init)
+
+
+class Locator:
+    def __init__(self, model: SiteModel, cfg: TrackerConfig):
+        self.model, self.cfg = model, cfg
+        names = [f"{model.readers[r]}:{p}" for r, p in zip(model.ant_reader.tolist(), model.ant_port.tolist())]
+        self.weight = np.array(
+            [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
+             for nm, k in zip(names, model.ant_kind.tolist())], dtype=np.float64)  # fmt: skip
+        self.space_st = RunState.empty()
+        self.unit_st = RunState.empty()
+        self.p_cycle = np.zeros(0)  # per tag: share of 1 s cycles with a read while seen (SMURF's p_i)
+        self.out_space = np.zeros(0, np.int32)
+        self.out_unit = np.zeros(0, np.int32)
+        self._out: list[tuple[np.ndarray, ...]] = []
+        n_ws = max(int(cfg.window_max_s), 1)
+        self._ln = math.log(1.0 / max(cfg.delta, 1e-9))
+        self._wmin, self._wmax = cfg.window_min_s, float(n_ws)
+
+    def grow(self, n: int) -> None:
+        self.space_st.grow(n)
+        self.unit_st.grow(n)
+        self.p_cycle = _grow(self.p_cycle, n, 0.5)
+        self.out_space = _grow(self.out_space, n, -1)
+        self.out_unit = _grow(self.out_unit, n, -1)
+
+    def window_us(self) -> np.ndarray:
+        """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
+        w = np.clip(self._ln / np.maximum(self.p_cycle, 1e-3), self._wmin, self._wmax)
+        return (w * BIN_US).astype(np.int64)
+
+    def _learn_rate(self, tag: np.ndarray, t_us: np.ndarray) -> None:
+        """Update p_i from the cycles each tag was read in over the span it was seen in this batch."""
+        if len(tag) == 0:
+            return
+        first = np.ones(len(tag), bool)
+        first[1:] = tag[1:] != tag[:-1]
+        starts = np.flatnonzero(first)
+        tg = tag[starts]
+        n_cyc = np.diff(np.append(starts, len(tag)))
+        span = (np.maximum.reduceat(t_us, starts) - np.minimum.reduceat(t_us, starts)) // BIN_US + 1
+        p = np.clip(n_cyc / span, 0.0, 1.0)
+        self.p_cycle[tg] = 0.7 * self.p_cycle[tg] + 0.3 * p
+
+    def process(self, b: Batch) -> None:
+        m = self.model
+        live = ~b.late
+        tag, t, ant = b.tag[live], b.t_us[live], b.ant[live]
+        ev = self.weight[ant] * b.count[live]
+        space = m.ant_space[ant]
+        ok = space >= 0
+        if not ok.all():
+            tag, t, ant, ev, space = tag[ok], t[ok], ant[ok], ev[ok], space[ok]
+        cyc = cycles(tag, t, space, ev, len(m.spaces))
+        self._learn_rate(cyc.tag, cyc.t_us)
+        gap = self.window_us()
+        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.cfg.threshold, gap)
+        unit = m.ant_storage[ant]
+        um = unit >= 0
+        ucyc = cycles(tag[um], t[um], unit[um], ev[um], max(len(m.storage), 1))
+        pre_unit = self.unit_st.accepted.copy()
+        u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, gap)
+        if len(s_tag) + len(u_tag):
+            self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
+
+    def _merge(self, s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit) -> None:
+        """Space and unit changes in time order per tag -> rows where the reported (space, unit) changes."""
+        tag = np.concatenate([s_tag, u_tag])
+        t = np.concatenate([s_t, u_t])
+        kind = np.concatenate([np.zeros(len(s_tag), np.int8), np.ones(len(u_tag), np.int8)])
+        val = np.concatenate([s_pl, u_pl]).astype(np.int32)
+        conf = np.concatenate([s_conf, u_conf])
+        o = np.lexsort((kind, t, tag))
+        tag, t, kind, val, conf = tag[o], t[o], kind[o], val[o], conf[o]
+        gstart = np.ones(len(tag), bool)
+        gstart[1:] = tag[1:] != tag[:-1]
+        sp = _ffill(val, kind == 0, gstart, self.out_space[tag])
+        un = _ffill(val, kind == 1, gstart, pre_unit[tag])
+        un_space = np.where(un >= 0, self.model.storage_space[np.maximum(un, 0)], -2)
+        un = np.where(un_space == sp, un, -1)
+        prev_sp = np.empty_like(sp)
+        prev_un = np.empty_like(un)
+        prev_sp[1:], prev_un[1:] = sp[:-1], un[:-1]
+        prev_sp[gstart], prev_un[gstart] = self.out_space[tag[gstart]], self.out_unit[tag[gstart]]
+        ch = (sp != prev_sp) | (un != prev_un)
+        last = np.ones(len(tag), bool)
+        last[:-1] = gstart[1:]
+        self.out_space[tag[last]], self.out_unit[tag[last]] = sp[last], un[last]
+        if ch.any():
+            self._out.append((t[ch], tag[ch], sp[ch], un[ch], conf[ch]))
+
+    def take(self) -> tuple[np.ndarray, ...]:
+        """(t_us, tag, space, unit, confidence, holder) of the changes since the last call, in time order."""
+        if not self._out:
+            z = np.zeros(0, np.int64)
+            return z, z.astype(np.int32), z.astype(np.int32), z.astype(np.int32), z.astype(np.float32), []
+        cols = [np.concatenate(c) for c in zip(*self._out)]
+        self._out = []
+        o = np.argsort(cols[0], kind="stable")
+        t, tag, sp, un, conf = (c[o] for c in cols)
+        return t, tag, sp, un, conf, [""] * len(t)

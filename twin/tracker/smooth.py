@@ -1,0 +1,137 @@
+"""Cleaning: per-tag adaptive smoothing and cross-read arbitration, vectorised over a batch.
+
+Reads of a tag are pooled into 1 s cycles per logical place (a space, or a storage unit). In each cycle the place
+with the most weighted evidence wins (cross-read arbitration: an antenna's weight is how far its reads can be
+trusted, fitted from data or set by kind, plus a small RSSI tie-breaker). A place becomes the tag's accepted place
+once a run of cycles it wins gathers `threshold` evidence, where the run must not pause longer than the tag's own
+window -- in the spirit of SMURF (Jeffery et al., VLDB 2006; ANCHORS): the window is sized from each tag's observed
+read rate so that a present tag is missed for a whole window with probability < delta. Runs carry over between
+batches through per-tag state arrays; there is no Python loop over reads or cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+BIN_US = 1_000_000
+
+
+@dataclass
+class Cycles:
+    """One row per (tag, cycle): the winning place, its evidence, all evidence, time of its last read."""
+
+    tag: np.ndarray
+    place: np.ndarray
+    ev: np.ndarray
+    total: np.ndarray
+    t_us: np.ndarray
+
+
+def cycles(tag: np.ndarray, t_us: np.ndarray, place: np.ndarray, ev: np.ndarray, n_places: int) -> Cycles:
+    """Arbitrate per (tag, 1 s cycle): rows must be sorted by (tag, time) and have place >= 0."""
+    n = len(tag)
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return Cycles(z.astype(np.int32), z.astype(np.int32), z.astype(float), z.astype(float), z)
+    b = t_us // BIN_US
+    newg = np.ones(n, bool)
+    newg[1:] = (tag[1:] != tag[:-1]) | (b[1:] != b[:-1])
+    g = np.cumsum(newg) - 1  # (tag, cycle) group, nondecreasing
+    key = g * n_places + place
+    if n > 1 and (key[1:] < key[:-1]).any():
+        o = np.argsort(key, kind="stable")  # nearly sorted: places differ inside a few groups only
+        key, t_s, ev_s = key[o], t_us[o], ev[o]
+    else:
+        t_s, ev_s = t_us, ev
+    start = np.ones(n, bool)
+    start[1:] = key[1:] != key[:-1]
+    idx = np.flatnonzero(start)
+    sums = np.add.reduceat(ev_s, idx)
+    tmax = np.maximum.reduceat(t_s, idx)
+    kg, kp = key[idx] // n_places, key[idx] % n_places
+    total = np.bincount(kg, weights=sums)
+    # winner per group: the last of the rows sorted by (group, evidence)
+    o = np.lexsort((sums, kg))
+    last = np.ones(len(o), bool)
+    last[:-1] = kg[o][1:] != kg[o][:-1]
+    w = o[last]
+    gtag = tag[newg]
+    return Cycles(gtag.astype(np.int32), kp[w].astype(np.int32), sums[w], total[kg[w]], tmax[w])
+
+
+@dataclass
+class RunState:
+    """Per-tag carry-over of the smoother: accepted place, current candidate run."""
+
+    accepted: np.ndarray  # int32, -1 none
+    cand: np.ndarray  # int32, -1 none
+    cand_ev: np.ndarray  # float64
+    cand_t: np.ndarray  # int64, time of the candidate's last cycle
+
+    @classmethod
+    def empty(cls) -> "RunState":
+        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int64))
+
+    def grow(self, n: int) -> None:
+        k = n - len(self.accepted)
+        if k > 0:
+            self.accepted = np.concatenate([self.accepted, np.full(k, -1, np.int32)])
+            self.cand = np.concatenate([self.cand, np.full(k, -1, np.int32)])
+            self.cand_ev = np.concatenate([self.cand_ev, np.zeros(k)])
+            self.cand_t = np.concatenate([self.cand_t, np.zeros(k, np.int64)])
+
+
+def accept(c: Cycles, st: RunState, threshold: float, gap_us: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Run acceptance over cycles sorted by (tag, time); updates st; returns (tag, t_us, place, confidence) of changes.
+
+    gap_us: per-tag longest pause inside a run (the tag's adaptive window).
+    """
+    n = len(c.tag)
+    if n == 0:
+        z = np.zeros(0, np.int64)
+        return z.astype(np.int32), z, z.astype(np.int32), z.astype(np.float32)
+    tag, pl, ev, t = c.tag, c.place, c.ev, c.t_us
+    first = np.ones(n, bool)
+    first[1:] = tag[1:] != tag[:-1]
+    prev_t = np.empty(n, np.int64)
+    prev_t[1:] = t[:-1]
+    prev_t[first] = st.cand_t[tag[first]]
+    prev_p = np.empty(n, np.int32)
+    prev_p[1:] = pl[:-1]
+    prev_p[first] = st.cand[tag[first]]
+    gap = gap_us[tag]
+    cont = (pl == prev_p) & (t - prev_t <= gap)
+    newrun = ~cont
+    carry = np.where(first & cont, st.cand_ev[tag], 0.0)
+    start = newrun | first
+    idx = np.where(start, np.arange(n), 0)
+    np.maximum.accumulate(idx, out=idx)  # row of each run's start
+    cs = np.cumsum(ev)
+    own = cs - (cs - ev)[idx]  # the run's evidence within this batch
+    cum = own + carry[idx]
+    tot_cs = np.cumsum(c.total)
+    other = (tot_cs - (tot_cs - c.total)[idx]) - own  # rivals' evidence in the run's cycles
+    cross = (cum >= threshold) & (cum - ev < threshold)
+    # accepted places in order; a change where the accepted place differs from the one before
+    a_rows = np.flatnonzero(cross)
+    a_tag, a_pl = tag[a_rows], pl[a_rows]
+    a_first = np.ones(len(a_rows), bool)
+    a_first[1:] = a_tag[1:] != a_tag[:-1]
+    a_prev = np.empty(len(a_rows), np.int32)
+    a_prev[1:] = a_pl[:-1]
+    a_prev[a_first] = st.accepted[a_tag[a_first]]
+    ch = a_pl != a_prev
+    rows = a_rows[ch]
+    conf = cum[rows] / np.maximum(cum[rows] + other[rows], 1e-9)
+    # carry-over
+    last = np.ones(n, bool)
+    last[:-1] = first[1:]
+    lt = tag[last]
+    st.cand[lt], st.cand_ev[lt], st.cand_t[lt] = pl[last], cum[last], t[last]
+    if len(a_rows):
+        a_last = np.ones(len(a_rows), bool)
+        a_last[:-1] = a_first[1:]
+        st.accepted[a_tag[a_last]] = a_pl[a_last]
+    return tag[rows], t[rows], pl[rows], conf.astype(np.float32)
