@@ -165,12 +165,13 @@ def flat_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
 
 
 def check_expect(scn: Scenario, metrics: dict) -> dict[str, dict]:
-    """Each [expect] band beside the measured value; a metric absent from the run counts as 0."""
+    """Each [expect] band beside the measured value. Bands on metrics a run does not produce (the bench's scores,
+    e.g. zone_detection_probability) are left to the bench: value and inside are None."""
     flat = flat_metrics(metrics)
     res = {}
     for name, band in scn.expect.items():
-        v = flat.get(name, 0.0)
-        res[name] = {"value": v, "min": band.min, "max": band.max, "inside": band.holds(v)}
+        v = flat.get(name)
+        res[name] = {"value": v, "min": band.min, "max": band.max, "inside": None if v is None else band.holds(v)}
     return res
 
 
@@ -210,6 +211,8 @@ def summary_table(metrics: dict):
         ("peak memory", f"{rt['peak_rss_mb']:.0f} MB"),
     ]
     for name, chk in metrics.get("expect", {}).items():
+        if chk["value"] is None:
+            continue
         lo = "" if chk["min"] is None else f"{chk['min']:g} <= "
         hi = "" if chk["max"] is None else f" <= {chk['max']:g}"
         mark = "[green]ok[/green]" if chk["inside"] else "[red]OUT[/red]"
