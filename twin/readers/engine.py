@@ -1,15 +1,16 @@
 """The read engine: turns tag positions over an interval into LLRP-shaped tag reports, vectorised with numpy.
 
-Per reader the interval is cut into slices (antenna dwell windows, report periods, a time grid, fault and handheld
-edges). Per antenna: the per-round detection probability of each candidate tag (static tags once per position, cached;
-moving tags and carried antennas per slice), the Gen2 population and round time per slice, the expected reads, then
-Poisson counts per (report period, tag) with first/last seen spread over the antenna's active time. Never one Python
-step per read. Output times are the reader's clock; `generate_with_delivery` also says when each report reaches the
-core (end of its report period + network delay; the world hands a report to the core once that time has passed).
+All antennas of all readers are handled at once as flat arrays of (antenna, tag) pairs. Resting tags' pairs (per-round
+probability and mean RSSI) come from a cache keyed by the resting place (`linkcache.PairCache`); moving tags and
+carried antennas are sampled on a fixed time grid. Per alive report window of an antenna (`timegrid.windows`) the
+Gen2 population in its field sets Q, the round time and each tag's collision-limited read rate; the expected S0 reads
+per (antenna, tag, window) then become counts directly: Poisson in S0, renewal/arming caps in S1/S2/S3
+(`sessions`), first/last seen from order statistics, peak RSSI from one draw. One row per (antenna, tag, report
+period) with TagSeenCount >= 1, as an LLRP reader aggregates its TagReportData. Output times are the reader's clock;
+`generate_with_delivery` also says when each report reaches the core (end of its report period + network delay).
 
-Cost follows candidates, not reads: (static tag x antenna) once per position (cached), (moving tag x antenna x slice)
-per call, plus one report row per (period, antenna, tag) read. Walls to a moving tag are counted from the centre of
-its 0.5 m fading cell. A report period that straddles a call boundary yields one row in each call.
+Cost follows pairs x report periods, never reads; a chunk in which nothing moves is a gather from the cache and a
+few array operations per window.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ import numpy as np
 from twin.building.model import Floor
 from twin.readers import gen2, rf
 from twin.readers.faults import Faults
-from twin.readers.linkcache import CellWalls, LinkCache
-from twin.readers.placement import Antenna, Placement
-from twin.readers.reports import ReaderClock, assemble, channel_index, network_delay_us, peak_rssi
+from twin.readers.linkcache import PairCache, WallGrid
+from twin.readers.placement import Placement
+from twin.readers.reports import (ReaderClock, assemble, channel_rows, delay_rows, peak_rssi, to_reader_rows)
 from twin.readers.segments import AntennaTrack, TagSegments
-from twin.readers.sessions import SessionState, apply_session
+from twin.readers.sessions import SessionState, s0_reads, session_reads, split
+from twin.readers.timegrid import expand, leg_distance, locate, slots, subtract, windows
 from twin.records import READ_DTYPE
 from twin.rng import Streams
+
+TAG_BITS = 44  # session keys: reader << TAG_BITS | tag (tag ids below 2^44)
 
 
 @dataclass(frozen=True)
@@ -38,55 +42,22 @@ class EngineParams:
     clock_drift_ppm: float = 20.0  # assumption: reader crystal +-20 ppm
     net_delay_median_ms: float = 3.0  # assumption: LAN + reader buffering
     net_delay_sigma: float = 0.5  # assumption: lognormal shape of that delay
-    grid_ms: float = 250.0  # longest slice: moving tags' positions are sampled at slice midpoints
+    grid_ms: float = 250.0  # moving tags and carried antennas are sampled at the midpoints of this grid
     n_channels: int = 16  # assumption: China 920.625-924.375 MHz, 250 kHz steps
-
-
-@dataclass
-class _Ant:
-    spec: Antenna
-    local: int
-    level: int
-    xy: np.ndarray
-    key: int
-    storage: int
-    cache: LinkCache
-    grid: CellWalls
 
 
 @dataclass
 class _Rd:
     id: str
     session: str
-    power_dbm: float
     dwell_us: int
     period_us: int
-    key: int
-    ants: list[_Ant]
-    state: SessionState
     clock: ReaderClock | None = None
     phase_us: int = 0
 
 
-def _inside(iv: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """True where t falls in one of the sorted, merged half-open intervals iv (K, 2)."""
-    if not len(iv):
-        return np.zeros(len(t), bool)
-    j = np.searchsorted(iv[:, 0], t, side="right") - 1
-    return (j >= 0) & (t < iv[np.maximum(j, 0), 1])
-
-
-def _order_stats(rng: np.random.Generator, n: np.ndarray):
-    """(first, last) of n uniforms on [0, 1): min, then max of the other n-1 above it."""
-    nf = n.astype(np.float64)
-    first = 1.0 - rng.random(len(n)) ** (1.0 / nf)
-    up = rng.random(len(n)) ** (1.0 / np.maximum(nf - 1.0, 1.0))
-    last = np.where(n >= 2, first + (1.0 - first) * up, first)
-    return first, last
-
-
 class ReaderEngine:
-    """Virtual readers of one placement on one floor. Stateful only in session flags and static link caches."""
+    """Virtual readers of one placement on one floor. Stateful only in session flags and link caches."""
 
     def __init__(self, floor: Floor, placement: Placement, params: EngineParams | None = None,
                  streams: Streams | None = None, faults: Faults | None = None, t_ref_us: int | None = None):
@@ -102,14 +73,41 @@ class ReaderEngine:
         lv = {k: i for i, k in enumerate(self.level_ids)}
         st = {k: i for i, k in enumerate(self.storage_ids)}
         self.readers: list[_Rd] = []
-        for rid in sorted(placement.readers):
+        ants, cols = [], []
+        for ri, rid in enumerate(sorted(placement.readers)):
             r = placement.readers[rid]
-            ants = [_Ant(a, i, lv.get(a.level, -1), np.asarray(a.position, float), rf.stable_key(f"{rid}/{a.port}"),
-                         st.get(a.storage, -1) if a.storage else -1, LinkCache(),
-                         CellWalls(floor, a.level, a.position, self.params.rf.shadow_cell_m))
-                    for i, a in enumerate(r.antennas)]
-            self.readers.append(_Rd(rid, r.session, r.power_dbm, max(1, int(r.dwell_ms * 1e3)),
-                                    max(1, int(r.report_period_ms * 1e3)), rf.stable_key(rid), ants, SessionState()))
+            self.readers.append(_Rd(rid, r.session, max(1, int(r.dwell_ms * 1e3)),
+                                    max(1, int(r.report_period_ms * 1e3))))
+            for a in r.antennas:
+                ants.append(a)
+                cols.append((ri, a.port, lv.get(a.level, -1), st.get(a.storage, -1) if a.storage else -1,
+                             a.kind == "handheld" or r.kind == "handheld", 1.0 / len(r.antennas), r.power_dbm))
+        c = list(zip(*cols)) if cols else [[]] * 7
+        self.ant = ants
+        self.a_reader = np.array(c[0], np.int64)
+        self.a_port = np.array(c[1], np.uint16)
+        self.a_level = np.array(c[2], np.int64)
+        self.a_storage = np.array(c[3], np.int64)
+        self.a_carried = np.array(c[4], bool)
+        self.a_duty = np.array(c[5], float)
+        self.a_xy = np.array([a.position for a in ants], float).reshape(-1, 2)
+        self.A = rf.AntennaArrays.of(ants, list(c[6]))
+        P = self.params.rf
+        self.a_range = np.array([rf.max_range_m(a.gain_dbi, pw, P) for a, pw in zip(ants, c[6])])
+        self.r_code = np.array([0 if r.session == "S0" else 1 if r.session == "S1" else 2 for r in self.readers])
+        self.r_key = np.array([rf.stable_key(r.id) for r in self.readers], np.uint64)
+        self.r_period = np.array([r.period_us for r in self.readers], np.int64)
+        self.r_dwell = np.array([r.dwell_us for r in self.readers], np.int64)
+        self.a_period = self.r_period[self.a_reader] if len(ants) else np.zeros(0, np.int64)
+        self.fixed = np.flatnonzero(~self.a_carried & (self.a_level >= 0))
+        self._down = {}
+        for i, a in enumerate(ants):
+            iv = [x for x in (self.faults.down(a.reader), self.faults.down(a.reader, a.port)) if len(x)]
+            if iv:
+                self._down[i] = np.concatenate(iv).astype(np.int64)
+        self.walls = WallGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m)
+        self.pairs = PairCache()
+        self.state = SessionState()
 
     # -- public ----------------------------------------------------------------------------------------------------
     def generate(self, t0_us: int, t1_us: int, tags: TagSegments,
@@ -120,276 +118,321 @@ class ReaderEngine:
     def generate_with_delivery(self, t0_us: int, t1_us: int, tags: TagSegments,
                                antennas_override: AntennaTrack | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Rows and, aligned, the true time (us) each row's report batch reaches the core."""
-        t0_us, t1_us = int(t0_us), int(t1_us)
+        t0, t1 = int(t0_us), int(t1_us)
         if self._t_ref is None:
-            self._t_ref = t0_us
-        w = rf.epc_words(tags.epc)
-        xq = np.rint(tags.x0 * 1000).astype(np.int64)
-        yq = np.rint(tags.y0 * 1000).astype(np.int64)
-        seg_key = rf.hash_normal(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level, tags.container)
-        seg_key = seg_key.view(np.uint64)
-        full_static = tags.is_static & (tags.t0_us <= t0_us) & (tags.t1_us >= t1_us)
-        self._tag_h = rf.tag_hash(self.seed, tags.epc)  # per-tag parts of the link, once per call
-        self._offset, self._dead = rf.tag_quality(self.seed, tags.epc, self.params.rf)
-        cols = [c for rd in self.readers
-                if (c := self._reader(rd, t0_us, t1_us, tags, full_static, seg_key, antennas_override)) is not None]
-        if not cols:
-            return np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
-        # columns are gathered and sorted before the one structured array is built (fancy-indexing records is slow)
-        c = {k: np.concatenate([x[k] for x in cols]) for k in cols[0]}
-        order = np.lexsort((c["t_us"], c["ridx"], c["deliver_us"]))
-        c = {k: v[order] for k, v in c.items()}
-        names = np.array([rd.id.encode("ascii") for rd in self.readers], dtype=READ_DTYPE["reader"])
-        rows = assemble(names[c["ridx"]], c["first_us"], c["t_us"], c["antenna"], c["epc"], c["rssi_dbm"],
-                        c["count"], c["channel"])
-        return rows, c["deliver_us"]
+            self._t_ref = t0
+        if self.readers and self.readers[0].clock is None:
+            for rd in self.readers:
+                g = self.streams.generator(f"readers/clock/{rd.id}")
+                rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm)
+                rd.phase_us = int(g.integers(0, rd.dwell_us))
+        empty = np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
+        if not len(self.ant) or not len(tags):
+            return empty
+        rng = self.streams.generator(f"reads/{t0}")
+        track = self._track_rows(antennas_override)
+        wa, ws, we, wk = windows(t0, t1, self.a_period, self._special(t0, t1, track))
+        live = (tags.t1_us > t0) & (tags.t0_us < t1) & (tags.level >= 0)
+        whole, part = self._static_pairs(t0, t1, tags, live, wa, ws, we)
+        mov = self._moving_pieces(t0, t1, tags, live, track, wa, ws, we)
+        w, seg, p, r, s0, s1, steady = (np.concatenate([part[i], mov[i]]) for i in range(7))
+        L, uL, li, rate = self._gen2(w, p, s0, s1, wa, ws, we, whole)
+        lam = p / (1.0 - p / L[w]) * rate[w] * (s1 - s0)
+        ex = [self._exposures(w, seg, lam, r, s0, s1, steady, tags)]
+        ex += self._whole_static(whole, wa, ws, we, L, uL, li, rate, rng)
+        ex = tuple(np.concatenate([e[i] for e in ex]) for i in range(8)) + (tags.tag,)
+        rows = self._sessions(ex, wa, wk, rng)
+        if rows is None:
+            return empty
+        return self._report(rows, tags, rng)
 
     def outages(self) -> list[dict]:
         """Ground truth of reader and antenna outages."""
         return self.faults.truth_rows()
 
-    # -- one reader ------------------------------------------------------------------------------------------------
-    def _setup_clock(self, rd: _Rd) -> None:
-        g = self.streams.generator(f"readers/clock/{rd.id}")
-        rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm)
-        rd.phase_us = int(g.integers(0, rd.dwell_us))
+    # -- windows ---------------------------------------------------------------------------------------------------
+    def _track_rows(self, track: AntennaTrack | None) -> dict[int, np.ndarray]:
+        out = {}
+        for i in np.flatnonzero(self.a_carried):
+            a = self.ant[i]
+            out[int(i)] = track.rows_of(a.reader, a.port) if track is not None else np.zeros(0, np.int64)
+        self._track = track
+        return out
 
-    def _slices(self, rd: _Rd, t0: int, t1: int, track: AntennaTrack | None):
-        nA = len(rd.ants)
-        dw, per = rd.dwell_us, rd.period_us
-        grid = max(1, int(self.params.grid_ms * 1e3))
-        edges = [np.array([t0, t1], np.int64)]
-        edges.append(rd.phase_us + np.arange((t0 - rd.phase_us) // dw, (t1 - rd.phase_us) // dw + 2) * dw)
-        edges.append(np.arange(t0 // per, t1 // per + 2) * per)
-        if grid < dw:
-            edges.append(np.arange(t0 // grid, t1 // grid + 2) * grid)
-        edges.append(self.faults.down(rd.id).ravel())
-        for a in rd.ants:
-            edges.append(self.faults.down(rd.id, a.spec.port).ravel())
-            if track is not None:
-                rows = track.rows_of(rd.id, a.spec.port)
-                edges += [track.t0_us[rows], track.t1_us[rows]]
-        e = np.unique(np.clip(np.concatenate(edges).astype(np.int64), t0, t1))
-        ss, se = e[:-1], e[1:]
-        mid = (ss + se) // 2
-        win = (mid - rd.phase_us) // dw
-        return ss, se, mid, (win % nA).astype(np.int64), mid // per, win
+    def _special(self, t0, t1, track_rows) -> dict[int, np.ndarray]:
+        """Alive intervals of antennas not simply alive over the whole chunk (carried, or with a fault in it)."""
+        out = {}
+        for i, rows in track_rows.items():
+            tr = self._track
+            iv = np.zeros((0, 2), np.int64) if not len(rows) else np.column_stack(
+                [np.maximum(tr.t0_us[rows], t0), np.minimum(tr.t1_us[rows], t1)])
+            iv = iv[iv[:, 1] > iv[:, 0]]
+            iv = iv[np.argsort(iv[:, 0], kind="stable")]
+            merged = []
+            for lo, hi in iv:
+                if merged and lo <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            out[i] = np.array(merged, np.int64).reshape(-1, 2)
+        for i, down in self._down.items():
+            if np.any((down[:, 0] < t1) & (down[:, 1] > t0)):
+                base = out.get(i, np.array([[t0, t1]], np.int64))
+                out[i] = subtract(base, down)
+        return out
 
-    def _reader(self, rd: _Rd, t0, t1, tags, full_static, seg_key, track):
-        if rd.clock is None:
-            self._setup_clock(rd)
-        ss, se, mid, ant_of, period, win = self._slices(rd, t0, t1, track)
-        alive = ~_inside(self.faults.down(rd.id), mid)
-        rng = self.streams.generator(f"reads/{rd.id}/{t0}")
-        cols = []
-        for a in rd.ants:
-            m = alive & (ant_of == a.local) & ~_inside(self.faults.down(rd.id, a.spec.port), mid)
-            tr = track.rows_of(rd.id, a.spec.port) if track is not None else np.zeros(0, np.int64)
-            moving = len(tr) > 0 or a.spec.kind == "handheld"
-            pos = lvl = None
-            if moving:
-                pos, lvl, m = self._track_at(track, tr, mid, m)
-            sl = np.flatnonzero(m)
-            if len(sl):
-                cols.append(self._antenna(rd, a, sl, ss, se, period, win, tags, full_static & ~moving, seg_key,
-                                          pos, lvl, moving, t0, t1, rng))
-        return self._finish(rd, cols, rng, tags)
+    # -- pairs -----------------------------------------------------------------------------------------------------
+    def _seg_keys(self, tags: TagSegments, idx: np.ndarray) -> np.ndarray:
+        w = rf.epc_words(tags.epc[idx])
+        xq = np.rint(tags.x0[idx] * 1000).astype(np.int64)
+        yq = np.rint(tags.y0[idx] * 1000).astype(np.int64)
+        return rf.hash_u64(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level[idx], tags.container[idx])
 
-    def _track_at(self, track, tr, mid, m):
-        """Per-slice position and level of a carried antenna; slices outside its track rows are dead."""
-        pos = np.zeros((len(mid), 2))
-        lvl = np.full(len(mid), -1, np.int64)
-        ok = np.zeros(len(mid), bool)
-        for r in tr:
-            inr = (mid >= track.t0_us[r]) & (mid < track.t1_us[r])
-            f = (mid[inr] - track.t0_us[r]) / max(1, track.t1_us[r] - track.t0_us[r])
-            pos[inr, 0] = track.x0[r] + f * (track.x1[r] - track.x0[r])
-            pos[inr, 1] = track.y0[r] + f * (track.y1[r] - track.y0[r])
-            lvl[inr] = track.level[r]
-            ok |= inr
-        return pos, lvl, m & ok
-
-    def _link(self, rd, a, ant_xy, tag_xy, lvl, seg, tags, moving, cells=False):
-        """rf.link for pairs on one level each (walls from the floor, metal shielding from containers).
-
-        Pairs that cannot reach p_floor even with the luckiest fading are skipped (p = 0) before the fading draws.
-        With `cells`, walls are counted from the centre of the tag's 0.5 m cell (cached per fixed antenna).
-        """
+    def _links(self, ai, seg, axy, txy, walls, tags, moving):
+        """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first)."""
         P = self.params.rf
-        walls = np.zeros(len(seg), np.int32)
-        if cells:
-            walls[:] = a.grid.walls(tag_xy)
-        else:
-            for lv in np.unique(lvl):
-                k = lvl == lv
-                axy = ant_xy if np.ndim(ant_xy) == 1 else ant_xy[k]
-                walls[k] = self.floor.walls_crossed(self.level_ids[lv], axy, tag_xy[k])
         c = tags.container[seg]
-        shielded = (self._metal[c] | self._metal[a.storage]) & (c != a.storage)
-        dist, off = rf.geometry(a.spec, ant_xy, tag_xy, P)
-        p_tag, _ = rf.mean_levels(dist, off, a.spec.gain_dbi, a.spec.beamwidth_deg, rd.power_dbm, walls, shielded, P)
+        sa = self.a_storage[ai]
+        shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
+        p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, walls, shielded, P)
         ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
         if P.metal_opaque:
             ok &= ~shielded
         k = np.flatnonzero(ok)
-        axy = ant_xy if np.ndim(ant_xy) == 1 else ant_xy[k]
-        sk = seg[k]
-        lk = rf.link(a.spec, rd.power_dbm, axy, tag_xy[k], tags.epc[sk], walls[k], shielded[k], self.seed,
-                     a.key, P, moving_antenna=moving, tag_h=self._tag_h[sk],
-                     quality=(self._offset[sk], self._dead[sk]))
-        p = np.zeros(len(seg))
-        r = np.full(len(seg), -200.0)
-        p[k], r[k] = lk.p, lk.rssi_dbm
-        return rf.Link(np.zeros(0), r, p)
+        if not len(k):
+            return k, np.zeros(0), np.zeros(0)
+        e = tags.epc[seg[k]]
+        off, dead = rf.tag_quality(self.seed, e, P)
+        p, r = rf.pair_link(self.A, ai[k], axy[k], txy[k], rf.tag_hash(self.seed, e), off, dead, walls[k],
+                            shielded[k], self.seed, P, moving_antenna=moving[k] if moving is not None else None)
+        keep = p > 0
+        return k[keep], p[keep], r[keep]
 
-    def _antenna(self, rd, a, sl, ss, se, period, win, tags, static_ok, seg_key, pos, lvl, moving, t0, t1, rng):
-        P = self.params
-        s0, s1 = ss[sl], se[sl]
-        dur = (s1 - s0).astype(np.float64)
-        nsl = len(sl)
-        # static tags: one link per position, cached across calls
-        st = np.flatnonzero(static_ok & (tags.level == a.level))
-        hit, p_s, r_s = a.cache.get(seg_key[st])
-        miss = st[~hit]
-        if len(miss):
-            xy = np.stack([tags.x0[miss], tags.y0[miss]], axis=1)
-            lk = self._link(rd, a, a.xy, xy, np.full(len(miss), a.level), miss, tags, False)
-            a.cache.put(seg_key[miss], lk.p, lk.rssi_dbm)
-            p_s, r_s = p_s.copy(), r_s.copy()
-            p_s[~hit], r_s[~hit] = lk.p, lk.rssi_dbm
-        keep = p_s > 0
-        st, p_s, r_s = st[keep], p_s[keep], r_s[keep]
-        # everything else: (slice, segment) pairs
-        others = ~static_ok & (tags.t1_us > s0[0]) & (tags.t0_us < s1[-1])
-        if not moving:
-            others &= tags.level == a.level
-        ot = np.flatnonzero(others)
-        lo = np.searchsorted(s1, tags.t0_us[ot], side="right")
-        hi = np.searchsorted(s0, tags.t1_us[ot], side="left")
-        cnt = np.maximum(hi - lo, 0)
-        seg = np.repeat(ot, cnt)
-        psl = np.repeat(lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-        pa = np.maximum(s0[psl], tags.t0_us[seg])
-        pb = np.minimum(s1[psl], tags.t1_us[seg])
-        txy = tags.position(seg, (pa + pb) / 2)
-        if moving:
-            axy, plv = pos[sl][psl], lvl[sl][psl]
-            ok = plv == tags.level[seg]
-            seg, psl, pa, pb, txy, axy, plv = seg[ok], psl[ok], pa[ok], pb[ok], txy[ok], axy[ok], plv[ok]
-        else:
-            axy, plv = a.xy, np.full(len(seg), a.level)
-        lk = self._link(rd, a, axy, txy, plv, seg, tags, moving, cells=not moving)
-        ok = lk.p > 0
-        seg, psl, pa, pb, pp, pr = seg[ok], psl[ok], pa[ok], pb[ok], lk.p[ok], lk.rssi_dbm[ok]
-        pf = (pb - pa) / dur[psl]
-        # Gen2 per slice: population -> Q -> round time -> rounds; collision odds per tag
-        pop = p_s.sum() + np.bincount(psl, pp * pf, minlength=nsl)
-        L = np.exp2(gen2.choose_q(pop, P.gen2).astype(np.float64))
-        uL, li = np.unique(L, return_inverse=True)
-        fac = p_s[None, :] / (1.0 - p_s[None, :] / uL[:, None])  # (nL, Ns)
-        lg_s = np.log1p(-p_s[None, :] / uL[:, None]).sum(axis=1)
-        pair_fac = pp / (1.0 - pp / L[psl])
-        log_none = lg_s[li] + np.bincount(psl, pf * np.log1p(-pp / L[psl]), minlength=nsl)
-        e0 = np.exp(log_none)
-        success = e0 * (fac.sum(axis=1)[li] + np.bincount(psl, pf * pair_fac, minlength=nsl))
-        empty = L * e0
-        t_round = gen2.round_time_us(empty, success, np.maximum(L - empty - success, 0.0), None, P.gen2)
-        W = dur / t_round * e0
-        # static: expected reads per (report period, tag); well-read tags get one Poisson count per period and
-        # order-statistic times, rarely read ones one Poisson total per call spread read by read (exact: a Poisson
-        # total split by the per-period means is the same process), so cost follows reads, not tags x periods
-        per = period[sl]
-        up, k_of = np.unique(per, return_inverse=True)
-        A = np.zeros((len(up), len(uL)))
-        np.add.at(A, (k_of, li), W)
-        lam = A.sum(axis=0) @ fac
-        strong = np.flatnonzero(lam >= 0.5 * len(up))
-        cnt_s = rng.poisson(A @ fac[:, strong])
-        kk, ii = np.nonzero(cnt_s)
-        n = cnt_s[kk, ii]
-        ii = strong[ii]
-        cw0 = np.concatenate([[0.0], np.cumsum(W)])
-        klo = np.searchsorted(per, up)
-        khi = np.searchsorted(per, up, side="right")
-        uf, ul = _order_stats(rng, n)
-        tf, jf = self._map(uf, kk, klo, khi, cw0, s0, dur)
-        tl, _ = self._map(ul, kk, klo, khi, cw0, s0, dur)
-        kp = up[kk]
-        weak = np.flatnonzero(lam < 0.5 * len(up))
-        nw = rng.poisson(lam[weak])
-        if nw.any():
-            wk = weak[nw > 0]
-            ri = np.repeat(wk, nw[nw > 0])
-            comp = np.zeros(len(ri), np.int64)
-            if len(uL) > 1:
-                cw = np.cumsum(A.sum(axis=0)[:, None] * fac[:, ri], axis=0)
-                comp = (rng.random(len(ri)) * cw[-1] > cw).sum(axis=0)
-            j = np.zeros(len(ri), np.int64)
-            for c in range(len(uL)):
-                m = comp == c
-                cwc = np.cumsum(np.where(li == c, W, 0.0))
-                j[m] = np.minimum(np.searchsorted(cwc, rng.random(m.sum()) * cwc[-1], side="right"), nsl - 1)
-            tr = s0[j] + (rng.random(len(ri)) * dur[j]).astype(np.int64)
-            o = np.lexsort((tr, per[j], ri))
-            ri, j, tr = ri[o], j[o], tr[o]
-            b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (per[j][1:] != per[j][:-1])])
-            ii = np.concatenate([ii, ri[b]])
-            n = np.concatenate([n, np.diff(np.r_[b, len(ri)])])
-            tf = np.concatenate([tf, tr[b]])
-            tl = np.concatenate([tl, np.maximum.reduceat(tr, b)])
-            jf = np.concatenate([jf, j[b]])
-            kp = np.concatenate([kp, per[j[b]]])
-        # a static tag that is steadily powered counts as seen over the whole call (S2/S3 flags persist)
-        steady = p_s[ii] >= P.rf.p_powered
-        out = [(st[ii], tags.tag[st[ii]], kp, n, tf, tl, r_s[ii], win[sl][jf], np.where(steady, t0, tf),
-                np.where(steady, t1, tl))]
-        # pairs: counts per (slice, segment), merged per (period, tag)
-        cp = rng.poisson(W[psl] * pf * pair_fac)
-        nz = cp > 0
-        if nz.any():
-            seg, psl, pa, pb, pr, cp = seg[nz], psl[nz], pa[nz], pb[nz], pr[nz], cp[nz]
-            uf, ul = _order_stats(rng, cp)
-            span = (pb - pa).astype(np.float64)
-            f_t = pa + (uf * span).astype(np.int64)
-            l_t = pa + (ul * span).astype(np.int64)
-            g_tag = tags.tag[seg]
-            order = np.lexsort((f_t, g_tag, per[psl]))
-            seg, psl, pr, cp, f_t, l_t, g_tag = (v[order] for v in (seg, psl, pr, cp, f_t, l_t, g_tag))
-            gp = per[psl]
-            new = np.ones(len(gp), bool)
-            new[1:] = (gp[1:] != gp[:-1]) | (g_tag[1:] != g_tag[:-1])
-            b = np.flatnonzero(new)
-            n = np.add.reduceat(cp, b)
-            rs = np.add.reduceat(pr * cp, b) / n
-            l_b = np.maximum.reduceat(l_t, b)
-            out.append((seg[b], g_tag[b], gp[b], n, f_t[b], l_b, rs, win[sl][psl[b]], f_t[b], l_b))
-        return a, out
+    def _new_static(self, idx: np.ndarray, keys: np.ndarray, tags: TagSegments) -> None:
+        """Links of newly resting tags to every fixed antenna on their level, into the pair cache."""
+        uk, first = np.unique(keys, return_index=True)
+        idx = idx[first]
+        out = [], [], [], []
+        for lv in np.unique(tags.level[idx]):
+            s, sk = idx[tags.level[idx] == lv], uk[tags.level[idx] == lv]
+            fa = self.fixed[self.a_level[self.fixed] == lv]
+            if not len(fa):
+                continue
+            d = np.hypot(tags.x0[s][:, None] - self.a_xy[fa, 0], tags.y0[s][:, None] - self.a_xy[fa, 1])
+            ci, ca = np.nonzero(d <= self.a_range[fa])
+            seg, ai = s[ci], fa[ca]
+            txy = np.column_stack([tags.x0[seg], tags.y0[seg]])
+            walls = self.floor.walls_crossed(self.level_ids[lv], self.a_xy[ai], txy)
+            k, p, r = self._links(ai, seg, self.a_xy[ai], txy, walls, tags, None)
+            out[0].append(sk[ci[k]])
+            out[1].append(ai[k].astype(np.int32))
+            out[2].append(p)
+            out[3].append(r)
+        cat = [np.concatenate(x) if x else np.zeros(0) for x in out]
+        self.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
 
-    @staticmethod
-    def _map(u, kk, klo, khi, cw0, s0, dur):
-        """Times for fractions u of the rate-weighted active time of report period kk."""
-        lo, hi = klo[kk], khi[kk]
-        tau = cw0[lo] + u * (cw0[hi] - cw0[lo])
-        j = np.clip(np.searchsorted(cw0, tau, side="right") - 1, lo, hi - 1)
-        w = np.maximum(cw0[j + 1] - cw0[j], 1e-300)
-        t = s0[j] + np.minimum((tau - cw0[j]) / w, 1.0 - 1e-9) * dur[j]
-        return t.astype(np.int64), j
+    def _static_pairs(self, t0, t1, tags, live, wa, ws, we):
+        """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""
+        st = np.flatnonzero(live & tags.is_static)
+        keys = self._seg_keys(tags, st)
+        miss = self.pairs.missing(keys)
+        if miss.any():
+            self._new_static(st[miss], keys[miss], tags)
+        q, pa, pp, pr = self.pairs.gather(keys)
+        seg = st[q]
+        whole = (tags.t0_us[seg] <= t0) & (tags.t1_us[seg] >= t1)
+        j = np.flatnonzero(~whole)
+        own, w = expand(np.searchsorted(wa, pa[j], side="left"), np.searchsorted(wa, pa[j], side="right"))
+        sg = seg[j][own]
+        s0 = np.maximum(ws[w], tags.t0_us[sg])
+        s1 = np.minimum(we[w], tags.t1_us[sg])
+        ok = s1 > s0
+        p = pp[j][own][ok]
+        part = (w[ok], sg[ok], p, pr[j][own][ok], s0[ok], s1[ok], p >= self.params.rf.p_powered,
+                np.zeros(int(ok.sum()), bool))
+        return (seg[whole], pa[whole], pp[whole], pr[whole]), part
 
-    def _finish(self, rd: _Rd, cols, rng, tags: TagSegments):
-        P = self.params
-        parts = [(a, o) for a, outs in cols for o in outs if len(o[0])]
+    def _moving_pieces(self, t0, t1, tags, live, track_rows, wa, ws, we):
+        """Slot pieces of moving tags x fixed antennas and of carried antennas x every tag on their level."""
+        grid = max(1, int(self.params.grid_ms * 1e3))
+        parts = []
+        mv = np.flatnonzero(live & ~tags.is_static)
+        F = self.fixed
+        if len(mv) and len(F):
+            d = leg_distance(self.a_xy[F, 0][None, :], self.a_xy[F, 1][None, :], tags.x0[mv][:, None],
+                             tags.y0[mv][:, None], tags.x1[mv][:, None], tags.y1[mv][:, None])
+            ci, ca = np.nonzero((d <= self.a_range[F]) & (tags.level[mv][:, None] == self.a_level[F][None, :]))
+            seg, ai = mv[ci], F[ca]
+            own, s, e, mid = slots(np.maximum(tags.t0_us[seg], t0), np.minimum(tags.t1_us[seg], t1), grid)
+            seg, ai = seg[own], ai[own]
+            txy = tags.position(seg, mid)
+            walls = np.zeros(len(seg), np.int32)
+            for lv in np.unique(self.a_level[ai]):
+                m = self.a_level[ai] == lv
+                walls[m] = self.walls.walls(int(lv), ai[m], txy[m])
+            parts.append((ai, seg, s, e, mid, self.a_xy[ai], txy, walls, np.zeros(len(seg), bool)))
+        tr = self._track
+        for h, rows in track_rows.items():
+            for row in rows:
+                lo, hi = max(int(tr.t0_us[row]), t0), min(int(tr.t1_us[row]), t1)
+                if hi <= lo:
+                    continue
+                lvl = int(tr.level[row])
+                cand = np.flatnonzero(live & (tags.level == lvl) & (tags.t1_us > lo) & (tags.t0_us < hi))
+                mx, my = (tags.x0[cand] + tags.x1[cand]) / 2, (tags.y0[cand] + tags.y1[cand]) / 2
+                half = np.hypot(tags.x1[cand] - tags.x0[cand], tags.y1[cand] - tags.y0[cand]) / 2
+                d = leg_distance(mx, my, tr.x0[row], tr.y0[row], tr.x1[row], tr.y1[row]) - half
+                seg = cand[d <= self.a_range[h]]
+                own, s, e, mid = slots(np.maximum(tags.t0_us[seg], lo), np.minimum(tags.t1_us[seg], hi), grid)
+                seg = seg[own]
+                f = (mid - tr.t0_us[row]) / max(1, int(tr.t1_us[row] - tr.t0_us[row]))
+                axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
+                                       tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
+                txy = tags.position(seg, mid)
+                walls = self.floor.walls_crossed(self.level_ids[lvl], axy, txy)
+                ai = np.full(len(seg), h, np.int64)
+                parts.append((ai, seg, s, e, mid, axy, txy, walls, np.ones(len(seg), bool)))
         if not parts:
+            z = np.zeros(0, np.int64)
+            return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
+        ai, seg, s, e, mid, axy, txy, walls, moving = (np.concatenate([x[i] for x in parts]) for i in range(9))
+        k, p, r = self._links(ai, seg, axy, txy, walls, tags, moving)
+        w = locate(wa, ws, t0, ai[k], mid[k])
+        ok = (w >= 0) & (mid[k] < we[np.maximum(w, 0)])
+        k, p, r, w = k[ok], p[ok], r[ok], w[ok]
+        s0, s1 = np.maximum(s[k], ws[w]), np.minimum(e[k], we[w])
+        ok = s1 > s0
+        n = int(ok.sum())
+        return w[ok], seg[k][ok], p[ok], r[ok], s0[ok], s1[ok], np.zeros(n, bool), np.zeros(n, bool)
+
+    # -- Gen2 and sessions -----------------------------------------------------------------------------------------
+    def _gen2(self, w, p, s0, s1, wa, ws, we, whole):
+        """Per window: Q from the population in the field (whole-chunk resting pairs + pieces), the slot outcomes,
+        the round time and the rate factor e0 / t_round x duty (reads per us of window per unit p / (1 - p / L))."""
+        G = self.params.gen2
+        nW, nA = len(wa), len(self.ant)
+        _, sa, sp, _ = whole
+        frac = (s1 - s0) / (we - ws)[w]
+        pop = np.bincount(sa, sp, minlength=nA)[wa] + np.bincount(w, p * frac, minlength=nW)
+        L = np.exp2(gen2.choose_q(pop, G).astype(np.float64))
+        uL, li = np.unique(L, return_inverse=True)
+        lg_s, fs_s = np.zeros(nW), np.zeros(nW)
+        for j, Lv in enumerate(uL):
+            m = li == j
+            lg_s[m] = np.bincount(sa, np.log1p(-sp / Lv), minlength=nA)[wa[m]]
+            fs_s[m] = np.bincount(sa, sp / (1.0 - sp / Lv), minlength=nA)[wa[m]]
+        Lw = L[w]
+        e0 = np.exp(lg_s + np.bincount(w, np.log1p(-p / Lw) * frac, minlength=nW))
+        success = e0 * (fs_s + np.bincount(w, p / (1.0 - p / Lw) * frac, minlength=nW))
+        emp = L * e0
+        t_round = gen2.round_time_us(emp, success, np.maximum(L - emp - success, 0.0), None, G)
+        return L, uL, li, e0 / t_round * self.a_duty[wa]
+
+    def _whole_static(self, whole, wa, ws, we, L, uL, li, rate, rng):
+        """Exposures of tags resting all chunk: well-read pairs per window; rarely read ones from one Poisson total
+        per chunk, each read put in a window by its share of the rate (the same process), so cost follows reads."""
+        seg, sa, sp, sr = whole
+        nA = len(self.ant)
+        dur = (we - ws).astype(np.float64)
+        C = np.zeros((nA, len(uL)))
+        np.add.at(C, (wa, li), rate * dur)
+        lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
+        lam_tot = (sp[:, None] / (1.0 - sp[:, None] / uL[None, :]) * C[sa]).sum(axis=1)
+        strong = lam_tot >= 0.5 * (hi - lo)[sa]
+        i = np.flatnonzero(strong)
+        own, w = expand(lo[sa[i]], hi[sa[i]])
+        k = i[own]
+        lw = sp[k] / (1.0 - sp[k] / L[w]) * rate[w] * dur[w]
+        out = [(w, seg[k], lw, sr[k], ws[w], we[w], sp[k] >= self.params.rf.p_powered, np.zeros(len(k), bool))]
+        i = np.flatnonzero(~strong)
+        N = rng.poisson(lam_tot[i])
+        ri = np.repeat(i, N)
+        if len(ri):
+            cum0 = np.r_[0.0, np.cumsum(rate * dur)]
+            a = sa[ri]
+            u = cum0[lo[a]] + rng.random(len(ri)) * (cum0[hi[a]] - cum0[lo[a]])
+            w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
+            t = ws[w] + (rng.random(len(ri)) * dur[w]).astype(np.int64)
+            o = np.lexsort((t, w, ri))
+            ri, w, t = ri[o], w[o], t[o]
+            b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (w[1:] != w[:-1])])
+            n0 = np.diff(np.r_[b, len(ri)]).astype(np.float64)
+            out.append((w[b], seg[ri[b]], n0, sr[ri[b]], t[b], np.maximum.reduceat(t, b) + 1,
+                        np.zeros(len(b), bool), np.ones(len(b), bool)))
+        return out
+
+    def _exposures(self, w, seg, lam, r, s0, s1, steady, tags):
+        """Merge pieces (part-chunk resting tags, grid slots of moving ones) into one exposure per (window, tag)."""
+        tag = tags.tag[seg]
+        o = np.lexsort((s0, tag, w))
+        if not len(o):
+            z = np.zeros(0, np.int64)
+            return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
+        b = np.flatnonzero(np.r_[True, (w[o][1:] != w[o][:-1]) | (tag[o][1:] != tag[o][:-1])])
+        ls = np.add.reduceat(lam[o], b)
+        rs = np.add.reduceat(r[o] * (lam[o] + 1e-12), b) / np.add.reduceat(lam[o] + 1e-12, b)
+        st = np.minimum.reduceat(steady[o].astype(np.int8), b).astype(bool)
+        keep = ls > 0
+        return (w[o][b][keep], seg[o][b][keep], ls[keep], rs[keep], np.minimum.reduceat(s0[o], b)[keep],
+                np.maximum.reduceat(s1[o], b)[keep], st[keep], np.zeros(int(keep.sum()), bool))
+
+    def _sessions(self, ex, wa, wk, rng):
+        """Rows (antenna, segment, period, reads, first, last, mean RSSI) after each reader's session rules."""
+        w, seg, lam, r, s0, s1, steady, given, tag = ex
+        tag = tag[seg]
+        if not len(w):
             return None
-        port = np.concatenate([np.full(len(o[0]), a.spec.port, np.uint16) for a, o in parts])
-        seg, tag, per, n, tf, tl, rs, win, seen0, seen1 = (np.concatenate([o[i] for _, o in parts]) for i in range(10))
-        keep, tf, tl, n = apply_session(rd.session, tag, tf, tl, n, rd.state, rng, P.gen2.s1_persistence_s,
-                                        P.gen2.s2_reset_s, seen0, seen1)
-        seg, per, rs, port = seg[keep], per[keep], rs[keep], port[keep]
-        win = (tf - rd.phase_us) // rd.dwell_us if rd.session != "S0" else win[keep]
+        ant = wa[w]
+        rdr = self.a_reader[ant]
+        code = self.r_code[rdr]
+        out = []
+        z = code == 0
+        if z.any():
+            i = np.flatnonzero(z & ~given)
+            k, n, f, l_ = s0_reads(rng, lam[i], s0[i], s1[i])
+            out.append((i[k], n, f, l_))
+            i = np.flatnonzero(z & given)
+            out.append((i, lam[i].astype(np.int64), s0[i], s1[i] - 1))
+        i = np.flatnonzero(~z)
+        if len(i):
+            key = (rdr[i] << TAG_BITS) | tag[i]
+            o = i[np.lexsort((ant[i], wk[w[i]], key))]
+            key = (rdr[o] << TAG_BITS) | tag[o]
+            per = wk[w[o]]
+            b = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])])
+            gl = np.add.reduceat(lam[o], b)
+            g0, g1 = np.minimum.reduceat(s0[o], b), np.maximum.reduceat(s1[o], b)
+            gst = np.maximum.reduceat(steady[o].astype(np.int8), b).astype(bool)  # steadily powered by any antenna
+            P = self.params.gen2
+            gv = np.minimum.reduceat(given[o].astype(np.int8), b).astype(bool)
+            n, f, l_ = session_reads(code[o][b] == 1, key[b], gl, g0, g1, gst, gv, self.state, rng,
+                                     P.s1_persistence_s * 1e6, P.s2_reset_s * 1e6)
+            grp = np.cumsum(np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])]) - 1
+            m, mf, ml = split(rng, grp, lam[o], n, f, l_)
+            k = m > 0
+            out.append((o[k], m[k], mf[k], ml[k]))
+        i, n, f, l_ = (np.concatenate([x[j] for x in out]) for j in range(4))
+        if not len(i):
+            return None
+        return ant[i], seg[i], wk[w[i]], n, f, l_, r[i]
+
+    # -- reports ---------------------------------------------------------------------------------------------------
+    def _report(self, rows, tags: TagSegments, rng):
+        P = self.params
+        ant, seg, per, n, f, l_, rs = rows
+        rdr = self.a_reader[ant]
+        off = np.array([rd.clock.offset_us for rd in self.readers])[rdr]
+        drift = np.array([rd.clock.drift_ppm for rd in self.readers])[rdr]
+        phase = np.array([rd.phase_us for rd in self.readers])[rdr]
+        key = self.r_key[rdr]
         rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
-        chan = channel_index(self.seed, rd.key, win, P.n_channels)
-        dl = (per + 1) * rd.period_us + network_delay_us(self.seed, rd.key, per, P.net_delay_median_ms,
+        chan = channel_rows(self.seed, key, (f - phase) // self.r_dwell[rdr], P.n_channels)
+        dl = (per + 1) * self.r_period[rdr] + delay_rows(self.seed, key, per, P.net_delay_median_ms,
                                                          P.net_delay_sigma)
-        return {"ridx": np.full(len(n), self.readers.index(rd), np.int32), "deliver_us": dl,
-                "first_us": rd.clock.to_reader(tf), "t_us": rd.clock.to_reader(tl), "antenna": port,
-                "epc": tags.epc[seg], "rssi_dbm": rssi, "count": n, "channel": chan}
+        tf = to_reader_rows(f, off, drift, self._t_ref)
+        tl = to_reader_rows(l_, off, drift, self._t_ref)
+        o = np.lexsort((tl, rdr, dl))
+        names = np.array([rd.id.encode("ascii") for rd in self.readers], dtype=READ_DTYPE["reader"])
+        out = assemble(names[rdr[o]], tf[o], tl[o], self.a_port[ant[o]], tags.epc[seg[o]], rssi[o], n[o], chan[o])
+        return out, dl[o]
+

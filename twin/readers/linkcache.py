@@ -1,7 +1,9 @@
-"""Caches of a fixed antenna's link geometry: static tags' link results, and walls crossed per 0.5 m cell.
+"""Caches of the read engine: every fixed antenna's link to each resting tag, and walls per 0.5 m cell per antenna.
 
-A static tag's per-round probability for an antenna never changes while it rests, and a moving tag's wall count
-is taken at the centre of its fading cell, so both are computed once and looked up with numpy afterwards.
+A resting tag's per-round probability and mean RSSI for a fixed antenna never change while it rests, so the
+(antenna, tag) pairs in reach are computed once per resting place (keyed by a hash of tag, position and container)
+and gathered with numpy afterwards; a tag that moves gets a new key. A moving tag's wall count is taken at the
+centre of its fading cell, filled lazily per antenna.
 """
 
 from __future__ import annotations
@@ -11,61 +13,89 @@ import numpy as np
 from twin.building.model import Floor
 
 
-class LinkCache:
-    """Static link results (p, RSSI) keyed by a 64-bit hash of (tag, position, container); sorted keys."""
+class PairCache:
+    """Static segment key -> its (antenna, p, rssi) pairs with p > 0; flat arrays sorted by key."""
 
-    LIMIT = 2_000_000
+    LIMIT = 4_000_000  # pairs; bounded memory on long runs with much churn (stale keys are dropped wholesale)
 
     def __init__(self) -> None:
+        self.known = np.zeros(0, np.uint64)
         self.k = np.zeros(0, np.uint64)
+        self.ant = np.zeros(0, np.int32)
         self.p = np.zeros(0)
         self.r = np.zeros(0)
+        self._last: tuple | None = None
 
-    def get(self, keys: np.ndarray):
-        """(hit mask, p, rssi) for each key; p and rssi are meaningless where not hit."""
-        if not len(self.k):
-            return np.zeros(len(keys), bool), np.zeros(len(keys)), np.zeros(len(keys))
-        i = np.minimum(np.searchsorted(self.k, keys), len(self.k) - 1)
-        return self.k[i] == keys, self.p[i], self.r[i]
+    def missing(self, keys: np.ndarray) -> np.ndarray:
+        """Mask of keys never computed."""
+        if not len(self.known):
+            return np.ones(len(keys), bool)
+        i = np.minimum(np.searchsorted(self.known, keys), len(self.known) - 1)
+        return self.known[i] != keys
 
-    def put(self, keys, p, r) -> None:
-        if len(self.k) + len(keys) > self.LIMIT:  # bounded memory on long runs with much churn
+    def put(self, computed: np.ndarray, k, ant, p, r) -> None:
+        """Record that the segment keys `computed` are done, with their pairs (k, ant, p, r)."""
+        if len(self.k) + len(k) > self.LIMIT:
             self.__init__()
-        k = np.concatenate([self.k, keys])
-        k, first = np.unique(k, return_index=True)
-        self.k, self.p, self.r = k, np.concatenate([self.p, p])[first], np.concatenate([self.r, r])[first]
+        self.known = np.unique(np.concatenate([self.known, computed]))
+        kk = np.concatenate([self.k, k])
+        o = np.argsort(kk, kind="stable")
+        self.k, self.ant = kk[o], np.concatenate([self.ant, ant])[o]
+        self.p, self.r = np.concatenate([self.p, p])[o], np.concatenate([self.r, r])[o]
+        self._last = None
+
+    def gather(self, keys: np.ndarray):
+        """(query row, antenna, p, rssi) of every cached pair of the queried keys (all must be known)."""
+        if self._last is not None and np.array_equal(self._last[0], keys):
+            return self._last[1]
+        lo = np.searchsorted(self.k, keys, side="left")
+        hi = np.searchsorted(self.k, keys, side="right")
+        n = hi - lo
+        own = np.repeat(np.arange(len(keys)), n)
+        idx = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
+        out = (own, self.ant[idx], self.p[idx], self.r[idx])
+        self._last = (keys.copy(), out)
+        return out
 
 
-class CellWalls:
-    """Walls between one fixed antenna and the centres of the cells of its level (lazily filled grid)."""
+class WallGrid:
+    """Walls between each fixed antenna and the centres of the cells of its level (lazily filled int8 grid)."""
 
-    def __init__(self, floor: Floor, level: str, antenna_xy, cell_m: float):
-        self.floor, self.level, self.cell = floor, level, float(cell_m)
-        self.xy = np.asarray(antenna_xy, dtype=np.float64)
-        self._grid: tuple | None = None
+    def __init__(self, floor: Floor, level_ids: tuple[str, ...], ant_level: np.ndarray, ant_xy: np.ndarray,
+                 cell_m: float):
+        self.floor, self.levels, self.cell = floor, level_ids, float(cell_m)
+        self.ant_level, self.ant_xy = ant_level, ant_xy
+        self._grids: dict[int, tuple] = {}
 
-    def _init(self) -> tuple:
-        pts = [p for sp in self.floor.spaces.values() if sp.level == self.level for p in sp.polygon] or [(0.0, 0.0)]
-        x0, y0 = np.floor(np.min(pts, axis=0) / self.cell) * self.cell
-        x1, y1 = np.max(pts, axis=0)
-        nx, ny = int((x1 - x0) / self.cell) + 2, int((y1 - y0) / self.cell) + 2
-        self._grid = (x0, y0, np.full((nx, ny), -1, np.int32))
-        return self._grid
+    def _grid(self, lv: int) -> tuple:
+        if lv not in self._grids:
+            name = self.levels[lv]
+            pts = [p for sp in self.floor.spaces.values() if sp.level == name for p in sp.polygon] or [(0.0, 0.0)]
+            x0, y0 = np.floor(np.min(pts, axis=0) / self.cell) * self.cell
+            x1, y1 = np.max(pts, axis=0)
+            nx, ny = int((x1 - x0) / self.cell) + 2, int((y1 - y0) / self.cell) + 2
+            self._grids[lv] = (x0, y0, nx, ny, np.full((len(self.ant_level), nx * ny), -1, np.int16))
+        return self._grids[lv]
 
-    def walls(self, xy: np.ndarray) -> np.ndarray:
-        x0, y0, g = self._grid or self._init()
+    def walls(self, lv: int, ant: np.ndarray, xy: np.ndarray) -> np.ndarray:
+        """Walls from fixed antennas `ant` (all on level lv) to the cell centres of points xy (N, 2)."""
+        x0, y0, nx, ny, g = self._grid(lv)
         ix = np.floor((xy[:, 0] - x0) / self.cell).astype(np.int64)
         iy = np.floor((xy[:, 1] - y0) / self.cell).astype(np.int64)
-        inb = (ix >= 0) & (iy >= 0) & (ix < g.shape[0]) & (iy < g.shape[1])
+        inb = (ix >= 0) & (iy >= 0) & (ix < nx) & (iy < ny)
         out = np.zeros(len(xy), np.int32)
+        name = self.levels[lv]
         if not inb.all():
-            out[~inb] = self.floor.walls_crossed(self.level, self.xy, xy[~inb])
-        flat = ix[inb] * g.shape[1] + iy[inb]
-        gf = g.reshape(-1)
-        miss = np.unique(flat[gf[flat] < 0])
-        if len(miss):
-            cx = x0 + (miss // g.shape[1] + 0.5) * self.cell
-            cy = y0 + (miss % g.shape[1] + 0.5) * self.cell
-            gf[miss] = self.floor.walls_crossed(self.level, self.xy, np.column_stack([cx, cy]))
-        out[inb] = gf[flat]
+            o = ~inb
+            out[o] = self.floor.walls_crossed(name, self.ant_xy[ant[o]], xy[o])
+        a, cell = ant[inb], ix[inb] * ny + iy[inb]
+        v = g[a, cell]
+        miss = v < 0
+        if miss.any():
+            flat = np.unique(a[miss].astype(np.int64) * (nx * ny) + cell[miss])
+            ma, mc = flat // (nx * ny), flat % (nx * ny)
+            centres = np.column_stack([x0 + (mc // ny + 0.5) * self.cell, y0 + (mc % ny + 0.5) * self.cell])
+            g[ma, mc] = self.floor.walls_crossed(name, self.ant_xy[ma], centres)
+            v = g[a, cell]
+        out[inb] = v
         return out

@@ -13,7 +13,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from twin.records import READ_DTYPE
-from twin.readers.rf import hash_normal
+from twin.readers.rf import _GOLD, _mix, hash_normal, to_normal
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,31 @@ class ReaderClock:
         t = np.asarray(t_us, dtype=np.int64)
         corr = self.offset_us + self.drift_ppm * 1e-6 * (t - self.ref_us).astype(np.float64)
         return t + np.rint(corr).astype(np.int64)
+
+
+def _row_normal(seed: int, reader_key: np.ndarray, salt: int, col: np.ndarray) -> np.ndarray:
+    """hash_normal(seed ^ reader_key ^ salt, col) with a per-row reader key."""
+    with np.errstate(over="ignore"):
+        h0 = np.uint64(seed & 0xFFFFFFFFFFFFFFFF) ^ np.uint64(salt) ^ np.asarray(reader_key, np.uint64)
+        return to_normal(_mix(h0 ^ (np.asarray(col, np.int64).view(np.uint64) + _GOLD)))
+
+
+def channel_rows(seed: int, reader_key: np.ndarray, window: np.ndarray, n_channels: int) -> np.ndarray:
+    """`channel_index` with a per-row reader key."""
+    u = 0.5 * (1.0 + np.tanh(_row_normal(seed, reader_key, 0x5EED_C4A1, window) * 0.7978845608))
+    return (np.minimum((u * n_channels).astype(np.int64), n_channels - 1) + 1).astype(np.uint16)
+
+
+def delay_rows(seed: int, reader_key: np.ndarray, period: np.ndarray, median_ms: float, sigma: float) -> np.ndarray:
+    """`network_delay_us` with a per-row reader key."""
+    z = _row_normal(seed, reader_key, 0xDE1A_7000, period)
+    return np.rint(median_ms * 1e3 * np.exp(sigma * np.clip(z, -4, 4))).astype(np.int64)
+
+
+def to_reader_rows(t_us: np.ndarray, offset_us: np.ndarray, drift_ppm: np.ndarray, ref_us: int) -> np.ndarray:
+    """`ReaderClock.to_reader` with per-row clock figures."""
+    t = np.asarray(t_us, dtype=np.int64)
+    return t + np.rint(offset_us + drift_ppm * 1e-6 * (t - ref_us).astype(np.float64)).astype(np.int64)
 
 
 def channel_index(seed: int, reader_key: int, window: np.ndarray, n_channels: int) -> np.ndarray:

@@ -277,3 +277,77 @@ def mean_detection_probability(dist_m, tx_power_dbm: float = 30.0, gain_dbi: flo
     p = detection_probability(margin, rev_m, params)  # reverse-link extra fading (small) neglected here
     out = np.einsum("dij,i,j->d", p, w, w) * (1.0 - params.dead_share)
     return out
+
+
+# -- many antennas at once (the engine's flat pair arrays) -----------------------------------------------------------
+@dataclass(frozen=True)
+class AntennaArrays:
+    """Per-antenna columns of a placement (fixed and carried), so links of many (antenna, tag) pairs are one call."""
+
+    vertical: np.ndarray  # bool: zone/desk antennas look down/up, others along azimuth_deg
+    height_m: np.ndarray
+    azimuth_deg: np.ndarray
+    beamwidth_deg: np.ndarray
+    gain_dbi: np.ndarray
+    power_dbm: np.ndarray
+    key: np.ndarray  # uint64 stable_key("reader/port")
+
+    @classmethod
+    def of(cls, ants: list[Antenna], power_dbm: list[float]) -> "AntennaArrays":
+        return cls(np.array([a.kind in ("zone", "desk") for a in ants], bool),
+                   np.array([a.height_m for a in ants], float), np.array([a.azimuth_deg for a in ants], float),
+                   np.array([max(float(a.beamwidth_deg), 1.0) for a in ants], float),
+                   np.array([a.gain_dbi for a in ants], float), np.asarray(power_dbm, float),
+                   np.array([stable_key(f"{a.reader}/{a.port}") for a in ants], np.uint64))
+
+
+def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, params: RFParams = RFParams()):
+    """`geometry` + `mean_levels` for pairs of different antennas ai (same formulas, per-pair antenna columns)."""
+    a = np.asarray(ant_xy, dtype=np.float64).reshape(-1, 2)
+    t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
+    dx, dy = t[:, 0] - a[:, 0], t[:, 1] - a[:, 1]
+    horiz = np.hypot(dx, dy)
+    dz = params.tag_height_m - A.height_m[ai]
+    vert = A.vertical[ai]
+    v = np.maximum(np.abs(dz), params.min_vertical_m)
+    off_v = np.degrees(np.arctan2(horiz, v))
+    off_h = (np.degrees(np.arctan2(dy, dx)) - A.azimuth_deg[ai] + 180.0) % 360.0 - 180.0
+    off = np.where(vert, off_v, off_h)
+    dist = np.where(vert, np.hypot(horiz, v), np.hypot(horiz, dz))
+    pl = path_loss_db(dist, params)
+    g = A.gain_dbi[ai] - np.minimum(12.0 * (off / A.beamwidth_deg[ai]) ** 2, params.front_to_back_db)
+    extra = params.wall_loss_db * np.asarray(walls, dtype=np.float64) + params.metal_loss_db * np.asarray(shielded)
+    one_way = g - params.cable_loss_db + params.tag_gain_dbi - params.polarization_loss_db - params.mount_loss_db
+    p_tag = A.power_dbm[ai] + one_way - pl - extra
+    return p_tag, p_tag - params.backscatter_loss_db + one_way - pl - extra
+
+
+def pair_link(A: AntennaArrays, ai, ant_xy, tag_xy, tag_h, offset, dead, walls, shielded, seed: int,
+              params: RFParams = RFParams(), moving_antenna=None) -> tuple[np.ndarray, np.ndarray]:
+    """(p, rssi_dbm) of `link` for pairs of different antennas: same budget, fading hash, tag quality and cap.
+
+    tag_h, offset and dead are per pair (gathered from `tag_hash` / `tag_quality`); where `moving_antenna` is true the
+    fading cell also follows the antenna, as `link(..., moving_antenna=True)`.
+    """
+    p_tag, rssi = pair_mean_levels(A, ai, ant_xy, tag_xy, walls, shielded, params)
+    t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
+    cs = params.shadow_cell_m
+    with np.errstate(over="ignore"):
+        h = (np.uint64(seed & 0xFFFFFFFFFFFFFFFF) ^ A.key[ai]).astype(np.uint64)
+        for c in (tag_h, np.floor(t[:, 0] / cs).astype(np.int64), np.floor(t[:, 1] / cs).astype(np.int64)):
+            c = c if c.dtype == np.uint64 else c.view(np.uint64)
+            h = _mix(h ^ (c + _GOLD))
+        if moving_antenna is not None and np.any(moving_antenna):
+            a = np.asarray(ant_xy, dtype=np.float64).reshape(-1, 2)
+            hm = h
+            for c in (np.floor(a[:, 0] / cs).astype(np.int64), np.floor(a[:, 1] / cs).astype(np.int64)):
+                hm = _mix(hm ^ (c.view(np.uint64) + _GOLD))
+            h = np.where(moving_antenna, hm, h)
+        clip = params.shadow_clip_sigma
+        fwd = np.clip(to_normal(h), -clip, clip) * params.shadow_sigma_db
+        rev = np.clip(to_normal(_mix(h ^ _GOLD)), -clip, clip) * params.reverse_sigma_db
+    margin = p_tag + fwd - (params.tag_sensitivity_dbm + offset)
+    rssi = rssi + 2.0 * fwd + rev
+    p = detection_probability(margin, rssi - params.reader_sensitivity_dbm, params)
+    p = np.where(dead | np.asarray(shielded, dtype=bool) & params.metal_opaque, 0.0, p)
+    return p, rssi

@@ -1,11 +1,13 @@
-"""Gen2 session persistence applied to a reader's candidate reads (ANCHORS: S0 none; S1 0.5-5 s; S2/S3 > 2 s off).
+"""Gen2 session rules as caps on the read rate (ANCHORS: S0 none; S1 0.5-5 s; S2/S3 > 2 s unpowered).
 
-The engine first draws reads as in session S0 (dual target: a tag answers every round it is powered and decoded).
-A tag in S1/S2/S3 answers the same rounds until its inventoried flag flips, so the session reads are a thinning of
-the S0 ones: S1 keeps a read, then the first one after the persistence time, and so on; S2/S3 keep one read, then
-none until the tag has been unpowered (no S0 read) for longer than the reset time. The flag is per tag per reader
-(shared by its antennas) and carries over between generation calls. A row longer than the S1 persistence still
-yields at most one read (report periods are normally shorter).
+The engine hands over, per (reader, tag, report period), the expected S0 reads Λ (dual target: a tag answers every
+round it is powered and decoded) and the span [s0, s1) it was in the field. S0 counts are Poisson(Λ). In S1 a read
+flips the tag's flag for the persistence time τ, so reads form a renewal process with gaps τ + Exp(λ): the count and
+the last read come from one normal/gamma draw each. In S2/S3 a tag is read once and then not again until it has been
+out of the field for more than the reset time (a steadily powered static tag stays silent; a flickering weak tag is
+re-armed by every S0 gap longer than the reset, rate λ·e^(-λ·reset)). The flag is per tag per reader (shared by its
+antennas) and carries over between generation calls; a reader's reads of a tag are shared among its antennas in
+proportion to their Λ. Cost follows (reader, tag, period) groups, never reads.
 """
 
 from __future__ import annotations
@@ -14,112 +16,154 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-_NEVER = np.iinfo(np.int64).max
-_SHIFT = np.int64(1 << 40)
+_NEG = -(1 << 62)
+
+
+def order_stats(rng: np.random.Generator, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) of n uniforms on [0, 1): min, then max of the other n-1 above it (n >= 1)."""
+    nf = np.maximum(n.astype(np.float64), 1.0)
+    first = 1.0 - rng.random(len(n)) ** (1.0 / nf)
+    up = rng.random(len(n)) ** (1.0 / np.maximum(nf - 1.0, 1.0))
+    return first, np.where(n >= 2, first + (1.0 - first) * up, first)
 
 
 @dataclass
 class SessionState:
-    """Per reader: tag id -> time its flag reverts (S1) or 0/NEVER armed/disarmed (S2/S3), and last S0 read."""
+    """Per (reader, tag) key: when the S1 flag reverts, whether the S2/S3 flag is armed, when last in the field."""
 
-    tags: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    eligible_us: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
-    last_seen_us: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    elig_us: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    armed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    seen_us: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
-    def lookup(self, tags: np.ndarray, default_eligible: int, default_seen: int):
-        i = np.searchsorted(self.tags, tags)
-        i = np.minimum(i, max(len(self.tags) - 1, 0))
-        hit = (self.tags[i] == tags) if len(self.tags) else np.zeros(len(tags), bool)
-        elig = np.where(hit, self.eligible_us[i] if len(self.tags) else 0, default_eligible)
-        seen = np.where(hit, self.last_seen_us[i] if len(self.tags) else 0, default_seen)
-        return elig.astype(np.int64), seen.astype(np.int64)
+    def lookup(self, keys: np.ndarray):
+        if not len(self.keys):
+            n = len(keys)
+            return np.full(n, _NEG, np.int64), np.ones(n, bool), np.full(n, _NEG, np.int64)
+        i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[i] == keys
+        return (np.where(hit, self.elig_us[i], _NEG), np.where(hit, self.armed[i], True),
+                np.where(hit, self.seen_us[i], _NEG))
 
-    def update(self, tags: np.ndarray, eligible_us: np.ndarray, last_seen_us: np.ndarray) -> None:
-        keep = ~np.isin(self.tags, tags)
-        t = np.concatenate([self.tags[keep], tags])
-        order = np.argsort(t, kind="stable")
-        self.tags = t[order]
-        self.eligible_us = np.concatenate([self.eligible_us[keep], eligible_us])[order]
-        self.last_seen_us = np.concatenate([self.last_seen_us[keep], last_seen_us])[order]
+    def update(self, keys, elig_us, armed, seen_us) -> None:
+        if not len(keys):
+            return
+        if not len(self.keys):
+            self.keys, self.elig_us, self.armed, self.seen_us = keys, elig_us, armed, seen_us
+            return
+        i = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        hit = self.keys[i] == keys
+        self.elig_us[i[hit]], self.armed[i[hit]], self.seen_us[i[hit]] = elig_us[hit], armed[hit], seen_us[hit]
+        new = ~hit
+        if new.any():
+            k = np.concatenate([self.keys, keys[new]])
+            o = np.argsort(k, kind="stable")
+            self.keys = k[o]
+            self.elig_us = np.concatenate([self.elig_us, elig_us[new]])[o]
+            self.armed = np.concatenate([self.armed, armed[new]])[o]
+            self.seen_us = np.concatenate([self.seen_us, seen_us[new]])[o]
 
 
-def apply_session(session: str, tag, first_us, last_us, count, state: SessionState, rng: np.random.Generator,
-                  s1_persistence_s: float, s2_reset_s: float, seen_first_us=None, seen_last_us=None):
-    """Thin S0 candidate rows of one reader. Returns (kept row indices, first_us, last_us, count) of kept rows.
+def s0_reads(rng, lam, s0, s1):
+    """S0 rows: Poisson counts with first/last as order statistics over the span."""
+    n = rng.poisson(lam)
+    k = np.flatnonzero(n)
+    n = n[k]
+    u, v = order_stats(rng, n)
+    span = (s1[k] - s0[k]).astype(np.float64)
+    return k, n, s0[k] + (u * span).astype(np.int64), s0[k] + (v * span).astype(np.int64)
 
-    seen_first_us/seen_last_us (default: the read times) bound when the tag was powered around each row; a steadily
-    powered static tag is seen over the whole call even if reads are sparse, so its S2/S3 flag does not decay.
-    """
-    n = len(tag)
-    if session == "S0" or n == 0:
-        return np.arange(n), first_us, last_us, count
-    order = np.lexsort((first_us, tag))
-    tg, f, l, c = tag[order], first_us[order], last_us[order], count[order]
-    sf = f if seen_first_us is None else seen_first_us[order]
-    sl = l if seen_last_us is None else seen_last_us[order]
-    new = np.ones(n, bool)
-    new[1:] = tg[1:] != tg[:-1]
+
+def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: SessionState, rng: np.random.Generator,
+                  tau_us: float, reset_us: float):
+    """Per group (sorted by key, then time): reads n, first and last (true time) under S1 (s1_mode) or S2/S3.
+
+    Where `given`, the group's S0 reads were already drawn (rarely read pairs): [s0, s1) spans them and the first
+    one is kept if the flag allows it."""
+    G = len(key)
+    n = np.zeros(G, np.int64)
+    first = np.zeros(G, np.int64)
+    last = np.zeros(G, np.int64)
+    if not G:
+        return n, first, last
+    new = np.r_[True, key[1:] != key[:-1]]
     starts = np.flatnonzero(new)
-    ends = np.append(starts[1:], n)
-    utags = tg[starts]
-    elig0, seen0 = state.lookup(utags, 0, -(1 << 62))
-    if session == "S1":
-        kept, tf, new_elig = _s1(f, l, c, starts, ends, elig0, rng, int(s1_persistence_s * 1e6))
-        out_f = out_l = tf
-    else:
-        reset = int(s2_reset_s * 1e6)
-        prev_last = np.empty(n, np.int64)
-        prev_last[1:] = _group_cummax(sl, starts)[:-1]
-        prev_last[starts] = seen0
-        rearm = (sf - prev_last) > reset
-        episode_start = rearm | new
-        armed_first = (elig0 <= f[starts]) | rearm[starts]
-        keep = episode_start & (rearm | ~new)  # re-armed episodes, and ...
-        keep[starts] = armed_first  # ... a tag's first rows if it was armed when we last saw it
-        kept = np.flatnonzero(keep)
-        out_f = out_l = f[kept]
-        new_elig = np.full(len(utags), _NEVER, np.int64)  # any row seen leaves the flag flipped
-    last_seen = np.maximum.reduceat(sl, starts)
-    state.update(utags, new_elig, np.maximum(last_seen, seen0))
-    return order[kept], out_f, out_l, np.ones(len(kept), dtype=count.dtype)
+    ukeys = key[starts]
+    u_of = np.cumsum(new) - 1
+    rank = np.arange(G) - starts[u_of]
+    elig, armed, seen = state.lookup(ukeys)
+    lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
+    order = np.argsort(rank, kind="stable")
+    bounds = np.searchsorted(rank[order], np.arange(rank.max() + 2))
+    for r in range(len(bounds) - 1):
+        g = order[bounds[r]:bounds[r + 1]]
+        u, a, b, lu = u_of[g], s0[g], s1[g], lam_us[g]
+        exp1 = np.minimum(rng.exponential(size=len(g)) / np.maximum(lu, 1e-300), 1e15)
+        # S1: renewal thinning from the time the flag reverts
+        gv = given[g]
+        f1 = np.where(gv, a, np.maximum(elig[u], a) + exp1)
+        ok1 = (lam[g] > 0) & (f1 < b) & (~gv | (a >= elig[u]))
+        R = np.maximum(b - f1, 0.0)
+        mu = tau_us + 1.0 / np.maximum(lu, 1e-300)
+        sd = np.sqrt(R / np.maximum(lu, 1e-300) ** 2 / mu**3)
+        k = np.clip(np.rint(R / mu + sd * rng.standard_normal(len(g))), 0, np.floor(R / tau_us))
+        k = np.where(ok1 & ~gv, k, 0)
+        gap = rng.gamma(np.maximum(k, 1e-12), 1.0 / np.maximum(lu, 1e-300))
+        l1 = np.minimum(np.maximum(f1 + k * tau_us + np.where(k > 0, gap, 0.0), f1 + k * tau_us), b - 1)
+        # S2/S3: one read while armed; re-armed by an absence longer than the reset
+        arm = armed[u] | ((a - seen[u]) > reset_us)
+        f2 = a + np.where(gv, 0.0, exp1)
+        got = arm & (lam[g] > 0) & (f2 < b)
+        m = np.where(steady[g] | gv, 0, rng.poisson(lam[g] * np.exp(-lu * reset_us)))
+        uf, ul = order_stats(rng, np.maximum(m, 1))
+        base = np.where(got, f2, a)
+        span = np.maximum(b - base, 0.0)
+        n2 = got + m
+        f2o = np.where(got, f2, base + uf * span)
+        l2o = np.where(m > 0, base + ul * span, f2o)
+        s1m = s1_mode[g]
+        n[g] = np.where(s1m, np.where(ok1, k + 1, 0), n2)
+        first[g] = np.where(s1m, f1, f2o).astype(np.int64)
+        last[g] = np.where(s1m, l1, l2o).astype(np.int64)
+        elig[u] = np.where(s1m & ok1, l1 + tau_us, elig[u]).astype(np.int64)
+        armed[u] = np.where(s1m, armed[u], arm & (n2 == 0))
+        seen[u] = np.where(lam[g] > 0, np.maximum(seen[u], b), seen[u])
+    state.update(ukeys, elig, armed, seen)
+    return n, first, last
 
 
-def _s1(f, l, c, starts, ends, elig0, rng, persist_us: int):
-    """Renewal thinning: read, silent for `persist_us`, first candidate read after that, and so on."""
-    g = np.repeat(np.arange(len(starts)), ends - starts)
-    base = int(f.min())
-    lm = _group_cummax(l, starts)  # running max of last_us per tag, so a segmented searchsorted works
-    key = g.astype(np.int64) * _SHIFT + np.clip(lm - base, 0, _SHIFT - 1)
-    elig = np.maximum(elig0, base)
-    ptr = starts.copy()
-    active = np.arange(len(starts))
-    kept_rows, kept_t = [], []
-    while len(active):
-        e = elig[active]
-        pos = np.searchsorted(key, active.astype(np.int64) * _SHIFT + np.clip(e - base, 0, _SHIFT - 1))
-        pos = np.maximum(pos, ptr[active])
-        ok = pos < ends[active]
-        active, pos, e = active[ok], pos[ok], e[ok]
-        if not len(active):
-            break
-        fr, lr, cr = f[pos], l[pos], c[pos]
-        late = fr >= e
-        inside = ~late & (cr >= 2) & (lr >= e)
-        t = np.where(late, fr, e + (rng.random(len(pos)) * np.maximum(lr - e, 0)).astype(np.int64))
-        read = late | inside
-        kept_rows.append(pos[read])
-        kept_t.append(t[read])
-        elig[active[read]] = t[read] + persist_us
-        ptr[active] = pos + 1
-    rows = np.concatenate(kept_rows) if kept_rows else np.zeros(0, np.int64)
-    ts = np.concatenate(kept_t) if kept_t else np.zeros(0, np.int64)
-    o = np.argsort(rows, kind="stable")
-    return rows[o], ts[o], elig
+def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, last):
+    """Share each group's n reads (times first..last) among its members (rows of grp, sorted) by their lam.
 
-
-def _group_cummax(v: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Running maximum of v (spanning < 2^40) restarting at each group start, vectorised with group offsets."""
-    g = np.repeat(np.arange(len(starts), dtype=np.int64), np.diff(np.append(starts, len(v))))
-    lo = v.min()
-    off = g * _SHIFT
-    return np.maximum.accumulate(np.clip(v - lo, 0, _SHIFT - 1) + off) - off + lo
+    Returns per member: reads, first and last (on the lattice of the group's reads, so S1 spacing holds).
+    """
+    M = len(grp)
+    new = np.r_[True, grp[1:] != grp[:-1]] if M else np.zeros(0, bool)
+    starts = np.flatnonzero(new)
+    rank = np.arange(M) - np.repeat(starts, np.diff(np.r_[starts, M]))
+    tot = n[grp]
+    out = np.zeros(M, np.int64)
+    if M and rank.max() == 0:
+        out[:] = tot
+    elif M:
+        gs = np.append(np.cumsum(lam[::-1])[::-1], 0.0)  # suffix sums of lam
+        ends = np.repeat(np.r_[starts[1:], M], np.diff(np.r_[starts, M]))
+        rem_l = gs[:-1] - gs[ends]  # lam of this member and the later ones of its group
+        left = tot.copy()
+        for r in range(int(rank.max()) + 1):
+            i = np.flatnonzero(rank == r)
+            take = rng.binomial(left[i], np.clip(lam[i] / np.maximum(rem_l[i], 1e-300), 0.0, 1.0))
+            out[i] = take
+            nxt = i + 1
+            same = nxt < ends[i]
+            left[nxt[same]] = left[i[same]] - take[same]
+    nt = tot.astype(np.float64)
+    step = np.where(nt > 1, (last[grp] - first[grp]) / np.maximum(nt - 1, 1), 0.0)
+    k = np.maximum(out, 1).astype(np.float64)
+    room = np.maximum(nt - out, 0)
+    i_f = np.minimum(np.floor(nt * (1.0 - rng.random(M) ** (1.0 / k))), room)
+    i_l = np.maximum(nt - 1 - np.floor(nt * (1.0 - rng.random(M) ** (1.0 / k))), i_f + out - 1)
+    i_l = np.minimum(i_l, nt - 1)
+    f = first[grp] + (i_f * step).astype(np.int64)
+    l_ = first[grp] + (i_l * step).astype(np.int64)
+    return out, f, np.maximum(l_, f)

@@ -1,0 +1,93 @@
+"""Time bookkeeping of the read engine: each antenna's alive report windows, and legs cut into grid slots.
+
+A window is the part of one report period in which an antenna can read (its reader up, the antenna connected, a
+carried antenna in someone's hands). Reads are generated per (antenna, tag, window) and reported per report period,
+so a period is one window unless a fault or a handheld hand-over cuts it. Moving tags and carried antennas are
+sampled at the midpoints of a fixed time grid (EngineParams.grid_ms).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+SHIFT = 40  # window keys: antenna << SHIFT | (start - t0); a chunk is far shorter than 2^40 us (12.7 days)
+
+
+def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For ranges [lo[i], hi[i]): (owner i, value) of every integer inside, vectorised."""
+    n = np.maximum(np.asarray(hi) - np.asarray(lo), 0)
+    own = np.repeat(np.arange(len(n)), n)
+    start = np.cumsum(n) - n
+    return own, np.asarray(lo)[own] + np.arange(int(n.sum())) - np.repeat(start, n)
+
+
+def subtract(iv: np.ndarray, down: np.ndarray) -> np.ndarray:
+    """Half-open intervals iv (K, 2), sorted and disjoint, minus the intervals `down` (M, 2)."""
+    out = [tuple(x) for x in iv]
+    for a, b in down:
+        nxt = []
+        for lo, hi in out:
+            if b <= lo or a >= hi:
+                nxt.append((lo, hi))
+                continue
+            if lo < a:
+                nxt.append((lo, a))
+            if b < hi:
+                nxt.append((b, hi))
+        out = nxt
+    return np.array(out, np.int64).reshape(-1, 2)
+
+
+def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarray]):
+    """Alive windows of every antenna over [t0, t1): arrays (ant, start, end, period index) sorted by antenna, start.
+
+    period_us: (A,) report period of each antenna's reader. special: antenna -> its alive intervals (K, 2) within the
+    chunk when not simply [t0, t1) (faults, carried antennas); others are alive throughout.
+    """
+    A = len(period_us)
+    plain = np.ones(A, bool)
+    plain[list(special)] = False
+    ants = np.flatnonzero(plain)
+    P = period_us[ants]
+    k0, k1 = t0 // P, (t1 - 1) // P + 1
+    own, k = expand(k0, k1)
+    a = ants[own]
+    ws = np.maximum(k * P[own], t0)
+    we = np.minimum((k + 1) * P[own], t1)
+    parts = [(a, ws, we, k)]
+    for ant, iv in special.items():
+        p = int(period_us[ant])
+        for lo, hi in iv:
+            kk = np.arange(lo // p, (hi - 1) // p + 1, dtype=np.int64)
+            s, e = np.maximum(kk * p, lo), np.minimum((kk + 1) * p, hi)
+            parts.append((np.full(len(kk), ant, np.int64), s, e, kk))
+    a, ws, we, k = (np.concatenate([q[i] for q in parts]).astype(np.int64) for i in range(4))
+    o = np.lexsort((ws, a))
+    a, ws, we, k = a[o], ws[o], we[o], k[o]
+    ok = we > ws
+    return a[ok], ws[ok], we[ok], k[ok]
+
+
+def locate(w_ant: np.ndarray, w_start: np.ndarray, t0: int, ant: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Index of the window of `ant` that starts at or before t (windows sorted by antenna, start); -1 if none."""
+    wk = (w_ant << SHIFT) | (w_start - t0)
+    q = (ant.astype(np.int64) << SHIFT) | (t - t0)
+    j = np.searchsorted(wk, q, side="right") - 1
+    ok = (j >= 0) & (w_ant[np.maximum(j, 0)] == ant)
+    return np.where(ok, j, -1)
+
+
+def slots(lo: np.ndarray, hi: np.ndarray, grid_us: int):
+    """Cut spans [lo, hi) at multiples of grid_us: (owner, piece start, piece end, midpoint)."""
+    own, k = expand(lo // grid_us, (hi - 1) // grid_us + 1)
+    s = np.maximum(k * grid_us, lo[own])
+    e = np.minimum((k + 1) * grid_us, hi[own])
+    return own, s, e, (s + e) // 2
+
+
+def leg_distance(px, py, ax, ay, bx, by) -> np.ndarray:
+    """Distance from points p to segments a-b (vectorised, degenerate segments allowed)."""
+    dx, dy = bx - ax, by - ay
+    L2 = dx * dx + dy * dy
+    u = np.clip(((px - ax) * dx + (py - ay) * dy) / np.where(L2 > 0, L2, 1.0), 0.0, 1.0)
+    return np.hypot(ax + u * dx - px, ay + u * dy - py)
