@@ -36,7 +36,17 @@ ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna 
 DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S1")  # reads to ~1.2 m
 HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2")
 DWELL_MS = 200.0
-REPORT_PERIOD_MS = 1000.0
+# Report periods per reader kind. An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen) until its
+# ROReportSpec trigger fires (every N tags or at the end of an AISpec; ANCHORS LLRP 1.1 §14.2), so the period is a
+# deployment choice (assumption): portals report every second (a door crossing must reach the core promptly, and the
+# direction is told from the order of the two antennas' reads); room readers (shelf, cabinet, zone antennas) watch
+# resting dossiers and report every 10 s (movement between rooms is caught by the portals); desk pads every 5 s;
+# a handheld streams to its operator every second.
+PORTAL_REPORT_MS = 1000.0
+ROOM_REPORT_MS = 10_000.0
+DESK_REPORT_MS = 5000.0
+HANDHELD_REPORT_MS = 1000.0
+REPORT_PERIOD_MS = PORTAL_REPORT_MS  # default for readers built elsewhere (calibration layouts)
 MAX_PORTS = 32
 
 
@@ -65,17 +75,17 @@ def auto_place(floor: Floor, profile: str = "full") -> Placement:
                 _antenna(rid, port, kind, space, xy, az, settings, storage=sid)
                 for port, (kind, xy, az, sid, settings) in enumerate(ants[k : k + MAX_PORTS], start=1)
             )
-            readers.append(Reader(rid, "fixed", ROOM["power_dbm"], ROOM["session"], DWELL_MS, REPORT_PERIOD_MS, antennas))
+            readers.append(Reader(rid, "fixed", ROOM["power_dbm"], ROOM["session"], DWELL_MS, ROOM_REPORT_MS, antennas))
         if full:
             for u in floor.storage_in(space.id):
                 if u.kind == "desk":
                     rid = f"R-desk-{_slug(u.id)}"
                     ant = _antenna(rid, 1, "desk", space, u.position, 0.0, DESK, storage=u.id)
-                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, REPORT_PERIOD_MS, (ant,)))
+                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, DESK_REPORT_MS, (ant,)))
         if storage_room:
             rid = f"H-{_slug(space.id)}"
             ant = _antenna(rid, 1, "handheld", space, space.centroid, 0.0, HANDHELD)
-            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS, REPORT_PERIOD_MS, (ant,)))
+            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS, HANDHELD_REPORT_MS, (ant,)))
     return Placement(name=f"{floor.name}-{profile}", source=f"<auto_place {profile}>", schema_version=1,
                      floor=floor.name, readers={r.id: r for r in readers})  # fmt: skip
 
@@ -101,7 +111,7 @@ def _portal_reader(floor: Floor, door: Door) -> Reader:
         xy = (door.position[0] + PORTAL_OFFSET_M * normal[0], door.position[1] + PORTAL_OFFSET_M * normal[1])
         az = math.degrees(math.atan2(-normal[1], -normal[0])) % 360.0
         ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, PORTAL, door=door.id))
-    return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, REPORT_PERIOD_MS, tuple(ants))
+    return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants))
 
 
 def _inward_normal(space: Space, p: tuple[float, float]) -> tuple[float, float]:

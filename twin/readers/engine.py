@@ -266,11 +266,17 @@ class ReaderEngine:
             own, s, e, mid = slots(np.maximum(tags.t0_us[seg], t0), np.minimum(tags.t1_us[seg], t1), grid)
             seg, ai = seg[own], ai[own]
             txy = tags.position(seg, mid)
+            near = np.hypot(txy[:, 0] - self.a_xy[ai, 0], txy[:, 1] - self.a_xy[ai, 1]) <= self.a_range[ai]
+            seg, ai, s, e, mid, txy = seg[near], ai[near], s[near], e[near], mid[near], txy[near]
             walls = np.zeros(len(seg), np.int32)
             for lv in np.unique(self.a_level[ai]):
                 m = self.a_level[ai] == lv
                 walls[m] = self.walls.walls(int(lv), ai[m], txy[m])
-            parts.append((ai, seg, s, e, mid, self.a_xy[ai], txy, walls, np.zeros(len(seg), bool)))
+            # walls shorten the best-case range by their loss over the path-loss slope
+            near = np.hypot(txy[:, 0] - self.a_xy[ai, 0], txy[:, 1] - self.a_xy[ai, 1]) <= self.a_range[ai] * 10.0 ** (
+                -self.params.rf.wall_loss_db * walls / (10.0 * self.params.rf.path_loss_exponent))
+            parts.append((ai[near], seg[near], s[near], e[near], mid[near], self.a_xy[ai[near]], txy[near],
+                          walls[near], np.zeros(int(near.sum()), bool)))
         tr = self._track
         for h, rows in track_rows.items():
             for row in rows:
