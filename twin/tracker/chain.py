@@ -103,6 +103,11 @@ def check_chain(table: str, rows: list[tuple], head: tuple[int, bytes] | None) -
         elif i + 1 < n and link(stored, table, tuple(rows[i + 1][2:])) == rows[i + 1][1]:
             problems.append(ChainProblem(table, rid, "edited", f"row {rid}'s values do not match its hash "
                                                                "(or a row before it was deleted and ids renumbered)"))  # fmt: skip
+        elif head is not None and i >= head[0]:
+            problems.append(ChainProblem(table, rid, "inserted", f"row {rid} lies beyond the recorded head "
+                                                                 f"({head[0]} rows) and does not chain"))  # fmt: skip
+        elif i == n - 1:
+            problems.append(ChainProblem(table, rid, "edited", "the last row's values do not match its hash"))
         else:
             problems.append(ChainProblem(table, rid, "broken", f"the chain breaks between row {last_id} and row {rid} "
                                                                "(a row edited with its hash recomputed, or several changes)"))  # fmt: skip
@@ -113,7 +118,7 @@ def check_chain(table: str, rows: list[tuple], head: tuple[int, bytes] | None) -
         if n < hn and not problems:
             problems.append(ChainProblem(table, last_id, "deleted", f"{hn - n} row(s) missing after row {last_id} "
                                                                     f"(the store recorded {hn} rows)"))  # fmt: skip
-        elif n > hn and head_hash != hh:
+        elif n > hn and head_hash != hh and not any(p.row_id >= rows[hn][0] for p in problems):
             first = rows[hn][0] if hn < n else last_id
             problems.append(ChainProblem(table, first, "inserted", f"{n - hn} row(s) from row {first} on lie beyond "
                                                                    f"the recorded head ({hn} rows)"))  # fmt: skip
