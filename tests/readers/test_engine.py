@@ -175,3 +175,14 @@ def test_engine_params_are_frozen_and_cite_assumptions():
     p = EngineParams()
     with pytest.raises(Exception):
         p.grid_ms = 1.0  # type: ignore[misc]
+
+
+def test_one_row_per_antenna_tag_report_period_with_tag_seen_count():
+    """LLRP aggregation: S0 reads of a resting tag within one report period are one row with TagSeenCount."""
+    f, tags = two_rooms(), shelf_tags(50, T0, T0 + MIN, container=-1)
+    r = ReaderEngine(f, placement(period_ms=10_000.0), streams=Streams(14)).generate(T0, T0 + MIN, tags)
+    r = r[r["reader"] == b"R-a"]
+    per = (r["first_us"] - T0 + 100_000) // 10_000_000
+    key = np.stack([r["antenna"].astype(np.int64), per, np.unique(r["epc"], return_inverse=True)[1]], axis=1)
+    assert len(np.unique(key, axis=0)) == len(r)  # no two rows for one (antenna, tag, period)
+    assert np.median(r["count"]) > 10 and np.all(r["first_us"] <= r["t_us"])

@@ -42,7 +42,7 @@ class EngineParams:
     clock_drift_ppm: float = 20.0  # assumption: reader crystal +-20 ppm
     net_delay_median_ms: float = 3.0  # assumption: LAN + reader buffering
     net_delay_sigma: float = 0.5  # assumption: lognormal shape of that delay
-    grid_ms: float = 250.0  # moving tags and carried antennas are sampled at the midpoints of this grid
+    grid_ms: float = 500.0  # assumption: moving tags and carried antennas sampled at midpoints of a 0.5 s grid (~one 0.5 m fading cell at walking speed)
     n_channels: int = 16  # assumption: China 920.625-924.375 MHz, 250 kHz steps
 
 
