@@ -20,8 +20,13 @@ class TrackerConfig:
     window_max_s: float = 30.0
     watermark_s: float = 2.0  # rows may arrive this late and still be processed in time order
     storage_threshold: float = 1.0
+    storage_step: float = 0.34  # evidence of one cycle won by a unit (three cycles in a row accept it)
     kind_weight: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHT))
     antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
+    unit_weight: Mapping[str, float] = field(default_factory=dict)  # the same for storage-unit evidence
+    passage_weight: float = 1.0  # a read opening a burst at a door, as a share of the threshold
+    quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
+    burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

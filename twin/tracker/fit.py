@@ -44,9 +44,10 @@ def antenna_precision(reads: pa.Table, truth: pa.Table, site: dict) -> dict[str,
     ant_codes = np.array([key.get(x, -1) for x in pc.unique(rk).to_pylist()], np.int64)
     ant = ant_codes[pc.index_in(rk, pc.unique(rk)).to_numpy(zero_copy_only=False)]
     t_sp = np.asarray(truth["space"].to_pylist(), dtype=object)
+    t_un = np.asarray(truth["storage"].to_pylist(), dtype=object)
     t0 = truth["t0_us"].to_numpy()
     o = np.lexsort((t0, t_epc))
-    t_epc, t0, t_sp = t_epc[o], t0[o], t_sp[o]
+    t_epc, t0, t_sp, t_un = t_epc[o], t0[o], t_sp[o], t_un[o]
     rt = reads["t_us"].to_numpy()
     base = min(int(t0.min()), int(rt.min()))
     span = max(int(t0.max()), int(rt.max())) - base + 1
@@ -58,18 +59,28 @@ def antenna_precision(reads: pa.Table, truth: pa.Table, site: dict) -> dict[str,
     sp_of_ant = np.asarray(r_sp_name, dtype=object)
     good = np.zeros(len(ant), bool)
     good[ok] = t_sp[j[ok]] == sp_of_ant[ant[ok]]
+    un_of_ant = np.asarray([m.storage[u] if u >= 0 else "" for u in m.ant_storage.tolist()], dtype=object)
+    good_un = np.zeros(len(ant), bool)
+    good_un[ok] = t_un[j[ok]] == un_of_ant[ant[ok]]
     n = np.bincount(ant[ok], minlength=m.n_antennas)
     g = np.bincount(ant[ok], weights=good[ok], minlength=m.n_antennas)
-    return {names[i]: {"reads": int(n[i]), "precision": float(g[i] / n[i]) if n[i] else None} for i in range(m.n_antennas)}
+    gu = np.bincount(ant[ok], weights=good_un[ok], minlength=m.n_antennas)
+    out = {}
+    for i in range(m.n_antennas):
+        row = {"reads": int(n[i]), "precision": float(g[i] / n[i]) if n[i] else None}
+        if m.ant_storage[i] >= 0:
+            row["unit_precision"] = float(gu[i] / n[i]) if n[i] else None
+        out[names[i]] = row
+    return out
 
 
-def weights_from_precision(prec: dict[str, dict], min_reads: int = 50) -> dict[str, float]:
+def weights_from_precision(prec: dict[str, dict], min_reads: int = 50, key: str = "precision") -> dict[str, float]:
     """A read's weight: its log-likelihood ratio over the acceptance threshold's, within [0.02, 1]."""
     out = {}
     for k, v in prec.items():
-        if v["precision"] is None or v["reads"] < min_reads:
+        if v.get(key) is None or v["reads"] < min_reads:
             continue
-        p = min(max(v["precision"], 0.5), 1 - 1e-4)
+        p = min(max(v[key], 0.5), 1 - 1e-4)
         out[k] = round(float(min(max(math.log(p / (1 - p)) / ACCEPT_LLR, 0.02), 1.0)), 4)
     return out
 
@@ -78,7 +89,8 @@ def fit(reads_path: str | Path, truth_path: str | Path, site_path: str | Path) -
     """A tracker config fitted on a recording: per-antenna weights (see module doc)."""
     site = json.loads(Path(site_path).read_text(encoding="utf-8"))
     reads = pq.read_table(reads_path, columns=["t_us", "reader", "antenna", "epc"])
-    truth = pq.read_table(truth_path, columns=["epc", "t0_us", "t1_us", "space"])
+    truth = pq.read_table(truth_path, columns=["epc", "t0_us", "t1_us", "space", "storage"])
     prec = antenna_precision(reads, truth, site)
-    return {"antenna_weight": weights_from_precision(prec), "fit": {"reads": reads.num_rows,
+    return {"antenna_weight": weights_from_precision(prec),
+            "unit_weight": weights_from_precision(prec, key="unit_precision"), "fit": {"reads": reads.num_rows,
             "antennas": {k: v for k, v in prec.items() if v["reads"]}}}  # fmt: skip

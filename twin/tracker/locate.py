@@ -16,6 +16,7 @@ import numpy as np
 from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
+from .portal import Passages
 from .smooth import BIN_US, RunState, accept, cycles
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
@@ -41,6 +42,10 @@ class Locator:
         self.weight = np.array(
             [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
              for nm, k in zip(names, model.ant_kind.tolist())], dtype=np.float64)  # fmt: skip
+        self.unit_weight = np.array([cfg.unit_weight.get(nm, w) for nm, w in zip(names, self.weight.tolist())])
+        self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
+        self._portal = model.ant_kind == KIND_CODES["portal"]
+        self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
         self.p_cycle = np.zeros(0)  # per tag: share of 1 s cycles with a read while seen (SMURF's p_i)
@@ -53,6 +58,7 @@ class Locator:
 
     def grow(self, n: int) -> None:
         self.space_st.grow(n)
+        self.passages.grow(n)
         self.unit_st.grow(n)
         self.p_cycle = _grow(self.p_cycle, n, 0.5)
         self.out_space = _grow(self.out_space, n, -1)
@@ -79,20 +85,37 @@ class Locator:
     def process(self, b: Batch) -> None:
         m = self.model
         live = ~b.late
-        tag, t, ant = b.tag[live], b.t_us[live], b.ant[live]
-        ev = self.weight[ant] * b.count[live]
+        tag, t, ant, cnt = b.tag[live], b.t_us[live], b.ant[live], b.count[live]
         space = m.ant_space[ant]
         ok = space >= 0
         if not ok.all():
-            tag, t, ant, ev, space = tag[ok], t[ok], ant[ok], ev[ok], space[ok]
+            tag, t, ant, cnt, space = tag[ok], t[ok], ant[ok], cnt[ok], space[ok]
+        ev = self.weight[ant] * cnt
+        rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
+        pm = self._portal[ant]
+        if pm.any():
+            young = self.passages.young(tag[pm], t[pm], m.ant_door[ant[pm]])
+            rows = np.flatnonzero(pm)[young]
+            # a fresh passage counts only from a space next to the door's, or for a tag already on the move
+            here = self.space_st.accepted[tag[rows]]
+            a = ant[rows]
+            near = (here < 0) | (here == m.ant_space[a]) | (here == m.ant_other[a])
+            rows = rows[near]
+            gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
+            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * cnt[rows])
         cyc = cycles(tag, t, space, ev, len(m.spaces))
         self._learn_rate(cyc.tag, cyc.t_us)
         gap = self.window_us()
         s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.cfg.threshold, gap)
         unit = m.ant_storage[ant]
-        um = unit >= 0
-        ucyc = cycles(tag[um], t[um], unit[um], ev[um], max(len(m.storage), 1))
+        # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
+        um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])
+        # units: the antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap
+        uev = self.unit_weight[ant[um]] * cnt[um] * np.power(10.0, (rssi[um].astype(np.float64) + 40.0) / 10.0)
+        ucyc = cycles(tag[um], t[um], unit[um], uev, max(len(m.storage), 1))
         pre_unit = self.unit_st.accepted.copy()
+        ucyc.total = ucyc.total / np.maximum(ucyc.ev, 1e-300) * self.cfg.storage_step  # rivals' share, in steps
+        ucyc.ev = np.full(len(ucyc.ev), self.cfg.storage_step)  # each won cycle counts one step
         u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, gap)
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
@@ -110,7 +133,7 @@ class Locator:
         gstart[1:] = tag[1:] != tag[:-1]
         sp = _ffill(val, kind == 0, gstart, self.out_space[tag])
         un = _ffill(val, kind == 1, gstart, pre_unit[tag])
-        un_space = np.where(un >= 0, self.model.storage_space[np.maximum(un, 0)], -2)
+        un_space = self._unit_space[un]
         un = np.where(un_space == sp, un, -1)
         prev_sp = np.empty_like(sp)
         prev_un = np.empty_like(un)

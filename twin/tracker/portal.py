@@ -1,0 +1,60 @@
+"""Portal passages: a burst of reads at a door after a quiet spell is a tag being carried through it.
+
+A tag that sits near a door is read by the door's antennas all the time, so a portal read alone says little (its
+fitted weight is low); a carried tag shows up at a door out of silence and is gone within seconds. Reads that open a
+burst -- the second and later reads of a (tag, door) after `quiet_s` without one, within `burst_s` of its start --
+count with the full passage weight for the space on their own side, scaled by received power, so the side heard
+last and loudest wins: that is the direction of the crossing. State is one time pair per (tag, door).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_OLD = -(1 << 62)
+
+
+class Passages:
+    def __init__(self, n_doors: int, quiet_s: float, burst_s: float):
+        self.n_doors = max(n_doors, 1)
+        self.quiet_us, self.burst_us = int(quiet_s * 1e6), int(burst_s * 1e6)
+        self.last = np.zeros((0, self.n_doors), np.int64)  # last read of (tag, door)
+        self.start = np.zeros((0, self.n_doors), np.int64)  # start of the current burst
+        self.n = np.zeros((0, self.n_doors), np.int32)  # reads in the current burst
+
+    def grow(self, n_tags: int) -> None:
+        k = n_tags - len(self.last)
+        if k > 0:
+            self.last = np.vstack([self.last, np.full((k, self.n_doors), _OLD, np.int64)])
+            self.start = np.vstack([self.start, np.full((k, self.n_doors), _OLD, np.int64)])
+            self.n = np.vstack([self.n, np.zeros((k, self.n_doors), np.int32)])
+
+    def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray) -> np.ndarray:
+        """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst."""
+        n = len(tag)
+        if n == 0:
+            return np.zeros(0, bool)
+        key = tag.astype(np.int64) * self.n_doors + door
+        o = np.argsort(key, kind="stable")  # keeps time order within (tag, door)
+        k, t = key[o], t_us[o]
+        first = np.ones(n, bool)
+        first[1:] = k[1:] != k[:-1]
+        flat_last, flat_start, flat_n = self.last.reshape(-1), self.start.reshape(-1), self.n.reshape(-1)
+        prev = np.empty(n, np.int64)
+        prev[1:] = t[:-1]
+        prev[first] = flat_last[k[first]]
+        new = (t - prev) > self.quiet_us
+        opened = new | first
+        pos = np.arange(n)
+        at = np.maximum.accumulate(np.where(opened, pos, 0))  # row that opened this row's run
+        carried = first[at] & ~new[at]  # the run continues a burst from the previous batch
+        start = np.where(carried, flat_start[k[at]], t[at])
+        count = pos - at + np.where(carried, flat_n[k[at]], 0)
+        young = (t - start <= self.burst_us) & (count >= 1)
+        last = np.ones(n, bool)
+        last[:-1] = first[1:]
+        kl = k[last]
+        flat_last[kl], flat_start[kl], flat_n[kl] = t[last], start[last], count[last] + 1
+        out = np.empty(n, bool)
+        out[o] = young
+        return out
