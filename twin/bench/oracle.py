@@ -1,0 +1,186 @@
+"""The oracle core: filters the read stream with the twin's true link model over the site graph.
+
+It knows what a real core may not — every tag's hidden chip quality and shadowing draw, the true per-round read
+probabilities of every antenna at every candidate place (`oracle_model.StationModel`) — and runs a per-tag Bayesian
+filter over candidate places on a fixed step clock: Poisson emissions of each antenna's counts (and of its silence)
+given the tag's true expected reads at each candidate, transitions only along the site graph (stay, re-place within a
+space, move to an adjacent space; doors watched by portals are rarely crossed unseen). It emits the MAP space (and
+storage unit within it) with its posterior when the place changes. Its figures bound what a locator can reach on the
+same stream, so a real core's are read as a share of them.
+
+Config: {"world": World} or {"scenario": Scenario} (floor, placement and rf seed rebuilt as the world builds them), or
+{"floor": Floor, "placement": Placement, "rf_seed": int}; optional "step_s", "support", "p_move", "p_adjacent",
+"portal_factor".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import InputError, Problem
+from ..records import ESTIMATES_SCHEMA, READ_DTYPE
+from .naive import _Interner
+from .oracle_model import StationModel
+from .protocol import CoreOutput, empty_alerts, empty_estimates
+
+MU_FLOOR = 1e-4  # reads/s an antenna is granted where the true model says it cannot read (assumption: slack for
+#                  moving tags sampled at fixed points)
+
+
+def _model_from_config(config: dict) -> StationModel:
+    from ..rng import Streams
+
+    world = config.get("world")
+    if world is not None:
+        eng = world.engine
+        params = getattr(eng, "params", None)
+        seed = getattr(eng, "seed", Streams(world.scenario.seed).child("rf").seed)
+        return StationModel(world.floor, world.placement, seed, getattr(params, "rf", None), getattr(params, "gen2", None))
+    scn = config.get("scenario")
+    if scn is not None:
+        from ..building.floorfile import load_floor
+        from ..readers.placementfile import load_placement
+
+        floor = load_floor(scn.floor)
+        return StationModel(floor, load_placement(scn.placement, floor), Streams(scn.seed).child("rf").seed)
+    if "floor" in config and "placement" in config:
+        return StationModel(config["floor"], config["placement"], int(config.get("rf_seed", 0)),
+                            config.get("rf_params"), config.get("gen2_params"))
+    raise InputError(Problem("oracle config", "config", sorted(config),
+                             "'world' (a World), 'scenario' (a Scenario) or 'floor' + 'placement' + 'rf_seed'"))
+
+
+class OracleCore:
+    """Reference core with the true RF model. Emits MAP places on change; no alerts; holder always empty."""
+
+    name = "oracle"
+
+    def __init__(self, site: dict, config: dict | None = None) -> None:
+        self.site = site
+        self.config = dict(config or {})
+        m = self.m = _model_from_config(self.config)
+        self.step_us = int(round(float(self.config.get("step_s", 1.0)) * 1e6))
+        self.M = int(self.config.get("support", 12))
+        p_move = float(self.config.get("p_move", 0.01))  # per s: re-placed within its space (assumption)
+        p_adj = float(self.config.get("p_adjacent", 0.003))  # per s and door: carried to a neighbour (assumption)
+        portal = float(self.config.get("portal_factor", 0.05))  # unseen through a watched door (assumption)
+        dt = self.step_us / 1e6
+        self.q_in = 1.0 - (1.0 - p_move) ** dt
+        NS = len(m.space_ids)
+        W = np.zeros((NS, NS))
+        sp = {s: i for i, s in enumerate(m.space_ids)}
+        watched = {m_door for m_door in self._portal_doors()}
+        for d in m.floor.doors.values():
+            w = p_adj * (portal if d.id in watched else 1.0)
+            W[sp[d.a], sp[d.b]] = W[sp[d.b], sp[d.a]] = max(W[sp[d.a], sp[d.b]], w)
+        for k in m.floor.links.values():
+            W[sp[k.a], sp[k.b]] = W[sp[k.b], sp[k.a]] = p_adj
+        self.W = (1.0 - (1.0 - W) ** dt) * (W > 0)
+        self.leave = self.W.sum(axis=1)
+        adj = (W > 0) | np.eye(NS, dtype=bool)
+        self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]
+        gen = np.flatnonzero(m.c_storage < 0)
+        self.gen_of_space = [gen[m.c_space[gen] == s] for s in range(NS)]
+        ants_of = [[] for _ in range(len(m.A.keys))]
+        self.cands_of_ant = [m.pair_c[m.pair_a == a] for a in range(len(m.A.keys))]
+        self.pairs_of_ant = [np.flatnonzero(m.pair_a == a) for a in range(len(m.A.keys))]
+        del ants_of
+        readers = sorted({k[0] for k in m.A.keys})
+        self._readers = _Interner(READ_DTYPE["reader"].itemsize)
+        self._readers.add(readers)
+        maxp = max([k[1] for k in m.A.keys], default=0)
+        self._ant_lut = np.full((len(readers), maxp + 1), -1, np.int64)
+        for i, (r, port) in enumerate(m.A.keys):
+            self._ant_lut[self._readers._ids[r], port] = i
+        self._maxp = maxp
+        # places: (space, storage) emitted
+        self.place_space = np.array([m.space_ids[s] for s in m.c_space], dtype=object)
+        self.place_storage = np.array([m.storage_ids[u] if u >= 0 else "" for u in m.c_storage], dtype=object)
+        self._epcs = _Interner(READ_DTYPE["epc"].itemsize)
+        cap = 0
+        self.mu = np.zeros((cap, m.n_pairs), np.float32)
+        self.mutot = np.zeros((cap, m.K), np.float32)
+        self.sup = np.full((cap, self.M), -1, np.int64)
+        self.bel = np.zeros((cap, self.M))
+        self.last_space = np.full(cap, -1, np.int64)
+        self.last_store = np.full(cap, -2, np.int64)
+        self._buf: list[tuple[np.ndarray, ...]] = []
+        self._t = None
+
+    def _portal_doors(self) -> set[str]:
+        from .siteview import as_site_view
+
+        try:
+            return set(as_site_view(self.site).portal_doors)
+        except InputError:
+            return set()
+
+    # -- protocol --------------------------------------------------------------------------------------------------
+    def ingest(self, reads: np.ndarray) -> None:
+        if len(reads) == 0:
+            return
+        rid = self._readers.ids(reads["reader"], grow=False)
+        port = reads["antenna"].astype(np.int64)
+        ok = (rid >= 0) & (port <= self._maxp)
+        ant = np.full(len(reads), -1, np.int64)
+        ant[ok] = self._ant_lut[rid[ok], port[ok]]
+        ok = ant >= 0
+        if not ok.any():
+            return
+        r = reads[ok]
+        self._buf.append((self._epcs.ids(r["epc"]), ant[ok], r["t_us"].astype(np.int64), r["count"].astype(np.int64)))
+
+    def apply(self, events: pa.Table) -> None:
+        return None
+
+    def advance(self, t_us: int) -> CoreOutput:
+        t_us = int(t_us)
+        if self._buf:
+            tag, ant, t, n = (np.concatenate([b[i] for b in self._buf]) for i in range(4))
+        else:
+            tag = ant = t = n = np.zeros(0, np.int64)
+        self._buf = []
+        self._grow()
+        if self._t is None:
+            if not len(t):
+                return CoreOutput(empty_estimates(), empty_alerts())
+            self._t = int(t.min()) // self.step_us * self.step_us
+        t0 = self._t
+        if t_us <= t0:
+            return CoreOutput(empty_estimates(), empty_alerts())
+        S = -(-(t_us - t0) // self.step_us)
+        self._t = t0 + S * self.step_us
+        step = np.clip((t - t0) // self.step_us, 0, S - 1)
+        from .oracle_filter import run_filter
+
+        rows = run_filter(self, tag, ant, step, n, t0, S, t_us)
+        return CoreOutput(self._table(*rows), empty_alerts())
+
+    # -- state -----------------------------------------------------------------------------------------------------
+    def _grow(self) -> None:
+        n_old, n = len(self.mu), len(self._epcs.names)
+        if n == n_old:
+            return
+        epcs = np.array(self._epcs.names[n_old:], dtype="S24")
+        mu = self.m.reads_per_s(self.m.per_round_p(epcs))
+        self.mu = np.concatenate([self.mu, mu])
+        self.mutot = np.concatenate([self.mutot, self.m.total_per_cand(mu)])
+        self.sup = np.concatenate([self.sup, np.full((n - n_old, self.M), -1, np.int64)])
+        self.bel = np.concatenate([self.bel, np.zeros((n - n_old, self.M))])
+        self.last_space = np.concatenate([self.last_space, np.full(n - n_old, -1, np.int64)])
+        self.last_store = np.concatenate([self.last_store, np.full(n - n_old, -2, np.int64)])
+
+    def _table(self, t: np.ndarray, tag: np.ndarray, cand: np.ndarray, conf: np.ndarray) -> pa.Table:
+        if not len(t):
+            return empty_estimates()
+        o = np.lexsort((tag, t))
+        t, tag, cand, conf = t[o], tag[o], cand[o], conf[o]
+        epc = [self._epcs.names[i].decode("ascii") for i in tag.tolist()]
+        return pa.table({
+            "t_us": pa.array(t, pa.int64()), "epc": pa.array(epc, pa.string()),
+            "space": pa.array(self.place_space[cand].tolist(), pa.string()),
+            "storage": pa.array(self.place_storage[cand].tolist(), pa.string()),
+            "holder": pa.array([""] * len(t), pa.string()),
+            "confidence": pa.array(conf.astype(np.float32), pa.float32()),
+        }, schema=ESTIMATES_SCHEMA)

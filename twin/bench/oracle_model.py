@@ -1,0 +1,205 @@
+"""The oracle's static picture of the station: candidate places, (candidate, antenna) pairs, per-tag expected reads.
+
+Candidates are where a tag can be: each storage unit's access point (where the agents put a tag on it, inside the
+unit), each space's centroid, and one "anywhere in the space" point whose link is the fading-averaged mean over a few
+sample points (a carried tag). Pairs (candidate, fixed antenna) in reach are found once with the engine's screen;
+each tag's true per-round probabilities on them (its hidden chip quality and its shadowing draw at the candidate's
+cell, `rf.pair_link` with the world's rf seed) are computed when the tag is first read and cached as expected reads
+per second under the reader's session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..building.model import Floor
+from ..readers import gen2, rf
+from ..readers.placement import Placement
+
+EXACT, ANYWHERE = 0, 1
+
+
+@dataclass(frozen=True)
+class Antennas:
+    """Fixed antennas of a placement (handhelds say nothing about a fixed place)."""
+
+    keys: tuple[tuple[bytes, int], ...]  # (reader id, port)
+    reader: np.ndarray  # reader index per antenna
+    level: np.ndarray
+    xy: np.ndarray
+    storage: np.ndarray  # storage index it is mounted in (-1)
+    s1_tau_s: np.ndarray  # per reader: session flag persistence (0 for S0)
+    rate: np.ndarray  # rounds per second this antenna gets (duty x 1 / single-tag round time)
+    arrays: rf.AntennaArrays
+    range_m: np.ndarray
+
+
+def _antennas(floor: Floor, pl: Placement, P: rf.RFParams, G: gen2.Gen2Params) -> Antennas:
+    lv = {k: i for i, k in enumerate(floor.levels)}
+    st = {k: i for i, k in enumerate(floor.storage)}
+    rids = sorted(pl.readers)
+    ants, cols, power, taus = [], [], [], []
+    L = 2.0**G.q_min
+    t_round = float(gen2.round_time_us(L - 1.0, 1.0, 0.0, None, G)) * 1e-6  # one tag in the field (assumption)
+    for ri, rid in enumerate(rids):
+        r = pl.readers[rid]
+        tau = 0.0 if r.session == "S0" else G.s1_persistence_s if r.session == "S1" else G.s2_reset_s
+        taus.append(tau)
+        if r.kind == "handheld":
+            continue
+        for a in r.antennas:
+            if a.kind == "handheld" or a.level not in lv:
+                continue
+            ants.append(a)
+            power.append(r.power_dbm)
+            cols.append((ri, lv[a.level], st.get(a.storage, -1) if a.storage else -1, 1.0 / len(r.antennas)))
+    c = np.array(cols, float).reshape(-1, 4)
+    return Antennas(
+        tuple((a.reader.encode("ascii"), int(a.port)) for a in ants), c[:, 0].astype(np.int64),
+        c[:, 1].astype(np.int64), np.array([a.position for a in ants], float).reshape(-1, 2),
+        c[:, 2].astype(np.int64), np.array(taus, float), c[:, 3] / t_round, rf.AntennaArrays.of(ants, power),
+        np.array([rf.max_range_m(a.gain_dbi, pw, P) for a, pw in zip(ants, power)]),
+    )
+
+
+def _sample_points(poly) -> np.ndarray:
+    """Centroid and the midpoints from it to each corner of a convex polygon (all inside it)."""
+    p = np.asarray(poly, float)
+    c = p.mean(axis=0)
+    return np.vstack([c[None, :], (p + c) / 2.0])
+
+
+def _avg_p(p_tag, rssi, P: rf.RFParams) -> np.ndarray:
+    """Per-round p averaged over the clipped forward fading and the chip offset distribution (quadrature)."""
+    z = np.linspace(-P.shadow_clip_sigma, P.shadow_clip_sigma, 21)
+    w = np.exp(-0.5 * z**2)
+    w /= w.sum()
+    fwd = z * P.shadow_sigma_db
+    m = p_tag[:, None] + fwd[None, :] - P.tag_sensitivity_dbm
+    rev = rssi[:, None] + 2.0 * fwd[None, :] - P.reader_sensitivity_dbm
+    return (rf.detection_probability(m, rev, P) * w).sum(axis=1) * (1.0 - P.dead_share)
+
+
+class StationModel:
+    """Candidates, pairs and the per-tag cache of expected reads per second on each pair."""
+
+    def __init__(self, floor: Floor, placement: Placement, seed: int, rf_params: rf.RFParams | None = None,
+                 gen2_params: gen2.Gen2Params | None = None, p_min: float = 1e-3):
+        P = self.P = rf_params or rf.RFParams()
+        G = gen2_params or gen2.Gen2Params()
+        self.floor, self.seed, self.p_min = floor, int(seed), p_min
+        self.A = _antennas(floor, placement, P, G)
+        self.ant_index = {k: i for i, k in enumerate(self.A.keys)}
+        self.space_ids = tuple(floor.spaces)
+        sp = {s: i for i, s in enumerate(self.space_ids)}
+        st = {s: i for i, s in enumerate(floor.storage)}
+        self.storage_ids = tuple(floor.storage)
+        levels = {k: i for i, k in enumerate(floor.levels)}
+        metal = np.array([u.metal for u in floor.storage.values()] + [False])
+        rows = []  # (space, storage, level, container, kind, points)
+        for u in floor.storage.values():
+            rows.append((sp[u.space], st[u.id], levels.get(floor.spaces[u.space].level, -1), st[u.id], EXACT,
+                         np.array([u.access_point], float)))
+        for s in floor.spaces.values():
+            lvl = levels.get(s.level, -1) if s.has_geometry else -1
+            pts = _sample_points(s.polygon) if s.has_geometry else np.zeros((1, 2))
+            rows.append((sp[s.id], -1, lvl, -1, EXACT, pts[:1]))
+            rows.append((sp[s.id], -1, lvl, -1, ANYWHERE, pts))
+        self.c_space = np.array([r[0] for r in rows], np.int64)
+        self.c_storage = np.array([r[1] for r in rows], np.int64)
+        self.c_level = np.array([r[2] for r in rows], np.int64)
+        self.c_container = np.array([r[3] for r in rows], np.int64)
+        self.c_kind = np.array([r[4] for r in rows], np.int64)
+        self.K = len(rows)
+        # pairs: every (candidate point, antenna) on one level in reach and not shielded
+        pc, pa, ppt = [], [], []
+        for k, r in enumerate(rows):
+            if r[2] < 0:
+                continue
+            ai = np.flatnonzero(self.A.level == r[2])
+            for j, xy in enumerate(r[5]):
+                d = np.hypot(self.A.xy[ai, 0] - xy[0], self.A.xy[ai, 1] - xy[1])
+                near = ai[d <= self.A.range_m[ai]]
+                pc += [k] * len(near)
+                pa += near.tolist()
+                ppt += [xy] * len(near)
+        pc, pa = np.array(pc, np.int64), np.array(pa, np.int64)
+        pxy = np.array(ppt, float).reshape(-1, 2)
+        walls = np.zeros(len(pc), np.int64)
+        lvl_names = tuple(floor.levels)
+        for lv in np.unique(self.c_level[pc]) if len(pc) else []:
+            m = self.c_level[pc] == lv
+            walls[m] = floor.walls_crossed(lvl_names[lv], self.A.xy[pa[m]], pxy[m])
+        cont, sa = self.c_container[pc], self.A.storage[pa]
+        shielded = (metal[cont] | metal[sa]) & (cont != sa)
+        p_tag, rssi = rf.pair_mean_levels(self.A.arrays, pa, self.A.xy[pa], pxy, walls, shielded, P)
+        ok = (rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)) & ~shielded
+        pc, pa, pxy, walls, shielded, p_tag, rssi = (x[ok] for x in (pc, pa, pxy, walls, shielded, p_tag, rssi))
+        # "anywhere" candidates: one pair per (candidate, antenna), mean p over its sample points
+        any_ = self.c_kind[pc] == ANYWHERE
+        pavg = _avg_p(p_tag[any_], rssi[any_], P)
+        key = pc[any_] * len(self.A.keys) + pa[any_]
+        uk, inv = np.unique(key, return_inverse=True)
+        npts = np.array([len(r[5]) for r in rows])
+        self.avg_p = np.bincount(inv, pavg, minlength=len(uk)) / npts[uk // len(self.A.keys)]
+        ex = ~any_
+        key_all = np.concatenate([pc[ex] * len(self.A.keys) + pa[ex], uk])
+        o = np.argsort(key_all, kind="stable")
+        self.pair_key = key_all[o]
+        self.pair_c = self.pair_key // max(len(self.A.keys), 1)
+        self.pair_a = self.pair_key % max(len(self.A.keys), 1)
+        n_ex = int(ex.sum())
+        self._exact_rows = np.flatnonzero(o < n_ex)  # positions in the sorted pair list of exact pairs
+        src = o[self._exact_rows]
+        self._ex = (pa[ex][src], pxy[ex][src], walls[ex][src], shielded[ex][src])
+        self._avg_rows = np.flatnonzero(o >= n_ex)
+        self._avg_vals = self.avg_p[o[self._avg_rows] - n_ex]
+        self.lut = np.full((self.K, max(len(self.A.keys), 1)), -1, np.int64)
+        self.lut[self.pair_c, self.pair_a] = np.arange(len(self.pair_key))
+        self.n_pairs = len(self.pair_key)
+
+    # -- per tag ---------------------------------------------------------------------------------------------------
+    def per_round_p(self, epcs: np.ndarray) -> np.ndarray:
+        """(len(epcs), n_pairs) true per-round detection probability of each tag on every pair."""
+        P = self.P
+        n = len(epcs)
+        out = np.zeros((n, self.n_pairs), np.float64)
+        out[:, self._avg_rows] = self._avg_vals[None, :]
+        ai, axy_t, walls, sh = self._ex
+        m = len(ai)
+        if m and n:
+            th = rf.tag_hash(self.seed, epcs)
+            off, dead = rf.tag_quality(self.seed, epcs, P)
+            step = max(1, 2_000_000 // m)
+            for i in range(0, n, step):
+                j = slice(i, min(n, i + step))
+                k = j.stop - j.start
+                p, _ = rf.pair_link(self.A.arrays, np.tile(ai, k), np.tile(self.A.xy[ai], (k, 1)), np.tile(axy_t, (k, 1)),
+                                    np.repeat(th[j], m), np.repeat(off[j], m), np.repeat(dead[j], m),
+                                    np.tile(walls, k), np.tile(sh, k), self.seed, P)
+                out[j, self._exact_rows] = p.reshape(k, m)
+            out[dead] = 0.0
+        return out
+
+    def reads_per_s(self, p: np.ndarray) -> np.ndarray:
+        """Expected reads per second of each pair from per-round p (rows: tags): the antenna's round rate, capped
+        by the session flag shared by the reader's antennas at one candidate (renewal: 1 / (tau + 1 / rate))."""
+        A = self.A
+        lam = p * A.rate[self.pair_a][None, :]
+        nR = len(A.s1_tau_s)
+        grp = self.pair_c * nR + A.reader[self.pair_a]
+        ug, gi = np.unique(grp, return_inverse=True)
+        tot = np.zeros((len(p), len(ug)))
+        for r in range(len(p)):  # few rows per call (new tags of a chunk), each a bincount
+            tot[r] = np.bincount(gi, lam[r], minlength=len(ug))
+        tau = A.s1_tau_s[A.reader[self.pair_a]]
+        return (lam / (tau[None, :] * tot[:, gi] + 1.0)).astype(np.float32)
+
+    def total_per_cand(self, mu: np.ndarray) -> np.ndarray:
+        """(rows, K) expected reads per second summed over a candidate's antennas."""
+        out = np.zeros((len(mu), self.K), np.float32)
+        for r in range(len(mu)):
+            out[r] = np.bincount(self.pair_c, mu[r], minlength=self.K)
+        return out
