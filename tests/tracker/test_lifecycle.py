@@ -132,3 +132,67 @@ def test_each_alert_raised_at_most_once_and_cleared_once(decided_d, step_h):
     late = decided_d > 30
     assert ("overdue" in [r["kind"] for r in out]) == late
     assert ("overdue_warning" in [r["kind"] for r in out]) == (decided_d > 27)
+
+
+# -- against the world's own lifecycle rule ------------------------------------------------------------------------
+
+
+def _plan_events(plan, case_id: str, start_us: int) -> list[dict]:
+    """The business events the world records for a case plan (as twin.agents.casework replays it)."""
+    us = lambda t_s: start_us + int(round(t_s * 1e6))  # noqa: E731
+    out = [ev(us(plan.steps[0].t_s), "register", case=case_id, epc=f"EPC-{case_id}")]
+    acts = [(s.t_s, 0, s.stage, s.deadline_s, "") for s in plan.steps]
+    acts += [(t, 1, stage, dl, "extension approved by o-9") for t, stage, dl in plan.extensions()]
+    for t, _, stage, dl, detail in sorted(acts, key=lambda a: (a[0], a[1])):
+        out.append(ev(us(t), "stage", case=case_id, stage=stage, deadline_us=None if dl is None else us(dl),
+                      detail=detail))  # fmt: skip
+    return out
+
+
+@pytest.mark.parametrize("kind", ["administrative", "criminal"])
+def test_matches_the_worlds_overdue_marks_on_seeded_case_plans(kind):
+    """Stage events of 400 seeded plans (late and extended cases over-represented): our alerts = the world's marks."""
+    from datetime import datetime
+
+    import numpy as np
+
+    from twin.agents.cases import plan_case
+    from twin.agents.clock import Calendar
+    from twin.agents.config import BehaviourConfig, ShiftConfig
+
+    beh = BehaviourConfig(late_share=0.4, extension_share=0.4)
+    cal = Calendar.of(datetime.fromisoformat("2026-03-02T09:00:00+08:00"), ShiftConfig())
+    rng = np.random.Generator(np.random.PCG64(2024))
+    events, truth = [], []
+    for i in range(400):
+        plan = plan_case(kind, float(rng.uniform(0, 30 * 86400)), beh, cal, rng)
+        events += _plan_events(plan, f"C{i}", T0)
+        truth += [(T0 + int(round(t * 1e6)), k, f"EPC-C{i}") for t, k, _ in plan.marks()]
+    lc = Lifecycle()
+    lc.apply(events)
+    ours = sorted((r["t_us"], r["kind"], r["epc"]) for r in raised(lc.advance(T0 + 400 * D)))
+    assert len(truth) > 100
+    # same alerts; times within 1 us of the world's (it rounds seconds to microseconds once more)
+    assert [(k, e) for _, k, e in ours] == [(k, e) for _, k, e in sorted(truth)]
+    assert max(abs(a[0] - b[0]) for a, b in zip(ours, sorted(truth))) <= 1
+
+
+@pytest.mark.slow
+def test_matches_a_world_runs_anomalies(tmp_path):
+    """ci-misbehaviour through the world: overdue alerts standing at the start or raised during the run equal the
+    ground-truth overdue anomalies (the world records marks of phases still open at the start)."""
+    import pyarrow.parquet as pq
+
+    from twin.run import run_scenario
+
+    m = run_scenario("scenarios/ci-misbehaviour.toml", tmp_path, save_streams=True, progress=False, summary=False)
+    start, end = m["sim"]["start_us"], m["sim"]["end_us"]
+    lc = Lifecycle()
+    lc.apply(pq.read_table(tmp_path / "events.parquet"))
+    standing: dict = {}
+    for r in lc.advance(start):
+        k = (r["kind"], r["detail"].split(";")[0])
+        standing[k] = r if r["state"] == "raised" else standing.pop(k, None)
+    ours = [r for r in standing.values() if r] + raised(lc.advance(end))
+    truth = [a for a in pq.read_table(tmp_path / "anomalies.parquet").to_pylist() if a["kind"] in ("overdue", "overdue_warning")]
+    assert sorted((r["t_us"], r["kind"], r["epc"]) for r in ours) == sorted((a["t_us"], a["kind"], a["epc"]) for a in truth)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import InputError, Problem, display_path
 from .chain import CHAINED, GENESIS, link
@@ -45,7 +46,6 @@ CREATE TABLE IF NOT EXISTS estimates (id INTEGER PRIMARY KEY, chunk INTEGER NOT 
   epc TEXT NOT NULL, space TEXT NOT NULL, storage TEXT NOT NULL, holder TEXT NOT NULL, confidence REAL NOT NULL,
   reader TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS estimates_epc_t ON estimates (epc, t_us);
-CREATE INDEX IF NOT EXISTS estimates_t ON estimates (t_us);
 CREATE TABLE IF NOT EXISTS custody (id INTEGER PRIMARY KEY, chunk INTEGER NOT NULL, t_us INTEGER NOT NULL,
   epc TEXT NOT NULL, holder TEXT NOT NULL, from_holder TEXT NOT NULL, how TEXT NOT NULL, hash BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS custody_epc_t ON custody (epc, t_us);
@@ -95,11 +95,18 @@ def _rows(table: str, data: Any) -> list[tuple]:
         lists = []
         for c in cols:
             name = c if c in data.column_names else _ALIASES.get(c, c)
-            if name in data.column_names:
-                lists.append(data.column(name).to_pylist())
-            else:
+            if name not in data.column_names:
                 lists.append([_DEFAULTS.get(c, None if c in _INT | _REAL else "")] * data.num_rows)
-        return [_clean(table, r) for r in zip(*lists)]
+                continue
+            col = data.column(name)
+            if c in _REAL:
+                col = pc.fill_null(col.cast(pa.float64()), 0.0)
+            elif c in _INT:
+                col = col.cast(pa.int64())
+            else:
+                col = pc.fill_null(col.cast(pa.string()), _DEFAULTS.get(c, ""))
+            lists.append(col.to_pylist())
+        return list(zip(*lists))
     out = []
     for r in data:
         if isinstance(r, dict):
