@@ -25,11 +25,11 @@ def words(col: np.ndarray) -> np.ndarray:
 
 
 def hash_words(w: np.ndarray) -> np.ndarray:
-    h = np.zeros(len(w), dtype=np.uint64)
-    for j in range(w.shape[1]):
-        h ^= w[:, j]
-        h *= _MIX[j % 4]
-        h ^= h >> _S33
+    """64-bit hash per row of words: multiply each word by its own odd constant, xor, then fmix64's last steps."""
+    h = w[:, 0] * _MIX[0]
+    for j in range(1, w.shape[1]):
+        h ^= w[:, j] * _MIX[j % 4]
+    h ^= h >> _S33
     h *= _MIX[1]
     h ^= h >> _S33
     return h
@@ -43,6 +43,7 @@ class Interner:
         self.names: list[bytes] = []
         self._ids: dict[bytes, int] = {}
         self._w = np.zeros((0, -(-width // 8)), dtype=np.uint64)
+        self._wT: list[np.ndarray] = []
         self._slot_h = np.zeros(16, dtype=np.uint64)
         self._slot_id = np.full(16, -1, dtype=np.int64)
 
@@ -61,8 +62,9 @@ class Interner:
 
     def _rebuild(self) -> None:
         self._w = words(np.array(self.names, dtype=self.dtype))
+        self._wT = [np.ascontiguousarray(self._w[:, j]) for j in range(self._w.shape[1])]
         h = hash_words(self._w)
-        size = 1 << max(4, int(4 * len(h)).bit_length())
+        size = 1 << max(4, int(8 * len(h)).bit_length())  # load <= 1/8: probing is rare
         mask = size - 1
         slot_h = np.zeros(size, dtype=np.uint64)
         slot_id = np.full(size, -1, dtype=np.int64)
@@ -99,8 +101,12 @@ class Interner:
             go = (sid >= 0) & ~hit
             rows, slot, hh = rows[go], slot[go], hh[go]
         if len(self.names):
-            known = self._w[np.maximum(ids, 0)]
-            bad = (ids >= 0) & (known != w).any(axis=1)
+            found = ids >= 0
+            at = np.maximum(ids, 0)
+            same = found.copy()
+            for j in range(w.shape[1]):  # exact check, one word column at a time
+                same &= self._wT[j][at] == w[:, j]
+            bad = found & ~same
             if bad.any():  # pragma: no cover - a 64-bit hash collision
                 ids[bad] = [self._ids.get(bytes(x), -1) for x in w[bad].view(f"S{w.shape[1] * 8}").ravel()]
         return ids

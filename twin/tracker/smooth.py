@@ -38,27 +38,33 @@ def cycles(tag: np.ndarray, t_us: np.ndarray, place: np.ndarray, ev: np.ndarray,
     b = t_us // BIN_US
     newg = np.ones(n, bool)
     newg[1:] = (tag[1:] != tag[:-1]) | (b[1:] != b[:-1])
+    starts = np.flatnonzero(newg)
     g = np.cumsum(newg) - 1  # (tag, cycle) group, nondecreasing
-    key = g * n_places + place
-    if n > 1 and (key[1:] < key[:-1]).any():
-        o = np.argsort(key, kind="stable")  # nearly sorted: places differ inside a few groups only
-        key, t_s, ev_s = key[o], t_us[o], ev[o]
-    else:
-        t_s, ev_s = t_us, ev
-    start = np.ones(n, bool)
-    start[1:] = key[1:] != key[:-1]
-    idx = np.flatnonzero(start)
-    sums = np.add.reduceat(ev_s, idx)
-    tmax = np.maximum.reduceat(t_s, idx)
-    kg, kp = key[idx] // n_places, key[idx] % n_places
-    total = np.bincount(kg, weights=sums)
-    # winner per group: the last of the rows sorted by (group, evidence)
-    o = np.lexsort((sums, kg))
-    last = np.ones(len(o), bool)
-    last[:-1] = kg[o][1:] != kg[o][:-1]
-    w = o[last]
-    gtag = tag[newg]
-    return Cycles(gtag.astype(np.int32), kp[w].astype(np.int32), sums[w], total[kg[w]], tmax[w])
+    # common case: one place in the whole group -> no sorting needed
+    differs = place != place[starts][g]
+    mixed_g = np.zeros(len(starts), bool)
+    mixed_g[g[differs]] = True
+    win_pl = place[starts].copy()
+    win_ev = np.add.reduceat(ev, starts)
+    total = win_ev.copy()
+    win_t = np.maximum.reduceat(t_us, starts)
+    if mixed_g.any():
+        rows = np.flatnonzero(mixed_g[g])
+        key = g[rows] * n_places + place[rows]
+        o = np.argsort(key, kind="stable")
+        key, t_s, ev_s = key[o], t_us[rows][o], ev[rows][o]
+        st = np.ones(len(key), bool)
+        st[1:] = key[1:] != key[:-1]
+        idx = np.flatnonzero(st)
+        sums = np.add.reduceat(ev_s, idx)
+        tmax = np.maximum.reduceat(t_s, idx)
+        kg, kp = key[idx] // n_places, key[idx] % n_places
+        o = np.lexsort((sums, kg))  # winner per group: the last of the rows sorted by (group, evidence)
+        last = np.ones(len(o), bool)
+        last[:-1] = kg[o][1:] != kg[o][:-1]
+        w = o[last]
+        win_pl[kg[w]], win_ev[kg[w]], win_t[kg[w]] = kp[w], sums[w], tmax[w]
+    return Cycles(tag[starts].astype(np.int32), win_pl.astype(np.int32), win_ev, total, win_t)
 
 
 @dataclass
