@@ -1,6 +1,6 @@
 """A small state-machine core used by the store tests: it knows nothing of the locating core.
 
-Run as a script: `python store_core.py STORE N_CHUNKS [--sleep-s S] [--resume]` processes a seeded synthetic stream
+Run as a script: `python store_core.py STORE N_CHUNKS [--sleep-s S] [--resume] [--stall-after K]` processes a seeded synthetic stream
 chunk by chunk and commits one store chunk (with a checkpoint) per stream chunk. Its state (tag -> space, holder,
 open alerts) travels as an opaque pickled blob.
 """
@@ -52,7 +52,7 @@ def step(state: dict, rows: list) -> tuple[list, list, list]:
     return est, cus, alr
 
 
-def run(path: str, n_chunks: int, sleep_s: float = 0.0, resume: bool = False) -> dict:
+def run(path: str, n_chunks: int, sleep_s: float = 0.0, resume: bool = False, stall_after: int = 0) -> dict:
     sys.path.insert(0, ".")
     from twin.tracker.store import Store
 
@@ -68,6 +68,8 @@ def run(path: str, n_chunks: int, sleep_s: float = 0.0, resume: bool = False) ->
         store.append_chunk(t_us, est, cus, alr, state=pickle.dumps(state), input_offset=i + 1)
         if sleep_s:
             time.sleep(sleep_s)
+        if stall_after and i + 1 == stall_after:
+            time.sleep(60)  # never finish before the test has had its chance to kill us
     store.close()
     return state
 
@@ -78,5 +80,6 @@ if __name__ == "__main__":
     ap.add_argument("n_chunks", type=int)
     ap.add_argument("--sleep-s", type=float, default=0.0)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--stall-after", type=int, default=0)
     a = ap.parse_args()
-    run(a.store, a.n_chunks, a.sleep_s, a.resume)
+    run(a.store, a.n_chunks, a.sleep_s, a.resume, a.stall_after)

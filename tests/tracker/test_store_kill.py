@@ -59,6 +59,21 @@ def _table_dump(path: Path) -> dict:
         s.close()
 
 
+def _start_and_kill(db: Path, env: dict, at_least: int, stall_after: int, resume: bool) -> int:
+    """Run the core (resuming or not), SIGKILL it once it has committed `at_least` chunks; chunks committed then."""
+    cmd = [sys.executable, str(SCRIPT), str(db), str(N_CHUNKS), "--sleep-s", "0.01", "--stall-after", str(stall_after)]
+    proc = subprocess.Popen(cmd + (["--resume"] if resume else []), cwd=REPO, env=env)
+    deadline = time.monotonic() + 60
+    while _committed_chunks(db) < at_least:
+        assert proc.poll() is None, "the core finished or died before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    return _committed_chunks(db)
+
+
 def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
     whole, killed = tmp_path / "whole", tmp_path / "killed"
     whole.mkdir(), killed.mkdir()
@@ -66,18 +81,10 @@ def test_kill_9_then_resume_equals_uninterrupted(tmp_path):
 
     env = dict(os.environ, PYTHONPATH=str(REPO))
     db = killed / "store.sqlite"
-    proc = subprocess.Popen([sys.executable, str(SCRIPT), str(db), str(N_CHUNKS), "--sleep-s", "0.01"],
-                            cwd=REPO, env=env)  # fmt: skip
-    deadline = time.monotonic() + 60
-    while _committed_chunks(db) < 25:
-        assert proc.poll() is None, "the core finished or died before it could be killed"
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
-    assert proc.returncode == -signal.SIGKILL
-    done = _committed_chunks(db)
-    assert 25 <= done < N_CHUNKS, "killed mid-run"
+    first = _start_and_kill(db, env, 25, stall_after=60, resume=False)
+    assert 25 <= first <= 60, "killed mid-run"
+    second = _start_and_kill(db, env, first + 15, stall_after=100, resume=True)  # killed again while resumed
+    assert first < second <= 100
 
     r = subprocess.run([sys.executable, str(SCRIPT), str(db), str(N_CHUNKS), "--resume"], cwd=REPO, env=env)
     assert r.returncode == 0
