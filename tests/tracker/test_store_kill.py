@@ -144,3 +144,25 @@ def test_missing_store_is_an_input_error(tmp_path):
 
     with pytest.raises(InputError, match="store.sqlite"):
         verify(tmp_path)
+
+
+def test_queries_open_the_store_read_only(tmp_path):
+    import sqlite3 as sq
+
+    from twin.tracker.store import open_store
+
+    with Store(tmp_path) as s:
+        s.append_chunk(10, [{"t_us": 5, "epc": "2C" + "0" * 22, "space": "x"}])
+    ro = open_store(tmp_path)
+    with pytest.raises(sq.OperationalError):
+        ro.append_chunk(20, [{"t_us": 15, "epc": "2C" + "0" * 22, "space": "y"}])
+    ro.close()
+    assert q.where(tmp_path, "2C" + "0" * 22)["space"] == "x"
+
+
+def test_foreign_file_is_an_input_error(tmp_path):
+    from twin.errors import InputError
+
+    (tmp_path / "store.sqlite").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(InputError, match="format_version"):
+        q.where(tmp_path, "2C" + "0" * 22)

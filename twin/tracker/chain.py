@@ -140,11 +140,10 @@ def verify_db(con: sqlite3.Connection, path: str) -> VerifyReport:
 
 def verify(dir_or_file: str | Path) -> VerifyReport:
     """Verify the hash chains of a run folder's store (or a store file); read-only."""
-    from .store import store_path  # local: store imports this module
+    from .store import open_store  # local: store imports this module
 
-    path = store_path(dir_or_file)
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    store = open_store(dir_or_file)
     try:
-        return verify_db(con, str(path))
+        return verify_db(store.con, str(store.path))
     finally:
-        con.close()
+        store.close()

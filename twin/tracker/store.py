@@ -130,15 +130,28 @@ def _clean(table: str, row: tuple) -> tuple:
 class Store:
     """Append-only SQLite store of one core's state changes. Open with Store(path) (DIR or DIR/store.sqlite)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, readonly: bool = False):
         p = Path(path)
         self.path = p / STORE_NAME if p.is_dir() or p.suffix == "" else p
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        self.con.execute("PRAGMA journal_mode=WAL")
-        self.con.execute("PRAGMA synchronous=NORMAL")
-        self.con.executescript(_SCHEMA)
-        self.con.execute("INSERT OR IGNORE INTO meta VALUES ('format_version', ?)", (FORMAT_VERSION,))
+        self.readonly = readonly
+        if readonly:
+            self.con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, isolation_level=None,
+                                       check_same_thread=False)  # fmt: skip
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            self.con.execute("PRAGMA journal_mode=WAL")
+            self.con.execute("PRAGMA synchronous=NORMAL")
+            self.con.executescript(_SCHEMA)
+            self.con.execute("INSERT OR IGNORE INTO meta VALUES ('format_version', ?)", (FORMAT_VERSION,))
+        try:
+            row = self.con.execute("SELECT value FROM meta WHERE key = 'format_version'").fetchone()
+        except sqlite3.DatabaseError:
+            row = None
+        if row is None or row[0] != FORMAT_VERSION:
+            self.con.close()
+            raise InputError(Problem(display_path(self.path), "meta.format_version", row and row[0],
+                                     f"{FORMAT_VERSION} (a store written by this version of the core)"))  # fmt: skip
         self._load_heads()
         (last,) = self.con.execute("SELECT COALESCE(MAX(chunk), 0) FROM chunks").fetchone()
         self.last_chunk = int(last)
@@ -251,6 +264,6 @@ class Store:
         self.close()
 
 
-def open_store(dir_or_file: str | Path) -> Store:
-    """Open an existing store (InputError naming the folder when there is none)."""
-    return Store(store_path(dir_or_file))
+def open_store(dir_or_file: str | Path, readonly: bool = True) -> Store:
+    """Open an existing store, read-only by default (InputError naming the folder when there is none)."""
+    return Store(store_path(dir_or_file), readonly=readonly)
