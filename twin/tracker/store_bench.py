@@ -1,7 +1,9 @@
 """What the durable store costs: rows/s appended (plain and hash-chained), checkpoint, verify, query and export times.
 
 Run: python -m twin.tracker.store_bench [--chunks 200] [--estimates 2000] [--chained 200] [--dir /tmp/x]
-The rows are synthetic (the store never looks inside them); figures are wall-clock on this machine.
+or:  python -m twin.tracker.store_bench --replay RUN_DIR   (a world run saved with its streams: its truth intervals
+     stand for a perfect core's estimate changes, its events feed the lifecycle; one store chunk per 60 s)
+The synthetic rows mean nothing (the store never looks inside them); figures are wall-clock on this machine.
 """
 
 from __future__ import annotations
@@ -66,17 +68,67 @@ def measure(dir: Path, chunks: int, n_est: int, n_chained: int, n_tags: int = 30
     }  # fmt: skip
 
 
+def replay(run_dir: Path, dir: Path, chunk_s: float = 60.0, blob_bytes: int = 2_000_000) -> dict:
+    """Per-chunk store cost on a recorded run (see the module docstring); a checkpoint every 10 chunks."""
+    import statistics
+
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    from .lifecycle import Lifecycle
+
+    ev = pq.read_table(run_dir / "events.parquet")
+    tr = pq.read_table(run_dir / "truth.parquet")
+    est = tr.select(["t0_us", "epc", "space", "storage", "holder"]).rename_columns(
+        ["t_us", "epc", "space", "storage", "holder"])  # fmt: skip
+    est = est.append_column("confidence", pa.array(np.ones(est.num_rows, np.float32))).sort_by("t_us")
+    start, end = int(pc.min(tr["t0_us"]).as_py()), int(pc.max(tr["t1_us"]).as_py())
+    if (run_dir / "metrics.json").is_file():
+        import json
+
+        sim = json.loads((run_dir / "metrics.json").read_text())["sim"]
+        start, end = sim["start_us"], sim["end_us"]
+    step = int(chunk_s * 1e6)
+    s, lc, blob = Store(dir), Lifecycle(), os.urandom(blob_bytes)
+    plain, ckpt, rows, first = [], [], 0, (0, 0.0)
+    for i, t1 in enumerate(range(start + step, end + step, step)):
+        t0 = -(2**62) if i == 0 else t1 - step
+        e = est.filter(pc.and_(pc.greater_equal(est["t_us"], t0), pc.less(est["t_us"], t1)))
+        v = ev.filter(pc.and_(pc.greater_equal(ev["t_us"], t0), pc.less(ev["t_us"], t1)))
+        lc.apply(v)
+        al = lc.advance(t1)
+        w = time.perf_counter()
+        s.append_chunk(t1, e, alerts=al, lifecycle=lc.take_changes(), events=v,
+                       state=blob if i % 10 == 9 else None, input_offset=i + 1)  # fmt: skip
+        d = time.perf_counter() - w
+        n = e.num_rows + v.num_rows + len(al)
+        if i == 0:
+            first = (n, d)
+        else:
+            (ckpt if i % 10 == 9 else plain).append(d)
+            rows += n
+    s.close()
+    return {
+        "chunks": i + 1, "first_chunk_rows": first[0], "first_chunk_ms": 1e3 * first[1],
+        "rows_after_first": rows, "chunk_ms_median": 1e3 * statistics.median(plain),
+        "chunk_ms_p95": 1e3 * sorted(plain)[int(0.95 * len(plain))],
+        "checkpoint_chunk_ms_median": 1e3 * statistics.median(ckpt) if ckpt else 0.0,
+        "checkpoint_mb": blob_bytes / 1e6,
+    }  # fmt: skip
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--chunks", type=int, default=200)
     ap.add_argument("--estimates", type=int, default=2000, help="estimate rows per chunk")
     ap.add_argument("--chained", type=int, default=200, help="custody rows and alert rows per chunk")
     ap.add_argument("--dir", type=Path, default=None)
+    ap.add_argument("--replay", type=Path, default=None, help="a run folder with truth.parquet and events.parquet")
     a = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         d = a.dir or Path(tmp)
         d.mkdir(parents=True, exist_ok=True)
-        m = measure(d, a.chunks, a.estimates, a.chained)
+        m = replay(a.replay, d) if a.replay else measure(d, a.chunks, a.estimates, a.chained)
     for k, v in m.items():
         print(f"{k:>14}: {v:,.3f}" if isinstance(v, float) else f"{k:>14}: {v}")
 
