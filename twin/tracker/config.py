@@ -15,6 +15,9 @@ DEFAULT_KIND_WEIGHT = {"zone": 0.5, "shelf": 0.5, "desk": 0.5, "portal": 1.0, "h
 @dataclass(frozen=True)
 class TrackerConfig:
     threshold: float = 1.0  # evidence a run needs to be accepted
+    reads_per_threshold: float = 2.0  # a tag read lambda times per second needs lambda / this times the threshold
+    threshold_max_factor: float = 4.0
+    min_cycles: int = 2  # a place must win this many 1 s cycles in a run (one burst of cross-reads is not a move)
     delta: float = 0.05  # SMURF: a present tag may be missed for a whole window with probability < delta
     window_min_s: float = 2.0
     window_max_s: float = 30.0

@@ -48,6 +48,7 @@ class Locator:
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
+        self.lam = np.zeros(0)  # per tag: reads per 1 s cycle while seen
         self.p_cycle = np.zeros(0)  # per tag: share of 1 s cycles with a read while seen (SMURF's p_i)
         self.out_space = np.zeros(0, np.int32)
         self.out_unit = np.zeros(0, np.int32)
@@ -61,6 +62,7 @@ class Locator:
         self.passages.grow(n)
         self.unit_st.grow(n)
         self.p_cycle = _grow(self.p_cycle, n, 0.5)
+        self.lam = _grow(self.lam, n, 0.0)
         self.out_space = _grow(self.out_space, n, -1)
         self.out_unit = _grow(self.out_unit, n, -1)
 
@@ -69,8 +71,8 @@ class Locator:
         w = np.clip(self._ln / np.maximum(self.p_cycle, 1e-3), self._wmin, self._wmax)
         return (w * BIN_US).astype(np.int64)
 
-    def _learn_rate(self, tag: np.ndarray, t_us: np.ndarray) -> None:
-        """Update p_i from the cycles each tag was read in over the span it was seen in this batch."""
+    def _learn_rate(self, tag: np.ndarray, t_us: np.ndarray, row_tag: np.ndarray) -> None:
+        """Update p_i (share of cycles with a read) and lambda_i (reads per cycle) over the span each tag was seen."""
         if len(tag) == 0:
             return
         first = np.ones(len(tag), bool)
@@ -81,6 +83,13 @@ class Locator:
         span = (np.maximum.reduceat(t_us, starts) - np.minimum.reduceat(t_us, starts)) // BIN_US + 1
         p = np.clip(n_cyc / span, 0.0, 1.0)
         self.p_cycle[tg] = 0.7 * self.p_cycle[tg] + 0.3 * p
+        n_rows = np.bincount(row_tag, minlength=len(self.lam))[tg]
+        self.lam[tg] = 0.7 * self.lam[tg] + 0.3 * (n_rows / span)
+
+    def thresholds(self) -> np.ndarray:
+        """Per-tag acceptance threshold: a tag read often must show more evidence before it moves (SMURF's 2-sigma
+        spirit: what a cross-read burst can reach grows with the tag's read rate)."""
+        return self.cfg.threshold * np.clip(self.lam / self.cfg.reads_per_threshold, 1.0, self.cfg.threshold_max_factor)
 
     def process(self, b: Batch) -> None:
         m = self.model
@@ -93,26 +102,29 @@ class Locator:
         ev = self.weight[ant] * cnt
         rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
         pm = self._portal[ant]
+        strong = np.zeros(len(tag), bool)
         if pm.any():
             young = self.passages.young(tag[pm], t[pm], m.ant_door[ant[pm]])
             rows = np.flatnonzero(pm)[young]
-            # a fresh passage counts only from a space next to the door's, or for a tag already on the move
+            # a fresh passage counts only for a tag placed on one side of that door
             here = self.space_st.accepted[tag[rows]]
             a = ant[rows]
-            near = (here < 0) | (here == m.ant_space[a]) | (here == m.ant_other[a])
+            near = (here >= 0) & ((here == m.ant_space[a]) | (here == m.ant_other[a]))
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
-            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * cnt[rows])
-        cyc = cycles(tag, t, space, ev, len(m.spaces))
-        self._learn_rate(cyc.tag, cyc.t_us)
+            thr = self.thresholds()[tag[rows]]
+            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows])
+            strong[rows] = True
+        cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
+        self._learn_rate(cyc.tag, cyc.t_us, tag)
         gap = self.window_us()
-        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.cfg.threshold, gap)
+        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), gap, self.cfg.min_cycles)
         unit = m.ant_storage[ant]
         # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
         um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])
         # units: the antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap
         uev = self.unit_weight[ant[um]] * cnt[um] * np.power(10.0, (rssi[um].astype(np.float64) + 40.0) / 10.0)
-        ucyc = cycles(tag[um], t[um], unit[um], uev, max(len(m.storage), 1))
+        ucyc = cycles(tag[um], t[um], unit[um], uev, max(len(m.storage), 1), self.unit_st.accepted)
         pre_unit = self.unit_st.accepted.copy()
         ucyc.total = ucyc.total / np.maximum(ucyc.ev, 1e-300) * self.cfg.storage_step  # rivals' share, in steps
         ucyc.ev = np.full(len(ucyc.ev), self.cfg.storage_step)  # each won cycle counts one step

@@ -27,10 +27,15 @@ class Cycles:
     ev: np.ndarray
     total: np.ndarray
     t_us: np.ndarray
+    strong: np.ndarray | None = None  # the winner's evidence holds a passage read (accepted without min_cycles)
 
 
-def cycles(tag: np.ndarray, t_us: np.ndarray, place: np.ndarray, ev: np.ndarray, n_places: int) -> Cycles:
-    """Arbitrate per (tag, 1 s cycle): rows must be sorted by (tag, time) and have place >= 0."""
+def cycles(tag: np.ndarray, t_us: np.ndarray, place: np.ndarray, ev: np.ndarray, n_places: int,
+           incumbent: np.ndarray | None = None, strong: np.ndarray | None = None) -> Cycles:  # fmt: skip
+    """Arbitrate per (tag, 1 s cycle): rows must be sorted by (tag, time) and have place >= 0.
+
+    On equal evidence the tag's incumbent place (its accepted one) wins, so a tie never starts a move.
+    """
     n = len(tag)
     if n == 0:
         z = np.zeros(0, np.int64)
@@ -48,6 +53,7 @@ def cycles(tag: np.ndarray, t_us: np.ndarray, place: np.ndarray, ev: np.ndarray,
     win_ev = np.add.reduceat(ev, starts)
     total = win_ev.copy()
     win_t = np.maximum.reduceat(t_us, starts)
+    win_s = np.maximum.reduceat(strong, starts) if strong is not None else None
     if mixed_g.any():
         rows = np.flatnonzero(mixed_g[g])
         key = g[rows] * n_places + place[rows]
@@ -58,13 +64,17 @@ def cycles(tag: np.ndarray, t_us: np.ndarray, place: np.ndarray, ev: np.ndarray,
         idx = np.flatnonzero(st)
         sums = np.add.reduceat(ev_s, idx)
         tmax = np.maximum.reduceat(t_s, idx)
+        smax = np.maximum.reduceat(strong[rows][o], idx) if strong is not None else None
         kg, kp = key[idx] // n_places, key[idx] % n_places
-        o = np.lexsort((sums, kg))  # winner per group: the last of the rows sorted by (group, evidence)
+        inc = np.zeros(len(kg), bool) if incumbent is None else kp == incumbent[tag[starts][kg]]
+        o = np.lexsort((inc, sums, kg))  # winner per group: the last row sorted by (group, evidence, incumbent)
         last = np.ones(len(o), bool)
         last[:-1] = kg[o][1:] != kg[o][:-1]
         w = o[last]
         win_pl[kg[w]], win_ev[kg[w]], win_t[kg[w]] = kp[w], sums[w], tmax[w]
-    return Cycles(tag[starts].astype(np.int32), win_pl.astype(np.int32), win_ev, total, win_t)
+        if win_s is not None:
+            win_s[kg[w]] = smax[w]
+    return Cycles(tag[starts].astype(np.int32), win_pl.astype(np.int32), win_ev, total, win_t, win_s)
 
 
 @dataclass
@@ -75,10 +85,12 @@ class RunState:
     cand: np.ndarray  # int32, -1 none
     cand_ev: np.ndarray  # float64
     cand_t: np.ndarray  # int64, time of the candidate's last cycle
+    cand_n: np.ndarray  # int32, cycles the candidate won in its run
 
     @classmethod
     def empty(cls) -> "RunState":
-        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int64))
+        return cls(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0), np.zeros(0, np.int64),
+                   np.zeros(0, np.int32))  # fmt: skip
 
     def grow(self, n: int) -> None:
         k = n - len(self.accepted)
@@ -87,12 +99,15 @@ class RunState:
             self.cand = np.concatenate([self.cand, np.full(k, -1, np.int32)])
             self.cand_ev = np.concatenate([self.cand_ev, np.zeros(k)])
             self.cand_t = np.concatenate([self.cand_t, np.zeros(k, np.int64)])
+            self.cand_n = np.concatenate([self.cand_n, np.zeros(k, np.int32)])
 
 
-def accept(c: Cycles, st: RunState, threshold: float, gap_us: np.ndarray) -> tuple[np.ndarray, ...]:
+def accept(c: Cycles, st: RunState, threshold: float | np.ndarray, gap_us: np.ndarray,
+           min_cycles: int = 1) -> tuple[np.ndarray, ...]:  # fmt: skip
     """Run acceptance over cycles sorted by (tag, time); updates st; returns (tag, t_us, place, confidence) of changes.
 
-    gap_us: per-tag longest pause inside a run (the tag's adaptive window).
+    A run is accepted at the first cycle where it has gathered `threshold` evidence (one number or one per tag) over
+    at least `min_cycles` won cycles; gap_us is each tag's longest pause inside a run (its adaptive window).
     """
     n = len(c.tag)
     if n == 0:
@@ -119,7 +134,13 @@ def accept(c: Cycles, st: RunState, threshold: float, gap_us: np.ndarray) -> tup
     cum = own + carry[idx]
     tot_cs = np.cumsum(c.total)
     other = (tot_cs - (tot_cs - c.total)[idx]) - own  # rivals' evidence in the run's cycles
-    cross = (cum >= threshold) & (cum - ev < threshold)
+    n_run = np.arange(n) - idx + 1 + np.where(first[idx] & cont[idx], st.cand_n[tag], 0)
+    thr = threshold[tag] if isinstance(threshold, np.ndarray) else threshold
+    long_enough = n_run >= min_cycles
+    if c.strong is not None:
+        sc = np.cumsum(c.strong.astype(np.int64))
+        long_enough |= (sc - (sc - c.strong)[idx]) > 0  # a passage read in the run
+    cross = (cum >= thr) & long_enough  # every cycle of an accepted run; changes are found below
     # accepted places in order; a change where the accepted place differs from the one before
     a_rows = np.flatnonzero(cross)
     a_tag, a_pl = tag[a_rows], pl[a_rows]
@@ -135,7 +156,7 @@ def accept(c: Cycles, st: RunState, threshold: float, gap_us: np.ndarray) -> tup
     last = np.ones(n, bool)
     last[:-1] = first[1:]
     lt = tag[last]
-    st.cand[lt], st.cand_ev[lt], st.cand_t[lt] = pl[last], cum[last], t[last]
+    st.cand[lt], st.cand_ev[lt], st.cand_t[lt], st.cand_n[lt] = pl[last], cum[last], t[last], n_run[last]
     if len(a_rows):
         a_last = np.ones(len(a_rows), bool)
         a_last[:-1] = a_first[1:]
