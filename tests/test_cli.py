@@ -70,3 +70,49 @@ def test_site_export_writes_json(tmp_path):
 def test_run_rejects_bad_days(tmp_path):
     r = twin("run", "scenarios/ci-baseline.toml", "--out", str(tmp_path), "--days", "-1")
     assert r.returncode == 2 and "--days" in r.stderr and "Traceback" not in r.stderr
+
+
+def _small_store(path: Path) -> str:
+    from twin.agents import epc as tagids
+    from twin.tracker.store import Store
+
+    d1 = tagids.dossier_epc("0614141", 5, 1)
+    s = 1_000_000
+    with Store(path) as st:
+        st.append_chunk(60 * s, estimates=[{"t_us": 10 * s, "epc": d1, "space": "dossier-room",
+                                            "storage": "dossier-room/S01", "confidence": 0.9}],
+                        custody=[{"t_us": 20 * s, "epc": d1, "holder": "o-1", "from": "", "how": "badge"}],
+                        alerts=[{"t_us": 30 * s, "state": "raised", "kind": "drawer", "epc": d1, "space": "office-1"}])
+    return d1
+
+
+def test_query_verify_export_on_a_store(tmp_path):
+    d1 = _small_store(tmp_path)
+    r = twin("query", str(tmp_path), "where", d1, "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["storage"] == "dossier-room/S01"
+    r = twin("query", str(tmp_path), "alerts")
+    assert r.returncode == 0 and "drawer" in r.stdout
+    r = twin("query", str(tmp_path), "where")
+    assert r.returncode == 2 and "expected an EPC" in r.stderr
+    r = twin("verify", str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = tmp_path / "ev.jsonld"
+    r = twin("export-epcis", str(tmp_path), "-o", str(out))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(out.read_text())["type"] == "EPCISDocument"
+
+
+def test_verify_detects_tampering(tmp_path):
+    import sqlite3
+
+    _small_store(tmp_path)
+    db = next(tmp_path.glob("*.sqlite"))
+    con = sqlite3.connect(db)
+    tables = [r[0] for r in con.execute("select name from sqlite_master where type='table'")]
+    table = next(t for t in tables if "custody" in t)
+    con.execute(f"update {table} set holder = 'o-9'")
+    con.commit()
+    con.close()
+    r = twin("verify", str(tmp_path))
+    assert r.returncode == 1 and "edited" in (r.stdout + r.stderr)

@@ -182,6 +182,105 @@ def run(
         _fail(f"--seed = {seed}: expected a seed >= 0")
     run_scenario(scenario, out, seed=seed, days=days, save_streams=save_streams, progress=not quiet)
 
+tracker_app = typer.Typer(add_completion=False, no_args_is_help=True, help="The tracking core's own tools.")
+app.add_typer(tracker_app, name="tracker")
+
+
+@app.command()
+def replay(
+    reads: Path = typer.Argument(..., help="reads.parquet recorded from readers (or by `twin run --save-streams`)"),
+    site_file: Path = typer.Option(..., "--site", help="site.json (from `twin site`)"),
+    events: Optional[Path] = typer.Option(None, "--events", help="events.parquet from the case software"),
+    out: Path = typer.Option(..., "--out", "-o", help="folder for estimates.parquet, alerts.parquet, the store"),
+    config: Optional[Path] = typer.Option(None, "--config", help="tracker config JSON (e.g. from `twin tracker fit`)"),
+) -> None:
+    """Run the tracking core on a recording, with no twin behind it."""
+    from .tracker.replay import replay as run_replay
+
+    for f in (reads, site_file, events, config):
+        if f is not None and not f.exists():
+            _fail(f"{display_path(f)}: no such file")
+    cfg = json.loads(config.read_text(encoding="utf-8")) if config else None
+    run_replay(reads, site_file, events, out, config=cfg)
+    console.print(f"tracker output written to {display_path(out)}", highlight=False)
+
+
+@tracker_app.command("fit")
+def tracker_fit(
+    reads: Path = typer.Argument(..., help="reads.parquet of a recording with known positions"),
+    truth: Path = typer.Option(..., "--truth", help="truth.parquet: where each tag really was"),
+    site_file: Path = typer.Option(..., "--site", help="site.json"),
+    out: Path = typer.Option(Path("tracker-config.json"), "-o", "--out", help="config JSON to write"),
+) -> None:
+    """Fit the tracker's model parameters (per-antenna weights) on a recording with known positions."""
+    from .tracker.fit import fit
+
+    for f in (reads, truth, site_file):
+        if not f.exists():
+            _fail(f"{display_path(f)}: no such file")
+    cfg = fit(reads, truth, site_file)
+    out.write_text(json.dumps(cfg, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    console.print(f"tracker config written to {display_path(out)}", highlight=False)
+
+
+@app.command()
+def query(
+    dir: Path = typer.Argument(..., help="a tracker workspace (holds store.sqlite)"),
+    what: str = typer.Argument(..., help="where | history | space | officer | alerts | overdue"),
+    subject: Optional[str] = typer.Argument(None, help="EPC (hex or URI) for where/history, space or officer id"),
+    at: Optional[str] = typer.Option(None, "--at", help="time (µs since epoch or ISO 8601); default: latest"),
+    t0: Optional[str] = typer.Option(None, "--from", help="history from this time"),
+    t1: Optional[str] = typer.Option(None, "--to", help="history up to this time"),
+    kind: Optional[str] = typer.Option(None, "--kind", help="alerts of this kind only"),
+    as_json: bool = typer.Option(False, "--json", help="print rows as JSON lines"),
+) -> None:
+    """Ask the tracker's store: where a tag is, its history, what a space or officer holds, open alerts, overdue."""
+    from .tracker.query import query as run_query
+    from .tracker.query import render
+
+    key = {"where": "epc", "history": "epc", "space": "space", "officer": "officer"}.get(what)
+    if key and not subject:
+        noun = "an EPC (hex or URI)" if key == "epc" else f"a {key} id"
+        _fail(f"query {what}: expected {noun} after '{what}'")
+    args = {key: subject} if key else {}
+    args.update(at=at, t0=t0, t1=t1, kind=kind)
+    if what in ("where", "space", "officer", "overdue"):
+        args.pop("t0"), args.pop("t1")
+    if what != "alerts":
+        args.pop("kind")
+    if what == "history":
+        args.pop("at")
+    res = run_query(dir, what, **args)
+    if as_json:
+        for row in res.rows:
+            sys.stdout.write(json.dumps(row, default=str) + "\n")
+    else:
+        console.print(render(res))
+
+
+@app.command()
+def verify(dir: Path = typer.Argument(..., help="a tracker workspace (holds store.sqlite)")) -> None:
+    """Check the hash chain of the custody and alert log: exit 0 when intact, 1 naming each tampered row."""
+    from .tracker.chain import verify as run_verify
+
+    rep = run_verify(dir)
+    for line in rep.lines():
+        (console if rep.ok else err_console).print(line, highlight=False, soft_wrap=True)
+    if not rep.ok:
+        raise typer.Exit(1)
+
+
+@app.command("export-epcis")
+def export_epcis_cmd(
+    dir: Path = typer.Argument(..., help="a tracker workspace (holds store.sqlite)"),
+    out: Path = typer.Option(Path("events.jsonld"), "-o", "--out", help="EPCIS 2.0 JSON-LD document to write"),
+) -> None:
+    """Export the store's history as EPCIS 2.0 ObjectEvents (JSON-LD) with standard event hash IDs."""
+    from .tracker.epcis import export_epcis
+
+    n = export_epcis(dir, out)
+    console.print(f"{n} EPCIS events written to {display_path(out)}", highlight=False)
+
 
 def main() -> None:
     """Console entry point: domain errors are printed without a traceback and exit 2."""
