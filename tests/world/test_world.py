@@ -120,3 +120,15 @@ def test_scenarios_load_and_roundtrip(name, tmp_path):
     if not name.startswith("ci-"):
         assert scn.population.officers >= 120 and scn.population.active_dossiers >= 3000
         assert scn.start.weekday() < 5 and (scn.start.hour, scn.start.minute) == (0, 0)
+
+
+def test_state_between_chunks_is_bounded_by_population():
+    """Nothing accumulates with run length: after each chunk only per-tag and per-officer state is left."""
+    scn = small(8, 12.0, 6, 50, 600.0)
+    world = World(scn, **FAKE)
+    led = world.ledger
+    for ch in world.run():
+        assert led._closed_pieces == [] and all(len(col) == 0 for col in led._truth)
+        assert sum(len(o.pieces) for o in led._officer_list) <= 40 * led.n_officers
+        assert sum(len(o.crossings) for o in led._officer_list) <= 40 * led.n_officers
+    assert ch.t1_us == scn.end_us
