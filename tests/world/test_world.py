@@ -46,8 +46,8 @@ def reads_hash(chunks) -> str:
     return h.hexdigest()
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.integers(0, 2**31), st.floats(0.3, 2.0), st.integers(1, 12), st.integers(5, 200),
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 2**31), st.floats(0.3, 1.5), st.integers(1, 12), st.integers(5, 200),
        st.sampled_from([10.0, 60.0, 300.0]))
 def test_world_invariants_on_generated_scenarios(seed, hours, officers, dossiers, chunk_s):
     scn = small(seed, hours, officers, dossiers, chunk_s)
