@@ -54,6 +54,10 @@ class Ingest:
         self.readers.add([r.encode("ascii") for r in model.readers])
         self.epcs = Interner(READ_DTYPE["epc"].itemsize)
         self.kind = np.zeros(0, np.int8)  # per tag id: KIND_* of epcs.py, or KIND_MALFORMED
+        self.n_malformed = 0
+        lut = model.port_lut
+        self._lut = np.full((lut.shape[0] + 1, lut.shape[1] + 1), -1, np.int32)  # padded: last row and column -1
+        self._lut[: lut.shape[0], : lut.shape[1]] = lut
         self.uri: list[str] = []
         self.quarantine: Counter[str] = Counter()
         self.counts: Counter[str] = Counter()
@@ -71,6 +75,7 @@ class Ingest:
             else:
                 k, uri = KIND_MALFORMED, ""
             kinds[i] = k
+            self.n_malformed += k == KIND_MALFORMED
             self.uri.append(uri)
             if k == KIND_FOREIGN:
                 self.counts["foreign_tags"] += 1
@@ -84,37 +89,39 @@ class Ingest:
             return
         self.counts["rows_in"] += n
         rid, _ = self.readers.ids(reads["reader"], grow=False)
-        port = reads["antenna"].astype(np.int32)
-        lut = self.model.port_lut
-        ok_r = rid >= 0
-        ok_p = ok_r & (port < lut.shape[1])
-        ant = np.full(n, -1, np.int32)
-        ant[ok_p] = lut[rid[ok_p], port[ok_p]]
+        port = np.minimum(reads["antenna"], self._lut.shape[1] - 1)  # ports beyond any installed one -> -1 column
+        ant = self._lut[rid, port]  # rid -1 -> the padding row of -1
         tag, new = self.epcs.ids(reads["epc"])
         if new:
             self._learn(new)
         t = reads["t_us"]
         hi = (self.now_us if self.now_us is not None else int(t.max())) + MAX_SKEW_US
-        reasons = (
-            ("unknown_reader", ~ok_r),
-            ("unknown_antenna", ok_r & (ant < 0)),
-            ("bad_timestamp", (t < MIN_T_US) | (t > hi) | (reads["first_us"] > t)),
-            ("malformed_epc", self.kind[tag] == KIND_MALFORMED),
-            ("malformed_count", reads["count"] == 0),
-            ("malformed_rssi", (reads["rssi_dbm"] > 20) | (reads["rssi_dbm"] < -127)),
-        )
-        bad = np.zeros(n, bool)
-        for name, m in reasons:
-            m = m & ~bad  # each bad row is counted once, under its first reason
-            k = int(m.sum())
-            if k:
-                self.quarantine[name] += k
-                bad |= m
-        if bad.any():
+        # each check is a cheap reduction first; a mask is built only when some row fails it
+        reasons = []
+        if ant.min() < 0:
+            reasons += [("unknown_reader", rid < 0), ("unknown_antenna", (rid >= 0) & (ant < 0))]
+        fu = reads["first_us"]
+        if t.min() < MIN_T_US or t.max() > hi or (fu > t).any():
+            reasons.append(("bad_timestamp", (t < MIN_T_US) | (t > hi) | (fu > t)))
+        if self.n_malformed:
+            reasons.append(("malformed_epc", self.kind[tag] == KIND_MALFORMED))
+        cnt = reads["count"]
+        if cnt.min() == 0:
+            reasons.append(("malformed_count", cnt == 0))
+        rssi = reads["rssi_dbm"]
+        if rssi.max() > 20 or rssi.min() < -127:
+            reasons.append(("malformed_rssi", (rssi > 20) | (rssi < -127)))
+        if reasons:
+            bad = np.zeros(n, bool)
+            for name, m in reasons:
+                m = m & ~bad  # each bad row is counted once, under its first reason
+                k = int(m.sum())
+                if k:
+                    self.quarantine[name] += k
+                    bad |= m
             good = ~bad
-            t, tag, ant = t[good], tag[good], ant[good]
-            reads = reads[good]
-        self._buf.append((t, tag.astype(np.int32), ant, reads["rssi_dbm"], reads["count"].astype(np.int32)))
+            t, tag, ant, rssi, cnt = t[good], tag[good], ant[good], rssi[good], cnt[good]
+        self._buf.append((t, tag.astype(np.int32), ant, rssi, cnt.astype(np.int32)))
 
     def pop(self, t_us: int) -> Batch:
         """Rows up to t_us - watermark, sorted by (tag, time), exact duplicates removed; the rest stays buffered."""
