@@ -20,17 +20,23 @@ from .motion import rest_segments
 
 KINDS = ("dossier", "badge", "item")
 
+
 class LedgerError(ValueError):
     """An agent asked for something physically impossible (a teleport, a pick from afar, an unknown tag)."""
 
 
 class Ledger:
-    """Where every tag and officer is at every instant: the single source of ground truth and of tag motion."""
+    """Where every tag and officer is at every instant: the single source of ground truth and of tag motion.
+
+    Times (t_s) are seconds since the scenario start, never decreasing; contract times are µs since the epoch
+    (start_us + round(t_s * 1e6)). Impossible requests (a pick from another space, a put that would teleport a tag)
+    raise LedgerError rather than bend the truth.
+    """
 
     def __init__(self, floor: Floor, start_us: int, clock: Callable[[], float] | None = None):
         self.floor = floor
         self.start_us = int(start_us)
-        self.clock = clock  # optional: the simulation clock (seconds), so `where` and `officer_place` mean "now"
+        self.clock = clock  # optional: the simulation clock (seconds), so `where` and `officer_space` mean "now"
         self._space_ids = list(floor.spaces)
         self._space_idx = {s: i for i, s in enumerate(self._space_ids)}
         self._level_idx = {lv: i for i, lv in enumerate(floor.levels)}
