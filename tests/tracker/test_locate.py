@@ -116,3 +116,17 @@ def test_estimates_only_on_change_and_in_time_order():
     assert est.num_rows == 2
     t = est.column("t_us").to_numpy()
     assert (np.diff(t) >= 0).all()
+
+
+def test_a_dossier_carried_with_a_badge_gets_a_holder():
+    from .synth import BADGE
+
+    rng = np.random.default_rng(6)
+    rows = stationary(DOSSIER, 0, 100, 4.0, "R-a", 1, rng) + stationary(BADGE, 0, 100, 4.0, "R-a", 1, rng)
+    rows += walk_a_to_b(DOSSIER, 100.0) + walk_a_to_b(BADGE, 100.2)
+    rows += stationary(DOSSIER, 115, 200, 3.0, "R-b", 1, rng) + stationary(BADGE, 115, 200, 3.0, "R-b", 1, rng)
+    est = _feed(TrackerCore(SITE), reads(rows), 200)
+    d = est.filter(pa.compute.equal(est["epc"], DOSSIER))
+    assert d.column("space").to_pylist() == ["room-a", "corr", "room-b"]
+    holders = d.column("holder").to_pylist()
+    assert holders[0] == "" and holders[1].startswith("urn:epc:id:gsrn:") and holders[2] == holders[1]

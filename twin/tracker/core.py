@@ -16,6 +16,7 @@ from ..records import ALERTS_SCHEMA, ESTIMATES_SCHEMA
 from .config import TrackerConfig
 from .epcs import KIND_FOREIGN
 from .events import EventLog
+from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
 from .sitemodel import KIND_CODES, site_model
@@ -41,6 +42,7 @@ class TrackerCore:
         self.ingest_ = Ingest(self.model, self.config.watermark_s)
         self.locator = Locator(self.model, self.config)
         self.events = EventLog()
+        self.holders = Holders(self.config.holder_window_s)
         self.reads_in = 0
         self._space = pa.array(list(self.model.spaces) + [""], pa.string())
         self._storage = pa.array(list(self.model.storage) + [""], pa.string())
@@ -71,8 +73,9 @@ class TrackerCore:
         return Batch(b.t_us[keep], b.tag[keep], b.ant[keep], b.rssi[keep], b.count[keep], b.late[keep])
 
     def _output(self):
-        t, tag, space, storage, conf, holder = self.locator.take()
+        t, tag, space, storage, conf, _ = self.locator.take()
         names = self.ingest_.epcs.names
+        holder = self.holders.infer(t, tag, space, storage, self.ingest_.kind, self._badge_name)
         epc_dict = pa.array([n.decode("ascii") for n in names] or [""], pa.string())
         ns, nu = len(self.model.spaces), len(self.model.storage)
         est = pa.table(
@@ -89,6 +92,10 @@ class TrackerCore:
             schema=ESTIMATES_SCHEMA,
         )  # fmt: skip
         return _Output(est, ALERTS_SCHEMA.empty_table())
+
+    def _badge_name(self, tag: int) -> str:
+        epc = self.ingest_.epcs.names[tag].decode("ascii")
+        return self.events.officer_of.get(epc) or self.ingest_.uri[tag] or epc
 
     def stats(self) -> dict:
         """Counters of the run so far: rows in, quarantined by reason, duplicates, late rows, foreign tags."""

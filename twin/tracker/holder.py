@@ -1,0 +1,58 @@
+"""Holder inference: a dossier or item that changes space together with an officer's badge is carried by that officer.
+
+Works on the estimate changes of one advance (Python per change, never per read): a dossier's change into a space is
+matched to a badge's change into the same space within `holder_window_s`; the holder is the officer named for that
+badge by business events, else the badge's EPC URI. Put into a storage unit, the dossier has no holder any more.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+import numpy as np
+
+from .epcs import KIND_BADGE, KIND_DOSSIER, KIND_ITEM
+
+
+class Holders:
+    def __init__(self, window_s: float):
+        self.window_us = int(window_s * 1e6)
+        self.of: dict[int, str] = {}  # tag id -> holder in force
+        self.seen: set[int] = set()  # tags with an estimate already (a first sighting is no move)
+
+    def infer(self, t: np.ndarray, tag: np.ndarray, space: np.ndarray, unit: np.ndarray, kind: np.ndarray,
+              badge_name) -> list[str]:  # fmt: skip
+        """Holder per change row; badge_name(tag id) -> officer id or URI."""
+        n = len(t)
+        if n == 0:
+            return []
+        k = kind[tag]
+        by_space: dict[int, tuple[list[int], list[int]]] = {}
+        first = np.zeros(n, bool)
+        for i, tg in enumerate(tag.tolist()):
+            if tg not in self.seen:
+                first[i] = True
+                self.seen.add(tg)
+        for i in np.flatnonzero((k == KIND_BADGE) & ~first).tolist():  # rows are in time order
+            ts, tags = by_space.setdefault(int(space[i]), ([], []))
+            ts.append(int(t[i]))
+            tags.append(int(tag[i]))
+        out = [""] * n
+        carried = np.flatnonzero((k == KIND_DOSSIER) | (k == KIND_ITEM))
+        for i in carried.tolist():
+            tg = int(tag[i])
+            if unit[i] >= 0 or first[i]:
+                self.of.pop(tg, None)
+                continue
+            ts, tags = by_space.get(int(space[i]), ([], []))
+            j = bisect.bisect_left(ts, int(t[i]) - self.window_us)
+            best, best_dt = None, self.window_us + 1
+            while j < len(ts) and ts[j] <= int(t[i]) + self.window_us:
+                dt = abs(ts[j] - int(t[i]))
+                if dt < best_dt:
+                    best, best_dt = tags[j], dt
+                j += 1
+            if best is not None:
+                self.of[tg] = badge_name(best)
+            out[i] = self.of.get(tg, "")
+        return out
