@@ -27,24 +27,34 @@ OFFICE_PURPOSES = ("office", "legal", "leader")
 #: Rooms (besides storage rooms) where dossiers are read away from desks: a ceiling antenna covers them (full only).
 ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
 
-# Installer settings (assumptions, except where cited). Gen2 sessions: Impinj support notes (ANCHORS).
-PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S1")  # ~1 W (ANCHORS)
+# Installer settings (assumptions, except where cited). Gen2 sessions and targets: Impinj support notes (ANCHORS:
+# smart cabinets run S2/S3 single target); persistence S1 0.5-5 s, S2/S3 > 2 s unpowered (Gen2 spec, ANCHORS).
+# Start triggers are LLRP ROSpecStartTriggers (twin.readers.triggers): readers never re-report idle static tags every
+# second, which real installations avoid too (a station's readers share <= ~1,500 tags/s each, ANCHORS).
+# - portals run only while the door's motion sensor / light barrier fires (GPI trigger), in S0 (dual target) so a
+#   carried tag is read in every round on both antennas (direction from their order) and a resting tag next door
+#   only while someone passes;
+# - room readers (shelf, cabinet, zone antennas) take a periodic inventory: one antenna cycle (dwell each, in port
+#   order) at the start of every report period, single target S2, reported at the end of the cycle. Between cycles
+#   the tags are unpowered for far longer than the S2 persistence, so each cycle reads every tag in reach once;
+# - desk pads likewise, more often (a dossier picked up from a desk should show soon);
+# - a handheld runs continuously while carried, single target S2 (each tag once per sweep pass), 1 s reports.
+PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S0", trigger="gpi")  # ~1 W (ANCHORS)
 PORTAL_OFFSET_M = 0.5  # antenna stands this far from the door, inside its space, facing the door
-ROOM = dict(power_dbm=27.0, session="S1")
+ROOM = dict(power_dbm=27.0, session="S2", trigger="periodic")
 SHELF = dict(gain_dbi=2.0, beamwidth_deg=100.0, height_m=1.0)
 ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna looking down: omnidirectional in plan
-DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S1")  # reads to ~1.2 m
-HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2")
+DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S2", trigger="periodic")  # reads to ~1.2 m
+HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2", trigger="continuous")
 DWELL_MS = 200.0
-# Report periods per reader kind. An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen) until its
-# ROReportSpec trigger fires (every N tags or at the end of an AISpec; ANCHORS LLRP 1.1 §14.2), so the period is a
-# deployment choice (assumption): portals report every second (a door crossing must reach the core promptly, and the
-# direction is told from the order of the two antennas' reads); room readers (shelf, cabinet, zone antennas) watch
-# resting dossiers and report every 10 s (movement between rooms is caught by the portals); desk pads every 5 s;
-# a handheld streams to its operator every second.
+# Report periods per reader kind (assumption). An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen)
+# until its ROReportSpec trigger fires (every N tags or at the end of an AISpec/ROSpec; ANCHORS LLRP 1.1 §14.2):
+# portals report every second while triggered (a door crossing must reach the core promptly); room readers take an
+# inventory every 60 s (movement between rooms is caught by the portals; a cycle of up to 32 x 200 ms fits);
+# desk pads every 20 s; a handheld streams to its operator every second.
 PORTAL_REPORT_MS = 1000.0
-ROOM_REPORT_MS = 10_000.0
-DESK_REPORT_MS = 5000.0
+ROOM_REPORT_MS = 60_000.0
+DESK_REPORT_MS = 20_000.0
 HANDHELD_REPORT_MS = 1000.0
 REPORT_PERIOD_MS = PORTAL_REPORT_MS  # default for readers built elsewhere (calibration layouts)
 MAX_PORTS = 32
@@ -75,17 +85,20 @@ def auto_place(floor: Floor, profile: str = "full") -> Placement:
                 _antenna(rid, port, kind, space, xy, az, settings, storage=sid)
                 for port, (kind, xy, az, sid, settings) in enumerate(ants[k : k + MAX_PORTS], start=1)
             )
-            readers.append(Reader(rid, "fixed", ROOM["power_dbm"], ROOM["session"], DWELL_MS, ROOM_REPORT_MS, antennas))
+            readers.append(Reader(rid, "fixed", ROOM["power_dbm"], ROOM["session"], DWELL_MS, ROOM_REPORT_MS, antennas,
+                                  ROOM["trigger"]))
         if full:
             for u in floor.storage_in(space.id):
                 if u.kind == "desk":
                     rid = f"R-desk-{_slug(u.id)}"
                     ant = _antenna(rid, 1, "desk", space, u.position, 0.0, DESK, storage=u.id)
-                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, DESK_REPORT_MS, (ant,)))
+                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, DESK_REPORT_MS, (ant,),
+                                      DESK["trigger"]))
         if storage_room:
             rid = f"H-{_slug(space.id)}"
             ant = _antenna(rid, 1, "handheld", space, space.centroid, 0.0, HANDHELD)
-            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS, HANDHELD_REPORT_MS, (ant,)))
+            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS, HANDHELD_REPORT_MS, (ant,),
+                                  HANDHELD["trigger"]))
     return Placement(name=f"{floor.name}-{profile}", source=f"<auto_place {profile}>", schema_version=1,
                      floor=floor.name, readers={r.id: r for r in readers})  # fmt: skip
 
@@ -111,7 +124,8 @@ def _portal_reader(floor: Floor, door: Door) -> Reader:
         xy = (door.position[0] + PORTAL_OFFSET_M * normal[0], door.position[1] + PORTAL_OFFSET_M * normal[1])
         az = math.degrees(math.atan2(-normal[1], -normal[0])) % 360.0
         ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, PORTAL, door=door.id))
-    return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants))
+    return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants),
+                  PORTAL["trigger"])
 
 
 def _inward_normal(space: Space, p: tuple[float, float]) -> tuple[float, float]:

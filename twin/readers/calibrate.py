@@ -139,9 +139,11 @@ def _epcs(n: int, start: int = 0) -> np.ndarray:
     return np.array([f"E2801160{i:016X}" for i in range(start, start + n)], dtype="S24")
 
 
-def _reader(rid: str, ants: list[Antenna], like: Reader, session: str | None = None) -> Reader:
+def _reader(rid: str, ants: list[Antenna], like: Reader, session: str | None = None,
+            trigger: str = "continuous") -> Reader:
     ants = tuple(replace(a, reader=rid, port=i + 1) for i, a in enumerate(ants))
-    return Reader(rid, "fixed", like.power_dbm, session or like.session, like.dwell_ms, like.report_period_ms, ants)
+    return Reader(rid, "fixed", like.power_dbm, session or like.session, like.dwell_ms, like.report_period_ms, ants,
+                  trigger)
 
 
 def _placement(floor: Floor, *readers: Reader) -> Placement:
@@ -158,7 +160,7 @@ def _settings(placement: Placement | None) -> tuple[Reader, Antenna, Reader, Ant
         s = defaults
         power = s.get("power_dbm", autoplace.ROOM["power_dbm"])
         rd = Reader("X", "fixed", power, s.get("session", autoplace.ROOM["session"]), autoplace.DWELL_MS,
-                    autoplace.REPORT_PERIOD_MS, ())
+                    autoplace.REPORT_PERIOD_MS, (), s.get("trigger", "continuous"))
         return rd, Antenna("X", 1, kind, "L1", (0.0, 0.0), s["height_m"], 0.0, s["beamwidth_deg"], s["gain_dbi"], "")
     return (*pick("portal", autoplace.PORTAL), *pick("shelf", autoplace.SHELF))
 
@@ -286,7 +288,8 @@ def measure_portal(seed: int, portal_rd: Reader, portal_ant: Antenna, duration_s
         xy = (da.position[0] + autoplace.PORTAL_OFFSET_M * normal[0], da.position[1] + autoplace.PORTAL_OFFSET_M * normal[1])
         az = math.degrees(math.atan2(-normal[1], -normal[0])) % 360.0
         ants.append(replace(portal_ant, level="L1", position=xy, azimuth_deg=az, space=sid, door="d-a", storage=""))
-    eng = _engine(floor, _placement(floor, _reader("R-portal", ants, portal_rd)), seed, "portal")
+    eng = _engine(floor, _placement(floor, _reader("R-portal", ants, portal_rd, trigger=portal_rd.trigger)), seed,
+                  "portal")
     T = int(duration_s * S)
     desk = floor.storage["room-b/D1"]
     own_reads = total = 0

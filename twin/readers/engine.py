@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.building.model import Floor
-from twin.readers import gen2, rf
+from twin.readers import gen2, rf, triggers
 from twin.readers.faults import Faults
 from twin.readers.linkcache import PairCache, WallGrid
 from twin.readers.placement import Placement
@@ -44,6 +44,8 @@ class EngineParams:
     net_delay_sigma: float = 0.5  # assumption: lognormal shape of that delay
     grid_ms: float = 500.0  # assumption: moving tags and carried antennas sampled at midpoints of a 0.5 s grid (~one 0.5 m fading cell at walking speed)
     n_channels: int = 16  # assumption: China 920.625-924.375 MHz, 250 kHz steps
+    gpi_radius_m: float = 1.5  # assumption: a door's motion sensor / light barrier sees people within 1.5 m of it
+    gpi_hold_ms: float = 2000.0  # assumption: ROSpecStopTrigger duration after the person left the sensor's view
 
 
 @dataclass
@@ -52,6 +54,7 @@ class _Rd:
     session: str
     dwell_us: int
     period_us: int
+    trigger: str = "continuous"
     clock: ReaderClock | None = None
     phase_us: int = 0
 
@@ -76,13 +79,15 @@ class ReaderEngine:
         ants, cols = [], []
         for ri, rid in enumerate(sorted(placement.readers)):
             r = placement.readers[rid]
+            trig = getattr(r, "trigger", "continuous")
             self.readers.append(_Rd(rid, r.session, max(1, int(r.dwell_ms * 1e3)),
-                                    max(1, int(r.report_period_ms * 1e3))))
-            for a in r.antennas:
+                                    max(1, int(r.report_period_ms * 1e3)), trig))
+            for rank, a in enumerate(r.antennas):
                 ants.append(a)
                 cols.append((ri, a.port, lv.get(a.level, -1), st.get(a.storage, -1) if a.storage else -1,
-                             a.kind == "handheld" or r.kind == "handheld", 1.0 / len(r.antennas), r.power_dbm))
-        c = list(zip(*cols)) if cols else [[]] * 7
+                             a.kind == "handheld" or r.kind == "handheld",
+                             1.0 if trig == "periodic" else 1.0 / len(r.antennas), r.power_dbm, rank))
+        c = list(zip(*cols)) if cols else [[]] * 8
         self.ant = ants
         self.a_reader = np.array(c[0], np.int64)
         self.a_port = np.array(c[1], np.uint16)
@@ -99,6 +104,16 @@ class ReaderEngine:
         self.r_period = np.array([r.period_us for r in self.readers], np.int64)
         self.r_dwell = np.array([r.dwell_us for r in self.readers], np.int64)
         self.a_period = self.r_period[self.a_reader] if len(ants) else np.zeros(0, np.int64)
+        self.a_rank = np.array(c[7], np.int64)
+        self.r_trig = np.array([triggers.CODES[r.trigger] for r in self.readers], np.int64)
+        self.r_run = self.r_dwell * np.bincount(self.a_reader, minlength=len(self.readers))  # one antenna cycle
+        self.a_off = np.zeros(len(ants), np.int64)
+        self.a_len = self.a_period.copy()
+        gpi = np.flatnonzero(self.r_trig == 2)
+        self._gpi = gpi
+        self._gpi_xy = np.array([self.a_xy[self.a_reader == r].mean(axis=0) for r in gpi]).reshape(-1, 2)
+        self._gpi_level = np.array([self.a_level[self.a_reader == r][0] for r in gpi], np.int64)
+        self._gpi_carry = np.zeros(len(gpi), np.int64)
         self.fixed = np.flatnonzero(~self.a_carried & (self.a_level >= 0))
         self._down = {}
         for i, a in enumerate(ants):
@@ -126,13 +141,21 @@ class ReaderEngine:
                 g = self.streams.generator(f"readers/clock/{rd.id}")
                 rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm)
                 rd.phase_us = int(g.integers(0, rd.dwell_us))
+                if rd.trigger == "periodic":  # the cycle starts at a reader's own phase within the period
+                    rd.phase_us = int(g.integers(0, max(1, rd.period_us - rd.dwell_us * sum(
+                        1 for a in self.ant if a.reader == rd.id)) + 1))
+            ph = np.array([rd.phase_us for rd in self.readers], np.int64)
+            self.r_phase = ph
+            self.a_off, self.a_len = triggers.slot_offsets(self.a_reader, self.a_rank, self.r_dwell, self.r_period, ph,
+                                                           self.r_trig[self.a_reader] == 1)
         empty = np.zeros(0, READ_DTYPE), np.zeros(0, np.int64)
         if not len(self.ant) or not len(tags):
             return empty
         rng = self.streams.generator(f"reads/{t0}")
         track = self._track_rows(antennas_override)
-        wa, ws, we, wk = windows(t0, t1, self.a_period, self._special(t0, t1, track))
         live = (tags.t1_us > t0) & (tags.t0_us < t1) & (tags.level >= 0)
+        wa, ws, we, wk = windows(t0, t1, self.a_period, self._special(t0, t1, track, tags, live), self.a_off,
+                                 self.a_len)
         whole, part = self._static_pairs(t0, t1, tags, live, wa, ws, we)
         mov = self._moving_pieces(t0, t1, tags, live, track, wa, ws, we)
         w, seg, p, r, s0, s1, steady = (np.concatenate([part[i], mov[i]]) for i in range(7))
@@ -159,9 +182,18 @@ class ReaderEngine:
         self._track = track
         return out
 
-    def _special(self, t0, t1, track_rows) -> dict[int, np.ndarray]:
-        """Alive intervals of antennas not simply alive over the whole chunk (carried, or with a fault in it)."""
+    def _special(self, t0, t1, track_rows, tags, live) -> dict[int, np.ndarray]:
+        """Alive intervals of antennas not simply alive over the whole chunk (carried, GPI-triggered, or with a
+        fault in it)."""
         out = {}
+        if len(self._gpi):
+            P = self.params
+            trig, self._gpi_carry = triggers.gpi_intervals(t0, t1, self._gpi_xy, self._gpi_level, P.gpi_radius_m,
+                                                           int(P.gpi_hold_ms * 1e3), self._gpi_carry, tags, live)
+            for j, r in enumerate(self._gpi):
+                iv = trig.get(j, np.zeros((0, 2), np.int64))
+                for i in np.flatnonzero(self.a_reader == r):
+                    out[int(i)] = iv
         for i, rows in track_rows.items():
             tr = self._track
             iv = np.zeros((0, 2), np.int64) if not len(rows) else np.column_stack(
@@ -433,7 +465,9 @@ class ReaderEngine:
         key = self.r_key[rdr]
         rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
         chan = channel_rows(self.seed, key, (f - phase) // self.r_dwell[rdr], P.n_channels)
-        dl = (per + 1) * self.r_period[rdr] + delay_rows(self.seed, key, per, P.net_delay_median_ms,
+        per_end = np.where(self.r_trig[rdr] == 1, per * self.r_period[rdr] + self.r_phase[rdr] + self.r_run[rdr],
+                           (per + 1) * self.r_period[rdr])  # a periodic reader reports at the end of its cycle
+        dl = per_end + delay_rows(self.seed, key, per, P.net_delay_median_ms,
                                                          P.net_delay_sigma)
         tf = to_reader_rows(f, off, drift, self._t_ref)
         tl = to_reader_rows(l_, off, drift, self._t_ref)

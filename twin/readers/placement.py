@@ -13,6 +13,9 @@ from typing import Mapping
 ANTENNA_KINDS = ("portal", "zone", "shelf", "desk", "handheld")
 READER_KINDS = ("fixed", "handheld")
 SESSIONS = ("S0", "S1", "S2", "S3")
+#: How a reader starts its inventory (LLRP ROSpecStartTrigger): always on; one antenna cycle at the start of every
+#: report period, reported at its end (Periodic); or while a door's motion/light-barrier sensor fires (GPI).
+TRIGGERS = ("continuous", "periodic", "gpi")
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,7 @@ class Antenna:
 
 @dataclass(frozen=True)
 class Reader:
-    """A reader: transmit power, Gen2 session, antenna dwell and report period, its antennas."""
+    """A reader: transmit power, Gen2 session, antenna dwell and report period, its antennas, its start trigger."""
 
     id: str
     kind: str
@@ -54,6 +57,7 @@ class Reader:
     dwell_ms: float
     report_period_ms: float
     antennas: tuple[Antenna, ...]
+    trigger: str = "continuous"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from twin.building.model import Floor
 from twin.errors import InputError, Problem, ProblemList, display_path
 
-from .placement import ANTENNA_KINDS, READER_KINDS, SESSIONS, Antenna, Placement, Reader
+from .placement import ANTENNA_KINDS, READER_KINDS, SESSIONS, TRIGGERS, Antenna, Placement, Reader
 
 SCHEMA_VERSION = 1
 MAX_PORT = 32  # LLRP AntennaID is 1-based; a reader with antenna hubs multiplexes up to 32 ports (assumption)
@@ -32,7 +32,7 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 
 TOP_KEYS = {"placement", "readers"}
 PLACEMENT_KEYS = {"schema_version", "name", "floor", "description"}
-READER_KEYS = {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas"}
+READER_KEYS = {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas", "trigger"}
 ANTENNA_KEYS = {
     "port", "kind", "level", "position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi", "space", "door",
     "storage",
@@ -148,6 +148,7 @@ def _reader(pl: ProblemList, floor: Floor, i: int, raw: object, seen: dict[str, 
     session = _choice(pl, fld + "session", raw.get("session"), SESSIONS)
     dwell = _number(pl, fld, raw, "dwell_ms", *DWELL_RANGE_MS)
     period = _number(pl, fld, raw, "report_period_ms", *REPORT_PERIOD_RANGE_MS)
+    trigger = _choice(pl, fld + "trigger", raw.get("trigger", "continuous"), TRIGGERS)
     raw_ants = raw.get("antennas")
     if not isinstance(raw_ants, list) or not raw_ants:
         pl.add(fld + "antennas", raw_ants, "at least one [[readers.antennas]] table")
@@ -162,7 +163,8 @@ def _reader(pl: ProblemList, floor: Floor, i: int, raw: object, seen: dict[str, 
         pl.add(fld + "antennas", len(raw_ants), "exactly one antenna (of kind handheld) on a handheld reader")
     if len(pl.problems) > n0:
         return None
-    return Reader(str(rid), str(kind), power, str(session), dwell, period, tuple(sorted(antennas, key=lambda a: a.port)))
+    return Reader(str(rid), str(kind), power, str(session), dwell, period, tuple(sorted(antennas, key=lambda a: a.port)),
+                  str(trigger))
 
 
 def _antenna(pl, floor: Floor, rfld: str, rid: str, rkind, j: int, raw: object, ports: set[int]) -> Antenna | None:
@@ -271,6 +273,8 @@ def placement_to_toml(placement: Placement, *, description: str = "") -> str:
         lines += ["", "[[readers]]", f"id = {_toml_value(r.id)}", f"kind = {_toml_value(r.kind)}"]
         lines += [f"power_dbm = {_toml_value(r.power_dbm)}", f"session = {_toml_value(r.session)}"]
         lines += [f"dwell_ms = {_toml_value(r.dwell_ms)}", f"report_period_ms = {_toml_value(r.report_period_ms)}"]
+        if r.trigger != "continuous":
+            lines.append(f"trigger = {_toml_value(r.trigger)}")
         for a in r.antennas:
             lines += ["", "  [[readers.antennas]]", f"  port = {a.port}", f"  kind = {_toml_value(a.kind)}"]
             lines.append(f"  space = {_toml_value(a.space)}")

@@ -38,28 +38,33 @@ def subtract(iv: np.ndarray, down: np.ndarray) -> np.ndarray:
     return np.array(out, np.int64).reshape(-1, 2)
 
 
-def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarray]):
+def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarray],
+            slot_off: np.ndarray | None = None, slot_len: np.ndarray | None = None):
     """Alive windows of every antenna over [t0, t1): arrays (ant, start, end, period index) sorted by antenna, start.
 
     period_us: (A,) report period of each antenna's reader. special: antenna -> its alive intervals (K, 2) within the
-    chunk when not simply [t0, t1) (faults, carried antennas); others are alive throughout.
+    chunk when not simply [t0, t1) (faults, carried antennas, GPI triggers); others are alive throughout.
+    slot_off, slot_len: (A,) the part [k P + off, k P + off + len) of each period k in which the antenna inventories
+    (a periodic reader's antenna dwell); default the whole period.
     """
     A = len(period_us)
+    off = np.zeros(A, np.int64) if slot_off is None else np.asarray(slot_off, np.int64)
+    ln = np.asarray(period_us, np.int64) if slot_len is None else np.asarray(slot_len, np.int64)
     plain = np.ones(A, bool)
     plain[list(special)] = False
     ants = np.flatnonzero(plain)
-    P = period_us[ants]
-    k0, k1 = t0 // P, (t1 - 1) // P + 1
+    P, O, N = period_us[ants], off[ants], ln[ants]
+    k0, k1 = (t0 - O - N) // P + 1, (t1 - 1 - O) // P + 1
     own, k = expand(k0, k1)
     a = ants[own]
-    ws = np.maximum(k * P[own], t0)
-    we = np.minimum((k + 1) * P[own], t1)
+    ws = np.maximum(k * P[own] + O[own], t0)
+    we = np.minimum(k * P[own] + O[own] + N[own], t1)
     parts = [(a, ws, we, k)]
     for ant, iv in special.items():
-        p = int(period_us[ant])
+        p, o_, n_ = int(period_us[ant]), int(off[ant]), int(ln[ant])
         for lo, hi in iv:
             kk = np.arange(lo // p, (hi - 1) // p + 1, dtype=np.int64)
-            s, e = np.maximum(kk * p, lo), np.minimum((kk + 1) * p, hi)
+            s, e = np.maximum(kk * p + o_, lo), np.minimum(kk * p + o_ + n_, hi)
             parts.append((np.full(len(kk), ant, np.int64), s, e, kk))
     a, ws, we, k = (np.concatenate([q[i] for q in parts]).astype(np.int64) for i in range(4))
     o = np.lexsort((ws, a))
