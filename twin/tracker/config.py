@@ -30,6 +30,7 @@ class TrackerConfig:
     passage_weight: float = 1.0  # a read opening a burst at a door, as a share of the threshold
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
+    filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

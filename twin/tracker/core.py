@@ -54,6 +54,18 @@ class TrackerCore:
 
     def apply(self, events: pa.Table) -> None:
         self.events.apply(events)
+        filed = self.events.take_filed()
+        if filed and self.config.filing_prior:
+            uidx = {u: i for i, u in enumerate(self.model.storage)}
+            rows = [(t, e.encode("ascii"), uidx[u]) for t, e, u in filed if u in uidx and len(e) == 24]
+            if rows:
+                ids = self.ingest_.epcs.add([r[1] for r in rows])
+                new = [i for i in ids if i >= len(self.ingest_.kind)]
+                if new:
+                    self.ingest_._learn(sorted(set(new)))
+                self.locator.grow(len(self.ingest_.epcs))
+                self.locator.file(np.array([r[0] for r in rows], np.int64), np.array(ids, np.int32),
+                                  np.array([r[2] for r in rows], np.int32))  # fmt: skip
 
     def advance(self, t_us: int):
         batch = self.ingest_.pop(int(t_us))

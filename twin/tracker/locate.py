@@ -52,6 +52,7 @@ class Locator:
         self.p_cycle = np.zeros(0)  # per tag: share of 1 s cycles with a read while seen (SMURF's p_i)
         self.out_space = np.zeros(0, np.int32)
         self.out_unit = np.zeros(0, np.int32)
+        self.prior_unit = np.zeros(0, np.int32)  # per tag: the unit business events say it was filed on
         self._out: list[tuple[np.ndarray, ...]] = []
         n_ws = max(int(cfg.window_max_s), 1)
         self._ln = math.log(1.0 / max(cfg.delta, 1e-9))
@@ -65,6 +66,18 @@ class Locator:
         self.lam = _grow(self.lam, n, 0.0)
         self.out_space = _grow(self.out_space, n, -1)
         self.out_unit = _grow(self.out_unit, n, -1)
+        self.prior_unit = _grow(self.prior_unit, n, -1)
+
+    def file(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
+        """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
+        self.prior_unit[tag] = unit
+        space = self.model.storage_space[unit]
+        fresh = self.out_space[tag] < 0
+        if fresh.any():
+            tg, sp, un = tag[fresh], space[fresh], unit[fresh]
+            self.out_space[tg], self.out_unit[tg] = sp, un
+            self.space_st.accepted[tg] = sp
+            self._out.append((t_us[fresh], tg, sp.astype(np.int32), un, np.full(len(tg), 0.5, np.float32)))
 
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
@@ -145,8 +158,9 @@ class Locator:
         gstart[1:] = tag[1:] != tag[:-1]
         sp = _ffill(val, kind == 0, gstart, self.out_space[tag])
         un = _ffill(val, kind == 1, gstart, pre_unit[tag])
-        un_space = self._unit_space[un]
-        un = np.where(un_space == sp, un, -1)
+        pu = self.prior_unit[tag]
+        un = np.where(self._unit_space[pu] == sp, pu, un)  # a filed dossier in its unit's space: the filed unit
+        un = np.where(self._unit_space[un] == sp, un, -1)
         prev_sp = np.empty_like(sp)
         prev_un = np.empty_like(un)
         prev_sp[1:], prev_un[1:] = sp[:-1], un[:-1]
