@@ -60,8 +60,9 @@ class OracleCore:
         self.site = site
         self.config = dict(config or {})
         m = self.m = _model_from_config(self.config)
-        self.step_us = int(round(float(self.config.get("step_s", 1.0)) * 1e6))
-        self.M = int(self.config.get("support", 12))
+        self.step_us = int(round(float(self.config.get("step_s", 2.0)) * 1e6))
+        self.M = int(self.config.get("support", 12))  # candidates kept per tag between intervals
+        self.extra = int(self.config.get("extra", 12))  # candidates added per interval from its reads
         p_move = float(self.config.get("p_move", 0.01))  # per s: re-placed within its space (assumption)
         p_adj = float(self.config.get("p_adjacent", 0.003))  # per s and door: carried to a neighbour (assumption)
         portal = float(self.config.get("portal_factor", 0.05))  # unseen through a watched door (assumption)

@@ -12,9 +12,13 @@ import numpy as np
 
 MU_MIN = 1e-3  # reads/s below which an antenna's read does not add a candidate to the support (assumption)
 SILENT_READS = 0.5  # a tag whose belief expects this many reads in the interval is filtered even if unread
+SETTLED_P = 0.999  # a tag this sure of its place ...
+SETTLED_MARGIN = 12.0  # ... whose interval log-likelihood there beats every other place by this keeps its belief
+#                        without the step-by-step pass (assumption: a cost cut; an excursion and return inside one
+#                        interval is not shown)
 
 
-def _support(core, T: np.ndarray, r_i: np.ndarray, r_a: np.ndarray):
+def _support(core, T: np.ndarray, r_i: np.ndarray, r_a: np.ndarray, r_n: np.ndarray, dur_s: float):
     """Padded (n, Kmax) candidate ids (-1 pad) and initial belief for the active tags T."""
     m = core.m
     K = m.K
@@ -25,7 +29,7 @@ def _support(core, T: np.ndarray, r_i: np.ndarray, r_a: np.ndarray):
     for a in np.unique(uant):
         rows = ui[uant == a]
         pairs = core.pairs_of_ant[a]
-        mu = core.mu[T[rows]][:, pairs]
+        mu = core.mu[T[rows][:, None], pairs[None, :]]
         hit = (mu > np.minimum(MU_MIN, 0.5 * mu.max(axis=1, keepdims=True))) & (mu > 0)
         ri, pj = np.nonzero(hit)
         ent.append(rows[ri] * K + m.pair_c[pairs[pj]])
@@ -43,6 +47,8 @@ def _support(core, T: np.ndarray, r_i: np.ndarray, r_a: np.ndarray):
     Kmax = int(rank.max()) + 1 if len(e) else 1
     C = np.full((len(T), Kmax), -1, np.int64)
     C[row, rank] = cand
+    C, settled = _prune(core, T, C, r_i, r_a, r_n, dur_s)
+    Kmax = C.shape[1]
     # previous belief carried over; new tags start uniform; a small floor everywhere so any candidate can win
     B = np.zeros((len(T), Kmax))
     prev_s, prev_b = core.sup[T], core.bel[T]
@@ -54,7 +60,42 @@ def _support(core, T: np.ndarray, r_i: np.ndarray, r_a: np.ndarray):
     fresh = B.sum(axis=1) <= 0
     B[fresh] = valid[fresh] / nv[fresh]
     B = np.where(valid, 0.999999 * B + 1e-6 / nv, 0.0)
-    return C, B
+    return C, B, settled
+
+
+def _prune(core, T, C, r_i, r_a, r_n, dur_s: float) -> np.ndarray:
+    """Keep each tag's previous support and the candidates that best explain the whole interval's reads."""
+    m = core.m
+    keep = min(core.M + core.extra, C.shape[1])
+    nA = len(m.A.keys)
+    ua, inv = np.unique(r_i * nA + r_a, return_inverse=True)
+    cnt = np.bincount(inv, r_n.astype(float))
+    row, a = ua // nA, ua % nA
+    start = np.searchsorted(row, np.arange(len(T)))
+    rank = np.arange(len(ua)) - start[np.minimum(row, len(T) - 1)]
+    Amax = int(rank.max()) + 1 if len(ua) else 1
+    Aa = np.zeros((len(T), Amax), np.int64)
+    An = np.zeros((len(T), Amax))
+    Aa[row, rank], An[row, rank] = a, cnt
+    valid = C >= 0
+    Cs = np.maximum(C, 0)
+    L = np.where(valid, -core.mutot[T[:, None], Cs] * dur_s, -np.inf)
+    for r in range(Amax):
+        j = m.lut[Cs, Aa[:, r:r + 1]]
+        mu = np.where(j >= 0, core.mu[T[:, None], np.maximum(j, 0)], 0.0)
+        L += An[:, r:r + 1] * np.log(np.maximum(mu, 1e-4))
+    prev = core.sup[T]
+    # settled: the previous MAP place explains the interval better than any other place by a wide margin
+    c0 = np.maximum(prev[:, 0], 0)
+    same = (m.c_space[Cs] == m.c_space[c0][:, None]) & (m.c_storage[Cs] == m.c_storage[c0][:, None])
+    l0 = np.where(C == c0[:, None], L, -np.inf).max(axis=1)
+    settled = (prev[:, 0] >= 0) & (core.bel[T, 0] > SETTLED_P) & (
+        l0 - np.where(same, -np.inf, L).max(axis=1) > SETTLED_MARGIN)
+    for k in range(core.M):
+        L[(C == prev[:, k:k + 1]) & (prev[:, k:k + 1] >= 0)] = np.inf
+    o = np.argpartition(-L, keep - 1, axis=1)[:, :keep]
+    out = np.take_along_axis(C, o, 1)
+    return np.where(np.take_along_axis(L, o, 1) > -np.inf, out, -1), settled
 
 
 def run_filter(core, tag, ant, step, n, t0: int, S: int, t_end: int):
@@ -70,7 +111,15 @@ def run_filter(core, tag, ant, step, n, t0: int, S: int, t_end: int):
     if not len(T):
         return z, z, z, np.zeros(0)
     r_i = np.searchsorted(T, tag)
-    C, B = _support(core, T, r_i, ant)
+    C, B, settled = _support(core, T, r_i, ant, n, S * dt)
+    if settled.any():
+        go = ~settled
+        T, C, B = T[go], C[go], B[go]
+        newi = np.cumsum(go) - 1
+        keep = go[r_i]
+        r_i, ant, step, n = newi[r_i[keep]], ant[keep], step[keep], n[keep]
+        if not len(T):
+            return z, z, z, np.zeros(0)
     n_t, Kmax = C.shape
     valid = C >= 0
     Cs = np.maximum(C, 0)

@@ -153,7 +153,9 @@ class StationModel:
         n_ex = int(ex.sum())
         self._exact_rows = np.flatnonzero(o < n_ex)  # positions in the sorted pair list of exact pairs
         src = o[self._exact_rows]
-        self._ex = (pa[ex][src], pxy[ex][src], walls[ex][src], shielded[ex][src])
+        self._ex = (pa[ex][src], pxy[ex][src])
+        self._ex_ptag, self._ex_rssi = p_tag[ex][src], rssi[ex][src]  # mean budget: tag-independent, computed once
+        self._ex_by_ant = [(a, np.flatnonzero(self._ex[0] == a)) for a in np.unique(self._ex[0])]
         self._avg_rows = np.flatnonzero(o >= n_ex)
         self._avg_vals = self.avg_p[o[self._avg_rows] - n_ex]
         self.lut = np.full((self.K, max(len(self.A.keys), 1)), -1, np.int64)
@@ -167,19 +169,20 @@ class StationModel:
         n = len(epcs)
         out = np.zeros((n, self.n_pairs), np.float64)
         out[:, self._avg_rows] = self._avg_vals[None, :]
-        ai, axy_t, walls, sh = self._ex
+        ai = self._ex[0]
         m = len(ai)
         if m and n:
             th = rf.tag_hash(self.seed, epcs)
             off, dead = rf.tag_quality(self.seed, epcs, P)
-            step = max(1, 2_000_000 // m)
-            for i in range(0, n, step):
-                j = slice(i, min(n, i + step))
-                k = j.stop - j.start
-                p, _ = rf.pair_link(self.A.arrays, np.tile(ai, k), np.tile(self.A.xy[ai], (k, 1)), np.tile(axy_t, (k, 1)),
-                                    np.repeat(th[j], m), np.repeat(off[j], m), np.repeat(dead[j], m),
-                                    np.tile(walls, k), np.tile(sh, k), self.seed, P)
-                out[j, self._exact_rows] = p.reshape(k, m)
+            p = np.zeros((n, m))
+            for a, cols in self._ex_by_ant:  # the engine's draw: hash of (seed ^ antenna key, tag, 0.5 m cell)
+                k = len(cols)
+                fwd, rev = rf.shadowing_db(self.seed, np.repeat(epcs, k), int(self.A.arrays.key[a]),
+                                           np.tile(self._ex[1][cols], (n, 1)), P, tag_h=np.repeat(th, k))
+                margin = self._ex_ptag[cols][None, :] + fwd.reshape(n, k) - (P.tag_sensitivity_dbm + off[:, None])
+                rssi = self._ex_rssi[cols][None, :] + 2.0 * fwd.reshape(n, k) + rev.reshape(n, k)
+                p[:, cols] = rf.detection_probability(margin, rssi - P.reader_sensitivity_dbm, P)
+            out[:, self._exact_rows] = p
             out[dead] = 0.0
         return out
 
@@ -192,14 +195,12 @@ class StationModel:
         grp = self.pair_c * nR + A.reader[self.pair_a]
         ug, gi = np.unique(grp, return_inverse=True)
         tot = np.zeros((len(p), len(ug)))
-        for r in range(len(p)):  # few rows per call (new tags of a chunk), each a bincount
-            tot[r] = np.bincount(gi, lam[r], minlength=len(ug))
+        np.add.at(tot.T, gi, lam.T)  # per (tag, candidate, reader) sum over the reader's antennas
         tau = A.s1_tau_s[A.reader[self.pair_a]]
         return (lam / (tau[None, :] * tot[:, gi] + 1.0)).astype(np.float32)
 
     def total_per_cand(self, mu: np.ndarray) -> np.ndarray:
         """(rows, K) expected reads per second summed over a candidate's antennas."""
-        out = np.zeros((len(mu), self.K), np.float32)
-        for r in range(len(mu)):
-            out[r] = np.bincount(self.pair_c, mu[r], minlength=self.K)
-        return out
+        out = np.zeros((self.K, len(mu)), np.float32)
+        np.add.at(out, self.pair_c, mu.T)
+        return out.T.copy()
