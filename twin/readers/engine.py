@@ -123,6 +123,7 @@ class ReaderEngine:
         self.walls = WallGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m)
         self.pairs = PairCache()
         self.state = SessionState()
+        self._aggs: tuple | None = None
 
     # -- public ----------------------------------------------------------------------------------------------------
     def generate(self, t0_us: int, t1_us: int, tags: TagSegments,
@@ -159,10 +160,10 @@ class ReaderEngine:
         whole, part = self._static_pairs(t0, t1, tags, live, wa, ws, we)
         mov = self._moving_pieces(t0, t1, tags, live, track, wa, ws, we)
         w, seg, p, r, s0, s1, steady = (np.concatenate([part[i], mov[i]]) for i in range(7))
-        L, uL, li, rate = self._gen2(w, p, s0, s1, wa, ws, we, whole)
+        L, qi, rate = self._gen2(w, p, s0, s1, wa, ws, we, whole)
         lam = p / (1.0 - p / L[w]) * rate[w] * (s1 - s0)
         ex = [self._exposures(w, seg, lam, r, s0, s1, steady, tags)]
-        ex += self._whole_static(whole, wa, ws, we, L, uL, li, rate, rng)
+        ex += self._whole_static(whole, wa, ws, we, L, qi, rate, rng)
         ex = tuple(np.concatenate([e[i] for e in ex]) for i in range(8)) + (tags.tag,)
         rows = self._sessions(ex, wa, wk, rng)
         if rows is None:
@@ -344,38 +345,58 @@ class ReaderEngine:
         return w[ok], seg[k][ok], p[ok], r[ok], s0[ok], s1[ok], np.zeros(n, bool), np.zeros(n, bool)
 
     # -- Gen2 and sessions -----------------------------------------------------------------------------------------
+    def _static_aggs(self, sa, sp, qi: np.ndarray):
+        """Per antenna, for the Q indices qi (Q - q_min): sum log(1 - p/L) and sum p/(1 - p/L) of the whole-chunk
+        resting pairs, and per pair p/(1 - p/L) (columns in the order of qi). Columns are computed on demand and
+        cached while the resting pairs stay the same."""
+        G, nA = self.params.gen2, len(self.ant)
+        c = self._aggs
+        if c is None or len(c[0]) != len(sa) or not np.array_equal(c[0], sa) or not np.array_equal(c[1], sp):
+            c = self._aggs = (sa.copy(), sp.copy(), np.bincount(sa, sp, minlength=nA), {})
+        cols = c[3]
+        for j in np.unique(qi).tolist():
+            if j not in cols:
+                Lv = 2.0 ** (G.q_min + j)
+                f = sp / (1.0 - sp / Lv)
+                cols[j] = (np.bincount(sa, np.log1p(-sp / Lv), minlength=nA), np.bincount(sa, f, minlength=nA), f)
+        return c[2], cols
+
     def _gen2(self, w, p, s0, s1, wa, ws, we, whole):
         """Per window: Q from the population in the field (whole-chunk resting pairs + pieces), the slot outcomes,
         the round time and the rate factor e0 / t_round x duty (reads per us of window per unit p / (1 - p / L))."""
         G = self.params.gen2
-        nW, nA = len(wa), len(self.ant)
+        nW = len(wa)
         _, sa, sp, _ = whole
+        pop_s = self._static_aggs(sa, sp, np.zeros(0, np.int64))[0]
         frac = (s1 - s0) / (we - ws)[w]
-        pop = np.bincount(sa, sp, minlength=nA)[wa] + np.bincount(w, p * frac, minlength=nW)
-        L = np.exp2(gen2.choose_q(pop, G).astype(np.float64))
-        uL, li = np.unique(L, return_inverse=True)
+        pop = pop_s[wa] + np.bincount(w, p * frac, minlength=nW)
+        q = gen2.choose_q(pop, G)
+        qi = q - G.q_min
+        L = np.exp2(q.astype(np.float64))
+        cols = self._static_aggs(sa, sp, qi)[1]
         lg_s, fs_s = np.zeros(nW), np.zeros(nW)
-        for j, Lv in enumerate(uL):
-            m = li == j
-            lg_s[m] = np.bincount(sa, np.log1p(-sp / Lv), minlength=nA)[wa[m]]
-            fs_s[m] = np.bincount(sa, sp / (1.0 - sp / Lv), minlength=nA)[wa[m]]
+        for j in np.unique(qi).tolist():
+            m = qi == j
+            lg_s[m], fs_s[m] = cols[j][0][wa[m]], cols[j][1][wa[m]]
         Lw = L[w]
         e0 = np.exp(lg_s + np.bincount(w, np.log1p(-p / Lw) * frac, minlength=nW))
         success = e0 * (fs_s + np.bincount(w, p / (1.0 - p / Lw) * frac, minlength=nW))
         emp = L * e0
         t_round = gen2.round_time_us(emp, success, np.maximum(L - emp - success, 0.0), None, G)
-        return L, uL, li, e0 / t_round * self.a_duty[wa]
+        return L, qi, e0 / t_round * self.a_duty[wa]
 
-    def _whole_static(self, whole, wa, ws, we, L, uL, li, rate, rng):
+    def _whole_static(self, whole, wa, ws, we, L, qi, rate, rng):
         """Exposures of tags resting all chunk: well-read pairs per window; rarely read ones from one Poisson total
         per chunk, each read put in a window by its share of the rate (the same process), so cost follows reads."""
         seg, sa, sp, sr = whole
         nA = len(self.ant)
         dur = (we - ws).astype(np.float64)
-        C = np.zeros((nA, len(uL)))
-        np.add.at(C, (wa, li), rate * dur)
+        cols = self._static_aggs(sa, sp, qi)[1]
+        lam_tot = np.zeros(len(sa))
+        for j in np.unique(qi).tolist():
+            m = qi == j
+            lam_tot += cols[j][2] * np.bincount(wa[m], (rate * dur)[m], minlength=nA)[sa]
         lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
-        lam_tot = (sp[:, None] / (1.0 - sp[:, None] / uL[None, :]) * C[sa]).sum(axis=1)
         strong = lam_tot >= 0.5 * (hi - lo)[sa]
         i = np.flatnonzero(strong)
         own, w = expand(lo[sa[i]], hi[sa[i]])
