@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/bench_tracker.py                     # synthetic stream, plain report
     .venv/bin/python benchmarks/bench_tracker.py --reads RUN/reads.parquet --site site.json   # a recorded stream
     .venv/bin/python benchmarks/bench_tracker.py --memory            # 100,000 tags, 50 M reads: peak memory
+    .venv/bin/python benchmarks/bench_tracker.py --score RUN --site site.json [--config fit.json]
+        # accuracy on a recorded run (twin run ... with streams saved): tracker and naive scored by twin.bench.score
 
 Reads are counted as rows (LLRP TagReportData); the sum of TagSeenCount is reported beside it. A core is timed on
 ingest + advance per 60 s chunk, the way the bench drives it. Target (issue 6): >= 5 M reads/s on one core; the
@@ -82,6 +84,81 @@ def memory(n_tags: int = 100_000, n_reads: int = 50_000_000, chunk: int = 1_000_
             "peak_rss_mb_at_end": round(rss[-1], 1), "reads_per_s": round(n_reads / wall)}  # fmt: skip
 
 
+def portal_direction(truth, est, site: dict, warmup_us: int, min_stay_s: float = 10.0) -> dict:
+    """Dossier moves between spaces joined only by portal-watched doors, followed by a stay of >= min_stay_s: the
+    share whose estimate at the end of the stay is the new space (the direction of the passage was taken right)."""
+    from collections import defaultdict
+
+    from twin.bench.siteview import site_view
+
+    v = site_view(site)
+    pairs: dict[frozenset, bool] = {}
+    for d, (a, b) in v.doors.items():
+        pairs[frozenset((a, b))] = pairs.get(frozenset((a, b)), True) and d in v.portal_doors
+    portal = {k for k, x in pairs.items() if x}
+    ev: dict[str, list] = defaultdict(list)
+    for t, e, s in zip(*(est.column(c).to_pylist() for c in ("t_us", "epc", "space"))):
+        ev[e].append((t, s))
+    segs: dict[str, list] = defaultdict(list)
+    rows = sorted(zip(*(truth.column(c).to_pylist() for c in ("epc", "tag_kind", "t0_us", "t1_us", "space"))),
+                  key=lambda r: (r[0], r[2]))  # fmt: skip
+    for e, kind, t0, t1, s in rows:
+        if kind != "dossier":
+            continue
+        if segs[e] and segs[e][-1][2] == s:
+            segs[e][-1][1] = t1
+        else:
+            segs[e].append([t0, t1, s])
+    n = ok = 0
+    for e, ss in segs.items():
+        times = [t for t, _ in ev.get(e, [])]
+        for p, q in zip(ss, ss[1:]):
+            if q[0] < warmup_us or frozenset((p[2], q[2])) not in portal or q[1] - q[0] < min_stay_s * 1e6:
+                continue
+            n += 1
+            j = int(np.searchsorted(times, q[1] - 1_000_000, side="right")) - 1
+            ok += j >= 0 and ev[e][j][1] == q[2]
+    return {"value": ok / n if n else None, "unit": "ratio", "moves": n}
+
+
+def score_recording(run_dir: str, site_path: str, config: dict | None = None) -> dict:
+    """Run tracker and naive over RUN/reads.parquet (+ events) as the bench would, score both against RUN/truth."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from twin.bench.score import flat_values, score
+
+    site = json.loads(open(site_path, encoding="utf-8").read())
+    _, chunks, edges = recorded(f"{run_dir}/reads.parquet", site_path)
+    events = pq.read_table(f"{run_dir}/events.parquet")
+    ev_t = events["t_us"].to_numpy()
+    truth = pq.read_table(f"{run_dir}/truth.parquet")
+    start, end = int(truth["t0_us"].to_numpy().min()), int(truth["t1_us"].to_numpy().max())
+    warmup_s = 600.0
+    out = {}
+    for name, cls, cfg in (("tracker", TrackerCore, config or {}), ("naive", NaiveCore, None)):
+        core = cls(site, cfg) if cfg is not None else cls(site)
+        ests, at, wall = [], 0, 0.0
+        for c, e in zip(chunks, edges):
+            k = int(np.searchsorted(ev_t, e))
+            t = time.perf_counter()
+            core.apply(events.slice(at, k - at))
+            core.ingest(c)
+            ests.append(core.advance(e).estimates)
+            wall += time.perf_counter() - t
+            at = k
+        ests.append(core.advance(edges[-1] + 10_000_000).estimates)
+        est = pa.concat_tables(ests)
+        m = flat_values(score(truth, est, None, None, start_us=start, end_us=end, warmup_s=warmup_s, site=site))
+        keep = ("zone_detection_probability", "storage_detection_probability", "latency_s_p50", "latency_s_p95",
+                "latency_portal_s_p50", "latency_portal_s_p95", "latency_missed_share", "latency_portal_missed_share")
+        out[name] = {k: m.get(k) for k in keep}
+        out[name]["portal_direction"] = portal_direction(truth, est, site, start + int(warmup_s * 1e6))["value"]
+        out[name]["estimate_rows"] = est.num_rows
+        out[name]["reads_per_s"] = round(sum(len(c) for c in chunks) / wall)
+    return out
+
+
 @pytest.mark.benchmark
 def test_tracker_throughput_synthetic(benchmark):
     site, chunks, edges = synthetic()
@@ -102,8 +179,12 @@ if __name__ == "__main__":
     ap.add_argument("--config")
     ap.add_argument("--chunks", type=int)
     ap.add_argument("--memory", action="store_true")
+    ap.add_argument("--score", metavar="RUN_DIR")
     a = ap.parse_args()
-    if a.memory:
+    if a.score:
+        cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
+        print(json.dumps(score_recording(a.score, a.site, cfg), indent=2))
+    elif a.memory:
         print(json.dumps(memory(), indent=2))
     else:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None

@@ -28,6 +28,7 @@ class TrackerConfig:
     antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
     unit_weight: Mapping[str, float] = field(default_factory=dict)  # the same for storage-unit evidence
     passage_weight: float = 1.0  # a read opening a burst at a door, as a share of the threshold
+    passage_hops: int = 1  # a passage counts for a tag placed at most this many doors from the side it comes from
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read

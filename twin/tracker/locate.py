@@ -45,6 +45,7 @@ class Locator:
         self.unit_weight = np.array([cfg.unit_weight.get(nm, w) for nm, w in zip(names, self.weight.tolist())])
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self._portal = model.ant_kind == KIND_CODES["portal"]
+        self._hops = model.hops()
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
@@ -119,10 +120,10 @@ class Locator:
         if pm.any():
             young = self.passages.young(tag[pm], t[pm], m.ant_door[ant[pm]])
             rows = np.flatnonzero(pm)[young]
-            # a fresh passage counts only for a tag placed on one side of that door
+            # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
             here = self.space_st.accepted[tag[rows]]
             a = ant[rows]
-            near = (here >= 0) & ((here == m.ant_space[a]) | (here == m.ant_other[a]))
+            near = (here >= 0) & (self._hops[here, m.ant_other[a]] <= self.cfg.passage_hops)
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
             thr = self.thresholds()[tag[rows]]

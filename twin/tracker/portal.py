@@ -25,6 +25,7 @@ class Passages:
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last)
         if k > 0:
+            k = max(k, len(self.last))  # capacity doubles: tags arriving a few at a time cost O(n) copies in all
             self.last = np.vstack([self.last, np.full((k, self.n_doors), _OLD, np.int64)])
             self.start = np.vstack([self.start, np.full((k, self.n_doors), _OLD, np.int64)])
             self.n = np.vstack([self.n, np.zeros((k, self.n_doors), np.int32)])

@@ -42,6 +42,24 @@ class SiteModel:
     def n_antennas(self) -> int:
         return len(self.ant_kind)
 
+    def hops(self) -> np.ndarray:
+        """Doors-and-links distance between every two spaces (breadth-first; unreachable: a large number)."""
+        n = len(self.spaces)
+        d = np.full((n + 1, n + 1), 1 << 20, np.int32)  # last row/column: "no space" (index -1)
+        for s in range(n):
+            d[s, s] = 0
+            frontier, k = [s], 0
+            while frontier:
+                k += 1
+                nxt = []
+                for u in frontier:
+                    for v in self.adjacency[u]:
+                        if d[s, v] > k:
+                            d[s, v] = k
+                            nxt.append(v)
+                frontier = nxt
+        return d
+
     def space_index(self, name: str) -> int:
         try:
             return self.spaces.index(name)
