@@ -67,7 +67,7 @@ def _world(n_per=12, minutes=6, seed=5):
     eng = ReaderEngine(f, pl, streams=Streams(seed))
     chunks = [eng.generate(T0 + k * MIN, T0 + (k + 1) * MIN, tags) for k in range(minutes)]
     want = {e.decode(): truth[i // n_per] for i, e in enumerate(epc)}
-    return f, pl, eng.seed, chunks, want
+    return f, pl, eng, chunks, want
 
 
 def _drive(core, chunks):
@@ -92,8 +92,9 @@ def world():
 
 
 def test_oracle_is_a_core_and_knows_the_engine_draws(world):
-    f, pl, seed, chunks, want = world
-    core = OracleCore(export_site(f, pl), {"floor": f, "placement": pl, "rf_seed": seed})
+    f, pl, eng, chunks, want = world
+    seed = eng.seed
+    core = OracleCore(export_site(f, pl), {"floor": f, "placement": pl, "rf_seed": seed, "engine": eng})
     assert isinstance(core, Core) and core.name == "oracle"
     m = core.m
     e = _epcs(4)
@@ -110,9 +111,9 @@ def test_oracle_is_a_core_and_knows_the_engine_draws(world):
 
 
 def test_oracle_beats_last_read_wins_and_reaches_the_physics(world):
-    f, pl, seed, chunks, want = world
+    f, pl, eng, chunks, want = world
     site = export_site(f, pl)
-    oracle = _drive(OracleCore(site, {"floor": f, "placement": pl, "rf_seed": seed}), chunks)
+    oracle = _drive(OracleCore(site, {"floor": f, "placement": pl, "rf_seed": eng.seed, "engine": eng}), chunks)
     naive = _drive(NaiveCore(site), chunks)
     o_zone, n_zone = _final_hits(oracle, want, "space"), _final_hits(naive, want, "space")
     o_unit, n_unit = _final_hits(oracle, want, "storage"), _final_hits(naive, want, "storage")
@@ -122,8 +123,8 @@ def test_oracle_beats_last_read_wins_and_reaches_the_physics(world):
 
 
 def test_rows_only_on_change_and_deterministic(world):
-    f, pl, seed, chunks, want = world
-    cfg = {"floor": f, "placement": pl, "rf_seed": seed}
+    f, pl, eng, chunks, want = world
+    cfg = {"floor": f, "placement": pl, "rf_seed": eng.seed, "engine": eng}
     a = _drive(OracleCore(export_site(f, pl), cfg), chunks)
     b = _drive(OracleCore(export_site(f, pl), cfg), chunks)
     assert a.equals(b) and a.num_rows > 0

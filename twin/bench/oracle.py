@@ -21,14 +21,19 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
+from .oracle_filter import run_filter
 from .oracle_model import StationModel
+from .oracle_triggers import TriggerModel
 from .protocol import CoreOutput, empty_alerts, empty_estimates
 
-MU_FLOOR = 1e-4  # reads/s an antenna is granted where the true model says it cannot read (assumption: slack for
-#                  moving tags sampled at fixed points)
+STEP_S = 10.0  # filter step (assumption: a cost cut; room readers inventory once a minute, desks every 20 s, portals
+#               report every second while triggered, so a 10 s step keeps portal passes apart at walking pace)
+GENERIC_PRIOR = 0.25  # prior weight of a space's centroid and "anywhere" places beside 1 per storage unit (assumption:
+#                       a dossier at rest is in a unit; the generic places stand for carried or mislaid ones)
 
 
-def _model_from_config(config: dict) -> StationModel:
+def _model_from_config(config: dict) -> tuple[StationModel, object, object]:
+    """(model, placement, engine or None)."""
     from ..rng import Streams
 
     world = config.get("world")
@@ -36,17 +41,22 @@ def _model_from_config(config: dict) -> StationModel:
         eng = world.engine
         params = getattr(eng, "params", None)
         seed = getattr(eng, "seed", Streams(world.scenario.seed).child("rf").seed)
-        return StationModel(world.floor, world.placement, seed, getattr(params, "rf", None), getattr(params, "gen2", None))
+        return StationModel(world.floor, world.placement, seed, getattr(params, "rf", None),
+                            getattr(params, "gen2", None)), world.placement, eng
     scn = config.get("scenario")
     if scn is not None:
         from ..building.floorfile import load_floor
         from ..readers.placementfile import load_placement
 
         floor = load_floor(scn.floor)
-        return StationModel(floor, load_placement(scn.placement, floor), Streams(scn.seed).child("rf").seed)
+        pl = load_placement(scn.placement, floor)
+        return StationModel(floor, pl, Streams(scn.seed).child("rf").seed), pl, config.get("engine")
     if "floor" in config and "placement" in config:
+        eng = config.get("engine")
+        params = getattr(eng, "params", None)
         return StationModel(config["floor"], config["placement"], int(config.get("rf_seed", 0)),
-                            config.get("rf_params"), config.get("gen2_params"))
+                            config.get("rf_params", getattr(params, "rf", None)),
+                            config.get("gen2_params", getattr(params, "gen2", None))), config["placement"], eng
     raise InputError(Problem("oracle config", "config", sorted(config),
                              "'world' (a World), 'scenario' (a Scenario) or 'floor' + 'placement' + 'rf_seed'"))
 
@@ -59,8 +69,10 @@ class OracleCore:
     def __init__(self, site: dict, config: dict | None = None) -> None:
         self.site = site
         self.config = dict(config or {})
-        m = self.m = _model_from_config(self.config)
-        self.step_us = int(round(float(self.config.get("step_s", 2.0)) * 1e6))
+        m, placement, engine = _model_from_config(self.config)
+        self.m = m
+        self.trig = TriggerModel(m, placement, engine)
+        self.step_us = int(round(float(self.config.get("step_s", STEP_S)) * 1e6))
         self.M = int(self.config.get("support", 12))  # candidates kept per tag between intervals
         self.extra = int(self.config.get("extra", 12))  # candidates added per interval from its reads
         p_move = float(self.config.get("p_move", 0.01))  # per s: re-placed within its space (assumption)
@@ -81,12 +93,11 @@ class OracleCore:
         self.leave = self.W.sum(axis=1)
         adj = (W > 0) | np.eye(NS, dtype=bool)
         self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]
+        g = float(self.config.get("generic_prior", GENERIC_PRIOR))
+        self.c_prior = np.where(m.c_storage >= 0, 1.0, g)
         gen = np.flatnonzero(m.c_storage < 0)
         self.gen_of_space = [gen[m.c_space[gen] == s] for s in range(NS)]
-        ants_of = [[] for _ in range(len(m.A.keys))]
-        self.cands_of_ant = [m.pair_c[m.pair_a == a] for a in range(len(m.A.keys))]
         self.pairs_of_ant = [np.flatnonzero(m.pair_a == a) for a in range(len(m.A.keys))]
-        del ants_of
         readers = sorted({k[0] for k in m.A.keys})
         self._readers = _Interner(READ_DTYPE["reader"].itemsize)
         self._readers.add(readers)
@@ -100,8 +111,8 @@ class OracleCore:
         self.place_storage = np.array([m.storage_ids[u] if u >= 0 else "" for u in m.c_storage], dtype=object)
         self._epcs = _Interner(READ_DTYPE["epc"].itemsize)
         cap = 0
-        self.mu = np.zeros((cap, m.n_pairs), np.float32)
-        self.mutot = np.zeros((cap, m.K), np.float32)
+        self.p = np.zeros((cap, m.n_pairs), np.float32)  # true per-round p of each known tag on every pair
+        self.L, self.k = m.rates(np.zeros(len(m.A.keys)))
         self.sup = np.full((cap, self.M), -1, np.int64)
         self.bel = np.zeros((cap, self.M))
         self.last_space = np.full(cap, -1, np.int64)
@@ -118,6 +129,11 @@ class OracleCore:
             return set()
 
     # -- protocol --------------------------------------------------------------------------------------------------
+    def observe(self, t0_us: int, t1_us: int, segments) -> None:
+        """The motion the world handed the read engine for [t0_us, t1_us) (Chunk.segments): used only to know when
+        the GPI portals' door sensors fired. Without it portals give no silence evidence."""
+        self.trig.observe(t0_us, t1_us, segments)
+
     def ingest(self, reads: np.ndarray) -> None:
         if len(reads) == 0:
             return
@@ -130,7 +146,8 @@ class OracleCore:
         if not ok.any():
             return
         r = reads[ok]
-        self._buf.append((self._epcs.ids(r["epc"]), ant[ok], r["t_us"].astype(np.int64), r["count"].astype(np.int64)))
+        t = self.trig.true_time(self.trig.ant_reader[ant[ok]], r["t_us"].astype(np.int64))
+        self._buf.append((self._epcs.ids(r["epc"]), ant[ok], t, r["count"].astype(np.int64)))
 
     def apply(self, events: pa.Table) -> None:
         return None
@@ -153,20 +170,37 @@ class OracleCore:
         S = -(-(t_us - t0) // self.step_us)
         self._t = t0 + S * self.step_us
         step = np.clip((t - t0) // self.step_us, 0, S - 1)
-        from .oracle_filter import run_filter
-
-        rows = run_filter(self, tag, ant, step, n, t0, S, t_us)
+        X = self.trig.exposure(t0, S, self.step_us)
+        self._rates(tag, ant, X)
+        rows = run_filter(self, tag, ant, step, n, t0, S, t_us, X)
         return CoreOutput(self._table(*rows), empty_alerts())
 
     # -- state -----------------------------------------------------------------------------------------------------
+    def _rates(self, tag: np.ndarray, ant: np.ndarray, X: np.ndarray) -> None:
+        """Gen2 rates per antenna for the population in its field: the known tags at their MAP place (sum of their
+        per-round p), or, where that is less, the distinct tags it read per inventory unit."""
+        m = self.m
+        known = np.flatnonzero(self.sup[:, 0] >= 0)
+        nA = len(m.A.keys)
+        pop = np.zeros(nA)
+        if len(known):
+            J = m.lut[self.sup[known, 0]]
+            pop = np.where(J >= 0, self.p[known[:, None], np.maximum(J, 0)], 0.0).sum(axis=0)
+        if len(tag):
+            u = np.unique(ant.astype(np.int64) * (len(self.p) + 1) + tag)
+            seen = np.bincount(u // (len(self.p) + 1), minlength=nA).astype(float)
+            units = X.sum(axis=0)
+            rows = np.bincount(ant, minlength=nA).astype(float)
+            per = np.where(m.A.once, rows / np.maximum(units, 1.0), seen)
+            pop = np.maximum(pop, per)
+        self.L, self.k = m.rates(pop)
+
     def _grow(self) -> None:
-        n_old, n = len(self.mu), len(self._epcs.names)
+        n_old, n = len(self.p), len(self._epcs.names)
         if n == n_old:
             return
         epcs = np.array(self._epcs.names[n_old:], dtype="S24")
-        mu = self.m.reads_per_s(self.m.per_round_p(epcs))
-        self.mu = np.concatenate([self.mu, mu])
-        self.mutot = np.concatenate([self.mutot, self.m.total_per_cand(mu)])
+        self.p = np.concatenate([self.p, self.m.per_round_p(epcs).astype(np.float32)])
         self.sup = np.concatenate([self.sup, np.full((n - n_old, self.M), -1, np.int64)])
         self.bel = np.concatenate([self.bel, np.zeros((n - n_old, self.M))])
         self.last_space = np.concatenate([self.last_space, np.full(n - n_old, -1, np.int64)])

@@ -4,8 +4,9 @@ Candidates are where a tag can be: each storage unit's access point (where the a
 unit), each space's centroid, and one "anywhere in the space" point whose link is the fading-averaged mean over a few
 sample points (a carried tag). Pairs (candidate, fixed antenna) in reach are found once with the engine's screen;
 each tag's true per-round probabilities on them (its hidden chip quality and its shadowing draw at the candidate's
-cell, `rf.pair_link` with the world's rf seed) are computed when the tag is first read and cached as expected reads
-per second under the reader's session.
+cell, `rf.pair_link` with the world's rf seed) are computed when the tag is first read and cached. `rates` and `lam`
+turn them into expected reads per inventory unit as the engine does (Gen2 collisions for the population in the field,
+S1 persistence on continuous S1 antennas); periodic S2/S3 antennas read a tag at most once per inventory.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ class Antennas:
     xy: np.ndarray
     storage: np.ndarray  # storage index it is mounted in (-1)
     s1_tau_s: np.ndarray  # per reader: session flag persistence (0 for S0)
-    rate: np.ndarray  # rounds per second this antenna gets (duty x 1 / single-tag round time)
+    duty: np.ndarray  # share of its reader's air time (1 for a periodic reader's antenna: alone in its slot)
+    once: np.ndarray  # S2/S3 on a periodic trigger: a tag is read at most once per inventory (engine: sessions)
     arrays: rf.AntennaArrays
     range_m: np.ndarray
 
@@ -41,8 +43,6 @@ def _antennas(floor: Floor, pl: Placement, P: rf.RFParams, G: gen2.Gen2Params) -
     st = {k: i for i, k in enumerate(floor.storage)}
     rids = sorted(pl.readers)
     ants, cols, power, taus = [], [], [], []
-    L = 2.0**G.q_min
-    t_round = float(gen2.round_time_us(L - 1.0, 1.0, 0.0, None, G)) * 1e-6  # one tag in the field (assumption)
     for ri, rid in enumerate(rids):
         r = pl.readers[rid]
         tau = 0.0 if r.session == "S0" else G.s1_persistence_s if r.session == "S1" else G.s2_reset_s
@@ -54,12 +54,14 @@ def _antennas(floor: Floor, pl: Placement, P: rf.RFParams, G: gen2.Gen2Params) -
                 continue
             ants.append(a)
             power.append(r.power_dbm)
-            cols.append((ri, lv[a.level], st.get(a.storage, -1) if a.storage else -1, 1.0 / len(r.antennas)))
-    c = np.array(cols, float).reshape(-1, 4)
+            per = getattr(r, "trigger", "continuous") == "periodic"
+            cols.append((ri, lv[a.level], st.get(a.storage, -1) if a.storage else -1,
+                         1.0 if per else 1.0 / len(r.antennas), per and r.session in ("S2", "S3")))
+    c = np.array(cols, float).reshape(-1, 5)
     return Antennas(
         tuple((a.reader.encode("ascii"), int(a.port)) for a in ants), c[:, 0].astype(np.int64),
         c[:, 1].astype(np.int64), np.array([a.position for a in ants], float).reshape(-1, 2),
-        c[:, 2].astype(np.int64), np.array(taus, float), c[:, 3] / t_round, rf.AntennaArrays.of(ants, power),
+        c[:, 2].astype(np.int64), np.array(taus, float), c[:, 3], c[:, 4] > 0, rf.AntennaArrays.of(ants, power),
         np.array([rf.max_range_m(a.gain_dbi, pw, P) for a, pw in zip(ants, power)]),
     )
 
@@ -88,7 +90,7 @@ class StationModel:
     def __init__(self, floor: Floor, placement: Placement, seed: int, rf_params: rf.RFParams | None = None,
                  gen2_params: gen2.Gen2Params | None = None, p_min: float = 1e-3):
         P = self.P = rf_params or rf.RFParams()
-        G = gen2_params or gen2.Gen2Params()
+        G = self.G = gen2_params or gen2.Gen2Params()
         self.floor, self.seed, self.p_min = floor, int(seed), p_min
         self.A = _antennas(floor, placement, P, G)
         self.ant_index = {k: i for i, k in enumerate(self.A.keys)}
@@ -161,6 +163,7 @@ class StationModel:
         self.lut = np.full((self.K, max(len(self.A.keys), 1)), -1, np.int64)
         self.lut[self.pair_c, self.pair_a] = np.arange(len(self.pair_key))
         self.n_pairs = len(self.pair_key)
+        self.c_start = np.searchsorted(self.pair_c, np.arange(self.K + 1))  # pairs of candidate c: [c_start[c], c_start[c+1])
 
     # -- per tag ---------------------------------------------------------------------------------------------------
     def per_round_p(self, epcs: np.ndarray) -> np.ndarray:
@@ -186,21 +189,22 @@ class StationModel:
             out[dead] = 0.0
         return out
 
-    def reads_per_s(self, p: np.ndarray) -> np.ndarray:
-        """Expected reads per second of each pair from per-round p (rows: tags): the antenna's round rate, capped
-        by the session flag shared by the reader's antennas at one candidate (renewal: 1 / (tau + 1 / rate))."""
-        A = self.A
-        lam = p * A.rate[self.pair_a][None, :]
-        nR = len(A.s1_tau_s)
-        grp = self.pair_c * nR + A.reader[self.pair_a]
-        ug, gi = np.unique(grp, return_inverse=True)
-        tot = np.zeros((len(p), len(ug)))
-        np.add.at(tot.T, gi, lam.T)  # per (tag, candidate, reader) sum over the reader's antennas
-        tau = A.s1_tau_s[A.reader[self.pair_a]]
-        return (lam / (tau[None, :] * tot[:, gi] + 1.0)).astype(np.float32)
+    def rates(self, pop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per antenna, from the population in its field (pop: per antenna, sum of per-round p; sum_log: sum of
+        log(1 - p/L) is taken as -pop/L): frame size L and the factor k such that a tag's expected S0 reads per
+        second of inventory are p / (1 - p / L) x k (the engine's `_gen2` rate: e0 / round time x duty)."""
+        G = self.G
+        q = gen2.choose_q(pop, G)
+        L = np.exp2(q.astype(np.float64))
+        e0 = np.exp(-np.asarray(pop, float) / L)
+        success = e0 * pop
+        t_round = gen2.round_time_us(L * e0, success, np.maximum(L - L * e0 - success, 0.0), None, G)
+        return L, e0 / t_round * 1e6 * self.A.duty
 
-    def total_per_cand(self, mu: np.ndarray) -> np.ndarray:
-        """(rows, K) expected reads per second summed over a candidate's antennas."""
-        out = np.zeros((self.K, len(mu)), np.float32)
-        np.add.at(out, self.pair_c, mu.T)
-        return out.T.copy()
+    def lam(self, p: np.ndarray, j: np.ndarray, L: np.ndarray, k: np.ndarray, unit_us: np.ndarray) -> np.ndarray:
+        """Expected reads per inventory unit (a slot, or a second) of per-round p on pairs j: S0 reads, capped by
+        the S1 flag's persistence tau on continuous S1 antennas (renewal: lam / (1 + tau lam), per antenna)."""
+        a = self.pair_a[j]
+        lam_s = p / (1.0 - p / L[a]) * k[a]
+        tau = np.where(self.A.once[a], 0.0, self.A.s1_tau_s[self.A.reader[a]])
+        return lam_s / (1.0 + tau * lam_s) * (unit_us[a] * 1e-6)
