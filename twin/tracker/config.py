@@ -15,9 +15,9 @@ DEFAULT_KIND_WEIGHT = {"zone": 0.5, "shelf": 0.5, "desk": 0.5, "portal": 1.0, "h
 @dataclass(frozen=True)
 class TrackerConfig:
     threshold: float = 1.0  # evidence a run needs to be accepted
-    reads_per_threshold: float = 2.0  # a tag read lambda times per second needs lambda / this times the threshold
+    reads_per_threshold: float = 1.5  # a tag read lambda times per second needs lambda / this times the threshold
     threshold_max_factor: float = 4.0
-    min_cycles: int = 2  # a place must win this many 1 s cycles in a run (one burst of cross-reads is not a move)
+    min_cycles: int = 1  # a place must win this many 1 s cycles in a run (2: one burst of cross-reads is no move)
     delta: float = 0.05  # SMURF: a present tag may be missed for a whole window with probability < delta
     window_min_s: float = 2.0
     window_max_s: float = 30.0
@@ -28,7 +28,7 @@ class TrackerConfig:
     antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
     unit_weight: Mapping[str, float] = field(default_factory=dict)  # the same for storage-unit evidence
     passage_weight: float = 1.0  # a read opening a burst at a door, as a share of the threshold
-    passage_hops: int = 1  # a passage counts for a tag placed at most this many doors from the side it comes from
+    passage_hops: int = 2  # a passage counts for a tag placed at most this many doors from the side it comes from
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
