@@ -43,8 +43,11 @@ def run_scenario(
 
 
 def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False, progress: bool = True,
-               console=None, **world_kw) -> dict:
-    """Run an already validated scenario (see run_scenario); world_kw go to World (agents=, engine_factory=)."""
+               console=None, observers=(), **world_kw) -> dict:
+    """Run an already validated scenario (see run_scenario); world_kw go to World (agents=, engine_factory=).
+
+    `observers` (e.g. twin.bench.drive.BenchDriver) get `start(world, out)` once, `chunk(ch)` per chunk and
+    `finish(metrics)` before metrics.json is written; the wall time they spend in `chunk` is reported apart."""
     from rich.console import Console
 
     from .world import World
@@ -57,6 +60,9 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
     cpu0 = time.process_time()
     world = World(scn, **world_kw)
     build_s = time.perf_counter() - wall0
+    for obs in observers:
+        obs.start(world, out)
+    observer_s = 0.0
     sinks = {}
     if save_streams:
         sinks = {
@@ -86,6 +92,11 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
                 sinks["truth"].write(ch.truth)
                 sinks["anomalies"].write(ch.anomalies)
                 sinks["events"].write(ch.events)
+            if observers:
+                w_obs = time.perf_counter()
+                for obs in observers:
+                    obs.chunk(ch)
+                observer_s += time.perf_counter() - w_obs
             if bar:
                 sim_s = (ch.t1_us - scn.start_us) / 1e6
                 bar.update(task, completed=sim_s, when=scn.at(sim_s).strftime("%a %Y-%m-%d %H:%M"))
@@ -137,7 +148,11 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
         "versions": versions(),
         "streams_saved": bool(save_streams),
     }
+    if observers:
+        metrics["runtime"]["observer_s"] = round(observer_s, 3)
     metrics["expect"] = check_expect(scn, metrics)
+    for obs in observers:
+        obs.finish(metrics)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics
 
