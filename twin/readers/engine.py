@@ -22,7 +22,7 @@ import numpy as np
 from twin.building.model import Floor
 from twin.readers import gen2, rf, triggers
 from twin.readers.faults import Faults
-from twin.readers.linkcache import PairCache, WallGrid
+from twin.readers.linkcache import LinkGrid, PairCache
 from twin.readers.placement import Placement
 from twin.readers.reports import (ReaderClock, assemble, channel_rows, delay_rows, peak_rssi, to_reader_rows)
 from twin.readers.segments import AntennaTrack, TagSegments
@@ -120,7 +120,7 @@ class ReaderEngine:
             iv = [x for x in (self.faults.down(a.reader), self.faults.down(a.reader, a.port)) if len(x)]
             if iv:
                 self._down[i] = np.concatenate(iv).astype(np.int64)
-        self.walls = WallGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m)
+        self.walls = LinkGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m, self.A, P)
         self.pairs = PairCache()
         self.state = SessionState()
         self._aggs: tuple | None = None
@@ -221,23 +221,32 @@ class ReaderEngine:
         yq = np.rint(tags.y0[idx] * 1000).astype(np.int64)
         return rf.hash_u64(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level[idx], tags.container[idx])
 
-    def _links(self, ai, seg, axy, txy, walls, tags, moving):
-        """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first)."""
+    def _links(self, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None):
+        """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first). `levels`:
+        the pairs' mean (p_tag, rssi) without shielding when known (per-cell cache); `mask`: pairs to consider."""
         P = self.params.rf
         c = tags.container[seg]
         sa = self.a_storage[ai]
         shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
-        p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, walls, shielded, P)
+        if levels is None:
+            p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, walls, shielded, P)
+        else:
+            p_tag = levels[0] - P.metal_loss_db * shielded
         ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
+        if mask is not None:
+            ok &= mask
         if P.metal_opaque:
             ok &= ~shielded
         k = np.flatnonzero(ok)
         if not len(k):
             return k, np.zeros(0), np.zeros(0)
-        e = tags.epc[seg[k]]
+        us, inv = np.unique(seg[k], return_inverse=True)  # per-tag hashes once per segment
+        e = tags.epc[us]
         off, dead = rf.tag_quality(self.seed, e, P)
-        p, r = rf.pair_link(self.A, ai[k], axy[k], txy[k], rf.tag_hash(self.seed, e), off, dead, walls[k],
-                            shielded[k], self.seed, P, moving_antenna=moving[k] if moving is not None else None)
+        th = rf.tag_hash(self.seed, e)
+        lv = None if levels is None else (p_tag[k], levels[1][k] - 2.0 * P.metal_loss_db * shielded[k])
+        p, r = rf.pair_link(self.A, ai[k], axy[k], txy[k], th[inv], off[inv], dead[inv], walls[k], shielded[k],
+                            self.seed, P, moving_antenna=moving[k] if moving is not None else None, levels=lv)
         keep = p > 0
         return k[keep], p[keep], r[keep]
 
@@ -286,9 +295,10 @@ class ReaderEngine:
         return (seg[whole], pa[whole], pp[whole], pr[whole]), part
 
     def _moving_pieces(self, t0, t1, tags, live, track_rows, wa, ws, we):
-        """Slot pieces of moving tags x fixed antennas and of carried antennas x every tag on their level."""
+        """Slot pieces of moving tags x fixed antennas and of carried antennas x every tag on their level, each cut
+        to the alive windows of its antenna (links are computed only where the antenna is inventorying)."""
         grid = max(1, int(self.params.grid_ms * 1e3))
-        parts = []
+        out = []
         mv = np.flatnonzero(live & ~tags.is_static)
         F = self.fixed
         if len(mv) and len(F):
@@ -298,18 +308,21 @@ class ReaderEngine:
             seg, ai = mv[ci], F[ca]
             own, s, e, mid = slots(np.maximum(tags.t0_us[seg], t0), np.minimum(tags.t1_us[seg], t1), grid)
             seg, ai = seg[own], ai[own]
+            i, w, s0, s1 = self._clip(ai, s, e, wa, ws, we, t0)
+            u, inv = np.unique(i, return_inverse=True)
+            seg, ai, mid = seg[u], ai[u], mid[u]
             txy = tags.position(seg, mid)
             near = np.hypot(txy[:, 0] - self.a_xy[ai, 0], txy[:, 1] - self.a_xy[ai, 1]) <= self.a_range[ai]
-            seg, ai, s, e, mid, txy = seg[near], ai[near], s[near], e[near], mid[near], txy[near]
-            walls = np.zeros(len(seg), np.int32)
+            pt, rm, walls = np.zeros(len(u)), np.zeros(len(u)), np.zeros(len(u), np.int32)
             for lv in np.unique(self.a_level[ai]):
-                m = self.a_level[ai] == lv
-                walls[m] = self.walls.walls(int(lv), ai[m], txy[m])
-            # walls shorten the best-case range by their loss over the path-loss slope
-            near = np.hypot(txy[:, 0] - self.a_xy[ai, 0], txy[:, 1] - self.a_xy[ai, 1]) <= self.a_range[ai] * 10.0 ** (
-                -self.params.rf.wall_loss_db * walls / (10.0 * self.params.rf.path_loss_exponent))
-            parts.append((ai[near], seg[near], s[near], e[near], mid[near], self.a_xy[ai[near]], txy[near],
-                          walls[near], np.zeros(int(near.sum()), bool)))
+                m = (self.a_level[ai] == lv) & near
+                pt[m], rm[m], walls[m] = self.walls.mean_levels(int(lv), ai[m], txy[m])
+            k, p, r = self._links(ai, seg, self.a_xy[ai], txy, walls, tags, None, (pt, rm), near)
+            pk = np.full(len(u), -1, np.int64)
+            pk[k] = np.arange(len(k))
+            j = pk[inv]
+            ok = j >= 0
+            out.append((w[ok], seg[inv[ok]], p[j[ok]], r[j[ok]], s0[ok], s1[ok]))
         tr = self._track
         for h, rows in track_rows.items():
             for row in rows:
@@ -324,25 +337,37 @@ class ReaderEngine:
                 seg = cand[d <= self.a_range[h]]
                 own, s, e, mid = slots(np.maximum(tags.t0_us[seg], lo), np.minimum(tags.t1_us[seg], hi), grid)
                 seg = seg[own]
+                ai = np.full(len(seg), h, np.int64)
+                i, w, s0, s1 = self._clip(ai, s, e, wa, ws, we, t0)
+                seg, ai, mid = seg[i], ai[i], mid[i]
                 f = (mid - tr.t0_us[row]) / max(1, int(tr.t1_us[row] - tr.t0_us[row]))
                 axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
                                        tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
                 txy = tags.position(seg, mid)
                 walls = self.floor.walls_crossed(self.level_ids[lvl], axy, txy)
-                ai = np.full(len(seg), h, np.int64)
-                parts.append((ai, seg, s, e, mid, axy, txy, walls, np.ones(len(seg), bool)))
-        if not parts:
+                k, p, r = self._links(ai, seg, axy, txy, walls, tags, np.ones(len(seg), bool))
+                out.append((w[k], seg[k], p, r, s0[k], s1[k]))
+        if not out:
             z = np.zeros(0, np.int64)
             return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
-        ai, seg, s, e, mid, axy, txy, walls, moving = (np.concatenate([x[i] for x in parts]) for i in range(9))
-        k, p, r = self._links(ai, seg, axy, txy, walls, tags, moving)
-        w = locate(wa, ws, t0, ai[k], mid[k])
-        ok = (w >= 0) & (mid[k] < we[np.maximum(w, 0)])
-        k, p, r, w = k[ok], p[ok], r[ok], w[ok]
-        s0, s1 = np.maximum(s[k], ws[w]), np.minimum(e[k], we[w])
+        w, seg, p, r, s0, s1 = (np.concatenate([x[i] for x in out]) for i in range(6))
+        n = len(w)
+        return w, seg, p, r, s0, s1, np.zeros(n, bool), np.zeros(n, bool)
+
+    @staticmethod
+    def _clip(ai, s, e, wa, ws, we, t0):
+        """Overlaps of slots [s, e) of antennas ai with their alive windows: (slot index, window, start, end). A
+        slot meets at most the window alive at its start and the one alive at its end (a dwell may sit inside)."""
+        j2 = locate(wa, ws, t0, ai, e - 1)
+        j1 = locate(wa, ws, t0, ai, s)
+        two = np.flatnonzero(j1 != j2)
+        i = np.r_[np.arange(len(ai)), two]
+        w = np.r_[j2, j1[two]]
+        ok = w >= 0
+        i, w = i[ok], w[ok]
+        s0, s1 = np.maximum(s[i], ws[w]), np.minimum(e[i], we[w])
         ok = s1 > s0
-        n = int(ok.sum())
-        return w[ok], seg[k][ok], p[ok], r[ok], s0[ok], s1[ok], np.zeros(n, bool), np.zeros(n, bool)
+        return i[ok], w[ok], s0[ok], s1[ok]
 
     # -- Gen2 and sessions -----------------------------------------------------------------------------------------
     def _static_aggs(self, sa, sp, qi: np.ndarray):

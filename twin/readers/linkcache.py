@@ -1,9 +1,11 @@
-"""Caches of the read engine: every fixed antenna's link to each resting tag, and walls per 0.5 m cell per antenna.
+"""Caches of the read engine: every fixed antenna's link to each resting tag, and per 0.5 m cell per antenna the walls
+and the mean link levels a moving tag sees there.
 
 A resting tag's per-round probability and mean RSSI for a fixed antenna never change while it rests, so the
 (antenna, tag) pairs in reach are computed once per resting place (keyed by a hash of tag, position and container)
 and gathered with numpy afterwards; a tag that moves gets a new key. A moving tag's wall count is taken at the
-centre of its fading cell, filled lazily per antenna.
+centre of its fading cell, filled lazily per antenna; so are its mean levels (LinkGrid: path loss, pattern and
+walls at the cell centre), so a moving tag's link costs only its fading draw while it stays in a known cell.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.building.model import Floor
+from twin.readers import rf
 
 
 class PairCache:
@@ -99,3 +102,41 @@ class WallGrid:
             v = g[a, cell]
         out[inb] = v
         return out
+
+
+class LinkGrid(WallGrid):
+    """WallGrid plus the mean levels (forward power at the tag, mean RSSI; no shielding) from each fixed antenna to
+    the centre of each cell of its level, lazily filled float32 grids."""
+
+    def __init__(self, floor: Floor, level_ids, ant_level, ant_xy, cell_m: float, A: rf.AntennaArrays,
+                 params: rf.RFParams):
+        super().__init__(floor, level_ids, ant_level, ant_xy, cell_m)
+        self.A, self.params = A, params
+        self._lv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def mean_levels(self, lv: int, ant: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(p_tag_dbm, rssi_dbm, walls) from fixed antennas `ant` (on level lv) to the cell centres of points xy."""
+        x0, y0, nx, ny, g = self._grid(lv)
+        if lv not in self._lv:
+            shape = (len(self.ant_level), nx * ny)
+            self._lv[lv] = (np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32))
+        P, R = self._lv[lv]
+        ix = np.clip(np.floor((xy[:, 0] - x0) / self.cell).astype(np.int64), 0, nx - 1)
+        iy = np.clip(np.floor((xy[:, 1] - y0) / self.cell).astype(np.int64), 0, ny - 1)
+        cell = ix * ny + iy
+        pt = P[ant, cell]
+        miss = np.isnan(pt)
+        if miss.any():
+            flat = np.unique(ant[miss].astype(np.int64) * (nx * ny) + cell[miss])
+            ma, mc = flat // (nx * ny), flat % (nx * ny)
+            centres = np.column_stack([x0 + (mc // ny + 0.5) * self.cell, y0 + (mc % ny + 0.5) * self.cell])
+            w = g[ma, mc]
+            todo = w < 0
+            if todo.any():
+                w[todo] = self.floor.walls_crossed(self.levels[lv], self.ant_xy[ma[todo]], centres[todo])
+                g[ma[todo], mc[todo]] = w[todo]
+            p_tag, rssi = rf.pair_mean_levels(self.A, ma, self.ant_xy[ma], centres, w, np.zeros(len(ma), bool),
+                                              self.params)
+            P[ma, mc], R[ma, mc] = p_tag, rssi
+            pt = P[ant, cell]
+        return pt.astype(np.float64), R[ant, cell].astype(np.float64), g[ant, cell].astype(np.int32)

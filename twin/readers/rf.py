@@ -323,13 +323,14 @@ def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, para
 
 
 def pair_link(A: AntennaArrays, ai, ant_xy, tag_xy, tag_h, offset, dead, walls, shielded, seed: int,
-              params: RFParams = RFParams(), moving_antenna=None) -> tuple[np.ndarray, np.ndarray]:
+              params: RFParams = RFParams(), moving_antenna=None, levels=None) -> tuple[np.ndarray, np.ndarray]:
     """(p, rssi_dbm) of `link` for pairs of different antennas: same budget, fading hash, tag quality and cap.
 
     tag_h, offset and dead are per pair (gathered from `tag_hash` / `tag_quality`); where `moving_antenna` is true the
-    fading cell also follows the antenna, as `link(..., moving_antenna=True)`.
+    fading cell also follows the antenna, as `link(..., moving_antenna=True)`. `levels` = (p_tag, rssi) of
+    `pair_mean_levels` when the caller already has them (e.g. from a per-cell cache).
     """
-    p_tag, rssi = pair_mean_levels(A, ai, ant_xy, tag_xy, walls, shielded, params)
+    p_tag, rssi = levels if levels is not None else pair_mean_levels(A, ai, ant_xy, tag_xy, walls, shielded, params)
     t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
     cs = params.shadow_cell_m
     with np.errstate(over="ignore"):
