@@ -46,6 +46,8 @@ class TrackerCore:
         self.reads_in = 0
         self._space = pa.array(list(self.model.spaces) + [""], pa.string())
         self._storage = pa.array(list(self.model.storage) + [""], pa.string())
+        self._epc_list: list[str] = []
+        self._epc_dict = pa.array([""], pa.string())
 
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
@@ -88,7 +90,11 @@ class TrackerCore:
         t, tag, space, storage, conf, _ = self.locator.take()
         names = self.ingest_.epcs.names
         holder = self.holders.infer(t, tag, space, storage, self.ingest_.kind, self._badge_name)
-        epc_dict = pa.array([n.decode("ascii") for n in names] or [""], pa.string())
+        if len(self._epc_list) != len(names):  # extended only when new tags were seen
+            new = [n.decode("ascii") for n in names[len(self._epc_list):]]
+            self._epc_list += new
+            self._epc_dict = pa.array(self._epc_list or [""], pa.string())
+        epc_dict = self._epc_dict
         ns, nu = len(self.model.spaces), len(self.model.storage)
         est = pa.table(
             {
