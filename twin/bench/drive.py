@@ -24,6 +24,12 @@ from .score import flat_values, score
 #: The reference cores run beside the run's core with --compare (DESIGN: every accuracy figure beside both).
 REFERENCES = ("naive", "oracle")
 
+#: Entries of a core's metrics that measure the machine or the volume, not the core's accuracy (never gated on
+#: baselines: wall-clock figures depend on the machine and its load).
+RUNTIME_METRICS = ("core_wall_s", "core_reads_per_s", "world_wall_s", "world_reads_per_s", "real_time_factor",
+                   "core_real_time_factor", "score_wall_s", "peak_memory_mb", "reads", "estimate_rows",
+                   "estimate_rows_per_read", "alert_rows")
+
 
 def core_config(name: str, world) -> dict | None:
     """The config a built-in core gets: the oracle knows the world's true link model; others get none."""
@@ -68,9 +74,10 @@ class _Driven:
 class BenchDriver:
     """A run_loaded observer that drives `core` (and the references when `compare`) and scores them."""
 
-    def __init__(self, core: str = "naive", *, compare: bool = False, report: bool = True):
+    def __init__(self, core: str = "naive", *, compare: bool = False, report: bool = True,
+                 references: tuple[str, ...] = REFERENCES):  # fmt: skip
         self.core_name = core
-        self.names = [core] + ([r for r in REFERENCES if r != core] if compare else [])
+        self.names = [core] + ([r for r in references if r != core] if compare else [])
         self.compare = compare
         self.report = report
         self.driven: dict[str, _Driven] = {}
@@ -153,7 +160,7 @@ class BenchDriver:
 
 def run_with_core(scn: Any, out_dir: str | Path, core: str = "naive", compare: bool = False,
                   save_streams: bool = False, progress: bool = True, *, report: bool = True, console=None,
-                  **world_kw) -> dict:  # fmt: skip
+                  references: tuple[str, ...] = REFERENCES, **world_kw) -> dict:  # fmt: skip
     """Run a scenario (a Scenario or a path) through `core` (and naive + oracle with compare) into out_dir:
     metrics.json with the scores, estimates.parquet, alerts.parquet, site.json and report.html. Returns the metrics."""
     from ..run import run_loaded
@@ -161,7 +168,7 @@ def run_with_core(scn: Any, out_dir: str | Path, core: str = "naive", compare: b
 
     if not isinstance(scn, Scenario):
         scn = load_scenario(scn)
-    driver = BenchDriver(core, compare=compare, report=report)
+    driver = BenchDriver(core, compare=compare, report=report, references=references)
     return run_loaded(scn, out_dir, save_streams=save_streams, progress=progress, console=console,
                       observers=[driver], **world_kw)  # fmt: skip
 
