@@ -247,7 +247,7 @@ class ReaderEngine:
         lv = None if levels is None else (p_tag[k], levels[1][k] - 2.0 * P.metal_loss_db * shielded[k])
         p, r = rf.pair_link(self.A, ai[k], axy[k], txy[k], th[inv], off[inv], dead[inv], walls[k], shielded[k],
                             self.seed, P, moving_antenna=moving[k] if moving is not None else None, levels=lv)
-        keep = p > 0
+        keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
         return k[keep], p[keep], r[keep]
 
     def _new_static(self, idx: np.ndarray, keys: np.ndarray, tags: TagSegments) -> None:
@@ -417,18 +417,21 @@ class ReaderEngine:
         nA = len(self.ant)
         dur = (we - ws).astype(np.float64)
         cols = self._static_aggs(sa, sp, qi)[1]
+        lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
+        act = np.flatnonzero(hi[sa] > lo[sa])  # pairs of antennas inventorying in this chunk (GPI portals seldom)
+        sa_act = sa[act]
         lam_tot = np.zeros(len(sa))
         for j in np.unique(qi).tolist():
             m = qi == j
-            lam_tot += cols[j][2] * np.bincount(wa[m], (rate * dur)[m], minlength=nA)[sa]
-        lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
-        strong = lam_tot >= 0.5 * (hi - lo)[sa]
+            lam_tot[act] += cols[j][2][act] * np.bincount(wa[m], (rate * dur)[m], minlength=nA)[sa_act]
+        strong = np.zeros(len(sa), bool)
+        strong[act] = lam_tot[act] >= 0.5 * (hi - lo)[sa_act]
         i = np.flatnonzero(strong)
         own, w = expand(lo[sa[i]], hi[sa[i]])
         k = i[own]
         lw = sp[k] / (1.0 - sp[k] / L[w]) * rate[w] * dur[w]
         out = [(w, seg[k], lw, sr[k], ws[w], we[w], sp[k] >= self.params.rf.p_powered, np.zeros(len(k), bool))]
-        i = np.flatnonzero(~strong)
+        i = act[~strong[act]]
         N = rng.poisson(lam_tot[i])
         ri = np.repeat(i, N)
         if len(ri):
