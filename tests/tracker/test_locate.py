@@ -130,3 +130,20 @@ def test_a_dossier_carried_with_a_badge_gets_a_holder():
     assert d.column("space").to_pylist() == ["room-a", "corr", "room-b"]
     holders = d.column("holder").to_pylist()
     assert holders[0] == "" and holders[1].startswith("urn:epc:id:gsrn:") and holders[2] == holders[1]
+
+
+def test_ale_cycles_report_net_additions_and_deletions():
+    rng = np.random.default_rng(8)
+    rows = reads(stationary(DOSSIER, 0, 50, 4.0, "R-a", 2, rng) + walk_a_to_b(DOSSIER, 70.0)
+                 + stationary(DOSSIER, 80, 110, 3.0, "R-b", 1, rng))  # fmt: skip
+    core = TrackerCore(SITE)
+    reports = []
+    for t in (60, 120, 180):
+        m = (rows["t_us"] >= T0 + (t - 60) * S) & (rows["t_us"] < T0 + t * S)
+        core.ingest(rows[m])
+        core.advance(T0 + t * S)
+        reports.append({r.reader: (r.additions, r.deletions) for r in core.last_cycle})
+    assert reports[0] == {"room-a": ((DOSSIER,), ()), "room-a/S1": ((DOSSIER,), ())}
+    # the corridor was crossed within the second cycle: in neither list
+    assert reports[1] == {"room-a": ((), (DOSSIER,)), "room-a/S1": ((), (DOSSIER,)), "room-b": ((DOSSIER,), ())}
+    assert reports[2] == {}

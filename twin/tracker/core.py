@@ -15,6 +15,7 @@ import pyarrow as pa
 from ..records import ALERTS_SCHEMA, ESTIMATES_SCHEMA
 from .config import TrackerConfig
 from .epcs import KIND_FOREIGN
+from .ale import CycleReport, EventCycles
 from .events import EventLog
 from .holder import Holders
 from .ingest import Batch, Ingest
@@ -43,6 +44,8 @@ class TrackerCore:
         self.locator = Locator(self.model, self.config)
         self.events = EventLog()
         self.holders = Holders(self.config.holder_window_s)
+        self.cycles = EventCycles()
+        self.last_cycle: list[CycleReport] = []  # ALE-style report of the last advance
         self.reads_in = 0
         self._space = pa.array(list(self.model.spaces) + [""], pa.string())
         self._storage = pa.array(list(self.model.storage) + [""], pa.string())
@@ -109,6 +112,8 @@ class TrackerCore:
             },
             schema=ESTIMATES_SCHEMA,
         )  # fmt: skip
+        self.last_cycle = self.cycles.cycle(self.ingest_.now_us or 0, est.column("epc").to_pylist(),
+                                            est.column("space").to_pylist(), est.column("storage").to_pylist())
         return _Output(est, ALERTS_SCHEMA.empty_table())
 
     def _badge_name(self, tag: int) -> str:
