@@ -155,6 +155,8 @@ def check(scenarios: list[Path] | None = None, junit: Path | None = None, update
     from rich.console import Console
 
     console = console or Console()
+    if not console.is_terminal:  # CI logs: wide enough that no row wraps
+        console = Console(width=max(console.width, 150))
     paths = [Path(p) for p in scenarios] if scenarios else default_scenarios()
     rows: list[Row] = []
     walls: dict[str, float] = {}

@@ -192,3 +192,18 @@ def fmt_value(v: Any) -> str:
     if isinstance(v, float) and (abs(v) >= 1e4 or v.is_integer()):
         return f"{v:,.0f}"
     return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def bench_table(metrics: dict):
+    """A rich Table of the bench metrics (one value column per core) for `twin run --core` to print."""
+    from rich.table import Table
+
+    cores = [metrics["core"]] + list(metrics.get("compare", {}))
+    t = Table(title=f"bench: {metrics.get('scenario', '')} (core {metrics['core']})")
+    t.add_column("metric")
+    t.add_column("unit")
+    for c in cores:
+        t.add_column(c, justify="right")
+    for name, unit, vals in bench_rows(metrics):
+        t.add_row(name, unit, *vals)
+    return t
