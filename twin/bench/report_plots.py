@@ -75,12 +75,13 @@ def _rows_of(table: pa.Table, epc: str) -> pa.Table:
 
 
 def busiest_dossier(truth: pa.Table) -> str | None:
-    """The dossier with the most truth intervals (the most eventful day to show)."""
+    """The dossier that visited the most spaces (then: the most truth intervals; then the smallest EPC)."""
     t = truth.filter(pc.equal(truth["tag_kind"], "dossier"))
     if t.num_rows == 0:
         return None
-    counts = t.group_by("epc").aggregate([("t0_us", "count")]).sort_by([("t0_us_count", "descending"), ("epc", "ascending")])
-    return counts["epc"][0].as_py()
+    g = t.group_by("epc").aggregate([("space", "count_distinct"), ("t0_us", "count")])
+    g = g.sort_by([("space_count_distinct", "descending"), ("t0_us_count", "descending"), ("epc", "ascending")])
+    return g["epc"][0].as_py()
 
 
 def dossier_day(truth: pa.Table, estimates: dict[str, pa.Table], epc: str, start_us: int, end_us: int) -> bytes:
