@@ -372,8 +372,7 @@ class ReaderEngine:
     # -- Gen2 and sessions -----------------------------------------------------------------------------------------
     def _static_aggs(self, sa, sp, qi: np.ndarray):
         """Per antenna, for the Q indices qi (Q - q_min): sum log(1 - p/L) and sum p/(1 - p/L) of the whole-chunk
-        resting pairs, and per pair p/(1 - p/L) (columns in the order of qi). Columns are computed on demand and
-        cached while the resting pairs stay the same."""
+        resting pairs. Columns are computed on demand and cached while the resting pairs stay the same."""
         G, nA = self.params.gen2, len(self.ant)
         c = self._aggs
         if c is None or len(c[0]) != len(sa) or not np.array_equal(c[0], sa) or not np.array_equal(c[1], sp):
@@ -382,8 +381,8 @@ class ReaderEngine:
         for j in np.unique(qi).tolist():
             if j not in cols:
                 Lv = 2.0 ** (G.q_min + j)
-                f = sp / (1.0 - sp / Lv)
-                cols[j] = (np.bincount(sa, np.log1p(-sp / Lv), minlength=nA), np.bincount(sa, f, minlength=nA), f)
+                cols[j] = (np.bincount(sa, np.log1p(-sp / Lv), minlength=nA),
+                           np.bincount(sa, sp / (1.0 - sp / Lv), minlength=nA))
         return c[2], cols
 
     def _gen2(self, w, p, s0, s1, wa, ws, we, whole):
@@ -416,14 +415,27 @@ class ReaderEngine:
         seg, sa, sp, sr = whole
         nA = len(self.ant)
         dur = (we - ws).astype(np.float64)
-        cols = self._static_aggs(sa, sp, qi)[1]
         lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
         act = np.flatnonzero(hi[sa] > lo[sa])  # pairs of antennas inventorying in this chunk (GPI portals seldom)
         sa_act = sa[act]
         lam_tot = np.zeros(len(sa))
-        for j in np.unique(qi).tolist():
-            m = qi == j
-            lam_tot[act] += cols[j][2][act] * np.bincount(wa[m], (rate * dur)[m], minlength=nA)[sa_act]
+        # expected reads per pair: sum over its antenna's windows of p / (1 - p / L_w) x rate_w x dur_w; an
+        # antenna whose windows share one Q (nearly all) takes one product, the others one term per Q
+        rd = rate * dur
+        has = np.flatnonzero(hi > lo)
+        q_lo, q_hi = np.full(nA, -1, np.int64), np.full(nA, -1, np.int64)
+        if len(has):
+            q_lo[has], q_hi[has] = np.minimum.reduceat(qi, lo[has]), np.maximum.reduceat(qi, lo[has])
+        one = q_lo[sa_act] == q_hi[sa_act]
+        a1, s1p = sa_act[one], sp[act[one]]
+        L1 = np.exp2(self.params.gen2.q_min + q_lo[a1].astype(np.float64))
+        lam_tot[act[one]] = s1p / (1.0 - s1p / L1) * np.bincount(wa, rd, minlength=nA)[a1]
+        mix = act[~one]
+        if len(mix):
+            for j in np.unique(qi[np.isin(wa, np.flatnonzero(q_lo != q_hi))]).tolist():
+                m = qi == j
+                Lv = 2.0 ** (self.params.gen2.q_min + j)
+                lam_tot[mix] += sp[mix] / (1.0 - sp[mix] / Lv) * np.bincount(wa[m], rd[m], minlength=nA)[sa[mix]]
         strong = np.zeros(len(sa), bool)
         strong[act] = lam_tot[act] >= 0.5 * (hi - lo)[sa_act]
         i = np.flatnonzero(strong)
@@ -432,8 +444,10 @@ class ReaderEngine:
         lw = sp[k] / (1.0 - sp[k] / L[w]) * rate[w] * dur[w]
         out = [(w, seg[k], lw, sr[k], ws[w], we[w], sp[k] >= self.params.rf.p_powered, np.zeros(len(k), bool))]
         i = act[~strong[act]]
-        N = rng.poisson(lam_tot[i])
-        ri = np.repeat(i, N)
+        cl = np.cumsum(lam_tot[i])  # one Poisson total, each read given to a pair by its share (Poisson splitting)
+        tot = float(cl[-1]) if len(cl) else 0.0
+        n_weak = int(rng.poisson(tot))
+        ri = i[np.minimum(np.searchsorted(cl, rng.random(n_weak) * tot, side="right"), max(len(i) - 1, 0))]
         if len(ri):
             cum0 = np.r_[0.0, np.cumsum(rate * dur)]
             a = sa[ri]
