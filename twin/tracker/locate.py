@@ -118,7 +118,9 @@ class Locator:
         pm = self._portal[ant]
         strong = np.zeros(len(tag), bool)
         if pm.any():
-            young = self.passages.young(tag[pm], t[pm], m.ant_door[ant[pm]])
+            pa_ = ant[pm]
+            young = self.passages.young(tag[pm], t[pm], m.ant_door[pa_], np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2),
+                                        rssi[pm])  # fmt: skip
             rows = np.flatnonzero(pm)[young]
             # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
             here = self.space_st.accepted[tag[rows]]

@@ -4,7 +4,11 @@ A tag that sits near a door is read by the door's antennas all the time, so a po
 fitted weight is low); a carried tag shows up at a door out of silence and is gone within seconds. Reads that open a
 burst -- the second and later reads of a (tag, door) after `quiet_s` without one, within `burst_s` of its start --
 count with the full passage weight for the space on their own side, scaled by received power, so the side heard
-last and loudest wins: that is the direction of the crossing. State is one time pair per (tag, door).
+last and loudest wins: that is the direction of the crossing. A burst counts only once both of the door's antennas
+have heard it (a tag carried through passes both; a tag heard from afar is usually heard by one side only). State is
+a few numbers per (tag, door). A row also counts only when it is at least as loud as the loudest read of the other
+side so far in the burst: a tag stored beside a door is heard louder on its own side, a carried tag ends loudest on
+the side it went to.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ class Passages:
         self.last = np.zeros((0, self.n_doors), np.int64)  # last read of (tag, door)
         self.start = np.zeros((0, self.n_doors), np.int64)  # start of the current burst
         self.n = np.zeros((0, self.n_doors), np.int32)  # reads in the current burst
+        self.sides = np.zeros((0, self.n_doors), np.int8)  # bit 1 / bit 2: side heard in the current burst
+        self.loud = np.zeros((0, self.n_doors, 2), np.int16)  # loudest RSSI per side in the current burst
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last)
@@ -29,9 +35,15 @@ class Passages:
             self.last = np.vstack([self.last, np.full((k, self.n_doors), _OLD, np.int64)])
             self.start = np.vstack([self.start, np.full((k, self.n_doors), _OLD, np.int64)])
             self.n = np.vstack([self.n, np.zeros((k, self.n_doors), np.int32)])
+            self.sides = np.vstack([self.sides, np.zeros((k, self.n_doors), np.int8)])
+            self.loud = np.vstack([self.loud, np.full((k, self.n_doors, 2), -999, np.int16)])
 
-    def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray) -> np.ndarray:
-        """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst."""
+    def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
+              rssi: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst.
+
+        side: 1 or 2 per row (which of the door's antennas); when given, a row counts only once both sides were heard.
+        """
         n = len(tag)
         if n == 0:
             return np.zeros(0, bool)
@@ -56,6 +68,29 @@ class Passages:
         last[:-1] = first[1:]
         kl = k[last]
         flat_last[kl], flat_start[kl], flat_n[kl] = t[last], start[last], count[last] + 1
+        if side is not None:
+            sd = side[o].astype(np.int64)
+            flat_sides = self.sides.reshape(-1)
+            carry = np.where(carried, flat_sides[k[at]], 0).astype(np.int64)
+            heard = np.zeros(n, np.int64)
+            for bit in (1, 2):  # has this side been heard in the burst so far (this row included)?
+                c = np.cumsum(sd == bit)
+                seen = (c - (c - (sd == bit))[at]) > 0
+                heard |= np.where(seen | ((carry & bit) > 0), bit, 0)
+            young &= heard == 3
+            flat_sides[kl] = heard[last]
+            if rssi is not None:
+                r = rssi[o].astype(np.int64)
+                run = np.cumsum(opened)  # bursts are contiguous and numbered in order
+                flat_loud = self.loud.reshape(-1, 2)
+                loud = np.empty((n, 2), np.int64)
+                for j, bit in enumerate((1, 2)):
+                    v = np.where(sd == bit, r, -999)
+                    v = np.maximum(v, np.where(carried, flat_loud[k[at], j], -999))
+                    loud[:, j] = np.maximum.accumulate(v + run * 10_000) - run * 10_000
+                other = np.where(sd == 1, loud[:, 1], loud[:, 0])
+                young &= r >= other
+                flat_loud[kl] = loud[last]
         out = np.empty(n, bool)
         out[o] = young
         return out
