@@ -65,7 +65,7 @@ def build_report(metrics: dict, *, floor, placement, truth: pa.Table, anomalies:
     else:
         est = {n: e for n, (e, _) in tables.items()}
         body = _img(rp.dossier_day(truth, est, epc, start_us, end_us), f"dossier {epc}")
-        body += f'<p class="note">The dossier with the most truth intervals: {html.escape(epc)}.</p>'
+        body += f'<p class="note">The dossier that visited the most spaces: {html.escape(epc)}.</p>'
     parts.append(_section("dossier", "One dossier's day: truth vs estimate", body))
     lat = {n: rp.move_latencies_s(truth, e, w0, end_us) for n, (e, _) in tables.items()}
     parts.append(_section("latency", "Latency after true moves (CDF)", _img(rp.latency_cdf(lat), "latency CDF")))
