@@ -6,7 +6,8 @@
 Load: an archive of 10 shelves x 500 static tags (5,000) watched by 10 shelf antennas and a ceiling antenna, an office
 and a corridor with ceiling antennas, portals on three doors, and 100 tags carried along straight legs through the
 rooms. Generated in 60 s chunks over 10 simulated minutes with a fresh engine (static link caches start cold).
-Report periods are the shipped placer's (portals 1 s, room/shelf readers 10 s; see twin.readers.autoplace).
+Report periods are fixed at portals 1 s, room/shelf readers 10 s, all readers continuous (the round-1 load, kept so
+figures compare across rounds; the shipped placer now uses periodic and GPI triggers, which generate far fewer rows).
 Reference: the same number of reads, each one a SimPy timeout event recorded as a row (ANCHORS: 0.25-0.4 M reads/s).
 Target (issue 3): >= 10 M reads/s and >= 25x the reference. The figures and whether each target is met are recorded
 in extra_info (`meets_reads_target`, `meets_ratio_target`) rather than asserted (wall-clock figures depend on the
@@ -22,7 +23,6 @@ import pytest
 import simpy
 
 from twin.building.model import Door, Floor, Level, Space, StorageUnit
-from twin.readers.autoplace import PORTAL_REPORT_MS, ROOM_REPORT_MS
 from twin.readers.engine import ReaderEngine
 from twin.readers.placement import Antenna, Placement, Reader
 from twin.readers.segments import TagSegments
@@ -33,6 +33,8 @@ CHUNK_US = 60_000_000
 CHUNKS = 10
 TARGET_READS_PER_S = 10e6
 TARGET_RATIO = 25.0
+PORTAL_REPORT_MS = 1000.0
+ROOM_REPORT_MS = 10_000.0
 
 
 def rect(x0, y0, x1, y1):

@@ -49,14 +49,16 @@ HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, 
 DWELL_MS = 200.0
 # Report periods per reader kind (assumption). An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen)
 # until its ROReportSpec trigger fires (every N tags or at the end of an AISpec/ROSpec; ANCHORS LLRP 1.1 §14.2):
-# portals report every second while triggered (a door crossing must reach the core promptly); room readers take an
+# portals report every 5 s while triggered (a passage lasts ~4-5 s of sensor time, so one report per antenna and tag
+# per passage, FirstSeen/LastSeen telling the order of the two antennas; LLRP lets the period cut a long ROSpec);
+# room readers take an
 # inventory every 60 s (movement between rooms is caught by the portals; a cycle of up to 32 x 200 ms fits);
 # desk pads every 20 s; a handheld streams to its operator every second.
-PORTAL_REPORT_MS = 1000.0
+PORTAL_REPORT_MS = 5000.0
 ROOM_REPORT_MS = 60_000.0
 DESK_REPORT_MS = 20_000.0
 HANDHELD_REPORT_MS = 1000.0
-REPORT_PERIOD_MS = PORTAL_REPORT_MS  # default for readers built elsewhere (calibration layouts)
+REPORT_PERIOD_MS = 1000.0  # default for readers built elsewhere (calibration layouts)
 MAX_PORTS = 32
 
 
