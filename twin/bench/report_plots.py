@@ -143,9 +143,10 @@ def latency_cdf(latencies: dict[str, tuple[np.ndarray, int]]) -> bytes:
     ax.set_xlabel("latency after a true move (s)")
     ax.set_ylabel("share of moves shown")
     ax.grid(alpha=0.3)
-    if any(n for _, n in latencies.values()):
+    moved = any(n for _, n in latencies.values())
+    if moved:
         ax.legend(fontsize=8)
-    ax.set_title("latency CDF" + ("" if any(n for _, n in latencies.values()) else " (no true moves in the scored span)"))
+    ax.set_title("latency CDF" + ("" if moved else " (no true moves in the scored span)"))
     fig.tight_layout()
     return _png(fig)
 
