@@ -2,7 +2,8 @@
 
 All antennas of all readers are handled at once as flat arrays of (antenna, tag) pairs. Resting tags' pairs (per-round
 probability and mean RSSI) come from a cache keyed by the resting place (`linkcache.PairCache`); moving tags and
-carried antennas are sampled on a fixed time grid. Per alive report window of an antenna (`timegrid.windows`) the
+carried antennas are sampled on a fixed time grid (`moving`). An antenna is alive as its reader's start trigger says
+(`triggers`: continuous; one antenna cycle per period; while a door sensor fires). Per alive report window of an antenna (`timegrid.windows`) the
 Gen2 population in its field sets Q, the round time and each tag's collision-limited read rate; the expected S0 reads
 per (antenna, tag, window) then become counts directly: Poisson in S0, renewal/arming caps in S1/S2/S3
 (`sessions`), first/last seen from order statistics, peak RSSI from one draw. One row per (antenna, tag, report
@@ -10,7 +11,7 @@ period) with TagSeenCount >= 1, as an LLRP reader aggregates its TagReportData. 
 `generate_with_delivery` also says when each report reaches the core (end of its report period + network delay).
 
 Cost follows pairs x report periods, never reads; a chunk in which nothing moves is a gather from the cache and a
-few array operations per window.
+few array operations per window. Pairs below `RFParams.p_floor` after the fading draw are out of field and dropped.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from twin.building.model import Floor
 from twin.readers import gen2, rf, triggers
 from twin.readers.faults import Faults
 from twin.readers.linkcache import LinkGrid, PairCache
+from twin.readers.moving import moving_pieces
 from twin.readers.placement import Placement
 from twin.readers.reports import (ReaderClock, assemble, channel_rows, delay_rows, peak_rssi, to_reader_rows)
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.sessions import SessionState, s0_reads, session_reads, split
-from twin.readers.timegrid import expand, leg_distance, locate, slots, subtract, windows
+from twin.readers.timegrid import expand, subtract, windows
 from twin.records import READ_DTYPE
 from twin.rng import Streams
 
@@ -158,7 +160,7 @@ class ReaderEngine:
         wa, ws, we, wk = windows(t0, t1, self.a_period, self._special(t0, t1, track, tags, live), self.a_off,
                                  self.a_len)
         whole, part = self._static_pairs(t0, t1, tags, live, wa, ws, we)
-        mov = self._moving_pieces(t0, t1, tags, live, track, wa, ws, we)
+        mov = moving_pieces(self, t0, t1, tags, live, track, wa, ws, we)
         w, seg, p, r, s0, s1, steady = (np.concatenate([part[i], mov[i]]) for i in range(7))
         L, qi, rate = self._gen2(w, p, s0, s1, wa, ws, we, whole)
         lam = p / (1.0 - p / L[w]) * rate[w] * (s1 - s0)
@@ -294,82 +296,6 @@ class ReaderEngine:
                 np.zeros(int(ok.sum()), bool))
         return (seg[whole], pa[whole], pp[whole], pr[whole]), part
 
-    def _moving_pieces(self, t0, t1, tags, live, track_rows, wa, ws, we):
-        """Slot pieces of moving tags x fixed antennas and of carried antennas x every tag on their level, each cut
-        to the alive windows of its antenna (links are computed only where the antenna is inventorying)."""
-        grid = max(1, int(self.params.grid_ms * 1e3))
-        out = []
-        mv = np.flatnonzero(live & ~tags.is_static)
-        F = self.fixed
-        if len(mv) and len(F):
-            d = leg_distance(self.a_xy[F, 0][None, :], self.a_xy[F, 1][None, :], tags.x0[mv][:, None],
-                             tags.y0[mv][:, None], tags.x1[mv][:, None], tags.y1[mv][:, None])
-            ci, ca = np.nonzero((d <= self.a_range[F]) & (tags.level[mv][:, None] == self.a_level[F][None, :]))
-            seg, ai = mv[ci], F[ca]
-            own, s, e, mid = slots(np.maximum(tags.t0_us[seg], t0), np.minimum(tags.t1_us[seg], t1), grid)
-            seg, ai = seg[own], ai[own]
-            i, w, s0, s1 = self._clip(ai, s, e, wa, ws, we, t0)
-            u, inv = np.unique(i, return_inverse=True)
-            seg, ai, mid = seg[u], ai[u], mid[u]
-            txy = tags.position(seg, mid)
-            near = np.hypot(txy[:, 0] - self.a_xy[ai, 0], txy[:, 1] - self.a_xy[ai, 1]) <= self.a_range[ai]
-            pt, rm, walls = np.zeros(len(u)), np.zeros(len(u)), np.zeros(len(u), np.int32)
-            for lv in np.unique(self.a_level[ai]):
-                m = (self.a_level[ai] == lv) & near
-                pt[m], rm[m], walls[m] = self.walls.mean_levels(int(lv), ai[m], txy[m])
-            k, p, r = self._links(ai, seg, self.a_xy[ai], txy, walls, tags, None, (pt, rm), near)
-            pk = np.full(len(u), -1, np.int64)
-            pk[k] = np.arange(len(k))
-            j = pk[inv]
-            ok = j >= 0
-            out.append((w[ok], seg[inv[ok]], p[j[ok]], r[j[ok]], s0[ok], s1[ok]))
-        tr = self._track
-        for h, rows in track_rows.items():
-            for row in rows:
-                lo, hi = max(int(tr.t0_us[row]), t0), min(int(tr.t1_us[row]), t1)
-                if hi <= lo:
-                    continue
-                lvl = int(tr.level[row])
-                cand = np.flatnonzero(live & (tags.level == lvl) & (tags.t1_us > lo) & (tags.t0_us < hi))
-                mx, my = (tags.x0[cand] + tags.x1[cand]) / 2, (tags.y0[cand] + tags.y1[cand]) / 2
-                half = np.hypot(tags.x1[cand] - tags.x0[cand], tags.y1[cand] - tags.y0[cand]) / 2
-                d = leg_distance(mx, my, tr.x0[row], tr.y0[row], tr.x1[row], tr.y1[row]) - half
-                seg = cand[d <= self.a_range[h]]
-                own, s, e, mid = slots(np.maximum(tags.t0_us[seg], lo), np.minimum(tags.t1_us[seg], hi), grid)
-                seg = seg[own]
-                ai = np.full(len(seg), h, np.int64)
-                i, w, s0, s1 = self._clip(ai, s, e, wa, ws, we, t0)
-                seg, ai, mid = seg[i], ai[i], mid[i]
-                f = (mid - tr.t0_us[row]) / max(1, int(tr.t1_us[row] - tr.t0_us[row]))
-                axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
-                                       tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
-                txy = tags.position(seg, mid)
-                walls = self.floor.walls_crossed(self.level_ids[lvl], axy, txy)
-                k, p, r = self._links(ai, seg, axy, txy, walls, tags, np.ones(len(seg), bool))
-                out.append((w[k], seg[k], p, r, s0[k], s1[k]))
-        if not out:
-            z = np.zeros(0, np.int64)
-            return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
-        w, seg, p, r, s0, s1 = (np.concatenate([x[i] for x in out]) for i in range(6))
-        n = len(w)
-        return w, seg, p, r, s0, s1, np.zeros(n, bool), np.zeros(n, bool)
-
-    @staticmethod
-    def _clip(ai, s, e, wa, ws, we, t0):
-        """Overlaps of slots [s, e) of antennas ai with their alive windows: (slot index, window, start, end). A
-        slot meets at most the window alive at its start and the one alive at its end (a dwell may sit inside)."""
-        j2 = locate(wa, ws, t0, ai, e - 1)
-        j1 = locate(wa, ws, t0, ai, s)
-        two = np.flatnonzero(j1 != j2)
-        i = np.r_[np.arange(len(ai)), two]
-        w = np.r_[j2, j1[two]]
-        ok = w >= 0
-        i, w = i[ok], w[ok]
-        s0, s1 = np.maximum(s[i], ws[w]), np.minimum(e[i], we[w])
-        ok = s1 > s0
-        return i[ok], w[ok], s0[ok], s1[ok]
-
-    # -- Gen2 and sessions -----------------------------------------------------------------------------------------
     def _static_aggs(self, sa, sp, qi: np.ndarray):
         """Per antenna, for the Q indices qi (Q - q_min): sum log(1 - p/L) and sum p/(1 - p/L) of the whole-chunk
         resting pairs. Columns are computed on demand and cached while the resting pairs stay the same."""

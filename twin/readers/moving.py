@@ -1,0 +1,88 @@
+"""Moving tags and carried antennas for the read engine: legs cut into grid slots, each slot cut to the alive
+windows of the antennas that can reach it, links from the per-cell mean levels (`linkcache.LinkGrid`) plus the fading
+draw of the tag's cell. Links are computed only where an antenna is inventorying (periodic and GPI readers are idle
+most of the time), so the cost follows pair-slots in live windows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.readers.timegrid import leg_distance, locate, slots
+
+
+def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
+    """Slot pieces (window, segment, p, rssi, start, end, steady, given) of moving tags x the engine's fixed antennas and of carried antennas x every tag on their level, each cut
+    to the alive windows of its antenna (links are computed only where the antenna is inventorying)."""
+    grid = max(1, int(eng.params.grid_ms * 1e3))
+    out = []
+    mv = np.flatnonzero(live & ~tags.is_static)
+    F = eng.fixed
+    if len(mv) and len(F):
+        d = leg_distance(eng.a_xy[F, 0][None, :], eng.a_xy[F, 1][None, :], tags.x0[mv][:, None],
+                         tags.y0[mv][:, None], tags.x1[mv][:, None], tags.y1[mv][:, None])
+        ci, ca = np.nonzero((d <= eng.a_range[F]) & (tags.level[mv][:, None] == eng.a_level[F][None, :]))
+        seg, ai = mv[ci], F[ca]
+        own, s, e, mid = slots(np.maximum(tags.t0_us[seg], t0), np.minimum(tags.t1_us[seg], t1), grid)
+        seg, ai = seg[own], ai[own]
+        i, w, s0, s1 = clip(ai, s, e, wa, ws, we, t0)
+        u, inv = np.unique(i, return_inverse=True)
+        seg, ai, mid = seg[u], ai[u], mid[u]
+        txy = tags.position(seg, mid)
+        near = np.hypot(txy[:, 0] - eng.a_xy[ai, 0], txy[:, 1] - eng.a_xy[ai, 1]) <= eng.a_range[ai]
+        pt, rm, walls = np.zeros(len(u)), np.zeros(len(u)), np.zeros(len(u), np.int32)
+        for lv in np.unique(eng.a_level[ai]):
+            m = (eng.a_level[ai] == lv) & near
+            pt[m], rm[m], walls[m] = eng.walls.mean_levels(int(lv), ai[m], txy[m])
+        k, p, r = eng._links(ai, seg, eng.a_xy[ai], txy, walls, tags, None, (pt, rm), near)
+        pk = np.full(len(u), -1, np.int64)
+        pk[k] = np.arange(len(k))
+        j = pk[inv]
+        ok = j >= 0
+        out.append((w[ok], seg[inv[ok]], p[j[ok]], r[j[ok]], s0[ok], s1[ok]))
+    tr = eng._track
+    for h, rows in track_rows.items():
+        for row in rows:
+            lo, hi = max(int(tr.t0_us[row]), t0), min(int(tr.t1_us[row]), t1)
+            if hi <= lo:
+                continue
+            lvl = int(tr.level[row])
+            cand = np.flatnonzero(live & (tags.level == lvl) & (tags.t1_us > lo) & (tags.t0_us < hi))
+            mx, my = (tags.x0[cand] + tags.x1[cand]) / 2, (tags.y0[cand] + tags.y1[cand]) / 2
+            half = np.hypot(tags.x1[cand] - tags.x0[cand], tags.y1[cand] - tags.y0[cand]) / 2
+            d = leg_distance(mx, my, tr.x0[row], tr.y0[row], tr.x1[row], tr.y1[row]) - half
+            seg = cand[d <= eng.a_range[h]]
+            own, s, e, mid = slots(np.maximum(tags.t0_us[seg], lo), np.minimum(tags.t1_us[seg], hi), grid)
+            seg = seg[own]
+            ai = np.full(len(seg), h, np.int64)
+            i, w, s0, s1 = clip(ai, s, e, wa, ws, we, t0)
+            seg, ai, mid = seg[i], ai[i], mid[i]
+            f = (mid - tr.t0_us[row]) / max(1, int(tr.t1_us[row] - tr.t0_us[row]))
+            axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
+                                   tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
+            txy = tags.position(seg, mid)
+            walls = eng.floor.walls_crossed(eng.level_ids[lvl], axy, txy)
+            k, p, r = eng._links(ai, seg, axy, txy, walls, tags, np.ones(len(seg), bool))
+            out.append((w[k], seg[k], p, r, s0[k], s1[k]))
+    if not out:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
+    w, seg, p, r, s0, s1 = (np.concatenate([x[i] for x in out]) for i in range(6))
+    n = len(w)
+    return w, seg, p, r, s0, s1, np.zeros(n, bool), np.zeros(n, bool)
+
+def clip(ai, s, e, wa, ws, we, t0):
+    """Overlaps of slots [s, e) of antennas ai with their alive windows: (slot index, window, start, end). A
+    slot meets at most the window alive at its start and the one alive at its end (a dwell may sit inside)."""
+    j2 = locate(wa, ws, t0, ai, e - 1)
+    j1 = locate(wa, ws, t0, ai, s)
+    two = np.flatnonzero(j1 != j2)
+    i = np.r_[np.arange(len(ai)), two]
+    w = np.r_[j2, j1[two]]
+    ok = w >= 0
+    i, w = i[ok], w[ok]
+    s0, s1 = np.maximum(s[i], ws[w]), np.minimum(e[i], we[w])
+    ok = s1 > s0
+    return i[ok], w[ok], s0[ok], s1[ok]
+
+# -- Gen2 and sessions -----------------------------------------------------------------------------------------
