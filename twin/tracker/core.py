@@ -17,6 +17,7 @@ from .config import TrackerConfig
 from .epcs import KIND_FOREIGN
 from .ale import CycleReport, EventCycles
 from .events import EventLog
+from .fitted import FITTED
 from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
@@ -32,14 +33,27 @@ class _Output:
         self.estimates, self.alerts = estimates, alerts
 
 
+def with_fitted(site: dict, config: dict | None, default: bool = False) -> dict:
+    """The config, with the shipped fitted weights for this site's (floor, placement) when it sets none itself and
+    asks for them (`"fitted": true`; `default` when it does not say)."""
+    cfg = dict(config or {})
+    use = cfg.pop("fitted", default)
+    fitted = FITTED.get((str(site.get("floor", "")), str(site.get("placement", ""))))
+    if use and fitted and "antenna_weight" not in cfg:
+        cfg.update({k: dict(v) for k, v in fitted.items()})
+    return cfg
+
+
 class TrackerCore:
-    """Config: see TrackerConfig (defaults by antenna kind; `twin tracker fit` writes fitted antenna weights)."""
+    """Config: see TrackerConfig. Antenna weights: the config's (from `twin tracker fit`), else the shipped ones for
+    this site's (floor, placement) (twin.tracker.fitted), else defaults by antenna kind."""
 
     name = "tracker"
+    use_fitted = False  # the shipped weights only when the config asks ("fitted": true); see FittedTrackerCore
 
     def __init__(self, site: dict, config: dict | None = None) -> None:
         self.model = site_model(site)
-        self.config = TrackerConfig.from_dict(config)
+        self.config = TrackerConfig.from_dict(with_fitted(site, config, self.use_fitted))
         self.ingest_ = Ingest(self.model, self.config.watermark_s)
         self.locator = Locator(self.model, self.config)
         self.events = EventLog()
@@ -127,4 +141,12 @@ class TrackerCore:
                 "events": dict(self.events.counts)}  # fmt: skip
 
 
-__all__ = ["TrackerCore"]
+class FittedTrackerCore(TrackerCore):
+    """The tracker with the shipped fitted weights for known sites by default (`--core
+    twin.tracker.core:FittedTrackerCore`)."""
+
+    name = "tracker-fitted"
+    use_fitted = True
+
+
+__all__ = ["FittedTrackerCore", "TrackerCore", "with_fitted"]
