@@ -38,7 +38,8 @@ def test_periodic_s2_reads_each_tag_at_most_once_per_cycle_inside_the_dwell_slot
     assert len(rows) > 100
     period = 10_000_000
     k = (rows["first_us"] - T0) // period  # clock offset (<= 50 ms) is far below the period
-    assert len({(e, int(i)) for e, i in zip(rows["epc"].tolist(), k)}) == len(rows) and np.all(rows["count"] == 1)  # one read per tag per cycle
+    # one read per tag per cycle
+    assert len({(e, int(i)) for e, i in zip(rows["epc"].tolist(), k)}) == len(rows) and np.all(rows["count"] == 1)
     # every read falls in the reader's 2 x 200 ms cycle of its period (plus the clock offset)
     within = (rows["first_us"] - T0) % period
     phase = eng.r_phase[0]

@@ -39,12 +39,14 @@ ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
 #   the tags are unpowered for far longer than the S2 persistence, so each cycle reads every tag in reach once;
 # - desk pads likewise, more often (a dossier picked up from a desk should show soon);
 # - a handheld runs continuously while carried, single target S2 (each tag once per sweep pass), 1 s reports.
-PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S0", trigger="gpi")  # ~1 W (ANCHORS)
+# ~1 W (ANCHORS)
+PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S0", trigger="gpi")
 PORTAL_OFFSET_M = 0.5  # antenna stands this far from the door, inside its space, facing the door
 ROOM = dict(power_dbm=27.0, session="S2", trigger="periodic")
 SHELF = dict(gain_dbi=2.0, beamwidth_deg=100.0, height_m=1.0)
 ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna looking down: omnidirectional in plan
-DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S2", trigger="periodic")  # reads to ~1.2 m
+# a desk pad reads to ~1.2 m (ANCHORS)
+DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S2", trigger="periodic")
 HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2", trigger="continuous")
 DWELL_MS = 200.0
 # Report periods per reader kind (assumption). An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen)
@@ -94,13 +96,13 @@ def auto_place(floor: Floor, profile: str = "full") -> Placement:
                 if u.kind == "desk":
                     rid = f"R-desk-{_slug(u.id)}"
                     ant = _antenna(rid, 1, "desk", space, u.position, 0.0, DESK, storage=u.id)
-                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, DESK_REPORT_MS, (ant,),
-                                      DESK["trigger"]))
+                    readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, DESK_REPORT_MS,
+                                          (ant,), DESK["trigger"]))
         if storage_room:
             rid = f"H-{_slug(space.id)}"
             ant = _antenna(rid, 1, "handheld", space, space.centroid, 0.0, HANDHELD)
-            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS, HANDHELD_REPORT_MS, (ant,),
-                                  HANDHELD["trigger"]))
+            readers.append(Reader(rid, "handheld", HANDHELD["power_dbm"], HANDHELD["session"], DWELL_MS,
+                                  HANDHELD_REPORT_MS, (ant,), HANDHELD["trigger"]))
     return Placement(name=f"{floor.name}-{profile}", source=f"<auto_place {profile}>", schema_version=1,
                      floor=floor.name, readers={r.id: r for r in readers})  # fmt: skip
 

@@ -12,7 +12,8 @@ from twin.readers.timegrid import leg_distance, locate, slots
 
 
 def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
-    """Slot pieces (window, segment, p, rssi, start, end, steady, given) of moving tags x the engine's fixed antennas and of carried antennas x every tag on their level, each cut
+    """Slot pieces (window, segment, p, rssi, start, end, steady, given) of moving tags x the engine's fixed antennas
+    and of carried antennas x every tag on their level, each cut
     to the alive windows of its antenna (links are computed only where the antenna is inventorying)."""
     grid = max(1, int(eng.params.grid_ms * 1e3))
     out = []
