@@ -96,38 +96,51 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     order = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[order], np.arange(rank.max() + 2))
     for r in range(len(bounds) - 1):
-        g = order[bounds[r]:bounds[r + 1]]
-        u, a, b, lu = u_of[g], s0[g], s1[g], lam_us[g]
-        exp1 = np.minimum(rng.exponential(size=len(g)) / np.maximum(lu, 1e-300), 1e15)
-        # S1: renewal thinning from the time the flag reverts
-        gv = given[g]
-        f1 = np.where(gv, a, np.maximum(elig[u], a) + exp1)
-        ok1 = (lam[g] > 0) & (f1 < b) & (~gv | (a >= elig[u]))
-        R = np.maximum(b - f1, 0.0)
-        mu = tau_us + 1.0 / np.maximum(lu, 1e-300)
-        sd = np.sqrt(R / np.maximum(lu, 1e-300) ** 2 / mu**3)
-        k = np.clip(np.rint(R / mu + sd * rng.standard_normal(len(g))), 0, np.floor(R / tau_us))
-        k = np.where(ok1 & ~gv, k, 0)
-        gap = rng.gamma(np.maximum(k, 1e-12), 1.0 / np.maximum(lu, 1e-300))
-        l1 = np.minimum(np.maximum(f1 + k * tau_us + np.where(k > 0, gap, 0.0), f1 + k * tau_us), b - 1)
-        # S2/S3: one read while armed; re-armed by an absence longer than the reset
-        arm = armed[u] | ((a - seen[u]) > reset_us)
-        f2 = a + np.where(gv, 0.0, exp1)
-        got = arm & (lam[g] > 0) & (f2 < b)
-        m = np.where(steady[g] | gv, 0, rng.poisson(lam[g] * np.exp(-lu * reset_us)))
-        uf, ul = order_stats(rng, np.maximum(m, 1))
-        base = np.where(got, f2, a)
-        span = np.maximum(b - base, 0.0)
-        n2 = got + m
-        f2o = np.where(got, f2, base + uf * span)
-        l2o = np.where(m > 0, base + ul * span, f2o)
-        s1m = s1_mode[g]
-        n[g] = np.where(s1m, np.where(ok1, k + 1, 0), n2)
-        first[g] = np.where(s1m, f1, f2o).astype(np.int64)
-        last[g] = np.where(s1m, l1, l2o).astype(np.int64)
-        elig[u] = np.where(s1m & ok1, l1 + tau_us, elig[u]).astype(np.int64)
-        armed[u] = np.where(s1m, armed[u], arm & (n2 == 0))
-        seen[u] = np.where(lam[g] > 0, np.maximum(seen[u], b), seen[u])
+        g_all = order[bounds[r]:bounds[r + 1]]
+        s1m = s1_mode[g_all]
+        g = g_all[s1m]  # S1: renewal thinning from the time the flag reverts
+        if len(g):
+            u, a, b, lu, gv = u_of[g], s0[g], s1[g], lam_us[g], given[g]
+            exp1 = np.minimum(rng.exponential(size=len(g)) / np.maximum(lu, 1e-300), 1e15)
+            f1 = np.where(gv, a, np.maximum(elig[u], a) + exp1)
+            ok1 = (lam[g] > 0) & (f1 < b) & (~gv | (a >= elig[u]))
+            R = np.maximum(b - f1, 0.0)
+            mu = tau_us + 1.0 / np.maximum(lu, 1e-300)
+            sd = np.sqrt(R / np.maximum(lu, 1e-300) ** 2 / mu**3)
+            k = np.clip(np.rint(R / mu + sd * rng.standard_normal(len(g))), 0, np.floor(R / tau_us))
+            k = np.where(ok1 & ~gv, k, 0)
+            gap = rng.gamma(np.maximum(k, 1e-12), 1.0 / np.maximum(lu, 1e-300))
+            l1 = np.minimum(np.maximum(f1 + k * tau_us + np.where(k > 0, gap, 0.0), f1 + k * tau_us), b - 1)
+            n[g] = np.where(ok1, k + 1, 0)
+            first[g] = f1.astype(np.int64)
+            last[g] = l1.astype(np.int64)
+            elig[u] = np.where(ok1, l1 + tau_us, elig[u]).astype(np.int64)
+            seen[u] = np.where(lam[g] > 0, np.maximum(seen[u], b), seen[u])
+        g = g_all[~s1m]  # S2/S3: one read while armed; re-armed by an absence longer than the reset
+        if len(g):
+            u, a, b, lu, gv = u_of[g], s0[g], s1[g], lam_us[g], given[g]
+            exp1 = np.minimum(rng.exponential(size=len(g)) / np.maximum(lu, 1e-300), 1e15)
+            arm = armed[u] | ((a - seen[u]) > reset_us)
+            f2 = a + np.where(gv, 0.0, exp1)
+            got = arm & (lam[g] > 0) & (f2 < b)
+            flick = ~(steady[g] | gv)
+            m = np.zeros(len(g), np.int64)
+            if flick.any():
+                m[flick] = rng.poisson(lam[g][flick] * np.exp(-lu[flick] * reset_us))
+            n2 = got + m
+            f2o, l2o = np.where(got, f2, a), np.where(got, f2, a)
+            j = np.flatnonzero(m)  # flicker re-reads: order statistics over the rest of the span
+            if len(j):
+                uf, ul = order_stats(rng, m[j])
+                base = f2o[j]
+                span = np.maximum(b[j] - base, 0.0)
+                f2o[j] = np.where(got[j], f2[j], base + uf * span)
+                l2o[j] = base + ul * span
+            n[g] = n2
+            first[g] = f2o.astype(np.int64)
+            last[g] = l2o.astype(np.int64)
+            armed[u] = arm & (n2 == 0)
+            seen[u] = np.where(lam[g] > 0, np.maximum(seen[u], b), seen[u])
     state.update(ukeys, elig, armed, seen)
     return n, first, last
 
