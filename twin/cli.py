@@ -171,16 +171,51 @@ def run(
     seed: Optional[int] = typer.Option(None, "--seed", help="override the scenario's seed"),
     days: Optional[float] = typer.Option(None, "--days", help="override the scenario's duration, in days"),
     save_streams: bool = typer.Option(False, "--save-streams", help="write reads/truth/anomalies/events Parquet"),
+    core: str = typer.Option("tracker", "--core", help="naive | oracle | tracker | package.module:Class | none"),
+    compare: bool = typer.Option(False, "--compare", help="also score naive and oracle on the same stream"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="no progress bar"),
 ) -> None:
-    """Run a scenario through the twin: metrics.json (and the streams on request) in the workspace folder."""
-    from .run import run_scenario
+    """Run a scenario through the twin and a tracking core: metrics.json, estimates, alerts, report.html."""
+    from .scenario import DEFAULT_SCENARIO, load_scenario
 
     if days is not None and days <= 0:
         _fail(f"--days = {days}: expected a positive number of days")
     if seed is not None and seed < 0:
         _fail(f"--seed = {seed}: expected a seed >= 0")
-    run_scenario(scenario, out, seed=seed, days=days, save_streams=save_streams, progress=not quiet)
+    if core == "none":
+        from .run import run_scenario
+
+        run_scenario(scenario, out, seed=seed, days=days, save_streams=save_streams, progress=not quiet)
+        return
+    from .bench.drive import bench_table, run_with_core
+    from .bench.loader import resolve_core_class
+
+    resolve_core_class(core)  # an unknown core is a user error before the world is built
+    scn = load_scenario(scenario or DEFAULT_SCENARIO).with_overrides(seed=seed, days=days)
+    metrics = run_with_core(scn, out, core=core, compare=compare, save_streams=save_streams, progress=not quiet)
+    console.print(bench_table(metrics))
+    console.print(f"workspace: {display_path(out)} (report.html, metrics.json)", highlight=False)
+
+
+@app.command()
+def check(
+    scenarios: Optional[List[Path]] = typer.Argument(None, help="scenarios to gate (default: scenarios/ci-*.toml)"),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="write JUnit XML here"),
+    update_baselines: bool = typer.Option(False, "--update-baselines", help="record scenarios/baselines/NAME.json"),
+    core: str = typer.Option("tracker", "--core", help="core to gate"),
+) -> None:
+    """Regression gate: run scenarios, compare metrics with [expect] bands and baselines; exit 1 on regression."""
+    from .bench.check import check as run_check
+
+    raise typer.Exit(run_check(list(scenarios) if scenarios else None, junit, update_baselines, core))
+
+
+@app.command()
+def bench(as_json: bool = typer.Option(False, "--json", help="print the results as JSON")) -> None:
+    """Run the speed benchmarks (world generation, core ingest, whole run) and print ratios to their references."""
+    from .bench.benchmarks import bench as run_bench
+
+    raise typer.Exit(run_bench(as_json))
 
 tracker_app = typer.Typer(add_completion=False, no_args_is_help=True, help="The tracking core's own tools.")
 app.add_typer(tracker_app, name="tracker")
