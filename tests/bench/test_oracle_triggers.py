@@ -110,7 +110,7 @@ def test_periodic_s2_read_and_silence_closed_form():
     z = np.zeros(0, np.int64)
     E = evidence(core, np.array([0]), c, X, np.array([0]), np.array([a]), np.array([0]), np.array([1]))
     j = m.lut[c[0, 0], a]
-    lam = m.lam(core.p[0, j:j + 1].astype(float), np.array([j]), core.L, core.k, core.trig.unit_us)[0]
+    lam = core.rates.lam(core.p[0, j:j + 1].astype(float), np.array([a]))[0]
     assert lam > 0
     assert E[0, 0, 0] == pytest.approx(np.log(-np.expm1(-lam)), rel=1e-6, abs=1e-9)  # read once in the slot
     assert E[0, 1, 0] == pytest.approx(-lam, rel=1e-6)  # silent inventory

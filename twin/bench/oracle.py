@@ -28,6 +28,9 @@ from .protocol import CoreOutput, empty_alerts, empty_estimates
 
 STEP_S = 10.0  # filter step (assumption: a cost cut; room readers inventory once a minute, desks every 20 s, portals
 #               report every second while triggered, so a 10 s step keeps portal passes apart at walking pace)
+POP_SLACK = 0.1  # relative change of an antenna's field population that updates its rates (assumption: cost cut)
+FINE_STEP_S = 1.0  # step of tags a portal (or continuous reader) read in the interval: a pass's direction is in
+#                    the order of its reads, a portal reports every second (assumption)
 GENERIC_PRIOR = 0.25  # prior weight of a space's centroid and "anywhere" places beside 1 per storage unit (assumption:
 #                       a dossier at rest is in a unit; the generic places stand for carried or mislaid ones)
 
@@ -75,11 +78,10 @@ class OracleCore:
         self.step_us = int(round(float(self.config.get("step_s", STEP_S)) * 1e6))
         self.M = int(self.config.get("support", 12))  # candidates kept per tag between intervals
         self.extra = int(self.config.get("extra", 12))  # candidates added per interval from its reads
-        p_move = float(self.config.get("p_move", 0.01))  # per s: re-placed within its space (assumption)
+        self.p_move = float(self.config.get("p_move", 0.01))  # per s: re-placed within its space (assumption)
         p_adj = float(self.config.get("p_adjacent", 0.003))  # per s and door: carried to a neighbour (assumption)
         portal = float(self.config.get("portal_factor", 0.05))  # unseen through a watched door (assumption)
-        dt = self.step_us / 1e6
-        self.q_in = 1.0 - (1.0 - p_move) ** dt
+        self.fine_us = int(round(float(self.config.get("fine_step_s", FINE_STEP_S)) * 1e6))
         NS = len(m.space_ids)
         W = np.zeros((NS, NS))
         sp = {s: i for i, s in enumerate(m.space_ids)}
@@ -89,8 +91,8 @@ class OracleCore:
             W[sp[d.a], sp[d.b]] = W[sp[d.b], sp[d.a]] = max(W[sp[d.a], sp[d.b]], w)
         for k in m.floor.links.values():
             W[sp[k.a], sp[k.b]] = W[sp[k.b], sp[k.a]] = p_adj
-        self.W = (1.0 - (1.0 - W) ** dt) * (W > 0)
-        self.leave = self.W.sum(axis=1)
+        self.W_rate = W
+        self._trans: dict[int, tuple] = {}
         adj = (W > 0) | np.eye(NS, dtype=bool)
         self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]
         g = float(self.config.get("generic_prior", GENERIC_PRIOR))
@@ -112,13 +114,29 @@ class OracleCore:
         self._epcs = _Interner(READ_DTYPE["epc"].itemsize)
         cap = 0
         self.p = np.zeros((cap, m.n_pairs), np.float32)  # true per-round p of each known tag on every pair
-        self.L, self.k = m.rates(np.zeros(len(m.A.keys)))
+        self.lam = np.zeros((cap, m.n_pairs), np.float32)  # its expected reads per inventory unit at current rates
+        self._pop = np.zeros(len(m.A.keys))
+        self.rates = m.rates(np.zeros(len(m.A.keys)), self.trig.unit_us)
+        nA = len(m.A.keys)
+        ra = [np.flatnonzero(m.A.reader == r) for r in range(int(m.A.reader.max(initial=-1)) + 1)]
+        self.reader_ants = np.full((max(len(ra), 1), max([len(x) for x in ra], default=1)), -1, np.int64)
+        for r, x in enumerate(ra):
+            self.reader_ants[r, :len(x)] = x
+        del nA
         self.sup = np.full((cap, self.M), -1, np.int64)
         self.bel = np.zeros((cap, self.M))
         self.last_space = np.full(cap, -1, np.int64)
         self.last_store = np.full(cap, -2, np.int64)
         self._buf: list[tuple[np.ndarray, ...]] = []
         self._t = None
+
+    def trans(self, dt_us: int) -> tuple[float, np.ndarray, np.ndarray]:
+        """Moves over dt: (re-placed within the space, space-to-space matrix, total leaving share per space)."""
+        if dt_us not in self._trans:
+            dt = dt_us / 1e6
+            W = (1.0 - (1.0 - self.W_rate) ** dt) * (self.W_rate > 0)
+            self._trans[dt_us] = (1.0 - (1.0 - self.p_move) ** dt, W, W.sum(axis=1))
+        return self._trans[dt_us]
 
     def _portal_doors(self) -> set[str]:
         from .siteview import as_site_view
@@ -169,10 +187,11 @@ class OracleCore:
             return CoreOutput(empty_estimates(), empty_alerts())
         S = -(-(t_us - t0) // self.step_us)
         self._t = t0 + S * self.step_us
-        step = np.clip((t - t0) // self.step_us, 0, S - 1)
+        Sf = -(-(t_us - t0) // self.fine_us)
         X = self.trig.exposure(t0, S, self.step_us)
         self._rates(tag, ant, X)
-        rows = run_filter(self, tag, ant, step, n, t0, S, t_us, X)
+        rows = run_filter(self, tag, ant, t, n, t0, t_us, (self.step_us, S, X),
+                          (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)))
         return CoreOutput(self._table(*rows), empty_alerts())
 
     # -- state -----------------------------------------------------------------------------------------------------
@@ -193,14 +212,24 @@ class OracleCore:
             rows = np.bincount(ant, minlength=nA).astype(float)
             per = np.where(m.A.once, rows / np.maximum(units, 1.0), seen)
             pop = np.maximum(pop, per)
-        self.L, self.k = m.rates(pop)
+        old = self._pop
+        moved = np.abs(pop - old) > POP_SLACK * old + 0.5  # rates follow the field's population with hysteresis
+        unit_changed = self.trig.bound_now()  # the engine's slot lengths were taken over
+        if moved.any() or unit_changed:
+            self._pop = np.where(moved, pop, old)
+            self.rates = m.rates(self._pop, self.trig.unit_us)
+            j = np.flatnonzero(moved[m.pair_a]) if not unit_changed else np.arange(m.n_pairs)
+            if len(j) and len(self.p):
+                self.lam[:, j] = self.rates.lam(self.p[:, j], m.pair_a[j][None, :])
 
     def _grow(self) -> None:
         n_old, n = len(self.p), len(self._epcs.names)
         if n == n_old:
             return
         epcs = np.array(self._epcs.names[n_old:], dtype="S24")
-        self.p = np.concatenate([self.p, self.m.per_round_p(epcs).astype(np.float32)])
+        p = self.m.per_round_p(epcs).astype(np.float32)
+        self.p = np.concatenate([self.p, p])
+        self.lam = np.concatenate([self.lam, self.rates.lam(p, self.m.pair_a[None, :]).astype(np.float32)])
         self.sup = np.concatenate([self.sup, np.full((n - n_old, self.M), -1, np.int64)])
         self.bel = np.concatenate([self.bel, np.zeros((n - n_old, self.M))])
         self.last_space = np.concatenate([self.last_space, np.full(n - n_old, -1, np.int64)])

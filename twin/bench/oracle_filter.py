@@ -5,8 +5,10 @@ it really ran (`oracle_triggers.exposure`: periodic slots, GPI windows, alive se
 expected reads there; a read on a Poisson antenna (S0, capped S1) adds n log(lam); a read on a periodic S2/S3
 antenna adds log(1 - e^-Λ) + Λ + log(lam_a / Λ) (read once in the inventory, Λ the reader's expected reads over its
 antennas, lam_a the reporting antenna's share). Only tags read in the interval, or whose belief expects reads, are
-touched; tags whose previous place explains the whole interval far better than any other keep their belief without
-the step pass. The rest run a dense numpy pass over (tags, support) per step.
+touched. Tags whose previous place explains every read take one step over the whole interval on their previous
+support (a cost cut: an excursion and return inside one interval is not shown); the rest get a wider support and a
+dense numpy pass over (tags, support) per step, on a 1 s grid when a portal or continuous reader read them (the
+order of a pass's reads shows its direction), else on the coarse grid.
 """
 
 from __future__ import annotations
@@ -19,15 +21,12 @@ from ..readers.timegrid import expand
 P_MIN = 1e-3  # per-round p below which an antenna's read does not add a candidate to the support (assumption)
 LAM_FLOOR = 1e-4  # expected reads per unit granted where the model says none (assumption: slack for moving tags
 #                   sampled at fixed points, and for reads the model cannot explain)
+LAM_EXPLAINED = 0.05  # expected reads per unit at the MAP place below which a read there is unexplained (assumption)
 SILENT_COST = 0.7  # a tag whose belief expects silence at odds below 1/2 over the interval is filtered unread
-SETTLED_P = 0.999  # a tag this sure of its place ...
-SETTLED_MARGIN = 12.0  # ... whose interval log-likelihood there beats every other place by this keeps its belief
-#                        without the step-by-step pass (assumption: a cost cut; an excursion and return inside one
-#                        interval is not shown)
 
 
 def _entries(core, T, C):
-    """Flat (row = tag row x Kmax + k, pair j, lam) of every pair of the candidates C (n, Kmax) of tags T."""
+    """Flat (row = tag row x Kmax + k, antenna, lam) of every pair of the candidates C (n, Kmax) of tags T."""
     m = core.m
     Kmax = C.shape[1]
     flat = C.ravel()
@@ -35,49 +34,66 @@ def _entries(core, T, C):
     c = flat[pos]
     own, j = expand(m.c_start[c], m.c_start[c + 1])
     row = pos[own]
-    p = core.p[T[row // Kmax], j].astype(np.float64)
-    return row, j, m.lam(p, j, core.L, core.k, core.trig.unit_us)
+    return row, m.pair_a[j], core.lam[T[row // Kmax], j]
 
 
-def evidence(core, T, C, X, r_i, r_a, r_s, r_n):
-    """(n, S, Kmax) log-likelihood of each step's evidence at each candidate (-inf where C < 0)."""
+def _lam_at(core, T, C, g_i, a):
+    """(G, Kmax) expected reads per unit of tag T[g_i] on antenna a[g] at each of its candidates (0: none)."""
+    c = C[g_i]
+    j = core.m.lut[np.maximum(c, 0), a[:, None]]
+    return np.where((j >= 0) & (c >= 0), core.lam[T[g_i][:, None], np.maximum(j, 0)], 0.0)
+
+
+def evidence(core, T, C, X, r_i, r_a, r_s, r_n, r_t=None):
+    """(n, S, Kmax) log-likelihood of each step's evidence at each candidate (-inf where C < 0). Reads: tag row,
+    antenna, step, count and (true) time, which tells a periodic reader's inventories apart."""
     m = core.m
     n, Kmax = C.shape
     S, nA = X.shape
-    row, j, lam = _entries(core, T, C)
-    a = m.pair_a[j]
-    M = sparse.csr_matrix((lam, (row, a)), shape=(n * Kmax, nA))
+    row, a, lam = _entries(core, T, C)
+    live = X.any(axis=0)[a]  # antennas that never ran in the interval say nothing
+    M = sparse.csr_matrix((lam[live], (row[live], a[live])), shape=(n * Kmax, nA))
     E = -(M @ X.T).reshape(n, Kmax, S).transpose(0, 2, 1)
     if len(r_i):
-        key = (r_i * S + r_s) * nA + r_a
-        uk, inv = np.unique(key, return_inverse=True)
+        cyc = core.trig.cycle(r_a, r_t) if r_t is not None else np.zeros(len(r_i), np.int64)
+        g, inv = np.unique(np.column_stack([r_i, r_s, cyc, r_a]), axis=0, return_inverse=True)
+        inv = inv.ravel()
         cnt = np.bincount(inv, r_n.astype(float))
-        g_a, g_is = uk % nA, uk // nA
-        g_i, g_s = g_is // S, g_is % S
-        ekey = row * nA + a  # sorted: rows ascending, antennas ascending within a candidate's pairs
-        q = (g_i[:, None] * Kmax + np.arange(Kmax)[None, :]) * nA + g_a[:, None]
-        pos = np.minimum(np.searchsorted(ekey, q), len(ekey) - 1)
-        hit = ekey[pos] == q if len(ekey) else np.zeros(q.shape, bool)
-        lam_g = np.where(hit, lam[pos] if len(lam) else 0.0, 0.0)
-        lam_f = np.maximum(lam_g, LAM_FLOOR)
+        g_i, g_s, g_k, g_a = g.T
+        lam_f = np.maximum(_lam_at(core, T, C, g_i, g_a), LAM_FLOOR)
         term = cnt[:, None] * np.log(lam_f)
         once = m.A.once[g_a]
         if once.any():
-            nR = int(m.A.reader.max()) + 1
-            rkey = row * nR + m.A.reader[a]
-            ur, rinv = np.unique(rkey, return_inverse=True)
-            Lam = np.bincount(rinv, lam)
-            g_r = m.A.reader[g_a]
-            gq = (g_is * nR + g_r)[once]
-            ug, ginv = np.unique(gq, return_inverse=True)
+            # one inventory of the reader: read (at most once) by one of its antennas
+            g_r = m.A.reader[g_a][once]
+            _, ginv = np.unique(np.column_stack([g_i[once], g_s[once], g_k[once], g_r]), axis=0, return_inverse=True)
+            ginv = ginv.ravel()
             w = cnt[once] / np.bincount(ginv, cnt[once])[ginv]  # share of the reader's reads in the inventory
-            qq = (g_i[once][:, None] * Kmax + np.arange(Kmax)[None, :]) * nR + g_r[once][:, None]
-            pr = np.minimum(np.searchsorted(ur, qq), max(len(ur) - 1, 0))
-            Lg = np.where(ur[pr] == qq, Lam[pr], 0.0) if len(ur) else np.zeros(qq.shape)
+            RA = core.reader_ants[g_r][:, None, :]  # (G, 1, maxA) the reader's antennas
+            c = C[g_i[once]][:, :, None]
+            j = core.m.lut[np.maximum(c, 0), np.maximum(RA, 0)]
+            ok = (j >= 0) & (c >= 0) & (RA >= 0)
+            Lg = np.where(ok, core.lam[T[g_i[once]][:, None, None], np.maximum(j, 0)], 0.0).sum(axis=2)
             Lg = np.maximum(Lg, lam_f[once])
             term[once] = w[:, None] * (np.log(-np.expm1(-Lg)) + Lg + np.log(lam_f[once] / Lg))
         np.add.at(E, (g_i, g_s), term)
     return np.where((C >= 0)[:, None, :], E, -np.inf)
+
+
+def screen(core, T, r_i, r_a, r_n, r_t, Xtot):
+    """On each tag's previous support over the whole interval: (busy, explained). Busy: read, or its belief expects
+    silence at odds below 1/2. Explained: it has a place, and every antenna that read it reaches that place."""
+    C = core.sup[T]
+    E = evidence(core, T, C, Xtot, r_i, r_a, np.zeros(len(r_i), np.int64), r_n, r_t)[:, 0, :]
+    read = np.zeros(len(T), bool)
+    read[r_i] = True
+    cost = -(core.bel[T] * np.where(C >= 0, E, 0.0)).sum(axis=1)
+    busy = read | (cost > SILENT_COST)
+    explained = C[:, 0] >= 0
+    if len(r_i):
+        lam0 = _lam_at(core, T, C[:, :1], r_i, r_a)[:, 0]
+        np.logical_and.at(explained, r_i, lam0 >= LAM_EXPLAINED)
+    return busy, explained
 
 
 def _support(core, T, r_i, r_a):
@@ -114,54 +130,59 @@ def _support(core, T, r_i, r_a):
 
 
 def _prune(core, T, C, E):
-    """Keep each tag's previous support and the candidates that best explain the whole interval; say which tags are
-    settled (previous MAP place far ahead of every other place)."""
-    m = core.m
+    """Keep each tag's previous support and the candidates that best explain the whole interval."""
     keep = min(core.M + core.extra, C.shape[1])
     L = E.sum(axis=1)
-    Cs = np.maximum(C, 0)
     prev = core.sup[T]
-    c0 = np.maximum(prev[:, 0], 0)
-    same = (m.c_space[Cs] == m.c_space[c0][:, None]) & (m.c_storage[Cs] == m.c_storage[c0][:, None])
-    l0 = np.where(C == c0[:, None], L, -np.inf).max(axis=1)
-    settled = (prev[:, 0] >= 0) & (core.bel[T, 0] > SETTLED_P) & (
-        l0 - np.where(same, -np.inf, L).max(axis=1) > SETTLED_MARGIN)
     Lk = L.copy()
     for k in range(core.M):
         Lk[(C == prev[:, k:k + 1]) & (prev[:, k:k + 1] >= 0)] = np.inf
     o = np.argpartition(-Lk, keep - 1, axis=1)[:, :keep]
     C2 = np.take_along_axis(C, o, 1)
     C2 = np.where(np.take_along_axis(Lk, o, 1) > -np.inf, C2, -1)
-    return C2, np.take_along_axis(E, np.broadcast_to(o[:, None, :], (len(T), E.shape[1], keep)), 2), settled
+    return C2, np.take_along_axis(E, o[:, None, :], 2)
 
 
-def active_tags(core, tag, X):
-    """Tags read in the interval, and known tags whose belief expects silence at odds below 1/2."""
-    idx = np.flatnonzero(core.sup[:, 0] >= 0)
-    if len(idx):
-        Xt = X.sum(axis=0, keepdims=True)
-        z = np.zeros(0, np.int64)
-        E = evidence(core, idx, core.sup[idx], Xt, z, z, z, z)[:, 0, :]
-        cost = -(core.bel[idx] * np.where(core.sup[idx] >= 0, E, 0.0)).sum(axis=1)
-        idx = idx[cost > SILENT_COST]
-    return np.union1d(np.unique(tag), idx).astype(np.int64)
+def run_filter(core, tag, ant, t, n, t0: int, t_end: int, coarse, fine):
+    """Filter the tags with something to say over [t0, t_end); change rows (t_us, tag, candidate, confidence).
 
-
-def run_filter(core, tag, ant, step, n, t0: int, S: int, t_end: int, X: np.ndarray):
-    """Filter the active tags over S steps from t0 (exposure X (S, nA)); change rows (t_us, tag, cand, conf)."""
-    m = core.m
+    coarse, fine: (step_us, S, X) grids with their exposures. Tags read by a Poisson antenna (a portal passing, a
+    continuous reader) take the fine grid, so the order of a pass's reads shows its direction; the rest the coarse."""
     z = np.zeros(0, np.int64)
-    T = active_tags(core, tag, X)
+    known = np.flatnonzero(core.sup[:, 0] >= 0)
+    T = np.union1d(np.unique(tag), known).astype(np.int64)
     if not len(T):
         return z, z, z, np.zeros(0)
     r_i = np.searchsorted(T, tag)
-    C = _support(core, T, r_i, ant)
-    E = evidence(core, T, C, X, r_i, ant, step, n)
-    C, E, settled = _prune(core, T, C, E)
-    if settled.all():
+    Xtot = coarse[2].sum(axis=0, keepdims=True)
+    busy, explained = screen(core, T, r_i, ant, n, t, Xtot)
+    pois = np.zeros(len(T), bool)
+    pois[r_i[~core.m.A.once[ant]]] = True
+    whole = coarse[0] * coarse[1]
+    out = [_pass(core, T, r_i, ant, t, n, t0, t_end, busy & explained, whole, 1, Xtot, full=False)]
+    out += [_pass(core, T, r_i, ant, t, n, t0, t_end, busy & ~explained & sel, *grid)
+            for sel, grid in ((pois, fine), (~pois, coarse))]
+    return tuple(np.concatenate([o[i] for o in out]) for i in range(4))
+
+
+def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
+    """The step pass for the tags T[sel] on one grid. Not `full`: on the previous support only (tags whose reads
+    their place explains: one step over the interval is enough to follow them)."""
+    m = core.m
+    z = np.zeros(0, np.int64)
+    if not sel.any():
         return z, z, z, np.zeros(0)
-    go = ~settled
-    T, C, E = T[go], C[go], E[go]
+    newi = np.cumsum(sel) - 1
+    keep = sel[r_i]
+    T, r_i, ant, n, t = T[sel], newi[r_i[keep]], ant[keep], n[keep], t[keep]
+    step = np.clip((t - t0) // step_us, 0, S - 1)
+    if full:
+        C = _support(core, T, r_i, ant)
+        E = evidence(core, T, C, X, r_i, ant, step, n, t)
+        C, E = _prune(core, T, C, E)
+    else:
+        C = core.sup[T]
+        E = evidence(core, T, C, X, r_i, ant, step, n, t)
     n_t, Kmax = C.shape
     valid = C >= 0
     Cs = np.maximum(C, 0)
@@ -180,16 +201,22 @@ def run_filter(core, tag, ant, step, n, t0: int, S: int, t_end: int, X: np.ndarr
     flat = (np.repeat(np.arange(n_t), Kmax) * (NS + 1) + sidx.ravel())
     wsum = np.bincount(flat, wc.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
     share = wc / np.maximum(np.take_along_axis(wsum, sidx, 1), 1e-300)
-    stay = 1.0 - np.r_[core.q_in + core.leave, 0.0][sidx]
     out_t, out_tag, out_c, out_p = [], [], [], []
     last_sp, last_st = core.last_space[T], core.last_store[T]
     ar = np.arange(n_t)
+    gap = 0
     for s in range(S):
+        Es = E[:, s, :]
+        gap += 1
+        if s < S - 1 and not Es[valid].any():
+            continue  # no evidence in this step: its moves are folded into the next step that has some
+        q_in, W, leave = core.trans(gap * step_us)
+        gap = 0
+        stay = 1.0 - np.r_[q_in + leave, 0.0][sidx]
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
         inflow = np.zeros((n_t, NS + 1))
-        inflow[:, :NS] = core.q_in * Bs[:, :NS] + Bs[:, :NS] @ core.W
+        inflow[:, :NS] = q_in * Bs[:, :NS] + W.T.dot(Bs[:, :NS].T).T
         B = B * stay + np.take_along_axis(inflow, sidx, 1) * share
-        Es = E[:, s, :]
         post = B * np.exp(Es - Es.max(axis=1, keepdims=True))
         tot = post.sum(axis=1, keepdims=True)
         ok = tot[:, 0] > 0
@@ -201,7 +228,7 @@ def run_filter(core, tag, ant, step, n, t0: int, S: int, t_end: int, X: np.ndarr
         sp, st = m.c_space[c], m.c_storage[c]
         ch = (sp != last_sp) | (st != last_st)
         if ch.any():
-            out_t.append(np.full(int(ch.sum()), min(t0 + (s + 1) * core.step_us, t_end), np.int64))
+            out_t.append(np.full(int(ch.sum()), min(t0 + (s + 1) * step_us, t_end), np.int64))
             out_tag.append(T[ch])
             out_c.append(c[ch])
             out_p.append(Bs[ch, best[ch]])

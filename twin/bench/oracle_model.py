@@ -189,22 +189,30 @@ class StationModel:
             out[dead] = 0.0
         return out
 
-    def rates(self, pop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per antenna, from the population in its field (pop: per antenna, sum of per-round p; sum_log: sum of
-        log(1 - p/L) is taken as -pop/L): frame size L and the factor k such that a tag's expected S0 reads per
-        second of inventory are p / (1 - p / L) x k (the engine's `_gen2` rate: e0 / round time x duty)."""
+    def rates(self, pop: np.ndarray, unit_us: np.ndarray) -> "LinkRates":
+        """Per antenna, from the population in its field (pop: sum of per-round p; sum of log(1 - p/L) taken as
+        -pop/L): the engine's `_gen2` rate e0 / round time x duty, per inventory unit (a slot, or a second)."""
         G = self.G
         q = gen2.choose_q(pop, G)
         L = np.exp2(q.astype(np.float64))
         e0 = np.exp(-np.asarray(pop, float) / L)
         success = e0 * pop
         t_round = gen2.round_time_us(L * e0, success, np.maximum(L - L * e0 - success, 0.0), None, G)
-        return L, e0 / t_round * 1e6 * self.A.duty
+        k = e0 / t_round * self.A.duty
+        tau_us = np.where(self.A.once, 0.0, self.A.s1_tau_s[self.A.reader] * 1e6)
+        return LinkRates(1.0 / L, k * unit_us, tau_us / unit_us)
 
-    def lam(self, p: np.ndarray, j: np.ndarray, L: np.ndarray, k: np.ndarray, unit_us: np.ndarray) -> np.ndarray:
-        """Expected reads per inventory unit (a slot, or a second) of per-round p on pairs j: S0 reads, capped by
-        the S1 flag's persistence tau on continuous S1 antennas (renewal: lam / (1 + tau lam), per antenna)."""
-        a = self.pair_a[j]
-        lam_s = p / (1.0 - p / L[a]) * k[a]
-        tau = np.where(self.A.once[a], 0.0, self.A.s1_tau_s[self.A.reader[a]])
-        return lam_s / (1.0 + tau * lam_s) * (unit_us[a] * 1e-6)
+
+@dataclass(frozen=True)
+class LinkRates:
+    """Per antenna: 1 / frame size, reads per unit of p / (1 - p / L), S1 persistence in units (0: none)."""
+
+    inv_L: np.ndarray
+    per_unit: np.ndarray
+    tau_units: np.ndarray
+
+    def lam(self, p: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """Expected reads per inventory unit of per-round p on antennas a: S0 reads, capped by the S1 flag's
+        persistence on continuous S1 antennas (renewal: lam / (1 + tau lam), per antenna)."""
+        lam = p / (1.0 - p * self.inv_L[a]) * self.per_unit[a]
+        return lam / (1.0 + self.tau_units[a] * lam)

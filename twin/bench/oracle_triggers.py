@@ -57,6 +57,13 @@ class TriggerModel:
         self.gpi_hold_us = int(float(getattr(params, "gpi_hold_ms", 2000.0)) * 1e3)
         self._bound = False
 
+    def bound_now(self) -> bool:
+        """True once, on the call after the engine's phases and clocks were taken over (units may have changed)."""
+        self._bind()
+        fresh = self._bound and not getattr(self, "_told", False)
+        self._told = self._bound
+        return fresh
+
     def _bind(self) -> None:
         """Phases, clocks and outages from the engine, once it has drawn them (its first generation)."""
         eng = self.engine
@@ -104,6 +111,13 @@ class TriggerModel:
             corr = c.offset_us + c.drift_ppm * 1e-6 * (t_us[m] - c.ref_us).astype(np.float64)
             out[m] = t_us[m] - np.rint(corr).astype(np.int64)
         return out
+
+    def cycle(self, ant: np.ndarray, t_us: np.ndarray) -> np.ndarray:
+        """Index of the report period whose slot of antenna `ant` holds (true) time t (0 for non-periodic ones)."""
+        self._bind()
+        P, off, ln = self.period_us[ant], self.off[ant], self.len[ant]
+        k = np.floor((t_us - off - ln / 2) / P + 0.5).astype(np.int64)
+        return np.where(self.trig[ant] == PERIODIC, k, 0)
 
     # -- exposure --------------------------------------------------------------------------------------------------
     def exposure(self, t0: int, S: int, step_us: int) -> np.ndarray:
