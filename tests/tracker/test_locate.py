@@ -40,11 +40,13 @@ def test_cycles_pick_the_place_with_most_evidence():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.floats(0.1, 1.0)), min_size=1, max_size=60),
+@given(st.lists(st.tuples(st.integers(0, 2), st.integers(0, 3), st.integers(4, 64)), min_size=1, max_size=60),
        st.integers(0, 60))  # fmt: skip
 def test_runs_carry_over_between_batches_exactly(script, cut):
-    """Acceptance over one batch equals acceptance over the same cycles split in two with state carried over."""
-    rows = sorted((tg, k, pl, ev) for k, (tg, pl, ev) in enumerate(script))
+    """Acceptance over one batch equals acceptance over the same cycles split in two with state carried over.
+
+    Evidence is drawn in 1/64 steps (exact in binary floating point), so sums do not depend on the order of adding."""
+    rows = sorted((tg, k, pl, ev / 64) for k, (tg, pl, ev) in enumerate(script))
     tag = np.array([r[0] for r in rows], np.int32)
     t = np.array([T0 + r[1] * S for r in rows], np.int64)
     c = Cycles(tag, np.array([r[2] for r in rows], np.int32), np.array([r[3] for r in rows]),

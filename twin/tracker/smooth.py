@@ -140,7 +140,7 @@ def accept(c: Cycles, st: RunState, threshold: float | np.ndarray, gap_us: np.nd
     if c.strong is not None:
         sc = np.cumsum(c.strong.astype(np.int64))
         long_enough |= (sc - (sc - c.strong)[idx]) > 0  # a passage read in the run
-    cross = (cum >= thr) & long_enough  # every cycle of an accepted run; changes are found below
+    cross = (cum >= thr - 1e-9) & long_enough  # every cycle of an accepted run; changes are found below
     # accepted places in order; a change where the accepted place differs from the one before
     a_rows = np.flatnonzero(cross)
     a_tag, a_pl = tag[a_rows], pl[a_rows]
