@@ -67,3 +67,20 @@ def test_shipped_world_reads_are_byte_identical_for_a_seed():
        st.sampled_from([30.0, 60.0, 300.0]))
 def test_shipped_world_invariants_generated(seed, hour, minutes, officers, dossiers, chunk_s):
     run_and_check(tiny(seed, hour, minutes, officers, dossiers, chunk_s))
+
+
+def test_tags_off_site_are_never_read():
+    """Dossiers at the procuratorate or court are out of every reader's reach (off-site places have no plan)."""
+    scn = tiny(5, 10, 10, dossiers=120)
+    world = World(scn)
+    chunks = list(world.run())
+    truth = pa.concat_tables([c.truth for c in chunks])
+    off = {s for s, sp in world.floor.spaces.items() if not sp.has_geometry}
+    spaces = truth.column("space").to_pylist()
+    epcs = truth.column("epc").to_pylist()
+    # tags whose every truth interval of the run is off site
+    on_site = {e for e, s in zip(epcs, spaces) if s not in off}
+    away = {e for e, s in zip(epcs, spaces) if s in off} - on_site
+    assert away, "the scenario should start with some dossiers checked out to the procuratorate"
+    read = {e.decode() for e in np.concatenate([c.reads for c in chunks])["epc"]}
+    assert not (away & read), f"{len(away & read)} off-site tags were read"

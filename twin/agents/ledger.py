@@ -40,7 +40,12 @@ class Ledger:
         self._space_ids = list(floor.spaces)
         self._space_idx = {s: i for i, s in enumerate(self._space_ids)}
         self._level_idx = {lv: i for i, lv in enumerate(floor.levels)}
-        self._space_level = np.array([self._level_idx[floor.spaces[s].level] for s in self._space_ids], dtype=np.int16)
+        # Off-site places (court, procuratorate) have no plan: their level index is -1, which no antenna shares, so
+        # a dossier at the procuratorate is never "read" at the plan's origin.
+        self._space_level = np.array(
+            [self._level_idx[floor.spaces[s].level] if floor.spaces[s].has_geometry else -1 for s in self._space_ids],
+            dtype=np.int16,
+        )
         self._storage_ids = list(floor.storage)
         self._storage_idx = {s: i for i, s in enumerate(self._storage_ids)}
         self._officers: dict[str, Walker] = {}
@@ -217,7 +222,8 @@ class Ledger:
             )
         for leg in route.legs:
             o.pieces.append(
-                (t_s + leg.t0_s, t_s + leg.t1_s, self._level_idx[leg.level], leg.p0[0], leg.p0[1], leg.p1[0], leg.p1[1])
+                (t_s + leg.t0_s, t_s + leg.t1_s, int(self._space_level[self._sidx(leg.space)]),
+                 leg.p0[0], leg.p0[1], leg.p1[0], leg.p1[1])
             )
         end = t_s + route.duration_s
         dx, dy = route.dest.xy
