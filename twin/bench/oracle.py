@@ -28,7 +28,9 @@ from .protocol import CoreOutput, empty_alerts, empty_estimates
 
 STEP_S = 10.0  # filter step (assumption: a cost cut; room readers inventory once a minute, desks every 20 s, portals
 #               report every second while triggered, so a 10 s step keeps portal passes apart at walking pace)
-POP_SLACK = 0.1  # relative change of an antenna's field population that updates its rates (assumption: cost cut)
+POP_SLACK = 0.25  # relative change of an antenna's field population that updates its rates (assumption: cost cut;
+#                   the rate moves little until the Q-algorithm changes the frame size)
+RATES_EVERY_US = 300_000_000  # the population in each field is re-estimated every 5 simulated minutes (assumption)
 FINE_STEP_S = 1.0  # step of tags a portal (or continuous reader) read in the interval: a pass's direction is in
 #                    the order of its reads, a portal reports every second (assumption)
 GENERIC_PRIOR = 0.25  # prior weight of a space's centroid and "anywhere" places beside 1 per storage unit (assumption:
@@ -116,6 +118,7 @@ class OracleCore:
         self.p = np.zeros((cap, m.n_pairs), np.float32)  # true per-round p of each known tag on every pair
         self.lam = np.zeros((cap, m.n_pairs), np.float32)  # its expected reads per inventory unit at current rates
         self._pop = np.zeros(len(m.A.keys))
+        self._t_rates = None
         self.rates = m.rates(np.zeros(len(m.A.keys)), self.trig.unit_us)
         nA = len(m.A.keys)
         ra = [np.flatnonzero(m.A.reader == r) for r in range(int(m.A.reader.max(initial=-1)) + 1)]
@@ -199,6 +202,10 @@ class OracleCore:
         """Gen2 rates per antenna for the population in its field: the known tags at their MAP place (sum of their
         per-round p), or, where that is less, the distinct tags it read per inventory unit."""
         m = self.m
+        bound = self.trig.bound_now()  # the engine's slot lengths were just taken over: every column anew
+        if not bound and self._t_rates is not None and self._t - self._t_rates < RATES_EVERY_US:
+            return
+        self._t_rates = self._t
         known = np.flatnonzero(self.sup[:, 0] >= 0)
         nA = len(m.A.keys)
         pop = np.zeros(nA)
@@ -214,11 +221,10 @@ class OracleCore:
             pop = np.maximum(pop, per)
         old = self._pop
         moved = np.abs(pop - old) > POP_SLACK * old + 0.5  # rates follow the field's population with hysteresis
-        unit_changed = self.trig.bound_now()  # the engine's slot lengths were taken over
-        if moved.any() or unit_changed:
+        if moved.any() or bound:
             self._pop = np.where(moved, pop, old)
             self.rates = m.rates(self._pop, self.trig.unit_us)
-            j = np.flatnonzero(moved[m.pair_a]) if not unit_changed else np.arange(m.n_pairs)
+            j = np.flatnonzero(moved[m.pair_a]) if not bound else np.arange(m.n_pairs)
             if len(j) and len(self.p):
                 self.lam[:, j] = self.rates.lam(self.p[:, j], m.pair_a[j][None, :])
 
