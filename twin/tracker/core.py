@@ -22,6 +22,7 @@ from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
 from .sitemodel import KIND_CODES, site_model
+from .workspace import Workspace, split_config
 
 
 class _Output:
@@ -53,7 +54,10 @@ class TrackerCore:
 
     def __init__(self, site: dict, config: dict | None = None) -> None:
         self.model = site_model(site)
-        self.config = TrackerConfig.from_dict(with_fitted(site, config, self.use_fitted))
+        cfg = with_fitted(site, config, self.use_fitted)
+        self.workspace = Workspace(site, split_config(cfg))  # custody, alerts, lifecycle, inventory, store
+        self.workspace.bind(self)
+        self.config = TrackerConfig.from_dict(cfg)
         self.ingest_ = Ingest(self.model, self.config.watermark_s)
         self.locator = Locator(self.model, self.config)
         self.events = EventLog()
@@ -73,6 +77,7 @@ class TrackerCore:
 
     def apply(self, events: pa.Table) -> None:
         self.events.apply(events)
+        self.workspace.apply(events)
         filed = self.events.take_filed()
         if filed and self.config.filing_prior:
             uidx = {u: i for i, u in enumerate(self.model.storage)}
@@ -90,6 +95,7 @@ class TrackerCore:
         batch = self.ingest_.pop(int(t_us))
         self.locator.grow(len(self.ingest_.epcs))
         if len(batch):
+            self.workspace.observe(batch, self.model, self.ingest_)
             batch = self._locatable(batch)
             self.locator.process(batch)
         return self._output()
@@ -128,7 +134,9 @@ class TrackerCore:
         )  # fmt: skip
         self.last_cycle = self.cycles.cycle(self.ingest_.now_us or 0, est.column("epc").to_pylist(),
                                             est.column("space").to_pylist(), est.column("storage").to_pylist())
-        return _Output(est, ALERTS_SCHEMA.empty_table())
+        alerts = self.workspace.advance(self.ingest_.now_us or 0, est, np.asarray(tag, np.int64), self.ingest_.kind,
+                                        self._badge_name, self.ingest_.watermark_us)  # fmt: skip
+        return _Output(est, alerts)
 
     def _badge_name(self, tag: int) -> str:
         epc = self.ingest_.epcs.names[tag].decode("ascii")

@@ -1,0 +1,136 @@
+"""Alert rules on where tags are: left_building, drawer, missing, misfiled, separated.
+
+Each rule reads the per-tag state kept by twin.tracker.alerts (estimated space, unit, holder, time of the last change)
+and the site's kinds; it raises through the alert book (deduplicated, cleared on resolution). Rule times are the
+times the rule's condition became true (event time, never before its evidence).
+"""
+
+from __future__ import annotations
+
+STORAGE_ROOMS = ("dossier_room", "archive", "evidence_room")
+SHELF_KINDS = ("shelf", "cabinet")
+
+
+def local_day_time_us(t_us: int, offset_s: int, clock_s: float) -> int:
+    """The latest time <= t_us at which the local clock showed clock_s (seconds after midnight)."""
+    day_us = 86_400_000_000
+    local = t_us + offset_s * 1_000_000
+    mark = (local // day_us) * day_us + int(clock_s * 1e6)
+    if mark > local:
+        mark -= day_us
+    return mark - offset_s * 1_000_000
+
+
+class PlaceRules:
+    def __init__(self, site, cfg, book) -> None:
+        self.cfg, self.book = cfg, book
+        self.space_kind = {s["id"]: s.get("kind", "") for s in site.get("spaces", [])}
+        self.purpose = {s["id"]: s.get("purpose", "") for s in site.get("spaces", [])}
+        self.unit_kind = {u["id"]: u.get("kind", "") for u in site.get("storage", [])}
+        self.checked_out: set[str] = set()
+        self.case_of: dict[str, str] = {}  # item / dossier epc -> case
+        self.dossiers_of: dict[str, set[str]] = {}  # case -> dossier epcs
+        self.home: dict[str, str] = {}  # dossier epc -> home unit
+        self.away: set[str] = set()  # dossiers taken out of their storage room since their last rest
+        self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
+        self.last_drawer_us = None
+
+    # -- business events -------------------------------------------------------------------------------------------
+    def event(self, e: dict) -> None:
+        kind, epc = e.get("kind"), e.get("epc") or ""
+        if kind == "checkout" and epc:
+            self.checked_out.add(epc)
+        elif kind == "checkin" and epc:
+            self.checked_out.discard(epc)
+        elif kind == "register" and epc:
+            self.case_of[epc] = e.get("case") or ""
+            self.dossiers_of.setdefault(e.get("case") or "", set()).add(epc)
+        elif kind == "item_register" and epc:
+            self.case_of[epc] = e.get("case") or ""
+        elif kind == "archive" and epc and e.get("detail"):
+            self.home[epc] = str(e["detail"])
+            self.away.discard(epc)
+
+    def outside(self, space: str, unit: str) -> bool:
+        return self.space_kind.get(space) in ("outside", "external") or self.unit_kind.get(unit) == "vehicle"
+
+    # -- on an estimate change --------------------------------------------------------------------------------------
+    def changed(self, st: dict, epc: str, t: int, old_space: str) -> None:
+        book, space, unit, kind = self.book, st["space"], st["storage"], st["kind"]
+        if kind == "dossier":
+            if self.outside(space, unit):
+                if epc not in self.checked_out:
+                    book.raise_(t, "left_building", epc, space, st["holder"], f"at {unit or space} without checkout")
+            else:
+                book.clear(t, "left_building", epc)
+            if self.purpose.get(old_space) in STORAGE_ROOMS and self.purpose.get(space) not in STORAGE_ROOMS:
+                if epc in self.home:
+                    self.away.add(epc)
+            if unit and self.unit_kind.get(unit) in SHELF_KINDS and self.home.get(epc) == unit:
+                book.clear(t, "misfiled", epc)
+                self.away.discard(epc)
+            if self.purpose.get(space) in STORAGE_ROOMS or st["holder"]:
+                book.clear(t, "drawer", epc)
+            book.clear(t, "missing", epc)
+
+    # -- on the clock ----------------------------------------------------------------------------------------------
+    def tick(self, now_us: int, state: dict[str, dict]) -> None:
+        cfg, book = self.cfg, self.book
+        rest_us = int(cfg.misfile_rest_s * 1e6)
+        for epc, st in state.items():
+            if st["kind"] != "dossier":
+                continue
+            unit = st["storage"]
+            if unit and self.unit_kind.get(unit) in SHELF_KINDS and now_us - st["since"] >= rest_us:
+                home = self.home.get(epc)
+                if home is None:
+                    self.home[epc] = unit
+                elif unit != home and epc in self.away:
+                    book.raise_(st["since"], "misfiled", epc, st["space"], "", f"on {unit}, home {home}")
+                    self.away.discard(epc)
+        self._drawer(now_us, state)
+        self._abandoned(now_us, state)
+        self._separated(now_us, state)
+
+    def _drawer(self, now_us: int, state) -> None:
+        cfg = self.cfg
+        mark = local_day_time_us(now_us, cfg.utc_offset_s, cfg.end_of_day_s + cfg.drawer_grace_s)
+        if self.last_drawer_us is None:
+            self.last_drawer_us = mark  # policy times before the core started are not judged
+            return
+        if mark <= self.last_drawer_us:
+            return
+        self.last_drawer_us = mark
+        for epc, st in sorted(state.items()):
+            if st["kind"] == "dossier" and not st["holder"] and self.unit_kind.get(st["storage"]) == "desk":
+                self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage']} past end of day")
+
+    def _abandoned(self, now_us: int, state) -> None:
+        """A dossier resting, held by no one, in an inside space that is neither storage nor at a unit: missing."""
+        lim = int(self.cfg.abandoned_s * 1e6)
+        for epc, st in state.items():
+            if st["kind"] != "dossier" or st["holder"] or st["storage"] or not st["space"]:
+                continue
+            sp = st["space"]
+            if self.purpose.get(sp) in STORAGE_ROOMS or self.space_kind.get(sp) != "room" or epc in self.checked_out:
+                continue
+            if now_us - st["since"] >= lim and st.get("moved"):
+                self.book.raise_(st["since"] + lim, "missing", epc, sp, "", "put down outside storage")
+
+    def _separated(self, now_us: int, state) -> None:
+        lim = int(self.cfg.separated_s * 1e6)
+        for epc, st in state.items():
+            if st["kind"] != "item":
+                continue
+            case = self.case_of.get(epc)
+            vols = self.dossiers_of.get(case or "", ())
+            sp = st["space"]
+            together = (not sp or self.purpose.get(sp) == "evidence_room" or st["holder"] or not vols
+                        or any(state.get(d, {}).get("space") == sp for d in vols))  # fmt: skip
+            if together:
+                self.apart.pop(epc, None)
+                self.book.clear(now_us, "separated", epc)
+                continue
+            t0 = self.apart.setdefault(epc, now_us)
+            if now_us - t0 >= lim:
+                self.book.raise_(t0 + lim, "separated", epc, sp, "", f"apart from case {case}")

@@ -1,0 +1,138 @@
+"""Alerts of the core: each raised once per (kind, tag or space), deduplicated, cleared when resolved.
+
+`Alerts` keeps per-tag state from the estimate changes, hands business events to the rules, and runs the rules of
+twin.tracker.alert_place (left_building, drawer, missing, misfiled, separated), twin.tracker.alert_readers
+(reader_offline, and missing for tags unseen while their readers were up), and takes the lifecycle's and custody's
+alert rows. Every row carries `state` raised or cleared; the bench is handed only raised rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from ..errors import ProblemList
+from .alert_place import PlaceRules
+from .alert_readers import ReaderWatch
+
+
+@dataclass(frozen=True)
+class AlertConfig:
+    """Thresholds and policy (assumptions: a station's own policy; set them in the core's `alerts` config)."""
+
+    missing_s: float = 3600.0  # a tag seen once and unseen this long while its readers were up is missing
+    abandoned_s: float = 900.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
+    misfile_rest_s: float = 300.0  # resting this long on a shelf other than its home: misfiled
+    separated_s: float = 300.0  # an item apart from every volume of its case this long outside the evidence room
+    end_of_day_s: float = 17.5 * 3600  # the station's end of day, local clock (the shift's end)
+    drawer_grace_s: float = 1500.0  # dossiers still at a desk this long after the end of day: drawer
+    utc_offset_s: int = 8 * 3600  # the station's local time (the scenarios' default offset)
+    offline_periods: float = 3.0  # silent for this many report periods ...
+    offline_min_s: float = 120.0  # ... and at least this long ...
+    offline_min_tags: int = 3  # ... while this many tags it was reading have not moved: reader offline
+    recent_s: float = 120.0
+
+    @classmethod
+    def from_dict(cls, d: dict | None, source: str = "tracker config") -> "AlertConfig":
+        d = dict(d or {})
+        pl = ProblemList(source)
+        known = {f.name for f in fields(cls)}
+        for k in sorted(set(d) - known):
+            pl.add(f"alerts.{k}", d.pop(k), f"one of {', '.join(sorted(known))}")
+        for k, v in list(d.items()):
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+                pl.add(f"alerts.{k}", d.pop(k), "a number >= 0")
+        pl.raise_if_any()
+        return cls(**d)
+
+
+class AlertBook:
+    """Open alerts by (kind, key); raise_ and clear append rows with state only on a change."""
+
+    def __init__(self) -> None:
+        self.open: dict[tuple[str, str], dict] = {}
+        self.rows: list[dict] = []
+
+    def raise_(self, t: int, kind: str, epc: str, space: str, officer: str = "", detail: str = "") -> bool:
+        key = (kind, epc or f"@{space}")
+        if key in self.open:
+            return False
+        row = {"t_us": int(t), "state": "raised", "kind": kind, "epc": epc, "space": space, "officer": officer,
+               "detail": detail}  # fmt: skip
+        self.open[key] = row
+        self.rows.append(row)
+        return True
+
+    def clear(self, t: int, kind: str, epc: str, space: str = "") -> None:
+        row = self.open.pop((kind, epc or f"@{space}"), None)
+        if row is not None:
+            self.rows.append({**row, "t_us": max(int(t), row["t_us"]), "state": "cleared"})
+
+    def add(self, rows: list[dict]) -> None:
+        """Rows decided elsewhere (lifecycle, custody), kept open/closed here too."""
+        for r in rows:
+            key = (r["kind"], r["epc"] or f"@{r['space']}")
+            if r["state"] == "raised":
+                if key in self.open:
+                    continue
+                self.open[key] = r
+            else:
+                self.open.pop(key, None)
+            self.rows.append(r)
+
+    def take(self) -> list[dict]:
+        rows, self.rows = sorted(self.rows, key=lambda r: r["t_us"]), []
+        return rows
+
+
+class Alerts:
+    """Every alert rule over the core's estimate changes, reads and business events."""
+
+    def __init__(self, site: dict, config: AlertConfig | None = None) -> None:
+        self.cfg = config or AlertConfig()
+        self.book = AlertBook()
+        self.place = PlaceRules(site, self.cfg, self.book)
+        readers = [r for r in site.get("readers", [])]
+        self.reader_ids = [str(r.get("id", "")) for r in readers]
+        period = [int(float(r.get("report_period_ms") or 1000.0) * 1000) for r in readers]
+        space = [str(((r.get("antennas") or [{}])[0].get("covers") or {}).get("space", "")) for r in readers]
+        self.watch = ReaderWatch(self.reader_ids, period, space, self.cfg)
+        self.state: dict[str, dict] = {}  # epc -> space, storage, holder, since, kind, moved
+        self.tag_of: dict[str, int] = {}  # epc -> tag id (for the read-time arrays)
+        self.epc_of: dict[int, str] = {}
+
+    def event(self, e: dict) -> None:
+        self.place.event(e)
+
+    def changes(self, t, epc, space, storage, holder, kind, tag_ids) -> None:
+        for ti, e, s, u, h, k, g in zip(t, epc, space, storage, holder, kind, tag_ids):
+            st = self.state.get(e)
+            old = st["space"] if st else ""
+            moved = bool(st) and (st.get("moved") or s != old)
+            self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved}
+            self.tag_of[e], self.epc_of[int(g)] = int(g), e
+            self.place.changed(st, e, int(ti), old)
+
+    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int) -> None:
+        self.watch.grow(n_tags)
+        for r, tb in self.watch.observe(t, tag, reader):
+            self.book.clear(tb, "reader_offline", "", self.watch.space[r])
+
+    def tick(self, now_us: int) -> None:
+        def moved_after(g: int, t0: int) -> bool:
+            st = self.state.get(self.epc_of.get(g, ""))
+            return st is not None and st["since"] > t0
+
+        for r, t in self.watch.check(now_us, moved_after):
+            self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} silent")
+        self.place.tick(now_us, self.state)
+        cand = np.array([g for e, g in self.tag_of.items() if self.state[e]["kind"] == "dossier"
+                         and ("missing", e) not in self.book.open and e not in self.place.checked_out
+                         and not self.place.outside(self.state[e]["space"], self.state[e]["storage"])], np.int64)  # fmt: skip
+        miss_us = int(self.cfg.missing_s * 1e6)
+        for g in self.watch.unseen(now_us, miss_us, cand).tolist():
+            e = self.epc_of[g]
+            st = self.state[e]
+            since = max(int(self.watch.last_seen[g]), int(self.watch.back_us[self.watch.last_reader[g]]))
+            self.book.raise_(since + miss_us, "missing", e, st["space"], "", "unseen")

@@ -1,0 +1,126 @@
+"""Custody: who holds each dossier and item over time, from the estimates' holders and recorded hand-overs.
+
+The locator names a holder when a tag changes space with an officer's badge (twin.tracker.holder). Custody keeps the
+holder in force per tag, writes a custody row on every change (`how`: badge, handover, registered, inferred), and
+flags a change of holder from one officer straight to another (no rest in storage between) that no `handover`
+business event for the tag backs within `handover_window_s`: an `unrecorded_handover` alert, raised once
+`handover_window_s` has passed without the event. A tag whose holder's badge leaves its space without it is put
+down (`how` inferred, holder empty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class CustodyConfig:
+    handover_window_s: float = 300.0  # a recorded hand-over this close to the inferred change backs it (assumption)
+    release_s: float = 20.0  # the holder's badge left the tag's space this long ago without the tag: put down
+
+
+def _rows(events: Any) -> list[dict]:
+    if events is None:
+        return []
+    return events.to_pylist() if isinstance(events, pa.Table) else [dict(e) for e in events]
+
+
+class Custody:
+    """Holder in force per tag; custody rows and unrecorded_handover alert rows (state raised)."""
+
+    def __init__(self, config: CustodyConfig | None = None):
+        self.config = config or CustodyConfig()
+        self.holder: dict[str, str] = {}  # epc -> holder in force ("" when resting)
+        self.held: dict[str, set[str]] = {}  # holder -> epcs in force with them
+        self.space: dict[str, str] = {}  # epc -> estimated space (every tag kind, badges included)
+        self.name_of: dict[str, str] = {}  # badge epc -> the holder name the locator gives it
+        self.recorded: dict[str, list[int]] = {}  # epc -> times of recorded hand-overs
+        self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
+        self.rows: list[dict] = []  # custody rows not yet taken
+        self.alerts: list[dict] = []
+
+    # -- input -----------------------------------------------------------------------------------------------------
+    def apply(self, events: Any) -> None:
+        for e in _rows(events):
+            kind, epc, t = e.get("kind"), e.get("epc") or "", int(e.get("t_us") or 0)
+            if not epc:
+                continue
+            if kind == "handover":
+                self.recorded.setdefault(epc, []).append(t)
+                frm = e.get("detail") or ""
+                self._row(t, epc, e.get("officer") or "", frm, "handover")
+            elif kind in ("register", "item_register") and e.get("officer"):
+                self._row(t, epc, e.get("officer") or "", "", "registered", keep=False)
+
+    def name_badge(self, badge_epc: str, name: str) -> None:
+        """The holder name the locator uses for a badge (officer id or the badge's URI)."""
+        self.name_of[badge_epc] = name
+
+    def update(self, t, epc, space, storage, holder, kind, now_us: int) -> None:
+        """Estimate change rows of one advance (lists, time order); `kind` is the tag kind name per row."""
+        w = int(self.config.release_s * 1e6)
+        moved_badges: list[tuple[int, str, str]] = []
+        for ti, e, s, u, h, k in zip(t, epc, space, storage, holder, kind):
+            self.space[e] = s
+            if k == "badge":
+                moved_badges.append((ti, e, s))
+                continue
+            if k not in ("dossier", "item"):
+                continue
+            old = self.holder.get(e, "")
+            new = "" if u else (h or old)
+            if new == old:
+                continue
+            if old and new and not self._backed(e, ti):
+                self.pending.append((ti, e, old, new, s))
+            self._row(ti, e, new, old, "badge" if new else "inferred")
+        for ti, b, s in moved_badges:  # a holder walking away without the tag has put it down
+            h = self.name_of.get(b)
+            for e in sorted(self.held.get(h, ())) if h else ():
+                if self.space.get(e) not in (s, None):
+                    self._row(ti + w, e, "", h, "inferred")
+        self._flush(now_us)
+
+    def _backed(self, epc: str, t: int) -> bool:
+        w = int(self.config.handover_window_s * 1e6)
+        return any(abs(x - t) <= w for x in self.recorded.get(epc, ()))
+
+    def _flush(self, now_us: int) -> None:
+        w = int(self.config.handover_window_s * 1e6)
+        keep = []
+        for p in self.pending:
+            t, e, frm, to, s = p
+            if self._backed(e, t):
+                continue
+            if now_us - t < w:
+                keep.append(p)
+                continue
+            self.alerts.append({"t_us": t, "state": "raised", "kind": "unrecorded_handover", "epc": e, "space": s,
+                                "officer": to, "detail": f"from {frm}; no handover recorded"})  # fmt: skip
+        self.pending = keep
+
+    def _row(self, t: int, epc: str, holder: str, frm: str, how: str, keep: bool = True) -> None:
+        if keep or epc not in self.holder:
+            old = self.holder.get(epc, "")
+            if old:
+                self.held.get(old, set()).discard(epc)
+            self.holder[epc] = holder
+            if holder:
+                self.held.setdefault(holder, set()).add(epc)
+        self.rows.append({"t_us": int(t), "epc": epc, "holder": holder, "from": frm, "how": how})
+
+    # -- output ----------------------------------------------------------------------------------------------------
+    def take(self) -> tuple[list[dict], list[dict]]:
+        """Custody rows and alert rows since the last call (time order)."""
+        rows, alerts = sorted(self.rows, key=lambda r: r["t_us"]), self.alerts
+        self.rows, self.alerts = [], []
+        return rows, alerts
+
+    def held_by(self, holder: str) -> list[str]:
+        return sorted(self.held.get(holder, ()))
+
+
+__all__ = ["Custody", "CustodyConfig"]

@@ -1,0 +1,162 @@
+"""The core's part beyond locating -- custody, alerts, lifecycle, inventory -- and its durable store.
+
+`Workspace` is composed by TrackerCore: business events go to each component, every advance's reads go to the reader
+watch and open sweeps, and every advance's estimate changes go to custody and the alert rules. With a config
+`"workspace": DIR` each advance is one store chunk (estimates, custody, alerts raised and cleared, lifecycle, events)
+and every `checkpoint_every` chunks the whole core is pickled into a checkpoint, so `resume_core(DIR, ...)` restarts a
+killed core where its last checkpoint left it (feed it the input from the returned offset).
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from ..errors import ProblemList
+from ..records import ALERTS_SCHEMA
+from .alerts import AlertConfig, Alerts
+from .custody import Custody, CustodyConfig
+from .epcs import KIND_NAMES
+from .inventory import Inventory
+from .lifecycle import Lifecycle, raised
+from .store import Store
+
+#: Config keys of the core that belong to the workspace (TrackerConfig never sees them).
+WORKSPACE_KEYS = ("workspace", "checkpoint_every", "alerts", "custody", "lifecycle", "sweep_slot_s")
+
+
+def split_config(cfg: dict) -> dict:
+    """Take the workspace's keys out of a core config (in place); them as a dict."""
+    return {k: cfg.pop(k) for k in WORKSPACE_KEYS if k in cfg}
+
+
+class Workspace:
+    def __init__(self, site: dict, cfg: dict | None = None) -> None:
+        cfg = dict(cfg or {})
+        pl = ProblemList("tracker config")
+        every = cfg.get("checkpoint_every", 10)
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            pl.add("checkpoint_every", every, "an integer >= 1 (chunks between checkpoints)")
+            every = 10
+        pl.raise_if_any()
+        self.checkpoint_every = every
+        self.alerts = Alerts(site, AlertConfig.from_dict(cfg.get("alerts")))
+        self.custody = Custody(CustodyConfig(**dict(cfg.get("custody") or {})))
+        self.lifecycle = Lifecycle(cfg.get("lifecycle"))
+        self.inventory = Inventory(site, float(cfg.get("sweep_slot_s", 10.0)))
+        self.reader_ids = [str(r.get("id", "")) for r in site.get("readers", [])]
+        self.dir = cfg.get("workspace")
+        self.store: Store | None = None
+        self.chunks = 0  # advances done: the input offset a resumed core continues from
+        self._events: list[dict] = []
+        self.sweeps: list[dict] = []
+        if self.dir:
+            self.open(self.dir)
+
+    def open(self, directory: str | Path) -> None:
+        self.dir = str(directory)
+        self.store = Store(Path(directory))
+
+    def __getstate__(self) -> dict:
+        d = dict(self.__dict__)
+        d["store"], d["_events"] = None, []
+        return d
+
+    # -- input -----------------------------------------------------------------------------------------------------
+    def apply(self, events: pa.Table | None) -> None:
+        if events is None or events.num_rows == 0:
+            return
+        rows = sorted(events.to_pylist(), key=lambda e: int(e["t_us"]))
+        self.custody.apply(rows)
+        self.lifecycle.apply(rows)
+        for e in rows:
+            self.alerts.event(e)
+            self.inventory.event(e)
+        self._events += rows
+
+    def observe(self, batch, model, ingest) -> None:
+        """All rows of an advance (sorted by tag, time): fixed readers to the watch, handhelds to open sweeps."""
+        if len(batch) == 0:
+            return
+        reader = model.ant_reader[batch.ant]
+        hand = model.ant_kind[batch.ant] == 4  # KIND_CODES["handheld"]
+        fixed = ~hand
+        self.alerts.observe(batch.t_us[fixed], batch.tag[fixed], reader[fixed], len(ingest.epcs))
+        if hand.any() and self.inventory.open:
+            names = ingest.epcs.names
+            for r in np.unique(reader[hand]).tolist():
+                rid = self.reader_ids[r] if r < len(self.reader_ids) else ""
+                if rid in self.inventory.open:
+                    m = hand & (reader == r)
+                    epc = [names[g].decode("ascii") for g in batch.tag[m].tolist()]
+                    self.inventory.reads(rid, batch.t_us[m], epc, batch.rssi[m])
+
+    # -- one advance -----------------------------------------------------------------------------------------------
+    def advance(self, now_us: int, est: pa.Table, tag: np.ndarray, kind: np.ndarray, badge_name,
+                watermark_us: int) -> pa.Table:  # fmt: skip
+        """Run custody and the alert rules on an advance's estimate changes; the raised alert rows (ALERTS_SCHEMA)."""
+        cols = {c: est.column(c).to_pylist() for c in ("t_us", "epc", "space", "storage", "holder")}
+        kinds = [KIND_NAMES[k] if k >= 0 else "foreign" for k in kind[tag].tolist()] if len(tag) else []
+        for g, e, k in zip(tag.tolist(), cols["epc"], kinds):
+            if k == "badge" and e not in self.custody.name_of:
+                self.custody.name_badge(e, badge_name(g))
+        self.custody.update(cols["t_us"], cols["epc"], cols["space"], cols["storage"], cols["holder"], kinds, now_us)
+        self.alerts.changes(cols["t_us"], cols["epc"], cols["space"], cols["storage"], cols["holder"], kinds, tag)
+        horizon = now_us - watermark_us
+        self.alerts.tick(horizon)
+        self.alerts.book.add(self.lifecycle.advance(now_us))
+        custody, handovers = self.custody.take()
+        self.alerts.book.add(handovers)
+        rows = self.alerts.book.take()
+        st = self.alerts.state
+        for rep in self.inventory.finish(now_us, watermark_us, self.alerts.place.home,
+                                         lambda e: bool(st.get(e, {}).get("holder"))
+                                         or e in self.alerts.place.checked_out):  # fmt: skip
+            self.sweeps.append(rep)
+            self._events.append({"t_us": rep["t1_us"], "kind": "sweep_report", "officer": rep["officer"],
+                                 "detail": json.dumps(rep, sort_keys=True)})  # fmt: skip
+        self.chunks += 1
+        lifecycle = self.lifecycle.take_changes()
+        if self.store is not None:
+            self._write(now_us, est, custody, rows, lifecycle)
+        self._events = []
+        return pa.Table.from_pylist(raised(rows), schema=ALERTS_SCHEMA)
+
+    def _write(self, now_us: int, est: pa.Table, custody: list[dict], rows: list[dict], lifecycle) -> None:
+        state = None
+        if self.chunks % self.checkpoint_every == 0 and self._core is not None:
+            state = pickle.dumps(self._core, protocol=pickle.HIGHEST_PROTOCOL)
+        self.store.append_chunk(now_us, est, custody, rows, lifecycle, self._events, state=state,
+                                input_offset=self.chunks)  # fmt: skip
+
+    _core: Any = None
+
+    def bind(self, core) -> None:
+        """The core whose state a checkpoint pickles (set by the core itself)."""
+        self._core = core
+
+
+def resume_core(directory: str | Path, site: dict, config: dict | None = None, cls=None):
+    """(core, input_offset): the core of the last checkpoint in DIR's store (a fresh one when there is none), with
+    every row written after it dropped; feed it the input from `input_offset` (chunks already consumed)."""
+    from .core import TrackerCore
+
+    cls = cls or TrackerCore
+    store = Store(Path(directory))
+    cp = store.resume()
+    if cp is None:
+        store.close()
+        return cls(site, {**dict(config or {}), "workspace": str(directory)}), 0
+    core = pickle.loads(cp.state)
+    core.workspace.store = store
+    core.workspace.dir = str(directory)
+    core.workspace.bind(core)
+    return core, cp.input_offset
+
+
+__all__ = ["Workspace", "WORKSPACE_KEYS", "resume_core", "split_config"]
