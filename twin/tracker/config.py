@@ -32,6 +32,8 @@ class TrackerConfig:
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
+    calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
+    calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

@@ -16,6 +16,7 @@ import numpy as np
 from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
+from .calib import AntennaCalibration
 from .portal import Passages
 from .smooth import BIN_US, RunState, accept, cycles
 
@@ -43,6 +44,8 @@ class Locator:
             [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
              for nm, k in zip(names, model.ant_kind.tolist())], dtype=np.float64)  # fmt: skip
         self.unit_weight = np.array([cfg.unit_weight.get(nm, w) for nm, w in zip(names, self.weight.tolist())])
+        self.prior_weight = self.weight.copy()
+        self.calib = AntennaCalibration(model, self.weight, cfg.calib_prior_reads) if cfg.calibrate else None
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self._portal = model.ant_kind == KIND_CODES["portal"]
         self._hops = model.hops()
@@ -63,6 +66,8 @@ class Locator:
         self.space_st.grow(n)
         self.passages.grow(n)
         self.unit_st.grow(n)
+        if self.calib is not None:
+            self.calib.grow(n)
         self.p_cycle = _grow(self.p_cycle, n, 0.5)
         self.lam = _grow(self.lam, n, 0.0)
         self.out_space = _grow(self.out_space, n, -1)
@@ -113,6 +118,9 @@ class Locator:
         ok = space >= 0
         if not ok.all():
             tag, t, ant, cnt, space = tag[ok], t[ok], ant[ok], cnt[ok], space[ok]
+        if self.calib is not None:  # learn cross-read rates from this batch, then weigh it with them
+            self.calib.observe(tag, ant, cnt, space)
+            self.weight = self.calib.weights()
         ev = self.weight[ant] * cnt
         rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
         pm = self._portal[ant]
@@ -129,7 +137,8 @@ class Locator:
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
             thr = self.thresholds()[tag[rows]]
-            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows])
+            trust = np.minimum(self.weight[a[near]] / np.maximum(self.prior_weight[a[near]], 1e-9), 1.0)
+            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * trust)
             strong[rows] = True
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag)

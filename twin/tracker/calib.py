@@ -1,0 +1,96 @@
+"""Online self-calibration: each antenna's cross-read rate, learned from the stream itself (no recording, no truth).
+
+Room, shelf and desk antennas stand inside the space they report, so the space most of a tag's such reads name in a
+batch is a good reference for where the tag is (moving tags are a small share of the rows). Every antenna's reads of
+tags with a clear reference are counted as agreeing (its space is the reference) or not, on top of a prior from the
+antenna's kind (pseudo-counts); its weight is then the log-likelihood ratio of that precision over the acceptance
+threshold's, as `twin tracker fit` computes it from a recording with known positions. A corridor-side portal antenna
+that hears a storage room's shelves all day thus learns within minutes that its reads say little.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .sitemodel import KIND_CODES, SiteModel
+
+#: Evidence needed to accept a place as a log-likelihood ratio: odds of 99:1 (assumption; the same as fit.ACCEPT_LLR).
+ACCEPT_LLR = math.log(99.0)
+#: Weight limits: a read never counts for nothing (a tag may truly be there) nor for more than a whole threshold.
+W_MIN, W_MAX = 0.02, 1.0
+
+
+def precision_of_weight(w: np.ndarray) -> np.ndarray:
+    """Inverse of weight_of_precision within the limits: the precision a prior weight stands for."""
+    return 1.0 / (1.0 + np.exp(-np.asarray(w, np.float64) * ACCEPT_LLR))
+
+
+def weight_of_precision(p: np.ndarray) -> np.ndarray:
+    """A read's weight: log(p / (1 - p)) over ACCEPT_LLR, within [W_MIN, W_MAX] (p below 0.5 -> W_MIN)."""
+    p = np.clip(p, 0.5, 1 - 1e-4)
+    return np.clip(np.log(p / (1 - p)) / ACCEPT_LLR, W_MIN, W_MAX)
+
+
+class AntennaCalibration:
+    """Per antenna: reads of tags with a reference place, and how many agreed with it (plus the prior's counts)."""
+
+    def __init__(self, model: SiteModel, prior_weight: np.ndarray, prior_reads: float = 50.0, settle: int = 3,
+                 majority: float = 0.7):  # fmt: skip
+        self.model = model
+        self.n = np.full(model.n_antennas, float(prior_reads))
+        self.hit = precision_of_weight(prior_weight) * self.n
+        self.settle, self.majority = settle, majority
+        self.ref = np.zeros(0, np.int32)  # per tag: the space its inside antennas name, -1 none
+        self.streak = np.zeros(0, np.int32)  # per tag: batches in a row that named it
+        k = model.ant_kind
+        self._inside = (k == KIND_CODES["zone"]) | (k == KIND_CODES["shelf"]) | (k == KIND_CODES["desk"])
+        self._n_spaces = max(len(model.spaces), 1)
+
+    def grow(self, n: int) -> None:
+        k = n - len(self.ref)
+        if k > 0:
+            self.ref = np.concatenate([self.ref, np.full(k, -1, np.int32)])
+            self.streak = np.concatenate([self.streak, np.zeros(k, np.int32)])
+
+    def observe(self, tag: np.ndarray, ant: np.ndarray, cnt: np.ndarray, space: np.ndarray) -> None:
+        """Count one batch of rows (any order; space >= 0) against each tag's reference place.
+
+        A tag's reference is the space its inside antennas named (a clear majority) in `settle` batches in a row;
+        inventories come every 10-60 s, so one batch holds only a read or two of a resting tag.
+        """
+        if len(tag) == 0:
+            return
+        ins = self._inside[ant]
+        if ins.any():
+            key = tag[ins].astype(np.int64) * self._n_spaces + space[ins]
+            u, inv = np.unique(key, return_inverse=True)
+            per = np.bincount(inv, weights=cnt[ins]).astype(np.float64)
+            ut = u // self._n_spaces
+            us = (u % self._n_spaces).astype(np.int32)
+            o = np.lexsort((per, ut))  # per tag: its best space last
+            last = np.ones(len(o), bool)
+            last[:-1] = ut[o][1:] != ut[o][:-1]
+            best = o[last]
+            tot = np.bincount(np.searchsorted(ut[best], ut), weights=per)
+            clear = per[best] >= self.majority * tot
+            bt, bs = ut[best], np.where(clear, us[best], -1)
+            same = (bs >= 0) & (self.ref[bt] == bs)
+            self.streak[bt] = np.where(same, self.streak[bt] + 1, np.where(bs >= 0, 1, 0))
+            self.ref[bt] = bs
+        ref = self.ref[tag]
+        has = (ref >= 0) & (self.streak[tag] >= self.settle)
+        if not has.any():
+            return
+        a, c = ant[has], cnt[has].astype(np.float64)
+        agree = space[has] == ref[has]
+        na = self.model.n_antennas
+        self.n += np.bincount(a, weights=c, minlength=na)
+        self.hit += np.bincount(a, weights=c * agree, minlength=na)
+
+    def precision(self) -> np.ndarray:
+        return self.hit / np.maximum(self.n, 1e-9)
+
+    def weights(self) -> np.ndarray:
+        return weight_of_precision(self.precision())
