@@ -42,3 +42,27 @@ def test_calibration_off_keeps_the_prior_weights():
     core = TrackerCore(SITE, {"calibrate": False})
     _feed(core, _shelved_and_crossread(np.random.default_rng(3)), 600)
     assert core.locator.weight.tolist() == core.locator.prior_weight.tolist()
+
+
+def _events(rows):
+    import pyarrow as pa
+
+    from twin.records import EVENTS_SCHEMA
+
+    cols = {n: [] for n in EVENTS_SCHEMA.names}
+    for r in rows:
+        for n in EVENTS_SCHEMA.names:
+            cols[n].append(r.get(n, None if n == "deadline_us" else ""))
+    return pa.table(cols, schema=EVENTS_SCHEMA)
+
+
+def test_a_dossier_whose_case_is_away_is_placed_off_site_until_read():
+    site = {**SITE, "spaces": SITE["spaces"] + [{"id": "procuratorate", "kind": "external", "purpose": "external"}]}
+    core = TrackerCore(site)
+    core.apply(_events([{"t_us": T0 - 100 * S, "kind": "register", "case": "C1", "epc": DOSSIER},
+                        {"t_us": T0 - 50 * S, "kind": "stage", "case": "C1", "stage": "transferred"}]))  # fmt: skip
+    est = core.advance(T0).estimates
+    assert est["space"].to_pylist() == ["procuratorate"] and est["t_us"].to_pylist() == [T0 - 50 * S]
+    # back: a checkin clears it, and reads place it again
+    est = _feed(core, reads([(5 + k, "R-b", 1, DOSSIER, -50) for k in range(10)]), 60)
+    assert est["space"].to_pylist()[-1] == "room-b"

@@ -34,6 +34,10 @@ class TrackerConfig:
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
     calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)
+    #: business stages during which a dossier is at an external place of the site (assumption: the procuratorate
+    #: holds the volumes while it approves an arrest and after a transfer for prosecution)
+    offsite_stages: Mapping[str, str] = field(
+        default_factory=lambda: {"arrest_approval": "procuratorate", "transferred": "procuratorate"})
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

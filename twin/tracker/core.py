@@ -21,6 +21,7 @@ from .fitted import FITTED
 from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
+from .offsite import OffsitePrior
 from .sitemodel import KIND_CODES, site_model
 from .workspace import Workspace, split_config
 
@@ -61,6 +62,7 @@ class TrackerCore:
         self.ingest_ = Ingest(self.model, self.config.watermark_s)
         self.locator = Locator(self.model, self.config)
         self.events = EventLog()
+        self.offsite = OffsitePrior(self.model.spaces, self.config.offsite_stages)
         self.holders = Holders(self.config.holder_window_s)
         self.cycles = EventCycles()
         self.last_cycle: list[CycleReport] = []  # ALE-style report of the last advance
@@ -90,6 +92,7 @@ class TrackerCore:
                 self.locator.grow(len(self.ingest_.epcs))
                 self.locator.file(np.array([r[0] for r in rows], np.int64), np.array(ids, np.int32),
                                   np.array([r[2] for r in rows], np.int32))  # fmt: skip
+        self._place_offsite(self.offsite.apply(events))
 
     def advance(self, t_us: int):
         batch = self.ingest_.pop(int(t_us))
@@ -101,6 +104,19 @@ class TrackerCore:
         return self._output()
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    def _place_offsite(self, away: list[tuple[int, str, int]]) -> None:
+        """Dossiers the business process says are off site: placed there while no reader has placed them."""
+        away = [a for a in away if len(a[1]) == 24]
+        if not away:
+            return
+        ids = self.ingest_.epcs.add([a[1].encode("ascii") for a in away])
+        new = sorted({i for i in ids if i >= len(self.ingest_.kind)})
+        if new:
+            self.ingest_._learn(new)
+        self.locator.grow(len(self.ingest_.epcs))
+        self.locator.place(np.array([a[0] for a in away], np.int64), np.array(ids, np.int32),
+                           np.array([a[2] for a in away], np.int32))
+
     def _locatable(self, b: Batch) -> Batch:
         """Rows that can place a tag: not from a carried (handheld) antenna, not of a foreign tag."""
         keep = (self.model.ant_kind[b.ant] != KIND_CODES["handheld"]) & (self.ingest_.kind[b.tag] != KIND_FOREIGN)

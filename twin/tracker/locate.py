@@ -85,6 +85,15 @@ class Locator:
             self.space_st.accepted[tg] = sp
             self._out.append((t_us[fresh], tg, sp.astype(np.int32), un, np.full(len(tg), 0.5, np.float32)))
 
+    def place(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
+        """A prior place for tags with no place yet (the business process says where they are; low confidence)."""
+        fresh = self.out_space[tag] < 0
+        if fresh.any():
+            tg, sp = tag[fresh], space[fresh].astype(np.int32)
+            self.out_space[tg] = sp
+            self.space_st.accepted[tg] = sp
+            self._out.append((t_us[fresh], tg, sp, np.full(len(tg), -1, np.int32), np.full(len(tg), conf, np.float32)))
+
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
         w = np.clip(self._ln / np.maximum(self.p_cycle, 1e-3), self._wmin, self._wmax)
