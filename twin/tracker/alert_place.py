@@ -32,6 +32,7 @@ class PlaceRules:
         self.dossiers_of: dict[str, set[str]] = {}  # case -> dossier epcs
         self.home: dict[str, str] = {}  # dossier epc -> home unit
         self.away: set[str] = set()  # dossiers taken out of their storage room since their last rest
+        self.alone: dict[str, int] = {}  # dossier epc -> since when alone in a non-workspace room
         self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
         self.last_drawer_us = None
 
@@ -102,20 +103,27 @@ class PlaceRules:
             return
         self.last_drawer_us = mark
         for epc, st in sorted(state.items()):
-            if st["kind"] == "dossier" and not st["holder"] and self.unit_kind.get(st["storage"]) == "desk":
-                self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage']} past end of day")
+            if st["kind"] == "dossier" and not st["holder"] and self.purpose.get(st["space"]) in cfg.workspace_purposes:
+                self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage'] or st['space']} past end of day")
 
     def _abandoned(self, now_us: int, state) -> None:
-        """A dossier resting, held by no one, in an inside space that is neither storage nor at a unit: missing."""
+        """A dossier left in a room that is neither storage nor an officer's workspace (an interview room, a meeting
+        room) with no badge there for abandoned_s: missing (forgotten where it was used)."""
         lim = int(self.cfg.abandoned_s * 1e6)
+        badges = {st["space"] for st in state.values() if st["kind"] == "badge"}
         for epc, st in state.items():
-            if st["kind"] != "dossier" or st["holder"] or st["storage"] or not st["space"]:
-                continue
             sp = st["space"]
-            if self.purpose.get(sp) in STORAGE_ROOMS or self.space_kind.get(sp) != "room" or epc in self.checked_out:
+            if st["kind"] != "dossier" or not sp or not st.get("moved") or epc in self.checked_out:
                 continue
-            if now_us - st["since"] >= lim and st.get("moved"):
-                self.book.raise_(st["since"] + lim, "missing", epc, sp, "", "put down outside storage")
+            if self.purpose.get(sp) in STORAGE_ROOMS + tuple(self.cfg.workspace_purposes) or self.space_kind.get(sp) != "room":
+                self.alone.pop(epc, None)
+                continue
+            if sp in badges:
+                self.alone.pop(epc, None)
+                continue
+            t0 = self.alone.setdefault(epc, max(now_us, st["since"]))
+            if now_us - t0 >= lim:
+                self.book.raise_(t0 + lim, "missing", epc, sp, "", "left alone outside storage")
 
     def _separated(self, now_us: int, state) -> None:
         lim = int(self.cfg.separated_s * 1e6)

@@ -25,12 +25,13 @@ class AlertConfig:
     abandoned_s: float = 900.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
     misfile_rest_s: float = 300.0  # resting this long on a shelf other than its home: misfiled
     separated_s: float = 300.0  # an item apart from every volume of its case this long outside the evidence room
+    workspace_purposes: tuple = ("office", "legal", "leader", "duty")  # rooms with officers' own desks
     end_of_day_s: float = 17.5 * 3600  # the station's end of day, local clock (the shift's end)
     drawer_grace_s: float = 1500.0  # dossiers still at a desk this long after the end of day: drawer
     utc_offset_s: int = 8 * 3600  # the station's local time (the scenarios' default offset)
     offline_periods: float = 3.0  # silent for this many report periods ...
     offline_min_s: float = 120.0  # ... and at least this long ...
-    offline_min_tags: int = 3  # ... while this many tags it was reading have not moved: reader offline
+    offline_min_tags: int = 3  # ... while this many tags it was reading steadily have not moved: reader offline
     recent_s: float = 120.0
 
     @classmethod
@@ -40,8 +41,10 @@ class AlertConfig:
         known = {f.name for f in fields(cls)}
         for k in sorted(set(d) - known):
             pl.add(f"alerts.{k}", d.pop(k), f"one of {', '.join(sorted(known))}")
+        if "workspace_purposes" in d:
+            d["workspace_purposes"] = tuple(str(x) for x in d["workspace_purposes"])
         for k, v in list(d.items()):
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
+            if k != "workspace_purposes" and not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
                 pl.add(f"alerts.{k}", d.pop(k), "a number >= 0")
         pl.raise_if_any()
         return cls(**d)
@@ -95,9 +98,12 @@ class Alerts:
         self.place = PlaceRules(site, self.cfg, self.book)
         readers = [r for r in site.get("readers", [])]
         self.reader_ids = [str(r.get("id", "")) for r in readers]
+        # portals report only while someone passes: their silence says nothing (handhelds are carried)
+        steady = [r.get("kind") != "handheld" and any(a.get("kind") != "portal" for a in r.get("antennas") or [])
+                  for r in readers]  # fmt: skip
         period = [int(float(r.get("report_period_ms") or 1000.0) * 1000) for r in readers]
         space = [str(((r.get("antennas") or [{}])[0].get("covers") or {}).get("space", "")) for r in readers]
-        self.watch = ReaderWatch(self.reader_ids, period, space, self.cfg)
+        self.watch = ReaderWatch(self.reader_ids, period, space, self.cfg, steady)
         self.state: dict[str, dict] = {}  # epc -> space, storage, holder, since, kind, moved
         self.tag_of: dict[str, int] = {}  # epc -> tag id (for the read-time arrays)
         self.epc_of: dict[int, str] = {}

@@ -2,9 +2,10 @@
 
 The locator names a holder when a tag changes space with an officer's badge (twin.tracker.holder). Custody keeps the
 holder in force per tag, writes a custody row on every change (`how`: badge, handover, registered, inferred), and
-flags a change of holder from one officer straight to another (no rest in storage between) that no `handover`
-business event for the tag backs within `handover_window_s`: an `unrecorded_handover` alert, raised once
-`handover_window_s` has passed without the event. A tag whose holder's badge leaves its space without it is put
+flags a change of holder from one officer straight to another (no rest in storage between), made where the old
+holder's badge stood and confirmed by the tag moving on with the new holder, that no `handover` business event for the
+tag backs within `handover_window_s`: an `unrecorded_handover` alert, raised once `handover_window_s` has passed
+without the event. A tag whose holder's badge leaves its space without it is put
 down (`how` inferred, holder empty).
 """
 
@@ -38,6 +39,9 @@ class Custody:
         self.space: dict[str, str] = {}  # epc -> estimated space (every tag kind, badges included)
         self.name_of: dict[str, str] = {}  # badge epc -> the holder name the locator gives it
         self.recorded: dict[str, list[int]] = {}  # epc -> times of recorded hand-overs
+        self.space_before: dict[str, str | None] = {}  # epc -> space before its last change
+        self.badge_space: dict[str, str] = {}  # holder name -> its badge's space
+        self.confirm: dict[str, tuple] = {}  # epc -> suspected hand-over waiting for the tag to move on with it
         self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
         self.rows: list[dict] = []  # custody rows not yet taken
         self.alerts: list[dict] = []
@@ -64,18 +68,29 @@ class Custody:
         w = int(self.config.release_s * 1e6)
         moved_badges: list[tuple[int, str, str]] = []
         for ti, e, s, u, h, k in zip(t, epc, space, storage, holder, kind):
+            self.space_before[e] = self.space.get(e)
             self.space[e] = s
             if k == "badge":
+                if e in self.name_of:
+                    self.badge_space[self.name_of[e]] = s
                 moved_badges.append((ti, e, s))
                 continue
             if k not in ("dossier", "item"):
                 continue
             old = self.holder.get(e, "")
             new = "" if u else (h or old)
+            c = self.confirm.get(e)
+            if c is not None:  # a suspected hand-over counts once the tag moves on with the new holder
+                if new == c[3] and h == c[3] and s != c[4]:
+                    self.pending.append(c)
+                    del self.confirm[e]
+                elif new != c[3]:
+                    del self.confirm[e]
             if new == old:
                 continue
-            if old and new and not self._backed(e, ti):
-                self.pending.append((ti, e, old, new, s))
+            b_old = self.badge_space.get(old)
+            if old and new and b_old is not None and b_old == self.space_before.get(e) and not self._backed(e, ti):
+                self.confirm[e] = (ti, e, old, new, s)
             self._row(ti, e, new, old, "badge" if new else "inferred")
         for ti, b, s in moved_badges:  # a holder walking away without the tag has put it down
             h = self.name_of.get(b)
