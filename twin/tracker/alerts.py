@@ -22,8 +22,8 @@ class AlertConfig:
     """Thresholds and policy (assumptions: a station's own policy; set them in the core's `alerts` config)."""
 
     missing_s: float = 3600.0  # a tag seen once and unseen this long while its readers were up is missing
-    abandoned_s: float = 900.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
-    misfile_rest_s: float = 300.0  # resting this long on a shelf other than its home: misfiled
+    abandoned_s: float = 1800.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
+    misfile_rest_s: float = 900.0  # resting this long on a shelf other than its home: misfiled
     separated_s: float = 300.0  # an item apart from every volume of its case this long outside the evidence room
     workspace_purposes: tuple = ("office", "legal", "leader", "duty")  # rooms with officers' own desks
     end_of_day_s: float = 17.5 * 3600  # the station's end of day, local clock (the shift's end)

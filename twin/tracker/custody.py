@@ -3,7 +3,7 @@
 The locator names a holder when a tag changes space with an officer's badge (twin.tracker.holder). Custody keeps the
 holder in force per tag, writes a custody row on every change (`how`: badge, handover, registered, inferred), and
 flags a change of holder from one officer straight to another (no rest in storage between), made where the old
-holder's badge stood and confirmed by the tag moving on with the new holder, that no `handover` business event for the
+holder's badge stood after the tag stayed there `min_stay_s` and confirmed by the tag moving on with the new holder, that no `handover` business event for the
 tag backs within `handover_window_s`: an `unrecorded_handover` alert, raised once `handover_window_s` has passed
 without the event. A tag whose holder's badge leaves its space without it is put
 down (`how` inferred, holder empty).
@@ -20,6 +20,7 @@ import pyarrow as pa
 @dataclass(frozen=True)
 class CustodyConfig:
     handover_window_s: float = 300.0  # a recorded hand-over this close to the inferred change backs it (assumption)
+    min_stay_s: float = 60.0  # a hand-over happens where both stand: the tag stayed there at least this long
     release_s: float = 20.0  # the holder's badge left the tag's space this long ago without the tag: put down
 
 
@@ -41,6 +42,8 @@ class Custody:
         self.recorded: dict[str, list[int]] = {}  # epc -> times of recorded hand-overs
         self.space_before: dict[str, str | None] = {}  # epc -> space before its last change
         self.badge_space: dict[str, str] = {}  # holder name -> its badge's space
+        self.entered: dict[str, int] = {}  # epc -> when it entered its space
+        self.stay: dict[str, int] = {}  # epc -> how long it stayed in the space before its last change (µs)
         self.confirm: dict[str, tuple] = {}  # epc -> suspected hand-over waiting for the tag to move on with it
         self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
         self.rows: list[dict] = []  # custody rows not yet taken
@@ -69,6 +72,9 @@ class Custody:
         moved_badges: list[tuple[int, str, str]] = []
         for ti, e, s, u, h, k in zip(t, epc, space, storage, holder, kind):
             self.space_before[e] = self.space.get(e)
+            if self.space.get(e) != s:
+                self.stay[e] = int(ti) - self.entered.get(e, int(ti))
+                self.entered[e] = int(ti)
             self.space[e] = s
             if k == "badge":
                 if e in self.name_of:
@@ -89,7 +95,8 @@ class Custody:
             if new == old:
                 continue
             b_old = self.badge_space.get(old)
-            if old and new and b_old is not None and b_old == self.space_before.get(e) and not self._backed(e, ti):
+            dwelt = self.stay.get(e, 0) >= int(self.config.min_stay_s * 1e6)
+            if old and new and dwelt and b_old is not None and b_old == self.space_before.get(e) and not self._backed(e, ti):
                 self.confirm[e] = (ti, e, old, new, s)
             self._row(ti, e, new, old, "badge" if new else "inferred")
         for ti, b, s in moved_badges:  # a holder walking away without the tag has put it down
