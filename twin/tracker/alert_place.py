@@ -64,9 +64,8 @@ class PlaceRules:
                     book.raise_(t, "left_building", epc, space, st["holder"], f"at {unit or space} without checkout")
             else:
                 book.clear(t, "left_building", epc)
-            if self.purpose.get(old_space) in STORAGE_ROOMS and self.purpose.get(space) not in STORAGE_ROOMS:
-                if epc in self.home:
-                    self.away.add(epc)
+            if self.purpose.get(space) not in STORAGE_ROOMS and epc in self.home:
+                self.away.add(epc)  # taken out: its next rest on a shelf is a return, to be checked
             if unit and self.unit_kind.get(unit) in SHELF_KINDS and self.home.get(epc) == unit:
                 book.clear(t, "misfiled", epc)
                 self.away.discard(epc)

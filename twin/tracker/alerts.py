@@ -119,6 +119,8 @@ class Alerts:
             self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved}
             self.tag_of[e], self.epc_of[int(g)] = int(g), e
             self.place.changed(st, e, int(ti), old)
+        if len(tag_ids):
+            self.watch.grow(int(max(tag_ids)) + 1)
 
     def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int) -> None:
         self.watch.grow(n_tags)

@@ -1,0 +1,51 @@
+"""Custody: holder changes from the estimates, recorded hand-overs, unrecorded ones flagged once."""
+
+from __future__ import annotations
+
+from twin.tracker.custody import Custody, CustodyConfig
+
+S = 1_000_000
+D, BA, BB = "2C" + "0" * 22, "2D" + "0" * 21 + "1", "2D" + "0" * 21 + "2"
+
+
+def _walk(c: Custody, rows, now_s: float) -> None:
+    cols = list(zip(*rows)) or [[]] * 6
+    c.update([int(t * S) for t in cols[0]], *cols[1:], now_us=int(now_s * S))
+
+
+def _scene(c: Custody, recorded: bool) -> tuple[list, list]:
+    """A carries D into room-b and stays; B takes it over there and walks it out to the corridor."""
+    c.name_badge(BA, "A")
+    c.name_badge(BB, "B")
+    if recorded:
+        c.apply([{"t_us": 200 * S, "kind": "handover", "epc": D, "officer": "B", "detail": "A"}])
+    _walk(c, [(10, BA, "room-b", "", "", "badge"), (10, D, "room-b", "", "A", "dossier"),
+              (11, BB, "room-b", "", "", "badge")], 20)  # fmt: skip
+    _walk(c, [(250, BB, "corr", "", "", "badge"), (250, D, "corr", "", "B", "dossier")], 260)
+    _walk(c, [(300, BB, "room-a", "", "", "badge"), (300, D, "room-a", "", "B", "dossier")], 310)
+    _walk(c, [], 2000)
+    return c.take()
+
+
+def test_unrecorded_handover_is_flagged_once():
+    rows, alerts = _scene(Custody(CustodyConfig(handover_window_s=300)), recorded=False)
+    assert [a["kind"] for a in alerts] == ["unrecorded_handover"]
+    assert alerts[0]["epc"] == D and alerts[0]["officer"] == "B" and alerts[0]["t_us"] == 250 * S
+    assert [(r["holder"], r["from"], r["how"]) for r in rows] == [("A", "", "badge"), ("B", "A", "badge")]
+
+
+def test_recorded_handover_is_custody_not_alert():
+    rows, alerts = _scene(Custody(), recorded=True)
+    assert alerts == []
+    assert ("B", "A", "handover") in [(r["holder"], r["from"], r["how"]) for r in rows]
+
+
+def test_put_on_a_unit_ends_custody_and_walking_away_puts_down():
+    c = Custody()
+    c.name_badge(BA, "A")
+    _walk(c, [(10, BA, "room-b", "", "", "badge"), (10, D, "room-b", "", "A", "dossier")], 20)
+    assert c.held_by("A") == [D]
+    _walk(c, [(100, BA, "corr", "", "", "badge")], 110)  # A leaves without D
+    assert c.held_by("A") == []
+    rows, _ = c.take()
+    assert rows[-1]["how"] == "inferred" and rows[-1]["holder"] == ""
