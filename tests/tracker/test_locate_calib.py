@@ -66,3 +66,13 @@ def test_a_dossier_whose_case_is_away_is_placed_off_site_until_read():
     # back: a checkin clears it, and reads place it again
     est = _feed(core, reads([(5 + k, "R-b", 1, DOSSIER, -50) for k in range(10)]), 60)
     assert est["space"].to_pylist()[-1] == "room-b"
+
+
+def test_runs_may_pause_for_a_periodic_readers_report_period():
+    """A tag read once per 60 s inventory by a half-trusted shelf antenna is placed (two reads 60 s apart)."""
+    site = {**SITE, "readers": [dict(r, report_period_ms=60_000.0) if r["id"] == "R-a" else r for r in SITE["readers"]]}
+    rows = reads([(10 + 60 * k, "R-a", 2, DOSSIER, -50) for k in range(4)])
+    est = _feed(TrackerCore(site, {"calibrate": False}), rows, 300)
+    assert "room-a" in est["space"].to_pylist()
+    est = _feed(TrackerCore(SITE, {"calibrate": False}), rows, 300)  # 1 s reports: a 60 s pause breaks the run
+    assert "room-a" not in est["space"].to_pylist()

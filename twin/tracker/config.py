@@ -24,6 +24,7 @@ class TrackerConfig:
     watermark_s: float = 2.0  # rows may arrive this late and still be processed in time order
     storage_threshold: float = 1.0
     storage_step: float = 0.34  # evidence of one cycle won by a unit (three cycles in a row accept it)
+    unit_gap_periods: float = 2.5  # a unit run may pause this many report periods of a unit antenna (assumption)
     kind_weight: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHT))
     antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
     unit_weight: Mapping[str, float] = field(default_factory=dict)  # the same for storage-unit evidence
@@ -38,6 +39,7 @@ class TrackerConfig:
     #: holds the volumes while it approves an arrest and after a transfer for prosecution)
     offsite_stages: Mapping[str, str] = field(
         default_factory=lambda: {"arrest_approval": "procuratorate", "transferred": "procuratorate"})
+    unread_prior_s: float = 600.0  # after this much stream, unread dossiers go where read active ones are (0: off)
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

@@ -22,6 +22,8 @@ from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
 from .offsite import OffsitePrior
+from .unread import UnreadPrior
+from .epcs import KIND_DOSSIER
 from .sitemodel import KIND_CODES, site_model
 from .workspace import Workspace, split_config
 
@@ -46,6 +48,13 @@ def with_fitted(site: dict, config: dict | None, default: bool = False) -> dict:
     return cfg
 
 
+def antenna_periods_s(site: dict, model) -> np.ndarray:
+    """Each antenna's reader report period (site.json `report_period_ms`; 1 s when not given), by antenna index."""
+    per = {str(r.get("id", "")): float(r.get("report_period_ms") or 1000.0) / 1e3 for r in site.get("readers") or []
+           if isinstance(r, dict)}  # fmt: skip
+    return np.array([per.get(model.readers[r], 1.0) for r in model.ant_reader.tolist()], np.float64)
+
+
 class TrackerCore:
     """Config: see TrackerConfig. Antenna weights: the config's (from `twin tracker fit`), else the shipped ones for
     this site's (floor, placement) (twin.tracker.fitted), else defaults by antenna kind."""
@@ -60,9 +69,10 @@ class TrackerCore:
         self.workspace.bind(self)
         self.config = TrackerConfig.from_dict(cfg)
         self.ingest_ = Ingest(self.model, self.config.watermark_s)
-        self.locator = Locator(self.model, self.config)
+        self.locator = Locator(self.model, self.config, antenna_periods_s(site, self.model))
         self.events = EventLog()
         self.offsite = OffsitePrior(self.model.spaces, self.config.offsite_stages)
+        self.unread = UnreadPrior(self.config.unread_prior_s) if self.config.unread_prior_s > 0 else None
         self.holders = Holders(self.config.holder_window_s)
         self.cycles = EventCycles()
         self.last_cycle: list[CycleReport] = []  # ALE-style report of the last advance
@@ -93,6 +103,11 @@ class TrackerCore:
                 self.locator.file(np.array([r[0] for r in rows], np.int64), np.array(ids, np.int32),
                                   np.array([r[2] for r in rows], np.int32))  # fmt: skip
         self._place_offsite(self.offsite.apply(events))
+        if self.unread is not None and events is not None and events.num_rows:
+            reg = [e for k, e in zip(events.column("kind").to_pylist(), events.column("epc").to_pylist())
+                   if k == "register" and e and len(e) == 24]  # fmt: skip
+            if reg:
+                self.unread.register(self._tag_ids(reg))
 
     def advance(self, t_us: int):
         batch = self.ingest_.pop(int(t_us))
@@ -101,19 +116,29 @@ class TrackerCore:
             self.workspace.observe(batch, self.model, self.ingest_)
             batch = self._locatable(batch)
             self.locator.process(batch)
+        if self.unread is not None:
+            L = self.locator
+            tags, sp = self.unread.due(int(t_us), L.out_space, L.prior_unit, L.seen, self.ingest_.kind, KIND_DOSSIER)
+            if len(tags):
+                L.place(np.full(len(tags), int(t_us), np.int64), tags, np.full(len(tags), sp, np.int32), 0.3)
         return self._output()
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    def _tag_ids(self, epcs: list[str]) -> list[int]:
+        """Tag ids of EPCs named by events (new ones are interned and decoded as if read)."""
+        ids = self.ingest_.epcs.add([e.encode("ascii") for e in epcs])
+        new = sorted({i for i in ids if i >= len(self.ingest_.kind)})
+        if new:
+            self.ingest_._learn(new)
+        self.locator.grow(len(self.ingest_.epcs))
+        return list(ids)
+
     def _place_offsite(self, away: list[tuple[int, str, int]]) -> None:
         """Dossiers the business process says are off site: placed there while no reader has placed them."""
         away = [a for a in away if len(a[1]) == 24]
         if not away:
             return
-        ids = self.ingest_.epcs.add([a[1].encode("ascii") for a in away])
-        new = sorted({i for i in ids if i >= len(self.ingest_.kind)})
-        if new:
-            self.ingest_._learn(new)
-        self.locator.grow(len(self.ingest_.epcs))
+        ids = self._tag_ids([a[1] for a in away])
         self.locator.place(np.array([a[0] for a in away], np.int64), np.array(ids, np.int32),
                            np.array([a[2] for a in away], np.int32))
 

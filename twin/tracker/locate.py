@@ -37,8 +37,14 @@ def _ffill(vals: np.ndarray, is_set: np.ndarray, group_start: np.ndarray, init: 
 
 
 class Locator:
-    def __init__(self, model: SiteModel, cfg: TrackerConfig):
+    def __init__(self, model: SiteModel, cfg: TrackerConfig, ant_period_s: np.ndarray | None = None):
+        """ant_period_s: each antenna's report period from site.json (periodic inventories); a unit run may pause
+        for `unit_gap_periods` of the slowest unit antenna's period, as absence between inventories is no evidence."""
         self.model, self.cfg = model, cfg
+        per = np.zeros(model.n_antennas) if ant_period_s is None else np.asarray(ant_period_s, np.float64)
+        unit_ants = model.ant_storage >= 0
+        slowest = float(per[unit_ants].max()) if unit_ants.any() else 0.0
+        self._unit_gap_us = int(cfg.unit_gap_periods * slowest * BIN_US)
         names = [f"{model.readers[r]}:{p}" for r, p in zip(model.ant_reader.tolist(), model.ant_port.tolist())]
         self.weight = np.array(
             [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
@@ -57,6 +63,7 @@ class Locator:
         self.out_space = np.zeros(0, np.int32)
         self.out_unit = np.zeros(0, np.int32)
         self.prior_unit = np.zeros(0, np.int32)  # per tag: the unit business events say it was filed on
+        self.seen = np.zeros(0, bool)  # per tag: some reader has heard it
         self._out: list[tuple[np.ndarray, ...]] = []
         n_ws = max(int(cfg.window_max_s), 1)
         self._ln = math.log(1.0 / max(cfg.delta, 1e-9))
@@ -73,6 +80,7 @@ class Locator:
         self.out_space = _grow(self.out_space, n, -1)
         self.out_unit = _grow(self.out_unit, n, -1)
         self.prior_unit = _grow(self.prior_unit, n, -1)
+        self.seen = _grow(self.seen, n, False)
 
     def file(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
         """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
@@ -122,6 +130,7 @@ class Locator:
     def process(self, b: Batch) -> None:
         m = self.model
         live = ~b.late
+        self.seen[b.tag] = True
         tag, t, ant, cnt = b.tag[live], b.t_us[live], b.ant[live], b.count[live]
         space = m.ant_space[ant]
         ok = space >= 0
@@ -152,7 +161,8 @@ class Locator:
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag)
         gap = self.window_us()
-        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), gap, self.cfg.min_cycles)
+        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), np.maximum(gap, self._unit_gap_us),
+                                          self.cfg.min_cycles)
         unit = m.ant_storage[ant]
         # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
         um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])
@@ -162,7 +172,7 @@ class Locator:
         pre_unit = self.unit_st.accepted.copy()
         ucyc.total = ucyc.total / np.maximum(ucyc.ev, 1e-300) * self.cfg.storage_step  # rivals' share, in steps
         ucyc.ev = np.full(len(ucyc.ev), self.cfg.storage_step)  # each won cycle counts one step
-        u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, gap)
+        u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, np.maximum(gap, self._unit_gap_us))
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
