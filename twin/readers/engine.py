@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.building.geometry import segments_crossed
 from twin.building.model import Floor
 from twin.readers import gen2, rf, triggers
 from twin.readers.faults import Faults
@@ -89,7 +90,7 @@ class ReaderEngine:
                 ants.append(a)
                 cols.append((ri, a.port, lv.get(a.level, -1), st.get(a.storage, -1) if a.storage else -1,
                              a.kind == "handheld" or r.kind == "handheld",
-                             1.0 if trig == "periodic" else 1.0 / len(r.antennas), r.power_dbm, rank))
+                             1.0 if trig == "periodic" else 1.0 / len(r.antennas), r.power_of(a), rank))
         c = list(zip(*cols)) if cols else [[]] * 8
         self.ant = ants
         self.a_reader = np.array(c[0], np.int64)
@@ -100,6 +101,7 @@ class ReaderEngine:
         self.a_duty = np.array(c[5], float)
         self.a_xy = np.array([a.position for a in ants], float).reshape(-1, 2)
         self.A = rf.AntennaArrays.of(ants, list(c[6]))
+        self._iso = np.array([a.isolation_db for a in ants], float)  # bay isolation (Antenna.isolation_db)
         P = self.params.rf
         self.a_range = np.array([rf.max_range_m(a.gain_dbi, pw, P) for a, pw in zip(ants, c[6])])
         self.r_code = np.array([0 if r.session == "S0" else 1 if r.session == "S1" else 2 for r in self.readers])
@@ -231,6 +233,11 @@ class ReaderEngine:
         c = tags.container[seg]
         sa = self.a_storage[ai]
         shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
+        iso = self._iso[ai] * ((sa >= 0) & (c != sa))  # outside an antenna's bay (Antenna.isolation_db), each way
+        if iso.any():
+            if levels is None:
+                levels = rf.pair_mean_levels(self.A, ai, axy, txy, walls, np.zeros(len(ai), bool), P)
+            levels = (levels[0] - iso, levels[1] - 2.0 * iso)
         if levels is None:
             p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, walls, shielded, P)
         else:
@@ -265,9 +272,10 @@ class ReaderEngine:
                 continue
             d = np.hypot(tags.x0[s][:, None] - self.a_xy[fa, 0], tags.y0[s][:, None] - self.a_xy[fa, 1])
             ci, ca = np.nonzero(d <= self.a_range[fa])
+            ci, ca = self._reachable(ci, ca, s, fa, tags)  # walls (the costly part) only where they can matter
             seg, ai = s[ci], fa[ca]
             txy = np.column_stack([tags.x0[seg], tags.y0[seg]])
-            walls = self.floor.walls_crossed(self.level_ids[lv], self.a_xy[ai], txy)
+            walls = self._walls_by_antenna(self.level_ids[lv], ai, txy)
             k, p, r = self._links(ai, seg, self.a_xy[ai], txy, walls, tags, None)
             out[0].append(sk[ci[k]])
             out[1].append(ai[k].astype(np.int32))
@@ -275,6 +283,44 @@ class ReaderEngine:
             out[3].append(r)
         cat = [np.concatenate(x) if x else np.zeros(0) for x in out]
         self.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
+
+    def _walls_by_antenna(self, level: str, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
+        """`Floor.walls_crossed` from fixed antennas ai to points txy, per antenna against only the walls that meet
+        the box around the antenna and its points (a wall outside it cannot be crossed): the same counts, far fewer
+        segment tests."""
+        out = np.zeros(len(ai), np.int32)
+        W = self.floor.walls(level)
+        if not len(ai) or not len(W):
+            return out
+        o = np.argsort(ai, kind="stable")
+        b = np.flatnonzero(np.r_[True, ai[o][1:] != ai[o][:-1]])
+        e = np.r_[b[1:], len(o)]
+        wx0, wx1 = np.minimum(W[:, 0], W[:, 2]), np.maximum(W[:, 0], W[:, 2])
+        wy0, wy1 = np.minimum(W[:, 1], W[:, 3]), np.maximum(W[:, 1], W[:, 3])
+        for lo, hi in zip(b.tolist(), e.tolist()):
+            i = o[lo:hi]
+            a = self.a_xy[ai[i[0]]]
+            t = txy[i]
+            x0, x1 = min(a[0], t[:, 0].min()), max(a[0], t[:, 0].max())
+            y0, y1 = min(a[1], t[:, 1].min()), max(a[1], t[:, 1].max())
+            m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
+            if m.any():
+                out[i] = segments_crossed(np.broadcast_to(a, t.shape), t, W[m])
+        return out
+
+    def _reachable(self, ci, ca, s, fa, tags):
+        """Candidate (tag, antenna) rows that could reach p_floor with no wall in between (walls only lower the
+        level, so the screen `_links` applies later with the real walls keeps a subset of these)."""
+        P = self.params.rf
+        seg, ai = s[ci], fa[ca]
+        c, sa = tags.container[seg], self.a_storage[ai]
+        shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
+        txy = np.column_stack([tags.x0[seg], tags.y0[seg]])
+        p_tag, _ = rf.pair_mean_levels(self.A, ai, self.a_xy[ai], txy, 0, shielded, P)
+        ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
+        if P.metal_opaque:
+            ok &= ~shielded
+        return ci[ok], ca[ok]
 
     def _static_pairs(self, t0, t1, tags, live, wa, ws, we):
         """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""
