@@ -53,7 +53,9 @@ class PlaceRules:
             self.away.discard(epc)
 
     def outside(self, space: str, unit: str) -> bool:
-        return self.space_kind.get(space) in ("outside", "external") or self.unit_kind.get(unit) == "vehicle"
+        """Outside the building on the station's grounds (external places are reached by road under a checkout
+        or an off-site stage the core cannot always see, e.g. one begun before it started)."""
+        return self.space_kind.get(space) == "outside" or self.unit_kind.get(unit) == "vehicle"
 
     # -- on an estimate change --------------------------------------------------------------------------------------
     def changed(self, st: dict, epc: str, t: int, old_space: str) -> None:
