@@ -1,46 +1,11 @@
-"""A hand-made three-room floor and a straight-line route builder for ledger tests (no graph needed)."""
+"""A hand-made three-room floor and a straight-line route builder for ledger tests (routes built by hand)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from twin.building.graph import Crossing, Leg, Place, Route
 from twin.building.model import Door, Floor, Level, Space, StorageUnit
 
 START_US = 1_772_380_800_000_000  # 2026-03-02T00:00:00+08:00
-
-
-@dataclass(frozen=True)
-class Place:
-    space: str
-    xy: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Leg:
-    space: str
-    level: str
-    t0_s: float
-    t1_s: float
-    p0: tuple[float, float]
-    p1: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Crossing:
-    via: str
-    t_s: float
-    from_space: str
-    to_space: str
-
-
-@dataclass(frozen=True)
-class Route:
-    origin: Place
-    dest: Place
-    legs: tuple
-    crossings: tuple
-    length_m: float
-    duration_s: float
 
 
 def rect(x0, y0, x1, y1):
