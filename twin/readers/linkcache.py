@@ -114,20 +114,26 @@ class LinkGrid(WallGrid):
         self.A, self.params = A, params
         self._lv: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def mean_levels(self, lv: int, ant: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(p_tag_dbm, rssi_dbm, walls) from fixed antennas `ant` (on level lv) to the cell centres of points xy."""
+    def cells(self, lv: int, xy: np.ndarray) -> np.ndarray:
+        """Flat index of the cell of level lv holding each point of xy (N, 2), clamped to the level's grid."""
+        x0, y0, nx, ny, _ = self._grid(lv)
+        ix = np.clip(np.floor((xy[:, 0] - x0) / self.cell).astype(np.int64), 0, nx - 1)
+        iy = np.clip(np.floor((xy[:, 1] - y0) / self.cell).astype(np.int64), 0, ny - 1)
+        return ix * ny + iy
+
+    def levels_at(self, lv: int, ant: np.ndarray, cell: np.ndarray, walls: bool = True):
+        """(p_tag_dbm, rssi_dbm[, walls]) from fixed antennas `ant` (on level lv) to the centres of cells `cell`
+        (any matching shapes), filling cells never asked for first."""
         x0, y0, nx, ny, g = self._grid(lv)
         if lv not in self._lv:
             shape = (len(self.ant_level), nx * ny)
             self._lv[lv] = (np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32))
         P, R = self._lv[lv]
-        ix = np.clip(np.floor((xy[:, 0] - x0) / self.cell).astype(np.int64), 0, nx - 1)
-        iy = np.clip(np.floor((xy[:, 1] - y0) / self.cell).astype(np.int64), 0, ny - 1)
-        cell = ix * ny + iy
         pt = P[ant, cell]
         miss = np.isnan(pt)
         if miss.any():
-            flat = np.unique(ant[miss].astype(np.int64) * (nx * ny) + cell[miss])
+            ab, cb = np.broadcast_arrays(ant, cell)
+            flat = np.unique(ab[miss].astype(np.int64) * (nx * ny) + cb[miss])
             ma, mc = flat // (nx * ny), flat % (nx * ny)
             centres = np.column_stack([x0 + (mc // ny + 0.5) * self.cell, y0 + (mc % ny + 0.5) * self.cell])
             w = g[ma, mc]
@@ -139,4 +145,11 @@ class LinkGrid(WallGrid):
                                               self.params)
             P[ma, mc], R[ma, mc] = p_tag, rssi
             pt = P[ant, cell]
-        return pt.astype(np.float64), R[ant, cell].astype(np.float64), g[ant, cell].astype(np.int32)
+        if not walls:
+            return pt, R[ant, cell]
+        return pt, R[ant, cell], g[ant, cell]
+
+    def mean_levels(self, lv: int, ant: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(p_tag_dbm, rssi_dbm, walls) from fixed antennas `ant` (on level lv) to the cell centres of points xy."""
+        pt, rm, w = self.levels_at(lv, ant, self.cells(lv, xy))
+        return pt.astype(np.float64), rm.astype(np.float64), w.astype(np.int32)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.readers import rf
 from twin.readers.timegrid import leg_distance, locate, slots
 
 
@@ -18,29 +19,8 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
     grid = max(1, int(eng.params.grid_ms * 1e3))
     out = []
     mv = np.flatnonzero(live & ~tags.is_static)
-    F = eng.fixed
-    if len(mv) and len(F):
-        d = leg_distance(eng.a_xy[F, 0][None, :], eng.a_xy[F, 1][None, :], tags.x0[mv][:, None],
-                         tags.y0[mv][:, None], tags.x1[mv][:, None], tags.y1[mv][:, None])
-        ci, ca = np.nonzero((d <= eng.a_range[F]) & (tags.level[mv][:, None] == eng.a_level[F][None, :]))
-        seg, ai = mv[ci], F[ca]
-        own, s, e, mid = slots(np.maximum(tags.t0_us[seg], t0), np.minimum(tags.t1_us[seg], t1), grid)
-        seg, ai = seg[own], ai[own]
-        i, w, s0, s1 = clip(ai, s, e, wa, ws, we, t0)
-        u, inv = np.unique(i, return_inverse=True)
-        seg, ai, mid = seg[u], ai[u], mid[u]
-        txy = tags.position(seg, mid)
-        near = np.hypot(txy[:, 0] - eng.a_xy[ai, 0], txy[:, 1] - eng.a_xy[ai, 1]) <= eng.a_range[ai]
-        pt, rm, walls = np.zeros(len(u)), np.zeros(len(u)), np.zeros(len(u), np.int32)
-        for lv in np.unique(eng.a_level[ai]):
-            m = (eng.a_level[ai] == lv) & near
-            pt[m], rm[m], walls[m] = eng.walls.mean_levels(int(lv), ai[m], txy[m])
-        k, p, r = eng._links(ai, seg, eng.a_xy[ai], txy, walls, tags, None, (pt, rm), near)
-        pk = np.full(len(u), -1, np.int64)
-        pk[k] = np.arange(len(k))
-        j = pk[inv]
-        ok = j >= 0
-        out.append((w[ok], seg[inv[ok]], p[j[ok]], r[j[ok]], s0[ok], s1[ok]))
+    if len(mv) and len(eng.fixed):
+        out.append(_fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we))
     tr = eng._track
     for h, rows in track_rows.items():
         for row in rows:
@@ -71,6 +51,54 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
     w, seg, p, r, s0, s1 = (np.concatenate([x[i] for x in out]) for i in range(6))
     n = len(w)
     return w, seg, p, r, s0, s1, np.zeros(n, bool), np.zeros(n, bool)
+
+def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
+    """Moving tags x fixed antennas, all at once per level: the grid slots of every moving leg (positions once per
+    slot), the per-cell mean levels of every antenna of the level gathered as one (slot, antenna) matrix and
+    screened on the luckiest fading; only survivors are cut to alive windows and get their fading draw."""
+    P = eng.params.rf
+    own, s, e, mid = slots(np.maximum(tags.t0_us[mv], t0), np.minimum(tags.t1_us[mv], t1), grid)
+    sg = mv[own]
+    txy = tags.position(sg, mid)
+    shield_tag = eng._metal[tags.container[sg]]
+    parts = []
+    for lv in np.unique(tags.level[sg]).tolist():
+        F = eng.fixed[eng.a_level[eng.fixed] == lv]
+        if not len(F):
+            continue
+        rows = np.flatnonzero(tags.level[sg] == lv)
+        xy = txy[rows]
+        d = np.hypot(xy[:, 0:1] - eng.a_xy[F, 0], xy[:, 1:2] - eng.a_xy[F, 1])  # (slots, antennas)
+        near = d <= eng.a_range[F]
+        cell = eng.walls.cells(lv, xy)
+        pt = np.where(near, eng.walls.levels_at(lv, F[None, :], cell[:, None], walls=False)[0], -np.inf)
+        sa = eng.a_storage[F]
+        shielded = (shield_tag[rows][:, None] | eng._metal[sa][None, :]) & (tags.container[sg[rows]][:, None] != sa)
+        ok = rf.best_margin_db(pt - P.metal_loss_db * shielded, P) >= rf.min_margin_db(P)
+        if P.metal_opaque:
+            ok &= ~shielded
+        ri, ca = np.nonzero(ok)
+        if not len(ri):
+            continue
+        r, ai = rows[ri], F[ca]
+        i, w, s0, s1 = clip(ai, s[r], e[r], wa, ws, we, t0)
+        if not len(i):
+            continue
+        u, inv = np.unique(i, return_inverse=True)
+        r, ai = r[u], ai[u]
+        pm, rm, walls = eng.walls.levels_at(lv, ai, cell[ri[u]])
+        k, p, rs = eng._links(ai, sg[r], eng.a_xy[ai], txy[r], walls.astype(np.int32), tags, None,
+                              (pm.astype(np.float64), rm.astype(np.float64)))
+        pk = np.full(len(u), -1, np.int64)
+        pk[k] = np.arange(len(k))
+        j = pk[inv]
+        keep = j >= 0
+        parts.append((w[keep], sg[r[inv[keep]]], p[j[keep]], rs[j[keep]], s0[keep], s1[keep]))
+    if not parts:
+        z = np.zeros(0, np.int64)
+        return z, z, np.zeros(0), np.zeros(0), z, z
+    return tuple(np.concatenate([x[c] for x in parts]) for c in range(6))
+
 
 def clip(ai, s, e, wa, ws, we, t0):
     """Overlaps of slots [s, e) of antennas ai with their alive windows: (slot index, window, start, end). A
