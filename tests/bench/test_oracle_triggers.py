@@ -144,3 +144,36 @@ def test_periodic_s2_shelf_tags_go_to_their_shelf(periodic_world):
     assert _final_hits(est, want, "space") >= 0.95
     assert _final_hits(est, want, "storage") >= 0.9
     assert _final_hits(est, want, "storage") >= _final_hits(nest, want, "storage")
+
+
+def test_filing_and_off_site_events_set_places():
+    eng = _engine()
+    core = _core(eng)
+    e1, e2 = (x.decode() for x in _epcs(2))
+    ev = pa.table({"t_us": pa.array([T0 + 5, T0 + 7], pa.int64()), "kind": ["archive", "checkout"],
+                   "case": ["C1", "C2"], "epc": [e1, e2], "officer": ["", "co-1"], "stage": ["", ""],
+                   "deadline_us": pa.array([None, None], pa.int64()), "detail": ["a/S2", "nowhere; approved"]})
+    core.apply(ev)
+    out = core.advance(T0 + MIN).estimates.to_pylist()
+    assert [(r["epc"], r["space"], r["storage"], r["t_us"]) for r in out] == [(e1, "a", "a/S2", T0 + 5)]
+    i = core._epcs.ids(np.array([e1.encode()], dtype="S24"))[0]
+    assert core.m.storage_ids[core.m.c_storage[core.sup[i, 0]]] == "a/S2" and core.bel[i, 0] >= 0.9
+
+
+def test_six_inventories_read_in_one_step_are_six_reads():
+    eng = _engine()
+    tags, _ = _statics(1, 1)
+    reads = eng.generate(T0, T0 + MIN, tags)
+    core = _core(eng)
+    core._epcs.ids(_epcs(3))
+    core._grow()
+    m = core.m
+    a = [i for i, k in enumerate(m.A.keys) if k == (b"R-a", 1)][0]
+    c = np.array([[m.storage_ids.index("a/S1")]])
+    X = np.zeros((1, len(m.A.keys)))
+    X[0, a] = 6.0
+    P, off = core.trig.period_us[a], core.trig.off[a]
+    t = T0 // P * P + off + np.arange(6) * P + 1000  # inside six consecutive slots
+    one = np.ones(6, np.int64)
+    E = evidence(core, np.array([0]), c, X, 0 * one, a * one, 0 * one, one, t)
+    assert len(reads) and E[0, 0, 0] == pytest.approx(6 * np.log(-np.expm1(-core.lam[0, m.lut[c[0, 0], a]])), rel=1e-5)

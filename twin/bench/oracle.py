@@ -1,16 +1,20 @@
 """The oracle core: filters the read stream with the twin's true link model over the site graph.
 
 It knows what a real core may not — every tag's hidden chip quality and shadowing draw, the true per-round read
-probabilities of every antenna at every candidate place (`oracle_model.StationModel`) — and runs a per-tag Bayesian
-filter over candidate places on a fixed step clock: Poisson emissions of each antenna's counts (and of its silence)
-given the tag's true expected reads at each candidate, transitions only along the site graph (stay, re-place within a
+probabilities of every antenna at every candidate place (`oracle_model.StationModel`), when each antenna really
+inventoried — and runs a per-tag Bayesian filter over candidate places (`oracle_filter`): emissions of each antenna's
+reads and silences as the engine makes them (Poisson for S0/S1, once per inventory for periodic S2/S3) given the
+tag's true expected reads at each candidate, transitions only along the site graph (stay, re-place within a
 space, move to an adjacent space; doors watched by portals are rarely crossed unseen). It emits the MAP space (and
 storage unit within it) with its posterior when the place changes. Its figures bound what a locator can reach on the
 same stream, so a real core's are read as a share of them.
 
 Config: {"world": World} or {"scenario": Scenario} (floor, placement and rf seed rebuilt as the world builds them), or
-{"floor": Floor, "placement": Placement, "rf_seed": int}; optional "step_s", "support", "p_move", "p_adjacent",
-"portal_factor".
+{"floor": Floor, "placement": Placement, "rf_seed": int, "engine": ReaderEngine}; optional "step_s", "fine_step_s",
+"support", "extra", "p_move", "p_adjacent", "portal_factor", "generic_prior". The read model follows the engine's
+start triggers (`oracle_triggers`): give it the engine (a World's is taken) and, per chunk, `observe(t0_us, t1_us,
+segments)` so it knows when the GPI portals ran; `run_with_cores` does both. Business events set filing and off-site
+priors (`oracle_events`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
+from .oracle_events import apply_events
 from .oracle_filter import run_filter
 from .oracle_model import StationModel
 from .oracle_triggers import TriggerModel
@@ -80,8 +85,10 @@ class OracleCore:
         self.step_us = int(round(float(self.config.get("step_s", STEP_S)) * 1e6))
         self.M = int(self.config.get("support", 12))  # candidates kept per tag between intervals
         self.extra = int(self.config.get("extra", 12))  # candidates added per interval from its reads
-        self.p_move = float(self.config.get("p_move", 0.01))  # per s: re-placed within its space (assumption)
-        p_adj = float(self.config.get("p_adjacent", 0.003))  # per s and door: carried to a neighbour (assumption)
+        # per s: re-placed within its space, carried through a door (assumptions, tuned on ci-baseline seed 1: a
+        # dossier at rest stays put for many of its unit's inventories, so evidence adds up across them)
+        self.p_move = float(self.config.get("p_move", 0.001))
+        p_adj = float(self.config.get("p_adjacent", 0.001))
         portal = float(self.config.get("portal_factor", 0.05))  # unseen through a watched door (assumption)
         self.fine_us = int(round(float(self.config.get("fine_step_s", FINE_STEP_S)) * 1e6))
         NS = len(m.space_ids)
@@ -131,6 +138,7 @@ class OracleCore:
         self.last_space = np.full(cap, -1, np.int64)
         self.last_store = np.full(cap, -2, np.int64)
         self._buf: list[tuple[np.ndarray, ...]] = []
+        self._event_rows: list[tuple[int, int, int]] = []
         self._t = None
 
     def trans(self, dt_us: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -171,7 +179,9 @@ class OracleCore:
         self._buf.append((self._epcs.ids(r["epc"]), ant[ok], t, r["count"].astype(np.int64)))
 
     def apply(self, events: pa.Table) -> None:
-        return None
+        """Filing and off-site checkout events set beliefs (`oracle_events`); places they set are shown at the next
+        advance."""
+        self._event_rows += apply_events(self, events)
 
     def advance(self, t_us: int) -> CoreOutput:
         t_us = int(t_us)
@@ -181,9 +191,10 @@ class OracleCore:
             tag = ant = t = n = np.zeros(0, np.int64)
         self._buf = []
         self._grow()
+        ev = self._shown(t_us)
         if self._t is None:
             if not len(t):
-                return CoreOutput(empty_estimates(), empty_alerts())
+                return CoreOutput(self._table(*ev), empty_alerts())
             self._t = int(t.min()) // self.step_us * self.step_us
         t0 = self._t
         if t_us <= t0:
@@ -195,7 +206,23 @@ class OracleCore:
         self._rates(tag, ant, X)
         rows = run_filter(self, tag, ant, t, n, t0, t_us, (self.step_us, S, X),
                           (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)))
+        rows = tuple(np.concatenate([a, b]) for a, b in zip(ev, rows))
         return CoreOutput(self._table(*rows), empty_alerts())
+
+    def _shown(self, t_us: int):
+        """Rows for the places events set since the last advance (at the event's time, not before the clock)."""
+        rows, self._event_rows = self._event_rows, []
+        z = np.zeros(0, np.int64)
+        if not rows:
+            return z, z, z, np.zeros(0)
+        self._grow()
+        t, tag, c = (np.array(x, np.int64) for x in zip(*rows))
+        lo = self._t if self._t is not None else int(t.min())
+        t = np.clip(t, lo, t_us)
+        sp, st = self.m.c_space[c], self.m.c_storage[c]
+        new = (sp != self.last_space[tag]) | (st != self.last_store[tag])
+        self.last_space[tag], self.last_store[tag] = sp, st
+        return t[new], tag[new], c[new], np.ones(int(new.sum()))
 
     # -- state -----------------------------------------------------------------------------------------------------
     def _rates(self, tag: np.ndarray, ant: np.ndarray, X: np.ndarray) -> None:
