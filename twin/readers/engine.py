@@ -254,11 +254,31 @@ class ReaderEngine:
         e = tags.epc[us]
         off, dead = rf.tag_quality(self.seed, e, P)
         th = rf.tag_hash(self.seed, e)
+        if moving is None:  # fixed antennas: most candidates fail on their own forward fading draw; drop them first
+            txk = np.asarray(txy, dtype=np.float64).reshape(-1, 2)[k]
+            fwd = self._forward_fading_db(ai[k], txk, th[inv])
+            ok = (p_tag[k] + fwd - (P.tag_sensitivity_dbm + off[inv]) >= rf.min_margin_db(P)) & ~dead[inv]
+            k, inv = k[ok], inv[ok]
+            if not len(k):
+                return k, np.zeros(0), np.zeros(0)
         lv = None if levels is None else (p_tag[k], levels[1][k] - 2.0 * P.metal_loss_db * shielded[k])
         p, r = rf.pair_link(self.A, ai[k], axy[k], txy[k], th[inv], off[inv], dead[inv], walls[k], shielded[k],
                             self.seed, P, moving_antenna=moving[k] if moving is not None else None, levels=lv)
         keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
         return k[keep], p[keep], r[keep]
+
+    def _forward_fading_db(self, ai: np.ndarray, txy: np.ndarray, tag_h: np.ndarray) -> np.ndarray:
+        """The forward fading draw `rf.pair_link` takes for fixed antennas ai and tags at txy (the same hash of seed,
+        antenna, tag and 0.5 m cell): a pair whose margin with it stays below `rf.min_margin_db` is below p_floor."""
+        P = self.params.rf
+        cs = P.shadow_cell_m
+        with np.errstate(over="ignore"):
+            h = (np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF) ^ self.A.key[ai]).astype(np.uint64)
+            for c in (tag_h, np.floor(txy[:, 0] / cs).astype(np.int64), np.floor(txy[:, 1] / cs).astype(np.int64)):
+                c = c if c.dtype == np.uint64 else c.view(np.uint64)
+                h = rf._mix(h ^ (c + rf._GOLD))
+        clip = P.shadow_clip_sigma
+        return np.clip(rf.to_normal(h), -clip, clip) * P.shadow_sigma_db
 
     def _new_static(self, idx: np.ndarray, keys: np.ndarray, tags: TagSegments) -> None:
         """Links of newly resting tags to every fixed antenna on their level, into the pair cache."""

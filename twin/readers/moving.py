@@ -61,6 +61,8 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
     sg = mv[own]
     txy = tags.position(sg, mid)
     shield_tag = eng._metal[tags.container[sg]]
+    th = rf.tag_hash(eng.seed, tags.epc[mv])  # per leg, then per slot through `own`
+    offset, dead = rf.tag_quality(eng.seed, tags.epc[mv], P)
     parts = []
     for lv in np.unique(tags.level[sg]).tolist():
         F = eng.fixed[eng.a_level[eng.fixed] == lv]
@@ -74,13 +76,18 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         pt = np.where(near, eng.walls.levels_at(lv, F[None, :], cell[:, None], walls=False)[0], -np.inf)
         sa = eng.a_storage[F]
         shielded = (shield_tag[rows][:, None] | eng._metal[sa][None, :]) & (tags.container[sg[rows]][:, None] != sa)
-        ok = rf.best_margin_db(pt - P.metal_loss_db * shielded, P) >= rf.min_margin_db(P)
+        pt = pt - P.metal_loss_db * shielded
+        ok = rf.best_margin_db(pt, P) >= rf.min_margin_db(P)
         if P.metal_opaque:
             ok &= ~shielded
         ri, ca = np.nonzero(ok)
+        r, ai = rows[ri], F[ca]
+        o = own[r]  # the pair's own fading draw and tag quality: most candidates end below p_floor here
+        fwd = eng._forward_fading_db(ai, txy[r], th[o])
+        ok = (pt[ri, ca] + fwd - (P.tag_sensitivity_dbm + offset[o]) >= rf.min_margin_db(P)) & ~dead[o]
+        ri, r, ai = ri[ok], r[ok], ai[ok]
         if not len(ri):
             continue
-        r, ai = rows[ri], F[ca]
         i, w, s0, s1 = clip(ai, s[r], e[r], wa, ws, we, t0)
         if not len(i):
             continue
