@@ -45,6 +45,7 @@ class Locator:
         unit_ants = model.ant_storage >= 0
         slowest = float(per[unit_ants].max()) if unit_ants.any() else 0.0
         self._unit_gap_us = int(cfg.unit_gap_periods * slowest * BIN_US)
+        self._space_gap_us = int(cfg.space_gap_periods * slowest * BIN_US)
         names = [f"{model.readers[r]}:{p}" for r, p in zip(model.ant_reader.tolist(), model.ant_port.tolist())]
         self.weight = np.array(
             [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
@@ -161,8 +162,9 @@ class Locator:
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag)
         gap = self.window_us()
-        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), np.maximum(gap, self._unit_gap_us),
-                                          self.cfg.min_cycles)
+        # a tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window
+        s_gap = np.where(self.space_st.accepted < 0, np.maximum(gap, self._space_gap_us), gap)
+        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), s_gap, self.cfg.min_cycles)
         unit = m.ant_storage[ant]
         # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
         um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])
