@@ -119,7 +119,7 @@ def tags(floor: Floor, t0: int, t1: int, n_moving: int = 100, seed: int = 0) -> 
 # -- load (a): smart shelves ---------------------------------------------------------------------------------------
 SHELF_ROWS, SHELF_COLS, PER_SHELF = 10, 10, 50
 SHELF_CHUNKS = 2
-SHELF_POWER_DBM = 17.0  # assumption: a smart-shelf antenna is driven low to keep to its own shelf (~40 % cross-reads left)
+SHELF_POWER_DBM = 17.0  # assumption: smart-shelf antennas driven low to keep to their shelf (~40 % cross-reads left)
 
 
 def shelf_room() -> Floor:

@@ -21,11 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.building.geometry import segments_crossed
 from twin.building.model import Floor
 from twin.readers import gen2, rf, triggers
 from twin.readers.faults import Faults
-from twin.readers.linkcache import LinkGrid, PairCache
+from twin.readers.linkcache import LinkGrid, PairCache, forward_fading_db, walls_by_antenna
 from twin.readers.moving import moving_pieces
 from twin.readers.placement import Placement
 from twin.readers.reports import (ReaderClock, assemble, channel_rows, delay_rows, peak_rssi, to_reader_rows)
@@ -268,17 +267,7 @@ class ReaderEngine:
         return k[keep], p[keep], r[keep]
 
     def _forward_fading_db(self, ai: np.ndarray, txy: np.ndarray, tag_h: np.ndarray) -> np.ndarray:
-        """The forward fading draw `rf.pair_link` takes for fixed antennas ai and tags at txy (the same hash of seed,
-        antenna, tag and 0.5 m cell): a pair whose margin with it stays below `rf.min_margin_db` is below p_floor."""
-        P = self.params.rf
-        cs = P.shadow_cell_m
-        with np.errstate(over="ignore"):
-            h = (np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF) ^ self.A.key[ai]).astype(np.uint64)
-            for c in (tag_h, np.floor(txy[:, 0] / cs).astype(np.int64), np.floor(txy[:, 1] / cs).astype(np.int64)):
-                c = c if c.dtype == np.uint64 else c.view(np.uint64)
-                h = rf._mix(h ^ (c + rf._GOLD))
-        clip = P.shadow_clip_sigma
-        return np.clip(rf.to_normal(h), -clip, clip) * P.shadow_sigma_db
+        return forward_fading_db(self.seed, self.A.key[ai], txy, tag_h, self.params.rf)
 
     def _new_static(self, idx: np.ndarray, keys: np.ndarray, tags: TagSegments) -> None:
         """Links of newly resting tags to every fixed antenna on their level, into the pair cache."""
@@ -305,28 +294,8 @@ class ReaderEngine:
         self.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
 
     def _walls_by_antenna(self, level: str, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
-        """`Floor.walls_crossed` from fixed antennas ai to points txy, per antenna against only the walls that meet
-        the box around the antenna and its points (a wall outside it cannot be crossed): the same counts, far fewer
-        segment tests."""
-        out = np.zeros(len(ai), np.int32)
-        W = self.floor.walls(level)
-        if not len(ai) or not len(W):
-            return out
-        o = np.argsort(ai, kind="stable")
-        b = np.flatnonzero(np.r_[True, ai[o][1:] != ai[o][:-1]])
-        e = np.r_[b[1:], len(o)]
-        wx0, wx1 = np.minimum(W[:, 0], W[:, 2]), np.maximum(W[:, 0], W[:, 2])
-        wy0, wy1 = np.minimum(W[:, 1], W[:, 3]), np.maximum(W[:, 1], W[:, 3])
-        for lo, hi in zip(b.tolist(), e.tolist()):
-            i = o[lo:hi]
-            a = self.a_xy[ai[i[0]]]
-            t = txy[i]
-            x0, x1 = min(a[0], t[:, 0].min()), max(a[0], t[:, 0].max())
-            y0, y1 = min(a[1], t[:, 1].min()), max(a[1], t[:, 1].max())
-            m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
-            if m.any():
-                out[i] = segments_crossed(np.broadcast_to(a, t.shape), t, W[m])
-        return out
+        """`Floor.walls_crossed` from fixed antennas ai to points txy (`linkcache.walls_by_antenna`)."""
+        return walls_by_antenna(self.floor, level, self.a_xy, ai, txy)
 
     def _reachable(self, ci, ca, s, fa, tags):
         """Candidate (tag, antenna) rows that could reach p_floor with no wall in between (walls only lower the

@@ -73,7 +73,9 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         d = np.hypot(xy[:, 0:1] - eng.a_xy[F, 0], xy[:, 1:2] - eng.a_xy[F, 1])  # (slots, antennas)
         near = d <= eng.a_range[F]
         cell = eng.walls.cells(lv, xy)
-        pt = np.where(near, eng.walls.levels_at(lv, F[None, :], cell[:, None], walls=False)[0], -np.inf)
+        pt = np.full(near.shape, -np.inf)
+        ni, na = np.nonzero(near)  # mean levels only where an antenna can reach (cells filled lazily)
+        pt[ni, na] = eng.walls.levels_at(lv, F[na], cell[ni], walls=False)[0]
         sa = eng.a_storage[F]
         shielded = (shield_tag[rows][:, None] | eng._metal[sa][None, :]) & (tags.container[sg[rows]][:, None] != sa)
         pt = pt - P.metal_loss_db * shielded
