@@ -53,7 +53,7 @@ def _antennas(floor: Floor, pl: Placement, P: rf.RFParams, G: gen2.Gen2Params) -
             if a.kind == "handheld" or a.level not in lv:
                 continue
             ants.append(a)
-            power.append(r.power_dbm)
+            power.append(r.power_of(a))
             per = getattr(r, "trigger", "continuous") == "periodic"
             cols.append((ri, lv[a.level], st.get(a.storage, -1) if a.storage else -1,
                          1.0 if per else 1.0 / len(r.antennas), per and r.session in ("S2", "S3")))
@@ -137,6 +137,9 @@ class StationModel:
         cont, sa = self.c_container[pc], self.A.storage[pa]
         shielded = (metal[cont] | metal[sa]) & (cont != sa)
         p_tag, rssi = rf.pair_mean_levels(self.A.arrays, pa, self.A.xy[pa], pxy, walls, shielded, P)
+        iso = np.array([placement.antenna(r.decode(), p).isolation_db for r, p in self.A.keys], float)
+        iso = iso[pa] * ((sa >= 0) & (cont != sa)) if len(pa) else np.zeros(0)  # as the engine: Antenna.isolation_db
+        p_tag, rssi = p_tag - iso, rssi - 2.0 * iso
         ok = (rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)) & ~shielded
         pc, pa, pxy, walls, shielded, p_tag, rssi = (x[ok] for x in (pc, pa, pxy, walls, shielded, p_tag, rssi))
         # "anywhere" candidates: one pair per (candidate, antenna), mean p over its sample points

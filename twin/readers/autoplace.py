@@ -5,7 +5,8 @@ editing dozens of antennas by hand. The rules:
 
 - portals (one reader, two antennas, one on each side of the door, facing it) on exterior doors and on the doors of
   storage rooms (dossier room, archive, evidence room); `full` adds the doors of offices;
-- one shelf antenna per shelf or cabinet, on the room's reader (up to 32 ports per reader);
+- one short-range shelf antenna per shelf or cabinet, on the front edge of the unit facing the files, at its own
+  per-antenna power and isolated from the other bays, on the room's reader (up to 32 ports per reader);
 - `full` only: one desk pad per desk, each on its own low-power desk reader (as county courts deploy them);
   a ceiling zone antenna in storage rooms and in rooms where dossiers are handled away from desks;
 - one handheld reader per storage room, kept in that room, for the keeper's inventory sweeps.
@@ -17,7 +18,7 @@ import argparse
 import math
 from pathlib import Path
 
-from twin.building.geometry import distance_to_segment, edges
+from twin.building.geometry import ahead, distance_to_segment, edges
 from twin.building.model import STORAGE_PURPOSES, Door, Floor, Space
 
 from .placement import Antenna, Placement, Reader
@@ -41,10 +42,23 @@ ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
 # - a handheld runs continuously while carried, single target S2 (each tag once per sweep pass), 1 s reports.
 # ~1 W (ANCHORS)
 PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S0", trigger="gpi")
-PORTAL_OFFSET_M = 0.5  # antenna stands this far from the door, inside its space, facing the door
+PORTAL_OFFSET_M = 0.5  # antenna stands this far out from the door's wall, inside its space
+# ... and this far to the side of the door's centre (beside the frame of a 1.2 m door), its boresight half toward the
+# door's wall and fully across the approach (assumption: jamb-mounted portal antennas look across the doorway, so
+# the room beyond the door sits far off their axis and behind a wall; one facing straight through the door read the
+# shelves of the room beyond whenever someone passed)
+PORTAL_SIDE_M = 0.9
+PORTAL_TOWARD, PORTAL_ACROSS = 0.5, -1.0
 ROOM = dict(power_dbm=27.0, session="S2", trigger="periodic")
-SHELF = dict(gain_dbi=2.0, beamwidth_deg=100.0, height_m=1.0)
+# Shelf/cabinet antennas (assumption; smart-shelf and file-room practice, FileTrail-style bays): a short-range
+# patch on the front edge of each bay (inset_m = 1: the unit's front face), facing the files, at its own LLRP
+# per-antenna transmit power (RFTransmitter per AntennaConfiguration) well below the room reader's; isolation_db is
+# the loss to anything outside the bay: steel sides/top/back of the shelving around the antenna and a short-range
+# antenna's fast roll-off beyond ~1 m (assumption, ~30 dB: a closed steel cabinet is 25-30 dB, RFParams).
+SHELF = dict(gain_dbi=6.0, beamwidth_deg=70.0, height_m=1.0, power_dbm=24.0, isolation_db=30.0, inset_m=1.0)
 ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna looking down: omnidirectional in plan
+#: A ceiling antenna over smart shelves is turned down to read the reading area, not the shelves (assumption).
+STORAGE_ZONE = dict(ZONE, power_dbm=15.0)
 # a desk pad reads to ~1.2 m (ANCHORS)
 DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S2", trigger="periodic")
 HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2", trigger="continuous")
@@ -80,9 +94,10 @@ def auto_place(floor: Floor, profile: str = "full") -> Placement:
         if storage_room or full:
             for u in floor.storage_in(space.id):
                 if u.kind in ("shelf", "cabinet"):
-                    ants.append(("shelf", u.position, _toward(u.position, space.centroid), u.id, SHELF))
+                    xy = ahead(u.position, u.facing_deg, SHELF["inset_m"] * u.depth_m / 2)
+                    ants.append(("shelf", xy, u.facing_deg % 360.0, u.id, SHELF))
         if full and (storage_room or space.purpose in ZONE_PURPOSES):
-            ants.append(("zone", space.centroid, 0.0, "", ZONE))
+            ants.append(("zone", space.centroid, 0.0, "", STORAGE_ZONE if storage_room else ZONE))
         for k in range(0, len(ants), MAX_PORTS):
             rid = f"R-{_slug(space.id)}" + (f"-{k // MAX_PORTS + 1}" if k else "")
             antennas = tuple(
@@ -125,8 +140,11 @@ def _portal_reader(floor: Floor, door: Door) -> Reader:
         if not space.has_geometry:
             continue
         normal = _inward_normal(space, door.position)
-        xy = (door.position[0] + PORTAL_OFFSET_M * normal[0], door.position[1] + PORTAL_OFFSET_M * normal[1])
-        az = math.degrees(math.atan2(-normal[1], -normal[0])) % 360.0
+        side = PORTAL_SIDE_M  # along the wall, beside the door frame, looking across the door's approach
+        xy = (door.position[0] + PORTAL_OFFSET_M * normal[0] - side * normal[1],
+              door.position[1] + PORTAL_OFFSET_M * normal[1] + side * normal[0])
+        az = math.degrees(math.atan2(-normal[1] * PORTAL_TOWARD + normal[0] * PORTAL_ACROSS,
+                                     -normal[0] * PORTAL_TOWARD - normal[1] * PORTAL_ACROSS)) % 360.0
         ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, PORTAL, door=door.id))
     return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants),
                   PORTAL["trigger"])
@@ -152,6 +170,7 @@ def _antenna(rid, port, kind, space: Space, xy, az, settings: dict, *, door: str
         reader=rid, port=port, kind=kind, level=space.level, position=(round(xy[0], 3), round(xy[1], 3)),
         height_m=settings["height_m"], azimuth_deg=round(az, 1), beamwidth_deg=settings["beamwidth_deg"],
         gain_dbi=settings["gain_dbi"], space=space.id, door=door, storage=storage,
+        power_dbm=settings.get("power_dbm") if kind in ("shelf", "zone") else None, isolation_db=settings.get("isolation_db", 0.0),
     )  # fmt: skip
 
 

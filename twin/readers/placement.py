@@ -26,6 +26,11 @@ class Antenna:
     beam width. For a portal antenna `door` is the door it watches and `space` the side of the door it stands in.
     For a shelf/cabinet/desk antenna `storage` is the unit it watches. A handheld antenna has no fixed position: the
     world moves it with the officer carrying it.
+
+    `power_dbm`, when set, is this port's transmit power, overriding the reader's (LLRP AntennaConfiguration ->
+    RFTransmitter.TransmitPower is per antenna). `isolation_db` is the extra loss, each way, between an antenna
+    mounted in a storage unit and any tag outside that unit: the steel sides, top and back of the bay around it
+    and a short-range (near-field) shelf antenna's fast roll-off; only antennas that watch a unit may have it.
     """
 
     reader: str
@@ -40,6 +45,8 @@ class Antenna:
     space: str
     door: str = ""
     storage: str = ""
+    power_dbm: float | None = None
+    isolation_db: float = 0.0
 
     @property
     def key(self) -> tuple[str, int]:
@@ -58,6 +65,10 @@ class Reader:
     report_period_ms: float
     antennas: tuple[Antenna, ...]
     trigger: str = "continuous"
+
+    def power_of(self, antenna: Antenna) -> float:
+        """Transmit power (dBm) at `antenna`: its own setting if it has one, else the reader's."""
+        return self.power_dbm if antenna.power_dbm is None else antenna.power_dbm
 
 
 @dataclass(frozen=True)

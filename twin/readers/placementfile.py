@@ -20,6 +20,7 @@ SCHEMA_VERSION = 1
 MAX_PORT = 32  # LLRP AntennaID is 1-based; a reader with antenna hubs multiplexes up to 32 ports (assumption)
 POWER_RANGE_DBM = (0.0, 33.0)  # conducted power; UHF readers top out at 30-33 dBm (ANCHORS: ~1 W, 4 W EIRP)
 GAIN_RANGE_DBI = (-10.0, 12.0)  # assumption: desk pads / near-field strips to high-gain patches
+ISOLATION_RANGE_DB = (0.0, 60.0)  # assumption: up to a closed steel enclosure (RFParams.metal_loss_db ~28 dB) twice
 HEIGHT_RANGE_M = (0.0, 6.0)  # assumption: floor level to a high ceiling
 BEAMWIDTH_RANGE_DEG = (1.0, 360.0)  # 360 = omnidirectional in plan (a ceiling antenna looking down)
 DWELL_RANGE_MS = (1.0, 60_000.0)
@@ -35,7 +36,7 @@ PLACEMENT_KEYS = {"schema_version", "name", "floor", "description"}
 READER_KEYS = {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas", "trigger"}
 ANTENNA_KEYS = {
     "port", "kind", "level", "position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi", "space", "door",
-    "storage",
+    "storage", "power_dbm", "isolation_db",
 }  # fmt: skip
 
 
@@ -215,6 +216,11 @@ def _antenna(pl, floor: Floor, rfld: str, rid: str, rkind, j: int, raw: object, 
     azimuth = _number(pl, fld, raw, "azimuth_deg", -360.0, 360.0, default=hh.get("azimuth_deg"))
     beam = _number(pl, fld, raw, "beamwidth_deg", *BEAMWIDTH_RANGE_DEG)
     gain = _number(pl, fld, raw, "gain_dbi", *GAIN_RANGE_DBI)
+    power = _number(pl, fld, raw, "power_dbm", *POWER_RANGE_DBM) if "power_dbm" in raw else None
+    isolation = _number(pl, fld, raw, "isolation_db", *ISOLATION_RANGE_DB, default=0.0)
+    if isolation and kind is not None and kind not in WATCHES:
+        pl.add(fld + "isolation_db", isolation, f"no isolation on a {kind} antenna (only shelf and desk antennas, "
+               "which sit in the unit they watch)")
 
     door_id = raw.get("door", "")
     storage_id = raw.get("storage", "")
@@ -244,7 +250,7 @@ def _antenna(pl, floor: Floor, rfld: str, rid: str, rkind, j: int, raw: object, 
     return Antenna(
         reader=rid, port=int(port), kind=str(kind), level=str(level), position=xy, height_m=height,
         azimuth_deg=azimuth, beamwidth_deg=beam, gain_dbi=gain, space=space.id, door=str(door_id),
-        storage=str(storage_id),
+        storage=str(storage_id), power_dbm=power, isolation_db=isolation or 0.0,
     )  # fmt: skip
 
 
@@ -284,6 +290,10 @@ def placement_to_toml(placement: Placement, *, description: str = "") -> str:
                 lines.append(f"  storage = {_toml_value(a.storage)}")
             for key in ("position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi"):
                 lines.append(f"  {key} = {_toml_value(getattr(a, key))}")
+            if a.power_dbm is not None:
+                lines.append(f"  power_dbm = {_toml_value(float(a.power_dbm))}")
+            if a.isolation_db:
+                lines.append(f"  isolation_db = {_toml_value(float(a.isolation_db))}")
     return "\n".join(lines) + "\n"
 
 
