@@ -28,7 +28,7 @@ SITE_KEYS = {
     "storage": {"id", "name", "space", "kind", "position", "width_m", "depth_m", "capacity", "metal"},
     "reader": {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas"},
     "antenna": {"port", "kind", "level", "position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi",
-                "covers"},
+                "power_dbm", "covers"},
     "covers": {"space", "door", "side", "other_side", "storage", "mobile"},
 }  # fmt: skip
 
@@ -90,7 +90,7 @@ def export_site(floor: Floor, placement: Placement) -> dict:
              "antennas": [
                  {"port": a.port, "kind": a.kind, "level": a.level, "position": _xy(a.position),
                   "height_m": a.height_m, "azimuth_deg": a.azimuth_deg, "beamwidth_deg": a.beamwidth_deg,
-                  "gain_dbi": a.gain_dbi, "covers": _covers(floor, a)}
+                  "gain_dbi": a.gain_dbi, "power_dbm": r.power_of(a), "covers": _covers(floor, a)}
                  for a in sorted(r.antennas, key=lambda a: a.port)
              ]}
             for r in by_id(placement.readers.values())
