@@ -194,7 +194,7 @@ class Ledger:
         sp = self._sidx(place.space)
         self._space[i] = sp
         self._level[i] = self._space_level[sp]
-        self._x[i], self._y[i] = place.xy
+        self._x[i], self._y[i] = self._rest_xy(place, storage)
         self._storage[i] = self._storage_idx[storage] if storage else -1
         self._set_rest(i)
         self._since[i] = t_s
@@ -267,6 +267,10 @@ class Ledger:
         self._storage[i] = -1
         o.carried.add(i)
 
+    def _rest_xy(self, place, storage: str) -> tuple[float, float]:
+        """Where a resting tag sits: inside its storage unit (on the shelf, in the drawer), else at the place."""
+        return self.floor.storage[storage].position if storage else place.xy
+
     def put(self, epc: str, t_s: float, place, storage: str = "") -> None:
         i = self._tag(epc)
         sp = self._sidx(place.space)
@@ -292,7 +296,7 @@ class Ledger:
         self._holder[i] = -1
         self._space[i] = sp
         self._level[i] = self._space_level[sp]
-        self._x[i], self._y[i] = place.xy
+        self._x[i], self._y[i] = self._rest_xy(place, storage)
         self._storage[i] = self._storage_idx[storage] if storage else -1
         self._set_rest(i)
 

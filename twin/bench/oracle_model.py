@@ -103,7 +103,7 @@ class StationModel:
         rows = []  # (space, storage, level, container, kind, points)
         for u in floor.storage.values():
             rows.append((sp[u.space], st[u.id], levels.get(floor.spaces[u.space].level, -1), st[u.id], EXACT,
-                         np.array([u.access_point], float)))
+                         np.array([u.position], float)))
         for s in floor.spaces.values():
             lvl = levels.get(s.level, -1) if s.has_geometry else -1
             pts = _sample_points(s.polygon) if s.has_geometry else np.zeros((1, 2))
