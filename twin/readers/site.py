@@ -26,7 +26,7 @@ SITE_KEYS = {
     "door": {"id", "a", "b", "level", "position", "width_m", "exterior", "kind"},
     "link": {"id", "kind", "a", "b", "traversal_s"},
     "storage": {"id", "name", "space", "kind", "position", "width_m", "depth_m", "capacity", "metal"},
-    "reader": {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas"},
+    "reader": {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "trigger", "antennas"},
     "antenna": {"port", "kind", "level", "position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi",
                 "power_dbm", "covers"},
     "covers": {"space", "door", "side", "other_side", "storage", "mobile"},
@@ -86,7 +86,7 @@ def export_site(floor: Floor, placement: Placement) -> dict:
         ],
         "readers": [
             {"id": r.id, "kind": r.kind, "power_dbm": r.power_dbm, "session": r.session, "dwell_ms": r.dwell_ms,
-             "report_period_ms": r.report_period_ms,
+             "report_period_ms": r.report_period_ms, "trigger": r.trigger,
              "antennas": [
                  {"port": a.port, "kind": a.kind, "level": a.level, "position": _xy(a.position),
                   "height_m": a.height_m, "azimuth_deg": a.azimuth_deg, "beamwidth_deg": a.beamwidth_deg,
