@@ -56,9 +56,9 @@ def _epcs(n):
 
 
 def _world(n_per=12, minutes=6, seed=5):
-    """Static tags: n_per on each shelf (at its access point, inside it) and n_per in room b's centre."""
+    """Static tags: n_per on each shelf (inside it, where the ledger rests them) and n_per in room b's centre."""
     f, pl = floor(), placement()
-    pts = [f.storage["a/S1"].access_point, f.storage["a/S2"].access_point, f.spaces["b"].centroid]
+    pts = [f.storage["a/S1"].position, f.storage["a/S2"].position, f.spaces["b"].centroid]
     truth = [("a", "a/S1"), ("a", "a/S2"), ("b", "")]
     epc = _epcs(3 * n_per)
     xy = np.repeat(np.array(pts), n_per, axis=0)

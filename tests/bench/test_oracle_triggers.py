@@ -49,7 +49,7 @@ def _engine(faults=None, seed=7):
 
 def _statics(n_per, minutes):
     f = floor()
-    pts = [f.storage["a/S1"].access_point, f.storage["a/S2"].access_point, f.spaces["b"].centroid]
+    pts = [f.storage["a/S1"].position, f.storage["a/S2"].position, f.spaces["b"].centroid]
     epc = _epcs(3 * n_per)
     xy = np.repeat(np.array(pts), n_per, axis=0)
     tags = TagSegments.static(epc, 0, xy[:, 0], xy[:, 1], T0, T0 + minutes * MIN, np.repeat([0, 1, -1], n_per))

@@ -25,7 +25,7 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
-from .oracle_events import apply_events
+from .oracle_events import apply_events, unread_prior
 from .oracle_filter import run_filter
 from .oracle_model import StationModel
 from .oracle_triggers import TriggerModel
@@ -139,6 +139,10 @@ class OracleCore:
         self.last_store = np.full(cap, -2, np.int64)
         self._buf: list[tuple[np.ndarray, ...]] = []
         self._event_rows: list[tuple[int, int, int]] = []
+        self._registered: list[bytes] = []
+        self._unread_done, self._t_first = False, None
+        self.read_ever = np.zeros(0, bool)  # per tag: read at least once
+        self.placed = np.zeros(0, bool)  # per tag: placed by an event
         self._t = None
 
     def trans(self, dt_us: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -196,7 +200,9 @@ class OracleCore:
             if not len(t):
                 return CoreOutput(self._table(*ev), empty_alerts())
             self._t = int(t.min()) // self.step_us * self.step_us
+            self._t_first = self._t
         t0 = self._t
+        self.read_ever[tag] = True
         if t_us <= t0:
             return CoreOutput(empty_estimates(), empty_alerts())
         S = -(-(t_us - t0) // self.step_us)
@@ -206,7 +212,8 @@ class OracleCore:
         self._rates(tag, ant, X)
         rows = run_filter(self, tag, ant, t, n, t0, t_us, (self.step_us, S, X),
                           (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)))
-        rows = tuple(np.concatenate([a, b]) for a, b in zip(ev, rows))
+        self._event_rows += unread_prior(self, t_us)
+        rows = tuple(np.concatenate([a, b, c]) for a, b, c in zip(ev, rows, self._shown(t_us)))
         return CoreOutput(self._table(*rows), empty_alerts())
 
     def _shown(self, t_us: int):
@@ -267,6 +274,8 @@ class OracleCore:
         self.bel = np.concatenate([self.bel, np.zeros((n - n_old, self.M))])
         self.last_space = np.concatenate([self.last_space, np.full(n - n_old, -1, np.int64)])
         self.last_store = np.concatenate([self.last_store, np.full(n - n_old, -2, np.int64)])
+        self.read_ever = np.concatenate([self.read_ever, np.zeros(n - n_old, bool)])
+        self.placed = np.concatenate([self.placed, np.zeros(n - n_old, bool)])
 
     def _table(self, t: np.ndarray, tag: np.ndarray, cand: np.ndarray, conf: np.ndarray) -> pa.Table:
         if not len(t):

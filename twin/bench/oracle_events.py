@@ -4,7 +4,10 @@ may use it, so the oracle stays a bound on cores that read events too.
 - `archive` (detail: the unit a dossier was filed on): the tag's belief gets FILED_MASS on that unit; a tag not yet
   known starts there (and is shown there until reads say otherwise);
 - `checkout` whose detail names an off-site space (one without a level: the court, the procuratorate): the dossier
-  leaves the building; its belief moves to that space, where no reader will contradict it until it is read again.
+  leaves the building; its belief moves to that space, where no reader will contradict it until it is read again;
+- `register`ed dossiers no reader has heard and no event placed after UNREAD_S of stream are shown, once, where most
+  of the read dossiers without a filing event are (the tracker's unread prior: the same information used the same
+  way, so the oracle is not beaten on it). Shown only: the filter starts afresh at the first read.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+UNREAD_S = 600.0  # stream time before unread registered dossiers are shown (the tracker's default)
 FILED_MASS = 0.9  # belief a filing event puts on the named unit (assumption: the software is right, the shelf
 #                   may have been mixed up)
 
@@ -28,6 +32,8 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
                 if len(core.gen_of_space[s]) and (m.c_level[core.gen_of_space[s]] < 0).all()}
     rows = []
     for t, k, e, d in zip(col["t_us"], col["kind"], col["epc"], col["detail"]):
+        if k == "register" and e and len(e) == 24 and e.startswith("2C"):  # GDTI-96: a dossier
+            core._registered.append(e.encode("ascii"))
         if not e or len(e) != 24 or not d:
             continue
         if k == "archive" and d in unit_cand:
@@ -38,6 +44,7 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
             continue
         i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
         core._grow()
+        core.placed[i] = True
         fresh = core.sup[i, 0] < 0
         sup, bel = core.sup[i].copy(), core.bel[i] * (1.0 - mass)
         at = np.flatnonzero(sup == c)
@@ -50,3 +57,22 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
         if fresh or mass >= 1.0:
             rows.append((int(t or 0), i, c))
     return rows
+
+
+def unread_prior(core, t_us: int) -> list[tuple[int, int, int]]:
+    """Once, UNREAD_S after the first advance: rows (t_us, tag, candidate) showing unread, unplaced registered
+    dossiers in the space holding most read dossiers without a filing event."""
+    if core._unread_done or core._t_first is None or t_us - core._t_first < UNREAD_S * 1e6 or not core._registered:
+        return []
+    core._unread_done = True
+    m = core.m
+    ids = core._epcs.ids(np.array(core._registered, dtype="S24"))
+    core._grow()
+    dossier = np.array([n[:2] == b"2C" for n in core._epcs.names], bool)
+    active = core.read_ever & ~core.placed & dossier & (core.sup[:, 0] >= 0)
+    if not active.any():
+        return []
+    space = int(np.bincount(m.c_space[core.sup[active, 0]], minlength=len(m.space_ids)).argmax())
+    gen = core.gen_of_space[space]
+    todo = np.unique(ids[~core.read_ever[ids] & ~core.placed[ids] & (core.sup[ids, 0] < 0)])
+    return [(int(t_us), int(i), int(gen[0])) for i in todo] if len(gen) else []
