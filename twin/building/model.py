@@ -39,6 +39,7 @@ SPACE_PURPOSES = (
     "car_park",
     "court",
     "procuratorate",
+    "off_site",
     "leader",
     "case_centre",
     "circulation",
