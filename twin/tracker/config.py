@@ -30,6 +30,9 @@ class TrackerConfig:
     antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
     unit_weight: Mapping[str, float] = field(default_factory=dict)  # the same for storage-unit evidence
     passage_weight: float = 1.0  # a read opening a burst at a door, as a share of the threshold
+    #: scale a passage by its antenna's calibrated precision (off: GPI portals read only while someone passes, so a
+    #: portal antenna that hears a neighbouring room's tags then learns a low precision that its passages do not earn)
+    passage_trust: bool = False
     passage_hops: int = 2  # a passage counts for a tag placed at most this many doors from the side it comes from
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)

@@ -49,9 +49,15 @@ def with_fitted(site: dict, config: dict | None, default: bool = False) -> dict:
 
 
 def antenna_periods_s(site: dict, model) -> np.ndarray:
-    """Each antenna's reader report period (site.json `report_period_ms`; 1 s when not given), by antenna index."""
-    per = {str(r.get("id", "")): float(r.get("report_period_ms") or 1000.0) / 1e3 for r in site.get("readers") or []
-           if isinstance(r, dict)}  # fmt: skip
+    """Each antenna's inventory period when its reader takes periodic inventories (site.json `trigger` periodic:
+    `report_period_ms`), else 0 (continuous readers, and GPI portals that read only while someone passes), by
+    antenna index. A site without `trigger` is read as before: periodic where a report period is given."""
+    per = {}
+    for r in site.get("readers") or []:
+        if isinstance(r, dict):
+            trig = r.get("trigger")
+            p = float(r.get("report_period_ms") or 1000.0) / 1e3
+            per[str(r.get("id", ""))] = p if trig in (None, "periodic") else 0.0
     return np.array([per.get(model.readers[r], 1.0) for r in model.ant_reader.tolist()], np.float64)
 
 

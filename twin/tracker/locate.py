@@ -46,6 +46,12 @@ class Locator:
         slowest = float(per[unit_ants].max()) if unit_ants.any() else 0.0
         self._unit_gap_us = int(cfg.unit_gap_periods * slowest * BIN_US)
         self._space_gap_us = int(cfg.space_gap_periods * slowest * BIN_US)
+        # a space run may pause for `space_gap_periods` of the slowest periodic inside antenna of that space: one
+        # inventory a minute is all a room's zone or shelf reader says, and two of them in a row must add up
+        inside = (model.ant_kind != KIND_CODES["portal"]) & (model.ant_space >= 0)
+        pg = np.zeros(len(model.spaces), np.float64)
+        np.maximum.at(pg, model.ant_space[inside], per[inside])
+        self._place_gap_us = (cfg.space_gap_periods * pg * BIN_US).astype(np.int64)
         names = [f"{model.readers[r]}:{p}" for r, p in zip(model.ant_reader.tolist(), model.ant_port.tolist())]
         self.weight = np.array(
             [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
@@ -157,14 +163,15 @@ class Locator:
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
             thr = self.thresholds()[tag[rows]]
             trust = np.minimum(self.weight[a[near]] / np.maximum(self.prior_weight[a[near]], 1e-9), 1.0)
-            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * trust)
+            ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
             strong[rows] = True
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag)
         gap = self.window_us()
         # a tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window
         s_gap = np.where(self.space_st.accepted < 0, np.maximum(gap, self._space_gap_us), gap)
-        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), s_gap, self.cfg.min_cycles)
+        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), s_gap, self.cfg.min_cycles,
+                                          self._place_gap_us)
         unit = m.ant_storage[ant]
         # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
         um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])

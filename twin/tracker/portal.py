@@ -4,11 +4,11 @@ A tag that sits near a door is read by the door's antennas all the time, so a po
 fitted weight is low); a carried tag shows up at a door out of silence and is gone within seconds. Reads that open a
 burst -- the second and later reads of a (tag, door) after `quiet_s` without one, within `burst_s` of its start --
 count with the full passage weight for the space on their own side, scaled by received power, so the side heard
-last and loudest wins: that is the direction of the crossing. A burst counts only once both of the door's antennas
+loudest last wins: that is the direction of the crossing. A burst counts only once both of the door's antennas
 have heard it (a tag carried through passes both; a tag heard from afar is usually heard by one side only). State is
-a few numbers per (tag, door). A row also counts only when it is at least as loud as the loudest read of the other
-side so far in the burst: a tag stored beside a door is heard louder on its own side, a carried tag ends loudest on
-the side it went to.
+a few numbers per (tag, door). A row counts only for the side whose loudest read so far in the burst came last (GPI
+portals read in S0, so both sides hear the whole passage: the received power peaks on the side the tag is leaving
+first, then on the side it goes to).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class Passages:
         self.n = np.zeros((0, self.n_doors), np.int32)  # reads in the current burst
         self.sides = np.zeros((0, self.n_doors), np.int8)  # bit 1 / bit 2: side heard in the current burst
         self.loud = np.zeros((0, self.n_doors, 2), np.int16)  # loudest RSSI per side in the current burst
+        self.t_loud = np.zeros((0, self.n_doors, 2), np.int64)  # time of that loudest read
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last)
@@ -37,6 +38,7 @@ class Passages:
             self.n = np.vstack([self.n, np.zeros((k, self.n_doors), np.int32)])
             self.sides = np.vstack([self.sides, np.zeros((k, self.n_doors), np.int8)])
             self.loud = np.vstack([self.loud, np.full((k, self.n_doors, 2), -999, np.int16)])
+            self.t_loud = np.vstack([self.t_loud, np.full((k, self.n_doors, 2), _OLD, np.int64)])
 
     def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
               rssi: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
@@ -80,17 +82,29 @@ class Passages:
             young &= heard == 3
             flat_sides[kl] = heard[last]
             if rssi is not None:
-                r = rssi[o].astype(np.int64)
+                # direction: the side whose loudest read came last is where the tag went (peak-RSSI time on side A
+                # before side B => A -> B); only that side's rows count. Running (loudest, latest) per side and burst
+                # as one integer key: rssi rank, then row position (rows of a (tag, door) are in time order).
+                r = np.clip(rssi[o].astype(np.int64) + 128, 0, 255)
                 run = np.cumsum(opened)  # bursts are contiguous and numbered in order
+                span = 256 * (n + 1)
                 flat_loud = self.loud.reshape(-1, 2)
+                flat_tl = self.t_loud.reshape(-1, 2)
                 loud = np.empty((n, 2), np.int64)
+                t_pk = np.empty((n, 2), np.int64)
                 for j, bit in enumerate((1, 2)):
-                    v = np.where(sd == bit, r, -999)
-                    v = np.maximum(v, np.where(carried, flat_loud[k[at], j], -999))
-                    loud[:, j] = np.maximum.accumulate(v + run * 10_000) - run * 10_000
-                other = np.where(sd == 1, loud[:, 1], loud[:, 0])
-                young &= r >= other
+                    key = np.where(sd == bit, r * (n + 1) + pos + 1, -1)
+                    ck = np.where(carried, np.clip(flat_loud[k[at], j].astype(np.int64) + 128, -1, 255), -1)
+                    key = np.maximum(key, np.where(ck >= 0, ck * (n + 1), -1))  # a carried peak: position 0
+                    acc = np.maximum.accumulate(key + run * span) - run * span
+                    loud[:, j] = np.where(acc >= 0, acc // (n + 1) - 128, -999)
+                    p = acc % (n + 1)
+                    t_pk[:, j] = np.where(p > 0, t[np.maximum(p - 1, 0)], flat_tl[k[at], j])
+                mine = np.where(sd == 1, t_pk[:, 0], t_pk[:, 1])
+                other = np.where(sd == 1, t_pk[:, 1], t_pk[:, 0])
+                young &= mine >= other
                 flat_loud[kl] = loud[last]
+                flat_tl[kl] = t_pk[last]
         out = np.empty(n, bool)
         out[o] = young
         return out

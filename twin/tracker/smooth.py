@@ -103,11 +103,12 @@ class RunState:
 
 
 def accept(c: Cycles, st: RunState, threshold: float | np.ndarray, gap_us: np.ndarray,
-           min_cycles: int = 1) -> tuple[np.ndarray, ...]:  # fmt: skip
+           min_cycles: int = 1, place_gap_us: np.ndarray | None = None) -> tuple[np.ndarray, ...]:  # fmt: skip
     """Run acceptance over cycles sorted by (tag, time); updates st; returns (tag, t_us, place, confidence) of changes.
 
     A run is accepted at the first cycle where it has gathered `threshold` evidence (one number or one per tag) over
-    at least `min_cycles` won cycles; gap_us is each tag's longest pause inside a run (its adaptive window).
+    at least `min_cycles` won cycles; gap_us is each tag's longest pause inside a run (its adaptive window), and
+    place_gap_us (optional, per place) a longer pause allowed for a place whose antennas take periodic inventories.
     """
     n = len(c.tag)
     if n == 0:
@@ -123,6 +124,8 @@ def accept(c: Cycles, st: RunState, threshold: float | np.ndarray, gap_us: np.nd
     prev_p[1:] = pl[:-1]
     prev_p[first] = st.cand[tag[first]]
     gap = gap_us[tag]
+    if place_gap_us is not None:
+        gap = np.maximum(gap, place_gap_us[pl])
     cont = (pl == prev_p) & (t - prev_t <= gap)
     newrun = ~cont
     carry = np.where(first & cont, st.cand_ev[tag], 0.0)
