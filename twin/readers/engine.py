@@ -300,16 +300,20 @@ class ReaderEngine:
     def _reachable(self, ci, ca, s, fa, tags):
         """Candidate (tag, antenna) rows that could reach p_floor with no wall in between (walls only lower the
         level, so the screen `_links` applies later with the real walls keeps a subset of these)."""
-        P = self.params.rf
         seg, ai = s[ci], fa[ca]
+        ok = self._free_reach(ai, seg, self.a_xy[ai], np.column_stack([tags.x0[seg], tags.y0[seg]]), tags)
+        return ci[ok], ca[ok]
+
+    def _free_reach(self, ai, seg, axy, txy, tags) -> np.ndarray:
+        """Mask of pairs whose wall-free mean budget passes the screen of `_links` (a superset of its pairs)."""
+        P = self.params.rf
         c, sa = tags.container[seg], self.a_storage[ai]
         shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
-        txy = np.column_stack([tags.x0[seg], tags.y0[seg]])
-        p_tag, _ = rf.pair_mean_levels(self.A, ai, self.a_xy[ai], txy, 0, shielded, P)
+        p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, 0, shielded, P)
         ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
         if P.metal_opaque:
             ok &= ~shielded
-        return ci[ok], ca[ok]
+        return ok
 
     def _static_pairs(self, t0, t1, tags, live, wa, ws, we):
         """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""

@@ -42,6 +42,26 @@ def walls_by_antenna(floor: Floor, level: str, ant_xy: np.ndarray, ai: np.ndarra
     return out
 
 
+def walls_between(floor: Floor, level: str, a_xy: np.ndarray, t_xy: np.ndarray, block: int = 1024) -> np.ndarray:
+    """`Floor.walls_crossed` for pairs of points (a_xy[i], t_xy[i]) in blocks of `block` pairs (in their order),
+    each against only the walls meeting the block's bounding box: the same counts, far fewer segment tests when the
+    pairs of a block lie close together (a carried antenna's slots over a leg)."""
+    out = np.zeros(len(a_xy), np.int32)
+    W = floor.walls(level)
+    if not len(a_xy) or not len(W):
+        return out
+    wx0, wx1 = np.minimum(W[:, 0], W[:, 2]), np.maximum(W[:, 0], W[:, 2])
+    wy0, wy1 = np.minimum(W[:, 1], W[:, 3]), np.maximum(W[:, 1], W[:, 3])
+    for lo in range(0, len(a_xy), block):
+        a, t = a_xy[lo:lo + block], t_xy[lo:lo + block]
+        x0, x1 = min(a[:, 0].min(), t[:, 0].min()), max(a[:, 0].max(), t[:, 0].max())
+        y0, y1 = min(a[:, 1].min(), t[:, 1].min()), max(a[:, 1].max(), t[:, 1].max())
+        m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
+        if m.any():
+            out[lo:lo + block] = segments_crossed(a, t, W[m])
+    return out
+
+
 def forward_fading_db(seed: int, ant_key: np.ndarray, txy: np.ndarray, tag_h: np.ndarray,
                       P: rf.RFParams) -> np.ndarray:
     """The forward fading draw `rf.pair_link` takes for fixed antennas (keys ant_key) and tags at txy: the same hash

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.readers import rf
+from twin.readers.linkcache import walls_between
 from twin.readers.timegrid import leg_distance, locate, slots
 
 
@@ -42,7 +43,9 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
                                    tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
             txy = tags.position(seg, mid)
-            walls = eng.floor.walls_crossed(eng.level_ids[lvl], axy, txy)
+            walls = np.zeros(len(seg), np.int32)  # walls only where the wall-free budget can reach (exact)
+            m = eng._free_reach(ai, seg, axy, txy, tags)
+            walls[m] = walls_between(eng.floor, eng.level_ids[lvl], axy[m], txy[m])
             k, p, r = eng._links(ai, seg, axy, txy, walls, tags, np.ones(len(seg), bool))
             out.append((w[k], seg[k], p, r, s0[k], s1[k]))
     if not out:
