@@ -15,12 +15,15 @@ from twin.rng import Streams
 from .conftest import small
 
 
+HANDHELDS = {"H-archive": "archive", "H-dossier-room": "dossier-room"}
+
+
 def run(scn, floor, graph, seed=1):
     pop = build_population(scn, floor, graph, Streams(seed).generator("population"))
     env = simpy.Environment()
     led = Ledger(floor, scn.start_us, clock=lambda: env.now)
     jr = Journal(scn.start_us)
-    st = start_agents(env, pop, led, jr, graph, scn, Streams(seed).child("agents"), handheld_readers=("H-archive",))
+    st = start_agents(env, pop, led, jr, graph, scn, Streams(seed).child("agents"), handheld_readers=HANDHELDS)
     t = 0.0
     truth = []
     while t < scn.duration_s:
@@ -41,7 +44,7 @@ def day(base_scenario, floor, graph):
 def test_a_day_of_work(day):
     scn, pop, st, led, ev, an = day
     kinds = Counter(ev.column("kind").to_pylist())
-    assert kinds["sweep_start"] == kinds["sweep_end"] == 1
+    assert kinds["sweep_start"] == kinds["sweep_end"] == 2  # the dossier room, then the archive
     assert st.counts["use"] > 0.6 * scn.population.case_officers * scn.behaviour.dossier_uses_per_officer_day
     new = [c for c in pop.cases.values() if c.accepted_s > 0]
     assert 15 <= len(new) <= 70  # Poisson(40) on a Monday
@@ -60,7 +63,7 @@ def test_officers_go_home(day, floor):
     scn, pop, st, led, ev, an = day
     for oid, o in pop.officers.items():
         if o.role != "duty_officer":
-            assert floor.spaces[st.pos[oid].space].kind == "outside"
+            assert floor.spaces[st.pos[oid].space].purpose == "off_site"
 
 
 def test_stage_events_carry_deadlines(day):

@@ -38,6 +38,8 @@ class ShiftConfig(_Strict):
     duty_change: str = "08:30"
     duty_groups: int = Field(4, ge=1)  # duty officers split into groups, one group on duty per 24 h
     arrival_spread_min: float = Field(20.0, ge=0)  # officers arrive/leave within this many minutes of the hour
+    lunch_out_share: float = Field(0.8, ge=0, le=1)  # day-shift officers who leave the station at the midday break
+    # (assumption: most eat at a canteen in town or at home; the others stay at their desks)
     weekend_work: bool = False  # day-shift officers also come in on Saturday and Sunday
 
     @field_validator("start", "lunch_start", "lunch_end", "end", "duty_change")
@@ -147,6 +149,7 @@ class BehaviourConfig(_Strict):
     unrecorded_handover_rate: float = Field(0.01, ge=0, le=1)
     inventory_sweeps_per_day: int = Field(1, ge=0)
     sweep_at: str = "15:00"  # first sweep of the day starts then; further ones follow each hour
+    archive_sweep_every_d: int = Field(1, ge=0)  # the first sweep goes on into the archive every N days (0: never)
     deadlines: DeadlinesConfig = DeadlinesConfig()
 
     @field_validator("hourly_profile")

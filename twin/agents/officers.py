@@ -21,7 +21,7 @@ def day_shift(st, oid: str):
     day = cal.day_of(env.now)
     while True:
         if cal.is_workday(day):
-            t_in = cal.at(day, cal.shift_start_s) + rng.uniform(-spread, 0.25 * spread)
+            t_in = cal.at(day, cal.shift_start_s) + rng.uniform(-spread, 0.25 * spread) - st.commute_s(oid)
             t_lunch = cal.at(day, cal.lunch_start_s)
             t_back = cal.at(day, cal.lunch_end_s)
             t_out = cal.at(day, cal.shift_end_s) - rng.uniform(5, 25) * MIN_S
@@ -33,6 +33,7 @@ def day_shift(st, oid: str):
                 plan += mis_plan_sweeps(st, oid, day)
                 plan.sort(key=lambda p: p[0])
                 yield from st.serve(oid, t_lunch, queues, [p for p in plan if p[0] < t_lunch])
+                yield from lunch(st, oid, t_back)
                 yield env.timeout(max(0.0, t_back - env.now))
                 yield from st.serve(oid, t_out, queues, [p for p in plan if p[0] >= t_back])
                 yield from tidy(st, oid)
@@ -48,7 +49,8 @@ def mis_plan_sweeps(st, oid: str, day: int) -> list:
 
 
 def arrive(st, oid: str):
-    """Walk in from the street or the car park (collecting any dossier left in the car) to the desk."""
+    """Come in from off site through the main entrance, or by car through the car park (collecting any dossier left
+    in the car), to the desk."""
     carried = []
     for epc in sorted(st.in_car[oid]):
         d = st.thing(epc)
@@ -56,7 +58,7 @@ def arrive(st, oid: str):
         st.pick(d, oid)
         carried.append(d)
     st.in_car[oid].clear()
-    yield from st.walk(oid, st.desk_place(oid))
+    yield from st.walk_via(oid, st.gateway_of(oid), st.desk_place(oid))
     for d in carried:
         st.put_at_desk(d, oid)
         d.busy = False
@@ -64,8 +66,30 @@ def arrive(st, oid: str):
 
 
 def leave(st, oid: str):
+    """Go off site the way the officer came (main entrance on foot, car park by car)."""
     st.on_site[oid] = False
-    yield from st.walk(oid, st.home_of(oid))
+    yield from st.walk_via(oid, st.gateway_of(oid), st.home_of(oid))
+
+
+def lunch(st, oid: str, t_back: float):
+    """Midday break: with lunch_out_share, leave the desk (dossiers stay where they are) through the main entrance
+    for a canteen off site and be back at the desk by the end of the break."""
+    env, rng = st.env, st.rng("lunch")
+    if not st.off_site or rng.random() >= st.pc.shift.lunch_out_share:
+        return
+    speed = st.pop.officers[oid].speed_mps
+    door = st.graph.place_at_door(st.floor.entrance, st.street)
+    out_s = st.graph.route(door, st.home_of(oid), speed).duration_s
+    in_s = out_s + st.graph.route(door, st.desk_place(oid), speed).duration_s
+    yield env.timeout(rng.uniform(0, 10) * MIN_S)  # finish up (assumption: leave within 10 min of the break)
+    back_by = t_back - rng.uniform(0, 10) * MIN_S
+    if back_by - env.now < 2 * in_s + 30 * MIN_S:
+        return  # a task ran into the break: eat in
+    st.on_site[oid] = False
+    yield from st.walk_via(oid, door, st.home_of(oid))
+    yield env.timeout(max(0.0, back_by - in_s - env.now))
+    yield from st.walk_via(oid, door, st.desk_place(oid))
+    st.on_site[oid] = True
 
 
 def plan_day(st, oid: str, t0: float, t_lunch: float, t_back: float, t_out: float) -> list:

@@ -8,6 +8,7 @@ officer is never in two places at once; time only advances by timeouts to the ne
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 import numpy as np
 import simpy
@@ -26,7 +27,8 @@ class Station:
         self.cal = Calendar.of(scenario.start, self.pc.shift)
         self.streams = streams
         self._rngs: dict[str, np.random.Generator] = {}
-        self.handhelds = tuple(handhelds)
+        #: handheld reader -> the storage room it is kept for ('' = any room)
+        self.handhelds = dict(handhelds) if isinstance(handhelds, Mapping) else {h: "" for h in handhelds}
         self.pos: dict[str, object] = {}
         self.on_site: dict[str, bool] = {}
         self.idle: dict[str, bool] = {}  # at the desk and free to receive a hand-over
@@ -40,6 +42,9 @@ class Station:
         outside = [s for s in (ent.a, ent.b) if fl.spaces[s].kind == "outside"]
         self.street = outside[0] if outside else next(s.id for s in fl.spaces.values() if s.kind == "outside")
         self.car_park = next((s.id for s in fl.spaces.values() if s.purpose == "car_park"), self.street)
+        #: Where officers are off duty (and at the midday break): the floor's off_site place, else the street.
+        self.off_site = next((s.id for s in fl.spaces.values() if s.purpose == "off_site"), None)
+        self.court = next((s.id for s in fl.spaces.values() if s.purpose == "court"), None)
         self.procuratorate = next((s.id for s in fl.spaces.values() if s.purpose == "procuratorate"), None)
         self.reception = next(
             (s.id for p in ("reception", "case_centre", "duty") for s in fl.spaces.values() if s.purpose == p), None
@@ -51,12 +56,7 @@ class Station:
             s.id for s in fl.spaces.values()
             if s.kind in ("room", "corridor") and s.purpose not in ("dossier_room", "archive", "evidence_room")
         )  # fmt: skip
-        self.sweep_units = tuple(
-            sorted(
-                (u for t in pop.active_units[:1] for u in t),
-                key=lambda u: (round(fl.storage[u].position[0], 0), fl.storage[u].position[1]),
-            )
-        )
+        self._via: dict[tuple, object] = {}
 
     # -- helpers ---------------------------------------------------------------------------------------------------
     def rng(self, name: str) -> np.random.Generator:
@@ -69,9 +69,22 @@ class Station:
     def now(self) -> float:
         return self.env.now
 
+    def gateway_of(self, oid: str):
+        """Where the officer comes onto the grounds: the car park (drivers) or the main entrance's street side."""
+        if self.pop.officers[oid].by_car:
+            return self.graph.place_in(self.car_park)
+        return self.graph.place_at_door(self.floor.entrance, self.street)
+
     def home_of(self, oid: str):
+        """Where the officer is off duty: the off-site place (reached through the gateway), else the gateway."""
+        return self.graph.place_in(self.off_site) if self.off_site else self.gateway_of(oid)
+
+    def commute_s(self, oid: str) -> float:
+        """Time from home to the gateway (0 without an off-site place)."""
+        if not self.off_site:
+            return 0.0
         o = self.pop.officers[oid]
-        return self.graph.place_in(self.car_park if o.by_car else self.street)
+        return self.graph.route(self.home_of(oid), self.gateway_of(oid), o.speed_mps).duration_s
 
     def desk_place(self, oid: str):
         return self.graph.place_of_storage(self.pop.officers[oid].desk)
@@ -93,6 +106,23 @@ class Station:
         if src == dest:
             return None
         r = self.graph.route(src, dest, self.pop.officers[oid].speed_mps)
+        self.ledger.walk(oid, r, self.env.now)
+        self.pos[oid] = dest
+        self.idle[oid] = False
+        yield self.env.timeout(r.duration_s)
+        return r
+
+    def walk_via(self, oid: str, via, dest):
+        """Generator: walk to `dest` passing `via` (one walk: e.g. in through the main entrance, not the gate)."""
+        src = self.pos[oid]
+        if src == via or via == dest:
+            return (yield from self.walk(oid, dest))
+        o = self.pop.officers[oid]
+        key = (src, via, dest, o.speed_mps)
+        r = self._via.get(key)
+        if r is None:
+            r = self._via[key] = join_routes(self.graph.route(src, via, o.speed_mps),
+                                             self.graph.route(via, dest, o.speed_mps))  # fmt: skip
         self.ledger.walk(oid, r, self.env.now)
         self.pos[oid] = dest
         self.idle[oid] = False
@@ -155,6 +185,15 @@ class Station:
                 yield from task(oid)
 
 
+def join_routes(a, b):
+    """One route made of `a` then `b` (b starts where a ends), times of b shifted by a's duration."""
+    from dataclasses import replace
+
+    legs = a.legs + tuple(replace(g, t0_s=g.t0_s + a.duration_s, t1_s=g.t1_s + a.duration_s) for g in b.legs)
+    crossings = a.crossings + tuple(replace(c, t_s=c.t_s + a.duration_s) for c in b.crossings)
+    return type(a)(a.origin, b.dest, legs, crossings, a.length_m + b.length_m, a.duration_s + b.duration_s)
+
+
 def duty_shift(st: Station, oid: str):
     """SimPy process of a duty officer: 24 h on duty every `duty_groups` days, registering new cases."""
     from .officers import arrive, leave
@@ -166,22 +205,25 @@ def duty_shift(st: Station, oid: str):
         if (p + g) % n == 0:
             end = cal.duty_start(p + 1)
             if not st.on_site[oid]:
-                yield env.timeout(max(0.0, cal.duty_start(p) - st.rng("shifts").uniform(0, 900) - env.now))
+                t_in = cal.duty_start(p) - st.rng("shifts").uniform(0, 900) - st.commute_s(oid)
+                yield env.timeout(max(0.0, t_in - env.now))
                 yield from arrive(st, oid)
             yield from st.serve(oid, end, [st.queue[oid], st.shared["duty_officer"]])
             yield from leave(st, oid)
         p += 1
-        yield env.timeout(max(0.0, cal.duty_start(p) - 900.0 - env.now))
+        yield env.timeout(max(0.0, cal.duty_start(p) - 900.0 - st.commute_s(oid) - env.now))
 
 
-def _handhelds(scenario, floor) -> tuple[str, ...]:
+def _handhelds(scenario, floor) -> dict[str, str]:
+    """Handheld reader -> the space its antenna is kept in (the placement's), for the sweeps."""
     try:
         from ..readers.placementfile import load_placement
 
         pl = load_placement(scenario.placement, floor)
     except Exception:  # no readable placement: sweeps walk without a handheld
-        return ()
-    return tuple(sorted(r.id for r in pl.readers.values() if r.kind == "handheld"))
+        return {}
+    return {r.id: (r.antennas[0].space if r.antennas else "")
+            for r in sorted(pl.readers.values(), key=lambda r: r.id) if r.kind == "handheld"}  # fmt: skip
 
 
 def start_agents(env, population, ledger, journal, graph, scenario, streams, handheld_readers=None) -> Station:
@@ -190,7 +232,7 @@ def start_agents(env, population, ledger, journal, graph, scenario, streams, han
     from .officers import day_shift
 
     pop = population
-    hh = tuple(handheld_readers) if handheld_readers is not None else _handhelds(scenario, ledger.floor)
+    hh = handheld_readers if handheld_readers is not None else _handhelds(scenario, ledger.floor)
     st = Station(env, pop, ledger, journal, graph, scenario, streams, hh)
     t0, cal = env.now, st.cal
     day = cal.day_of(t0)

@@ -1,35 +1,91 @@
-"""Scheduled inventory sweeps: a dossier keeper walks along the dossier-room shelves with a handheld reader on."""
+"""Scheduled inventory sweeps: a dossier keeper walks along the shelves of the dossier room (every working day) and
+of the archive (every `archive_sweep_every_d` working days) with that room's handheld reader on.
+
+Each room is its own sweep (sweep_start / sweep_end naming the room's handheld), so an inventory report compares the
+reads of one room's handheld with what should rest in that room. Sweep times fall inside the day shift's working
+windows: a time in the midday break moves to its end, one too close to the end of the day moves earlier.
+"""
 
 from __future__ import annotations
 
 from .config import clock_s
 
+SWEEP_ROOMS = ("dossier_room", "archive")
+UNIT_PAUSE_S = 20.0  # pause at each unit so the handheld covers it (assumption)
+LATEST_BEFORE_END_S = 3600.0  # a sweep starts at least this long before the shift ends (assumption)
+
+
+def sweep_rooms(st) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(purpose, space, shelves and cabinets in walking order) of every room swept, dossier room first."""
+    cached = getattr(st, "_sweep_rooms", None)
+    if cached is not None:
+        return cached
+    fl = st.floor
+    out = []
+    for purpose in SWEEP_ROOMS:
+        for sp in sorted(s.id for s in fl.spaces_with_purpose(purpose)):
+            units = sorted(
+                (u.id for u in fl.storage.values() if u.space == sp and u.kind in ("shelf", "cabinet")),
+                key=lambda u: (round(fl.storage[u].position[0], 0), fl.storage[u].position[1]),
+            )
+            if units:
+                out.append((purpose, sp, tuple(units)))
+    st._sweep_rooms = tuple(out)
+    return st._sweep_rooms
+
+
+def handheld_for(st, space: str) -> str:
+    """The handheld reader kept for `space` (placement), else one kept for no room in particular, else ''."""
+    hh = st.handhelds
+    for want in (space, ""):
+        for r in sorted(hh):
+            if hh[r] == want:
+                return r
+    return ""
+
 
 def planned_sweeps(st, oid: str, day: int) -> list:
-    """Sweeps of `day` for this keeper: inventory_sweeps_per_day, hourly from sweep_at, keepers taking turns."""
+    """Sweeps of `day` for this keeper: inventory_sweeps_per_day, hourly from sweep_at, keepers taking turns; the
+    first sweep of every archive_sweep_every_d-th working day goes on into the archive."""
     keepers = sorted(o.id for o in st.pop.by_role("dossier_keeper"))
-    n = st.beh.inventory_sweeps_per_day
-    if oid not in keepers or n <= 0 or not st.sweep_units or not st.cal.is_workday(day):
+    beh, cal = st.beh, st.cal
+    n = beh.inventory_sweeps_per_day
+    rooms = sweep_rooms(st)
+    if oid not in keepers or n <= 0 or not rooms or not cal.is_workday(day):
         return []
+    daily = tuple(r for r in rooms if r[0] == "dossier_room")
+    every = beh.archive_sweep_every_d
+    with_archive = every > 0 and day % every == 0
+    latest = cal.at(day, cal.shift_end_s) - LATEST_BEFORE_END_S
     out = []
     for k in range(n):
-        if keepers[(day + k) % len(keepers)] == oid:
-            out.append((st.cal.at(day, clock_s(st.beh.sweep_at) + 3600.0 * k), lambda o: sweep(st, o)))
+        if keepers[(day + k) % len(keepers)] != oid:
+            continue
+        todo = rooms if (k == 0 and with_archive) else daily
+        if not todo:
+            continue
+        t = min(cal.next_work_time(cal.at(day, clock_s(beh.sweep_at) + 3600.0 * k)), latest)
+        out.append((t, lambda o, todo=todo: sweep(st, o, todo)))
     return out
 
 
-def sweep(st, oid: str):
-    """Walk the shelves in order with the handheld on; sweep_start / sweep_end business events."""
-    reader = st.handhelds[0] if st.handhelds else ""
-    units = st.sweep_units
+def sweep(st, oid: str, rooms=None):
+    """Sweep each room in turn: walk its units in order with its handheld on, between sweep_start and sweep_end."""
+    for _, space, units in rooms if rooms is not None else sweep_rooms(st):
+        yield from sweep_room(st, oid, space, units)
+    yield from st.walk(oid, st.desk_place(oid))
+
+
+def sweep_room(st, oid: str, space: str, units: tuple[str, ...]):
+    reader = handheld_for(st, space)
     yield from st.walk(oid, st.unit_place(units[0]))
     if reader:
         st.ledger.handheld_on(reader, oid, st.now)
-    st.journal.event(st.now, "sweep_start", officer=oid, detail=f"{reader} {len(units)} units")
+    st.journal.event(st.now, "sweep_start", officer=oid, detail=f"{reader} {space} {len(units)} units")
+    yield st.env.timeout(UNIT_PAUSE_S)
     for u in units[1:]:
         yield from st.walk(oid, st.unit_place(u))
-        yield st.env.timeout(20.0)  # pause at each unit so the handheld covers it (assumption)
+        yield st.env.timeout(UNIT_PAUSE_S)
     if reader:
         st.ledger.handheld_off(reader, st.now)
-    st.journal.event(st.now, "sweep_end", officer=oid, detail=f"{reader} {len(units)} units")
-    yield from st.walk(oid, st.desk_place(oid))
+    st.journal.event(st.now, "sweep_end", officer=oid, detail=f"{reader} {space} {len(units)} units")
