@@ -221,6 +221,33 @@ def plan_case(kind: str, accepted_s: float, beh: BehaviourConfig, cal: Calendar,
     return CasePlan(kind, steps, phases, late, det_ext is not None or cu_ext is not None)
 
 
+HEARING_TOD_S = (9.5 * 3600.0, 15.0 * 3600.0)  # hearings open at 09:30 or 15:00 local time (assumption)
+
+
+def plan_hearings(plan: CasePlan, beh: BehaviourConfig, cal: Calendar, rng: np.random.Generator) -> tuple[float, ...]:
+    """Start times of the court hearings a case's dossiers are checked out for (at most one; assumptions):
+    administrative, with court_share_administrative -- the decision is challenged in court (administrative
+    litigation), heard between a day after the decision and a day before archiving; criminal, with
+    court_share_criminal -- the case officer testifies at the trial with the file, 1-30 days after it came back from
+    the procuratorate and was archived. A hearing is on a working day at 09:30 or 15:00."""
+    stage_t = {s.stage: s.t_s for s in plan.steps}
+    if plan.kind == "administrative":
+        if rng.random() >= beh.court_share_administrative:
+            return ()
+        lo, hi = stage_t["decided"] + DAY_S, stage_t["archived"] - DAY_S
+        if hi <= lo:
+            return ()
+        t = rng.uniform(lo, hi)
+    else:
+        if rng.random() >= beh.court_share_criminal:
+            return ()
+        t = stage_t["archived"] + rng.uniform(1.0, 30.0) * DAY_S
+    day = cal.day_of(t)
+    while not cal.is_workday(day):
+        day += 1
+    return (cal.at(day, HEARING_TOD_S[int(rng.integers(len(HEARING_TOD_S)))]),)
+
+
 def draw_kind(beh: BehaviourConfig, rng: np.random.Generator) -> str:
     return "criminal" if rng.random() < beh.criminal_share else "administrative"
 

@@ -1,14 +1,16 @@
 """Cases on the clock: registration of new cases by the duty officer, stage events, deadline marks, checkouts to the
-procuratorate and back, and archiving by a dossier keeper. Replays the plans drawn in twin.agents.cases.
+procuratorate and back, day trips to court hearings, and archiving by a dossier keeper. Replays the plans drawn in
+twin.agents.cases.
 """
 
 from __future__ import annotations
 
 from . import epc as epcs
-from .cases import OUT_STAGES, arrival_times, draw_kind, plan_case
+from .cases import OUT_STAGES, arrival_times, draw_kind, plan_case, plan_hearings
 from .population import Dossier, Item
 
 RETRY_S = 3600.0
+HEARING_LEAD_S = 50 * 60.0  # the case officer sets off this long before a hearing opens (assumption; 20 min by road)
 
 
 def initial_events(st, case) -> None:
@@ -50,6 +52,9 @@ def case_process(st, case):
     acts = [(s.t_s, 0, "stage", s) for s in plan.steps if s.t_s > env.now]
     acts += [(t, 1, "ext", (stage, dl)) for t, stage, dl in plan.extensions() if t > env.now]
     acts += [(t, 2, "mark", (kind, dl)) for t, kind, dl in plan.marks() if t > env.now]
+    if st.court is not None:
+        hearings = plan_hearings(plan, st.beh, st.cal, st.rng("hearings"))
+        acts += [(t - HEARING_LEAD_S, 3, "hearing", t) for t in hearings if t - HEARING_LEAD_S > env.now]
     acts.sort(key=lambda a: (a[0], a[1]))
     horizon = st.scenario.duration_s
     prev = plan.stage_at(env.now)
@@ -66,6 +71,8 @@ def case_process(st, case):
             if x.stage == "archived":
                 st.give("dossier_keeper", lambda o, c=case: archive(st, o, c))
             prev = x
+        elif what == "hearing":
+            st.give(case.officer, lambda o, c=case, t=x: hearing(st, o, c, t))
         elif what == "ext":
             st.journal.event(env.now, "stage", case=case.id, officer=case.officer, stage=x[0], deadline_s=x[1],
                              detail=f"extension approved by {st.leader()}")  # fmt: skip
@@ -112,6 +119,27 @@ def checkin(st, oid: str, case):
     for d in sorted(out, key=lambda d: d.home):
         yield from st.walk(oid, st.unit_place(d.home))
         st.journal.event(st.now, "checkin", case=case.id, epc=d.epc, officer=oid, detail="procuratorate")
+        st.put(d, st.unit_place(d.home), d.home)
+        d.busy = False
+    yield from st.walk(oid, st.desk_place(oid))
+
+
+def hearing(st, oid: str, case, opens_s: float):
+    """A day at court: the case officer checks the volumes out (approved by a leader), keeps them in hand through the
+    hearing and brings them back to their home shelves (checkin)."""
+    vols = [d for d in case.volumes if not d.lost and d.space != st.procuratorate]
+    got = yield from _gather(st, oid, vols)
+    if not got:
+        return
+    leader = st.leader()
+    for d in got:
+        st.journal.event(st.now, "checkout", case=case.id, epc=d.epc, officer=oid, detail=f"court; approved by {leader}")
+    yield from st.walk(oid, st.graph.place_in(st.court))
+    lo, hi = st.beh.hearing_h
+    yield st.env.timeout(max(0.0, opens_s - st.now) + st.rng("hearings").uniform(lo, hi) * 3600.0)
+    for d in sorted(got, key=lambda d: d.home):
+        yield from st.walk(oid, st.unit_place(d.home))
+        st.journal.event(st.now, "checkin", case=case.id, epc=d.epc, officer=oid, detail="court")
         st.put(d, st.unit_place(d.home), d.home)
         d.busy = False
     yield from st.walk(oid, st.desk_place(oid))

@@ -141,6 +141,11 @@ class BehaviourConfig(_Strict):
     meeting_share: float = Field(0.1, ge=0, le=1)  # per dossier use: taken to a meeting
     review_share: float = Field(0.15, ge=0, le=1)  # per dossier use outside legal review: shown to a legal officer
     evidence_share: float = Field(0.2, ge=0, le=1)  # per dossier use of a case with items: items brought too
+    # Court hearings the volumes are checked out for (with a leader's approval), per case (assumptions: a few
+    # administrative decisions are challenged in court; case officers testify at some criminal trials).
+    court_share_administrative: float = Field(0.03, ge=0, le=1)
+    court_share_criminal: float = Field(0.1, ge=0, le=1)
+    hearing_h: tuple[float, float] = (1.0, 2.5)  # a hearing lasts this long, uniform (assumption)
     left_in_car_rate: float = Field(0.002, ge=0, le=1)
     drawer_rate: float = Field(0.005, ge=0, le=1)
     misfile_rate: float = Field(0.005, ge=0, le=1)
@@ -157,6 +162,13 @@ class BehaviourConfig(_Strict):
     def _profile(cls, v: tuple[float, ...]) -> tuple[float, ...]:
         if len(v) != 24 or any(x < 0 for x in v) or sum(v) <= 0:
             raise ValueError("24 non-negative weights (hours 00-23) with a positive sum")
+        return v
+
+    @field_validator("hearing_h")
+    @classmethod
+    def _hearing(cls, v: tuple[float, float]) -> tuple[float, float]:
+        if not (0 < v[0] <= v[1]):
+            raise ValueError("(low, high) hours with 0 < low <= high")
         return v
 
     @field_validator("sweep_at")

@@ -133,6 +133,8 @@ class Station:
         self.ledger.pick(t.epc, oid, self.env.now)
         for s in self.at_desk.values():
             s.discard(t.epc)
+        for s in self.in_car.values():
+            s.discard(t.epc)
         t.holder, t.storage, t.space = oid, "", ""
 
     def put(self, t, place, storage: str = "") -> None:
