@@ -26,6 +26,7 @@ class TrackerConfig:
     storage_step: float = 0.34  # evidence of one cycle won by a unit (three cycles in a row accept it)
     unit_gap_periods: float = 2.5  # a unit run may pause this many report periods of a unit antenna (assumption)
     space_gap_periods: float = 2.5  # the same for space runs (assumption)
+    inventory_read_factor: float = 2.0  # a periodic inside antenna's read counts this many times (assumption)
     kind_weight: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHT))
     antenna_weight: Mapping[str, float] = field(default_factory=dict)  # "reader:port" -> weight (from fit)
     unit_weight: Mapping[str, float] = field(default_factory=dict)  # the same for storage-unit evidence

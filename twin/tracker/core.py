@@ -56,9 +56,9 @@ def antenna_periods_s(site: dict, model) -> np.ndarray:
     for r in site.get("readers") or []:
         if isinstance(r, dict):
             trig = r.get("trigger")
-            p = float(r.get("report_period_ms") or 1000.0) / 1e3
+            p = float(r.get("report_period_ms") or 0.0) / 1e3
             per[str(r.get("id", ""))] = p if trig in (None, "periodic") else 0.0
-    return np.array([per.get(model.readers[r], 1.0) for r in model.ant_reader.tolist()], np.float64)
+    return np.array([per.get(model.readers[r], 0.0) for r in model.ant_reader.tolist()], np.float64)
 
 
 class TrackerCore:

@@ -52,6 +52,8 @@ class Locator:
         pg = np.zeros(len(model.spaces), np.float64)
         np.maximum.at(pg, model.ant_space[inside], per[inside])
         self._place_gap_us = (cfg.space_gap_periods * pg * BIN_US).astype(np.int64)
+        # one read of a periodic inventory stands for a whole report period of presence
+        self._inv_factor = np.where(inside & (per > 1.0), cfg.inventory_read_factor, 1.0)
         names = [f"{model.readers[r]}:{p}" for r, p in zip(model.ant_reader.tolist(), model.ant_port.tolist())]
         self.weight = np.array(
             [cfg.antenna_weight.get(nm, cfg.kind_weight.get(_KIND_NAMES[k], 0.5))
@@ -146,7 +148,7 @@ class Locator:
         if self.calib is not None:  # learn cross-read rates from this batch, then weigh it with them
             self.calib.observe(tag, ant, cnt, space)
             self.weight = self.calib.weights()
-        ev = self.weight[ant] * cnt
+        ev = self.weight[ant] * cnt * self._inv_factor[ant]
         rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
         pm = self._portal[ant]
         strong = np.zeros(len(tag), bool)
@@ -156,8 +158,14 @@ class Locator:
                                         rssi[pm])  # fmt: skip
             rows = np.flatnonzero(pm)[young]
             # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
-            here = self.space_st.accepted[tag[rows]]
+            # ... where "placed" is the side an earlier passage of this batch took it to, else its accepted place
             a = ant[rows]
+            rt = tag[rows]
+            gs = np.ones(len(rows), bool)
+            gs[1:] = rt[1:] != rt[:-1]
+            prev_dest = np.full(len(rows), -1, np.int32)
+            prev_dest[1:] = m.ant_space[a[:-1]]
+            here = _ffill(prev_dest, ~gs, gs, self.space_st.accepted[rt])
             near = (here >= 0) & (self._hops[here, m.ant_other[a]] <= self.cfg.passage_hops)
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
@@ -166,7 +174,7 @@ class Locator:
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
             strong[rows] = True
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
-        self._learn_rate(cyc.tag, cyc.t_us, tag)
+        self._learn_rate(cyc.tag, cyc.t_us, tag[~pm])  # a passage burst is no steady read rate
         gap = self.window_us()
         # a tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window
         s_gap = np.where(self.space_st.accepted < 0, np.maximum(gap, self._space_gap_us), gap)
