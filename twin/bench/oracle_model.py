@@ -1,6 +1,6 @@
 """The oracle's static picture of the station: candidate places, (candidate, antenna) pairs, per-tag expected reads.
 
-Candidates are where a tag can be: each storage unit's access point (where the agents put a tag on it, inside the
+Candidates are where a tag can be: each storage unit's position (where the ledger rests a tag put on it, inside the
 unit), each space's centroid, and one "anywhere in the space" point whose link is the fading-averaged mean over a few
 sample points (a carried tag). Pairs (candidate, fixed antenna) in reach are found once with the engine's screen;
 each tag's true per-round probabilities on them (its hidden chip quality and its shadowing draw at the candidate's
