@@ -25,7 +25,9 @@ SITE = {
     "readers": [{"id": "R-dossiers", "kind": "fixed", "report_period_ms": 10000.0,
                  "antennas": [{"port": 1, "kind": "zone", "covers": {"space": "dossiers"}}]},
                 {"id": "R-d-exit", "kind": "fixed", "report_period_ms": 5000.0,
-                 "antennas": [{"port": 1, "kind": "portal", "covers": {"space": "corr", "side": "corr"}}]}],
+                 "antennas": [{"port": 1, "kind": "portal", "covers": {"space": "corr", "side": "corr"}}]},
+                {"id": "R-office", "kind": "fixed", "report_period_ms": 10000.0,
+                 "antennas": [{"port": 1, "kind": "zone", "covers": {"space": "office"}}]}],
 }  # fmt: skip
 
 
@@ -58,33 +60,51 @@ def test_left_building_without_checkout_only():
     assert _raised(a) == [("cleared", "left_building", D1)]
 
 
+def _obs(a: Alerts, t_s: int, tags: list[int], reader: int) -> None:
+    """Reports of the reader's (only) antenna at t_s for these tag ids."""
+    n, ant = len(tags), reader  # one antenna per reader, in reader order
+    a.observe(np.full(n, T0 + t_s * S, np.int64), np.array(tags, np.int32), np.full(n, reader, np.int32), 3,
+              np.full(n, ant, np.int32), np.full(n, -50, np.int16))  # fmt: skip
+
+
 def test_reader_silence_is_an_outage_and_suppresses_missing():
     cfg = AlertConfig(missing_s=600)
     a = Alerts(SITE, cfg)
-    _est(a, [(0, D1, "dossiers", "", "", "dossier", 0), (0, D2, "dossiers", "", "", "dossier", 1),
-             (0, IT, "dossiers", "", "", "item", 2)])  # fmt: skip
+    _est(a, [(0, D1, "office", "", "", "dossier", 0), (0, D2, "office", "", "", "dossier", 1),
+             (0, IT, "office", "", "", "item", 2)])  # fmt: skip
     for k in range(6):  # steady reports every 10 s, then nothing from t = 50 s
-        t = np.array([T0 + (10 * k) * S] * 3, np.int64)
-        a.observe(t, np.array([0, 1, 2], np.int32), np.array([0, 0, 0], np.int32), 3)
+        _obs(a, 10 * k, [0, 1, 2], 2)
         a.tick(T0 + (10 * k + 1) * S)
     for now in range(60, 2000, 60):
         a.tick(T0 + now * S)
     rows = a.book.take()
-    assert [(r["kind"], r["space"]) for r in rows] == [("reader_offline", "dossiers")]
+    assert [(r["kind"], r["space"]) for r in rows] == [("reader_offline", "office")]
     assert rows[0]["t_us"] == T0 + (50 + 120) * S  # silent three periods, at least offline_min_s
-    a.observe(np.array([T0 + 2000 * S] * 2, np.int64), np.array([0, 2], np.int32), np.array([0, 0], np.int32), 3)
-    assert _raised(a) == [("cleared", "reader_offline", "dossiers")]
+    _obs(a, 2000, [0, 2], 2)
+    assert _raised(a) == [("cleared", "reader_offline", "office")]
     for now in range(2000, 2700, 60):  # back up: D2 (not read since) goes missing missing_s after the return
-        a.observe(np.array([T0 + now * S] * 2, np.int64), np.array([0, 2], np.int32), np.array([0, 0], np.int32), 3)
+        _obs(a, now, [0, 2], 2)
         a.tick(T0 + now * S)
     assert _raised(a) == [("raised", "missing", D2)]
+
+
+def test_no_missing_for_files_resting_in_storage_rooms():
+    a = Alerts(SITE, AlertConfig(missing_s=600))
+    _est(a, [(0, D1, "dossiers", "dossiers/S1", "", "dossier", 0), (0, D2, "dossiers", "", "", "dossier", 1)])
+    for now in range(0, 3000, 60):  # D2 heard once; shelf reads of stored files are intermittent: not missing
+        _obs(a, now, [0, 1] if now == 0 else [0], 0)
+        a.tick(T0 + now * S)
+    assert [r for r in _raised(a) if r[1] == "missing"] == []
 
 
 def test_drawer_at_end_of_day_in_workspaces_only():
     a = Alerts(SITE, AlertConfig(end_of_day_s=17.5 * 3600, drawer_grace_s=600))
     a.tick(T0 + 9 * 3600 * S)  # 17:00 local: the first tick only sets the clock
     _est(a, [(9 * 3600, D1, "office", "office/D1", "", "dossier", 0),
-             (9 * 3600, D2, "dossiers", "dossiers/S1", "", "dossier", 1)])  # fmt: skip
+             (9 * 3600, D2, "dossiers", "dossiers/S1", "", "dossier", 1),
+             (9 * 3600, D2[:-1] + "3", "office", "office/D1", "", "dossier", 3)])  # fmt: skip
+    _obs(a, int(9.5 * 3600), [0, 1], 2)  # the office hears D1 (and a stale D2 estimate's file) ...
+    _obs(a, int(9.5 * 3600) + 300, [1], 0)  # ... but the dossier room still hears D2; tag 3 is heard nowhere
     a.tick(T0 + int(9.5 * 3600 + 500) * S)
     assert _raised(a) == []
     a.tick(T0 + int(9.5 * 3600 + 700) * S)
@@ -92,22 +112,50 @@ def test_drawer_at_end_of_day_in_workspaces_only():
     assert [(r["kind"], r["epc"]) for r in rows] == [("drawer", D1)]
     assert rows[0]["t_us"] == T0 + int(9.5 * 3600 + 600) * S
     a.tick(T0 + 30 * 3600 * S)  # the next day's mark: still open, not raised again
-    assert _raised(a) == []
+    assert [r for r in _raised(a) if r[1] == "drawer"] == []
+
+
+SHELF_SITE = {**SITE, "readers": [
+    {"id": "R-shelves", "kind": "fixed", "report_period_ms": 60000.0, "trigger": "periodic",
+     "antennas": [{"port": 1, "kind": "shelf", "covers": {"space": "dossiers", "storage": "dossiers/S1"}},
+                  {"port": 2, "kind": "shelf", "covers": {"space": "dossiers", "storage": "dossiers/S2"}}]},
+    {"id": "R-office", "kind": "fixed", "report_period_ms": 10000.0,
+     "antennas": [{"port": 1, "kind": "zone", "covers": {"space": "office"}}]}]}  # fmt: skip
+
+
+def _shelf(a: Alerts, t_s: int, tag: int, ants: dict[int, int]) -> None:
+    """One inventory at t_s: antenna index -> RSSI for this tag."""
+    n = len(ants)
+    a.observe(np.full(n, T0 + t_s * S, np.int64), np.full(n, tag, np.int32), np.zeros(n, np.int32), 4,
+              np.array(list(ants), np.int32), np.array(list(ants.values()), np.int16))  # fmt: skip
 
 
 def test_separated_item_and_misfiled_return():
-    a = Alerts(SITE, AlertConfig(separated_s=300, misfile_rest_s=300))
+    a = Alerts(SHELF_SITE, AlertConfig(separated_s=300))
     for e in ({"kind": "register", "epc": D1, "case": "C1"}, {"kind": "item_register", "epc": IT, "case": "C1"},
               {"kind": "archive", "epc": D1, "detail": "dossiers/S1"}):  # fmt: skip
         a.event({"t_us": T0, **e})
     _est(a, [(0, D1, "office", "office/D1", "", "dossier", 0), (0, IT, "office", "office/D1", "", "item", 2)])
+    a.tick(T0 + 30 * S)  # the item beside its case's volume: from now on it can be parted from it
+    _shelf(a, 0, 0, {0: -50})  # its own shelf's inventory at 0 ...
+    n = len(a.evidence.ant_col)
+    a.observe(np.array([T0 + 60 * S]), np.array([0], np.int32), np.array([1], np.int32), 4, np.array([n - 1], np.int32),
+              np.array([-60], np.int16))  # ... then heard at the office desk: taken out  # fmt: skip
     _est(a, [(100, D1, "corr", "", "A", "dossier", 0)])
     for now in range(100, 500, 60):
         a.tick(T0 + now * S)
     assert _raised(a) == [("raised", "separated", IT)]
     _est(a, [(600, D1, "dossiers", "dossiers/S2", "", "dossier", 0)])
-    a.tick(T0 + 1000 * S)
+    for k in range(3):  # S2 loudest in two inventories, S1 never: not yet
+        _shelf(a, 600 + 60 * k, 0, {1: -50} if k < 2 else {})
+        a.tick(T0 + (610 + 60 * k) * S)
+    assert ("raised", "misfiled", D1) not in _raised(a)
+    _shelf(a, 800, 0, {0: -70, 1: -50})  # a third inventory (S1 hears it, softer)
+    a.tick(T0 + 810 * S)
     assert ("raised", "misfiled", D1) in _raised(a)
+    _shelf(a, 900, 0, {0: -40, 1: -60})  # put back on its own shelf: cleared
+    a.tick(T0 + 910 * S)
+    assert ("cleared", "misfiled", D1) in _raised(a)
 
 
 def test_local_day_time_and_bad_config():

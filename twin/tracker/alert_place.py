@@ -7,6 +7,8 @@ times the rule's condition became true (event time, never before its evidence).
 
 from __future__ import annotations
 
+import numpy as np
+
 STORAGE_ROOMS = ("dossier_room", "archive", "evidence_room")
 SHELF_KINDS = ("shelf", "cabinet")
 
@@ -22,8 +24,8 @@ def local_day_time_us(t_us: int, offset_s: int, clock_s: float) -> int:
 
 
 class PlaceRules:
-    def __init__(self, site, cfg, book) -> None:
-        self.cfg, self.book = cfg, book
+    def __init__(self, site, cfg, book, evidence) -> None:
+        self.cfg, self.book, self.ev = cfg, book, evidence
         self.space_kind = {s["id"]: s.get("kind", "") for s in site.get("spaces", [])}
         self.purpose = {s["id"]: s.get("purpose", "") for s in site.get("spaces", [])}
         self.unit_kind = {u["id"]: u.get("kind", "") for u in site.get("storage", [])}
@@ -34,6 +36,7 @@ class PlaceRules:
         self.away: set[str] = set()  # dossiers taken out of their storage room since their last rest
         self.alone: dict[str, int] = {}  # dossier epc -> since when alone in a non-workspace room
         self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
+        self.met: set[str] = set()  # items seen beside a volume of their case since they last left the evidence room
         self.last_drawer_us = None
 
     # -- business events -------------------------------------------------------------------------------------------
@@ -66,33 +69,73 @@ class PlaceRules:
                     book.raise_(t, "left_building", epc, space, st["holder"], f"at {unit or space} without checkout")
             else:
                 book.clear(t, "left_building", epc)
-            if self.purpose.get(space) not in STORAGE_ROOMS and epc in self.home:
-                self.away.add(epc)  # taken out: its next rest on a shelf is a return, to be checked
             if unit and self.unit_kind.get(unit) in SHELF_KINDS and self.home.get(epc) == unit:
                 book.clear(t, "misfiled", epc)
-                self.away.discard(epc)
             if self.purpose.get(space) in STORAGE_ROOMS or st["holder"]:
                 book.clear(t, "drawer", epc)
             book.clear(t, "missing", epc)
 
     # -- on the clock ----------------------------------------------------------------------------------------------
     def tick(self, now_us: int, state: dict[str, dict]) -> None:
-        cfg, book = self.cfg, self.book
-        rest_us = int(cfg.misfile_rest_s * 1e6)
-        for epc, st in state.items():
-            if st["kind"] != "dossier":
-                continue
-            unit = st["storage"]
-            if unit and self.unit_kind.get(unit) in SHELF_KINDS and now_us - st["since"] >= rest_us:
-                home = self.home.get(epc)
-                if home is None:
-                    self.home[epc] = unit
-                elif unit != home and epc in self.away:
-                    book.raise_(st["since"], "misfiled", epc, st["space"], "", f"on {unit}, home {home}")
-                    self.away.discard(epc)
+        self._shelves(now_us, state)
         self._drawer(now_us, state)
         self._abandoned(now_us, state)
         self._separated(now_us, state)
+
+    def _shelves(self, now_us: int, state: dict[str, dict]) -> None:
+        """Homes and misfiled returns from the shelf antennas' inventories (ReadEvidence), not from the estimates.
+
+        A dossier's home is its archive event's unit, else the shelf that won `misfile_periods` inventories before
+        it was first taken out. A dossier taken out since and now won `misfile_periods` times by another shelf of the
+        storage rooms, its own shelf never, is misfiled (at the end of the inventory that made it so); it is cleared
+        when its own shelf wins an inventory again."""
+        ev, need = self.ev, int(self.cfg.misfile_periods)
+        if not ev.units:
+            return
+        self._taken_out(now_us, state)
+        homeless = [e for e, st in state.items() if st["kind"] == "dossier" and e not in self.home]
+        cand = sorted(e for e in self.away if e in state)
+        opened = sorted(e for (k, e) in self.book.open if k == "misfiled" and e in state)
+        epcs = homeless + cand + opened
+        tags = np.array([state[e]["tag"] for e in epcs], np.int64)
+        ev.grow(int(tags.max()) + 1 if len(tags) else 0)
+        col, _ = ev.resting(tags, need)
+        nh = len(homeless)
+        for i in np.flatnonzero(col[:nh] >= 0).tolist():
+            self.home[epcs[i]] = ev.units[int(col[i])]
+        for i in range(nh, nh + len(cand)):
+            e, c = epcs[i], int(col[i])
+            home = self.home.get(e)
+            if c < 0 or home is None or ev.units[c] == home:
+                continue
+            h = ev.col_of.get(home, -1)
+            if h >= 0 and ev.wins[tags[i], h] > 0:
+                continue
+            t = min(ev.period_end_us(int(tags[i]), c), now_us)
+            if self.book.raise_(t, "misfiled", e, state[e]["space"], "", f"on {ev.units[c]}, home {home}"):
+                self.away.discard(e)
+        for i in range(nh + len(cand), len(tags)):
+            e = epcs[i]
+            h = ev.col_of.get(self.home.get(e, ""), -1)
+            if h >= 0 and ev.wins[tags[i], h] > 0:
+                self.book.clear(now_us, "misfiled", e)
+
+    def _taken_out(self, now_us: int, state: dict[str, dict]) -> None:
+        """Dossiers with a home heard by a desk or room antenna elsewhere after the storage rooms' antennas last
+        reported them, away_quiet_s ago or more, left storage: their
+        next rest on a shelf is a return, to be checked (estimates that flicker out of the room while the shelves
+        still hear the file say nothing)."""
+        ev = self.ev
+        epcs = [e for e in self.home if e in state and e not in self.away]
+        if not epcs:
+            return
+        tags = np.array([state[e]["tag"] for e in epcs], np.int64)
+        ev.grow(int(tags.max()) + 1)
+        last, other = ev.last_store_us[tags], ev.last_else_us[tags]
+        out = np.flatnonzero((last >= 0) & (other > last) & (now_us - last > int(self.cfg.away_quiet_s * 1e6)))
+        for i in out.tolist():
+            self.away.add(epcs[i])
+        ev.reset(tags[out])
 
     def _drawer(self, now_us: int, state) -> None:
         cfg = self.cfg
@@ -103,7 +146,13 @@ class PlaceRules:
         if mark <= self.last_drawer_us:
             return
         self.last_drawer_us = mark
+        quiet = mark - int(cfg.drawer_quiet_s * 1e6)
+        seen = mark - int(cfg.drawer_seen_s * 1e6)
+        heard, other = self.ev.last_store_us, self.ev.last_else_us
         for epc, st in sorted(state.items()):
+            g = st["tag"]
+            if g >= len(heard) or heard[g] >= quiet or other[g] < seen or other[g] <= heard[g]:
+                continue  # a storage room still hears it, or nothing outside storage has of late: no evidence
             if st["kind"] == "dossier" and not st["holder"] and self.purpose.get(st["space"]) in cfg.workspace_purposes:
                 self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage'] or st['space']} past end of day")
 
@@ -134,8 +183,13 @@ class PlaceRules:
             case = self.case_of.get(epc)
             vols = self.dossiers_of.get(case or "", ())
             sp = st["space"]
-            together = (not sp or self.purpose.get(sp) == "evidence_room" or st["holder"] or not vols
-                        or any(state.get(d, {}).get("space") == sp for d in vols))  # fmt: skip
+            if not sp or self.purpose.get(sp) == "evidence_room":
+                self.met.discard(epc)
+            beside = bool(sp) and any(state.get(d, {}).get("space") == sp for d in vols)
+            if beside and self.purpose.get(sp) != "evidence_room":
+                self.met.add(epc)
+            together = (not sp or self.purpose.get(sp) == "evidence_room" or st["holder"] or not vols or beside
+                        or epc not in self.met)  # an item never seen with its case has not parted from it
             if together:
                 self.apart.pop(epc, None)
                 self.book.clear(now_us, "separated", epc)

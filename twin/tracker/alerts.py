@@ -13,8 +13,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..errors import ProblemList
-from .alert_place import PlaceRules
+from .alert_place import STORAGE_ROOMS, PlaceRules
 from .alert_readers import ReaderWatch
+from .alerts_evidence import ReadEvidence
+from .sitemodel import site_model
 
 
 @dataclass(frozen=True)
@@ -23,11 +25,14 @@ class AlertConfig:
 
     missing_s: float = 3600.0  # a tag seen once and unseen this long while its readers were up is missing
     abandoned_s: float = 1800.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
-    misfile_rest_s: float = 900.0  # resting this long on a shelf other than its home: misfiled
+    misfile_periods: int = 3  # the wrong shelf loudest in this many periodic inventories, its own shelf never: misfiled
+    away_quiet_s: float = 300.0  # a dossier no storage room's antenna has reported this long was taken out
     separated_s: float = 300.0  # an item apart from every volume of its case this long outside the evidence room
     workspace_purposes: tuple = ("office", "legal", "leader", "duty")  # rooms with officers' own desks
     end_of_day_s: float = 17.5 * 3600  # the station's end of day, local clock (the shift's end)
     drawer_grace_s: float = 1500.0  # dossiers still at a desk this long after the end of day: drawer
+    drawer_quiet_s: float = 600.0  # ... that no storage room's antenna has reported for this long before then ...
+    drawer_seen_s: float = 1800.0  # ... and a desk or room antenna outside storage has within this long before then
     utc_offset_s: int = 8 * 3600  # the station's local time (the scenarios' default offset)
     offline_periods: float = 3.0  # silent for this many report periods ...
     offline_min_s: float = 120.0  # ... and at least this long ...
@@ -95,7 +100,8 @@ class Alerts:
     def __init__(self, site: dict, config: AlertConfig | None = None) -> None:
         self.cfg = config or AlertConfig()
         self.book = AlertBook()
-        self.place = PlaceRules(site, self.cfg, self.book)
+        self.evidence = ReadEvidence(site_model(site), site)
+        self.place = PlaceRules(site, self.cfg, self.book, self.evidence)
         readers = [r for r in site.get("readers", [])]
         self.reader_ids = [str(r.get("id", "")) for r in readers]
         # portals report only while someone passes: their silence says nothing (handhelds are carried)
@@ -116,14 +122,20 @@ class Alerts:
             st = self.state.get(e)
             old = st["space"] if st else ""
             moved = bool(st) and (st.get("moved") or s != old)
-            self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved}
+            self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved,
+                                  "tag": int(g)}  # fmt: skip
             self.tag_of[e], self.epc_of[int(g)] = int(g), e
             self.place.changed(st, e, int(ti), old)
         if len(tag_ids):
             self.watch.grow(int(max(tag_ids)) + 1)
 
-    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int) -> None:
+    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int, ant: np.ndarray | None = None,
+                rssi: np.ndarray | None = None) -> None:  # fmt: skip
+        """Rows of fixed readers sorted by (tag, time); with their antennas and RSSI they feed the read evidence."""
         self.watch.grow(n_tags)
+        self.evidence.grow(n_tags)
+        if ant is not None and rssi is not None:
+            self.evidence.observe(t, tag, ant, rssi)
         for r, tb in self.watch.observe(t, tag, reader):
             self.book.clear(tb, "reader_offline", "", self.watch.space[r])
 
@@ -135,9 +147,16 @@ class Alerts:
         for r, t in self.watch.check(now_us, moved_after):
             self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} silent")
         self.place.tick(now_us, self.state)
+        # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
+        # and inside the station (external places are reached under a checkout the core may not have seen)
+        purpose, skind = self.place.purpose, self.place.space_kind
         cand = np.array([g for e, g in self.tag_of.items() if self.state[e]["kind"] == "dossier"
                          and ("missing", e) not in self.book.open and e not in self.place.checked_out
-                         and not self.place.outside(self.state[e]["space"], self.state[e]["storage"])], np.int64)  # fmt: skip
+                         and purpose.get(self.state[e]["space"]) not in STORAGE_ROOMS
+                         and skind.get(self.state[e]["space"]) == "room" and not self.state[e]["holder"]], np.int64)  # fmt: skip
+        ev = self.evidence
+        ev.grow(len(self.watch.last_seen))
+        cand = cand[ev.last_else_us[cand] > ev.last_store_us[cand]] if len(cand) else cand  # last heard out of storage
         miss_us = int(self.cfg.missing_s * 1e6)
         for g in self.watch.unseen(now_us, miss_us, cand).tolist():
             e = self.epc_of[g]

@@ -86,7 +86,8 @@ class Workspace:
         reader = model.ant_reader[batch.ant]
         hand = model.ant_kind[batch.ant] == 4  # KIND_CODES["handheld"]
         fixed = ~hand
-        self.alerts.observe(batch.t_us[fixed], batch.tag[fixed], reader[fixed], len(ingest.epcs))
+        self.alerts.observe(batch.t_us[fixed], batch.tag[fixed], reader[fixed], len(ingest.epcs), batch.ant[fixed],
+                            batch.rssi[fixed])  # fmt: skip
         if hand.any() and self.inventory.open:
             names = ingest.epcs.names
             for r in np.unique(reader[hand]).tolist():

@@ -1,0 +1,108 @@
+"""Read evidence for the alert rules: where the fixed antennas keep hearing each tag, independent of the estimates.
+
+A located unit can flicker between neighbouring shelves and a stale estimate can keep a returned dossier on a desk,
+so the rules that judge storage (misfiled, drawer, missing) ask the reads themselves:
+
+- per (tag, shelf unit): in how many periodic inventories since the tag last left storage the unit's shelf antenna
+  was the loudest to report it (one credit per tag per report period of the shelf's reader), and the last such
+  period; a dossier rests on a shelf when that shelf wins inventory after inventory while its own shelf stays silent;
+- per tag: the last time any non-portal antenna of a storage room (shelf or room antenna) reported it, so a dossier
+  a storage room still hears at the end of the day is not in a drawer, and the last time a desk or room antenna
+  elsewhere did: a file heard elsewhere and no longer in storage was taken out.
+
+Everything is numpy per chunk (np.maximum.at / np.add.at over the chunk's rows); no per-row Python.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .sitemodel import KIND_CODES, STORAGE_PURPOSES
+
+SHELF_UNIT_KINDS = ("shelf", "cabinet")
+
+
+class ReadEvidence:
+    def __init__(self, model, site: dict) -> None:
+        unit_kind = {str(u.get("id", "")): u.get("kind", "") for u in site.get("storage", [])}
+        period_ms = {str(r.get("id", "")): float(r.get("report_period_ms") or 1000.0) for r in site.get("readers", [])}
+        kind = model.ant_kind
+        ant_unit = model.ant_storage
+        shelf_units = sorted({int(u) for u, k in zip(ant_unit.tolist(), kind.tolist())
+                              if u >= 0 and k == KIND_CODES["shelf"] and unit_kind.get(model.storage[u]) in SHELF_UNIT_KINDS})  # fmt: skip
+        self.units = [model.storage[u] for u in shelf_units]  # column -> unit name
+        self.col_of = {name: i for i, name in enumerate(self.units)}
+        col = np.full(len(model.storage) + 1, -1, np.int32)
+        col[shelf_units] = np.arange(len(shelf_units), dtype=np.int32)
+        self.ant_col = np.where(ant_unit >= 0, col[np.where(ant_unit >= 0, ant_unit, len(model.storage))], -1)
+        self.ant_col = np.where(kind == KIND_CODES["shelf"], self.ant_col, -1).astype(np.int32)
+        store_space = np.array([p in STORAGE_PURPOSES for p in model.purposes] + [False], bool)
+        sp = np.where(model.ant_space >= 0, model.ant_space, len(model.purposes))
+        self.ant_store = store_space[sp] & (kind != KIND_CODES["portal"]) & (kind != KIND_CODES["handheld"])
+        self.ant_else = ~store_space[sp] & (kind != KIND_CODES["portal"]) & (kind != KIND_CODES["handheld"])
+        self.ant_period = np.array([max(1, int(period_ms.get(model.readers[r], 1000.0) * 1000))
+                                    for r in model.ant_reader.tolist()], np.int64)  # fmt: skip
+        k = len(self.units)
+        self.wins = np.zeros((0, k), np.int16)  # loudest-in-an-inventory credits since the tag last left storage
+        self.lastp = np.full((0, k), -1, np.int64)  # last credited report period (t_us // period)
+        self.period = np.zeros(0, np.int64)  # report period of that last credit's antenna (µs)
+        self.last_store_us = np.full(0, -1, np.int64)  # last report by a storage room's shelf or room antenna
+        self.last_else_us = np.full(0, -1, np.int64)  # last report by a desk or room antenna outside storage rooms
+
+    def grow(self, n_tags: int) -> None:
+        k = n_tags - len(self.last_store_us)
+        if k > 0:
+            w = self.wins.shape[1]
+            self.wins = np.vstack([self.wins, np.zeros((k, w), np.int16)])
+            self.lastp = np.vstack([self.lastp, np.full((k, w), -1, np.int64)])
+            self.last_store_us = np.concatenate([self.last_store_us, np.full(k, -1, np.int64)])
+            self.last_else_us = np.concatenate([self.last_else_us, np.full(k, -1, np.int64)])
+
+    def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
+        """Rows of fixed antennas (any order)."""
+        if len(t) == 0:
+            return
+        self.grow(int(tag.max()) + 1)
+        m = self.ant_store[ant]
+        if m.any():
+            np.maximum.at(self.last_store_us, tag[m], t[m])
+        m = self.ant_else[ant]
+        if m.any():
+            np.maximum.at(self.last_else_us, tag[m], t[m])
+        c = self.ant_col[ant]
+        m = c >= 0
+        if not m.any() or not self.units:
+            return
+        tg, cc, aa = tag[m], c[m], ant[m]
+        p = t[m] // self.ant_period[aa]
+        o = np.lexsort((-rssi[m].astype(np.int32), p, tg))  # per (tag, period): loudest first
+        tg, cc, p = tg[o], cc[o], p[o]
+        first = np.r_[True, (tg[1:] != tg[:-1]) | (p[1:] != p[:-1])]
+        tg, cc, p = tg[first], cc[first], p[first]
+        new = p > self.lastp[tg, cc]
+        np.add.at(self.wins, (tg[new], cc[new]), 1)
+        np.maximum.at(self.lastp, (tg, cc), p)
+
+    def reset(self, tags: np.ndarray) -> None:
+        """These tags left storage: their shelf credits start again."""
+        if len(tags):
+            self.grow(int(np.max(tags)) + 1)
+            self.wins[tags] = 0
+
+    def resting(self, tags: np.ndarray, min_wins: int) -> tuple[np.ndarray, np.ndarray]:
+        """(column of the shelf that won most inventories, or -1 when fewer than min_wins; its wins) per tag."""
+        if len(tags) == 0 or not self.units:
+            return np.full(len(tags), -1, np.int32), np.zeros(len(tags), np.int16)
+        w = self.wins[tags]
+        best = np.argmax(w, axis=1).astype(np.int32)
+        n = w[np.arange(len(tags)), best]
+        return np.where(n >= min_wins, best, -1), n
+
+    def period_end_us(self, tag: int, col: int) -> int:
+        """End of the last report period in which the shelf of `col` was the tag's loudest (60 s periods: one)."""
+        p = int(self.lastp[tag, col])
+        per = int(np.max(self.ant_period[self.ant_col == col])) if (self.ant_col == col).any() else 1
+        return (p + 1) * per
+
+
+__all__ = ["ReadEvidence"]
