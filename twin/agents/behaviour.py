@@ -2,7 +2,9 @@
 
   left_building  a dossier carried out of the building to a vehicle without a checkout (per dossier use, at the end
                  of the day); anomaly time = the exterior door crossing
-  drawer         a dossier left at a desk overnight (per dossier use); time = when the officer leaves (end of day)
+  drawer         a dossier left at a desk overnight (per dossier use); time = when the officer leaves (end of day);
+                 also every dossier still at a desk, not carried, at the station's end-of-day check (shift end +
+                 DRAWER_CHECK_S) because its officer tidies later: outside storage past the policy, whoever meant it
   misfiled       a dossier put on the wrong shelf (per shelf return); time = the put
   missing        a dossier put down in a non-storage place and forgotten (per dossier use); time = the put
   separated      an evidence item left behind when its dossier goes back (per item taken out); time = the parting
@@ -10,6 +12,10 @@
 """
 
 from __future__ import annotations
+
+#: The station's end-of-day check, after the shift's end: a dossier at a desk then is outside storage past the policy
+#: (assumption: the same 25 min grace as the tracker's default AlertConfig.drawer_grace_s).
+DRAWER_CHECK_S = 1500.0
 
 
 def maybe_forget(st, oid: str, d, case):
@@ -51,6 +57,11 @@ def end_of_day(st, oid: str):
             car.append(d)
         else:
             shelve.append(d)
+    check = st.cal.shift_end_of(st.now) + DRAWER_CHECK_S
+    if st.now > check:  # tidying after the check: what is still on the desk was found there
+        for d in shelve + car:
+            st.journal.anomaly(check, "drawer", epc=d.epc, space=st.pop.officers[oid].desk_space, officer=oid,
+                               detail=f"at {st.pop.officers[oid].desk} at the end-of-day check; case {d.case}")  # fmt: skip
     items = [pop.items[e] for e in sorted(st.at_desk[oid]) if e in pop.items]
     for d in shelve + car:
         st.pick(d, oid)
