@@ -24,7 +24,7 @@ import numpy as np
 from twin.building.model import Floor
 from twin.readers import gen2, rf, triggers
 from twin.readers.faults import Faults
-from twin.readers.linkcache import LinkGrid, PairCache, forward_fading_db, walls_by_antenna
+from twin.readers.linkcache import LinkGrid, PairCache, PointWalls, forward_fading_db
 from twin.readers.moving import moving_pieces
 from twin.readers.placement import Placement
 from twin.readers.reports import (ReaderClock, assemble, channel_rows, delay_rows, peak_rssi, to_reader_rows)
@@ -126,6 +126,7 @@ class ReaderEngine:
                 self._down[i] = np.concatenate(iv).astype(np.int64)
         self.walls = LinkGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m, self.A, P)
         self.pairs = PairCache()
+        self._point_walls = PointWalls(floor, self.a_xy)
         self.state = SessionState()
         self._aggs: tuple | None = None
 
@@ -294,8 +295,8 @@ class ReaderEngine:
         self.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
 
     def _walls_by_antenna(self, level: str, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
-        """`Floor.walls_crossed` from fixed antennas ai to points txy (`linkcache.walls_by_antenna`)."""
-        return walls_by_antenna(self.floor, level, self.a_xy, ai, txy)
+        """`Floor.walls_crossed` from fixed antennas ai to points txy (`linkcache.PointWalls`)."""
+        return self._point_walls.walls(level, ai, txy)
 
     def _reachable(self, ci, ca, s, fa, tags):
         """Candidate (tag, antenna) rows that could reach p_floor with no wall in between (walls only lower the

@@ -77,6 +77,40 @@ def forward_fading_db(seed: int, ant_key: np.ndarray, txy: np.ndarray, tag_h: np
     return np.clip(rf.to_normal(h), -clip, clip) * P.shadow_sigma_db
 
 
+class PointWalls:
+    """Walls from fixed antennas to exact points, remembered per (level, antenna, point): resting tags sit at their
+    storage unit's position, so thousands of tags share a few hundred points and each (antenna, point) is counted
+    once (`walls_by_antenna` for the new ones)."""
+
+    LIMIT = 2_000_000  # entries; dropped wholesale beyond it (bounded memory)
+
+    def __init__(self, floor: Floor, ant_xy: np.ndarray):
+        self.floor, self.ant_xy = floor, ant_xy
+        self._d: dict[tuple, int] = {}
+
+    def walls(self, level: str, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
+        if not len(ai):
+            return np.zeros(0, np.int32)
+        if len(self._d) > self.LIMIT:
+            self._d.clear()
+        t = np.ascontiguousarray(txy, dtype=np.float64)
+        a = np.asarray(ai, np.int64)
+        xb, yb = t[:, 0].view(np.int64), t[:, 1].view(np.int64)
+        o = np.lexsort((yb, xb, a))
+        first = np.r_[True, (a[o][1:] != a[o][:-1]) | (xb[o][1:] != xb[o][:-1]) | (yb[o][1:] != yb[o][:-1])]
+        b = o[first]  # one row per distinct (antenna, point)
+        inv = np.empty(len(a), np.int64)
+        inv[o] = np.cumsum(first) - 1
+        ua, ux, uy = a[b].tolist(), t[b, 0].tolist(), t[b, 1].tolist()
+        d = self._d
+        w = np.array([d.get((level, k, x, y), -1) for k, x, y in zip(ua, ux, uy)], np.int32)
+        miss = np.flatnonzero(w < 0)
+        if len(miss):
+            w[miss] = walls_by_antenna(self.floor, level, self.ant_xy, a[b[miss]], t[b[miss]])
+            d.update(zip(((level, ua[i], ux[i], uy[i]) for i in miss.tolist()), w[miss].tolist()))
+        return w[inv]
+
+
 class PairCache:
     """Static segment key -> its (antenna, p, rssi) pairs with p > 0; flat arrays sorted by key."""
 
