@@ -34,6 +34,9 @@ class TrackerConfig:
     #: scale a passage by its antenna's calibrated precision (off: GPI portals read only while someone passes, so a
     #: portal antenna that hears a neighbouring room's tags then learns a low precision that its passages do not earn)
     passage_trust: bool = False
+    #: a portal read outside a passage burst counts this share of its weight (assumption: a GPI portal reads whatever
+    #: is near the door whenever someone walks by; only the passage says where a tag went)
+    portal_read_factor: float = 0.25
     passage_hops: int = 2  # a passage counts for a tag placed at most this many doors from the side it comes from
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
