@@ -36,24 +36,39 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             seg = cand[d <= eng.a_range[h]]
             own, s, e, mid = slots(np.maximum(tags.t0_us[seg], lo), np.minimum(tags.t1_us[seg], hi), grid)
             seg = seg[own]
-            ai = np.full(len(seg), h, np.int64)
-            i, w, s0, s1 = clip(ai, s, e, wa, ws, we, t0)
-            seg, ai, mid = seg[i], ai[i], mid[i]
             f = (mid - tr.t0_us[row]) / max(1, int(tr.t1_us[row] - tr.t0_us[row]))
             axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
                                    tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
             txy = tags.position(seg, mid)
-            walls = np.zeros(len(seg), np.int32)  # walls only where the wall-free budget can reach (exact)
-            m = eng._free_reach(ai, seg, axy, txy, tags)
-            walls[m] = walls_between(eng.floor, eng.level_ids[lvl], axy[m], txy[m])
-            k, p, r = eng._links(ai, seg, axy, txy, walls, tags, np.ones(len(seg), bool))
-            out.append((w[k], seg[k], p, r, s0[k], s1[k]))
+            # a resting antenna sees a resting tag the same in every slot: its link is computed once (same bytes)
+            rep = np.arange(len(seg))
+            inv = rep
+            if tr.x0[row] == tr.x1[row] and tr.y0[row] == tr.y1[row]:
+                key = np.where(tags.is_static[seg], seg, -1 - rep)
+                _, rep, inv = np.unique(key, return_index=True, return_inverse=True)
+            ok, pr, rr = _carried_links(eng, h, lvl, seg[rep], axy[rep], txy[rep], tags)
+            m = np.flatnonzero(ok[inv])
+            i, w, s0, s1 = clip(np.full(len(m), h, np.int64), s[m], e[m], wa, ws, we, t0)
+            m = m[i]
+            out.append((w, seg[m], pr[inv[m]], rr[inv[m]], s0, s1))
     if not out:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
     w, seg, p, r, s0, s1 = (np.concatenate([x[i] for x in out]) for i in range(6))
     n = len(w)
     return w, seg, p, r, s0, s1, np.zeros(n, bool), np.zeros(n, bool)
+
+def _carried_links(eng, h, lvl, seg, axy, txy, tags):
+    """(kept mask, p, rssi) of carried antenna h at axy to tag segments seg at txy: range, then the wall-free budget
+    (exact screens of `_links`) before walls are counted."""
+    m = np.flatnonzero(np.hypot(txy[:, 0] - axy[:, 0], txy[:, 1] - axy[:, 1]) <= eng.a_range[h])
+    m = m[eng._free_reach(np.full(len(m), h, np.int64), seg[m], axy[m], txy[m], tags)]
+    walls = walls_between(eng.floor, eng.level_ids[lvl], axy[m], txy[m])
+    k, p, r = eng._links(np.full(len(m), h, np.int64), seg[m], axy[m], txy[m], walls, tags, np.ones(len(m), bool))
+    ok, pa, ra = np.zeros(len(seg), bool), np.zeros(len(seg)), np.zeros(len(seg))
+    ok[m[k]], pa[m[k]], ra[m[k]] = True, p, r
+    return ok, pa, ra
+
 
 def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
     """Moving tags x fixed antennas, all at once per level: the grid slots of every moving leg (positions once per
