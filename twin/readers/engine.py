@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.building.model import Floor
-from twin.readers import gen2, rf, triggers
+from twin.readers import airtime, gen2, rf, triggers
 from twin.readers.faults import Faults
 from twin.readers.linkcache import LinkGrid, PairCache, PointWalls, forward_fading_db
 from twin.readers.moving import moving_pieces
 from twin.readers.placement import Placement
-from twin.readers.reports import (ReaderClock, assemble, channel_rows, delay_rows, peak_rssi, to_reader_rows)
+from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.sessions import SessionState, s0_reads, session_reads, split
 from twin.readers.timegrid import expand, subtract, windows
@@ -128,7 +128,7 @@ class ReaderEngine:
         self.pairs = PairCache()
         self._point_walls = PointWalls(floor, self.a_xy)
         self.state = SessionState()
-        self._aggs: tuple | None = None
+        self._aggs = airtime.StaticAggs()
 
     # -- public ----------------------------------------------------------------------------------------------------
     def generate(self, t0_us: int, t1_us: int, tags: TagSegments,
@@ -168,12 +168,12 @@ class ReaderEngine:
         L, qi, rate = self._gen2(w, p, s0, s1, wa, ws, we, whole)
         lam = p / (1.0 - p / L[w]) * rate[w] * (s1 - s0)
         ex = [self._exposures(w, seg, lam, r, s0, s1, steady, tags)]
-        ex += self._whole_static(whole, wa, ws, we, L, qi, rate, rng)
+        ex += airtime.whole_static(self, whole, wa, ws, we, L, qi, rate, rng)
         ex = tuple(np.concatenate([e[i] for e in ex]) for i in range(8)) + (tags.tag,)
         rows = self._sessions(ex, wa, wk, rng)
         if rows is None:
             return empty
-        return self._report(rows, tags, rng)
+        return report_rows(self, rows, tags, rng)
 
     def outages(self) -> list[dict]:
         """Ground truth of reader and antenna outages."""
@@ -337,97 +337,9 @@ class ReaderEngine:
                 np.zeros(int(ok.sum()), bool))
         return (seg[whole], pa[whole], pp[whole], pr[whole]), part
 
-    def _static_aggs(self, sa, sp, qi: np.ndarray):
-        """Per antenna, for the Q indices qi (Q - q_min): sum log(1 - p/L) and sum p/(1 - p/L) of the whole-chunk
-        resting pairs. Columns are computed on demand and cached while the resting pairs stay the same."""
-        G, nA = self.params.gen2, len(self.ant)
-        c = self._aggs
-        if c is None or len(c[0]) != len(sa) or not np.array_equal(c[0], sa) or not np.array_equal(c[1], sp):
-            c = self._aggs = (sa.copy(), sp.copy(), np.bincount(sa, sp, minlength=nA), {})
-        cols = c[3]
-        for j in np.unique(qi).tolist():
-            if j not in cols:
-                Lv = 2.0 ** (G.q_min + j)
-                cols[j] = (np.bincount(sa, np.log1p(-sp / Lv), minlength=nA),
-                           np.bincount(sa, sp / (1.0 - sp / Lv), minlength=nA))
-        return c[2], cols
-
     def _gen2(self, w, p, s0, s1, wa, ws, we, whole):
-        """Per window: Q from the population in the field (whole-chunk resting pairs + pieces), the slot outcomes,
-        the round time and the rate factor e0 / t_round x duty (reads per us of window per unit p / (1 - p / L))."""
-        G = self.params.gen2
-        nW = len(wa)
-        _, sa, sp, _ = whole
-        pop_s = self._static_aggs(sa, sp, np.zeros(0, np.int64))[0]
-        frac = (s1 - s0) / (we - ws)[w]
-        pop = pop_s[wa] + np.bincount(w, p * frac, minlength=nW)
-        q = gen2.choose_q(pop, G)
-        qi = q - G.q_min
-        L = np.exp2(q.astype(np.float64))
-        cols = self._static_aggs(sa, sp, qi)[1]
-        lg_s, fs_s = np.zeros(nW), np.zeros(nW)
-        for j in np.unique(qi).tolist():
-            m = qi == j
-            lg_s[m], fs_s[m] = cols[j][0][wa[m]], cols[j][1][wa[m]]
-        Lw = L[w]
-        e0 = np.exp(lg_s + np.bincount(w, np.log1p(-p / Lw) * frac, minlength=nW))
-        success = e0 * (fs_s + np.bincount(w, p / (1.0 - p / Lw) * frac, minlength=nW))
-        emp = L * e0
-        t_round = gen2.round_time_us(emp, success, np.maximum(L - emp - success, 0.0), None, G)
-        return L, qi, e0 / t_round * self.a_duty[wa]
-
-    def _whole_static(self, whole, wa, ws, we, L, qi, rate, rng):
-        """Exposures of tags resting all chunk: well-read pairs per window; rarely read ones from one Poisson total
-        per chunk, each read put in a window by its share of the rate (the same process), so cost follows reads."""
-        seg, sa, sp, sr = whole
-        nA = len(self.ant)
-        dur = (we - ws).astype(np.float64)
-        lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
-        act = np.flatnonzero(hi[sa] > lo[sa])  # pairs of antennas inventorying in this chunk (GPI portals seldom)
-        sa_act = sa[act]
-        lam_tot = np.zeros(len(sa))
-        # expected reads per pair: sum over its antenna's windows of p / (1 - p / L_w) x rate_w x dur_w; an
-        # antenna whose windows share one Q (nearly all) takes one product, the others one term per Q
-        rd = rate * dur
-        has = np.flatnonzero(hi > lo)
-        q_lo, q_hi = np.full(nA, -1, np.int64), np.full(nA, -1, np.int64)
-        if len(has):
-            q_lo[has], q_hi[has] = np.minimum.reduceat(qi, lo[has]), np.maximum.reduceat(qi, lo[has])
-        one = q_lo[sa_act] == q_hi[sa_act]
-        a1, s1p = sa_act[one], sp[act[one]]
-        L1 = np.exp2(self.params.gen2.q_min + q_lo[a1].astype(np.float64))
-        lam_tot[act[one]] = s1p / (1.0 - s1p / L1) * np.bincount(wa, rd, minlength=nA)[a1]
-        mix = act[~one]
-        if len(mix):
-            for j in np.unique(qi[np.isin(wa, np.flatnonzero(q_lo != q_hi))]).tolist():
-                m = qi == j
-                Lv = 2.0 ** (self.params.gen2.q_min + j)
-                lam_tot[mix] += sp[mix] / (1.0 - sp[mix] / Lv) * np.bincount(wa[m], rd[m], minlength=nA)[sa[mix]]
-        strong = np.zeros(len(sa), bool)
-        strong[act] = lam_tot[act] >= 0.5 * (hi - lo)[sa_act]
-        i = np.flatnonzero(strong)
-        own, w = expand(lo[sa[i]], hi[sa[i]])
-        k = i[own]
-        lw = sp[k] / (1.0 - sp[k] / L[w]) * rate[w] * dur[w]
-        out = [(w, seg[k], lw, sr[k], ws[w], we[w], sp[k] >= self.params.rf.p_powered, np.zeros(len(k), bool))]
-        i = act[~strong[act]]
-        cl = np.cumsum(lam_tot[i])  # one Poisson total, each read given to a pair by its share (Poisson splitting)
-        tot = float(cl[-1]) if len(cl) else 0.0
-        n_weak = int(rng.poisson(tot))
-        ri = i[np.minimum(np.searchsorted(cl, rng.random(n_weak) * tot, side="right"), max(len(i) - 1, 0))]
-        if len(ri):
-            cum0 = np.r_[0.0, np.cumsum(rate * dur)]
-            a = sa[ri]
-            u = cum0[lo[a]] + rng.random(len(ri)) * (cum0[hi[a]] - cum0[lo[a]])
-            w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
-            t = ws[w] + (rng.random(len(ri)) * dur[w]).astype(np.int64)
-            o = np.lexsort((t, w, ri))
-            ri, w, t = ri[o], w[o], t[o]
-            b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (w[1:] != w[:-1])])
-            n0 = np.diff(np.r_[b, len(ri)]).astype(np.float64)
-            out.append((w[b], seg[ri[b]], n0, sr[ri[b]], t[b], np.maximum.reduceat(t, b) + 1,
-                        np.zeros(len(b), bool), np.ones(len(b), bool)))
-        return out
+        """Per window: (L, Q index, rate factor) of `airtime.window_rates`."""
+        return airtime.window_rates(self, w, p, s0, s1, wa, ws, we, whole)
 
     def _exposures(self, w, seg, lam, r, s0, s1, steady, tags):
         """Merge pieces (part-chunk resting tags, grid slots of moving ones) into one exposure per (window, tag)."""
@@ -483,26 +395,3 @@ class ReaderEngine:
         if not len(i):
             return None
         return ant[i], seg[i], wk[w[i]], n, f, l_, r[i]
-
-    # -- reports ---------------------------------------------------------------------------------------------------
-    def _report(self, rows, tags: TagSegments, rng):
-        P = self.params
-        ant, seg, per, n, f, l_, rs = rows
-        rdr = self.a_reader[ant]
-        off = np.array([rd.clock.offset_us for rd in self.readers])[rdr]
-        drift = np.array([rd.clock.drift_ppm for rd in self.readers])[rdr]
-        phase = np.array([rd.phase_us for rd in self.readers])[rdr]
-        key = self.r_key[rdr]
-        rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
-        chan = channel_rows(self.seed, key, (f - phase) // self.r_dwell[rdr], P.n_channels)
-        per_end = np.where(self.r_trig[rdr] == 1, per * self.r_period[rdr] + self.r_phase[rdr] + self.r_run[rdr],
-                           (per + 1) * self.r_period[rdr])  # a periodic reader reports at the end of its cycle
-        dl = per_end + delay_rows(self.seed, key, per, P.net_delay_median_ms,
-                                                         P.net_delay_sigma)
-        tf = to_reader_rows(f, off, drift, self._t_ref)
-        tl = to_reader_rows(l_, off, drift, self._t_ref)
-        o = np.lexsort((tl, rdr, dl))
-        names = np.array([rd.id.encode("ascii") for rd in self.readers], dtype=READ_DTYPE["reader"])
-        out = assemble(names[rdr[o]], tf[o], tl[o], self.a_port[ant[o]], tags.epc[seg[o]], rssi[o], n[o], chan[o])
-        return out, dl[o]
-

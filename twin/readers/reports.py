@@ -94,3 +94,27 @@ def assemble(reader, first_us, last_us, port, epc, rssi_dbm, count, channel) -> 
     out["count"] = count
     out["channel"] = channel
     return out
+
+
+def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
+    """READ_DTYPE rows of the engine's (antenna, segment, period, reads, first, last, mean RSSI) rows on each reader's
+    clock, sorted by delivery, and the delivery times: end of the report period (of a periodic reader's cycle) plus
+    the network delay."""
+    P = eng.params
+    ant, seg, per, n, f, l_, rs = rows
+    rdr = eng.a_reader[ant]
+    off = np.array([rd.clock.offset_us for rd in eng.readers])[rdr]
+    drift = np.array([rd.clock.drift_ppm for rd in eng.readers])[rdr]
+    phase = np.array([rd.phase_us for rd in eng.readers])[rdr]
+    key = eng.r_key[rdr]
+    rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
+    chan = channel_rows(eng.seed, key, (f - phase) // eng.r_dwell[rdr], P.n_channels)
+    per_end = np.where(eng.r_trig[rdr] == 1, per * eng.r_period[rdr] + eng.r_phase[rdr] + eng.r_run[rdr],
+                       (per + 1) * eng.r_period[rdr])  # a periodic reader reports at the end of its cycle
+    dl = per_end + delay_rows(eng.seed, key, per, P.net_delay_median_ms, P.net_delay_sigma)
+    tf = to_reader_rows(f, off, drift, eng._t_ref)
+    tl = to_reader_rows(l_, off, drift, eng._t_ref)
+    o = np.lexsort((tl, rdr, dl))
+    names = np.array([rd.id.encode("ascii") for rd in eng.readers], dtype=READ_DTYPE["reader"])
+    out = assemble(names[rdr[o]], tf[o], tl[o], eng.a_port[ant[o]], tags.epc[seg[o]], rssi[o], n[o], chan[o])
+    return out, dl[o]

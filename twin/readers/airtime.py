@@ -1,0 +1,112 @@
+"""Air time of the read engine: per alive window the Gen2 population, Q, round time and read-rate factor, and the
+exposures of tags resting through a whole chunk (the bulk of a day's pairs).
+
+Resting pairs change little from chunk to chunk, so their per-antenna sums (population, and per Q the log of the
+empty-slot share and the success weight) are kept (`StaticAggs`) and recomputed only when the resting pairs change.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.readers import gen2
+from twin.readers.timegrid import expand
+
+
+class StaticAggs:
+    """Per-antenna sums over the whole-chunk resting pairs (sa antenna, sp p): population, and per Q index j
+    sum log(1 - p/L) and sum p/(1 - p/L); columns on demand, kept while the pairs stay the same."""
+
+    def __init__(self) -> None:
+        self._c: tuple | None = None
+
+    def columns(self, sa: np.ndarray, sp: np.ndarray, qi: np.ndarray, G: gen2.Gen2Params, nA: int):
+        c = self._c
+        if c is None or len(c[0]) != len(sa) or not np.array_equal(c[0], sa) or not np.array_equal(c[1], sp):
+            c = self._c = (sa.copy(), sp.copy(), np.bincount(sa, sp, minlength=nA), {})
+        cols = c[3]
+        for j in np.unique(qi).tolist():
+            if j not in cols:
+                Lv = 2.0 ** (G.q_min + j)
+                cols[j] = (np.bincount(sa, np.log1p(-sp / Lv), minlength=nA),
+                           np.bincount(sa, sp / (1.0 - sp / Lv), minlength=nA))
+        return c[2], cols
+
+
+def window_rates(eng, w, p, s0, s1, wa, ws, we, whole):
+    """Per window: Q from the population in the field (whole-chunk resting pairs + pieces), the slot outcomes,
+    the round time and the rate factor e0 / t_round x duty (reads per us of window per unit p / (1 - p / L))."""
+    G = eng.params.gen2
+    nW = len(wa)
+    _, sa, sp, _ = whole
+    pop_s = eng._aggs.columns(sa, sp, np.zeros(0, np.int64), eng.params.gen2, len(eng.ant))[0]
+    frac = (s1 - s0) / (we - ws)[w]
+    pop = pop_s[wa] + np.bincount(w, p * frac, minlength=nW)
+    q = gen2.choose_q(pop, G)
+    qi = q - G.q_min
+    L = np.exp2(q.astype(np.float64))
+    cols = eng._aggs.columns(sa, sp, qi, eng.params.gen2, len(eng.ant))[1]
+    lg_s, fs_s = np.zeros(nW), np.zeros(nW)
+    for j in np.unique(qi).tolist():
+        m = qi == j
+        lg_s[m], fs_s[m] = cols[j][0][wa[m]], cols[j][1][wa[m]]
+    Lw = L[w]
+    e0 = np.exp(lg_s + np.bincount(w, np.log1p(-p / Lw) * frac, minlength=nW))
+    success = e0 * (fs_s + np.bincount(w, p / (1.0 - p / Lw) * frac, minlength=nW))
+    emp = L * e0
+    t_round = gen2.round_time_us(emp, success, np.maximum(L - emp - success, 0.0), None, G)
+    return L, qi, e0 / t_round * eng.a_duty[wa]
+
+
+def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
+    """Exposures of tags resting all chunk: well-read pairs per window; rarely read ones from one Poisson total
+    per chunk, each read put in a window by its share of the rate (the same process), so cost follows reads."""
+    seg, sa, sp, sr = whole
+    nA = len(eng.ant)
+    dur = (we - ws).astype(np.float64)
+    lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
+    act = np.flatnonzero(hi[sa] > lo[sa])  # pairs of antennas inventorying in this chunk (GPI portals seldom)
+    sa_act = sa[act]
+    lam_tot = np.zeros(len(sa))
+    # expected reads per pair: sum over its antenna's windows of p / (1 - p / L_w) x rate_w x dur_w; an
+    # antenna whose windows share one Q (nearly all) takes one product, the others one term per Q
+    rd = rate * dur
+    has = np.flatnonzero(hi > lo)
+    q_lo, q_hi = np.full(nA, -1, np.int64), np.full(nA, -1, np.int64)
+    if len(has):
+        q_lo[has], q_hi[has] = np.minimum.reduceat(qi, lo[has]), np.maximum.reduceat(qi, lo[has])
+    one = q_lo[sa_act] == q_hi[sa_act]
+    a1, s1p = sa_act[one], sp[act[one]]
+    L1 = np.exp2(eng.params.gen2.q_min + q_lo[a1].astype(np.float64))
+    lam_tot[act[one]] = s1p / (1.0 - s1p / L1) * np.bincount(wa, rd, minlength=nA)[a1]
+    mix = act[~one]
+    if len(mix):
+        for j in np.unique(qi[np.isin(wa, np.flatnonzero(q_lo != q_hi))]).tolist():
+            m = qi == j
+            Lv = 2.0 ** (eng.params.gen2.q_min + j)
+            lam_tot[mix] += sp[mix] / (1.0 - sp[mix] / Lv) * np.bincount(wa[m], rd[m], minlength=nA)[sa[mix]]
+    strong = np.zeros(len(sa), bool)
+    strong[act] = lam_tot[act] >= 0.5 * (hi - lo)[sa_act]
+    i = np.flatnonzero(strong)
+    own, w = expand(lo[sa[i]], hi[sa[i]])
+    k = i[own]
+    lw = sp[k] / (1.0 - sp[k] / L[w]) * rate[w] * dur[w]
+    out = [(w, seg[k], lw, sr[k], ws[w], we[w], sp[k] >= eng.params.rf.p_powered, np.zeros(len(k), bool))]
+    i = act[~strong[act]]
+    cl = np.cumsum(lam_tot[i])  # one Poisson total, each read given to a pair by its share (Poisson splitting)
+    tot = float(cl[-1]) if len(cl) else 0.0
+    n_weak = int(rng.poisson(tot))
+    ri = i[np.minimum(np.searchsorted(cl, rng.random(n_weak) * tot, side="right"), max(len(i) - 1, 0))]
+    if len(ri):
+        cum0 = np.r_[0.0, np.cumsum(rate * dur)]
+        a = sa[ri]
+        u = cum0[lo[a]] + rng.random(len(ri)) * (cum0[hi[a]] - cum0[lo[a]])
+        w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
+        t = ws[w] + (rng.random(len(ri)) * dur[w]).astype(np.int64)
+        o = np.lexsort((t, w, ri))
+        ri, w, t = ri[o], w[o], t[o]
+        b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (w[1:] != w[:-1])])
+        n0 = np.diff(np.r_[b, len(ri)]).astype(np.float64)
+        out.append((w[b], seg[ri[b]], n0, sr[ri[b]], t[b], np.maximum.reduceat(t, b) + 1,
+                    np.zeros(len(b), bool), np.ones(len(b), bool)))
+    return out
