@@ -154,7 +154,7 @@ class TrackerCore:
         if keep.all():
             return b
         self.ingest_.counts["not_locating"] += int((~keep).sum())
-        return Batch(b.t_us[keep], b.tag[keep], b.ant[keep], b.rssi[keep], b.count[keep], b.late[keep])
+        return b.take(keep)
 
     def _output(self):
         t, tag, space, storage, conf, _ = self.locator.take()

@@ -34,6 +34,16 @@ class Batch:
     rssi: np.ndarray
     count: np.ndarray
     late: np.ndarray  # row is older than the horizon already processed
+    first_us: np.ndarray | None = None  # first seen within the report (LLRP FirstSeenTimestamp); None: same as t_us
+
+    def __post_init__(self) -> None:
+        if self.first_us is None:
+            self.first_us = self.t_us
+
+    def take(self, keep: np.ndarray) -> "Batch":
+        """The rows where keep is True (same order)."""
+        return Batch(self.t_us[keep], self.tag[keep], self.ant[keep], self.rssi[keep], self.count[keep],
+                     self.late[keep], self.first_us[keep])  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.t_us)
@@ -120,8 +130,8 @@ class Ingest:
                     self.quarantine[name] += k
                     bad |= m
             good = ~bad
-            t, tag, ant, rssi, cnt = t[good], tag[good], ant[good], rssi[good], cnt[good]
-        self._buf.append((t, tag.astype(np.int32), ant, rssi, cnt.astype(np.int32)))
+            t, tag, ant, rssi, cnt, fu = t[good], tag[good], ant[good], rssi[good], cnt[good], fu[good]
+        self._buf.append((t, tag.astype(np.int32), ant, rssi, cnt.astype(np.int32), fu.astype(np.int64)))
 
     def pop(self, t_us: int) -> Batch:
         """Rows up to t_us - watermark, sorted by (tag, time), exact duplicates removed; the rest stays buffered."""
@@ -136,23 +146,23 @@ class Ingest:
             cols = [c[due] for c in cols]
         else:
             self._buf = []
-        t, tag, ant, rssi, count = cols
+        t, tag, ant, rssi, count, fu = cols
         if len(t) == 0:
             return _empty_batch()
         if len(t) > 1 and (t[1:] < t[:-1]).any():
             o = np.argsort(t, kind="stable")
-            t, tag, ant, rssi, count = t[o], tag[o], ant[o], rssi[o], count[o]
+            t, tag, ant, rssi, count, fu = t[o], tag[o], ant[o], rssi[o], count[o], fu[o]
         small = tag.astype(np.uint16) if len(self.epcs) <= 1 << 16 else tag
         o = np.argsort(small, kind="stable")  # radix sort for up to 65,536 tags; keeps time order within a tag
-        t, tag, ant, rssi, count = t[o], tag[o], ant[o], rssi[o], count[o]
+        t, tag, ant, rssi, count, fu = t[o], tag[o], ant[o], rssi[o], count[o], fu[o]
         dup = np.zeros(len(t), bool)
         dup[1:] = (tag[1:] == tag[:-1]) & (t[1:] == t[:-1]) & (ant[1:] == ant[:-1])
         if dup.any():
             self.counts["duplicates"] += int(dup.sum())
             keep = ~dup
-            t, tag, ant, rssi, count = t[keep], tag[keep], ant[keep], rssi[keep], count[keep]
+            t, tag, ant, rssi, count, fu = t[keep], tag[keep], ant[keep], rssi[keep], count[keep], fu[keep]
         late = t <= self.horizon_us
         if late.any():
             self.counts["late"] += int(late.sum())
         self.horizon_us = max(self.horizon_us, horizon)
-        return Batch(t, tag, ant, rssi, count, late)
+        return Batch(t, tag, ant, rssi, count, late, fu)

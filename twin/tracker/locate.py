@@ -17,7 +17,7 @@ from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
-from .portal import Passages
+from .portal import Passages, direction
 from .smooth import BIN_US, RunState, accept, cycles
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
@@ -154,13 +154,18 @@ class Locator:
         strong = np.zeros(len(tag), bool)
         if pm.any():
             pa_ = ant[pm]
-            young = self.passages.young(tag[pm], t[pm], m.ant_door[pa_], np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2),
-                                        rssi[pm])  # fmt: skip
+            young, peak, start = self.passages.young(tag[pm], t[pm], m.ant_door[pa_],
+                                                     np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2), rssi[pm],
+                                                     detail=True)  # fmt: skip
             rows = np.flatnonzero(pm)[young]
-            # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
-            # ... where "placed" is the side an earlier passage of this batch took it to, else its accepted place
             a = ant[rows]
             rt = tag[rows]
+            # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
+            here0 = self.space_st.accepted[rt]
+            keep = direction(rt, m.ant_door[a], start[young], m.ant_space[a], m.ant_other[a], here0, peak[young])
+            rows, a, rt = rows[keep], a[keep], rt[keep]
+            # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
+            # ... where "placed" is the side an earlier passage of this batch took it to, else its accepted place
             gs = np.ones(len(rows), bool)
             gs[1:] = rt[1:] != rt[:-1]
             prev_dest = np.full(len(rows), -1, np.int32)

@@ -41,14 +41,17 @@ class Passages:
             self.t_loud = np.vstack([self.t_loud, np.full((k, self.n_doors, 2), _OLD, np.int64)])
 
     def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
-              rssi: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+              rssi: np.ndarray | None = None, detail: bool = False):  # fmt: skip
         """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst.
 
         side: 1 or 2 per row (which of the door's antennas); when given, a row counts only once both sides were heard.
+        rssi: when given, a row counts only for the side whose loudest read came last. detail: return (young without
+        the RSSI rule, the RSSI rule's verdict, each row's burst start) instead, so a caller can decide direction.
         """
         n = len(tag)
         if n == 0:
-            return np.zeros(0, bool)
+            z = np.zeros(0, bool)
+            return (z, z, np.zeros(0, np.int64)) if detail else z
         key = tag.astype(np.int64) * self.n_doors + door
         o = np.argsort(key, kind="stable")  # keeps time order within (tag, door)
         k, t = key[o], t_us[o]
@@ -102,9 +105,55 @@ class Passages:
                     t_pk[:, j] = np.where(p > 0, t[np.maximum(p - 1, 0)], flat_tl[k[at], j])
                 mine = np.where(sd == 1, t_pk[:, 0], t_pk[:, 1])
                 other = np.where(sd == 1, t_pk[:, 1], t_pk[:, 0])
-                young &= mine >= other
+                peak = mine >= other
+                if not detail:
+                    young &= peak
                 flat_loud[kl] = loud[last]
                 flat_tl[kl] = t_pk[last]
         out = np.empty(n, bool)
         out[o] = young
-        return out
+        if not detail:
+            return out
+        pk = np.ones(n, bool)
+        if side is not None and rssi is not None:
+            pk[o] = peak
+        st = np.empty(n, np.int64)
+        st[o] = start
+        return out, pk, st
+
+
+def direction(tag: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray, beyond: np.ndarray,
+              here: np.ndarray, peak: np.ndarray, badge_dest: np.ndarray | None = None) -> np.ndarray:
+    """Which rows of fresh passage bursts count for their own side: one destination per (tag, door, burst).
+
+    Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
+    place before this batch. The destination of a burst, in order of trust: path consistency (a tag in one of the
+    door's spaces can only leave it: it goes to the other side), the carrier's badge (badge_dest >= 0: where the
+    badge that crossed the same door in the same burst went), else the side whose loudest read came last (peak).
+    Later bursts of the same tag in the batch start from the destination of the one before.
+    """
+    n = len(tag)
+    keep = np.zeros(n, bool)
+    cur: dict[int, int] = {}
+    burst: dict[tuple[int, int, int], int] = {}
+    tl, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, door, start, own, beyond, here, peak))
+    bd = badge_dest.tolist() if badge_dest is not None else [-1] * n
+    for i in range(n):
+        k = (tl[i], dl[i], sl[i])
+        dest = burst.get(k)
+        if dest is None:
+            h = cur.get(tl[i], hl[i])
+            if h == ol[i]:
+                dest = bl[i]
+            elif h == bl[i]:
+                dest = ol[i]
+            elif bd[i] >= 0:
+                dest = bd[i]
+            elif pl[i]:
+                dest = ol[i]
+            else:
+                continue
+            burst[k] = dest
+            cur[tl[i]] = dest
+        keep[i] = ol[i] == dest
+    return keep
