@@ -126,6 +126,7 @@ class ReaderEngine:
                 self._down[i] = np.concatenate(iv).astype(np.int64)
         self.walls = LinkGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m, self.A, P)
         self.pairs = PairCache()
+        self._key_memo: tuple | None = None
         self._point_walls = PointWalls(floor, self.a_xy)
         self.state = SessionState()
         self._aggs = airtime.StaticAggs()
@@ -319,10 +320,17 @@ class ReaderEngine:
     def _static_pairs(self, t0, t1, tags, live, wa, ws, we):
         """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""
         st = np.flatnonzero(live & tags.is_static)
-        keys = self._seg_keys(tags, st)
-        miss = self.pairs.missing(keys)
-        if miss.any():
-            self._new_static(st[miss], keys[miss], tags)
+        cols = (tags.epc[st], tags.x0[st], tags.y0[st], tags.level[st], tags.container[st])
+        memo = self._key_memo  # the same resting tags as last chunk (most chunks): same keys, all known
+        if (memo is not None and memo[0] == self.pairs.resets and len(memo[1][0]) == len(st)
+                and all(np.array_equal(a, b) for a, b in zip(memo[1], cols))):
+            keys = memo[2]
+        else:
+            keys = self._seg_keys(tags, st)
+            miss = self.pairs.missing(keys)
+            if miss.any():
+                self._new_static(st[miss], keys[miss], tags)
+            self._key_memo = (self.pairs.resets, cols, keys)
         q, pa, pp, pr = self.pairs.gather(keys)
         seg = st[q]
         whole = (tags.t0_us[seg] <= t0) & (tags.t1_us[seg] >= t1)

@@ -117,6 +117,7 @@ class PairCache:
     LIMIT = 4_000_000  # pairs; bounded memory on long runs with much churn (stale keys are dropped wholesale)
 
     def __init__(self) -> None:
+        self.resets = getattr(self, "resets", -1) + 1  # times the cache was emptied (callers' memos go stale)
         self.known = np.zeros(0, np.uint64)
         self.k = np.zeros(0, np.uint64)
         self.ant = np.zeros(0, np.int32)

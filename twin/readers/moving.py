@@ -89,22 +89,20 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         rows = np.flatnonzero(tags.level[sg] == lv)
         xy = txy[rows]
         d = np.hypot(xy[:, 0:1] - eng.a_xy[F, 0], xy[:, 1:2] - eng.a_xy[F, 1])  # (slots, antennas)
-        near = d <= eng.a_range[F]
         cell = eng.walls.cells(lv, xy)
-        pt = np.full(near.shape, -np.inf)
-        ni, na = np.nonzero(near)  # mean levels only where an antenna can reach (cells filled lazily)
-        pt[ni, na] = eng.walls.levels_at(lv, F[na], cell[ni], walls=False)[0]
-        sa = eng.a_storage[F]
-        shielded = (shield_tag[rows][:, None] | eng._metal[sa][None, :]) & (tags.container[sg[rows]][:, None] != sa)
+        ni, na = np.nonzero(d <= eng.a_range[F])  # mean levels only where an antenna can reach (cells filled lazily)
+        pt = eng.walls.levels_at(lv, F[na], cell[ni], walls=False)[0].astype(np.float64)
+        sa = eng.a_storage[F][na]
+        shielded = (shield_tag[rows][ni] | eng._metal[sa]) & (tags.container[sg[rows]][ni] != sa)
         pt = pt - P.metal_loss_db * shielded
         ok = rf.best_margin_db(pt, P) >= rf.min_margin_db(P)
         if P.metal_opaque:
             ok &= ~shielded
-        ri, ca = np.nonzero(ok)
+        ri, ca, pt = ni[ok], na[ok], pt[ok]
         r, ai = rows[ri], F[ca]
         o = own[r]  # the pair's own fading draw and tag quality: most candidates end below p_floor here
         fwd = eng._forward_fading_db(ai, txy[r], th[o])
-        ok = (pt[ri, ca] + fwd - (P.tag_sensitivity_dbm + offset[o]) >= rf.min_margin_db(P)) & ~dead[o]
+        ok = (pt + fwd - (P.tag_sensitivity_dbm + offset[o]) >= rf.min_margin_db(P)) & ~dead[o]
         ri, r, ai = ri[ok], r[ok], ai[ok]
         if not len(ri):
             continue
