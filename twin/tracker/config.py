@@ -39,6 +39,9 @@ class TrackerConfig:
     portal_read_factor: float = 0.25
     passage_hops: int = 2  # a passage counts for a tag placed at most this many doors from the side it comes from
     quiet_s: float = 20.0  # silence at a door before a burst counts as a passage (assumption)
+    #: a passage burst this soon after the last one may show that one to have been a walk past the door (assumption:
+    #: a carrier walks from door to door along a corridor within a minute)
+    passby_s: float = 60.0
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights

@@ -17,7 +17,7 @@ from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
-from .portal import Passages, direction
+from .portal import Passages, Walks, direction
 from .smooth import BIN_US, RunState, accept, cycles
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
@@ -62,6 +62,7 @@ class Locator:
         self.prior_weight = self.weight.copy()
         self.calib = AntennaCalibration(model, self.weight, cfg.calib_prior_reads) if cfg.calibrate else None
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
+        self.walks = Walks(cfg.passby_s)
         self._portal = model.ant_kind == KIND_CODES["portal"]
         self._hops = model.hops()
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
@@ -81,6 +82,7 @@ class Locator:
     def grow(self, n: int) -> None:
         self.space_st.grow(n)
         self.passages.grow(n)
+        self.walks.grow(n)
         self.unit_st.grow(n)
         if self.calib is not None:
             self.calib.grow(n)
@@ -162,8 +164,9 @@ class Locator:
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
             here0 = self.space_st.accepted[rt]
-            keep = direction(rt, m.ant_door[a], start[young], m.ant_space[a], m.ant_other[a], here0, peak[young])
-            rows, a, rt = rows[keep], a[keep], rt[keep]
+            keep, by_path = direction(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a], m.ant_other[a], here0,
+                                      peak[young], self.walks, self._hops, self.cfg.passage_hops)  # fmt: skip
+            rows, a, rt, by_path = rows[keep], a[keep], rt[keep], by_path[keep]
             # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
             # ... where "placed" is the side an earlier passage of this batch took it to, else its accepted place
             gs = np.ones(len(rows), bool)
@@ -171,7 +174,7 @@ class Locator:
             prev_dest = np.full(len(rows), -1, np.int32)
             prev_dest[1:] = m.ant_space[a[:-1]]
             here = _ffill(prev_dest, ~gs, gs, self.space_st.accepted[rt])
-            near = (here >= 0) & (self._hops[here, m.ant_other[a]] <= self.cfg.passage_hops)
+            near = by_path | ((here >= 0) & (self._hops[here, m.ant_other[a]] <= self.cfg.passage_hops))
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
             thr = self.thresholds()[tag[rows]]

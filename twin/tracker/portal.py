@@ -122,38 +122,84 @@ class Passages:
         return out, pk, st
 
 
-def direction(tag: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray, beyond: np.ndarray,
-              here: np.ndarray, peak: np.ndarray, badge_dest: np.ndarray | None = None) -> np.ndarray:
+class Walks:
+    """Per tag: the last passage burst's origin and destination and when it was, so the next burst can judge it.
+
+    A carried tag walks the site graph: a burst at a door is a crossing or a walk past (GPI portals read whatever
+    passes within their field). The next burst tells which: if it is at a door of the space the tag came from and
+    not of the one the first burst took it to, the tag walked past and never left its space.
+    """
+
+    def __init__(self, passby_s: float):
+        self.passby_us = int(passby_s * 1e6)
+        self.origin = np.zeros(0, np.int32)
+        self.dest = np.zeros(0, np.int32)
+        self.t_us = np.zeros(0, np.int64)
+
+    def grow(self, n: int) -> None:
+        k = n - len(self.dest)
+        if k > 0:
+            self.origin = np.concatenate([self.origin, np.full(k, -1, np.int32)])
+            self.dest = np.concatenate([self.dest, np.full(k, -1, np.int32)])
+            self.t_us = np.concatenate([self.t_us, np.full(k, _OLD, np.int64)])
+
+
+def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray,
+              beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
+              max_hops: int = 2, badge_dest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Which rows of fresh passage bursts count for their own side: one destination per (tag, door, burst).
 
     Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
-    place before this batch. The destination of a burst, in order of trust: path consistency (a tag in one of the
-    door's spaces can only leave it: it goes to the other side), the carrier's badge (badge_dest >= 0: where the
-    badge that crossed the same door in the same burst went), else the side whose loudest read came last (peak).
-    Later bursts of the same tag in the batch start from the destination of the one before.
+    accepted place before this batch. A burst starts from one of its door's two spaces, the one the tag was in:
+    the destination of the tag's last burst if that is a side of this door, else (the last burst was a walk past)
+    that burst's origin, else the side nearest to where the tag was (at most max_hops doors away); the tag goes
+    to the other side (path consistency: a tag can only leave the space it is in). With no place to start from:
+    the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went), else
+    the side whose loudest read came last (peak). Returns (keep, by_path): rows that count, and which of them had
+    their direction from the walk rather than the RSSI peak. walks is updated.
     """
     n = len(tag)
     keep = np.zeros(n, bool)
-    cur: dict[int, int] = {}
-    burst: dict[tuple[int, int, int], int] = {}
-    tl, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, door, start, own, beyond, here, peak))
+    by_path = np.zeros(n, bool)
+    burst: dict[tuple[int, int, int], tuple[int, bool]] = {}
+    tl, tt, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, t_us, door, start, own, beyond, here, peak))
     bd = badge_dest.tolist() if badge_dest is not None else [-1] * n
+    W = walks
     for i in range(n):
         k = (tl[i], dl[i], sl[i])
-        dest = burst.get(k)
-        if dest is None:
-            h = cur.get(tl[i], hl[i])
-            if h == ol[i]:
-                dest = bl[i]
-            elif h == bl[i]:
-                dest = ol[i]
+        got = burst.get(k)
+        if got is None:
+            g = tl[i]
+            a, b = ol[i], bl[i]
+            recent = sl[i] - int(W.t_us[g]) <= W.passby_us
+            to = int(W.dest[g]) if recent else hl[i]
+            frm = int(W.origin[g]) if recent else -1
+            if to < 0:
+                to = hl[i]
+            src = -1
+            if to == a or to == b:
+                src = to
+            elif frm == a or frm == b:
+                src = frm
+            else:
+                # the nearer of where the last burst took the tag and where it came from (nearer origin: a walk past)
+                via = frm if frm >= 0 and min(hops[frm, a], hops[frm, b]) < min(hops[to, a], hops[to, b]) else to
+                if via >= 0 and min(hops[via, a], hops[via, b]) <= max_hops and hops[via, a] != hops[via, b]:
+                    src = a if hops[via, a] < hops[via, b] else b
+            if src >= 0:
+                got = (b if src == a else a, True)
             elif bd[i] >= 0:
-                dest = bd[i]
+                got = (bd[i], False)
             elif pl[i]:
-                dest = ol[i]
+                got = (a, False)
             else:
                 continue
-            burst[k] = dest
-            cur[tl[i]] = dest
-        keep[i] = ol[i] == dest
-    return keep
+            burst[k] = got
+            W.origin[g] = b if got[0] == a else a
+            W.dest[g] = got[0]
+            W.t_us[g] = max(int(W.t_us[g]), tt[i])
+        else:
+            W.t_us[tl[i]] = max(int(W.t_us[tl[i]]), tt[i])
+        keep[i] = ol[i] == got[0]
+        by_path[i] = got[1]
+    return keep, by_path
