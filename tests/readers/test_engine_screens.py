@@ -85,3 +85,48 @@ def test_moving_and_resting_tags_over_chunks_byte_identical_for_a_seed():
     a, rows = run(5)
     assert np.isin(rows["epc"], epcs(n, 500)).any()  # the moving tags are read
     assert run(5)[0] == a and run(6)[0] != a
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 64))
+def test_walls_between_blocks_equal_the_floor_count(seed, block):
+    from twin.readers.linkcache import walls_between
+
+    f, g = two_rooms(), np.random.default_rng(seed)
+    n = 200
+    a = np.column_stack([g.uniform(-1, 17, n), g.uniform(-1, 7, n)])
+    t = np.column_stack([g.uniform(-1, 17, n), g.uniform(-1, 7, n)])
+    assert np.array_equal(walls_between(f, "L1", a, t, block), f.walls_crossed("L1", a, t))
+
+
+def test_point_walls_shared_points_and_repeats_equal_the_floor_count():
+    eng, g = _engine(), np.random.default_rng(7)
+    pts = np.column_stack([g.uniform(0, 16, 12), g.uniform(0, 6, 12)])  # few points, many tags on each
+    for _ in range(3):  # later calls come (partly) from the memory
+        n = 400
+        ai = g.choice(eng.fixed, n)
+        txy = pts[g.integers(0, len(pts), n)]
+        assert np.array_equal(eng._walls_by_antenna("L1", ai, txy), eng.floor.walls_crossed("L1", eng.a_xy[ai], txy))
+    assert len(eng._point_walls._d) <= len(eng.fixed) * len(pts)
+
+
+def test_carried_links_are_per_pair_so_one_per_resting_tag_serves_every_slot():
+    from twin.readers.moving import _carried_links
+
+    from twin.readers.placement import Placement, Reader
+    from _floors import ant
+
+    f = two_rooms()
+    h = ant("H", 1, "handheld", (4.0, 3.0), 90.0, height=1.0, gain=1.0)
+    pl = Placement("hh", "<t>", 1, f.name, {"H": Reader("H", "handheld", 27.0, "S0", 1000.0, 1000.0, (h,))})
+    eng = ReaderEngine(f, pl, streams=Streams(2))
+    tags = shelf_tags(60, T0, T0 + MIN)
+    seg = np.arange(len(tags))
+    axy = np.tile([4.0, 3.0], (len(seg), 1))
+    txy = np.column_stack([tags.x0, tags.y0])
+    one = _carried_links(eng, 0, 0, seg, axy, txy, tags)
+    rep = np.repeat(seg, 3)
+    three = _carried_links(eng, 0, 0, rep, axy[rep], txy[rep], tags)
+    assert one[0].any()
+    for a, b in zip(one, three):
+        assert np.array_equal(a[rep], b)
