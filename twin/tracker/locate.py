@@ -164,17 +164,23 @@ class Locator:
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
             here0 = self.space_st.accepted[rt]
-            keep, by_path = direction(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a], m.ant_other[a], here0,
+            dest, by_path = direction(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a], m.ant_other[a], here0,
                                       peak[young], self.walks, self._hops, self.cfg.passage_hops)  # fmt: skip
-            rows, a, rt, by_path = rows[keep], a[keep], rt[keep], by_path[keep]
+            keep = dest >= 0
+            rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
+            # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
+            # new space is taken as the burst goes by, not after the smoothing window
+            space = space.copy()
+            space[rows] = dest
             # a fresh passage counts only for a tag placed near the door (a missed door on the way is forgiven)
             # ... where "placed" is the side an earlier passage of this batch took it to, else its accepted place
             gs = np.ones(len(rows), bool)
             gs[1:] = rt[1:] != rt[:-1]
             prev_dest = np.full(len(rows), -1, np.int32)
-            prev_dest[1:] = m.ant_space[a[:-1]]
+            prev_dest[1:] = dest[:-1]
             here = _ffill(prev_dest, ~gs, gs, self.space_st.accepted[rt])
-            near = by_path | ((here >= 0) & (self._hops[here, m.ant_other[a]] <= self.cfg.passage_hops))
+            origin = np.where(dest == m.ant_space[a], m.ant_other[a], m.ant_space[a])
+            near = by_path | ((here >= 0) & (self._hops[here, origin] <= self.cfg.passage_hops))
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
             thr = self.thresholds()[tag[rows]]

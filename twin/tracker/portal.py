@@ -147,7 +147,7 @@ class Walks:
 def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray,
               beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
               max_hops: int = 2, badge_dest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Which rows of fresh passage bursts count for their own side: one destination per (tag, door, burst).
+    """The destination of each row's fresh passage burst (-1: undecided): one per (tag, door, burst).
 
     Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
     accepted place before this batch. A burst starts from one of its door's two spaces, the one the tag was in:
@@ -155,11 +155,11 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     that burst's origin, else the side nearest to where the tag was (at most max_hops doors away); the tag goes
     to the other side (path consistency: a tag can only leave the space it is in). With no place to start from:
     the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went), else
-    the side whose loudest read came last (peak). Returns (keep, by_path): rows that count, and which of them had
-    their direction from the walk rather than the RSSI peak. walks is updated.
+    the side whose loudest read came last (peak). Returns (dest, by_path): each row's destination space, and
+    whether it came from the walk rather than the RSSI peak. walks is updated.
     """
     n = len(tag)
-    keep = np.zeros(n, bool)
+    dest = np.full(n, -1, np.int32)
     by_path = np.zeros(n, bool)
     burst: dict[tuple[int, int, int], tuple[int, bool]] = {}
     tl, tt, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, t_us, door, start, own, beyond, here, peak))
@@ -184,7 +184,8 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
             else:
                 # the nearer of where the last burst took the tag and where it came from (nearer origin: a walk past)
                 via = frm if frm >= 0 and min(hops[frm, a], hops[frm, b]) < min(hops[to, a], hops[to, b]) else to
-                if via >= 0 and min(hops[via, a], hops[via, b]) <= max_hops and hops[via, a] != hops[via, b]:
+                far = max_hops if via == hl[i] else 1 << 20  # a recent walk may have gone on unheard (stairs)
+                if via >= 0 and min(hops[via, a], hops[via, b]) <= far and hops[via, a] != hops[via, b]:
                     src = a if hops[via, a] < hops[via, b] else b
             if src >= 0:
                 got = (b if src == a else a, True)
@@ -200,6 +201,6 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
             W.t_us[g] = max(int(W.t_us[g]), tt[i])
         else:
             W.t_us[tl[i]] = max(int(W.t_us[tl[i]]), tt[i])
-        keep[i] = ol[i] == got[0]
+        dest[i] = got[0]
         by_path[i] = got[1]
-    return keep, by_path
+    return dest, by_path
