@@ -156,9 +156,10 @@ class Locator:
         strong = np.zeros(len(tag), bool)
         if pm.any():
             pa_ = ant[pm]
-            young, peak, start = self.passages.young(tag[pm], t[pm], m.ant_door[pa_],
-                                                     np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2), rssi[pm],
-                                                     detail=True)  # fmt: skip
+            young, peak, start, loud = self.passages.young(tag[pm], t[pm], m.ant_door[pa_],
+                                                           np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2),
+                                                           rssi[pm], detail=True)  # fmt: skip
+            young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
             rows = np.flatnonzero(pm)[young]
             a = ant[rows]
             rt = tag[rows]

@@ -46,12 +46,13 @@ class Passages:
 
         side: 1 or 2 per row (which of the door's antennas); when given, a row counts only once both sides were heard.
         rssi: when given, a row counts only for the side whose loudest read came last. detail: return (young without
-        the RSSI rule, the RSSI rule's verdict, each row's burst start) instead, so a caller can decide direction.
+        the RSSI rule, the RSSI rule's verdict, each row's burst start, the weaker side's loudest read so far in the burst)
+        instead, so a caller can decide direction.
         """
         n = len(tag)
         if n == 0:
             z = np.zeros(0, bool)
-            return (z, z, np.zeros(0, np.int64)) if detail else z
+            return (z, z, np.zeros(0, np.int64), np.zeros(0, np.int64)) if detail else z
         key = tag.astype(np.int64) * self.n_doors + door
         o = np.argsort(key, kind="stable")  # keeps time order within (tag, door)
         k, t = key[o], t_us[o]
@@ -115,11 +116,13 @@ class Passages:
         if not detail:
             return out
         pk = np.ones(n, bool)
+        lo = np.zeros(n, np.int64)
         if side is not None and rssi is not None:
             pk[o] = peak
+            lo[o] = loud.min(axis=1)
         st = np.empty(n, np.int64)
         st[o] = start
-        return out, pk, st
+        return out, pk, st, lo
 
 
 class Walks:
