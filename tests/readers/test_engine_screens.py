@@ -130,3 +130,21 @@ def test_carried_links_are_per_pair_so_one_per_resting_tag_serves_every_slot():
     assert one[0].any()
     for a, b in zip(one, three):
         assert np.array_equal(a[rep], b)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from([1_000_000, 2_000_000, 5_000_000, 10_000_000, 60_000_000]), min_size=1, max_size=6),
+       st.integers(0, 59_000_000), st.lists(st.integers(0, 40), min_size=1, max_size=5))
+def test_windows_memo_equals_fresh_windows(periods, off, steps):
+    from twin.readers.timegrid import windows
+
+    P = np.array(periods, np.int64)
+    so = np.minimum(np.full(len(P), off), P - 1)
+    sl = np.maximum(P // 3, 1)
+    memo: dict = {}
+    t0 = T0
+    for s in steps:  # chunks moved by whole minutes (memo hits) or by odd amounts (misses)
+        t0 += s * MIN + (0 if s % 2 else 1_500_000)
+        fresh = windows(t0, t0 + MIN, P, {}, so, sl)
+        got = windows(t0, t0 + MIN, P, {}, so, sl, memo)
+        assert all(np.array_equal(a, b) for a, b in zip(fresh, got))

@@ -103,9 +103,13 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     P = eng.params
     ant, seg, per, n, f, l_, rs = rows
     rdr = eng.a_reader[ant]
-    off = np.array([rd.clock.offset_us for rd in eng.readers])[rdr]
-    drift = np.array([rd.clock.drift_ppm for rd in eng.readers])[rdr]
-    phase = np.array([rd.phase_us for rd in eng.readers])[rdr]
+    cols = getattr(eng, "_report_cols", None)  # per reader, fixed once the clocks are drawn
+    if cols is None:
+        cols = eng._report_cols = (np.array([rd.clock.offset_us for rd in eng.readers]),
+                                   np.array([rd.clock.drift_ppm for rd in eng.readers]),
+                                   np.array([rd.phase_us for rd in eng.readers]),
+                                   np.array([rd.id.encode("ascii") for rd in eng.readers], dtype=READ_DTYPE["reader"]))
+    off, drift, phase, names = cols[0][rdr], cols[1][rdr], cols[2][rdr], cols[3]
     key = eng.r_key[rdr]
     rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
     chan = channel_rows(eng.seed, key, (f - phase) // eng.r_dwell[rdr], P.n_channels)
@@ -115,6 +119,5 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     tf = to_reader_rows(f, off, drift, eng._t_ref)
     tl = to_reader_rows(l_, off, drift, eng._t_ref)
     o = np.lexsort((tl, rdr, dl))
-    names = np.array([rd.id.encode("ascii") for rd in eng.readers], dtype=READ_DTYPE["reader"])
     out = assemble(names[rdr[o]], tf[o], tl[o], eng.a_port[ant[o]], tags.epc[seg[o]], rssi[o], n[o], chan[o])
     return out, dl[o]

@@ -39,7 +39,7 @@ def subtract(iv: np.ndarray, down: np.ndarray) -> np.ndarray:
 
 
 def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarray],
-            slot_off: np.ndarray | None = None, slot_len: np.ndarray | None = None):
+            slot_off: np.ndarray | None = None, slot_len: np.ndarray | None = None, memo: dict | None = None):
     """Alive windows of every antenna over [t0, t1): arrays (ant, start, end, period index) sorted by antenna, start.
 
     period_us: (A,) report period of each antenna's reader. special: antenna -> its alive intervals (K, 2) within the
@@ -54,11 +54,23 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
     plain[list(special)] = False
     ants = np.flatnonzero(plain)
     P, O, N = period_us[ants], off[ants], ln[ants]
-    k0, k1 = (t0 - O - N) // P + 1, (t1 - 1 - O) // P + 1
-    own, k = expand(k0, k1)
-    a = ants[own]
-    ws = np.maximum(k * P[own] + O[own], t0)
-    we = np.minimum(k * P[own] + O[own] + N[own], t1)
+    # the plain antennas' windows repeat from chunk to chunk shifted by the chunk start when it moved by whole
+    # periods: `memo` (a dict the caller keeps) holds them relative to t0, with the period index relative to t0 // P
+    sig = (t1 - t0, ants.tobytes(), (t0 % P).tobytes(), O.tobytes(), N.tobytes())
+    if memo is not None and memo.get("sig") == sig:
+        a, ws_r, we_r, k_r = memo["plain"]
+        ws, we, k = ws_r + t0, we_r + t0, k_r + (t0 // period_us[a])
+    else:
+        k0, k1 = (t0 - O - N) // P + 1, (t1 - 1 - O) // P + 1
+        own, k = expand(k0, k1)
+        a = ants[own]
+        ws = np.maximum(k * P[own] + O[own], t0)
+        we = np.minimum(k * P[own] + O[own] + N[own], t1)
+        if memo is not None:
+            memo["sig"], memo["plain"] = sig, (a, ws - t0, we - t0, k - t0 // P[own])
+    if not special:
+        ok = we > ws  # already sorted by antenna, start
+        return a[ok], ws[ok], we[ok], k[ok]
     parts = [(a, ws, we, k)]
     for ant, iv in special.items():
         p, o_, n_ = int(period_us[ant]), int(off[ant]), int(ln[ant])
