@@ -104,3 +104,26 @@ def test_batch_carries_first_seen():
     b = ing.pop(T0 + 60 * S)
     assert (b.t_us - b.first_us).tolist() == [500_000, 0]
     assert (b.take(np.array([False, True])).first_us == b.first_us[1:]).all()
+
+
+def test_badge_destination_same_door_same_burst():
+    from twin.tracker.portal import badge_destinations
+
+    door = np.array([0, 0, 1], np.int32)
+    start = np.array([10, 100, 10], np.int64) * S
+    got = badge_destinations(door, start, np.array([0, 1], np.int32), np.array([11, 50], np.int64) * S,
+                             np.array([A, B], np.int32), 3 * S)  # fmt: skip
+    assert got.tolist() == [A, -1, -1]  # near in time at the same door only
+
+
+def test_badge_first_overrides_a_stale_place():
+    dest, _, _ = _run([_burst(0, 0.0, [A, C])], here=A, badge=A)
+    assert dest.tolist() == [C, C]  # default: the dossier's own walk
+    rows = _burst(0, 0.0, [A, C])
+    w = Walks(60.0)
+    w.grow(1)
+    dest, _ = direction(np.zeros(2, np.int32), np.array([r[0] for r in rows]), np.zeros(2, np.int32),
+                        np.full(2, rows[0][0]), np.array([A, C], np.int32), np.array([C, A], np.int32),
+                        np.full(2, A, np.int32), np.ones(2, bool), w, _hops(), 2, np.full(2, A, np.int32),
+                        prefer_badge=True)  # fmt: skip
+    assert dest.tolist() == [A, A]

@@ -47,6 +47,9 @@ class TrackerConfig:
     #: ci-baseline recording: 96 % of crossings reach -60 dBm on both sides; about a third of the bursts of tags walked
     #: past the door or resting near it stay below -65 dBm on one side)
     passage_min_rssi_dbm: float = -65.0
+    #: a dossier crossing a door in the same burst as a badge takes the direction of the badge's walk
+    badge_direction: bool = True
+    badge_first: bool = False  # ... even before the dossier's own walk (off: only when the dossier's gives none)
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
     calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)

@@ -23,7 +23,7 @@ from .ingest import Batch, Ingest
 from .locate import Locator
 from .offsite import OffsitePrior
 from .unread import UnreadPrior
-from .epcs import KIND_DOSSIER
+from .epcs import KIND_BADGE, KIND_DOSSIER
 from .sitemodel import KIND_CODES, site_model
 from .workspace import Workspace, split_config
 
@@ -121,6 +121,7 @@ class TrackerCore:
         if len(batch):
             self.workspace.observe(batch, self.model, self.ingest_)
             batch = self._locatable(batch)
+            self.locator.badge = self.ingest_.kind == KIND_BADGE
             self.locator.process(batch)
         if self.unread is not None:
             L = self.locator

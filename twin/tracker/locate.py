@@ -17,7 +17,7 @@ from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
-from .portal import Passages, Walks, direction
+from .portal import Passages, Walks, badge_destinations, direction
 from .smooth import BIN_US, RunState, accept, cycles
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
@@ -74,6 +74,7 @@ class Locator:
         self.out_unit = np.zeros(0, np.int32)
         self.prior_unit = np.zeros(0, np.int32)  # per tag: the unit business events say it was filed on
         self.seen = np.zeros(0, bool)  # per tag: some reader has heard it
+        self.badge = np.zeros(0, bool)  # per tag: a badge (set by the core from the decoded EPCs)
         self._out: list[tuple[np.ndarray, ...]] = []
         n_ws = max(int(cfg.window_max_s), 1)
         self._ln = math.log(1.0 / max(cfg.delta, 1e-9))
@@ -165,8 +166,8 @@ class Locator:
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
             here0 = self.space_st.accepted[rt]
-            dest, by_path = direction(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a], m.ant_other[a], here0,
-                                      peak[young], self.walks, self._hops, self.cfg.passage_hops)  # fmt: skip
+            dest, by_path = self._directions(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a],
+                                             m.ant_other[a], here0, peak[young])  # fmt: skip
             keep = dest >= 0
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
@@ -208,6 +209,28 @@ class Locator:
         u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, np.maximum(gap, self._unit_gap_us))
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
+
+    def _directions(self, tag, t_us, door, start, own, beyond, here, peak) -> tuple[np.ndarray, np.ndarray]:
+        """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the
+        destination of a badge crossing the same door in the same burst (holder inference)."""
+        hops, mh = self._hops, self.cfg.passage_hops
+        isb = self.badge[tag] if self.cfg.badge_direction and len(self.badge) >= len(self.out_space) else None
+        if isb is None or not isb.any():
+            return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh)
+        dest = np.full(len(tag), -1, np.int32)
+        by_path = np.zeros(len(tag), bool)
+        b = np.flatnonzero(isb)
+        d_b, p_b = direction(tag[b], t_us[b], door[b], start[b], own[b], beyond[b], here[b], peak[b], self.walks,
+                             hops, mh)  # fmt: skip
+        dest[b], by_path[b] = d_b, p_b
+        r = np.flatnonzero(~isb)
+        if len(r):
+            bd = badge_destinations(door[r], start[r], door[b], start[b], np.where(p_b, d_b, -1),
+                                    int(self.cfg.holder_window_s * 1e6))  # fmt: skip
+            d_r, p_r = direction(tag[r], t_us[r], door[r], start[r], own[r], beyond[r], here[r], peak[r],
+                                 self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first)  # fmt: skip
+            dest[r], by_path[r] = d_r, p_r | (bd >= 0)
+        return dest, by_path
 
     def _merge(self, s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit) -> None:
         """Space and unit changes in time order per tag -> rows where the reported (space, unit) changes."""

@@ -149,7 +149,8 @@ class Walks:
 
 def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray,
               beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
-              max_hops: int = 2, badge_dest: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+              max_hops: int = 2, badge_dest: np.ndarray | None = None,
+              prefer_badge: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """The destination of each row's fresh passage burst (-1: undecided): one per (tag, door, burst).
 
     Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
@@ -158,7 +159,8 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     that burst's origin, else the side nearest to where the tag was (at most max_hops doors away); the tag goes
     to the other side (path consistency: a tag can only leave the space it is in). With no place to start from:
     the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went), else
-    the side whose loudest read came last (peak). Returns (dest, by_path): each row's destination space, and
+    the side whose loudest read came last (peak); prefer_badge: the badge's destination first (a badge is carried
+    all the time, so its walk is known better than a dossier's). Returns (dest, by_path): each row's destination space, and
     whether it came from the walk rather than the RSSI peak. walks is updated.
     """
     n = len(tag)
@@ -180,7 +182,9 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
             if to < 0:
                 to = hl[i]
             src = -1
-            if to == a or to == b:
+            if prefer_badge and bd[i] >= 0:
+                src = b if bd[i] == a else a
+            elif to == a or to == b:
                 src = to
             elif frm == a or frm == b:
                 src = frm
@@ -191,7 +195,7 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
                 if via >= 0 and min(hops[via, a], hops[via, b]) <= far and hops[via, a] != hops[via, b]:
                     src = a if hops[via, a] < hops[via, b] else b
             if src >= 0:
-                got = (b if src == a else a, True)
+                got = (b if src == a else a, not (prefer_badge and bd[i] >= 0))
             elif bd[i] >= 0:
                 got = (bd[i], False)
             elif pl[i]:
@@ -207,3 +211,28 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
         dest[i] = got[0]
         by_path[i] = got[1]
     return dest, by_path
+
+
+def badge_destinations(door: np.ndarray, start: np.ndarray, b_door: np.ndarray, b_start: np.ndarray,
+                       b_dest: np.ndarray, window_us: int) -> np.ndarray:
+    """For each row (door, burst start): the destination of a badge burst at the same door starting within
+    window_us (the nearest in time), else -1 -- the carrier's passage is direction evidence for what it carries."""
+    out = np.full(len(door), -1, np.int32)
+    ok = b_dest >= 0
+    if not ok.any() or len(door) == 0:
+        return out
+    b_door, b_start, b_dest = b_door[ok], b_start[ok], b_dest[ok]
+    span = int(max(int(start.max()), int(b_start.max())) - min(int(start.min()), int(b_start.min()))) + 2 * window_us + 1
+    base = min(int(start.min()), int(b_start.min())) - window_us
+    key_b = b_door.astype(np.int64) * span + (b_start - base)
+    o = np.argsort(key_b, kind="stable")
+    key_b, b_dest = key_b[o], b_dest[o]
+    key = door.astype(np.int64) * span + (start - base)
+    j = np.searchsorted(key_b, key)
+    best = np.full(len(door), window_us + 1, np.int64)
+    for c in (j - 1, j):
+        cc = np.clip(c, 0, len(key_b) - 1)
+        d = np.abs(key_b[cc] - key)
+        better = (c >= 0) & (c < len(key_b)) & (d <= window_us) & (d < best)
+        out[better], best[better] = b_dest[cc[better]], d[better]
+    return out
