@@ -11,7 +11,8 @@ same stream, so a real core's are read as a share of them.
 
 Config: {"world": World} or {"scenario": Scenario} (floor, placement and rf seed rebuilt as the world builds them), or
 {"floor": Floor, "placement": Placement, "rf_seed": int, "engine": ReaderEngine}; optional "step_s", "fine_step_s",
-"support", "extra", "p_move", "p_adjacent", "portal_factor", "generic_prior". The read model follows the engine's
+"support", "extra", "p_move", "p_adjacent", "portal_factor", "generic_prior", "offsite_stages" (stage -> off-site
+space, default the tracker's). The read model follows the engine's
 start triggers (`oracle_triggers`): give it the engine (a World's is taken) and, per chunk, `observe(t0_us, t1_us,
 segments)` so it knows when the GPI portals ran; `run_with_cores` does both. Business events set filing and off-site
 priors (`oracle_events`).
@@ -141,6 +142,11 @@ class OracleCore:
         self._event_rows: list[tuple[int, int, int]] = []
         self._registered: list[bytes] = []
         self._unread_done, self._t_first = False, None
+        from ..tracker.config import TrackerConfig
+        from ..tracker.offsite import OffsitePrior
+
+        stages = self.config.get("offsite_stages", TrackerConfig().offsite_stages)  # the tracker's stage map
+        self.offsite = OffsitePrior(tuple(m.space_ids), stages)
         self.read_ever = np.zeros(0, bool)  # per tag: read at least once
         self.placed = np.zeros(0, bool)  # per tag: placed by an event
         self._t = None

@@ -5,6 +5,9 @@ may use it, so the oracle stays a bound on cores that read events too.
   known starts there (and is shown there until reads say otherwise);
 - `checkout` whose detail names an off-site space (one without a level: the court, the procuratorate): the dossier
   leaves the building; its belief moves to that space, where no reader will contradict it until it is read again;
+- `stage` events that send a case's volumes to another authority (arrest approval, transfer: the tracker's
+  `OffsitePrior` and its default stage map) place its dossiers no reader has heard yet at that off-site space, until a
+  `checkin`/`archive` clears it — the same rule the tracker applies, so the oracle is not beaten on it;
 - `register`ed dossiers no reader has heard and no event placed after UNREAD_S of stream are shown, once, where most
   of the read dossiers without a filing event are (the tracker's unread prior: the same information used the same
   way, so the oracle is not beaten on it). Shown only: the filter starts afresh at the first read.
@@ -31,6 +34,15 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
     off_site = {m.space_ids[s]: int(core.gen_of_space[s][0]) for s in range(len(m.space_ids))
                 if len(core.gen_of_space[s]) and (m.c_level[core.gen_of_space[s]] < 0).all()}
     rows = []
+    for t, e, s in core.offsite.apply(events):
+        gen = core.gen_of_space[s]
+        if not len(gen) or len(e) != 24:
+            continue
+        i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
+        core._grow()
+        if core.read_ever[i]:
+            continue  # placed by its reads: the prior does not move it (as the tracker)
+        rows.append(_set(core, i, int(gen[0]), 1.0, t))
     for t, k, e, d in zip(col["t_us"], col["kind"], col["epc"], col["detail"]):
         if k == "register" and e and len(e) == 24 and e.startswith("2C"):  # GDTI-96: a dossier
             core._registered.append(e.encode("ascii"))
@@ -44,19 +56,27 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
             continue
         i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
         core._grow()
-        core.placed[i] = True
-        fresh = core.sup[i, 0] < 0
-        sup, bel = core.sup[i].copy(), core.bel[i] * (1.0 - mass)
-        at = np.flatnonzero(sup == c)
-        j = int(at[0]) if len(at) else int(np.argmin(np.where(sup >= 0, bel, -1.0)))
-        sup[j] = c
-        bel[j] = (bel[j] if len(at) else 0.0) + mass
-        bel = np.where(sup >= 0, bel, 0.0)
-        o = np.argsort(-bel, kind="stable")
-        core.sup[i], core.bel[i] = sup[o], bel[o] / bel.sum()
-        if fresh or mass >= 1.0:
-            rows.append((int(t or 0), i, c))
-    return rows
+        r = _set(core, i, c, mass, t)
+        if r is not None:
+            rows.append(r)
+    return [r for r in rows if r is not None]
+
+
+def _set(core, i: int, c: int, mass: float, t) -> tuple[int, int, int] | None:
+    """Put `mass` of tag i's belief on candidate c; the row to show if that sets its place."""
+    core.placed[i] = True
+    fresh = core.sup[i, 0] < 0
+    sup, bel = core.sup[i].copy(), core.bel[i] * (1.0 - mass)
+    at = np.flatnonzero(sup == c)
+    j = int(at[0]) if len(at) else int(np.argmin(np.where(sup >= 0, bel, -1.0)))
+    sup[j] = c
+    bel[j] = (bel[j] if len(at) else 0.0) + mass
+    bel = np.where(sup >= 0, bel, 0.0)
+    o = np.argsort(-bel, kind="stable")
+    core.sup[i], core.bel[i] = sup[o], bel[o] / bel.sum()
+    if fresh or mass >= 1.0:
+        return int(t or 0), i, c
+    return None
 
 
 def unread_prior(core, t_us: int) -> list[tuple[int, int, int]]:
