@@ -45,9 +45,9 @@ class Passages:
         """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst.
 
         side: 1 or 2 per row (which of the door's antennas); when given, a row counts only once both sides were heard.
-        rssi: when given, a row counts only for the side whose loudest read came last. detail: return (young without
-        the RSSI rule, the RSSI rule's verdict, each row's burst start, the weaker side's loudest read so far in the burst)
-        instead, so a caller can decide direction.
+        rssi: when given, a row counts only for the side whose loudest read came last. detail: return (young
+        without the RSSI rule, the RSSI rule's verdict, each row's burst start, the weaker side's loudest read so far
+        in the burst) instead, so a caller can decide direction.
         """
         n = len(tag)
         if n == 0:
@@ -160,8 +160,8 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     to the other side (path consistency: a tag can only leave the space it is in). With no place to start from:
     the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went), else
     the side whose loudest read came last (peak); prefer_badge: the badge's destination first (a badge is carried
-    all the time, so its walk is known better than a dossier's). Returns (dest, by_path): each row's destination space, and
-    whether it came from the walk rather than the RSSI peak. walks is updated.
+    all the time, so its walk is known better than a dossier's). Returns (dest, by_path): each row's destination
+    space, and whether it came from the walk rather than the RSSI peak. walks is updated.
     """
     n = len(tag)
     dest = np.full(n, -1, np.int32)
@@ -222,8 +222,8 @@ def badge_destinations(door: np.ndarray, start: np.ndarray, b_door: np.ndarray, 
     if not ok.any() or len(door) == 0:
         return out
     b_door, b_start, b_dest = b_door[ok], b_start[ok], b_dest[ok]
-    span = int(max(int(start.max()), int(b_start.max())) - min(int(start.min()), int(b_start.min()))) + 2 * window_us + 1
     base = min(int(start.min()), int(b_start.min())) - window_us
+    span = max(int(start.max()), int(b_start.max())) - base + window_us + 1
     key_b = b_door.astype(np.int64) * span + (b_start - base)
     o = np.argsort(key_b, kind="stable")
     key_b, b_dest = key_b[o], b_dest[o]
