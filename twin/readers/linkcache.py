@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.building.geometry import segments_crossed
+from twin.building.geometry import EPS, segments_crossed
 from twin.building.model import Floor
 from twin.readers import rf
 
@@ -38,7 +38,29 @@ def walls_by_antenna(floor: Floor, level: str, ant_xy: np.ndarray, ai: np.ndarra
         y0, y1 = min(a[1], t[:, 1].min()), max(a[1], t[:, 1].max())
         m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
         if m.any():
-            out[i] = segments_crossed(np.broadcast_to(a, t.shape), t, W[m])
+            out[i] = crossed_from(a, t, W[m])
+    return out
+
+
+def crossed_from(a: np.ndarray, t: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """`segments_crossed` from one point a (2,) to each point of t (N, 2): the same orientation products term by
+    term (so the same counts), with the terms that depend only on a or only on a wall computed once."""
+    out = np.zeros(len(t), np.int32)
+    step = max(1, 2_000_000 // max(1, len(W)))
+    ax, ay = float(a[0]), float(a[1])
+    w0x, w0y, w1x, w1y = W[:, 0], W[:, 1], W[:, 2], W[:, 3]
+    ex, ey = w1x - w0x, w1y - w0y  # wall direction
+    d1 = ex * (ay - w0y) - ey * (ax - w0x)  # side of a, per wall
+    px0, py0, px1, py1 = w0x - ax, w0y - ay, w1x - ax, w1y - ay  # wall ends from a
+    for s in range(0, len(t), step):
+        qx, qy = t[s:s + step, 0:1], t[s:s + step, 1:2]
+        d2 = ex * (qy - w0y) - ey * (qx - w0x)
+        c = d1 * d2 < -EPS
+        ux, uy = qx - ax, qy - ay
+        d3 = ux * py0 - uy * px0
+        d4 = ux * py1 - uy * px1
+        c &= d3 * d4 < -EPS
+        out[s:s + step] = c.sum(axis=1)
     return out
 
 
