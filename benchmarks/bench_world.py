@@ -3,6 +3,7 @@
     .venv/bin/pytest -m benchmark benchmarks/bench_world.py      # pytest-benchmark
     .venv/bin/python benchmarks/bench_world.py [--days 1 3]      # the same figures as a plain report
     .venv/bin/python benchmarks/bench_world.py --world-only      # without reads: the world's own share
+    .venv/bin/python benchmarks/bench_world.py --profile 9 11    # cProfile of the reader engine, 09:00-11:00
 
 Target (issue 4): >= 5,000x real time on one core for the baseline day; peak memory bounded by the population,
 so a 3-day run peaks at about the same RSS as a 1-day run. Each memory figure comes from its own process
@@ -73,6 +74,39 @@ def world_day_wall_s(days: float = 1.0) -> tuple[float, dict]:
         return time.perf_counter() - t, m
 
 
+def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top: int = 30) -> str:
+    """cProfile of the reader engine's chunks in [start_h, end_h) of the scenario's first day (the world runs
+    before them unprofiled, so link caches are as warm as in a real run), sorted by own time."""
+    import cProfile
+    import io
+    import pstats
+
+    from twin.scenario import load_scenario
+    from twin.world import World
+
+    world = World(load_scenario(scenario))
+    eng, prof = world.engine, cProfile.Profile()
+    plain = eng.generate
+
+    def generate(t0_us, t1_us, tags, antennas_override=None):
+        h = (t0_us - world.scenario.start_us) / 3.6e9
+        if not start_h <= h < end_h:
+            return plain(t0_us, t1_us, tags, antennas_override)
+        prof.enable()
+        try:
+            return plain(t0_us, t1_us, tags, antennas_override)
+        finally:
+            prof.disable()
+
+    eng.generate = generate
+    for ch in world.run():
+        if (ch.t1_us - world.scenario.start_us) / 3.6e9 >= end_h:
+            break
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 @pytest.mark.benchmark
 def test_baseline_day_real_time_factor(benchmark):
     wall_s, m = benchmark.pedantic(world_day_wall_s, rounds=1, iterations=1)
@@ -107,7 +141,12 @@ if __name__ == "__main__":
     ap.add_argument("--days", type=float, nargs="*", default=[1.0, 3.0])
     ap.add_argument("--scenario", type=Path, default=BASELINE)
     ap.add_argument("--world-only", action="store_true", help="no reads: the world's own share")
+    ap.add_argument("--profile", type=float, nargs=2, metavar=("FROM_H", "TO_H"),
+                    help="cProfile the reader engine over these hours of the first day")
     args = ap.parse_args()
+    if args.profile:
+        print(profile_engine(*args.profile, scenario=args.scenario))
+        raise SystemExit(0)
     if args.world_only:
         for days in args.days:
             wall, cpu, n = world_only_day(days)

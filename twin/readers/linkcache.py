@@ -123,6 +123,8 @@ class PointWalls:
         b = o[first]  # one row per distinct (antenna, point)
         inv = np.empty(len(a), np.int64)
         inv[o] = np.cumsum(first) - 1
+        if 2 * len(b) > len(a):  # points mostly distinct (tags spread along shelves): count them, remember none
+            return walls_by_antenna(self.floor, level, self.ant_xy, a[b], t[b])[inv]
         ua, ux, uy = a[b].tolist(), t[b, 0].tolist(), t[b, 1].tolist()
         d = self._d
         w = np.array([d.get((level, k, x, y), -1) for k, x, y in zip(ua, ux, uy)], np.int32)
