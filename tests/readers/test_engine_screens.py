@@ -97,6 +97,8 @@ def test_walls_between_blocks_equal_the_floor_count(seed, block):
     a = np.column_stack([g.uniform(-1, 17, n), g.uniform(-1, 7, n)])
     t = np.column_stack([g.uniform(-1, 17, n), g.uniform(-1, 7, n)])
     assert np.array_equal(walls_between(f, "L1", a, t, block), f.walls_crossed("L1", a, t))
+    one = np.tile(a[0], (n, 1))  # a resting antenna: one point to many
+    assert np.array_equal(walls_between(f, "L1", one, t, block), f.walls_crossed("L1", one, t))
 
 
 def test_point_walls_shared_points_and_repeats_equal_the_floor_count():

@@ -79,8 +79,9 @@ def walls_between(floor: Floor, level: str, a_xy: np.ndarray, t_xy: np.ndarray, 
         x0, x1 = min(a[:, 0].min(), t[:, 0].min()), max(a[:, 0].max(), t[:, 0].max())
         y0, y1 = min(a[:, 1].min(), t[:, 1].min()), max(a[:, 1].max(), t[:, 1].max())
         m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
-        if m.any():
-            out[lo:lo + block] = segments_crossed(a, t, W[m])
+        if m.any():  # a resting carried antenna: one point to many (crossed_from, the same counts)
+            one = bool(np.all(a == a[0]))
+            out[lo:lo + block] = crossed_from(a[0], t, W[m]) if one else segments_crossed(a, t, W[m])
     return out
 
 
