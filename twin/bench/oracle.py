@@ -12,7 +12,7 @@ same stream, so a real core's are read as a share of them.
 Config: {"world": World} or {"scenario": Scenario} (floor, placement and rf seed rebuilt as the world builds them), or
 {"floor": Floor, "placement": Placement, "rf_seed": int, "engine": ReaderEngine}; optional "step_s", "fine_step_s",
 "support", "extra", "p_move", "p_adjacent", "portal_factor", "generic_prior", "offsite_stages" (stage -> off-site
-space, default the tracker's). The read model follows the engine's
+space, default the tracker's), "portal_cross", "comotion" (bool: carried dossiers follow badges, `oracle_comotion`). The read model follows the engine's
 start triggers (`oracle_triggers`): give it the engine (a World's is taken) and, per chunk, `observe(t0_us, t1_us,
 segments)` so it knows when the GPI portals ran; `run_with_cores` does both. Business events set filing and off-site
 priors (`oracle_events`).
@@ -26,6 +26,7 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
+from .oracle_comotion import CoMotion
 from .oracle_events import apply_events, unread_prior
 from .oracle_filter import run_filter
 from .oracle_model import StationModel
@@ -39,6 +40,9 @@ POP_SLACK = 0.25  # relative change of an antenna's field population that update
 RATES_EVERY_US = 300_000_000  # the population in each field is re-estimated every 5 simulated minutes (assumption)
 FINE_STEP_S = 1.0  # step of tags a portal (or continuous reader) read in the interval: a pass's direction is in
 #                    the order of its reads, a portal reports every second (assumption)
+PORTAL_CROSS = 0.8  # share of a tag's belief in either space of a door that crosses it at the end of a pass (both
+#                    antennas of the door's portal heard it; assumption: such a burst is most often a crossing, and a
+#                    tag in one of the door's spaces leaves it for the other; later reads correct a walk-past)
 GENERIC_PRIOR = 0.25  # prior weight of a space's centroid and "anywhere" places beside 1 per storage unit (assumption:
 #                       a dossier at rest is in a unit; the generic places stand for carried or mislaid ones)
 
@@ -102,6 +106,10 @@ class OracleCore:
         for k in m.floor.links.values():
             W[sp[k.a], sp[k.b]] = W[sp[k.b], sp[k.a]] = p_adj
         self.W_rate = W
+        self.ant_door, self.ant_side, self.door_ab = self._portal_map(sp)
+        self.comotion = CoMotion() if self.config.get("comotion", True) else None
+        self.pass_last: dict[tuple[int, int], int] = {}  # (tag, door) -> true time of its last portal read
+        self.portal_cross = float(self.config.get("portal_cross", PORTAL_CROSS))
         self._trans: dict[int, tuple] = {}
         adj = (W > 0) | np.eye(NS, dtype=bool)
         self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]
@@ -158,6 +166,28 @@ class OracleCore:
             W = (1.0 - (1.0 - self.W_rate) ** dt) * (self.W_rate > 0)
             self._trans[dt_us] = (1.0 - (1.0 - self.p_move) ** dt, W, W.sum(axis=1))
         return self._trans[dt_us]
+
+    def _portal_map(self, sp: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(door index of each model antenna that is a portal's, -1 else; its side: 0 or 1 as the door's spaces, -1
+        else; (doors, 2) space indices of those doors)."""
+        from .siteview import as_site_view
+
+        m = self.m
+        ant_door = np.full(len(m.A.keys), -1, np.int64)
+        ant_side = ant_door.copy()
+        try:
+            view = as_site_view(self.site)
+        except InputError:
+            return ant_door, ant_side, np.zeros((0, 2), np.int64)
+        doors = sorted({a.door for a in view.antennas if a.kind == "portal" and a.door in m.floor.doors})
+        di = {d: i for i, d in enumerate(doors)}
+        for a in view.antennas:
+            j = m.ant_index.get((a.reader.encode(), int(a.port)))
+            if a.kind == "portal" and a.door in di and j is not None:
+                ant_door[j] = di[a.door]
+                ant_side[j] = 1 if a.space == m.floor.doors[a.door].b else 0
+        ab = np.array([[sp[m.floor.doors[d].a], sp[m.floor.doors[d].b]] for d in doors], np.int64).reshape(-1, 2)
+        return ant_door, ant_side, ab
 
     def _portal_doors(self) -> set[str]:
         from .siteview import as_site_view
@@ -218,6 +248,8 @@ class OracleCore:
         self._rates(tag, ant, X)
         rows = run_filter(self, tag, ant, t, n, t0, t_us, (self.step_us, S, X),
                           (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)))
+        if self.comotion is not None:
+            rows = self.comotion.step(self, tag, ant, t, rows)
         self._event_rows += unread_prior(self, t_us)
         rows = tuple(np.concatenate([a, b, c]) for a, b, c in zip(ev, rows, self._shown(t_us)))
         return CoreOutput(self._table(*rows), empty_alerts())

@@ -22,6 +22,8 @@ P_MIN = 1e-3  # per-round p below which an antenna's read does not add a candida
 LAM_FLOOR = 1e-4  # expected reads per unit granted where the model says none (assumption: slack for moving tags
 #                   sampled at fixed points, and for reads the model cannot explain)
 LAM_EXPLAINED = 0.05  # expected reads per unit at the MAP place below which a read there is unexplained (assumption)
+BURST_GAP_S = 3.0  # a tag's portal reads no further apart than this are one pass (assumption: a portal reports
+#                   every second while its door sensor fires, and the sensor holds 2 s)
 SILENT_COST = 0.7  # a tag whose belief expects silence at odds below 1/2 over the interval is filtered unread
 
 
@@ -96,6 +98,48 @@ def screen(core, T, r_i, r_a, r_n, r_t, Xtot):
     return busy, explained
 
 
+def passing(core, r_i, r_a) -> np.ndarray:
+    """Per read: a portal read of a tag that two or more antennas of that door read in the interval (a pass; a tag
+    at rest beside a door is heard by the antenna on its side)."""
+    d = core.ant_door[r_a]
+    on = d >= 0
+    if not on.any():
+        return on
+    key = r_i * (len(core.door_ab) + 1) + np.where(on, d, len(core.door_ab))
+    u = np.unique(np.column_stack([key[on], r_a[on]]), axis=0)
+    ks, nk = np.unique(u[:, 0], return_counts=True)
+    return on & np.isin(key, ks[nk >= 2])
+
+
+def _pass_ends(core, T, r_i, ant, t, t0, step_us) -> np.ndarray:
+    """(step, tag row, door, side it left) rows, sorted, of the last read of each portal crossing: reads of a tag at
+    one door no more than BURST_GAP_S apart, two antennas of it heard, the first read on one side and the last on the
+    other (a walk past is heard from its own side first and last). A pass whose first read follows the same tag's last read at
+    that door in the previous interval within the gap continues a pass already crossed there."""
+    pd = np.where(passing(core, r_i, ant), core.ant_door[ant], -1)
+    on = np.flatnonzero(pd >= 0)
+    if not len(on):
+        return np.zeros((0, 4), np.int64)
+    gap = int(BURST_GAP_S * 1e6)
+    o = on[np.lexsort((t[on], pd[on], r_i[on]))]
+    g, d, tt = r_i[o], pd[o], t[o]
+    new = np.r_[True, (g[1:] != g[:-1]) | (d[1:] != d[:-1]) | (tt[1:] - tt[:-1] > gap)]
+    end = np.r_[new[1:], True]
+    memo = core.pass_last
+    out = []
+    for i in np.flatnonzero(end).tolist():
+        key = (int(T[g[i]]), int(d[i]))
+        first = i if new[i] else int(np.flatnonzero(new[:i + 1])[-1])
+        prev = memo.get(key)
+        memo[key] = int(tt[i])
+        if prev is not None and tt[first] - prev <= gap and tt[first] - t0 < gap:
+            continue  # the tail of a pass crossed in the previous interval
+        s0, s1 = int(core.ant_side[ant[o[first]]]), int(core.ant_side[ant[o[i]]])
+        if s0 != s1:
+            out.append((int((tt[i] - t0) // step_us), int(g[i]), int(d[i]), s0))
+    return np.array(sorted(out), np.int64).reshape(-1, 4)
+
+
 def _support(core, T, r_i, r_a):
     """Padded (n, Kmax) candidate ids (-1 pad): previous support, what the reading antennas reach, the generic
     places of the spaces next to those."""
@@ -120,6 +164,13 @@ def _support(core, T, r_i, r_a):
         rows = us[us % NS == s] // NS
         gen = np.concatenate([core.gen_of_space[x] for x in core.adj_lists[s]])
         ent.append((rows[:, None] * K + gen[None, :]).ravel())
+    pd = np.where(passing(core, r_i, r_a), core.ant_door[r_a], -1)
+    pr = np.unique(np.column_stack([r_i, pd])[pd >= 0], axis=0)
+    for side in (0, 1):  # both spaces of a door whose portal read the tag: the pass may end on either side
+        for s in np.unique(core.door_ab[pr[:, 1], side]) if len(pr) else ():
+            rows = pr[core.door_ab[pr[:, 1], side] == s, 0]
+            gen = core.gen_of_space[s]
+            ent.append((rows[:, None] * K + gen[None, :]).ravel())
     e = np.unique(np.concatenate(ent + [e]))
     row, cand = e // K, e % K
     start = np.searchsorted(row, np.arange(len(T)))
@@ -158,6 +209,9 @@ def run_filter(core, tag, ant, t, n, t0: int, t_end: int, coarse, fine):
     busy, explained = screen(core, T, r_i, ant, n, t, Xtot)
     pois = np.zeros(len(T), bool)
     pois[r_i[~core.m.A.once[ant]]] = True
+    at_portal = passing(core, r_i, ant)  # a pass through a portal: whatever its place explains, it may cross
+    explained[r_i[at_portal]] = False
+    pois[r_i[at_portal]] = True
     whole = coarse[0] * coarse[1]
     out = [_pass(core, T, r_i, ant, t, n, t0, t_end, busy & explained, whole, 1, Xtot, full=False)]
     out += [_pass(core, T, r_i, ant, t, n, t0, t_end, busy & ~explained & sel, *grid)
@@ -201,6 +255,10 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     flat = (np.repeat(np.arange(n_t), Kmax) * (NS + 1) + sidx.ravel())
     wsum = np.bincount(flat, wc.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
     share = wc / np.maximum(np.take_along_axis(wsum, sidx, 1), 1e-300)
+    # portal passes: (tag row, step, door) of every step in which a door's portal read the tag
+    pk = _pass_ends(core, T, r_i, ant, t, t0, step_us) if full else np.zeros((0, 4), np.int64)
+    p_lo = np.searchsorted(pk[:, 0], np.arange(S + 1))
+    q = core.portal_cross
     out_t, out_tag, out_c, out_p = [], [], [], []
     last_sp, last_st = core.last_space[T], core.last_store[T]
     ar = np.arange(n_t)
@@ -216,6 +274,13 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
         inflow = np.zeros((n_t, NS + 1))
         inflow[:, :NS] = q_in * Bs[:, :NS] + W.T.dot(Bs[:, :NS].T).T
+        if p_lo[s + 1] > p_lo[s]:  # a crossing ended: its belief on the side it left crosses
+            g, d, side = pk[p_lo[s]:p_lo[s + 1], 1:].T
+            a, b = core.door_ab[d, side], core.door_ab[d, 1 - side]
+            keep = np.ones((n_t, NS + 1))
+            np.multiply.at(keep, (g, a), 1.0 - q)
+            np.add.at(inflow, (g, b), q * Bs[g, a])
+            stay = stay * np.take_along_axis(keep, sidx, 1)
         B = B * stay + np.take_along_axis(inflow, sidx, 1) * share
         post = B * np.exp(Es - Es.max(axis=1, keepdims=True))
         tot = post.sum(axis=1, keepdims=True)
