@@ -120,8 +120,8 @@ def test_comotion_links_a_dossier_crossing_with_a_badge_and_follows_it():
     a1, a2 = (core.m.ant_index[(b"R-p", p)] for p in (1, 2))
     cm = CoMotion()
     tag = np.array([d, d, b, b, x])
-    ant = np.array([a1, a2, a1, a2, a1])  # x: heard by one antenna only (not a crossing)
-    t = T0 + S * np.array([1, 2, 1, 2, 1])
+    ant = np.array([a1, a2, a1, a2, a1])  # x: heard at the door 20 s later, not with the badge
+    t = T0 + S * np.array([1, 2, 1, 2, 21])
     z = np.zeros(0, np.int64)
     cm.step(core, tag, ant, t, (z, z, z, np.zeros(0)))
     assert cm.links == {d: b}

@@ -1,8 +1,9 @@
 """Co-motion for the oracle: a dossier carried through portals with an officer's badge follows the badge's estimate.
 
 A joint-evidence rule over the same stream a real core gets (the tracker infers holders the same way): the oracle
-tells badges (GSRN-96, EPC header 2D) from dossiers (GDTI-96, header 2C). A dossier that crosses a portal (two of its
-antennas heard it, `oracle_filter.passing`) in the same burst as a badge (reads at that door within LINK_S) is linked
+tells badges (GSRN-96, EPC header 2D) from dossiers (GDTI-96, header 2C). A dossier heard at a portal in the same
+burst as a badge crossing it (two of the door's antennas heard the badge, `oracle_filter.passing`; reads at that
+door within LINK_S) is linked
 to the badge that shared most such seconds. While linked, whenever the badge's estimate changes space the dossier's
 does too (to that space's generic place: a carried dossier is on no shelf), and its belief is set there. The link
 ends when the badge crosses a portal without the dossier, when the dossier crosses one without the badge, or when
@@ -71,12 +72,13 @@ class CoMotion:
     def _relink(self, core, tag: np.ndarray, ant: np.ndarray, t: np.ndarray) -> None:
         if not len(tag):
             return
-        on = passing(core, tag, ant)
+        names = core._epcs.names
+        kind = np.array([names[i][:2] for i in tag.tolist()])
+        # a badge crossing (two antennas of the door heard it); a dossier heard at that door in the same seconds
+        on = (passing(core, tag, ant) & (kind == b"2D")) | ((core.ant_door[ant] >= 0) & (kind == b"2C"))
         if not on.any():
             return
-        names = core._epcs.names
-        tg, dr, sec = tag[on], core.ant_door[ant[on]], t[on] // int(LINK_S * 1e6)
-        kind = np.array([names[i][:2] for i in tg.tolist()])
+        tg, dr, sec, kind = tag[on], core.ant_door[ant[on]], t[on] // int(LINK_S * 1e6), kind[on]
         is_d, is_b = kind == b"2C", kind == b"2D"
         bursts_b: dict[tuple[int, int], set[int]] = {}
         for b, d, s in zip(tg[is_b].tolist(), dr[is_b].tolist(), sec[is_b].tolist()):
