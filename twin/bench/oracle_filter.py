@@ -259,6 +259,8 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     pk = _pass_ends(core, T, r_i, ant, t, t0, step_us) if full else np.zeros((0, 4), np.int64)
     p_lo = np.searchsorted(pk[:, 0], np.arange(S + 1))
     q = core.portal_cross
+    LR = np.full((n_t, S), -1, np.int64)  # true time of each tag's last read in each step
+    np.maximum.at(LR, (r_i, step), np.clip(t, t0, t_end))
     out_t, out_tag, out_c, out_p = [], [], [], []
     last_sp, last_st = core.last_space[T], core.last_store[T]
     ar = np.arange(n_t)
@@ -293,7 +295,8 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         sp, st = m.c_space[c], m.c_storage[c]
         ch = (sp != last_sp) | (st != last_st)
         if ch.any():
-            out_t.append(np.full(int(ch.sum()), min(t0 + (s + 1) * step_us, t_end), np.int64))
+            lr = LR[ch, s]  # shown at the step's last read when it has some: the evidence was there by then
+            out_t.append(np.where(lr >= 0, lr, min(t0 + (s + 1) * step_us, t_end)).astype(np.int64))
             out_tag.append(T[ch])
             out_c.append(c[ch])
             out_p.append(Bs[ch, best[ch]])
