@@ -65,19 +65,3 @@ def test_replay_reports_a_bad_site_file(tmp_path):
     (tmp_path / "bad.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="bad.json"):
         replay(tmp_path / "reads.parquet", tmp_path / "bad.json", None, tmp_path / "out")
-
-
-
-def test_shipped_weights_apply_to_their_site_only():
-    from twin.tracker.core import FittedTrackerCore, TrackerCore, with_fitted
-    from twin.tracker.fitted import FITTED
-
-    (floor, placement), fitted = next(iter(FITTED.items()))
-    site = {**SITE, "floor": floor, "placement": placement}
-    assert with_fitted(site, {"fitted": True})["antenna_weight"] == fitted["antenna_weight"]
-    assert "antenna_weight" not in with_fitted(site, None)  # not asked for
-    assert "antenna_weight" not in with_fitted(SITE, {"fitted": True})  # another site: defaults by kind
-    assert with_fitted(site, {"antenna_weight": {"R-a:1": 0.3}}, True)["antenna_weight"] == {"R-a:1": 0.3}
-    assert "antenna_weight" not in with_fitted(site, {"fitted": False}, True)
-    assert FittedTrackerCore(site).config.antenna_weight == fitted["antenna_weight"]
-    assert TrackerCore(site).config.antenna_weight == {}  # weights naming antennas this site lacks are ignored

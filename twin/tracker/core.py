@@ -17,7 +17,6 @@ from .config import TrackerConfig
 from .epcs import KIND_FOREIGN
 from .ale import CycleReport, EventCycles
 from .events import EventLog
-from .fitted import FITTED
 from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
@@ -37,17 +36,6 @@ class _Output:
         self.estimates, self.alerts = estimates, alerts
 
 
-def with_fitted(site: dict, config: dict | None, default: bool = False) -> dict:
-    """The config, with the shipped fitted weights for this site's (floor, placement) when it sets none itself and
-    asks for them (`"fitted": true`; `default` when it does not say)."""
-    cfg = dict(config or {})
-    use = cfg.pop("fitted", default)
-    fitted = FITTED.get((str(site.get("floor", "")), str(site.get("placement", ""))))
-    if use and fitted and "antenna_weight" not in cfg:
-        cfg.update({k: dict(v) for k, v in fitted.items()})
-    return cfg
-
-
 def antenna_periods_s(site: dict, model) -> np.ndarray:
     """Each antenna's inventory period when its reader takes periodic inventories (site.json `trigger` periodic:
     `report_period_ms`), else 0 (continuous readers, and GPI portals that read only while someone passes), by
@@ -62,15 +50,14 @@ def antenna_periods_s(site: dict, model) -> np.ndarray:
 
 
 class TrackerCore:
-    """Config: see TrackerConfig. Antenna weights: the config's (from `twin tracker fit`), else the shipped ones for
-    this site's (floor, placement) (twin.tracker.fitted), else defaults by antenna kind."""
+    """Config: see TrackerConfig. Antenna weights: the config's (from `twin tracker fit`), else defaults by antenna
+    kind, refined online by self-calibration (twin.tracker.calib)."""
 
     name = "tracker"
-    use_fitted = False  # the shipped weights only when the config asks ("fitted": true); see FittedTrackerCore
 
     def __init__(self, site: dict, config: dict | None = None) -> None:
         self.model = site_model(site)
-        cfg = with_fitted(site, config, self.use_fitted)
+        cfg = dict(config or {})
         self.workspace = Workspace(site, split_config(cfg))  # custody, alerts, lifecycle, inventory, store
         self.workspace.bind(self)
         self.config = TrackerConfig.from_dict(cfg)
@@ -197,12 +184,4 @@ class TrackerCore:
                 "events": dict(self.events.counts)}  # fmt: skip
 
 
-class FittedTrackerCore(TrackerCore):
-    """The tracker with the shipped fitted weights for known sites by default (`--core
-    twin.tracker.core:FittedTrackerCore`)."""
-
-    name = "tracker-fitted"
-    use_fitted = True
-
-
-__all__ = ["FittedTrackerCore", "TrackerCore", "with_fitted"]
+__all__ = ["TrackerCore"]
