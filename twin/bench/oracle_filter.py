@@ -114,8 +114,8 @@ def passing(core, r_i, r_a) -> np.ndarray:
 def _pass_ends(core, T, r_i, ant, t, t0, step_us) -> np.ndarray:
     """(step, tag row, door, side it left) rows, sorted, of the last read of each portal crossing: reads of a tag at
     one door no more than BURST_GAP_S apart, two antennas of it heard, the first read on one side and the last on the
-    other (a walk past is heard from its own side first and last). A pass whose first read follows the same tag's last read at
-    that door in the previous interval within the gap continues a pass already crossed there."""
+    other (a walk past is heard from its own side first and last). A pass whose first read follows the same tag's
+    last read at that door in the previous interval within the gap continues a pass already crossed there."""
     pd = np.where(passing(core, r_i, ant), core.ant_door[ant], -1)
     on = np.flatnonzero(pd >= 0)
     if not len(on):
