@@ -15,11 +15,11 @@ Config: {"world": World} or {"scenario": Scenario} (floor, placement and rf seed
 space, default the tracker's), "portal_cross", "comotion" (bool: carried dossiers follow badges). The read model
 follows the engine's start triggers (`oracle_triggers`): give it the engine (a World's is taken) and, per chunk,
 `observe(t0_us, t1_us, segments)` so it knows when the GPI portals ran; `run_with_cores` does both. Business events
-set filing and off-site priors (`oracle_events`, with the tracker's `OffsitePrior` for stages that send volumes away). Joint evidence a real
-core may use too: a tag two antennas of a door's portal heard is filtered on the 1 s grid with both spaces of the door
-as candidates, and a crossing (first read on one side, last on the other) moves portal_cross of its belief on the side
-it left to the other (`oracle_filter.passing`, `_pass_ends`); a dossier crossing with a badge follows the badge's
-estimate (`oracle_comotion`).
+set filing and off-site priors (`oracle_events`, with the tracker's `OffsitePrior` for stages that send volumes away).
+Joint evidence a real core may use too: a tag two antennas of a door's portal heard is filtered on the 1 s grid with
+both spaces of the door as candidates, and a crossing (first read on one side, last on the other) moves portal_cross
+of its belief on the side it left to the other (`oracle_filter.passing`, `_pass_ends`); a dossier crossing with a
+badge follows the badge's estimate (`oracle_comotion`).
 """
 
 from __future__ import annotations
