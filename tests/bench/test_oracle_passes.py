@@ -1,5 +1,5 @@
 """The oracle's joint-evidence rules on hand-made inputs: the off-site prior from stage events, portal passes (two
-antennas of a door, the side a crossing left), and co-motion (a dossier crossing with a badge follows it)."""
+antennas of a door; either side may cross in each step of a pass), and co-motion (a dossier crossing with a badge follows it)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from twin.bench.oracle import OracleCore
 from twin.bench.oracle_comotion import CoMotion
-from twin.bench.oracle_filter import _pass_ends, passing
+from twin.bench.oracle_filter import passing, portal_steps
 from twin.building.model import Space
 from twin.readers.placement import Antenna, Placement, Reader
 from twin.readers.site import export_site
@@ -96,21 +96,17 @@ def test_passing_needs_two_antennas_of_the_door():
     assert passing(core, r_i, ant).tolist() == [True, True, False, False, False]
 
 
-def test_pass_ends_give_the_side_left_and_skip_walks_past():
+def test_portal_steps_let_either_side_cross_in_each_step_of_a_pass():
     core = _core()
     a1, a2 = (core.m.ant_index[(b"R-p", p)] for p in (1, 2))
-    T = np.array([5, 6, 7])
-    # tag row 0 crosses a -> b (ends 3 s in); row 1 is heard from both sides but leaves as it came (a walk past);
-    # row 2 crosses b -> a twice, 10 s apart (two passes)
-    r_i = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 2])
-    ant = np.array([a1, a2, a2, a1, a2, a1, a2, a1, a2, a1])
-    t = T0 + S * np.array([1, 2, 3, 1, 2, 3, 1, 2, 12, 13])
-    pk = _pass_ends(core, T, r_i, ant, t, T0, S)
-    side = {int(core.ant_side[a1]): "a", int(core.ant_side[a2]): "b"}
-    got = [(int(s), int(g), side[int(x)]) for s, g, _, x in pk]
-    assert got == [(2, 2, "b"), (3, 0, "a"), (13, 2, "b")]
-    # the tail of a pass continued in the next interval is not crossed twice
-    assert len(_pass_ends(core, T, np.array([0]), np.array([a2]), np.array([T0 + 4 * S]), T0 + 4 * S, S)) == 0
+    zone = core.m.ant_index[(b"R-b", 1)]
+    # tag row 0 passes (both antennas) over steps 1-2; row 1 is heard by one antenna only; row 2 by the zone reader
+    r_i = np.array([0, 0, 0, 1, 1, 2])
+    ant = np.array([a1, a2, a2, a1, a1, zone])
+    step = np.array([1, 1, 2, 1, 3, 1])
+    pk = portal_steps(core, r_i, ant, step)
+    assert sorted(map(tuple, pk.tolist())) == [(1, 0, 0, 0), (1, 0, 0, 1), (2, 0, 0, 0), (2, 0, 0, 1)]
+    assert pk[:, 0].tolist() == sorted(pk[:, 0].tolist())
 
 
 def test_comotion_links_a_dossier_crossing_with_a_badge_and_follows_it():

@@ -17,8 +17,8 @@ follows the engine's start triggers (`oracle_triggers`): give it the engine (a W
 `observe(t0_us, t1_us, segments)` so it knows when the GPI portals ran; `run_with_cores` does both. Business events
 set filing and off-site priors (`oracle_events`, with the tracker's `OffsitePrior` for stages that send volumes away).
 Joint evidence a real core may use too: a tag two antennas of a door's portal heard is filtered on the 1 s grid with
-both spaces of the door as candidates, and a crossing (first read on one side, last on the other) moves portal_cross
-of its belief on the side it left to the other (`oracle_filter.passing`, `_pass_ends`); a dossier crossing with a
+both spaces of the door as candidates, and in each such step portal_cross of its belief on either side crosses the
+door (`oracle_filter.passing`, `portal_steps`); a dossier crossing with a
 badge follows the badge's estimate (`oracle_comotion`).
 """
 
@@ -44,9 +44,9 @@ POP_SLACK = 0.25  # relative change of an antenna's field population that update
 RATES_EVERY_US = 300_000_000  # the population in each field is re-estimated every 5 simulated minutes (assumption)
 FINE_STEP_S = 1.0  # step of tags a portal (or continuous reader) read in the interval: a pass's direction is in
 #                    the order of its reads, a portal reports every second (assumption)
-PORTAL_CROSS = 0.8  # share of a tag's belief in either space of a door that crosses it at the end of a pass (both
-#                    antennas of the door's portal heard it; assumption: such a burst is most often a crossing, and a
-#                    tag in one of the door's spaces leaves it for the other; later reads correct a walk-past)
+PORTAL_CROSS = 0.3  # share of a tag's belief in either space of a door that crosses it in each 1 s step in which
+#                    two antennas of the door's portal heard it (assumption, tuned on ci-baseline seed 1 against 0.5
+#                    and a one-way crossing at the end of the pass: the reads' own evidence then picks the side)
 GENERIC_PRIOR = 0.25  # prior weight of a space's centroid and "anywhere" places beside 1 per storage unit (assumption:
 #                       a dossier at rest is in a unit; the generic places stand for carried or mislaid ones)
 
@@ -112,7 +112,6 @@ class OracleCore:
         self.W_rate = W
         self.ant_door, self.ant_side, self.door_ab = self._portal_map(sp)
         self.comotion = CoMotion() if self.config.get("comotion", True) else None
-        self.pass_last: dict[tuple[int, int], int] = {}  # (tag, door) -> true time of its last portal read
         self.portal_cross = float(self.config.get("portal_cross", PORTAL_CROSS))
         self._trans: dict[int, tuple] = {}
         adj = (W > 0) | np.eye(NS, dtype=bool)

@@ -22,8 +22,6 @@ P_MIN = 1e-3  # per-round p below which an antenna's read does not add a candida
 LAM_FLOOR = 1e-4  # expected reads per unit granted where the model says none (assumption: slack for moving tags
 #                   sampled at fixed points, and for reads the model cannot explain)
 LAM_EXPLAINED = 0.05  # expected reads per unit at the MAP place below which a read there is unexplained (assumption)
-BURST_GAP_S = 3.0  # a tag's portal reads no further apart than this are one pass (assumption: a portal reports
-#                   every second while its door sensor fires, and the sensor holds 2 s)
 SILENT_COST = 0.7  # a tag whose belief expects silence at odds below 1/2 over the interval is filtered unread
 
 
@@ -111,33 +109,14 @@ def passing(core, r_i, r_a) -> np.ndarray:
     return on & np.isin(key, ks[nk >= 2])
 
 
-def _pass_ends(core, T, r_i, ant, t, t0, step_us) -> np.ndarray:
-    """(step, tag row, door, side it left) rows, sorted, of the last read of each portal crossing: reads of a tag at
-    one door no more than BURST_GAP_S apart, two antennas of it heard, the first read on one side and the last on the
-    other (a walk past is heard from its own side first and last). A pass whose first read follows the same tag's
-    last read at that door in the previous interval within the gap continues a pass already crossed there."""
-    pd = np.where(passing(core, r_i, ant), core.ant_door[ant], -1)
-    on = np.flatnonzero(pd >= 0)
-    if not len(on):
-        return np.zeros((0, 4), np.int64)
-    gap = int(BURST_GAP_S * 1e6)
-    o = on[np.lexsort((t[on], pd[on], r_i[on]))]
-    g, d, tt = r_i[o], pd[o], t[o]
-    new = np.r_[True, (g[1:] != g[:-1]) | (d[1:] != d[:-1]) | (tt[1:] - tt[:-1] > gap)]
-    end = np.r_[new[1:], True]
-    memo = core.pass_last
-    out = []
-    for i in np.flatnonzero(end).tolist():
-        key = (int(T[g[i]]), int(d[i]))
-        first = i if new[i] else int(np.flatnonzero(new[:i + 1])[-1])
-        prev = memo.get(key)
-        memo[key] = int(tt[i])
-        if prev is not None and tt[first] - prev <= gap and tt[first] - t0 < gap:
-            continue  # the tail of a pass crossed in the previous interval
-        s0, s1 = int(core.ant_side[ant[o[first]]]), int(core.ant_side[ant[o[i]]])
-        if s0 != s1:
-            out.append((int((tt[i] - t0) // step_us), int(g[i]), int(d[i]), s0))
-    return np.array(sorted(out), np.int64).reshape(-1, 4)
+def portal_steps(core, r_i, r_a, step) -> np.ndarray:
+    """(step, tag row, door, side left) rows, sorted by step, for every step in which a door's portal heard a passing
+    tag (`passing`): once per side, so belief on either side of the door may cross it."""
+    pd = np.where(passing(core, r_i, r_a), core.ant_door[r_a], -1)
+    pk = np.unique(np.column_stack([step, r_i, pd])[pd >= 0], axis=0).reshape(-1, 3)
+    both = np.concatenate([np.column_stack([pk, np.zeros(len(pk), np.int64)]),
+                           np.column_stack([pk, np.ones(len(pk), np.int64)])])
+    return both[np.argsort(both[:, 0], kind="stable")]
 
 
 def _support(core, T, r_i, r_a):
@@ -256,7 +235,7 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     wsum = np.bincount(flat, wc.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
     share = wc / np.maximum(np.take_along_axis(wsum, sidx, 1), 1e-300)
     # portal passes: (tag row, step, door) of every step in which a door's portal read the tag
-    pk = _pass_ends(core, T, r_i, ant, t, t0, step_us) if full else np.zeros((0, 4), np.int64)
+    pk = portal_steps(core, r_i, ant, step) if full else np.zeros((0, 4), np.int64)
     p_lo = np.searchsorted(pk[:, 0], np.arange(S + 1))
     q = core.portal_cross
     LR = np.full((n_t, S), -1, np.int64)  # true time of each tag's last read in each step
@@ -276,7 +255,7 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
         inflow = np.zeros((n_t, NS + 1))
         inflow[:, :NS] = q_in * Bs[:, :NS] + W.T.dot(Bs[:, :NS].T).T
-        if p_lo[s + 1] > p_lo[s]:  # a crossing ended: its belief on the side it left crosses
+        if p_lo[s + 1] > p_lo[s]:  # a passing tag at the door: belief on either side partly crosses
             g, d, side = pk[p_lo[s]:p_lo[s + 1], 1:].T
             a, b = core.door_ab[d, side], core.door_ab[d, 1 - side]
             keep = np.ones((n_t, NS + 1))
