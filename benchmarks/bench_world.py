@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/bench_world.py [--days 1 3]      # the same figures as a plain report
     .venv/bin/python benchmarks/bench_world.py --world-only      # without reads: the world's own share
     .venv/bin/python benchmarks/bench_world.py --profile 9 11    # cProfile of the reader engine, 09:00-11:00
+    .venv/bin/python benchmarks/bench_world.py --engine-hours    # the reader engine's CPU s per hour of day 1
 
 Target (issue 4): >= 5,000x real time on one core for the baseline day; peak memory bounded by the population,
 so a 3-day run peaks at about the same RSS as a 1-day run. Each memory figure comes from its own process
@@ -13,6 +14,7 @@ so a 3-day run peaks at about the same RSS as a 1-day run. Each memory figure co
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -107,6 +109,29 @@ def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top:
     return out.getvalue()
 
 
+def engine_hours(scenario: Path = BASELINE) -> list[float]:
+    """CPU seconds the reader engine spends in each hour of the scenario's first day (no profiler; compare
+    variants hour by hour where the whole-day figure is too noisy)."""
+    from twin.scenario import load_scenario
+    from twin.world import World
+
+    world = World(load_scenario(scenario))
+    eng, plain, per_h = world.engine, world.engine.generate, [0.0] * 24
+
+    def generate(t0_us, t1_us, tags, antennas_override=None):
+        c = time.process_time()
+        try:
+            return plain(t0_us, t1_us, tags, antennas_override)
+        finally:
+            per_h[min(23, int((t0_us - world.scenario.start_us) // 3_600_000_000))] += time.process_time() - c
+
+    eng.generate = generate
+    for ch in world.run():
+        if ch.t1_us - world.scenario.start_us >= 86_400_000_000:
+            break
+    return per_h
+
+
 @pytest.mark.benchmark
 def test_baseline_day_real_time_factor(benchmark):
     wall_s, m = benchmark.pedantic(world_day_wall_s, rounds=1, iterations=1)
@@ -143,7 +168,14 @@ if __name__ == "__main__":
     ap.add_argument("--world-only", action="store_true", help="no reads: the world's own share")
     ap.add_argument("--profile", type=float, nargs=2, metavar=("FROM_H", "TO_H"),
                     help="cProfile the reader engine over these hours of the first day")
+    ap.add_argument("--engine-hours", action="store_true", help="the reader engine's CPU s per hour of day 1")
     args = ap.parse_args()
+    if args.engine_hours:
+        if hasattr(os, "sched_setaffinity"):
+            os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+        per_h = engine_hours(args.scenario)
+        print(" ".join(f"{h:02d}:{v:.2f}" for h, v in enumerate(per_h)) + f"  total {sum(per_h):.2f} s")
+        raise SystemExit(0)
     if args.profile:
         print(profile_engine(*args.profile, scenario=args.scenario))
         raise SystemExit(0)
