@@ -10,7 +10,7 @@ import numpy as np
 
 from twin.readers import rf
 from twin.readers.linkcache import walls_between
-from twin.readers.timegrid import leg_distance, locate, slots
+from twin.readers.timegrid import expand, leg_distance, locate, slots
 
 
 def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
@@ -34,23 +34,29 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             half = np.hypot(tags.x1[cand] - tags.x0[cand], tags.y1[cand] - tags.y0[cand]) / 2
             d = leg_distance(mx, my, tr.x0[row], tr.y0[row], tr.x1[row], tr.y1[row]) - half
             seg = cand[d <= eng.a_range[h]]
+            if tr.x0[row] == tr.x1[row] and tr.y0[row] == tr.y1[row]:
+                # a resting antenna sees a resting tag the same all along: one piece per alive window, no slots
+                rest = seg[tags.is_static[seg]]
+                seg = seg[~tags.is_static[seg]]
+                if len(rest):
+                    lo_r, hi_r = np.maximum(tags.t0_us[rest], lo), np.minimum(tags.t1_us[rest], hi)
+                    axy = np.tile([float(tr.x0[row]), float(tr.y0[row])], (len(rest), 1))
+                    ok, pr, rr = _carried_links(eng, h, lvl, rest, axy, tags.position(rest, lo_r), tags)
+                    m = np.flatnonzero(ok)
+                    i, w, s0, s1 = clip_spans(h, lo_r[m], hi_r[m], wa, ws, we)
+                    m = m[i]
+                    out.append((w, rest[m], pr[m], rr[m], s0, s1))
             own, s, e, mid = slots(np.maximum(tags.t0_us[seg], lo), np.minimum(tags.t1_us[seg], hi), grid)
             seg = seg[own]
             f = (mid - tr.t0_us[row]) / max(1, int(tr.t1_us[row] - tr.t0_us[row]))
             axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
                                    tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
             txy = tags.position(seg, mid)
-            # a resting antenna sees a resting tag the same in every slot: its link is computed once (same bytes)
-            rep = np.arange(len(seg))
-            inv = rep
-            if tr.x0[row] == tr.x1[row] and tr.y0[row] == tr.y1[row]:
-                key = np.where(tags.is_static[seg], seg, -1 - rep)
-                _, rep, inv = np.unique(key, return_index=True, return_inverse=True)
-            ok, pr, rr = _carried_links(eng, h, lvl, seg[rep], axy[rep], txy[rep], tags)
-            m = np.flatnonzero(ok[inv])
+            ok, pr, rr = _carried_links(eng, h, lvl, seg, axy, txy, tags)
+            m = np.flatnonzero(ok)
             i, w, s0, s1 = clip(np.full(len(m), h, np.int64), s[m], e[m], wa, ws, we, t0)
             m = m[i]
-            out.append((w, seg[m], pr[inv[m]], rr[inv[m]], s0, s1))
+            out.append((w, seg[m], pr[m], rr[m], s0, s1))
     if not out:
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
@@ -123,6 +129,18 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0), np.zeros(0), z, z
     return tuple(np.concatenate([x[c] for x in parts]) for c in range(6))
+
+
+def clip_spans(h, s, e, wa, ws, we):
+    """Overlaps of spans [s, e) of antenna h with all its alive windows (any number each): (span index, window,
+    start, end). Windows of one antenna are sorted and disjoint, so their ends are sorted too."""
+    a0, a1 = np.searchsorted(wa, h, side="left"), np.searchsorted(wa, h, side="right")
+    j0 = a0 + np.searchsorted(we[a0:a1], s, side="right")  # first window ending after s
+    j1 = a0 + np.searchsorted(ws[a0:a1], e, side="left")  # past the last window starting before e
+    i, w = expand(j0, np.maximum(j1, j0))
+    s0, s1 = np.maximum(s[i], ws[w]), np.minimum(e[i], we[w])
+    ok = s1 > s0
+    return i[ok], w[ok], s0[ok], s1[ok]
 
 
 def clip(ai, s, e, wa, ws, we, t0):
