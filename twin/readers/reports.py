@@ -99,7 +99,8 @@ def assemble(reader, first_us, last_us, port, epc, rssi_dbm, count, channel) -> 
 def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     """READ_DTYPE rows of the engine's (antenna, segment, period, reads, first, last, mean RSSI) rows on each reader's
     clock, sorted by delivery, and the delivery times: end of the report period (of a periodic reader's cycle) plus
-    the network delay."""
+    the network delay. One report message per (reader, period) travels the network once: its end and delay are
+    computed per message, and its rows stay together in delivery order (then by last seen)."""
     P = eng.params
     ant, seg, per, n, f, l_, rs = rows
     rdr = eng.a_reader[ant]
@@ -110,14 +111,31 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
                                    np.array([rd.phase_us for rd in eng.readers]),
                                    np.array([rd.id.encode("ascii") for rd in eng.readers], dtype=READ_DTYPE["reader"]))
     off, drift, phase, names = cols[0][rdr], cols[1][rdr], cols[2][rdr], cols[3]
-    key = eng.r_key[rdr]
     rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
-    chan = channel_rows(eng.seed, key, (f - phase) // eng.r_dwell[rdr], P.n_channels)
-    per_end = np.where(eng.r_trig[rdr] == 1, per * eng.r_period[rdr] + eng.r_phase[rdr] + eng.r_run[rdr],
-                       (per + 1) * eng.r_period[rdr])  # a periodic reader reports at the end of its cycle
-    dl = per_end + delay_rows(eng.seed, key, per, P.net_delay_median_ms, P.net_delay_sigma)
-    tf = to_reader_rows(f, off, drift, eng._t_ref)
+    chan = channel_rows(eng.seed, eng.r_key[rdr], (f - phase) // eng.r_dwell[rdr], P.n_channels)
+    nR = len(eng.readers)
+    ug, gi = np.unique(per * nR + rdr, return_inverse=True)  # report messages (reader, period)
+    ur, up = ug % nR, ug // nR
+    per_end = np.where(eng.r_trig[ur] == 1, up * eng.r_period[ur] + eng.r_phase[ur] + eng.r_run[ur],
+                       (up + 1) * eng.r_period[ur])  # a periodic reader reports at the end of its cycle
+    dl_u = per_end + delay_rows(eng.seed, eng.r_key[ur], up, P.net_delay_median_ms, P.net_delay_sigma)
+    go = np.lexsort((ur, dl_u))  # messages in delivery order; equal (delivery, reader) share a rank
+    new = np.r_[True, (dl_u[go][1:] != dl_u[go][:-1]) | (ur[go][1:] != ur[go][:-1])]
+    rank = np.empty(len(ug), np.int64)
+    rank[go] = np.cumsum(new) - 1
     tl = to_reader_rows(l_, off, drift, eng._t_ref)
-    o = np.lexsort((tl, rdr, dl))
-    out = assemble(names[rdr[o]], tf[o], tl[o], eng.a_port[ant[o]], tags.epc[seg[o]], rssi[o], n[o], chan[o])
-    return out, dl[o]
+    rel = tl - tl.min() if len(tl) else tl
+    if len(tl) and rel.max() < (1 << 40):  # (rank, last seen) as one key: the order of lexsort((tl, rdr, dl))
+        o = np.argsort((rank[gi] << 40) | rel, kind="stable")
+    else:
+        o = np.lexsort((tl, rank[gi]))
+    out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set below
+    out["t_us"] = tl[o]
+    out["first_us"] = to_reader_rows(f[o], off[o], drift[o], eng._t_ref)
+    out["reader"] = names[rdr[o]]
+    out["antenna"] = eng.a_port[ant[o]]
+    out["epc"] = tags.epc[seg[o]]
+    out["rssi_dbm"] = rssi[o]
+    out["count"] = n[o]
+    out["channel"] = chan[o]
+    return out, dl_u[gi[o]]
