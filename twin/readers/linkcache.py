@@ -28,6 +28,11 @@ def walls_by_antenna(floor: Floor, level: str, ant_xy: np.ndarray, ai: np.ndarra
     o = np.argsort(ai, kind="stable")
     b = np.flatnonzero(np.r_[True, ai[o][1:] != ai[o][:-1]])
     e = np.r_[b[1:], len(o)]
+    small = (e - b) < SMALL_GROUP  # antennas with few points: all of them at once against every wall
+    if small.any():
+        i = o[np.concatenate([np.arange(lo, hi) for lo, hi in zip(b[small].tolist(), e[small].tolist())])]
+        out[i] = crossed_pairs(ant_xy[ai[i]], txy[i], W)
+        b, e = b[~small], e[~small]
     wx0, wx1 = np.minimum(W[:, 0], W[:, 2]), np.maximum(W[:, 0], W[:, 2])
     wy0, wy1 = np.minimum(W[:, 1], W[:, 3]), np.maximum(W[:, 1], W[:, 3])
     for lo, hi in zip(b.tolist(), e.tolist()):
@@ -39,6 +44,26 @@ def walls_by_antenna(floor: Floor, level: str, ant_xy: np.ndarray, ai: np.ndarra
         m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
         if m.any():
             out[i] = crossed_from(a, t, W[m])
+    return out
+
+
+SMALL_GROUP = 32  # assumption (cost only): below this many points an antenna's own wall box saves less than a call
+
+
+def crossed_pairs(a: np.ndarray, t: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """`segments_crossed` from a[i] to t[i] against all walls W: the same orientation products as `crossed_from`
+    (so the same counts; a wall away from a pair's box is never properly crossed)."""
+    out = np.zeros(len(t), np.int32)
+    step = max(1, 2_000_000 // max(1, len(W)))
+    w0x, w0y, w1x, w1y = W[:, 0], W[:, 1], W[:, 2], W[:, 3]
+    ex, ey = w1x - w0x, w1y - w0y
+    for s in range(0, len(t), step):
+        ax, ay = a[s:s + step, 0:1], a[s:s + step, 1:2]
+        qx, qy = t[s:s + step, 0:1], t[s:s + step, 1:2]
+        c = (ex * (ay - w0y) - ey * (ax - w0x)) * (ex * (qy - w0y) - ey * (qx - w0x)) < -EPS
+        ux, uy = qx - ax, qy - ay
+        c &= (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -EPS
+        out[s:s + step] = c.sum(axis=1)
     return out
 
 
