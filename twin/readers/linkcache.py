@@ -191,15 +191,22 @@ class PairCache:
         o = np.argsort(kk, kind="stable")
         self.k, self.ant = kk[o], np.concatenate([self.ant, ant])[o]
         self.p, self.r = np.concatenate([self.p, p])[o], np.concatenate([self.r, r])[o]
+        first = np.flatnonzero(np.r_[True, self.k[1:] != self.k[:-1]]) if len(self.k) else np.zeros(0, np.int64)
+        self._uk, self._start = self.k[first], first  # each key with pairs: where its run starts, and its length
+        self._len = np.diff(np.r_[first, len(self.k)])
         self._last = None
 
     def gather(self, keys: np.ndarray):
         """(query row, antenna, p, rssi) of every cached pair of the queried keys (all must be known)."""
         if self._last is not None and np.array_equal(self._last[0], keys):
             return self._last[1]
-        lo = np.searchsorted(self.k, keys, side="left")
-        hi = np.searchsorted(self.k, keys, side="right")
-        n = hi - lo
+        uk = getattr(self, "_uk", self.k)
+        if not len(uk):
+            lo = n = np.zeros(len(keys), np.int64)
+        else:
+            j = np.minimum(np.searchsorted(uk, keys), len(uk) - 1)  # one search over the keys that have pairs
+            hit = uk[j] == keys
+            lo, n = self._start[j], np.where(hit, self._len[j], 0)
         own = np.repeat(np.arange(len(keys)), n)
         idx = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
         out = (own, self.ant[idx], self.p[idx], self.r[idx])
