@@ -82,20 +82,6 @@ def peak_rssi(rssi_dbm: np.ndarray, count: np.ndarray, z: np.ndarray, noise_db: 
     return np.clip(np.rint(val), -100, -15).astype(np.int16)  # assumption: reader RSSI report range
 
 
-def assemble(reader, first_us, last_us, port, epc, rssi_dbm, count, channel) -> np.ndarray:
-    """READ_DTYPE rows from columns (times already on the reader's clock)."""
-    out = np.zeros(len(first_us), dtype=READ_DTYPE)
-    out["t_us"] = last_us
-    out["first_us"] = first_us
-    out["reader"] = reader
-    out["antenna"] = port
-    out["epc"] = epc
-    out["rssi_dbm"] = rssi_dbm
-    out["count"] = count
-    out["channel"] = channel
-    return out
-
-
 def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     """READ_DTYPE rows of the engine's (antenna, segment, period, reads, first, last, mean RSSI) rows on each reader's
     clock, sorted by delivery, and the delivery times: end of the report period (of a periodic reader's cycle) plus
