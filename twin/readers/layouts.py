@@ -14,6 +14,13 @@ def rect(x0: float, y0: float, x1: float, y1: float) -> tuple[tuple[float, float
     return ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
 
 
+
+def _one_level(name: str, func: str, spaces: dict, doors: dict, storage: dict, entrance: str) -> Floor:
+    """A one-level canned floor named after the function that builds it."""
+    return Floor(name=name, source=f"<twin.readers.layouts.{func}>", schema_version=1,
+                 levels={"L1": Level("L1", "Ground", 0.0)}, spaces=spaces, doors=doors, links={}, storage=storage,
+                 entrance=entrance)
+
 def open_hall_floor(length_m: float = 20.0, width_m: float = 12.0) -> Floor:
     """One empty hall, no inner walls: an antenna at one end and tags along the axis at chosen distances."""
     spaces = {
@@ -54,17 +61,7 @@ def two_rooms_floor() -> Floor:
         "room-b/D1": StorageUnit("room-b/D1", "room-b", "desk", (9.0, 2.5), 1.4, 0.7, 20),
         "room-b/D2": StorageUnit("room-b/D2", "room-b", "desk", (7.5, 4.0), 1.4, 0.7, 20),
     }
-    return Floor(
-        name="calibration-two-rooms",
-        source="<twin.readers.layouts.two_rooms_floor>",
-        schema_version=1,
-        levels={"L1": Level("L1", "Ground", 0.0)},
-        spaces=spaces,
-        doors=doors,
-        links={},
-        storage=storage,
-        entrance="d-a-yard",
-    )
+    return _one_level("calibration-two-rooms", "two_rooms_floor", spaces, doors, storage, "d-a-yard")
 
 
 def mini_station_floor() -> Floor:
@@ -138,17 +135,7 @@ def corridor_rooms_floor() -> Floor:
         "room-a/D1": StorageUnit("room-a/D1", "room-a", "desk", (2.0, 2.0), 1.4, 0.7, 20),
         "room-b/D1": StorageUnit("room-b/D1", "room-b", "desk", (7.5, 3.0), 1.4, 0.7, 20),
     }
-    return Floor(
-        name="calibration-corridor-rooms",
-        source="<twin.readers.layouts.corridor_rooms_floor>",
-        schema_version=1,
-        levels={"L1": Level("L1", "Ground", 0.0)},
-        spaces=spaces,
-        doors=doors,
-        links={},
-        storage=storage,
-        entrance="d-out",
-    )
+    return _one_level("calibration-corridor-rooms", "corridor_rooms_floor", spaces, doors, storage, "d-out")
 
 
 def storage_room_floor() -> Floor:
@@ -162,14 +149,4 @@ def storage_room_floor() -> Floor:
         "store/S01": StorageUnit("store/S01", "store", "shelf", (2.0, 0.3), 2.0, 0.4, 300),
         "store/C01": StorageUnit("store/C01", "store", "cabinet", (5.0, 0.3), 1.0, 0.5, 60, metal=True),
     }
-    return Floor(
-        name="calibration-store",
-        source="<twin.readers.layouts.storage_room_floor>",
-        schema_version=1,
-        levels={"L1": Level("L1", "Ground", 0.0)},
-        spaces=spaces,
-        doors=doors,
-        links={},
-        storage=storage,
-        entrance="d-store",
-    )
+    return _one_level("calibration-store", "storage_room_floor", spaces, doors, storage, "d-store")
