@@ -54,15 +54,10 @@ class Journal:
         """Record a business event (events.parquet row); deadline_s is seconds since the scenario start."""
         if kind not in EVENT_KINDS:
             raise ValueError(f"event kind {kind!r}: expected one of {', '.join(EVENT_KINDS)}")
-        ev = self._ev
-        ev[0].append(self._us(t_s))
-        ev[1].append(kind)
-        ev[2].append(case)
-        ev[3].append(epc)
-        ev[4].append(officer)
-        ev[5].append(stage)
-        ev[6].append(None if deadline_s is None else self._us(deadline_s))
-        ev[7].append(detail)
+        deadline_us = None if deadline_s is None else self._us(deadline_s)
+        row = (self._us(t_s), kind, case, epc, officer, stage, deadline_us, detail)
+        for col, v in zip(self._ev, row):
+            col.append(v)
         self.event_counts[kind] += 1
 
     def anomaly(
@@ -71,13 +66,8 @@ class Journal:
         """Record a ground-truth anomaly (anomalies.parquet row): misbehaviour the core should catch."""
         if kind not in ALERT_KINDS:
             raise ValueError(f"anomaly kind {kind!r}: expected one of {', '.join(ALERT_KINDS)}")
-        an = self._an
-        an[0].append(self._us(t_s))
-        an[1].append(kind)
-        an[2].append(epc)
-        an[3].append(space)
-        an[4].append(officer)
-        an[5].append(detail)
+        for col, v in zip(self._an, (self._us(t_s), kind, epc, space, officer, detail)):
+            col.append(v)
         self.anomaly_counts[kind] += 1
 
     def drain(self) -> tuple[pa.Table, pa.Table]:
