@@ -43,12 +43,22 @@ def iter_chunks(reads_path: str | Path, chunk_s: float = 60.0, batch_rows: int =
         if edge is None:
             edge = (int(r["t_us"].min()) // step + 1) * step
         held.append(r)
-        r = np.concatenate(held)
-        while len(r) and int(r["t_us"].max()) >= edge:
-            due = r["t_us"] < edge
-            yield r[due], edge
-            r, edge = r[~due], edge + step
-        held = [r]
+        r = np.concatenate(held) if len(held) > 1 else r
+        hi = int(r["t_us"].max())
+        if hi < edge:
+            held = [r]
+            continue
+        # window j holds the rows before edge + j*step (earlier late rows go to window 0); one stable grouping per
+        # batch instead of re-masking the remainder for every window
+        n_win = (hi - edge) // step + 1
+        win = np.maximum((r["t_us"] - edge) // step + 1, 0)
+        order = np.argsort(win, kind="stable")
+        cuts = np.cumsum(np.bincount(win, minlength=n_win + 1))
+        lo = 0
+        for j in range(n_win):
+            yield r[order[lo:cuts[j]]], edge
+            lo, edge = int(cuts[j]), edge + step
+        held = [r[order[lo:]]]
     if held and len(held[0]):
         yield held[0], int(held[0]["t_us"].max()) + 1
 
