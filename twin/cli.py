@@ -193,6 +193,9 @@ def run(
     resolve_core_class(core)  # an unknown core is a user error before the world is built
     scn = load_scenario(scenario or DEFAULT_SCENARIO).with_overrides(seed=seed, days=days)
     metrics = run_with_core(scn, out, core=core, compare=compare, save_streams=save_streams, progress=not quiet)
+    from .run import summary_table
+
+    console.print(summary_table(metrics))
     console.print(bench_table(metrics))
     console.print(f"workspace: {display_path(out)} (report.html, metrics.json)", highlight=False)
 
