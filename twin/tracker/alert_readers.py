@@ -22,8 +22,10 @@ class ReaderWatch:
         self.last_us = np.full(n, -1, np.int64)  # last report per reader
         self.back_us = np.full(n, -(1 << 62), np.int64)  # when it came back after an outage
         self.down_since = np.full(n, -1, np.int64)  # outage detected at (-1: up)
-        self.recent: list[set[int]] = [set() for _ in range(n)]  # tag ids it reported steadily of late
-        self.seen_by: list[dict[int, tuple[int, int]]] = [{} for _ in range(n)]  # tag -> (reports, last batch)
+        # (reader << 32 | tag id) pairs reported of late, sorted, with their reports and the reader's last report then
+        self.pair_key = np.zeros(0, np.int64)
+        self.pair_n = np.zeros(0, np.int64)
+        self.pair_last = np.zeros(0, np.int64)
         self.last_seen = np.zeros(0, np.int64)  # per tag id
         self.last_reader = np.zeros(0, np.int32)
 
@@ -44,21 +46,30 @@ class ReaderWatch:
         self.last_reader[tag[last[newer]]] = reader[last[newer]]
         rmax = np.full(len(self.readers), -1, np.int64)
         np.maximum.at(rmax, reader, t)
-        for r in np.flatnonzero(rmax >= 0).tolist():
-            if self.down_since[r] >= 0:
-                self.down_since[r] = -1
-                self.back_us[r] = int(rmax[r])
-                back.append((r, int(rmax[r])))
-            self.last_us[r] = max(self.last_us[r], rmax[r])
-            lo = int(self.last_us[r] - self.recent_us[r])
-            m = (reader == r) & (t >= lo)
-            g, n = np.unique(tag[m], return_counts=True)
-            last = self.seen_by[r]
-            for gi, ni in zip(g.tolist(), n.tolist()):
-                c, _ = last.get(gi, (0, 0))
-                last[gi] = (c + ni, int(self.last_us[r]))
-            self.seen_by[r] = {gi: v for gi, v in last.items() if v[1] >= lo}
-            self.recent[r] = {gi for gi, (c, _) in self.seen_by[r].items() if c >= 2}  # reported at least twice
+        seen = rmax >= 0
+        for r in np.flatnonzero(seen & (self.down_since >= 0)).tolist():
+            self.down_since[r] = -1
+            self.back_us[r] = int(rmax[r])
+            back.append((r, int(rmax[r])))
+        np.maximum(self.last_us, rmax, out=self.last_us)
+        lo = self.last_us - self.recent_us  # per reader; only those reporting now are counted and pruned
+        # (reader, tag) pairs reported in each reader's recent window, merged into the running counts in one go
+        k = (reader.astype(np.int64) << 32) | tag.astype(np.int64)
+        keys, n = np.unique(k[t >= lo[reader]], return_counts=True)
+        stamp = self.last_us[keys >> 32]
+        at = np.searchsorted(self.pair_key, keys)
+        hit = at < len(self.pair_key)
+        hit[hit] = self.pair_key[at[hit]] == keys[hit]
+        self.pair_n[at[hit]] += n[hit]
+        self.pair_last[at[hit]] = stamp[hit]
+        pk = np.concatenate([self.pair_key, keys[~hit]])
+        order = np.argsort(pk, kind="stable")
+        pk = pk[order]
+        pn = np.concatenate([self.pair_n, n[~hit]])[order]
+        pl = np.concatenate([self.pair_last, stamp[~hit]])[order]
+        pr = pk >> 32
+        keep = ~seen[pr] | (pl >= lo[pr])
+        self.pair_key, self.pair_n, self.pair_last = pk[keep], pn[keep], pl[keep]
         return back
 
     def check(self, now_us: int, moved_after) -> list[tuple[int, int]]:
@@ -67,7 +78,9 @@ class ReaderWatch:
         silent = np.flatnonzero(self.steady & (self.last_us >= 0) & (self.down_since < 0) & (now_us - self.last_us > self.thr_us))
         for r in silent.tolist():
             t0 = int(self.last_us[r])
-            still = sum(1 for g in self.recent[r] if not moved_after(g, t0))
+            mine = (self.pair_key >> 32 == r) & (self.pair_n >= 2)  # reported steadily (twice) of late
+            recent = (self.pair_key[mine] & 0xFFFFFFFF).tolist()
+            still = sum(1 for g in recent if not moved_after(g, t0))
             if still >= self.cfg.offline_min_tags:
                 self.down_since[r] = t0 + int(self.thr_us[r])
                 out.append((r, int(self.down_since[r])))
