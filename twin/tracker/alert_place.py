@@ -76,13 +76,17 @@ class PlaceRules:
             book.clear(t, "missing", epc)
 
     # -- on the clock ----------------------------------------------------------------------------------------------
-    def tick(self, now_us: int, state: dict[str, dict]) -> None:
-        self._shelves(now_us, state)
+    def tick(self, now_us: int, state: dict[str, dict], of_kind=None) -> None:
+        """of_kind(kind) -> the epcs of that kind in the state's order (default: a scan of the state)."""
+        if of_kind is None:
+            def of_kind(kind):
+                return [e for e, st in state.items() if st["kind"] == kind]
+        self._shelves(now_us, state, of_kind)
         self._drawer(now_us, state)
-        self._abandoned(now_us, state)
-        self._separated(now_us, state)
+        self._abandoned(now_us, state, of_kind)
+        self._separated(now_us, state, of_kind)
 
-    def _shelves(self, now_us: int, state: dict[str, dict]) -> None:
+    def _shelves(self, now_us: int, state: dict[str, dict], of_kind) -> None:
         """Homes and misfiled returns from the shelf antennas' inventories (ReadEvidence), not from the estimates.
 
         A dossier's home is its archive event's unit, else the shelf that won `misfile_periods` inventories before
@@ -93,7 +97,7 @@ class PlaceRules:
         if not ev.units:
             return
         self._taken_out(now_us, state)
-        homeless = [e for e, st in state.items() if st["kind"] == "dossier" and e not in self.home]
+        homeless = [e for e in of_kind("dossier") if e not in self.home]
         cand = sorted(e for e in self.away if e in state)
         opened = sorted(e for (k, e) in self.book.open if k == "misfiled" and e in state)
         epcs = homeless + cand + opened
@@ -156,14 +160,15 @@ class PlaceRules:
             if st["kind"] == "dossier" and not st["holder"] and self.purpose.get(st["space"]) in cfg.workspace_purposes:
                 self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage'] or st['space']} past end of day")
 
-    def _abandoned(self, now_us: int, state) -> None:
+    def _abandoned(self, now_us: int, state, of_kind) -> None:
         """A dossier left in a room that is neither storage nor an officer's workspace (an interview room, a meeting
         room) with no badge there for abandoned_s: missing (forgotten where it was used)."""
         lim = int(self.cfg.abandoned_s * 1e6)
-        badges = {st["space"] for st in state.values() if st["kind"] == "badge"}
-        for epc, st in state.items():
+        badges = {state[e]["space"] for e in of_kind("badge")}
+        for epc in of_kind("dossier"):
+            st = state[epc]
             sp = st["space"]
-            if st["kind"] != "dossier" or not sp or not st.get("moved") or epc in self.checked_out:
+            if not sp or not st.get("moved") or epc in self.checked_out:
                 continue
             if self.purpose.get(sp) in STORAGE_ROOMS + tuple(self.cfg.workspace_purposes) or self.space_kind.get(sp) != "room":
                 self.alone.pop(epc, None)
@@ -175,11 +180,10 @@ class PlaceRules:
             if now_us - t0 >= lim:
                 self.book.raise_(t0 + lim, "missing", epc, sp, "", "left alone outside storage")
 
-    def _separated(self, now_us: int, state) -> None:
+    def _separated(self, now_us: int, state, of_kind) -> None:
         lim = int(self.cfg.separated_s * 1e6)
-        for epc, st in state.items():
-            if st["kind"] != "item":
-                continue
+        for epc in of_kind("item"):
+            st = state[epc]
             case = self.case_of.get(epc)
             vols = self.dossiers_of.get(case or "", ())
             sp = st["space"]

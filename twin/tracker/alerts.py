@@ -112,6 +112,9 @@ class Alerts:
         self.watch = ReaderWatch(self.reader_ids, period, space, self.cfg, steady)
         self.state: dict[str, dict] = {}  # epc -> space, storage, holder, since, kind, moved
         self.tag_of: dict[str, int] = {}  # epc -> tag id (for the read-time arrays)
+        # epcs by kind, each in the state's order, so the clock rules walk one kind instead of every tag
+        self.by_kind: dict[str, dict[str, None]] = {}
+        self._kinds_stale = False
         self.epc_of: dict[int, str] = {}
 
     def event(self, e: dict) -> None:
@@ -121,6 +124,10 @@ class Alerts:
         for ti, e, s, u, h, k, g in zip(t, epc, space, storage, holder, kind, tag_ids):
             st = self.state.get(e)
             old = st["space"] if st else ""
+            if st is None:
+                self.by_kind.setdefault(k, {})[e] = None
+            elif st["kind"] != k:
+                self._kinds_stale = True  # rebuilt in the state's order when next asked
             moved = bool(st) and (st.get("moved") or s != old)
             self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved,
                                   "tag": int(g)}  # fmt: skip
@@ -139,6 +146,14 @@ class Alerts:
         for r, tb in self.watch.observe(t, tag, reader):
             self.book.clear(tb, "reader_offline", "", self.watch.space[r])
 
+    def of_kind(self, kind: str):
+        """The epcs of this kind, in the state's order."""
+        if self._kinds_stale:
+            self.by_kind, self._kinds_stale = {}, False
+            for e, st in self.state.items():
+                self.by_kind.setdefault(st["kind"], {})[e] = None
+        return self.by_kind.get(kind, {}).keys()
+
     def tick(self, now_us: int) -> None:
         def moved_after(g: int, t0: int) -> bool:
             st = self.state.get(self.epc_of.get(g, ""))
@@ -146,14 +161,14 @@ class Alerts:
 
         for r, t in self.watch.check(now_us, moved_after):
             self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} silent")
-        self.place.tick(now_us, self.state)
+        self.place.tick(now_us, self.state, self.of_kind)
         # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
         # and inside the station (external places are reached under a checkout the core may not have seen)
         purpose, skind = self.place.purpose, self.place.space_kind
-        cand = np.array([g for e, g in self.tag_of.items() if self.state[e]["kind"] == "dossier"
-                         and ("missing", e) not in self.book.open and e not in self.place.checked_out
-                         and purpose.get(self.state[e]["space"]) not in STORAGE_ROOMS
-                         and skind.get(self.state[e]["space"]) == "room" and not self.state[e]["holder"]], np.int64)  # fmt: skip
+        state, opened, out = self.state, self.book.open, self.place.checked_out
+        cand = np.array([st["tag"] for e in self.of_kind("dossier") if ("missing", e) not in opened and e not in out
+                         and purpose.get((st := state[e])["space"]) not in STORAGE_ROOMS
+                         and skind.get(st["space"]) == "room" and not st["holder"]], np.int64)  # fmt: skip
         ev = self.evidence
         ev.grow(len(self.watch.last_seen))
         cand = cand[ev.last_else_us[cand] > ev.last_store_us[cand]] if len(cand) else cand  # last heard out of storage
