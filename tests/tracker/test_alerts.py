@@ -162,3 +162,49 @@ def test_local_day_time_and_bad_config():
     assert local_day_time_us(T0 + 3600 * S, 8 * 3600, 8 * 3600) == T0
     with pytest.raises(InputError):
         AlertConfig.from_dict({"missing_s": -1, "nope": 1})
+
+
+B1, B2 = "2D" + "0" * 21 + "1", "2D" + "0" * 21 + "2"
+
+
+def _use_inquiry(a: Alerts) -> None:
+    """Officer A carries D1 into the inquiry room and puts it down there; tag 5 is A's badge."""
+    _est(a, [(0, B1, "corr", "", "", "badge", 5), (0, D1, "corr", "", "A", "dossier", 0)])
+    _est(a, [(60, B1, "inquiry", "", "", "badge", 5), (60, D1, "inquiry", "", "A", "dossier", 0)])
+    _est(a, [(120, D1, "inquiry", "", "", "dossier", 0)])
+
+
+def test_missing_needs_a_put_down_and_leave():
+    a = Alerts(SITE, AlertConfig(abandoned_s=1800))
+    _use_inquiry(a)
+    _est(a, [(300, B1, "corr", "", "", "badge", 5)])  # A walks out without it; nobody comes back
+    for now in range(300, 2400, 60):
+        a.tick(T0 + now * S)
+    rows = [r for r in a.book.take() if r["kind"] == "missing"]
+    assert [(r["state"], r["epc"], r["space"]) for r in rows] == [("raised", D1, "inquiry")]
+    assert rows[0]["t_us"] == T0 + (300 + 1800) * S  # abandoned_s after the badge's passage out
+    _est(a, [(2400, D1, "corr", "", "B", "dossier", 0)])  # fetched: cleared
+    assert _raised(a) == [("cleared", "missing", D1)]
+
+
+def test_no_missing_while_the_room_is_in_use_or_its_users_return():
+    a = Alerts(SITE, AlertConfig(abandoned_s=1800))
+    _use_inquiry(a)
+    for now in range(120, 4000, 60):  # nobody estimated there, but no badge left either: in use, not abandoned
+        a.tick(T0 + now * S)
+    assert _raised(a) == []
+    _est(a, [(4000, B1, "corr", "", "", "badge", 5)])  # out for a break ...
+    a.tick(T0 + 5000 * S)
+    _est(a, [(5100, B1, "inquiry", "", "", "badge", 5)])  # ... and back before abandoned_s
+    for now in range(5100, 9000, 60):
+        a.tick(T0 + now * S)
+    assert _raised(a) == []
+
+
+def test_no_missing_for_a_file_brought_in_without_a_holder():
+    a = Alerts(SITE, AlertConfig(abandoned_s=1800))
+    _est(a, [(0, D1, "corr", "", "", "dossier", 0), (0, B2, "inquiry", "", "", "badge", 6)])
+    _est(a, [(60, D1, "inquiry", "", "", "dossier", 0), (120, B2, "corr", "", "", "badge", 6)])
+    for now in range(120, 4000, 60):  # no put-down seen (an estimate drifting in): no evidence of abandonment
+        a.tick(T0 + now * S)
+    assert _raised(a) == []

@@ -35,6 +35,9 @@ class PlaceRules:
         self.home: dict[str, str] = {}  # dossier epc -> home unit
         self.away: set[str] = set()  # dossiers taken out of their storage room since their last rest
         self.alone: dict[str, int] = {}  # dossier epc -> since when alone in a non-workspace room
+        self.carried_to: dict[str, str] = {}  # dossier epc -> the space a badge last carried it in
+        self.badge_in: dict[str, int] = {}  # space -> when a badge last passed into it
+        self.badge_out: dict[str, int] = {}  # space -> when a badge last passed out of it
         self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
         self.met: set[str] = set()  # items seen beside a volume of their case since they last left the evidence room
         self.last_drawer_us = None
@@ -63,7 +66,16 @@ class PlaceRules:
     # -- on an estimate change --------------------------------------------------------------------------------------
     def changed(self, st: dict, epc: str, t: int, old_space: str) -> None:
         book, space, unit, kind = self.book, st["space"], st["storage"], st["kind"]
+        if kind == "badge" and space != old_space:
+            if space:
+                self.badge_in[space] = t
+            if old_space:
+                self.badge_out[old_space] = t
         if kind == "dossier":
+            if st["holder"]:
+                self.carried_to[epc] = space
+            elif space != old_space:
+                self.carried_to.pop(epc, None)  # moved without a holder: no put-down seen here
             if self.outside(space, unit):
                 if epc not in self.checked_out:
                     book.raise_(t, "left_building", epc, space, st["holder"], f"at {unit or space} without checkout")
@@ -160,25 +172,40 @@ class PlaceRules:
             if st["kind"] == "dossier" and not st["holder"] and self.purpose.get(st["space"]) in cfg.workspace_purposes:
                 self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage'] or st['space']} past end of day")
 
+    def _left_room(self, epc: str, st: dict) -> bool:
+        """Carried by a badge into a room that is neither storage nor a workspace (interview, meeting) and resting
+        there (its estimate may keep the carrier's name: the put-down shows as that badge's passage out)."""
+        sp = st["space"]
+        return (bool(sp) and epc not in self.checked_out and self.carried_to.get(epc) == sp
+                and self.space_kind.get(sp) == "room"
+                and self.purpose.get(sp) not in STORAGE_ROOMS + tuple(self.cfg.workspace_purposes))
+
     def _abandoned(self, now_us: int, state, of_kind) -> None:
-        """A dossier left in a room that is neither storage nor an officer's workspace (an interview room, a meeting
-        room) with no badge there for abandoned_s: missing (forgotten where it was used)."""
+        """A dossier put down in a room that is neither storage nor an officer's workspace (an interview room, a
+        meeting room) and left there: missing (forgotten where it was used). The evidence is a put-down-and-leave:
+        a badge carried it into the room, it stays there, a badge then passed out of the room while it stayed,
+        and no badge passed back in for abandoned_s. A badge merely not estimated in the room says nothing (badge
+        estimates inside a room are unreliable; its portal passages are not)."""
         lim = int(self.cfg.abandoned_s * 1e6)
-        badges = {state[e]["space"] for e in of_kind("badge")}
         for epc in of_kind("dossier"):
             st = state[epc]
             sp = st["space"]
-            if not sp or not st.get("moved") or epc in self.checked_out:
-                continue
-            if self.purpose.get(sp) in STORAGE_ROOMS + tuple(self.cfg.workspace_purposes) or self.space_kind.get(sp) != "room":
+            if not self._left_room(epc, st):
                 self.alone.pop(epc, None)
                 continue
-            if sp in badges:
-                self.alone.pop(epc, None)
+            left = self.badge_out.get(sp, -1)
+            if left < st["since"]:
+                self.alone.pop(epc, None)  # nobody has left the room since it was put down
                 continue
-            t0 = self.alone.setdefault(epc, max(now_us, st["since"]))
+            t0 = self.alone.setdefault(epc, left)
+            back = self.badge_in.get(sp, -1)
+            if back > t0:  # someone came back: alone again only from a later passage out
+                if left <= back:
+                    self.alone.pop(epc, None)
+                    continue
+                self.alone[epc] = t0 = left
             if now_us - t0 >= lim:
-                self.book.raise_(t0 + lim, "missing", epc, sp, "", "left alone outside storage")
+                self.book.raise_(t0 + lim, "missing", epc, sp, "", "put down and left outside storage")
 
     def _separated(self, now_us: int, state, of_kind) -> None:
         lim = int(self.cfg.separated_s * 1e6)
