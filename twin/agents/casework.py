@@ -116,12 +116,7 @@ def checkin(st, oid: str, case):
     yield from st.walk(oid, st.graph.place_in(st.procuratorate))
     for d in out:
         st.pick(d, oid)
-    for d in sorted(out, key=lambda d: d.home):
-        yield from st.walk(oid, st.unit_place(d.home))
-        st.journal.event(st.now, "checkin", case=case.id, epc=d.epc, officer=oid, detail="procuratorate")
-        st.put(d, st.unit_place(d.home), d.home)
-        d.busy = False
-    yield from st.walk(oid, st.desk_place(oid))
+    yield from _check_in(st, oid, case, out, "procuratorate")
 
 
 def hearing(st, oid: str, case, opens_s: float):
@@ -137,9 +132,14 @@ def hearing(st, oid: str, case, opens_s: float):
     yield from st.walk(oid, st.graph.place_in(st.court))
     lo, hi = st.beh.hearing_h
     yield st.env.timeout(max(0.0, opens_s - st.now) + st.rng("hearings").uniform(lo, hi) * 3600.0)
-    for d in sorted(got, key=lambda d: d.home):
+    yield from _check_in(st, oid, case, got, "court")
+
+
+def _check_in(st, oid: str, case, vols, where: str):
+    """Bring checked-out volumes back to their home shelves (a checkin event each), then go back to the desk."""
+    for d in sorted(vols, key=lambda d: d.home):
         yield from st.walk(oid, st.unit_place(d.home))
-        st.journal.event(st.now, "checkin", case=case.id, epc=d.epc, officer=oid, detail="court")
+        st.journal.event(st.now, "checkin", case=case.id, epc=d.epc, officer=oid, detail=where)
         st.put(d, st.unit_place(d.home), d.home)
         d.busy = False
     yield from st.walk(oid, st.desk_place(oid))
