@@ -154,6 +154,7 @@ def score_recording(run_dir: str, site_path: str, config: dict | None = None) ->
                 "latency_portal_s_p50", "latency_portal_s_p95", "latency_missed_share", "latency_portal_missed_share")
         out[name] = {k: m.get(k) for k in keep}
         out[name]["portal_direction"] = portal_direction(truth, est, site, start + int(warmup_s * 1e6))["value"]
+        out[name]["portal_direction_right"] = m.get("portal_direction_right")
         out[name]["estimate_rows"] = est.num_rows
         out[name]["reads_per_s"] = round(sum(len(c) for c in chunks) / wall)
     return out

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from ..building.model import STORAGE_PURPOSES
 from ..records import ANOMALIES_SCHEMA, ESTIMATES_SCHEMA, TRUTH_SCHEMA
 from .score_alerts import match_alerts
+from .score_days import day_windows, detection_by_day, portal_direction, portal_passages, worst_day
 from .score_zone import Steps, joint_codes, make_steps, matched_ticks, move_latency_us, tag_time_order, true_moves
 from .siteview import SiteView, as_site_view
 
@@ -99,7 +100,7 @@ def _portal_pairs(view: SiteView) -> set[frozenset]:
     return {k for k, v in pairs.items() if v}
 
 
-def _latency(c: _Coded, view: SiteView) -> dict[str, dict]:
+def _latency(c: _Coded, view: SiteView, start_us: int) -> dict[str, dict]:
     moves = true_moves(c.t_tag, c.t0, c.t_space, c.w0, c.w1)
     lat = move_latency_us(moves, c.steps("space"))
     out = _latency_metrics("latency_s", lat)
@@ -109,6 +110,16 @@ def _latency(c: _Coded, view: SiteView) -> dict[str, dict]:
         name = lambda k: names[k] if k >= 0 else ""  # noqa: E731
         via = np.array([frozenset((name(p), name(n))) in portal for p, n in zip(moves.prev.tolist(), moves.new.tolist())], bool)
         out.update(_latency_metrics("latency_portal_s", lat[via] if len(via) else lat[:0]))
+        days = day_windows(start_us, c.w0, c.w1)
+        if len(days) > 1 and len(via):
+            per = []
+            for k, a, b in days:
+                sel = via & (moves.t_us >= a) & (moves.t_us < b)
+                seen = lat[sel & (lat >= 0)] / 1e6
+                per.append({"day": k, "value": _pct(seen, 95), "moves": int(sel.sum())})
+            vals = [d["value"] for d in per if d["value"] is not None]
+            out["latency_portal_s_p95_max_day"] = {"value": max(vals) if vals else None, "unit": "s",
+                                                   "days": len(per), "by_day": per}  # fmt: skip
     return out
 
 
@@ -153,7 +164,26 @@ def score(
     )
     rows = np.flatnonzero(in_storage.fill_null(False).to_numpy(zero_copy_only=False))
     out["storage_detection_probability"] = _detection(coded, rows, "storage", start_us, view, "storage")
-    out.update(_latency(coded, view))
+    out.update(_latency(coded, view, start_us))
+    pairs = _portal_pairs(view)
+    if pairs:
+        passages = portal_passages(coded.t_tag, coded.t0, coded.t1, coded.t_space, pairs, coded.space_names, w0)
+        out["portal_direction_right"] = portal_direction(passages, coded.steps("space"))
+        days = day_windows(start_us, w0, w1)
+        if len(days) > 1:
+            per = []
+            for k, a, b in days:
+                sel = (passages[1] >= a) & (passages[1] < b)
+                d = portal_direction(tuple(x[sel] for x in passages), coded.steps("space"))
+                per.append({"day": k, "value": d["value"], "passages": d["passages"]})
+            out["portal_direction_right_min_day"] = worst_day(per, RATIO)
+    if len(day_windows(start_us, w0, w1)) > 1:
+        c = coded
+        everything = np.arange(truth.num_rows)
+        for name, r, col, val in (("zone_detection_probability", everything, "space", c.t_space),
+                                  ("storage_detection_probability", rows, "storage", c.t_storage)):  # fmt: skip
+            days = detection_by_day(c.t_tag[r], c.t0[r], c.t1[r], val[r], c.steps(col), start_us, w0, w1)
+            out[f"{name}_min_day"] = worst_day(days, RATIO)
     for kind, r in match_alerts(_table(anomalies, ANOMALIES_SCHEMA), _table(alerts, ANOMALIES_SCHEMA),
                                 w0_us=w0, w1_us=w1, windows=alert_windows).items():  # fmt: skip
         counts = {"alerts": r.n_alerts, "anomalies": r.n_anomalies, "matched": r.found}
