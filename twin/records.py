@@ -93,6 +93,20 @@ ESTIMATES_SCHEMA = pa.schema(
 
 ALERTS_SCHEMA = ANOMALIES_SCHEMA
 
+#: reader_events.parquet: one LLRP message a client receives from a reader besides tag reports -- KEEPALIVE, or a
+#: READER_EVENT_NOTIFICATION's event (ConnectionAttemptEvent, ConnectionCloseEvent, AntennaEvent,
+#: ReaderExceptionEvent); `t_us` reader clock, `antenna` the AntennaID (0 when none), `detail` the event's field
+#: (Status, EventType or Message). See twin.readers.keepalive and docs/reader-events.md.
+READER_EVENTS_SCHEMA = pa.schema(
+    [
+        ("t_us", pa.int64()),
+        ("reader", pa.string()),
+        ("antenna", pa.uint16()),
+        ("kind", pa.string()),
+        ("detail", pa.string()),
+    ]
+)
+
 #: Alert and anomaly kinds share one vocabulary so the bench can match alerts to anomalies.
 ALERT_KINDS = (
     "left_building",

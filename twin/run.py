@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 from . import __version__
-from .records import ANOMALIES_SCHEMA, EVENTS_SCHEMA, READS_SCHEMA, TRUTH_SCHEMA, ParquetSink, reads_to_arrow
+from .records import (ANOMALIES_SCHEMA, EVENTS_SCHEMA, READER_EVENTS_SCHEMA, READS_SCHEMA, TRUTH_SCHEMA, ParquetSink,
+                      reads_to_arrow)
 from .scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 
@@ -70,8 +71,9 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
             "truth": ParquetSink(out / "truth.parquet", TRUTH_SCHEMA),
             "anomalies": ParquetSink(out / "anomalies.parquet", ANOMALIES_SCHEMA),
             "events": ParquetSink(out / "events.parquet", EVENTS_SCHEMA),
+            "reader_events": ParquetSink(out / "reader_events.parquet", READER_EVENTS_SCHEMA),
         }
-    n_reads = n_counts = n_truth = n_segments = n_chunks = 0
+    n_reads = n_counts = n_truth = n_segments = n_chunks = n_status = 0
     anomalies: Counter[str] = Counter()
     events: Counter[str] = Counter()
     bar = _progress(console, scn) if progress else None
@@ -85,6 +87,8 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
             n_counts += int(ch.reads["count"].sum(dtype=np.int64)) if len(ch.reads) else 0
             n_truth += ch.truth.num_rows
             n_segments += ch.counters.get("segments", 0)
+            status = getattr(ch, "reader_events", None)
+            n_status += status.num_rows if status is not None else 0
             anomalies.update(ch.anomalies.column("kind").to_pylist())
             events.update(ch.events.column("kind").to_pylist())
             if sinks:
@@ -92,6 +96,8 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
                 sinks["truth"].write(ch.truth)
                 sinks["anomalies"].write(ch.anomalies)
                 sinks["events"].write(ch.events)
+                if status is not None:
+                    sinks["reader_events"].write(status)
             if observers:
                 w_obs = time.perf_counter()
                 for obs in observers:
@@ -133,6 +139,7 @@ def run_loaded(scn: Scenario, out_dir: str | Path, *, save_streams: bool = False
         "moves": {"walks": led.walks, "tag_space_changes": led.moves, "truth_intervals": n_truth,
                   "tag_segments": n_segments},
         "reads": {"rows": n_reads, "count_sum": n_counts},
+        "reader_events": {"rows": n_status},
         "anomalies": {"total": sum(anomalies.values()), "by_kind": dict(sorted(anomalies.items()))},
         "events": {"total": sum(events.values()), "by_kind": dict(sorted(events.items()))},
         "outages": len(world.outages),

@@ -57,6 +57,8 @@ class FaultsConfig(_Strict):
     outages: tuple[Outage, ...] = ()
     mtbf_h: float = Field(0.0, ge=0)
     mttr_min: float = Field(20.0, gt=0)
+    #: KEEPALIVE period of the fixed readers' LLRP connections (KeepaliveSpec; twin.readers.keepalive)
+    keepalive_s: float = Field(10.0, gt=0)
 
 
 class Band(_Strict):

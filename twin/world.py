@@ -68,6 +68,7 @@ class Chunk:
     segments: np.ndarray  # twin.agents.ledger.SEGMENT_DTYPE: the motion of every tag the engine was given
     handhelds: np.ndarray  # twin.agents.ledger.HANDHELD_DTYPE: where switched-on handheld readers were
     counters: dict = field(default_factory=dict)
+    reader_events: pa.Table | None = None  # READER_EVENTS_SCHEMA: keepalives and reader event notifications
 
 
 class World:
@@ -98,6 +99,7 @@ class World:
             scenario.faults, self.placement, scenario.start, scenario.duration_s,
             self.streams.generator("faults"),
         )
+        self.status = self._reader_status()
         if real_engine:
             self.engine = engine_factory(self.floor, self.placement, None, self.streams,
                                          faults=self._engine_faults(), t_ref_us=scenario.start_us)
@@ -140,11 +142,38 @@ class World:
             reads = self._drop_offline(reads, t0, t1)
             events, anomalies = self.journal.drain()
             truth = self.ledger.closed_truth() if t1 < end_s else self.ledger.close(end_s)
+            status = self.status.rows(self._us(t0), self._us(t1))
             yield Chunk(
                 self._us(t0), self._us(t1), reads, events, anomalies, truth, segs, hh,
-                {"segments": len(segs), "handheld_segments": len(hh)},
+                {"segments": len(segs), "handheld_segments": len(hh), "reader_events": status.num_rows},
+                reader_events=status,
             )
             t0 = t1
+
+    def _reader_status(self):
+        """The status stream of the fixed readers (keepalives, connection and antenna events) from the outages; how
+        each outage shows is drawn from its own stream, so the reads do not change."""
+        from .readers.keepalive import KEEPALIVE_S, ReaderStatus, draw_modes
+
+        end = self.scenario.duration_s
+        spans = [(o.reader, o.antenna or 0, self._us(max(o.t0_s, 0.0)), self._us(min(o.t1_s, end)))
+                 for o in self.outages]
+        rng = self.streams.generator("reader_status")
+        fixed = [rid for rid in sorted(self.placement.readers) if self.placement.readers[rid].kind != "handheld"]
+        keepalive_s = getattr(self.scenario.faults, "keepalive_s", KEEPALIVE_S)
+        return ReaderStatus(fixed, draw_modes([s for s in spans if s[3] > s[2]], rng), keepalive_s, rng,
+                            clock=self._reader_clock)
+
+    def _reader_clock(self, reader: str):
+        """The engine's clock of a reader once drawn (None before the first chunk and for stand-in engines)."""
+        clocks = getattr(self, "_clocks", None)
+        if clocks is None:
+            clocks = {getattr(rd, "id", None): getattr(rd, "clock", None)
+                      for rd in getattr(self.engine, "readers", ()) or ()}
+            if any(c is None for c in clocks.values()):
+                return clocks.get(reader)  # not drawn yet: ask again next chunk
+            self._clocks = clocks
+        return clocks.get(reader)
 
     def _engine_faults(self):
         """The outages in the reader engine's terms (µs intervals per reader and per disconnected antenna)."""

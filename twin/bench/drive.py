@@ -47,11 +47,16 @@ class _Driven:
         self.alert_sink = ParquetSink(self.alert_path, ALERTS_SCHEMA)
         self.wall_s = 0.0
         self.est_rows = self.alert_rows = 0
+        fn = getattr(core, "reader_events", None)
+        self.status_fn = fn if callable(fn) else None
 
     def step(self, ch) -> None:
         w0 = time.perf_counter()
         self.core.ingest(ch.reads)
         self.core.apply(ch.events)
+        status = getattr(ch, "reader_events", None)
+        if status is not None and self.status_fn is not None:  # optional protocol member
+            self.status_fn(status)
         out = self.core.advance(ch.t1_us)
         self.wall_s += time.perf_counter() - w0
         if out.estimates.num_rows:

@@ -51,6 +51,11 @@ class Core(Protocol):
         """Move the clock to t_us; return the estimate changes and alerts raised since the previous call."""
 
 
+#: Optional members: `reader_events(table)` takes the reader status rows of a chunk (READER_EVENTS_SCHEMA: LLRP
+#: KEEPALIVE and reader event notifications, twin.readers.keepalive) before that chunk's `advance`; a core without it
+#: is driven as before.
+OPTIONAL_METHODS = ("reader_events",)
+
 #: Members a class must have to be driven by the bench (checked by the loader before a run starts).
 PROTOCOL_METHODS = ("ingest", "apply", "advance")
 
@@ -83,6 +88,10 @@ class BaseCore:
         return None
 
     def apply(self, events: pa.Table) -> None:
+        return None
+
+    def reader_events(self, table: pa.Table) -> None:
+        """Reader status rows (keepalives, connection and antenna events): ignored unless overridden."""
         return None
 
     def emit_estimates(self, table: pa.Table) -> None:

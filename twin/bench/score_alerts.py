@@ -1,13 +1,16 @@
 """Alerts against ground-truth anomalies: per kind precision, recall and detection delay.
 
-An alert matches a not-yet-matched anomaly of the same kind and key (the tag's EPC; for reader_offline the space)
-when the alert time lies in [anomaly.t - early_s, anomaly.t + window_s]. Alerts are taken in time order and each
+An alert matches a not-yet-matched anomaly of the same kind and key (the tag's EPC; for reader_offline the space,
+and the reader when both the alert's and the anomaly's detail name one: a space often has a portal, desk and shelf
+readers, and one reader's alert does not detect another's outage) when the alert time lies in
+[anomaly.t - early_s, anomaly.t + window_s]. Alerts are taken in time order and each
 takes the earliest eligible anomaly; with one window length per kind this greedy choice gives a maximum matching.
 Duplicate alerts therefore match once: the rest are false positives.
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
 
@@ -22,6 +25,7 @@ class AlertWindow:
     early_s: float
     window_s: float
     key: str = "epc"  # anomaly/alert column that must be equal besides the kind
+    same_reader: bool = False  # ... and the reader named in `detail` ("reader R-x", "antenna R-x:2"), if both do
 
 
 #: Defaults per kind (assumption: what a station supervisor would still call "caught"; override per scenario).
@@ -33,7 +37,7 @@ DEFAULT_WINDOWS: dict[str, AlertWindow] = {
     "overdue_warning": AlertWindow(300, 900),
     "overdue": AlertWindow(300, 900),
     "separated": AlertWindow(60, 900),
-    "reader_offline": AlertWindow(60, 600, key="space"),
+    "reader_offline": AlertWindow(60, 600, key="space", same_reader=True),
     "unrecorded_handover": AlertWindow(60, 900),
 }
 FALLBACK_WINDOW = AlertWindow(60, 900)
@@ -44,7 +48,8 @@ def window_for(kind: str, overrides: dict | None = None) -> AlertWindow:
     w = (overrides or {}).get(kind)
     if isinstance(w, dict):
         base = DEFAULT_WINDOWS.get(kind, FALLBACK_WINDOW)
-        return AlertWindow(w.get("early_s", base.early_s), w.get("window_s", base.window_s), w.get("key", base.key))
+        return AlertWindow(w.get("early_s", base.early_s), w.get("window_s", base.window_s), w.get("key", base.key),
+                           w.get("same_reader", base.same_reader))
     return w or DEFAULT_WINDOWS.get(kind, FALLBACK_WINDOW)
 
 
@@ -66,6 +71,15 @@ class KindResult:
         return self.found / self.n_anomalies if self.n_anomalies else None
 
 
+_READER = re.compile(r"\b(?:reader|antenna) ([^\s:]+)")
+
+
+def reader_of(detail: str | None) -> str:
+    """The reader an outage row names in its detail ("reader R-x offline ...", "antenna R-x:2 ..."), or ""."""
+    m = _READER.search(detail or "")
+    return m.group(1) if m else ""
+
+
 def _rows(table: pa.Table | None, key: str) -> list[tuple[int, str, str]]:
     if table is None or table.num_rows == 0:
         return []
@@ -73,6 +87,12 @@ def _rows(table: pa.Table | None, key: str) -> list[tuple[int, str, str]]:
     k = table.column("kind").to_pylist()
     v = table.column(key).to_pylist() if key in table.column_names else [""] * len(t)
     return list(zip(t, k, [x or "" for x in v]))
+
+
+def _readers(table: pa.Table | None) -> list[str]:
+    if table is None or table.num_rows == 0 or "detail" not in table.column_names:
+        return [""] * (0 if table is None else table.num_rows)
+    return [reader_of(d) for d in table.column("detail").to_pylist()]
 
 
 def match_alerts(
@@ -89,6 +109,8 @@ def match_alerts(
         w = window_for(kind, windows)
         an = sorted((t, v, i) for i, (t, k, v) in enumerate(_rows(anomalies, w.key)) if k == kind)
         al = sorted((t, v, i) for i, (t, k, v) in enumerate(_rows(alerts, w.key)) if k == kind)
+        if w.same_reader:
+            an_r, al_r = _readers(anomalies), _readers(alerts)
         early, late = int(round(w.early_s * 1e6)), int(round(w.window_s * 1e6))
         waiting: dict[str, deque] = defaultdict(deque)  # key -> anomalies whose window has opened, by time
         matched_an: dict[int, int] = {}  # anomaly position -> alert time
@@ -101,7 +123,14 @@ def match_alerts(
             q = waiting[va]
             while q and an[q[0]][0] + late < ta:
                 q.popleft()  # window closed before this alert; later alerts are later still
-            if q:
+            if q and w.same_reader:  # the earliest open anomaly of a compatible reader
+                ra = al_r[al[j][2]]
+                pick = next((p for p in q if an[p][0] + late >= ta and (not ra or an_r[an[p][2]] in ("", ra))), None)
+                if pick is not None:
+                    q.remove(pick)
+                    matched_an[pick] = ta
+                    matched_al.add(j)
+            elif q:
                 matched_an[q.popleft()] = ta
                 matched_al.add(j)
         in_an = [p for p, a in enumerate(an) if w0_us <= a[0] < w1_us]

@@ -5,11 +5,28 @@ tag in its field says nothing, so silence alone proves nothing. A reader is take
 for `offline_periods` report periods (at least `offline_min_s`) and at least `offline_min_tags` of the tags it reported at least twice
 in its last `recent_s` (at least three report periods) of activity still stand where they were then (no estimate change since). It is back when it
 reports again. Tags whose last reader is down, or came back less than `missing_s` ago, are not called missing.
+
+With a reader status stream (reader_events.parquet, fed through `status`), a reader's LLRP connection speaks for
+itself, portals and readers with empty fields included (twin.readers.keepalive): it is offline after a
+ConnectionCloseEvent, a ReaderExceptionEvent, or no KEEPALIVE for `keepalive_timeout_periods` keepalive periods
+(assumption: three, so one or two lost messages are no outage), and back on a ConnectionAttemptEvent Success (or a
+keepalive after a timeout, or a tag report); an AntennaEvent Antenna_Disconnected takes one antenna off until its
+Antenna_Connected. The silence rule stays for hung readers that keep their connection. Without a status stream the
+watch behaves as before.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
+
+#: reader_events kinds (LLRP 1.1 names, twin.readers.keepalive) and their codes in the watch
+STATUS_KINDS = ("KEEPALIVE", "ConnectionAttemptEvent", "ConnectionCloseEvent", "AntennaEvent", "ReaderExceptionEvent")
+KA, ATTEMPT, CLOSE, ANTENNA, EXCEPTION = range(5)
+LINK, SILENCE, FAULT = 2, 1, 3  # why a reader is down: its connection, its silence, its own exception report
+EPOCH_2000_US = 946_684_800_000_000  # LLRP UTC timestamps before this are impossible here
+FUTURE_US = 86_400_000_000  # a frame a day ahead of the core's clock is impossible (reader clocks are NTP-set)
 
 
 class ReaderWatch:
@@ -28,6 +45,19 @@ class ReaderWatch:
         self.pair_last = np.zeros(0, np.int64)
         self.last_seen = np.zeros(0, np.int64)  # per tag id
         self.last_reader = np.zeros(0, np.int32)
+        # reader status stream (see the module docstring)
+        self.ka_us = np.array([int(getattr(cfg, "keepalive_s", 10.0) * 1e6)] * n, np.int64)
+        self.ka_timeout = float(getattr(cfg, "keepalive_timeout_periods", 3.0))
+        self.ka_last = np.full(n, -1, np.int64)  # last KEEPALIVE / connection (-1: no status stream for it)
+        self.down_by = np.zeros(n, np.int8)  # 0 up, SILENCE, LINK or FAULT
+        self.why = [""] * n
+        self.ant_down: dict[tuple[int, int], int] = {}  # (reader, port) -> since
+        self.ant_back = np.full(n, -(1 << 62), np.int64)  # last antenna of the reader reconnected
+        self._status: list[tuple[int, int, int, int, str]] = []  # (t_us, kind, reader, antenna, detail) pending
+        self._pending: list[tuple[int, int, bool, str]] = []  # (t_us, reader, raised, why) for `step`
+        self.status_counts: Counter[str] = Counter()
+        self.quarantine: Counter[str] = Counter()
+        self._rindex = {r: i for i, r in enumerate(readers)}
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last_seen)
@@ -48,7 +78,10 @@ class ReaderWatch:
         np.maximum.at(rmax, reader, t)
         seen = rmax >= 0
         for r in np.flatnonzero(seen & (self.down_since >= 0)).tolist():
+            if self.down_by[r] == LINK and self.ka_last[r] >= 0 and rmax[r] < self.down_since[r]:
+                continue  # reports from before the link went down, delivered late
             self.down_since[r] = -1
+            self.down_by[r] = 0
             self.back_us[r] = int(rmax[r])
             back.append((r, int(rmax[r])))
         np.maximum(self.last_us, rmax, out=self.last_us)
@@ -73,8 +106,17 @@ class ReaderWatch:
         return back
 
     def check(self, now_us: int, moved_after) -> list[tuple[int, int]]:
-        """Readers newly found offline as (reader, t_us of detection); moved_after(tag id, t_us) -> bool."""
-        out = []
+        """Readers newly found offline as (reader, t_us of detection); moved_after(tag id, t_us) -> bool.
+        (The raises of `step`; its recoveries are cleared by the next reports, as before the status stream.)"""
+        return [(r, t) for t, r, up, _ in self.step(now_us, moved_after) if up]
+
+    def step(self, now_us: int, moved_after) -> list[tuple[int, int, bool, str]]:
+        """Reader outages raised and cleared up to now_us, in time order: (t_us, reader, raised, why)."""
+        self._apply_status(now_us)
+        for r in np.flatnonzero((self.ka_last >= 0) & (self.down_since < 0)).tolist():
+            t = int(self.ka_last[r]) + int(self.ka_timeout * self.ka_us[r])
+            if t < now_us:  # no keepalive for the timeout: the link is dead
+                self._down(r, t, LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[r] / 1e6:.0f} s")
         silent = np.flatnonzero(self.steady & (self.last_us >= 0) & (self.down_since < 0) & (now_us - self.last_us > self.thr_us))
         for r in silent.tolist():
             t0 = int(self.last_us[r])
@@ -82,9 +124,70 @@ class ReaderWatch:
             recent = (self.pair_key[mine] & 0xFFFFFFFF).tolist()
             still = sum(1 for g in recent if not moved_after(g, t0))
             if still >= self.cfg.offline_min_tags:
-                self.down_since[r] = t0 + int(self.thr_us[r])
-                out.append((r, int(self.down_since[r])))
+                self._down(r, t0 + int(self.thr_us[r]), SILENCE, "silent")
+        out, self._pending = sorted(self._pending), []
         return out
+
+    # -- the reader status stream ----------------------------------------------------------------------------------
+    def status(self, t_us, reader, antenna, kind, detail, now_us: int | None = None) -> int:
+        """Take status rows (columns as sequences; reader ids and kind names as str); bad frames -- unknown reader
+        or kind, a time before 2000 or a day past the core's clock `now_us` -- are quarantined and counted.
+        Rows are applied in time order by the next `step` whose clock has reached them. Returns the rows kept."""
+        kept = 0
+        for t, rid, port, k, d in zip(t_us, reader, antenna, kind, detail):
+            r = self._rindex.get(rid)
+            code = STATUS_KINDS.index(k) if k in STATUS_KINDS else -1
+            if r is None:
+                self.quarantine["unknown_reader"] += 1
+            elif code < 0:
+                self.quarantine["unknown_kind"] += 1
+            elif t is None or t < EPOCH_2000_US or (now_us is not None and t > now_us + FUTURE_US):
+                self.quarantine["bad_time"] += 1
+            elif code == ANTENNA and not (port and d in ("Antenna_Disconnected", "Antenna_Connected")):
+                self.quarantine["bad_antenna_event"] += 1
+            else:
+                self._status.append((int(t), code, r, int(port or 0), str(d or "")))
+                self.status_counts[k] += 1
+                kept += 1
+        return kept
+
+    def _apply_status(self, now_us: int) -> None:
+        if not self._status:
+            return
+        self._status.sort()
+        k = 0
+        while k < len(self._status) and self._status[k][0] <= now_us:
+            t, code, r, port, detail = self._status[k]
+            k += 1
+            if code == KA or (code == ATTEMPT and detail == "Success"):
+                self.ka_last[r] = max(self.ka_last[r], t)
+                if self.down_since[r] >= 0 and (code == ATTEMPT or self.down_by[r] == LINK) and t >= self.down_since[r]:
+                    self._up(r, t)
+            elif code == CLOSE:
+                self._down(r, t, LINK, "closed its connection (ConnectionCloseEvent)")
+            elif code == EXCEPTION:
+                self._down(r, t, FAULT, f"reported a fault (ReaderExceptionEvent: {detail})")
+            elif code == ANTENNA and detail == "Antenna_Disconnected":
+                if (r, port) not in self.ant_down:
+                    self.ant_down[(r, port)] = t
+                    self._pending.append((t, r, True, f"antenna {port} disconnected (AntennaEvent)"))
+            elif code == ANTENNA and self.ant_down.pop((r, port), None) is not None:
+                self.ant_back[r] = max(self.ant_back[r], t)
+                if self.down_since[r] < 0 and not any(k0 == r for k0, _ in self.ant_down):
+                    self._pending.append((t, r, False, ""))
+        self._status = self._status[k:]
+
+    def _down(self, r: int, t: int, by: int, why: str) -> None:
+        if self.down_since[r] >= 0:
+            return
+        self.down_since[r], self.down_by[r], self.why[r] = t, by, why
+        self._pending.append((t, r, True, why))
+
+    def _up(self, r: int, t: int) -> None:
+        self.down_since[r], self.down_by[r] = -1, 0
+        self.back_us[r] = t
+        self.last_us[r] = max(self.last_us[r], t)  # silence counts from the return, not from before the outage
+        self._pending.append((t, r, False, ""))
 
     def unseen(self, now_us: int, missing_us: int, tags: np.ndarray) -> np.ndarray:
         """Of these tag ids, those seen once and unseen for missing_us while their last reader was up."""
@@ -94,6 +197,8 @@ class ReaderWatch:
         r = self.last_reader[tags]
         ok = (seen > 0) & (r >= 0)
         rr = np.where(r >= 0, r, 0)
-        since = np.maximum(seen, self.back_us[rr])
+        since = np.maximum(seen, np.maximum(self.back_us[rr], self.ant_back[rr]))
         up = self.down_since[rr] < 0
+        if self.ant_down:  # an antenna of its last reader disconnected: the tag may be under that antenna
+            up &= ~np.isin(rr, np.array(sorted({k[0] for k in self.ant_down}), np.int64))
         return tags[ok & up & (now_us - since > missing_us)]

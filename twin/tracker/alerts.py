@@ -38,6 +38,8 @@ class AlertConfig:
     offline_min_s: float = 120.0  # ... and at least this long ...
     offline_min_tags: int = 3  # ... while this many tags it was reading steadily have not moved: reader offline
     recent_s: float = 120.0
+    keepalive_s: float = 10.0  # the readers' KEEPALIVE period as configured (KeepaliveSpec; twin.readers.keepalive)
+    keepalive_timeout_periods: float = 3.0  # no keepalive for this many periods: the link is down (assumption)
 
     @classmethod
     def from_dict(cls, d: dict | None, source: str = "tracker config") -> "AlertConfig":
@@ -159,8 +161,11 @@ class Alerts:
             st = self.state.get(self.epc_of.get(g, ""))
             return st is not None and st["since"] > t0
 
-        for r, t in self.watch.check(now_us, moved_after):
-            self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} silent")
+        for t, r, up, why in self.watch.step(now_us, moved_after):  # silence, and the reader status stream
+            if up:
+                self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} {why}")
+            else:
+                self.book.clear(t, "reader_offline", "", self.watch.space[r])
         self.place.tick(now_us, self.state, self.of_kind)
         # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
         # and inside the station (external places are reached under a checkout the core may not have seen)

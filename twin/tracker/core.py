@@ -102,6 +102,19 @@ class TrackerCore:
             if reg:
                 self.unread.register(self._tag_ids(reg))
 
+    def reader_events(self, table) -> None:
+        """Take reader status rows (READER_EVENTS_SCHEMA: KEEPALIVE and reader event notifications, reader clock),
+        applied by the next advance whose clock reaches them; bad frames are quarantined and counted (stats)."""
+        if table is None or table.num_rows == 0:
+            return
+        watch = self.workspace.alerts.watch
+        need = ("t_us", "reader", "antenna", "kind", "detail")
+        if any(c not in table.column_names for c in need):
+            watch.quarantine["missing_columns"] += table.num_rows
+            return
+        cols = [table.column(c).to_pylist() for c in need]
+        watch.status(*cols, now_us=self.ingest_.now_us)
+
     def advance(self, t_us: int):
         batch = self.ingest_.pop(int(t_us))
         self.locator.grow(len(self.ingest_.epcs))
@@ -181,7 +194,9 @@ class TrackerCore:
         """Counters of the run so far: rows in, quarantined by reason, duplicates, late rows, foreign tags."""
         return {"rows_in": self.reads_in, "quarantine": dict(self.ingest_.quarantine),
                 "counts": dict(self.ingest_.counts), "tags": len(self.ingest_.epcs),
-                "events": dict(self.events.counts)}  # fmt: skip
+                "events": dict(self.events.counts),
+                "reader_events": {"kept": dict(self.workspace.alerts.watch.status_counts),
+                                  "quarantine": dict(self.workspace.alerts.watch.quarantine)}}  # fmt: skip
 
 
 __all__ = ["TrackerCore"]

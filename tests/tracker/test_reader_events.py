@@ -1,0 +1,119 @@
+"""Reader status stream in the tracker: keepalive timeouts, close/exception/antenna events, recovery, bad frames."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from twin.records import READER_EVENTS_SCHEMA
+from twin.tracker.alerts import AlertConfig, Alerts
+from twin.tracker.core import TrackerCore
+
+from .test_alerts import D1, D2, IT, S, SITE, T0, _est, _obs
+
+PORTAL = "R-d-exit"  # reports only while someone passes: silence proves nothing, keepalives do
+
+
+def _status(a: Alerts, rows: list[tuple]) -> int:
+    """rows: (t_s, reader, antenna, kind, detail)."""
+    cols = list(zip(*rows))
+    return a.watch.status([T0 + int(t * S) for t in cols[0]], *cols[1:])
+
+
+def _keepalives(reader: str, t0_s: int, t1_s: int, period_s: int = 10) -> list[tuple]:
+    return [(t, reader, 0, "KEEPALIVE", "") for t in range(t0_s, t1_s, period_s)]
+
+
+def _offline(a: Alerts) -> list[tuple]:
+    return [(r["state"], (r["t_us"] - T0) / S, r["space"], r["detail"]) for r in a.book.take()
+            if r["kind"] == "reader_offline"]
+
+
+def test_missing_keepalives_take_a_silent_portal_offline_and_a_reconnect_brings_it_back():
+    a = Alerts(SITE)
+    _status(a, _keepalives(PORTAL, 0, 100) + [(400, PORTAL, 0, "ConnectionAttemptEvent", "Success")]
+            + _keepalives(PORTAL, 400, 600))
+    for now in range(0, 600, 60):
+        a.tick(T0 + now * S)
+    rows = _offline(a)
+    assert rows[0] == ("raised", 90 + 30, "corr", f"reader {PORTAL} sent no KEEPALIVE for 30 s")
+    assert rows[1][:3] == ("cleared", 400, "corr") and len(rows) == 2
+
+
+def test_close_and_exception_events_raise_at_once_antenna_events_raise_and_clear():
+    a = Alerts(SITE)
+    _status(a, _keepalives("R-office", 0, 300) + [(55, "R-office", 0, "ReaderExceptionEvent", "RF fault"),
+                                                  (100, "R-office", 1, "AntennaEvent", "Antenna_Disconnected")])
+    _status(a, _keepalives(PORTAL, 0, 50) + [(50, PORTAL, 0, "ConnectionCloseEvent", "")])
+    a.tick(T0 + 60 * S)
+    got = _offline(a)
+    assert [g[:3] for g in got] == [("raised", 50, "corr"), ("raised", 55, "office")]
+    assert "ConnectionCloseEvent" in got[0][3] and "ReaderExceptionEvent: RF fault" in got[1][3]
+    _obs(a, 70, [0], 2)  # reports again: the exception is over (cleared by the reports, as a silent outage is)
+    assert [r["state"] for r in a.book.take()] == ["cleared"]
+    a.tick(T0 + 120 * S)
+    assert [g[:3] for g in _offline(a)] == [("raised", 100, "office")]
+    _status(a, [(200, "R-office", 1, "AntennaEvent", "Antenna_Connected")])
+    a.tick(T0 + 240 * S)
+    assert [g[:3] for g in _offline(a)] == [("cleared", 200, "office")]
+
+
+def test_events_wait_for_the_clock_and_keepalives_do_not_clear_an_exception():
+    a = Alerts(SITE)
+    _status(a, [(500, "R-office", 0, "ReaderExceptionEvent", "x")] + _keepalives("R-office", 0, 900))
+    a.tick(T0 + 400 * S)
+    assert _offline(a) == []  # not yet: the core's clock has not reached it
+    a.tick(T0 + 800 * S)
+    assert [g[:3] for g in _offline(a)] == [("raised", 500, "office")]  # keepalives go on: hung, still offline
+
+
+def test_bad_frames_are_quarantined_and_counted():
+    a = Alerts(SITE)
+    kept = _status(a, [(10, "R-nope", 0, "KEEPALIVE", ""), (10, PORTAL, 0, "HELLO", ""),
+                       (10, PORTAL, 1, "AntennaEvent", "Antenna_Exploded"), (20, PORTAL, 0, "KEEPALIVE", "")])
+    kept += a.watch.status([5, None, T0 + 10 ** 12 * S], [PORTAL] * 3, [0] * 3, ["KEEPALIVE"] * 3, [""] * 3,
+                           now_us=T0)
+    assert kept == 1
+    assert dict(a.watch.quarantine) == {"unknown_reader": 1, "unknown_kind": 1, "bad_antenna_event": 1,
+                                        "bad_time": 3}
+    a.tick(T0 + 30 * S)  # the one good keepalive is used
+
+
+def test_no_missing_while_an_antenna_of_the_tags_reader_is_disconnected():
+    cfg = AlertConfig(missing_s=600)
+    a = Alerts(SITE, cfg)
+    _est(a, [(0, D1, "office", "", "", "dossier", 0), (0, D2, "office", "", "", "dossier", 1),
+             (0, IT, "office", "", "", "item", 2)])  # fmt: skip
+    _status(a, _keepalives("R-office", 0, 3000) + [(60, "R-office", 1, "AntennaEvent", "Antenna_Disconnected")])
+    for now in range(0, 3000, 60):  # D2 read once, then its antenna is off for the rest: never missing
+        _obs(a, now, [0, 1, 2] if now == 0 else [0, 2], 2)
+        a.tick(T0 + now * S)
+    assert [r for r in a.book.take() if r["kind"] == "missing"] == []
+
+
+def test_without_a_status_stream_nothing_changes():
+    a = Alerts(SITE)
+    for now in range(0, 3000, 60):
+        a.tick(T0 + now * S)
+    assert _offline(a) == []
+
+
+def _table(rows):
+    cols = list(zip(*rows)) if rows else [[]] * 5
+    return pa.table({n: pa.array(c, type=READER_EVENTS_SCHEMA.field(n).type)
+                     for n, c in zip(READER_EVENTS_SCHEMA.names, cols)}, schema=READER_EVENTS_SCHEMA)
+
+
+def test_core_entry_point_raises_from_the_stream_and_counts_bad_frames():
+    core = TrackerCore(SITE)
+    core.reader_events(_table([(T0 + t * S, PORTAL, 0, "KEEPALIVE", "") for t in range(0, 60, 10)]
+                              + [(T0 + 5 * S, "R-ghost", 0, "KEEPALIVE", "")]))
+    core.reader_events(pa.table({"t_us": [T0]}))  # not the contract: quarantined, no crash
+    core.reader_events(None)
+    out = core.advance(T0 + 300 * S)
+    rows = out.alerts.to_pylist()
+    assert [(r["kind"], r["space"]) for r in rows] == [("reader_offline", "corr")]
+    assert rows[0]["t_us"] == T0 + 80 * S
+    q = core.stats()["reader_events"]
+    assert q["kept"] == {"KEEPALIVE": 6} and q["quarantine"] == {"unknown_reader": 1, "missing_columns": 1}
+    assert np.all(np.diff([r["t_us"] for r in rows]) >= 0)
