@@ -274,6 +274,15 @@ class LinkGrid(WallGrid):
         iy = np.clip(np.floor((xy[:, 1] - y0) / self.cell).astype(np.int64), 0, ny - 1)
         return ix * ny + iy
 
+    def forward_grid(self, lv: int) -> np.ndarray:
+        """The (antennas, cells) float32 grid of mean forward power at the tag of level lv (NaN where not filled
+        yet; `levels_at` fills it)."""
+        if lv not in self._lv:
+            x0, y0, nx, ny, g = self._grid(lv)
+            shape = (len(self.ant_level), nx * ny)
+            self._lv[lv] = (np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32))
+        return self._lv[lv][0]
+
     def levels_at(self, lv: int, ant: np.ndarray, cell: np.ndarray, walls: bool = True):
         """(p_tag_dbm, rssi_dbm[, walls]) from fixed antennas `ant` (on level lv) to the centres of cells `cell`
         (any matching shapes), filling cells never asked for first."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.readers import rf
+from twin.readers import kernels, rf
 from twin.readers.linkcache import walls_between
 from twin.readers.timegrid import expand, leg_distance, locate, slots
 
@@ -94,9 +94,12 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
             continue
         rows = np.flatnonzero(tags.level[sg] == lv)
         xy = txy[rows]
-        d = np.hypot(xy[:, 0:1] - eng.a_xy[F, 0], xy[:, 1:2] - eng.a_xy[F, 1])  # (slots, antennas)
         cell = eng.walls.cells(lv, xy)
-        ni, na = np.nonzero(d <= eng.a_range[F])  # mean levels only where an antenna can reach (cells filled lazily)
+        ni, na = _candidates(eng, lv, F, xy, cell, shield_tag[rows], tags.container[sg[rows]], th[own[rows]],
+                             offset[own[rows]], dead[own[rows]])
+        # the exact screens on the compiled screen's superset (same arithmetic as on the whole matrix)
+        ok = np.hypot(xy[ni, 0] - eng.a_xy[F[na], 0], xy[ni, 1] - eng.a_xy[F[na], 1]) <= eng.a_range[F][na]
+        ni, na = ni[ok], na[ok]
         pt = eng.walls.levels_at(lv, F[na], cell[ni], walls=False)[0].astype(np.float64)
         sa = eng.a_storage[F][na]
         shielded = (shield_tag[rows][ni] | eng._metal[sa]) & (tags.container[sg[rows]][ni] != sa)
@@ -129,6 +132,23 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         z = np.zeros(0, np.int64)
         return z, z, np.zeros(0), np.zeros(0), z, z
     return tuple(np.concatenate([x[c] for x in parts]) for c in range(6))
+
+
+def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead):
+    """(slot row, index into F) pairs that may pass the screens of `_fixed_pieces` (`kernels.screen`, a superset in
+    row-major order), the mean levels of every in-range pair filled first as `levels_at` would."""
+    grid = eng.walls.forward_grid(lv)
+    axy, arange = eng.a_xy[F], eng.a_range[F]
+    ma, mc = kernels.in_range_missing(xy, cell, axy, arange, F, grid)
+    if len(ma):
+        eng.walls.levels_at(lv, ma, mc, walls=False)
+    P = eng.params.rf
+    luck = P.shadow_clip_sigma * (P.shadow_sigma_db + P.tag_offset_sigma_db)
+    return kernels.screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, F,
+                          eng.a_storage[F], eng._metal[eng.a_storage[F]], eng.A.key[F], grid, P.metal_loss_db, luck,
+                          P.tag_sensitivity_dbm, rf.min_margin_db(P), bool(P.metal_opaque),
+                          np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), P.shadow_cell_m, P.shadow_clip_sigma,
+                          P.shadow_sigma_db)
 
 
 def clip_spans(h, s, e, wa, ws, we):

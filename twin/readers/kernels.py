@@ -1,0 +1,125 @@
+"""Compiled screens of the read engine: per (slot, antenna) loops numpy can only do as whole matrices.
+
+The kernels only ever *narrow* a candidate set. Each keeps a superset of what the exact numpy screens of the engine
+keep (every comparison is given a small tolerance in the keeping direction), and the engine then applies its exact
+screens to the survivors. So the streams are the same to the byte with or without them, and a last-bit difference
+between a compiled and a numpy `hypot` or `erfc` can never flip a pair.
+
+Compiled with numba (`cache=True`: the first call in a fresh install compiles and writes the cache next to this
+file; later processes load it). `warm()` compiles/loads every kernel on tiny inputs and says how long it took.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+from numba import njit
+
+TOL = 1e-9  # dB / sigma / probability slack of the superset screens (far above any last-bit difference)
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+
+
+@njit(cache=True)
+def _mix(h):
+    """splitmix64 finaliser (`rf._mix` on one value; uint64 arithmetic wraps)."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * _M1
+    h = h ^ (h >> np.uint64(27))
+    h = h * _M2
+    return h ^ (h >> np.uint64(31))
+
+
+@njit(cache=True)
+def in_range_missing(xy, cell, axy, arange, ant, grid):
+    """(antenna, cell) of the pairs of slot points xy x antennas `ant` (positions axy, ranges arange) within range
+    (with slack) whose mean level grid[ant, cell] is not filled yet (NaN): what the caller fills before `screen`."""
+    n, m = xy.shape[0], axy.shape[0]
+    out_a = np.empty(n * m if n * m < 1 << 16 else 1 << 16, np.int64)
+    out_c = np.empty(out_a.shape[0], np.int64)
+    k = 0
+    r2 = (arange * (1.0 + 1e-9)) ** 2
+    for i in range(n):
+        c = cell[i]
+        for j in range(m):
+            dx, dy = xy[i, 0] - axy[j, 0], xy[i, 1] - axy[j, 1]
+            if dx * dx + dy * dy <= r2[j]:
+                if math.isnan(grid[ant[j], c]):
+                    if k == out_a.shape[0]:
+                        out_a = np.concatenate((out_a, np.empty(out_a.shape[0], np.int64)))
+                        out_c = np.concatenate((out_c, np.empty(out_c.shape[0], np.int64)))
+                    out_a[k] = ant[j]
+                    out_c[k] = c
+                    k += 1
+    return out_a[:k], out_c[:k]
+
+
+@njit(cache=True)
+def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, ant, a_storage, a_metal, a_key, grid,
+           metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db):
+    """(row, antenna index into `ant`) of slot x fixed-antenna pairs that may pass the engine's screens of moving
+    tags (in range; best-case margin; not shielded when metal is opaque; tag alive; the pair's own forward fading
+    draw reaching the minimum margin), in row-major order (the order of `np.nonzero` on the (slot, antenna)
+    matrix). A superset: the caller re-applies the exact screens to these."""
+    n, m = xy.shape[0], axy.shape[0]
+    cap = 1 << 14
+    out_i = np.empty(cap, np.int64)
+    out_j = np.empty(cap, np.int64)
+    k = 0
+    h0 = seed
+    r2 = (arange * (1.0 + 1e-9)) ** 2
+    for i in range(n):
+        if dead[i]:
+            continue
+        c = cell[i]
+        x, y = xy[i, 0], xy[i, 1]
+        cx = np.uint64(np.int64(math.floor(x / cell_m)))
+        cy = np.uint64(np.int64(math.floor(y / cell_m)))
+        thr_tag = min_margin_db + sens_dbm + offset[i]
+        for j in range(m):
+            dx, dy = x - axy[j, 0], y - axy[j, 1]
+            if dx * dx + dy * dy > r2[j]:
+                continue
+            pt = np.float64(grid[ant[j], c])
+            sh = (shield_tag[i] or a_metal[j]) and container[i] != a_storage[j]
+            if sh:
+                if metal_opaque:
+                    continue
+                pt = pt - metal_loss_db
+            if pt + luck_db - sens_dbm < min_margin_db - TOL:
+                continue
+            # forward fading: pass iff pt + clip(z) * sigma - (sens + offset) >= min margin, z = ndtri(u)
+            zt = (thr_tag - pt) / sigma_db
+            if zt > clip + TOL:
+                continue
+            if zt > -clip + TOL:  # inside the clip band a pass needs z >= zt, i.e. u >= ndtr(zt)
+                h = _mix((h0 ^ a_key[j]) ^ (tag_h[i] + _GOLD))
+                h = _mix(h ^ (cx + _GOLD))
+                h = _mix(h ^ (cy + _GOLD))
+                u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+                if u < 0.5 * math.erfc(-zt / math.sqrt(2.0)) - TOL:
+                    continue
+            if k == cap:
+                cap *= 2
+                out_i = np.concatenate((out_i, np.empty(cap - k, np.int64)))
+                out_j = np.concatenate((out_j, np.empty(cap - k, np.int64)))
+            out_i[k] = i
+            out_j[k] = j
+            k += 1
+    return out_i[:k], out_j[:k]
+
+
+def warm() -> float:
+    """Compile (first install) or load (later) every kernel on tiny inputs; seconds it took."""
+    t = time.perf_counter()
+    xy = np.zeros((1, 2))
+    z1 = np.zeros(1, np.int64)
+    g = np.full((1, 1), np.nan, np.float32)
+    in_range_missing(xy, z1, xy, np.ones(1), z1, g)
+    screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
+           z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
+           True, np.uint64(1), 0.5, 3.0, 4.0)
+    return time.perf_counter() - t
