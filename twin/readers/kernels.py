@@ -34,36 +34,13 @@ def _mix(h):
 
 
 @njit(cache=True)
-def in_range_missing(xy, cell, axy, arange, ant, grid):
-    """(antenna, cell) of the pairs of slot points xy x antennas `ant` (positions axy, ranges arange) within range
-    (with slack) whose mean level grid[ant, cell] is not filled yet (NaN): what the caller fills before `screen`."""
-    n, m = xy.shape[0], axy.shape[0]
-    out_a = np.empty(n * m if n * m < 1 << 16 else 1 << 16, np.int64)
-    out_c = np.empty(out_a.shape[0], np.int64)
-    k = 0
-    r2 = (arange * (1.0 + 1e-9)) ** 2
-    for i in range(n):
-        c = cell[i]
-        for j in range(m):
-            dx, dy = xy[i, 0] - axy[j, 0], xy[i, 1] - axy[j, 1]
-            if dx * dx + dy * dy <= r2[j]:
-                if math.isnan(grid[ant[j], c]):
-                    if k == out_a.shape[0]:
-                        out_a = np.concatenate((out_a, np.empty(out_a.shape[0], np.int64)))
-                        out_c = np.concatenate((out_c, np.empty(out_c.shape[0], np.int64)))
-                    out_a[k] = ant[j]
-                    out_c[k] = c
-                    k += 1
-    return out_a[:k], out_c[:k]
-
-
-@njit(cache=True)
 def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, ant, a_storage, a_metal, a_key, grid,
            metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db):
     """(row, antenna index into `ant`) of slot x fixed-antenna pairs that may pass the engine's screens of moving
     tags (in range; best-case margin; not shielded when metal is opaque; tag alive; the pair's own forward fading
     draw reaching the minimum margin), in row-major order (the order of `np.nonzero` on the (slot, antenna)
-    matrix). A superset: the caller re-applies the exact screens to these."""
+    matrix). A superset: the caller re-applies the exact screens to these. A pair whose mean level is not in the
+    grid yet (NaN) is kept unscreened (its level is filled when the caller asks for it)."""
     n, m = xy.shape[0], axy.shape[0]
     cap = 1 << 14
     out_i = np.empty(cap, np.int64)
@@ -117,8 +94,6 @@ def warm() -> float:
     t = time.perf_counter()
     xy = np.zeros((1, 2))
     z1 = np.zeros(1, np.int64)
-    g = np.full((1, 1), np.nan, np.float32)
-    in_range_missing(xy, z1, xy, np.ones(1), z1, g)
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
            True, np.uint64(1), 0.5, 3.0, 4.0)

@@ -136,12 +136,10 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
 
 def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead):
     """(slot row, index into F) pairs that may pass the screens of `_fixed_pieces` (`kernels.screen`, a superset in
-    row-major order), the mean levels of every in-range pair filled first as `levels_at` would."""
+    row-major order; pairs whose cell has no mean level yet are kept and get it from `levels_at` in the exact
+    screens)."""
     grid = eng.walls.forward_grid(lv)
     axy, arange = eng.a_xy[F], eng.a_range[F]
-    ma, mc = kernels.in_range_missing(xy, cell, axy, arange, F, grid)
-    if len(ma):
-        eng.walls.levels_at(lv, ma, mc, walls=False)
     P = eng.params.rf
     luck = P.shadow_clip_sigma * (P.shadow_sigma_db + P.tag_offset_sigma_db)
     return kernels.screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, F,

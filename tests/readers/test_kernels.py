@@ -1,0 +1,62 @@
+"""The compiled screen of moving tags x fixed antennas keeps every pair the exact numpy screens keep (a superset, in
+the same row-major order), and drops most of the rest."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from twin.readers import kernels, rf
+from twin.readers.engine import ReaderEngine
+from twin.readers.moving import _candidates
+from twin.rng import Streams
+
+from _floors import epcs, placement, two_rooms
+
+
+def _exact(eng, lv, F, xy, cell, shield_tag, container, th, off, dead):
+    """The screens of `_fixed_pieces` on the whole (slot, antenna) matrix, as numpy does them."""
+    P = eng.params.rf
+    d = np.hypot(xy[:, 0:1] - eng.a_xy[F, 0], xy[:, 1:2] - eng.a_xy[F, 1])
+    ni, na = np.nonzero(d <= eng.a_range[F])
+    pt = eng.walls.levels_at(lv, F[na], cell[ni], walls=False)[0].astype(np.float64)
+    sa = eng.a_storage[F][na]
+    shielded = (shield_tag[ni] | eng._metal[sa]) & (container[ni] != sa)
+    pt = pt - P.metal_loss_db * shielded
+    ok = rf.best_margin_db(pt, P) >= rf.min_margin_db(P)
+    if P.metal_opaque:
+        ok &= ~shielded
+    ni, na, pt = ni[ok], na[ok], pt[ok]
+    fwd = eng._forward_fading_db(F[na], xy[ni], th[ni])
+    ok = (pt + fwd - (P.tag_sensitivity_dbm + off[ni]) >= rf.min_margin_db(P)) & ~dead[ni]
+    return ni[ok], na[ok]
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.booleans())
+def test_compiled_screen_keeps_a_superset_of_the_exact_screens(seed, cold):
+    eng = ReaderEngine(two_rooms(), placement(), streams=Streams(seed % 7))
+    g = np.random.default_rng(seed)
+    n = 2000
+    xy = np.column_stack([g.uniform(-2, 18, n), g.uniform(-3, 9, n)])  # some outside the floor (negative cells)
+    F = eng.fixed[eng.a_level[eng.fixed] == 0]
+    cell = eng.walls.cells(0, xy)
+    e = epcs(n)
+    th = rf.tag_hash(eng.seed, e)
+    off, dead = rf.tag_quality(eng.seed, e, eng.params.rf)
+    container = g.choice(np.array([-1, -1, -1, 0, 1]), n)  # loose, on the shelf, in the metal cabinet
+    shield_tag = eng._metal[container]
+    if not cold:  # levels of every cell already known: the screen judges every pair
+        eng.walls.levels_at(0, np.repeat(F, n), np.tile(cell, len(F)), walls=False)
+    ci, cj = _candidates(eng, 0, F, xy, cell, shield_tag, container, th, off, dead)
+    ei, ej = _exact(eng, 0, F, xy, cell, shield_tag, container, th, off, dead)
+    key_c, key_e = ci * len(F) + cj, ei * len(F) + ej
+    assert np.all(np.diff(key_c) > 0)  # row-major, each pair once
+    assert np.isin(key_e, key_c).all()  # never drops a pair the exact screens keep
+    if not cold:
+        assert len(key_c) <= len(key_e) + max(5, len(key_e) // 100)  # and keeps little else
+
+
+def test_warm_compiles_or_loads_the_kernels():
+    assert kernels.warm() >= 0.0
