@@ -231,15 +231,17 @@ def replay(
     events: Optional[Path] = typer.Option(None, "--events", help="events.parquet from the case software"),
     out: Path = typer.Option(..., "--out", "-o", help="folder for estimates.parquet, alerts.parquet, the store"),
     config: Optional[Path] = typer.Option(None, "--config", help="tracker config JSON (e.g. from `twin tracker fit`)"),
+    reader_events: Optional[Path] = typer.Option(None, "--reader-events",
+                                                 help="reader_events.parquet: keepalives and reader event notifications"),
 ) -> None:
     """Run the tracking core on a recording, with no twin behind it."""
     from .tracker.replay import replay as run_replay
 
-    for f in (reads, site_file, events, config):
+    for f in (reads, site_file, events, config, reader_events):
         if f is not None and not f.exists():
             _fail(f"{display_path(f)}: no such file")
     cfg = json.loads(config.read_text(encoding="utf-8")) if config else None
-    run_replay(reads, site_file, events, out, config=cfg)
+    run_replay(reads, site_file, events, out, config=cfg, reader_events_path=reader_events)
     console.print(f"tracker output written to {display_path(out)}", highlight=False)
 
 

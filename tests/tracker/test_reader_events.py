@@ -117,3 +117,43 @@ def test_core_entry_point_raises_from_the_stream_and_counts_bad_frames():
     q = core.stats()["reader_events"]
     assert q["kept"] == {"KEEPALIVE": 6} and q["quarantine"] == {"unknown_reader": 1, "missing_columns": 1}
     assert np.all(np.diff([r["t_us"] for r in rows]) >= 0)
+
+
+def test_replay_takes_a_reader_events_file_and_rejects_one_without_the_contract(tmp_path):
+    import json
+
+    import pyarrow.parquet as pq
+    import pytest
+
+    from twin.errors import InputError
+    from twin.records import empty_reads, reads_to_arrow
+    from twin.tracker.replay import replay
+
+    reads = empty_reads(40)
+    reads["t_us"] = T0 + np.arange(40) * 15 * S
+    reads["first_us"] = reads["t_us"]
+    reads["reader"], reads["antenna"], reads["epc"], reads["rssi_dbm"], reads["count"] = b"R-office", 1, D1, -50, 1
+    pq.write_table(reads_to_arrow(reads), tmp_path / "reads.parquet")
+    (tmp_path / "site.json").write_text(json.dumps(SITE), encoding="utf-8")
+    pq.write_table(_table([(T0 + t * S, PORTAL, 0, "KEEPALIVE", "") for t in range(0, 200, 10)][::-1]),
+                   tmp_path / "reader_events.parquet")
+    args = (tmp_path / "reads.parquet", tmp_path / "site.json", None)
+    replay(*args, tmp_path / "plain")
+    stats = replay(*args, tmp_path / "status", reader_events_path=tmp_path / "reader_events.parquet")
+    plain = pq.read_table(tmp_path / "plain" / "alerts.parquet").to_pylist()
+    got = pq.read_table(tmp_path / "status" / "alerts.parquet").to_pylist()
+    assert [r for r in plain if r["kind"] == "reader_offline"] == []
+    assert [(r["space"], r["t_us"]) for r in got if r["kind"] == "reader_offline"] == [("corr", T0 + 220 * S)]
+    assert stats["reader_events"]["kept"] == {"KEEPALIVE": 20}
+    pq.write_table(pa.table({"t_us": [T0]}), tmp_path / "bad.parquet")
+    with pytest.raises(InputError):
+        replay(*args, tmp_path / "bad", reader_events_path=tmp_path / "bad.parquet")
+    from typer.testing import CliRunner
+
+    from twin.cli import app
+
+    res = CliRunner().invoke(app, ["replay", str(args[0]), "--site", str(args[1]), "--out", str(tmp_path / "cli"),
+                                   "--reader-events", str(tmp_path / "reader_events.parquet")])
+    assert res.exit_code == 0, res.output
+    got = pq.read_table(tmp_path / "cli" / "alerts.parquet").to_pylist()
+    assert [r["space"] for r in got if r["kind"] == "reader_offline"] == ["corr"]
