@@ -1,10 +1,14 @@
-"""Inventory: a hand-made dossier-room sweep finds every present dossier and each misfiled one at its true shelf."""
+"""Inventory: a hand-made dossier-room sweep, scanned unit by unit, finds every present dossier and each misfiled one
+at its true shelf, though the handheld also reads the neighbouring shelves."""
 
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
-from twin.tracker.inventory import Inventory, place_reads, reconcile, report_table
+from twin.tracker.inventory import (Inventory, arbitrate, place_reads, reconcile, report_rows, report_table,
+                                    units_table)  # fmt: skip
 
 S = 1_000_000
 UNITS = [f"dossiers/S{k}" for k in range(1, 5)]
@@ -23,6 +27,21 @@ def test_reconcile_lists():
                    "unexpected": [{"epc": "x", "found": "S2"}]}  # fmt: skip
 
 
+def _sweep(truth: dict[str, str], rng, leak: float = 0.5):
+    """Reads of a unit-by-unit sweep: 15 s at each unit (1 s reports), its own tags in most reports and loud, a
+    neighbour's in some reports (`leak` of the time at the units next to it) and fainter."""
+    t, epc, rssi = [], [], []
+    for k, u in enumerate(UNITS):
+        for e, tu in sorted(truth.items()):
+            d = abs(UNITS.index(tu) - k)
+            for j in range(15):
+                if (d == 0 and rng.random() < 0.9) or (d == 1 and rng.random() < leak * 0.9):
+                    t.append((2 + 20 * k + j + rng.random()) * S)
+                    epc.append(e)
+                    rssi.append(int(-40 - 15 * d + rng.normal(0, 8)))
+    return np.array(t, np.int64), epc, np.array(rssi, np.int16)
+
+
 def test_sweep_finds_present_and_misfiled_at_true_shelf():
     homes = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
     truth = dict(homes)
@@ -30,29 +49,59 @@ def test_sweep_finds_present_and_misfiled_at_true_shelf():
     truth[_epc(1, 5)] = UNITS[3]  # misfiled on S4
     absent = _epc(2, 7)  # checked out: not on its shelf
     truth.pop(absent)
-    rng = np.random.default_rng(5)
-    inv = Inventory(SITE, slot_s=10.0)
-    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 4 units"})
-    t, epc, rssi = [], [], []
-    for k, u in enumerate(UNITS):  # 20 s at each shelf: its own tags loud, the neighbours' faint
-        for e, tu in sorted(truth.items()):
-            for j in range(4):
-                near = tu == u
-                if near or rng.random() < 0.3:
-                    t.append((20 * k + 5 * j + rng.random()) * S)
-                    epc.append(e)
-                    rssi.append(-45 if near else -70)
-    inv.reads("H-1", np.array(t, np.int64), epc, np.array(rssi, np.int16))
-    inv.event({"t_us": 80 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 4 units"})
+    inv = Inventory(SITE)
+    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    for k, u in enumerate(UNITS):  # the keeper scans each unit's label as he reaches it
+        inv.event({"t_us": 20 * k * S, "kind": "sweep_unit", "officer": "dk-1", "detail": f"H-1 {u}"})
+    t, epc, rssi = _sweep(truth, np.random.default_rng(5))
+    inv.reads("H-1", t, epc, rssi)
+    inv.event({"t_us": 80 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
     assert inv.finish(81 * S, 2 * S, homes, lambda e: False) == []  # not past the watermark yet
     (rep,) = inv.finish(83 * S, 2 * S, homes, lambda e: False)
-    assert rep["space"] == "dossiers" and rep["expected"] == 40
+    assert rep["space"] == "dossiers" and rep["expected"] == 40 and rep["units_scanned"] == 4
     assert set(rep["present"]) == set(truth) - {_epc(0, 3), _epc(1, 5)}
     assert rep["misplaced"] == [{"epc": _epc(0, 3), "home": UNITS[0], "found": UNITS[2]},
                                 {"epc": _epc(1, 5), "home": UNITS[1], "found": UNITS[3]}]  # fmt: skip
     assert rep["missing"] == [absent] and rep["unexpected"] == []
-    assert report_table(rep).row_count == 4
+    assert rep["found"] == truth
+    per = {r["unit"]: r for r in rep["units"]}
+    assert per[UNITS[2]] == {"unit": UNITS[2], "expected": 10, "present": 9, "missing": 1, "away": 0, "foreign": 1}
+    assert per[UNITS[0]]["away"] == 1 and per[UNITS[3]]["foreign"] == 1
+    assert report_table(rep).row_count == 4 and units_table(rep).row_count == 4
+    rows = report_rows(rep)
+    assert rows[0] == {"status": "missing", "epc": absent, "home": "", "found": ""} and len(rows) == 40
+
+
+def test_neighbours_reading_more_often_than_home_take_the_tag():
+    units = ["A", "B", "C"]
+    ev = np.array([[2.0, -60.0], [14.0, -45.0], [0.0, -np.inf]])
+    assert arbitrate(ev, units, home="A", home_share=0.2) == "B"  # home read in 2 of B's 14 periods: moved
+    assert arbitrate(ev, units, home="A", home_share=0.1) == "A"
+    assert arbitrate(ev, units) == "B"
+    assert arbitrate(np.array([[3.0, -50.0], [3.0, -40.0]]), ["A", "B"]) == "B"  # a tie goes to the louder
+    assert arbitrate(np.zeros((2, 2)), ["A", "B"]) == ""
+
+
+@given(st.lists(st.tuples(st.integers(0, 99), st.sampled_from(["a", "b", "c"]), st.integers(-90, -20)), max_size=60))
+def test_every_read_tag_after_the_first_label_is_placed_on_a_scanned_unit(rows):
+    t = np.array([r[0] * S for r in rows], np.int64)
+    epc = [r[1] for r in rows]
+    rssi = np.array([r[2] for r in rows], np.int16)
+    unit_t = np.array([10 * S, 50 * S], np.int64)
+    found = place_reads(t, epc, rssi, unit_t, ["U1", "U2"], {"a": "U2"})
+    assert set(found) == {e for e, x in zip(epc, t.tolist()) if x >= 10 * S}
+    assert set(found.values()) <= {"U1", "U2"}
 
 
 def test_place_reads_empty():
-    assert place_reads(np.zeros(0, np.int64), [], np.zeros(0, np.int16), {}, 10.0) == {}
+    assert place_reads(np.zeros(0, np.int64), [], np.zeros(0, np.int16), np.zeros(0, np.int64), [], {}) == {}
+
+
+def test_sweep_without_unit_labels_reports_the_room():
+    inv = Inventory(SITE)
+    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    inv.reads("H-1", np.array([S, 2 * S], np.int64), [_epc(0, 1), "2C99"], np.array([-50, -50], np.int16))
+    inv.event({"t_us": 10 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    (rep,) = inv.finish(20 * S, 2 * S, {_epc(0, 1): UNITS[0], _epc(0, 2): UNITS[0]}, lambda e: False)
+    assert rep["present"] == [_epc(0, 1)] and rep["missing"] == [_epc(0, 2)]
+    assert rep["unexpected"] == [{"epc": "2C99", "found": ""}]

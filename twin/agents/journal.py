@@ -23,6 +23,7 @@ EVENT_KINDS = (
     "archive",
     "item_register",
     "sweep_start",
+    "sweep_unit",
     "sweep_end",
 )
 

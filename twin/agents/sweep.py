@@ -1,18 +1,29 @@
-"""Scheduled inventory sweeps: a dossier keeper walks along the shelves of the dossier room (every working day) and
-of the archive (every `archive_sweep_every_d` working days) with that room's handheld reader on.
+"""Scheduled inventory sweeps: a dossier keeper scans the dossier room (every working day) and the archive (every
+`archive_sweep_every_d` working days) shelf by shelf with that room's handheld reader, as archive inventories are done.
 
-Each room is its own sweep (sweep_start / sweep_end naming the room's handheld), so an inventory report compares the
-reads of one room's handheld with what should rest in that room. Sweep times fall inside the day shift's working
-windows: a time in the midday break moves to its end, one too close to the end of the day moves earlier.
+Each room is its own sweep (sweep_start / sweep_end naming the room's handheld). At each shelf or cabinet the keeper
+first scans the unit's location label, which the handheld app records as a `sweep_unit` event ("READER UNIT"), then
+passes the handheld along the unit's face, held a hand's width from the spines, pausing at a few points; the reads
+up to the next label belong to that unit. Sweep times fall inside the day shift's working windows: a time in the
+midday break moves to its end, one too close to the end of the day moves earlier.
 """
 
 from __future__ import annotations
 
+from ..building.geometry import ahead
+from ..building.graph import Place
 from .config import clock_s
 
 SWEEP_ROOMS = ("dossier_room", "archive")
-UNIT_PAUSE_S = 20.0  # pause at each unit so the handheld covers it (assumption)
 LATEST_BEFORE_END_S = 3600.0  # a sweep starts at least this long before the shift ends (assumption)
+# How the handheld is passed along a unit's face (assumption: per-location scanning as handheld vendors describe it,
+# the reader held close to the labels and moved slowly along the shelf; the points lie about one 0.5 m fading cell
+# apart, so each tag gets a few independent looks; a handheld reads 200-500 tags/s, ANCHORS, so a bay of ~140
+# dossiers answers within a second at each point).
+HOLD_GAP_M = 0.15  # handheld this far in front of the unit's face
+HOLD_ALONG = (-0.3, 0.0, 0.3)  # stops along the face, as a share of the unit's width from its centre
+HOLD_S = 4.0  # pause at each stop
+LABEL_S = 2.0  # scanning the unit's location label before its reads count
 
 
 def sweep_rooms(st) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
@@ -44,6 +55,14 @@ def handheld_for(st, space: str) -> str:
     return ""
 
 
+def hold_points(floor, unit: str) -> list[Place]:
+    """Where the handheld is held while a unit is scanned: HOLD_ALONG stops along its face, HOLD_GAP_M in front."""
+    u = floor.storage[unit]
+    front = ahead(u.position, u.facing_deg, u.depth_m / 2 + HOLD_GAP_M)
+    side = u.facing_deg + 90.0
+    return [Place(u.space, ahead(front, side, f * u.width_m)) for f in HOLD_ALONG]
+
+
 def planned_sweeps(st, oid: str, day: int) -> list:
     """Sweeps of `day` for this keeper: inventory_sweeps_per_day, hourly from sweep_at, keepers taking turns; the
     first sweep of every archive_sweep_every_d-th working day goes on into the archive."""
@@ -70,7 +89,7 @@ def planned_sweeps(st, oid: str, day: int) -> list:
 
 
 def sweep(st, oid: str, rooms=None):
-    """Sweep each room in turn: walk its units in order with its handheld on, between sweep_start and sweep_end."""
+    """Sweep each room in turn: scan its units in order with its handheld on, between sweep_start and sweep_end."""
     for _, space, units in rooms if rooms is not None else sweep_rooms(st):
         yield from sweep_room(st, oid, space, units)
     yield from st.walk(oid, st.desk_place(oid))
@@ -82,10 +101,15 @@ def sweep_room(st, oid: str, space: str, units: tuple[str, ...]):
     if reader:
         st.ledger.handheld_on(reader, oid, st.now)
     st.journal.event(st.now, "sweep_start", officer=oid, detail=f"{reader} {space} {len(units)} units")
-    yield st.env.timeout(UNIT_PAUSE_S)
-    for u in units[1:]:
-        yield from st.walk(oid, st.unit_place(u))
-        yield st.env.timeout(UNIT_PAUSE_S)
+    for u in units:
+        stops = hold_points(st.floor, u)
+        yield from st.walk(oid, stops[0])
+        st.journal.event(st.now, "sweep_unit", officer=oid, detail=f"{reader} {u}")
+        yield st.env.timeout(LABEL_S)
+        for k, p in enumerate(stops):
+            if k:
+                yield from st.walk(oid, p)
+            yield st.env.timeout(HOLD_S)
     if reader:
         st.ledger.handheld_off(reader, st.now)
     st.journal.event(st.now, "sweep_end", officer=oid, detail=f"{reader} {space} {len(units)} units")

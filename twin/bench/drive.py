@@ -124,7 +124,7 @@ class BenchDriver:
             self.tables[name] = (est, alr)
             w0 = time.perf_counter()
             m = score(truth, est, anomalies, alr, start_us=self.scn.start_us, end_us=self.scn.end_us,
-                      warmup_s=self.scn.warmup_s, site=self.site)  # fmt: skip
+                      warmup_s=self.scn.warmup_s, site=self.site, sweeps=_sweeps(d.core))  # fmt: skip
             score_s = time.perf_counter() - w0
             m.update(self._runtime(d, world_s, score_s))
             self.results[name] = m
@@ -161,6 +161,11 @@ class BenchDriver:
             "estimate_rows_per_read": {"value": d.est_rows / n if n else None, "unit": "rows/read"},
             "alert_rows": {"value": float(d.alert_rows), "unit": "rows"},
         }
+
+
+def _sweeps(core) -> list[dict] | None:
+    """The sweep reports a core keeps (the tracker's workspace), else None: inventory is scored only then."""
+    return getattr(getattr(core, "workspace", None), "sweeps", None)
 
 
 def run_with_core(scn: Any, out_dir: str | Path, core: str = "naive", compare: bool = False,

@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 from ..building.model import STORAGE_PURPOSES
 from ..records import ANOMALIES_SCHEMA, ESTIMATES_SCHEMA, TRUTH_SCHEMA
 from .score_alerts import match_alerts
+from .score_inventory import score_inventory
 from .score_days import day_windows, detection_by_day, portal_direction, portal_passages, worst_day
 from .score_zone import Steps, joint_codes, make_steps, matched_ticks, move_latency_us, tag_time_order, true_moves
 from .siteview import SiteView, as_site_view
@@ -145,8 +146,10 @@ def score(
     site: Mapping[str, Any] | SiteView | None = None,
     tag_kinds: tuple[str, ...] = ("dossier",),
     alert_windows: dict | None = None,
+    sweeps: list[dict] | None = None,
 ) -> dict[str, dict]:
-    """All accuracy, latency and alert metrics of one run over [start + warm-up, end)."""
+    """All accuracy, latency and alert metrics of one run over [start + warm-up, end); with the core's sweep
+    reports (`sweeps`), the inventory metrics too (twin.bench.score_inventory)."""
     view = as_site_view(site)
     w0 = int(start_us) + int(round(warmup_s * 1e6))
     w1 = int(end_us)
@@ -191,6 +194,9 @@ def score(
         out[f"alert_{kind}_recall"] = {"value": r.recall, "unit": RATIO, **counts}
         out[f"alert_{kind}_delay_s_p50"] = {"value": _pct(r.delays_s, 50), "unit": "s", **counts}
         out[f"alert_{kind}_delay_s_p95"] = {"value": _pct(r.delays_s, 95), "unit": "s", **counts}
+    if sweeps:
+        out.update(score_inventory(sweeps, truth, _table(anomalies, ANOMALIES_SCHEMA), w0_us=w0, w1_us=w1,
+                                   tag_kinds=tag_kinds))  # fmt: skip
     return out
 
 

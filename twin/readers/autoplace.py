@@ -39,7 +39,7 @@ ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
 #   order) at the start of every report period, single target S2, reported at the end of the cycle. Between cycles
 #   the tags are unpowered for far longer than the S2 persistence, so each cycle reads every tag in reach once;
 # - desk pads likewise, more often (a dossier picked up from a desk should show soon);
-# - a handheld runs continuously while carried, single target S2 (each tag once per sweep pass), 1 s reports.
+# - a handheld runs continuously while carried, dual target S0 at reduced power (see HANDHELD), 1 s reports.
 # ~1 W (ANCHORS)
 PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S0", trigger="gpi")
 PORTAL_OFFSET_M = 0.5  # antenna stands this far out from the door's wall, inside its space
@@ -61,7 +61,13 @@ ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna 
 STORAGE_ZONE = dict(ZONE, power_dbm=15.0)
 # a desk pad reads to ~1.2 m (ANCHORS)
 DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S2", trigger="periodic")
-HANDHELD = dict(power_dbm=30.0, gain_dbi=1.0, beamwidth_deg=90.0, height_m=1.2, session="S2", trigger="continuous")
+# Handheld (assumptions): for shelf-by-shelf inventory the keeper turns the handheld down (handhelds adjust their
+# transmit power over ~0-30 dBm) to 20 dBm, 10 dB below the ~1 W that reads to 3-4 m (ANCHORS, Welbourne et al.), and
+# runs it in S0 (dual target: every tag in reach answers in every round, so how steadily a tag answers at each shelf
+# tells its shelf; ANCHORS: dual target to detect removal from a shelf); it reports to the app every second. The
+# twin carries no orientation for a handheld, so its pattern is taken as nearly omnidirectional in plan (a 360 deg
+# "beamwidth": at most 3 dB off axis) rather than a patch pointed the wrong way half of the time.
+HANDHELD = dict(power_dbm=20.0, gain_dbi=1.0, beamwidth_deg=360.0, height_m=1.2, session="S0", trigger="continuous")
 DWELL_MS = 200.0
 # Report periods per reader kind (assumption). An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen)
 # until its ROReportSpec trigger fires (every N tags or at the end of an AISpec/ROSpec; ANCHORS LLRP 1.1 §14.2):

@@ -57,7 +57,19 @@ class TrackerConfig:
     #: holds the volumes while it approves an arrest and after a transfer for prosecution)
     offsite_stages: Mapping[str, str] = field(
         default_factory=lambda: {"arrest_approval": "procuratorate", "transferred": "procuratorate"})
+    #: the volumes come back this long after the case leaves an away stage when no checkin says so (assumption: the
+    #: officer fetches them within a few days, a weekend included); 0: only a checkin brings them back
+    offsite_return_s: float = 3 * 86400.0
+    #: a dossier checked out to an external place, last estimated in an outside space, unheard this long: gone by road
+    #: (0: off, the default: the twin's truth keeps a dossier driven away in the car park for the whole ~18 min drive,
+    #: so on its streams any wait a real car park suggests trades portal direction and latency for zone)
+    offsite_silence_s: float = 0.0
     unread_prior_s: float = 600.0  # after this much stream, unread dossiers go where read active ones are (0: off)
+    #: a tag in a space whose every door is portal-watched (an office, the dossier room, the archive) moves out only
+    #: after a passage burst: evidence for elsewhere counts this share of itself unless the tag had a fresh passage
+    #: read within `sealed_open_s` (assumption: portals miss few crossings; walls are not crossed). 1.0: off
+    sealed_factor: float = 0.1
+    sealed_open_s: float = 120.0
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

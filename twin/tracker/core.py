@@ -64,7 +64,10 @@ class TrackerCore:
         self.ingest_ = Ingest(self.model, self.config.watermark_s)
         self.locator = Locator(self.model, self.config, antenna_periods_s(site, self.model))
         self.events = EventLog()
-        self.offsite = OffsitePrior(self.model.spaces, self.config.offsite_stages)
+        self.offsite = OffsitePrior(self.model.spaces, self.config.offsite_stages, self.config.offsite_return_s,
+                                    self.config.offsite_silence_s)
+        kinds = {str(s.get("id")): s.get("kind") for s in site.get("spaces") or [] if isinstance(s, dict)}
+        self._outside = np.array([kinds.get(s) == "outside" for s in self.model.spaces] + [False], bool)
         self.unread = UnreadPrior(self.config.unread_prior_s) if self.config.unread_prior_s > 0 else None
         self.holders = Holders(self.config.holder_window_s)
         self.cycles = EventCycles()
@@ -123,6 +126,11 @@ class TrackerCore:
             batch = self._locatable(batch)
             self.locator.badge = self.ingest_.kind == KIND_BADGE
             self.locator.process(batch)
+        if self.offsite.checkout and self.config.offsite_silence_s > 0:  # checked out and gone by road
+            L = self.locator
+            t_g, tags, sp = self.offsite.due(int(t_us), self._tag_ids, L.last_us, L.out_space, self._outside)
+            if len(tags):
+                L.move(t_g, tags, sp, 0.5)
         if self.unread is not None:
             L = self.locator
             tags, sp = self.unread.due(int(t_us), L.out_space, L.prior_unit, L.seen, self.ingest_.kind, KIND_DOSSIER)

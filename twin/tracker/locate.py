@@ -65,6 +65,13 @@ class Locator:
         self.walks = Walks(cfg.passby_s)
         self._portal = model.ant_kind == KIND_CODES["portal"]
         self._hops = model.hops()
+        # sealed spaces: every door out is watched by a portal, so a tag leaves one only through a passage burst
+        self._sealed = np.append(np.array([bool(model.adjacency[i]) and all(
+            frozenset((i, v)) in model.portal_pairs for v in model.adjacency[i]) for i in range(len(model.spaces))],
+            bool), False)  # index -1 -> no space: not sealed  # fmt: skip
+        self._open_us = int(cfg.sealed_open_s * 1e6)
+        self.t_pass = np.zeros(0, np.int64)  # per tag: time of its last fresh passage read (any door)
+        self.last_us = np.zeros(0, np.int64)  # per tag: time of its last read
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
@@ -93,6 +100,8 @@ class Locator:
         self.out_unit = _grow(self.out_unit, n, -1)
         self.prior_unit = _grow(self.prior_unit, n, -1)
         self.seen = _grow(self.seen, n, False)
+        self.t_pass = _grow(self.t_pass, n, np.iinfo(np.int64).min // 2)
+        self.last_us = _grow(self.last_us, n, np.iinfo(np.int64).min // 2)
 
     def file(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
         """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
@@ -113,6 +122,14 @@ class Locator:
             self.out_space[tg] = sp
             self.space_st.accepted[tg] = sp
             self._out.append((t_us[fresh], tg, sp, np.full(len(tg), -1, np.int32), np.full(len(tg), conf, np.float32)))
+
+    def move(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
+        """The business process says where placed tags went (no reader can hear them there): set and emit."""
+        sp = space.astype(np.int32)
+        self.out_space[tag], self.out_unit[tag] = sp, -1
+        self.space_st.accepted[tag], self.unit_st.accepted[tag] = sp, -1
+        self._out.append((t_us.astype(np.int64), tag.astype(np.int32), sp, np.full(len(tag), -1, np.int32),
+                          np.full(len(tag), conf, np.float32)))  # fmt: skip
 
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
@@ -143,6 +160,11 @@ class Locator:
         m = self.model
         live = ~b.late
         self.seen[b.tag] = True
+        if len(b.tag):  # rows come sorted by (tag, time): each tag's last row is its latest read
+            lastrow = np.ones(len(b.tag), bool)
+            lastrow[:-1] = b.tag[1:] != b.tag[:-1]
+            lt = b.tag[lastrow]
+            self.last_us[lt] = np.maximum(self.last_us[lt], b.t_us[lastrow])
         tag, t, ant, cnt = b.tag[live], b.t_us[live], b.ant[live], b.count[live]
         space = m.ant_space[ant]
         ok = space >= 0
@@ -162,6 +184,7 @@ class Locator:
                                                            rssi[pm], detail=True)  # fmt: skip
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
             rows = np.flatnonzero(pm)[young]
+            pass_rows = rows
             a = ant[rows]
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
@@ -190,6 +213,10 @@ class Locator:
             ev[pm] *= self.cfg.portal_read_factor  # outside a passage a portal read says little ...
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
             strong[rows] = True
+            if self.cfg.sealed_factor < 1.0:
+                ev = self._seal(tag, t, space, ev, strong, pass_rows)
+        elif self.cfg.sealed_factor < 1.0:
+            ev = self._seal(tag, t, space, ev, strong, np.zeros(0, np.int64))
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag[~pm])  # a passage burst is no steady read rate
         gap = self.window_us()
@@ -209,6 +236,28 @@ class Locator:
         u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, np.maximum(gap, self._unit_gap_us))
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
+
+    def _seal(self, tag, t, space, ev, strong, pass_rows) -> np.ndarray:
+        """A tag placed in a sealed space (all its doors portal-watched) leaves it only through a passage burst: any
+        other place's evidence counts `sealed_factor` of itself unless the tag had a fresh passage read within
+        `sealed_open_s` before (a portal-covered door is rarely crossed unseen; a wall is never crossed)."""
+        here = self.space_st.accepted[tag]
+        cand = self._sealed[here] & (space != here) & ~strong
+        if len(pass_rows):
+            is_p = np.zeros(len(tag), bool)
+            is_p[pass_rows] = True
+            gs = np.ones(len(tag), bool)
+            gs[1:] = tag[1:] != tag[:-1]
+            last_p = _ffill(t, is_p, gs, self.t_pass[tag])
+            pt = tag[pass_rows]
+            np.maximum.at(self.t_pass, pt, t[pass_rows])
+        else:
+            last_p = self.t_pass[tag]
+        cand &= (t - last_p) > self._open_us
+        if cand.any():
+            ev = ev.copy()
+            ev[cand] *= self.cfg.sealed_factor
+        return ev
 
     def _directions(self, tag, t_us, door, start, own, beyond, here, peak) -> tuple[np.ndarray, np.ndarray]:
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the

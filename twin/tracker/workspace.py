@@ -21,13 +21,13 @@ from ..errors import ProblemList
 from ..records import ALERTS_SCHEMA
 from .alerts import AlertConfig, Alerts
 from .custody import Custody, CustodyConfig
-from .epcs import KIND_NAMES
-from .inventory import Inventory
+from .epcs import KIND_BADGE, KIND_FOREIGN, KIND_NAMES
+from .inventory import HOME_SHARE, Inventory
 from .lifecycle import Lifecycle, raised
 from .store import Store
 
 #: Config keys of the core that belong to the workspace (TrackerConfig never sees them).
-WORKSPACE_KEYS = ("workspace", "checkpoint_every", "alerts", "custody", "lifecycle", "sweep_slot_s")
+WORKSPACE_KEYS = ("workspace", "checkpoint_every", "alerts", "custody", "lifecycle", "sweep_slot_s", "sweep_home_share")
 
 
 def split_config(cfg: dict) -> dict:
@@ -48,7 +48,8 @@ class Workspace:
         self.alerts = Alerts(site, AlertConfig.from_dict(cfg.get("alerts")))
         self.custody = Custody(CustodyConfig(**dict(cfg.get("custody") or {})))
         self.lifecycle = Lifecycle(cfg.get("lifecycle"))
-        self.inventory = Inventory(site, float(cfg.get("sweep_slot_s", 10.0)))
+        # sweeps name the units they scan (sweep_unit events), so the old sweep_slot_s key is accepted and unused
+        self.inventory = Inventory(site, float(cfg.get("sweep_home_share", HOME_SHARE)))
         self.reader_ids = [str(r.get("id", "")) for r in site.get("readers", [])]
         self.dir = cfg.get("workspace")
         self.store: Store | None = None
@@ -90,6 +91,7 @@ class Workspace:
                             batch.rssi[fixed])  # fmt: skip
         if hand.any() and self.inventory.open:
             names = ingest.epcs.names
+            hand = hand & (ingest.kind[batch.tag] != KIND_BADGE) & (ingest.kind[batch.tag] != KIND_FOREIGN)
             for r in np.unique(reader[hand]).tolist():
                 rid = self.reader_ids[r] if r < len(self.reader_ids) else ""
                 if rid in self.inventory.open:

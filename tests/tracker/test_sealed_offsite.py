@@ -1,0 +1,77 @@
+"""Sealed spaces (a tag leaves a room whose doors are all portal-watched only through a passage) and the off-site
+prior's return of volumes after the away stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+
+from twin.records import EVENTS_SCHEMA
+from twin.tracker.core import TrackerCore
+from twin.tracker.offsite import OffsitePrior
+
+from .synth import DOSSIER, S, SITE, T0, reads, walk_a_to_b
+from .test_locate import _feed
+
+DAY_US = 86400 * S
+
+
+def _through_the_wall() -> np.ndarray:
+    """In room-a (its zone antenna every 10 s) for 5 min, then room-b's zone antenna hears it every 10 s, louder,
+    with room-a's still hearing it every 30 s: a tag heard through a wall, never carried through a door."""
+    rows = [(k, "R-a", 1, DOSSIER, -50) for k in range(0, 300, 10)]
+    rows += [(k + 0.5, "R-b", 1, DOSSIER, -45) for k in range(300, 1200, 10)]
+    rows += [(k + 0.7, "R-a", 1, DOSSIER, -60) for k in range(300, 1200, 30)]
+    return reads(sorted(rows))
+
+
+def test_a_tag_in_a_sealed_room_is_not_moved_through_a_wall():
+    sealed = _feed(TrackerCore(SITE), _through_the_wall(), 1200)
+    assert set(sealed.filter(pa.compute.equal(sealed["epc"], DOSSIER))["space"].to_pylist()) == {"room-a"}
+    unsealed = _feed(TrackerCore(SITE, {"sealed_factor": 1.0}), _through_the_wall(), 1200)
+    assert unsealed["space"].to_pylist()[-1] == "room-b"  # the old behaviour: the louder antenna wins
+
+
+def test_a_passage_still_takes_a_tag_out_of_a_sealed_room():
+    rows = [(k * 0.5, "R-a", 1, DOSSIER, -50) for k in range(240)] + walk_a_to_b(DOSSIER, 130.0)
+    est = _feed(TrackerCore(SITE), reads(sorted(rows)), 240)
+    assert est["space"].to_pylist()[0] == "room-a" and est["space"].to_pylist()[-1] == "room-b"
+
+
+def _events(rows: list[tuple]) -> pa.Table:
+    cols = {f.name: [] for f in EVENTS_SCHEMA}
+    for t, kind, case, epc, stage in rows:
+        for k, v in zip(("t_us", "kind", "case", "epc", "stage"), (t, kind, case, epc, stage)):
+            cols[k].append(v)
+        for k in ("officer", "detail"):
+            cols[k].append("")
+        cols["deadline_us"].append(0)
+    return pa.table(cols, schema=EVENTS_SCHEMA)
+
+
+def test_volumes_come_back_after_the_away_stage():
+    spaces = ("dossier-room", "procuratorate")
+    ev = [(T0, "register", "C1", "E1", ""), (T0, "register", "C2", "E2", ""), (T0, "register", "C3", "E3", ""),
+          (T0 + 1 * DAY_US, "stage", "C1", "", "arrest_approval"), (T0 + 2 * DAY_US, "stage", "C1", "", "investigation"),
+          (T0 + 8 * DAY_US, "stage", "C2", "", "arrest_approval"), (T0 + 9 * DAY_US, "stage", "C2", "", "investigation"),
+          (T0 + 9 * DAY_US, "stage", "C3", "", "transferred"), (T0 + 10 * DAY_US, "stage", "C1", "", "legal_review")]  # fmt: skip
+    away = OffsitePrior(spaces, {"arrest_approval": "procuratorate", "transferred": "procuratorate"}, 3 * 86400.0)
+    got = {e for _, e, _ in away.apply(_events(ev))}
+    assert got == {"E2", "E3"}  # C1 left its away stage 8 days ago; C2 2 days ago (not back yet); C3 is transferred
+    never = OffsitePrior(spaces, {"arrest_approval": "procuratorate"}, 0.0)
+    assert {e for _, e, _ in never.apply(_events(ev))} == {"E1", "E2"}  # return_s 0: only a checkin brings them back
+
+
+def test_a_checkout_by_road_is_placed_at_its_place_after_the_silence():
+    spaces = ("car-park", "procuratorate", "office")
+    p = OffsitePrior(spaces, {}, 0.0, silence_s=600.0)
+    t = _events([(T0, "checkout", "C1", "E1", "")])
+    t = t.set_column(t.schema.get_field_index("detail"), "detail", pa.array(["procuratorate; approved by ld-1"]))
+    p.apply(t)
+    outside = np.array([True, False, False, False])
+    last = np.array([T0 + 60 * S], np.int64)
+    for here, now_s, expect in ((0, 600, 0), (0, 700, 1), (2, 700, 0)):
+        t_g, tags, sp = p.due(T0 + now_s * S, lambda e: [0], last, np.array([here], np.int32), outside)
+        assert len(tags) == expect
+        if expect:
+            assert sp[0] == 1 and t_g[0] == T0 + 660 * S  # stamped when the silence was complete
