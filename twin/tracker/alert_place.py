@@ -3,6 +3,10 @@
 Each rule reads the per-tag state kept by twin.tracker.alerts (estimated space, unit, holder, time of the last change)
 and the site's kinds; it raises through the alert book (deduplicated, cleared on resolution). Rule times are the
 times the rule's condition became true (event time, never before its evidence).
+
+The clock rules are change-driven: an estimate change, a business event or new shelf credits mark the tags whose
+condition may have changed (dirty sets), and each tick judges those plus the tags already waiting on a deadline
+(left in a room, apart from their case), in the state's order, instead of walking every tag.
 """
 
 from __future__ import annotations
@@ -41,22 +45,65 @@ class PlaceRules:
         self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
         self.met: set[str] = set()  # items seen beside a volume of their case since they last left the evidence room
         self.last_drawer_us = None
+        # change-driven bookkeeping (Alerts shares its per-tag state, first-seen order and tag id -> epc map)
+        self.state: dict[str, dict] = {}
+        self.seq: dict[str, int] = {}  # epc -> position in the state's order
+        self.epc_of: dict[int, str] = {}
+        self.items_of: dict[str, set[str]] = {}  # case -> item epcs
+        self.cases_of: dict[str, set[str]] = {}  # dossier epc -> cases it is a volume of
+        self.dirty_room: set[str] = set()  # dossiers whose left-in-a-room condition may have changed
+        self.room: set[str] = set()  # dossiers carried into a non-storage, non-workspace room and resting there
+        self.dirty_items: set[str] = set()  # items whose apart-from-their-case condition may have changed
+        self.dirty_shelf: set[str] = set()  # dossiers to re-judge for homes and misfiled returns besides new credits
+        self.home_tag = np.zeros(0, bool)  # per tag id: has a home and is in the state
+        self.away_tag = np.zeros(0, bool)  # per tag id: in `away`
+        self.dossier_tag = np.zeros(0, bool)  # per tag id: its kind is dossier
 
     # -- business events -------------------------------------------------------------------------------------------
     def event(self, e: dict) -> None:
         kind, epc = e.get("kind"), e.get("epc") or ""
         if kind == "checkout" and epc:
             self.checked_out.add(epc)
+            self.dirty_room.add(epc)
         elif kind == "checkin" and epc:
             self.checked_out.discard(epc)
+            self.dirty_room.add(epc)
         elif kind == "register" and epc:
-            self.case_of[epc] = e.get("case") or ""
-            self.dossiers_of.setdefault(e.get("case") or "", set()).add(epc)
+            case = e.get("case") or ""
+            self.case_of[epc] = case
+            self.dossiers_of.setdefault(case, set()).add(epc)
+            self.cases_of.setdefault(epc, set()).add(case)
+            self.dirty_items |= self.items_of.get(case, set())
         elif kind == "item_register" and epc:
-            self.case_of[epc] = e.get("case") or ""
+            case = e.get("case") or ""
+            self.case_of[epc] = case
+            self.items_of.setdefault(case, set()).add(epc)
+            self.dirty_items.add(epc)
         elif kind == "archive" and epc and e.get("detail"):
             self.home[epc] = str(e["detail"])
-            self.away.discard(epc)
+            self._set_away(epc, False)
+            self._mark_home(epc)
+            self.dirty_shelf.add(epc)
+
+    def _grow(self, n: int) -> None:
+        k = n - len(self.home_tag)
+        if k > 0:
+            self.home_tag = np.concatenate([self.home_tag, np.zeros(k, bool)])
+            self.away_tag = np.concatenate([self.away_tag, np.zeros(k, bool)])
+            self.dossier_tag = np.concatenate([self.dossier_tag, np.zeros(k, bool)])
+
+    def _mark_home(self, epc: str) -> None:
+        st = self.state.get(epc)
+        if st is not None and epc in self.home:
+            self._grow(st["tag"] + 1)
+            self.home_tag[st["tag"]] = True
+
+    def _set_away(self, epc: str, away: bool) -> None:
+        (self.away.add if away else self.away.discard)(epc)
+        st = self.state.get(epc)
+        if st is not None:
+            self._grow(st["tag"] + 1)
+            self.away_tag[st["tag"]] = away
 
     def outside(self, space: str, unit: str) -> bool:
         """Outside the building on the station's grounds (external places are reached by road under a checkout
@@ -66,6 +113,19 @@ class PlaceRules:
     # -- on an estimate change --------------------------------------------------------------------------------------
     def changed(self, st: dict, epc: str, t: int, old_space: str) -> None:
         book, space, unit, kind = self.book, st["space"], st["storage"], st["kind"]
+        self._grow(st["tag"] + 1)
+        self.dossier_tag[st["tag"]] = kind == "dossier"
+        if kind == "item":
+            self.dirty_items.add(epc)
+        elif kind == "dossier":
+            self.dirty_room.add(epc)
+            self.dirty_shelf.add(epc)
+            for c in self.cases_of.get(epc, ()):
+                self.dirty_items |= self.items_of.get(c, set())
+            if epc in self.home:
+                self._mark_home(epc)
+                if epc in self.away:
+                    self._set_away(epc, True)
         if kind == "badge" and space != old_space:
             if space:
                 self.badge_in[space] = t
@@ -89,10 +149,8 @@ class PlaceRules:
 
     # -- on the clock ----------------------------------------------------------------------------------------------
     def tick(self, now_us: int, state: dict[str, dict], of_kind=None) -> None:
-        """of_kind(kind) -> the epcs of that kind in the state's order (default: a scan of the state)."""
-        if of_kind is None:
-            def of_kind(kind):
-                return [e for e, st in state.items() if st["kind"] == kind]
+        """Judge the tags marked since the last tick and those waiting on a deadline (of_kind: unused, kept for
+        callers of the earlier walk-every-tag form)."""
         self._shelves(now_us, state, of_kind)
         self._drawer(now_us, state)
         self._abandoned(now_us, state, of_kind)
@@ -109,16 +167,32 @@ class PlaceRules:
         if not ev.units:
             return
         self._taken_out(now_us, state)
-        homeless = [e for e in of_kind("dossier") if e not in self.home]
-        cand = sorted(e for e in self.away if e in state)
-        opened = sorted(e for (k, e) in self.book.open if k == "misfiled" and e in state)
+        # only tags with new shelf credits (or a new home, or just seen) can change their verdict since the last tick
+        dirty = self.dirty_shelf
+        self.dirty_shelf = set()
+        epc_of, seq = self.epc_of, self.seq
+        touched = ev.take_touched()
+        self._grow(int(touched.max()) + 1 if len(touched) else 0)
+        # of those, only dossiers without a home, taken out, or with a misfiled alert open can change a verdict
+        judge = self.dossier_tag[touched] & (~self.home_tag[touched] | self.away_tag[touched])
+        opened_tags = {state[e]["tag"] for (k, e) in self.book.open if k == "misfiled" and e in state}
+        if opened_tags:
+            judge |= np.isin(touched, np.fromiter(opened_tags, np.int64))
+        dirty.update(epc_of[g] for g in touched[judge].tolist() if g in epc_of)
+        dirty = [e for e in dirty if e in state]
+        homeless = sorted((e for e in dirty if e not in self.home and state[e]["kind"] == "dossier"), key=seq.__getitem__)
+        cand = sorted(e for e in dirty if e in self.away)
+        opened = sorted(e for e in dirty if ("misfiled", e) in self.book.open)
         epcs = homeless + cand + opened
+        if not epcs:
+            return
         tags = np.array([state[e]["tag"] for e in epcs], np.int64)
         ev.grow(int(tags.max()) + 1 if len(tags) else 0)
         col, _ = ev.resting(tags, need)
         nh = len(homeless)
         for i in np.flatnonzero(col[:nh] >= 0).tolist():
             self.home[epcs[i]] = ev.units[int(col[i])]
+            self._mark_home(epcs[i])
         for i in range(nh, nh + len(cand)):
             e, c = epcs[i], int(col[i])
             home = self.home.get(e)
@@ -129,7 +203,7 @@ class PlaceRules:
                 continue
             t = min(ev.period_end_us(int(tags[i]), c), now_us)
             if self.book.raise_(t, "misfiled", e, state[e]["space"], "", f"on {ev.units[c]}, home {home}"):
-                self.away.discard(e)
+                self._set_away(e, False)
         for i in range(nh + len(cand), len(tags)):
             e = epcs[i]
             h = ev.col_of.get(self.home.get(e, ""), -1)
@@ -142,16 +216,16 @@ class PlaceRules:
         next rest on a shelf is a return, to be checked (estimates that flicker out of the room while the shelves
         still hear the file say nothing)."""
         ev = self.ev
-        epcs = [e for e in self.home if e in state and e not in self.away]
-        if not epcs:
-            return
-        tags = np.array([state[e]["tag"] for e in epcs], np.int64)
-        ev.grow(int(tags.max()) + 1)
-        last, other = ev.last_store_us[tags], ev.last_else_us[tags]
-        out = np.flatnonzero((last >= 0) & (other > last) & (now_us - last > int(self.cfg.away_quiet_s * 1e6)))
-        for i in out.tolist():
-            self.away.add(epcs[i])
-        ev.reset(tags[out])
+        self._grow(len(ev.last_store_us))
+        n = len(self.home_tag)
+        ev.grow(n)
+        last, other = ev.last_store_us[:n], ev.last_else_us[:n]
+        out = np.flatnonzero(self.home_tag & ~self.away_tag & (last >= 0) & (other > last)
+                             & (now_us - last > int(self.cfg.away_quiet_s * 1e6)))  # fmt: skip
+        for g in out.tolist():
+            self.away.add(self.epc_of[g])
+        self.away_tag[out] = True
+        ev.reset(out)
 
     def _drawer(self, now_us: int, state) -> None:
         cfg = self.cfg
@@ -187,12 +261,17 @@ class PlaceRules:
         and no badge passed back in for abandoned_s. A badge merely not estimated in the room says nothing (badge
         estimates inside a room are unreliable; its portal passages are not)."""
         lim = int(self.cfg.abandoned_s * 1e6)
-        for epc in of_kind("dossier"):
+        for epc in self.dirty_room:
+            st = state.get(epc)
+            if st is not None and st["kind"] == "dossier" and self._left_room(epc, st):
+                self.room.add(epc)
+            else:
+                self.room.discard(epc)
+                self.alone.pop(epc, None)
+        self.dirty_room = set()
+        for epc in sorted(self.room, key=self.seq.__getitem__):
             st = state[epc]
             sp = st["space"]
-            if not self._left_room(epc, st):
-                self.alone.pop(epc, None)
-                continue
             left = self.badge_out.get(sp, -1)
             if left < st["since"]:
                 self.alone.pop(epc, None)  # nobody has left the room since it was put down
@@ -209,8 +288,12 @@ class PlaceRules:
 
     def _separated(self, now_us: int, state, of_kind) -> None:
         lim = int(self.cfg.separated_s * 1e6)
-        for epc in of_kind("item"):
+        todo = self.dirty_items | self.apart.keys()
+        self.dirty_items = set()
+        for epc in sorted((e for e in todo if e in state), key=self.seq.__getitem__):
             st = state[epc]
+            if st["kind"] != "item":
+                continue
             case = self.case_of.get(epc)
             vols = self.dossiers_of.get(case or "", ())
             sp = st["space"]

@@ -118,9 +118,26 @@ class Alerts:
         self.by_kind: dict[str, dict[str, None]] = {}
         self._kinds_stale = False
         self.epc_of: dict[int, str] = {}
+        self.seq: dict[str, int] = {}  # epc -> position in the state's order
+        self.place.state, self.place.seq, self.place.epc_of = self.state, self.seq, self.epc_of
+        # per tag id: a dossier unheld in a room inside the station outside storage, without an open checkout
+        # (the unseen-missing rule's candidates, kept on each change instead of judged for every tag per tick)
+        self.miss_ok = np.zeros(0, bool)
 
     def event(self, e: dict) -> None:
         self.place.event(e)
+        if e.get("kind") in ("checkout", "checkin") and e.get("epc") in self.state:
+            self._judge_missing(e["epc"])
+
+    def _judge_missing(self, e: str) -> None:
+        """Whether the unseen-missing rule may judge this tag (see miss_ok)."""
+        st, place = self.state[e], self.place
+        g = st["tag"]
+        if g >= len(self.miss_ok):
+            self.miss_ok = np.concatenate([self.miss_ok, np.zeros(max(g + 1 - len(self.miss_ok), 1024), bool)])
+        self.miss_ok[g] = (st["kind"] == "dossier" and e not in place.checked_out and not st["holder"]
+                           and place.purpose.get(st["space"]) not in STORAGE_ROOMS
+                           and place.space_kind.get(st["space"]) == "room")  # fmt: skip
 
     def changes(self, t, epc, space, storage, holder, kind, tag_ids) -> None:
         for ti, e, s, u, h, k, g in zip(t, epc, space, storage, holder, kind, tag_ids):
@@ -128,12 +145,14 @@ class Alerts:
             old = st["space"] if st else ""
             if st is None:
                 self.by_kind.setdefault(k, {})[e] = None
+                self.seq[e] = len(self.seq)
             elif st["kind"] != k:
                 self._kinds_stale = True  # rebuilt in the state's order when next asked
             moved = bool(st) and (st.get("moved") or s != old)
             self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved,
                                   "tag": int(g)}  # fmt: skip
             self.tag_of[e], self.epc_of[int(g)] = int(g), e
+            self._judge_missing(e)
             self.place.changed(st, e, int(ti), old)
         if len(tag_ids):
             self.watch.grow(int(max(tag_ids)) + 1)
@@ -169,17 +188,14 @@ class Alerts:
         self.place.tick(now_us, self.state, self.of_kind)
         # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
         # and inside the station (external places are reached under a checkout the core may not have seen)
-        purpose, skind = self.place.purpose, self.place.space_kind
-        state, opened, out = self.state, self.book.open, self.place.checked_out
-        cand = np.array([st["tag"] for e in self.of_kind("dossier") if ("missing", e) not in opened and e not in out
-                         and purpose.get((st := state[e])["space"]) not in STORAGE_ROOMS
-                         and skind.get(st["space"]) == "room" and not st["holder"]], np.int64)  # fmt: skip
+        cand = np.flatnonzero(self.miss_ok).astype(np.int64)
         ev = self.evidence
-        ev.grow(len(self.watch.last_seen))
+        ev.grow(max(len(self.watch.last_seen), len(self.miss_ok)))
         cand = cand[ev.last_else_us[cand] > ev.last_store_us[cand]] if len(cand) else cand  # last heard out of storage
         miss_us = int(self.cfg.missing_s * 1e6)
-        for g in self.watch.unseen(now_us, miss_us, cand).tolist():
-            e = self.epc_of[g]
+        hits = [self.epc_of[g] for g in self.watch.unseen(now_us, miss_us, cand).tolist()]
+        for e in sorted(hits, key=self.seq.__getitem__):
             st = self.state[e]
+            g = st["tag"]
             since = max(int(self.watch.last_seen[g]), int(self.watch.back_us[self.watch.last_reader[g]]))
             self.book.raise_(since + miss_us, "missing", e, st["space"], "", "unseen")

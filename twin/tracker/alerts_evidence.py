@@ -48,6 +48,7 @@ class ReadEvidence:
         self.period = np.zeros(0, np.int64)  # report period of that last credit's antenna (µs)
         self.last_store_us = np.full(0, -1, np.int64)  # last report by a storage room's shelf or room antenna
         self.last_else_us = np.full(0, -1, np.int64)  # last report by a desk or room antenna outside storage rooms
+        self.touched = np.zeros(0, bool)  # tags with new shelf credits since take_touched() last ran
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last_store_us)
@@ -57,6 +58,7 @@ class ReadEvidence:
             self.lastp = np.vstack([self.lastp, np.full((k, w), -1, np.int64)])
             self.last_store_us = np.concatenate([self.last_store_us, np.full(k, -1, np.int64)])
             self.last_else_us = np.concatenate([self.last_else_us, np.full(k, -1, np.int64)])
+            self.touched = np.concatenate([self.touched, np.zeros(k, bool)])
 
     def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
         """Rows of fixed antennas (any order)."""
@@ -81,7 +83,14 @@ class ReadEvidence:
         tg, cc, p = tg[first], cc[first], p[first]
         new = p > self.lastp[tg, cc]
         np.add.at(self.wins, (tg[new], cc[new]), 1)
+        self.touched[tg[new]] = True
         np.maximum.at(self.lastp, (tg, cc), p)
+
+    def take_touched(self) -> np.ndarray:
+        """Tag ids credited since the last call (their shelf verdicts may have changed); clears the marks."""
+        out = np.flatnonzero(self.touched)
+        self.touched[out] = False
+        return out
 
     def reset(self, tags: np.ndarray) -> None:
         """These tags left storage: their shelf credits start again."""
