@@ -266,7 +266,7 @@ def tracker_fit(
 @app.command()
 def query(
     dir: Path = typer.Argument(..., help="a tracker workspace (holds store.sqlite)"),
-    what: str = typer.Argument(..., help="where | history | space | officer | alerts | overdue"),
+    what: str = typer.Argument(..., help="where | history | space | officer | alerts | overdue | sweeps | sweep"),
     subject: Optional[str] = typer.Argument(None, help="EPC (hex or URI) for where/history, space or officer id"),
     at: Optional[str] = typer.Option(None, "--at", help="time (µs since epoch or ISO 8601); default: latest"),
     t0: Optional[str] = typer.Option(None, "--from", help="history from this time"),
@@ -283,6 +283,8 @@ def query(
         noun = "an EPC (hex or URI)" if key == "epc" else f"a {key} id"
         _fail(f"query {what}: expected {noun} after '{what}'")
     args = {key: subject} if key else {}
+    if what in ("sweeps", "sweep") and subject:  # inventory sweeps of one space
+        args["space"] = subject
     args.update(at=at, t0=t0, t1=t1, kind=kind)
     if what in ("where", "space", "officer", "overdue"):
         args.pop("t0"), args.pop("t1")

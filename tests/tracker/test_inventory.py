@@ -105,3 +105,15 @@ def test_sweep_without_unit_labels_reports_the_room():
     (rep,) = inv.finish(20 * S, 2 * S, {_epc(0, 1): UNITS[0], _epc(0, 2): UNITS[0]}, lambda e: False)
     assert rep["present"] == [_epc(0, 1)] and rep["missing"] == [_epc(0, 2)]
     assert rep["unexpected"] == [{"epc": "2C99", "found": ""}]
+
+
+def test_shielded_cabinet_vouched_for_by_its_own_antenna():
+    site = {**SITE, "storage": SITE["storage"] + [{"id": "dossiers/C1", "space": "dossiers", "kind": "cabinet",
+                                                    "metal": True}]}  # fmt: skip
+    inv = Inventory(site)
+    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
+    inv.event({"t_us": 0, "kind": "sweep_unit", "officer": "dk-1", "detail": "H-1 dossiers/C1"})
+    inv.event({"t_us": 10 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
+    homes = {"c1": "dossiers/C1", "c2": "dossiers/C1"}
+    (rep,) = inv.finish(20 * S, 2 * S, homes, lambda e: False, lambda e: {"c1": "dossiers/C1"}.get(e, ""))
+    assert rep["present"] == ["c1"] and rep["missing"] == ["c2"]

@@ -10,7 +10,8 @@ unit read it in at least `home_share` of the best unit's periods (misfiles are r
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
 that are not known to be elsewhere (held, checked out) unless the sweep read them. Report: present (found at home),
 misplaced (found on another unit: where), missing (expected, not read), unexpected (read, not expected there), and
-per-unit rows.
+per-unit rows. A closed steel cabinet (site storage `metal`) shields its contents from the handheld; what its own
+antenna places on it counts as found there.
 """
 
 from __future__ import annotations
@@ -90,6 +91,8 @@ class Inventory:
         self.handheld_space = {str(r["id"]): str(((r.get("antennas") or [{}])[0].get("covers") or {}).get("space", ""))
                                for r in site.get("readers", []) if r.get("kind") == "handheld"}  # fmt: skip
         self.unit_space = {str(u["id"]): str(u.get("space", "")) for u in site.get("storage", [])}
+        #: closed steel units: a handheld outside does not read into them, their own antenna vouches for them
+        self.shielded = {str(u["id"]) for u in site.get("storage", []) if u.get("metal")}
         self.open: dict[str, dict] = {}  # reader -> {t0, officer, unit_t, units, t, epc, rssi}
         self.reports: list[dict] = []
 
@@ -121,19 +124,20 @@ class Inventory:
         sw["epc"] += [e for e, k in zip(epc, m.tolist()) if k]
         sw["rssi"].append(rssi[m])
 
-    def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away) -> list[dict]:
-        """Close sweeps whose end the reads have passed; their reports. away(epc) -> True when known elsewhere."""
+    def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, on_unit=None) -> list[dict]:
+        """Close sweeps whose end the reads have passed; their reports. away(epc) -> True when known elsewhere;
+        on_unit(epc) -> the unit the core's fixed antennas place it on now (for shielded units), else ''."""
         out = []
         for reader, sw in sorted(self.open.items()):
             if "t1" not in sw or now_us - watermark_us < sw["t1"]:
                 continue
             del self.open[reader]
-            rep = self._report(reader, sw, homes, away)
+            rep = self._report(reader, sw, homes, away, on_unit)
             self.reports.append(rep)
             out.append(rep)
         return out
 
-    def _report(self, reader: str, sw: dict, homes: dict[str, str], away) -> dict:
+    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, on_unit=None) -> dict:
         space = self.handheld_space[reader]
         t = np.concatenate(sw["t"]) if sw["t"] else np.zeros(0, np.int64)
         rssi = np.concatenate(sw["rssi"]) if sw["rssi"] else np.zeros(0, np.int16)
@@ -144,6 +148,10 @@ class Inventory:
         else:  # no unit labels scanned: the room as a whole (where in it unknown)
             found = {e: "" for e in sw["epc"]}
         expected = {e: u for e, u in homes.items() if self.unit_space.get(u) == space and (e in found or not away(e))}
+        if on_unit is not None:  # a shielded unit's contents as its own antenna last saw them
+            for e, u in expected.items():
+                if u in self.shielded and e not in found and on_unit(e) == u:
+                    found[e] = u
         rep = {"reader": reader, "space": space, "officer": sw["officer"], "t0_us": sw["t0"], "t1_us": sw["t1"],
                "expected": len(expected), "units_scanned": len(units), **reconcile(expected, found)}  # fmt: skip
         rep["found"] = dict(sorted(found.items()))  # epc -> unit each read tag was placed on

@@ -202,6 +202,43 @@ def overdue(store: Store, t_us: Any = None) -> list[dict]:
     return sorted(out, key=lambda r: (r["deadline_us"], r["case"]))
 
 
+_SWP = ("t_us", "space", "reader", "officer", "expected", "present", "missing", "misplaced", "unexpected")
+
+
+def _sweep_reports(store: Store, t: int, space_id: str | None) -> list[dict]:
+    import json
+
+    out = []
+    for (d,) in store.con.execute("SELECT detail FROM events WHERE kind = 'sweep_report' AND t_us <= ? ORDER BY id",
+                                  (t,)):  # fmt: skip
+        rep = json.loads(d)
+        if space_id in (None, "", rep.get("space")):
+            out.append(rep)
+    return out
+
+
+@_with_store
+def sweeps(store: Store, t_us: Any = None, space_id: str | None = None) -> list[dict]:
+    """Inventory sweeps finished by t_us (default now), optionally of one space: counts of each report."""
+    rows = []
+    for rep in _sweep_reports(store, _at(store, t_us), space_id):
+        rows.append({"t_us": rep["t1_us"], "space": rep["space"], "reader": rep["reader"], "officer": rep["officer"],
+                     "expected": rep["expected"], **{k: len(rep[k]) for k in _SWP[5:]}})  # fmt: skip
+    return rows
+
+
+@_with_store
+def sweep(store: Store, space_id: str | None = None, t_us: Any = None) -> list[dict]:
+    """The findings of the latest sweep (of a space) by t_us: missing, misplaced (home, found at), unexpected."""
+    from .inventory import report_rows
+
+    reps = _sweep_reports(store, _at(store, t_us), space_id)
+    if not reps:
+        return []
+    rep = reps[-1]
+    return [{"t_us": rep["t1_us"], "space": rep["space"], **r} for r in report_rows(rep) if r["status"] != "present"]
+
+
 QUERIES: dict[str, tuple[Callable, tuple[str, ...], str]] = {
     "where": (where, _EST, "where {epc} is"),
     "history": (history, ("t_us", "change", "space", "storage", "holder", "from", "how", "confidence"),
@@ -210,12 +247,15 @@ QUERIES: dict[str, tuple[Callable, tuple[str, ...], str]] = {
     "officer": (officer, ("t_us", "epc", "holder", "from_holder", "how"), "what {officer_id} holds"),
     "alerts": (alerts, _ALR, "open alerts"),
     "overdue": (overdue, ("case", "stage", "deadline_us", "status", "late_s"), "overdue cases"),
+    "sweeps": (sweeps, _SWP, "inventory sweeps"),
+    "sweep": (sweep, ("t_us", "space", "status", "epc", "home", "found"), "findings of the latest sweep"),
 }
 _ARG_ALIASES = {"space": "space_id", "officer": "officer_id", "at": "t_us", "t0": "t0_us", "t1": "t1_us"}
 
 
 def query(dir: str | Path | Store, what: str, **args) -> QueryResult:
-    """Run a named query (where, history, space, officer, alerts, overdue) with its keyword arguments."""
+    """Run a named query (where, history, space, officer, alerts, overdue, sweeps, sweep) with its keyword
+    arguments."""
     if what not in QUERIES:
         raise InputError(Problem("query", "what", what, f"one of {', '.join(QUERIES)}"))
     fn, cols, title = QUERIES[what]

@@ -119,7 +119,8 @@ class Workspace:
         st = self.alerts.state
         for rep in self.inventory.finish(now_us, watermark_us, self.alerts.place.home,
                                          lambda e: bool(st.get(e, {}).get("holder"))
-                                         or e in self.alerts.place.checked_out):  # fmt: skip
+                                         or e in self.alerts.place.checked_out,
+                                         lambda e: st.get(e, {}).get("storage") or ""):  # fmt: skip
             self.sweeps.append(rep)
             self._events.append({"t_us": rep["t1_us"], "kind": "sweep_report", "officer": rep["officer"],
                                  "detail": json.dumps(rep, sort_keys=True)})  # fmt: skip
