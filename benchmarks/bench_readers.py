@@ -17,7 +17,9 @@ follows from the session and the report period. So reads/s is reported beside ro
   first 30 simulated minutes of scenarios/ci-baseline.toml (full placement: periodic S2 shelf readers, GPI portals)
   replayed into a fresh engine. Single-target S2 reads each tag once per cycle, so reads per row are few here.
 
-Each load is generated with a fresh engine (cold link caches) in 60 s chunks. Reference: the same number of reads,
+Each load is generated with a fresh engine (cold link caches) in 60 s chunks. The engine's compiled screens
+(`twin.readers.kernels`, numba) are compiled or loaded once per process before any timing; what that costs is
+reported apart (`kernels`: numba import, compile with no cache, load from the cache), never in the figures above. Reference: the same number of reads,
 each one a SimPy timeout event recorded as a row (ANCHORS: 0.25-0.4 M reads/s). Target (issue 3): >= 10 M reads/s and
 >= 25x the reference. Wall-clock figures and whether each target is met go to extra_info (`meets_reads_target`,
 `meets_ratio_target`); only read and row counts are asserted.
@@ -237,6 +239,27 @@ def naive_simpy(n_reads: int, n_tags: int = 5100, seed: int = 2) -> tuple[int, f
     return len(out), time.perf_counter() - t
 
 
+def kernel_costs() -> dict:
+    """Seconds to import numba and the kernels, to compile them with an empty cache, and to load them from a warm
+    cache: each in a fresh interpreter, so nothing of this process is measured."""
+    import os
+    import subprocess
+    import sys
+    import tempfile
+
+    code = ("import time; t = time.perf_counter(); import numba; a = time.perf_counter() - t; "
+            "from twin.readers import kernels; print(a, kernels.warm())")
+    out = {}
+    with tempfile.TemporaryDirectory() as d:
+        env = dict(os.environ, NUMBA_CACHE_DIR=d)
+        for what in ("compile", "load"):  # the first run fills the empty cache, the second loads from it
+            r = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+            imp, s = (float(x) for x in r.stdout.split())
+            out[f"{what}_s"] = round(s, 3)
+            out["numba_import_s"] = round(imp, 3)
+    return out
+
+
 def figures(name: str, load, reads: int, rows: int, wall_s: float) -> dict:
     """The figures of one load; the SimPy reference runs on the same read count."""
     n_ref, wall_ref = naive_simpy(reads)
@@ -252,6 +275,9 @@ def figures(name: str, load, reads: int, rows: int, wall_s: float) -> dict:
 
 
 def measure(rounds: int = 3) -> list[dict]:
+    from twin.readers import kernels
+
+    kernels.warm()  # compiled or loaded before any timing (kernel_costs says what it costs)
     out = []
     for name, load in loads().items():
         best, res = float("inf"), (0, 0)
@@ -265,6 +291,9 @@ def measure(rounds: int = 3) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def bench_loads():
+    from twin.readers import kernels
+
+    kernels.warm()
     return loads()
 
 
@@ -286,7 +315,17 @@ def test_engine_reads_per_second(benchmark, bench_loads, name):
     assert run_load(load) == (reads, rows)  # seeded: the same counts again
 
 
+@pytest.mark.benchmark
+def test_kernel_compile_and_load_cost(benchmark):
+    costs = benchmark.pedantic(kernel_costs, rounds=1, iterations=1)
+    benchmark.extra_info.update(costs)
+    print(f"\nkernels: numba import {costs['numba_import_s']} s, compile (no cache) {costs['compile_s']} s, "
+          f"load (cached) {costs['load_s']} s")
+    assert costs["load_s"] <= costs["compile_s"] + 1.0
+
+
 if __name__ == "__main__":
+    print("kernels:", "  ".join(f"{k}={v}" for k, v in kernel_costs().items()))
     for m in measure():
         print("  ".join(f"{k}={v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k}={v}"
                         for k, v in m.items()))

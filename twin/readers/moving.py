@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.readers import kernels, rf
+from twin.readers import rf
 from twin.readers.linkcache import walls_between
 from twin.readers.timegrid import expand, leg_distance, locate, slots
 
@@ -138,6 +138,8 @@ def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead
     """(slot row, index into F) pairs that may pass the screens of `_fixed_pieces` (`kernels.screen`, a superset in
     row-major order; pairs whose cell has no mean level yet are kept and get it from `levels_at` in the exact
     screens)."""
+    from twin.readers import kernels  # numba loads on the first moving tag, not with every `twin` command
+
     grid = eng.walls.forward_grid(lv)
     axy, arange = eng.a_xy[F], eng.a_range[F]
     P = eng.params.rf

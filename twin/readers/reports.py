@@ -73,11 +73,25 @@ def network_delay_us(seed: int, reader_key: int, period: np.ndarray, median_ms: 
     return np.rint(median_ms * 1e3 * np.exp(sigma * np.clip(z, -4, 4))).astype(np.int64)
 
 
-def peak_rssi(rssi_dbm: np.ndarray, count: np.ndarray, z: np.ndarray, noise_db: float) -> np.ndarray:
-    """Integer peak RSSI of `count` reads with N(0, noise_db) measurement noise: expected max (Blom) plus spread."""
-    n = np.maximum(np.asarray(count, dtype=np.float64), 1.0)
+def _blom(n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(expected max of n standard normals (Blom), spread of that max) for counts n >= 1 (float64)."""
     e_max = ndtri((n - 0.375) / (n + 0.25))
     spread = 1.0 / np.sqrt(1.0 + 0.5 * np.log(n))  # the max of many draws varies less than one draw
+    return e_max, spread
+
+
+_BLOM_N = 4096  # counts below it take (e_max, spread) from a table built by the same formulas (same values)
+_BLOM = _blom(np.arange(_BLOM_N, dtype=np.float64).clip(1.0, None))
+
+
+def peak_rssi(rssi_dbm: np.ndarray, count: np.ndarray, z: np.ndarray, noise_db: float) -> np.ndarray:
+    """Integer peak RSSI of `count` reads with N(0, noise_db) measurement noise: expected max (Blom) plus spread."""
+    c = np.asarray(count)
+    if len(c) and c.dtype.kind in "iu" and int(c.max()) < _BLOM_N:
+        i = np.maximum(c, 1)
+        e_max, spread = _BLOM[0][i], _BLOM[1][i]
+    else:
+        e_max, spread = _blom(np.maximum(c.astype(np.float64), 1.0))
     val = rssi_dbm + noise_db * (e_max + spread * z)
     return np.clip(np.rint(val), -100, -15).astype(np.int16)  # assumption: reader RSSI report range
 

@@ -22,8 +22,11 @@ _NEG = -(1 << 62)
 def order_stats(rng: np.random.Generator, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first, last) of n uniforms on [0, 1): min, then max of the other n-1 above it (n >= 1)."""
     nf = np.maximum(n.astype(np.float64), 1.0)
-    first = 1.0 - rng.random(len(n)) ** (1.0 / nf)
-    up = rng.random(len(n)) ** (1.0 / np.maximum(nf - 1.0, 1.0))
+    u = rng.random(len(n))
+    one = nf == 1.0  # u ** 1.0 is u exactly: the power only where the exponent is not 1
+    first = 1.0 - np.power(u, 1.0 / nf, out=u, where=~one)
+    v = rng.random(len(n))
+    up = np.power(v, 1.0 / np.maximum(nf - 1.0, 1.0), out=v, where=nf > 2.0)
     return first, np.where(n >= 2, first + (1.0 - first) * up, first)
 
 
