@@ -40,6 +40,14 @@ def test_missing_keepalives_take_a_silent_portal_offline_and_a_reconnect_brings_
     assert rows[1][:3] == ("cleared", 400, "corr") and len(rows) == 2
 
 
+def test_a_short_gap_inside_one_batch_is_an_outage_and_a_short_blip_is_not():
+    a = Alerts(SITE)
+    _status(a, _keepalives(PORTAL, 0, 100) + _keepalives(PORTAL, 150, 300)
+            + _keepalives("R-office", 0, 100) + _keepalives("R-office", 120, 300))  # 30 s gap: under the timeout
+    a.tick(T0 + 300 * S)
+    assert [g[:3] for g in _offline(a)] == [("raised", 120, "corr"), ("cleared", 150, "corr")]
+
+
 def test_close_and_exception_events_raise_at_once_antenna_events_raise_and_clear():
     a = Alerts(SITE)
     _status(a, _keepalives("R-office", 0, 300) + [(55, "R-office", 0, "ReaderExceptionEvent", "RF fault"),
@@ -109,13 +117,16 @@ def test_core_entry_point_raises_from_the_stream_and_counts_bad_frames():
     core.reader_events(_table([(T0 + t * S, PORTAL, 0, "KEEPALIVE", "") for t in range(0, 60, 10)]
                               + [(T0 + 5 * S, "R-ghost", 0, "KEEPALIVE", "")]))
     core.reader_events(pa.table({"t_us": [T0]}))  # not the contract: quarantined, no crash
+    core.reader_events(pa.table({"t_us": ["soon"], "reader": [PORTAL], "antenna": [0], "kind": ["KEEPALIVE"],
+                                 "detail": [None]}))
     core.reader_events(None)
     out = core.advance(T0 + 300 * S)
     rows = out.alerts.to_pylist()
     assert [(r["kind"], r["space"]) for r in rows] == [("reader_offline", "corr")]
     assert rows[0]["t_us"] == T0 + 80 * S
     q = core.stats()["reader_events"]
-    assert q["kept"] == {"KEEPALIVE": 6} and q["quarantine"] == {"unknown_reader": 1, "missing_columns": 1}
+    assert q["kept"] == {"KEEPALIVE": 6}
+    assert q["quarantine"] == {"unknown_reader": 1, "missing_columns": 1, "bad_columns": 1}
     assert np.all(np.diff([r["t_us"] for r in rows]) >= 0)
 
 
@@ -157,3 +168,14 @@ def test_replay_takes_a_reader_events_file_and_rejects_one_without_the_contract(
     assert res.exit_code == 0, res.output
     got = pq.read_table(tmp_path / "cli" / "alerts.parquet").to_pylist()
     assert [r["space"] for r in got if r["kind"] == "reader_offline"] == ["corr"]
+
+
+def test_an_outage_found_by_the_clock_is_not_raised_again_when_the_reconnect_shows_the_gap():
+    a = Alerts(SITE)
+    _status(a, _keepalives("R-office", 0, 100))
+    a.tick(T0 + 300 * S)
+    assert [g[:3] for g in _offline(a)] == [("raised", 120, "office")]
+    _obs(a, 1005, [0], 2)  # reports come back before the status rows of that chunk are applied
+    _status(a, [(1000, "R-office", 0, "ConnectionAttemptEvent", "Success")] + _keepalives("R-office", 1000, 1100))
+    a.tick(T0 + 1100 * S)
+    assert [g[:3] for g in _offline(a)] == [("cleared", 1005, "office")]

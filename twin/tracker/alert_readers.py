@@ -27,6 +27,21 @@ KA, ATTEMPT, CLOSE, ANTENNA, EXCEPTION = range(5)
 LINK, SILENCE, FAULT = 2, 1, 3  # why a reader is down: its connection, its silence, its own exception report
 EPOCH_2000_US = 946_684_800_000_000  # LLRP UTC timestamps before this are impossible here
 FUTURE_US = 86_400_000_000  # a frame a day ahead of the core's clock is impossible (reader clocks are NTP-set)
+ANTENNA_EVENT_TYPES = ("Antenna_Disconnected", "Antenna_Connected")
+
+
+def _ints(col) -> np.ndarray:
+    """An integer column; missing values (None) become -1."""
+    a = col if isinstance(col, np.ndarray) else np.asarray(list(col), dtype=object)
+    if a.dtype == object:
+        a = np.where(np.equal(a, None), -1, a)
+    return a.astype(np.int64)
+
+
+def _strs(col) -> np.ndarray:
+    """A string column; missing values (None) become ""."""
+    a = np.asarray(list(col) if not isinstance(col, np.ndarray) else col, dtype=object)
+    return np.where(np.equal(a, None), "", a).astype(str)
 
 
 class ReaderWatch:
@@ -49,11 +64,12 @@ class ReaderWatch:
         self.ka_us = np.array([int(getattr(cfg, "keepalive_s", 10.0) * 1e6)] * n, np.int64)
         self.ka_timeout = float(getattr(cfg, "keepalive_timeout_periods", 3.0))
         self.ka_last = np.full(n, -1, np.int64)  # last KEEPALIVE / connection (-1: no status stream for it)
+        self.ka_checked = np.full(n, -1, np.int64)  # keepalive timeouts before this were judged by an earlier step
         self.down_by = np.zeros(n, np.int8)  # 0 up, SILENCE, LINK or FAULT
         self.why = [""] * n
         self.ant_down: dict[tuple[int, int], int] = {}  # (reader, port) -> since
         self.ant_back = np.full(n, -(1 << 62), np.int64)  # last antenna of the reader reconnected
-        self._status: list[tuple[int, int, int, int, str]] = []  # (t_us, kind, reader, antenna, detail) pending
+        self._status: list[tuple] = []  # (t_us, kind code, reader, antenna, detail) arrays waiting for the clock
         self._pending: list[tuple[int, int, bool, str]] = []  # (t_us, reader, raised, why) for `step`
         self.status_counts: Counter[str] = Counter()
         self.quarantine: Counter[str] = Counter()
@@ -117,6 +133,7 @@ class ReaderWatch:
             t = int(self.ka_last[r]) + int(self.ka_timeout * self.ka_us[r])
             if t < now_us:  # no keepalive for the timeout: the link is dead
                 self._down(r, t, LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[r] / 1e6:.0f} s")
+        self.ka_checked[self.ka_last >= 0] = now_us
         silent = np.flatnonzero(self.steady & (self.last_us >= 0) & (self.down_since < 0) & (now_us - self.last_us > self.thr_us))
         for r in silent.tolist():
             t0 = int(self.last_us[r])
@@ -130,52 +147,88 @@ class ReaderWatch:
 
     # -- the reader status stream ----------------------------------------------------------------------------------
     def status(self, t_us, reader, antenna, kind, detail, now_us: int | None = None) -> int:
-        """Take status rows (columns as sequences; reader ids and kind names as str); bad frames -- unknown reader
-        or kind, a time before 2000 or a day past the core's clock `now_us` -- are quarantined and counted.
-        Rows are applied in time order by the next `step` whose clock has reached them. Returns the rows kept."""
-        kept = 0
-        for t, rid, port, k, d in zip(t_us, reader, antenna, kind, detail):
-            r = self._rindex.get(rid)
-            code = STATUS_KINDS.index(k) if k in STATUS_KINDS else -1
-            if r is None:
-                self.quarantine["unknown_reader"] += 1
-            elif code < 0:
-                self.quarantine["unknown_kind"] += 1
-            elif t is None or t < EPOCH_2000_US or (now_us is not None and t > now_us + FUTURE_US):
-                self.quarantine["bad_time"] += 1
-            elif code == ANTENNA and not (port and d in ("Antenna_Disconnected", "Antenna_Connected")):
-                self.quarantine["bad_antenna_event"] += 1
-            else:
-                self._status.append((int(t), code, r, int(port or 0), str(d or "")))
-                self.status_counts[k] += 1
-                kept += 1
-        return kept
+        """Take status rows (equal-length columns: times, reader ids, AntennaIDs, kind names, details); bad frames --
+        unknown reader or kind, a time before 2000 or a day past the core's clock `now_us`, an AntennaEvent without
+        antenna or EventType -- are quarantined and counted. Rows wait for the `step` whose clock reaches them.
+        Returns the rows kept."""
+        n = len(t_us)
+        try:
+            t, port = _ints(t_us), _ints(antenna)
+            rid, k, d = _strs(reader), _strs(kind), _strs(detail)
+        except (TypeError, ValueError):
+            self.quarantine["bad_columns"] += n
+            return 0
+        if not (len(t) == len(port) == len(rid) == len(k) == len(d)):
+            self.quarantine["bad_columns"] += n
+            return 0
+        if n == 0:
+            return 0
+        u, inv = np.unique(rid, return_inverse=True)
+        r = np.array([self._rindex.get(x, -1) for x in u.tolist()], np.int64)[inv]
+        u, inv = np.unique(k, return_inverse=True)
+        code = np.array([STATUS_KINDS.index(x) if x in STATUS_KINDS else -1 for x in u.tolist()], np.int64)[inv]
+        hi = now_us + FUTURE_US if now_us is not None else np.iinfo(np.int64).max
+        bad = {"unknown_reader": r < 0}
+        bad["unknown_kind"] = ~bad["unknown_reader"] & (code < 0)
+        ok = ~(bad["unknown_reader"] | bad["unknown_kind"])
+        bad["bad_time"] = ok & ((t < EPOCH_2000_US) | (t > hi))
+        ok &= ~bad["bad_time"]
+        bad["bad_antenna_event"] = ok & (code == ANTENNA) & ((port <= 0) | ~np.isin(d, list(ANTENNA_EVENT_TYPES)))
+        ok &= ~bad["bad_antenna_event"]
+        for why, m in bad.items():
+            if m.any():
+                self.quarantine[why] += int(m.sum())
+        for c, cnt in zip(*np.unique(code[ok], return_counts=True)):
+            self.status_counts[STATUS_KINDS[int(c)]] += int(cnt)
+        self._status.append((t[ok], code[ok], r[ok], port[ok], d[ok]))
+        return int(ok.sum())
 
     def _apply_status(self, now_us: int) -> None:
+        """Apply the rows up to now_us in time order: keepalive gaps vectorised, the few events one by one."""
         if not self._status:
             return
-        self._status.sort()
-        k = 0
-        while k < len(self._status) and self._status[k][0] <= now_us:
-            t, code, r, port, detail = self._status[k]
-            k += 1
-            if code == KA or (code == ATTEMPT and detail == "Success"):
-                self.ka_last[r] = max(self.ka_last[r], t)
-                if self.down_since[r] >= 0 and (code == ATTEMPT or self.down_by[r] == LINK) and t >= self.down_since[r]:
-                    self._up(r, t)
-            elif code == CLOSE:
-                self._down(r, t, LINK, "closed its connection (ConnectionCloseEvent)")
-            elif code == EXCEPTION:
-                self._down(r, t, FAULT, f"reported a fault (ReaderExceptionEvent: {detail})")
-            elif code == ANTENNA and detail == "Antenna_Disconnected":
-                if (r, port) not in self.ant_down:
-                    self.ant_down[(r, port)] = t
-                    self._pending.append((t, r, True, f"antenna {port} disconnected (AntennaEvent)"))
-            elif code == ANTENNA and self.ant_down.pop((r, port), None) is not None:
-                self.ant_back[r] = max(self.ant_back[r], t)
-                if self.down_since[r] < 0 and not any(k0 == r for k0, _ in self.ant_down):
-                    self._pending.append((t, r, False, ""))
-        self._status = self._status[k:]
+        cols = [np.concatenate(c) for c in zip(*self._status)]
+        due = cols[0] <= now_us
+        self._status = [tuple(c[~due] for c in cols)] if not due.all() else []
+        t, code, r, port, d = (c[due] for c in cols)
+        alive = (code == KA) | ((code == ATTEMPT) & (d == "Success"))
+        steps: list[tuple] = []  # (t_us, order, reader, what, port, detail)
+        if alive.any():
+            lt, lr = t[alive], r[alive]
+            o = np.lexsort((lt, lr))
+            lt, lr = lt[o], lr[o]
+            first = np.r_[True, lr[1:] != lr[:-1]]
+            prev = np.r_[np.int64(-1), lt[:-1]]
+            prev[first] = self.ka_last[lr[first]]
+            tmo = (self.ka_timeout * self.ka_us[lr]).astype(np.int64)
+            for i in np.flatnonzero((prev >= 0) & (lt - prev > tmo)).tolist():  # a gap inside the rows
+                steps += [(int(prev[i] + tmo[i]), 0, int(lr[i]), "timeout", 0, ""),
+                          (int(lt[i]), 1, int(lr[i]), "alive", 0, "")]
+            last = np.r_[lr[1:] != lr[:-1], True]
+            self.ka_last[lr[last]] = np.maximum(self.ka_last[lr[last]], lt[last])
+        for i in np.flatnonzero(code != KA).tolist():
+            steps.append((int(t[i]), 1, int(r[i]), STATUS_KINDS[int(code[i])], int(port[i]), str(d[i])))
+        for tt, _, rr, what, p, detail in sorted(steps):
+            if what == "timeout":
+                if tt < self.ka_checked[rr]:
+                    continue  # judged (raised, and perhaps cleared by reports since) by an earlier step
+                self._down(rr, tt, LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[rr] / 1e6:.0f} s")
+            elif what == "alive" or (what == STATUS_KINDS[ATTEMPT] and detail == "Success"):
+                if self.down_since[rr] >= 0 and tt >= self.down_since[rr] and (
+                        what != "alive" or self.down_by[rr] == LINK):  # a keepalive does not end an exception
+                    self._up(rr, tt)
+            elif what == STATUS_KINDS[CLOSE]:
+                self._down(rr, tt, LINK, "closed its connection (ConnectionCloseEvent)")
+            elif what == STATUS_KINDS[EXCEPTION]:
+                self._down(rr, tt, FAULT, f"reported a fault (ReaderExceptionEvent: {detail})")
+            elif what == STATUS_KINDS[ANTENNA] and detail == "Antenna_Disconnected":
+                if (rr, p) not in self.ant_down:
+                    self.ant_down[(rr, p)] = tt
+                    self._pending.append((tt, rr, True, f"antenna {p} disconnected (AntennaEvent)"))
+            elif what == STATUS_KINDS[ANTENNA] and self.ant_down.pop((rr, p), None) is not None:
+                self.ant_back[rr] = max(self.ant_back[rr], tt)
+                if self.down_since[rr] < 0 and not any(k0 == rr for k0, _ in self.ant_down):
+                    self._pending.append((tt, rr, False, ""))
 
     def _down(self, r: int, t: int, by: int, why: str) -> None:
         if self.down_since[r] >= 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..records import ALERTS_SCHEMA, ESTIMATES_SCHEMA
 from .config import TrackerConfig
@@ -115,7 +116,12 @@ class TrackerCore:
         if any(c not in table.column_names for c in need):
             watch.quarantine["missing_columns"] += table.num_rows
             return
-        cols = [table.column(c).to_pylist() for c in need]
+        try:
+            cols = [pc.fill_null(pc.cast(table.column(c), pa.int64()), -1).to_numpy(zero_copy_only=False)
+                    if c in ("t_us", "antenna") else table.column(c).to_pylist() for c in need]
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
+            watch.quarantine["bad_columns"] += table.num_rows
+            return
         watch.status(*cols, now_us=self.ingest_.now_us)
 
     def advance(self, t_us: int):
