@@ -179,3 +179,41 @@ def test_an_outage_found_by_the_clock_is_not_raised_again_when_the_reconnect_sho
     _status(a, [(1000, "R-office", 0, "ConnectionAttemptEvent", "Success")] + _keepalives("R-office", 1000, 1100))
     a.tick(T0 + 1100 * S)
     assert [g[:3] for g in _offline(a)] == [("cleared", 1005, "office")]
+
+
+def _twin_stream_through_watch(spans, chunk_s, end_s=4000):
+    """The twin's status stream for link outages on the portal, fed chunk by chunk; the offline rows it raises."""
+    from twin.readers.keepalive import ReaderStatus, StatusOutage
+
+    outs = [StatusOutage(PORTAL, 0, T0 + a * S, T0 + b * S, m) for a, b, m in spans]
+    st = ReaderStatus([PORTAL, "R-office"], outs, 10.0, np.random.default_rng(2))
+    a = Alerts(SITE)
+    got = []
+    for t0 in range(0, end_s, chunk_s):
+        tab = st.rows(T0 + t0 * S, T0 + (t0 + chunk_s) * S)
+        a.watch.status(*(tab.column(c).to_pylist() for c in READER_EVENTS_SCHEMA.names), now_us=T0 + t0 * S)
+        a.tick(T0 + (t0 + chunk_s - 2) * S)
+        got += _offline(a)
+    return got
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.tuples(st.integers(60, 600), st.sampled_from(["power_loss", "connection_close"])),
+                min_size=1, max_size=4), st.sampled_from([20, 60, 300]))
+def test_every_link_outage_of_the_twin_is_raised_once_within_a_timeout(gaps, chunk_s):
+    spans, t = [], 100
+    for d, mode in gaps:  # outages of 60..600 s, 200 s apart
+        spans.append((t, t + d, mode))
+        t += d + 200
+    got = _twin_stream_through_watch(spans, chunk_s)
+    raised = [g for g in got if g[0] == "raised"]
+    assert len(raised) == len(spans)
+    for (a, b, mode), g in zip(spans, raised):
+        assert a <= g[1] <= a + (0 if mode == "connection_close" else 40)  # at the close, or one timeout + period
+    assert all(g[2] == "corr" for g in got)
+    cleared = [g[1] for g in got if g[0] == "cleared"]
+    assert cleared == [b for _, b, _ in spans]  # back on the reconnect
