@@ -228,14 +228,24 @@ class ReaderEngine:
         yq = np.rint(tags.y0[idx] * 1000).astype(np.int64)
         return rf.hash_u64(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level[idx], tags.container[idx])
 
-    def _links(self, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None):
+    def _links(self, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, screened=None):
         """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first). `levels`:
-        the pairs' mean (p_tag, rssi) without shielding when known (per-cell cache); `mask`: pairs to consider."""
+        the pairs' mean (p_tag, rssi) without shielding when known (per-cell cache); `mask`: pairs to consider.
+        `screened` = per pair (tag hash, chip offset, dead) of pairs of fixed antennas that already passed these
+        very screens on these levels (`moving._fixed_pieces`): unless a bay isolation lowers a level, the screens
+        keep them all and only the link is left to compute."""
         P = self.params.rf
         c = tags.container[seg]
         sa = self.a_storage[ai]
         shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
         iso = self._iso[ai] * ((sa >= 0) & (c != sa))  # outside an antenna's bay (Antenna.isolation_db), each way
+        if screened is not None and levels is not None and moving is None and mask is None and not iso.any():
+            th, off, dead = screened
+            p, r = rf.pair_link(self.A, ai, axy, txy, th, off, dead, walls, shielded, self.seed, P,
+                                levels=(levels[0] - P.metal_loss_db * shielded,
+                                        levels[1] - 2.0 * P.metal_loss_db * shielded))
+            keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
+            return np.flatnonzero(keep), p[keep], r[keep]
         if iso.any():
             if levels is None:
                 levels = rf.pair_mean_levels(self.A, ai, axy, txy, walls, np.zeros(len(ai), bool), P)

@@ -33,21 +33,36 @@ def _mix(h):
     return h ^ (h >> np.uint64(31))
 
 
+PHI_STEPS = 4096  # intervals of the normal CDF table over [-clip, clip] (`phi_table`)
+
+
+def phi_table(clip: float) -> np.ndarray:
+    """Normal CDF at PHI_STEPS + 1 even points of [-clip, clip]: bounds of ndtr(z) for z between two of them."""
+    from scipy.special import ndtr
+
+    return ndtr(np.linspace(-clip, clip, PHI_STEPS + 1))
+
+
 @njit(cache=True)
 def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, ant, a_storage, a_metal, a_key, grid,
-           metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db):
-    """(row, antenna index into `ant`) of slot x fixed-antenna pairs that may pass the engine's screens of moving
-    tags (in range; best-case margin; not shielded when metal is opaque; tag alive; the pair's own forward fading
-    draw reaching the minimum margin), in row-major order (the order of `np.nonzero` on the (slot, antenna)
-    matrix). A superset: the caller re-applies the exact screens to these. A pair whose mean level is not in the
-    grid yet (NaN) is kept unscreened (its level is filled when the caller asks for it)."""
+           metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db, phi):
+    """Slot x fixed-antenna pairs that may pass the engine's screens of moving tags (in range; best-case margin;
+    not shielded when metal is opaque; tag alive; the pair's own forward fading draw reaching the minimum margin):
+    (row, antenna index into `ant`, borderline), in row-major order (that of `np.nonzero` on the (slot, antenna)
+    matrix). A pair not borderline passes every exact screen by more than the slack; a borderline one (within the
+    slack of a threshold, or whose mean level is not in the grid yet: NaN) is for the caller's exact screens.
+    `phi`: `phi_table(clip)`."""
     n, m = xy.shape[0], axy.shape[0]
     cap = 1 << 14
     out_i = np.empty(cap, np.int64)
     out_j = np.empty(cap, np.int64)
+    out_b = np.empty(cap, np.bool_)
     k = 0
     h0 = seed
-    r2 = (arange * (1.0 + 1e-9)) ** 2
+    r2_hi = (arange * (1.0 + 1e-9)) ** 2
+    r2_lo = (arange * (1.0 - 1e-9)) ** 2
+    steps = phi.shape[0] - 1
+    per_z = steps / (2.0 * clip)
     for i in range(n):
         if dead[i]:
             continue
@@ -58,35 +73,49 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
         thr_tag = min_margin_db + sens_dbm + offset[i]
         for j in range(m):
             dx, dy = x - axy[j, 0], y - axy[j, 1]
-            if dx * dx + dy * dy > r2[j]:
+            d2 = dx * dx + dy * dy
+            if d2 > r2_hi[j]:
                 continue
+            border = d2 > r2_lo[j]
             pt = np.float64(grid[ant[j], c])
             sh = (shield_tag[i] or a_metal[j]) and container[i] != a_storage[j]
-            if sh:
-                if metal_opaque:
-                    continue
-                pt = pt - metal_loss_db
-            if pt + luck_db - sens_dbm < min_margin_db - TOL:
+            if sh and metal_opaque:
                 continue
-            # forward fading: pass iff pt + clip(z) * sigma - (sens + offset) >= min margin, z = ndtri(u)
-            zt = (thr_tag - pt) / sigma_db
-            if zt > clip + TOL:
-                continue
-            if zt > -clip + TOL:  # inside the clip band a pass needs z >= zt, i.e. u >= ndtr(zt)
-                h = _mix((h0 ^ a_key[j]) ^ (tag_h[i] + _GOLD))
-                h = _mix(h ^ (cx + _GOLD))
-                h = _mix(h ^ (cy + _GOLD))
-                u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
-                if u < 0.5 * math.erfc(-zt / math.sqrt(2.0)) - TOL:
+            if math.isnan(pt):
+                border = True
+            else:
+                if sh:
+                    pt = pt - metal_loss_db
+                best = pt + luck_db - sens_dbm
+                if best < min_margin_db - TOL:
                     continue
+                border |= best < min_margin_db + TOL
+                # forward fading: pass iff pt + clip(z) * sigma - (sens + offset) >= min margin, z = ndtri(u)
+                zt = (thr_tag - pt) / sigma_db
+                if zt > clip + TOL:
+                    continue
+                if zt >= clip - TOL or abs(zt + clip) <= TOL:
+                    border = True
+                elif zt > -clip:  # a pass needs z >= zt, i.e. u >= ndtr(zt), bounded by the table's neighbours
+                    h = _mix((h0 ^ a_key[j]) ^ (tag_h[i] + _GOLD))
+                    h = _mix(h ^ (cx + _GOLD))
+                    h = _mix(h ^ (cy + _GOLD))
+                    u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+                    q = int((zt + clip) * per_z)
+                    lo = phi[max(q - 1, 0)]
+                    if u < lo - TOL:
+                        continue
+                    border |= u < phi[min(q + 2, steps)] + TOL
             if k == cap:
                 cap *= 2
                 out_i = np.concatenate((out_i, np.empty(cap - k, np.int64)))
                 out_j = np.concatenate((out_j, np.empty(cap - k, np.int64)))
+                out_b = np.concatenate((out_b, np.empty(cap - k, np.bool_)))
             out_i[k] = i
             out_j[k] = j
+            out_b[k] = border
             k += 1
-    return out_i[:k], out_j[:k]
+    return out_i[:k], out_j[:k], out_b[:k]
 
 
 def warm() -> float:
@@ -96,5 +125,5 @@ def warm() -> float:
     z1 = np.zeros(1, np.int64)
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
-           True, np.uint64(1), 0.5, 3.0, 4.0)
+           True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5))
     return time.perf_counter() - t

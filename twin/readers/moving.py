@@ -95,24 +95,15 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         rows = np.flatnonzero(tags.level[sg] == lv)
         xy = txy[rows]
         cell = eng.walls.cells(lv, xy)
-        ni, na = _candidates(eng, lv, F, xy, cell, shield_tag[rows], tags.container[sg[rows]], th[own[rows]],
-                             offset[own[rows]], dead[own[rows]])
-        # the exact screens on the compiled screen's superset (same arithmetic as on the whole matrix)
-        ok = np.hypot(xy[ni, 0] - eng.a_xy[F[na], 0], xy[ni, 1] - eng.a_xy[F[na], 1]) <= eng.a_range[F][na]
-        ni, na = ni[ok], na[ok]
-        pt = eng.walls.levels_at(lv, F[na], cell[ni], walls=False)[0].astype(np.float64)
-        sa = eng.a_storage[F][na]
-        shielded = (shield_tag[rows][ni] | eng._metal[sa]) & (tags.container[sg[rows]][ni] != sa)
-        pt = pt - P.metal_loss_db * shielded
-        ok = rf.best_margin_db(pt, P) >= rf.min_margin_db(P)
-        if P.metal_opaque:
-            ok &= ~shielded
-        ri, ca, pt = ni[ok], na[ok], pt[ok]
-        r, ai = rows[ri], F[ca]
-        o = own[r]  # the pair's own fading draw and tag quality: most candidates end below p_floor here
-        fwd = eng._forward_fading_db(ai, txy[r], th[o])
-        ok = (pt + fwd - (P.tag_sensitivity_dbm + offset[o]) >= rf.min_margin_db(P)) & ~dead[o]
-        ri, r, ai = ri[ok], r[ok], ai[ok]
+        ni, na, border = _candidates(eng, lv, F, xy, cell, shield_tag[rows], tags.container[sg[rows]],
+                                     th[own[rows]], offset[own[rows]], dead[own[rows]])
+        b = np.flatnonzero(border)  # the exact screens (`_exact_screens`) decide the borderline pairs
+        if len(b):
+            ok = np.ones(len(ni), bool)
+            ok[b] = _exact_screens(eng, lv, F, xy, cell, shield_tag[rows], tags.container[sg[rows]], ni[b], na[b],
+                                   th[own[rows]], offset[own[rows]], dead[own[rows]])
+            ni, na = ni[ok], na[ok]
+        ri, r, ai = ni, rows[ni], F[na]
         if not len(ri):
             continue
         i, w, s0, s1 = clip(ai, s[r], e[r], wa, ws, we, t0)
@@ -121,8 +112,9 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         u, inv = np.unique(i, return_inverse=True)
         r, ai = r[u], ai[u]
         pm, rm, walls = eng.walls.levels_at(lv, ai, cell[ri[u]])
+        o = own[r]
         k, p, rs = eng._links(ai, sg[r], eng.a_xy[ai], txy[r], walls.astype(np.int32), tags, None,
-                              (pm.astype(np.float64), rm.astype(np.float64)))
+                              (pm.astype(np.float64), rm.astype(np.float64)), screened=(th[o], offset[o], dead[o]))
         pk = np.full(len(u), -1, np.int64)
         pk[k] = np.arange(len(k))
         j = pk[inv]
@@ -134,21 +126,44 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
     return tuple(np.concatenate([x[c] for x in parts]) for c in range(6))
 
 
+def _exact_screens(eng, lv, F, xy, cell, shield_tag, container, ni, na, th, offset, dead) -> np.ndarray:
+    """Mask of the (row ni, antenna F[na]) pairs that pass the screens of moving tags x fixed antennas: in range,
+    best-case margin, not shielded if metal is opaque, alive, own forward fading draw (the numpy formulas)."""
+    P = eng.params.rf
+    ok = np.hypot(xy[ni, 0] - eng.a_xy[F[na], 0], xy[ni, 1] - eng.a_xy[F[na], 1]) <= eng.a_range[F][na]
+    pt = np.full(len(ni), -np.inf)
+    pt[ok] = eng.walls.levels_at(lv, F[na[ok]], cell[ni[ok]], walls=False)[0].astype(np.float64)
+    sa = eng.a_storage[F][na]
+    shielded = (shield_tag[ni] | eng._metal[sa]) & (container[ni] != sa)
+    pt = pt - P.metal_loss_db * shielded
+    ok &= rf.best_margin_db(pt, P) >= rf.min_margin_db(P)
+    if P.metal_opaque:
+        ok &= ~shielded
+    fwd = eng._forward_fading_db(F[na], xy[ni], th[ni])
+    return ok & (pt + fwd - (P.tag_sensitivity_dbm + offset[ni]) >= rf.min_margin_db(P)) & ~dead[ni]
+
+
+_PHI: dict[float, np.ndarray] = {}  # clip -> `kernels.phi_table(clip)`
+
+
 def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead):
-    """(slot row, index into F) pairs that may pass the screens of `_fixed_pieces` (`kernels.screen`, a superset in
-    row-major order; pairs whose cell has no mean level yet are kept and get it from `levels_at` in the exact
-    screens)."""
+    """(slot row, index into F, borderline) of the pairs that may pass the screens of `_fixed_pieces`
+    (`kernels.screen`: a superset in row-major order; the pairs not borderline pass the exact screens for sure, the
+    borderline ones, including those whose cell has no mean level yet, are for `_exact_screens`)."""
     from twin.readers import kernels  # numba loads on the first moving tag, not with every `twin` command
 
     grid = eng.walls.forward_grid(lv)
     axy, arange = eng.a_xy[F], eng.a_range[F]
     P = eng.params.rf
     luck = P.shadow_clip_sigma * (P.shadow_sigma_db + P.tag_offset_sigma_db)
+    phi = _PHI.get(P.shadow_clip_sigma)
+    if phi is None:
+        phi = _PHI[P.shadow_clip_sigma] = kernels.phi_table(P.shadow_clip_sigma)
     return kernels.screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, F,
                           eng.a_storage[F], eng._metal[eng.a_storage[F]], eng.A.key[F], grid, P.metal_loss_db, luck,
                           P.tag_sensitivity_dbm, rf.min_margin_db(P), bool(P.metal_opaque),
                           np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), P.shadow_cell_m, P.shadow_clip_sigma,
-                          P.shadow_sigma_db)
+                          P.shadow_sigma_db, phi)
 
 
 def clip_spans(h, s, e, wa, ws, we):
