@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from twin.readers.autoplace import PORTAL_OFFSET_M, PORTAL_SIDE_M, auto_place
+from twin.building.model import STORAGE_PURPOSES
+from twin.readers.autoplace import PORTAL_OFFSET_M, PORTAL_SIDE_M, PORTAL_STORAGE_DBM, auto_place
 from twin.readers.layouts import mini_station_floor
 from twin.readers.placementfile import PORTAL_MAX_DIST_M
 
@@ -29,7 +30,7 @@ def test_lean_profile_only_exterior_and_storage_rooms():
 
 
 @pytest.mark.parametrize("profile", ["full", "lean"])
-def test_portal_antennas_one_each_side_facing_the_door(profile):
+def test_portal_antennas_one_each_side_facing_away_from_the_door(profile):
     p = auto_place(FLOOR, profile)
     for door_id in _portal_doors(p):
         door = FLOOR.doors[door_id]
@@ -40,9 +41,11 @@ def test_portal_antennas_one_each_side_facing_the_door(profile):
             assert math.dist(a.position, door.position) == pytest.approx(math.hypot(PORTAL_OFFSET_M, PORTAL_SIDE_M))
             assert math.dist(a.position, door.position) <= PORTAL_MAX_DIST_M
             assert FLOOR.spaces[a.space].contains(*a.position)
-            # Beside the frame, the door within its main lobe (boresight across the approach, toward the door).
-            to_door = math.degrees(math.atan2(door.position[1] - a.position[1], door.position[0] - a.position[0]))
-            assert abs((a.azimuth_deg - to_door + 180) % 360 - 180) < 10
+            # over the door, looking away from it into its own side's approach (the door behind the antenna)
+            from_door = math.degrees(math.atan2(a.position[1] - door.position[1], a.position[0] - door.position[0]))
+            assert abs((a.azimuth_deg - from_door + 180) % 360 - 180) < 10
+            storage = FLOOR.spaces[a.space].purpose in STORAGE_PURPOSES
+            assert a.power_dbm == (PORTAL_STORAGE_DBM if storage else None)
 
 
 def test_one_antenna_per_shelf_and_cabinet_and_desk():

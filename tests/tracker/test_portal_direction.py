@@ -4,6 +4,7 @@ judged by the next burst, the carrier's badge and the RSSI peak only when the ta
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from twin.tracker.ingest import Ingest
 from twin.tracker.portal import Walks, direction
@@ -127,3 +128,88 @@ def test_badge_first_overrides_a_stale_place():
                         np.full(2, A, np.int32), np.ones(2, bool), w, _hops(), 2, np.full(2, A, np.int32),
                         prefer_badge=True)  # fmt: skip
     assert dest.tolist() == [A, A]
+
+
+# -- antenna sequence (Passages.seq) and its weight against the walk ------------------------------------------------
+def _passages_rows(sides: list[int], dt_s: float = 0.5, counts: list[int] | None = None, t0_s: float = 0.0):
+    n = len(sides)
+    t = T0 + ((t0_s + dt_s * np.arange(n)) * S).astype(np.int64)
+    cnt = np.array(counts or [5] * n, np.int64)
+    return np.zeros(n, np.int32), t, np.zeros(n, np.int32), np.array(sides, np.int8), np.full(n, -50, np.int16), cnt
+
+
+def _young(p, rows):
+    tag, t, door, side, rssi, cnt = rows
+    young, _, _, _ = p.young(tag, t, door, side, rssi, detail=True, count=cnt)
+    return young, p.seq.copy()
+
+
+def test_sequence_sign_follows_the_order_of_the_sides():
+    from twin.tracker.portal import Passages
+
+    for order, sign in (([1, 1, 2, 1, 2, 2], 1.0), ([2, 2, 1, 2, 1, 1], -1.0)):
+        p = Passages(1, quiet_s=20.0, burst_s=8.0)
+        p.grow(1)
+        young, seq = _young(p, _passages_rows(order))
+        assert np.isnan(seq[:2]).all()  # one side heard so far
+        assert (np.sign(seq[2:]) == sign).all() and young[2:].all()
+
+
+def test_sequence_carries_over_a_batch_boundary():
+    from twin.tracker.portal import Passages
+
+    rows = _passages_rows([1, 1, 2, 1, 2, 2], counts=[3, 7, 2, 4, 9, 5])
+    whole = Passages(1, 20.0, 8.0)
+    whole.grow(1)
+    _, seq_whole = _young(whole, rows)
+    cut = Passages(1, 20.0, 8.0)
+    cut.grow(1)
+    _, first = _young(cut, tuple(c[:3] for c in rows))
+    _, second = _young(cut, tuple(c[3:] for c in rows))
+    assert np.allclose(np.r_[first, second], seq_whole, equal_nan=True)
+    # closed form at the last row: count-weighted read-time centroids, side 2 minus side 1
+    t = np.arange(6) * 0.5
+    w = np.array([3, 7, 2, 4, 9, 5.0])
+    s1, s2 = np.array([1, 1, 0, 1, 0, 0], bool), np.array([0, 0, 1, 0, 1, 1], bool)
+    want = (w[s2] @ t[s2]) / w[s2].sum() - (w[s1] @ t[s1]) / w[s1].sum()
+    assert seq_whole[-1] == pytest.approx(want)
+
+
+def test_a_crossing_after_a_long_wait_on_one_side_is_still_a_passage():
+    from twin.tracker.portal import Passages
+
+    p = Passages(1, 20.0, 8.0)
+    p.grow(1)
+    # heard by side 1 for 12 s (a carrier waiting at the door), then carried through
+    young, seq = _young(p, _passages_rows([1] * 24 + [2, 1, 2, 2]))
+    assert not young[:24].any() and young[24:].all() and (seq[24:] > 0).all()
+
+
+def _seq_run(sides_order: list[int], here: int, seq: list[float], peak: bool = True):
+    """direction() on one burst at door 0 (office-a | corridor) with given per-row sequence values."""
+    rows = _burst(0, 0.0, sides_order)
+    n = len(rows)
+    w = Walks(60.0)
+    w.grow(1)
+    conf = np.zeros(n)
+    dest, trusted = direction(np.zeros(n, np.int32), np.array([r[0] for r in rows], np.int64),
+                              np.zeros(n, np.int32), np.full(n, rows[0][0], np.int64),
+                              np.array([r[2] for r in rows], np.int32), np.array([r[3] for r in rows], np.int32),
+                              np.full(n, here, np.int32), np.full(n, peak), w, _hops(), 2,
+                              seq=np.array(seq, float), conf_out=conf)  # fmt: skip
+    return dest, trusted, conf
+
+
+def test_a_clear_sequence_overrules_a_wrong_place():
+    # door 0: spaces A (0) and C (1); side 1 is A (lower index). The tracker wrongly has the tag in C already, but
+    # the antennas heard A first and C last by a second: it went A -> C
+    dest, trusted, conf = _seq_run([A, C, C], here=C, seq=[float("nan"), 0.6, 1.0])
+    assert dest.tolist() == [A, C, C]  # before the far side is heard only the walk speaks
+    assert trusted[1:].all() and conf[2] > conf[1] > 0.5
+
+
+def test_an_unclear_sequence_defers_to_the_walk():
+    dest, trusted, _ = _seq_run([A, C, A], here=C, seq=[float("nan"), 0.05, 0.1])
+    assert dest.tolist() == [A, A, A] and trusted.all()
+    dest, trusted, _ = _seq_run([A, C], here=-1, seq=[float("nan"), 0.05], peak=False)
+    assert dest.tolist() == [-1, C] and not trusted.any()  # no walk: the sequence alone, not trusted

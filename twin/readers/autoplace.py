@@ -40,15 +40,20 @@ ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
 #   the tags are unpowered for far longer than the S2 persistence, so each cycle reads every tag in reach once;
 # - desk pads likewise, more often (a dossier picked up from a desk should show soon);
 # - a handheld runs continuously while carried, dual target S0 at reduced power (see HANDHELD), 1 s reports.
-# ~1 W (ANCHORS)
-PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=70.0, height_m=2.2, session="S0", trigger="gpi")
-PORTAL_OFFSET_M = 0.5  # antenna stands this far out from the door's wall, inside its space
-# ... and this far to the side of the door's centre (beside the frame of a 1.2 m door), its boresight half toward the
-# door's wall and fully across the approach (assumption: jamb-mounted portal antennas look across the doorway, so
-# the room beyond the door sits far off their axis and behind a wall; one facing straight through the door read the
-# shelves of the room beyond whenever someone passed)
-PORTAL_SIDE_M = 0.9
-PORTAL_TOWARD, PORTAL_ACROSS = 0.5, -1.0
+# Portal antennas (direction-sensing portal, the usual two-antenna layout: one antenna over each face of the door,
+# each aimed away from the door into its own side's approach). A tag carried through is heard first and loudest by
+# the antenna of the side it comes from and last by the side it goes to; a tag on the far side sits behind an
+# antenna (its back lobe, RFParams.front_to_back_db) so each antenna hears mostly its own side. Mounted at 2.3 m it
+# looks down onto the approach (rf.depression_deg, RFParams.portal_aim_m), so the floor beside the door is in its
+# main lobe and the far end of the room is not. ~1 W (ANCHORS); gain as the other fixed antennas; a 55 deg beam
+# (assumption: a narrow-beam portal patch, narrower than the 70 deg room patches).
+PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=55.0, height_m=2.3, session="S0", trigger="gpi")
+#: LLRP per-antenna transmit power of a portal antenna facing into a storage room (assumption: turned down so the
+#: portal does not inventory the room's shelves whenever someone passes, which left a carried tag few Gen2 slots;
+#: the doorway below it is still within ~1.5 m)
+PORTAL_STORAGE_DBM = 24.0
+PORTAL_OFFSET_M = 0.15  # assumption: the antenna's face stands this far off the door's wall, over the door's centre
+PORTAL_SIDE_M = 0.0  # ... and this far along the wall from the door's centre (0: straight over the door)
 ROOM = dict(power_dbm=27.0, session="S2", trigger="periodic")
 # Shelf/cabinet antennas (assumption; smart-shelf and file-room practice, FileTrail-style bays): a short-range
 # patch on the front edge of each bay (inset_m = 1: the unit's front face), facing the files, at its own LLRP
@@ -71,12 +76,13 @@ HANDHELD = dict(power_dbm=20.0, gain_dbi=1.0, beamwidth_deg=360.0, height_m=1.2,
 DWELL_MS = 200.0
 # Report periods per reader kind (assumption). An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen)
 # until its ROReportSpec trigger fires (every N tags or at the end of an AISpec/ROSpec; ANCHORS LLRP 1.1 §14.2):
-# portals report every 5 s while triggered (a passage lasts ~4-5 s of sensor time, so one report per antenna and tag
-# per passage, FirstSeen/LastSeen telling the order of the two antennas; LLRP lets the period cut a long ROSpec);
+# portals report every second while triggered (a passage lasts ~3-5 s of sensor time, so each antenna reports a tag
+# 2-5 times per passage and the order and weight of the two sides' reads over time tell the direction; a 5 s period
+# left one report per side whose FirstSeen/LastSeen both spanned the whole trigger);
 # room readers take an
 # inventory every 60 s (movement between rooms is caught by the portals; a cycle of up to 32 x 200 ms fits);
 # desk pads every 20 s; a handheld streams to its operator every second.
-PORTAL_REPORT_MS = 5000.0
+PORTAL_REPORT_MS = 1000.0
 ROOM_REPORT_MS = 60_000.0
 DESK_REPORT_MS = 20_000.0
 HANDHELD_REPORT_MS = 1000.0
@@ -145,15 +151,19 @@ def _portal_reader(floor: Floor, door: Door) -> Reader:
         space = floor.spaces[sid]
         if not space.has_geometry:
             continue
-        normal = _inward_normal(space, door.position)
-        side = PORTAL_SIDE_M  # along the wall, beside the door frame, looking across the door's approach
-        xy = (door.position[0] + PORTAL_OFFSET_M * normal[0] - side * normal[1],
-              door.position[1] + PORTAL_OFFSET_M * normal[1] + side * normal[0])
-        az = math.degrees(math.atan2(-normal[1] * PORTAL_TOWARD + normal[0] * PORTAL_ACROSS,
-                                     -normal[0] * PORTAL_TOWARD - normal[1] * PORTAL_ACROSS)) % 360.0
-        ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, PORTAL, door=door.id))
+        xy, az = portal_mount(space, door.position)
+        settings = dict(PORTAL, power_dbm=PORTAL_STORAGE_DBM) if space.purpose in STORAGE_PURPOSES else PORTAL
+        ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, settings, door=door.id))
     return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants),
                   PORTAL["trigger"])
+
+
+def portal_mount(space: Space, door_xy: tuple[float, float]) -> tuple[tuple[float, float], float]:
+    """(position, azimuth_deg) of a portal antenna on `space`'s face of the door at door_xy: over the door,
+    PORTAL_OFFSET_M off the wall (PORTAL_SIDE_M along it), facing away from the door into the space."""
+    nx, ny = _inward_normal(space, door_xy)
+    xy = (door_xy[0] + PORTAL_OFFSET_M * nx - PORTAL_SIDE_M * ny, door_xy[1] + PORTAL_OFFSET_M * ny + PORTAL_SIDE_M * nx)
+    return xy, math.degrees(math.atan2(ny, nx)) % 360.0
 
 
 def _inward_normal(space: Space, p: tuple[float, float]) -> tuple[float, float]:
@@ -176,8 +186,15 @@ def _antenna(rid, port, kind, space: Space, xy, az, settings: dict, *, door: str
         reader=rid, port=port, kind=kind, level=space.level, position=(round(xy[0], 3), round(xy[1], 3)),
         height_m=settings["height_m"], azimuth_deg=round(az, 1), beamwidth_deg=settings["beamwidth_deg"],
         gain_dbi=settings["gain_dbi"], space=space.id, door=door, storage=storage,
-        power_dbm=settings.get("power_dbm") if kind in ("shelf", "zone") else None, isolation_db=settings.get("isolation_db", 0.0),
+        power_dbm=_own_power(kind, settings), isolation_db=settings.get("isolation_db", 0.0),
     )  # fmt: skip
+
+
+def _own_power(kind: str, settings: dict) -> float | None:
+    """An antenna's own transmit power: shelf and zone antennas always, a portal antenna when turned down."""
+    if kind in ("shelf", "zone") or (kind == "portal" and settings["power_dbm"] != PORTAL["power_dbm"]):
+        return settings.get("power_dbm")
+    return None
 
 
 def _slug(s: str) -> str:

@@ -284,9 +284,7 @@ def measure_portal(seed: int, portal_rd: Reader, portal_ant: Antenna, duration_s
     da = floor.doors["d-a"]
     ants = []
     for sid in (da.a, da.b):
-        normal = autoplace._inward_normal(floor.spaces[sid], da.position)
-        xy = (da.position[0] + autoplace.PORTAL_OFFSET_M * normal[0], da.position[1] + autoplace.PORTAL_OFFSET_M * normal[1])
-        az = math.degrees(math.atan2(-normal[1], -normal[0])) % 360.0
+        xy, az = autoplace.portal_mount(floor.spaces[sid], da.position)  # as the placer mounts them
         ants.append(replace(portal_ant, level="L1", position=xy, azimuth_deg=az, space=sid, door="d-a", storage=""))
     eng = _engine(floor, _placement(floor, _reader("R-portal", ants, portal_rd, trigger=portal_rd.trigger)), seed,
                   "portal")

@@ -34,6 +34,8 @@ class RFParams:
     polarization_loss_db: float = 3.0  # assumption: circular reader antenna, linear tag
     mount_loss_db: float = 3.0  # assumption: inlay on a paper folder among others (ANCHORS Xiao 2014: coupling)
     front_to_back_db: float = 20.0  # assumption: patch antenna back-lobe floor
+    portal_aim_m: float = 0.8  # assumption: a portal antenna over a door is aimed down at its side's approach, its
+    # boresight meeting the tag plane this far out from the mount (about 45 deg down from 2.3 m)
     tag_height_m: float = 1.0  # assumption: a carried or shelved dossier rides ~1 m above the floor
     min_vertical_m: float = 0.3  # assumption: nearest a tag sits above/below a ceiling or desk antenna face
     min_dist_m: float = 0.25  # assumption: near-field clamp (coupling, not far-field loss, below ~lambda/1.3)
@@ -78,10 +80,29 @@ def pattern_db(off_axis_deg, beamwidth_deg: float, front_to_back_db: float) -> n
     return -np.minimum(12.0 * (th / bw) ** 2, front_to_back_db)
 
 
+def depression_deg(height_m, params: RFParams = RFParams()) -> np.ndarray:
+    """How far below horizontal a portal antenna's boresight dips: toward the tag plane `portal_aim_m` out (0 for
+    an antenna at or below tag height, as on the calibration layouts)."""
+    dz = np.maximum(np.asarray(height_m, dtype=np.float64) - params.tag_height_m, 0.0)
+    return np.degrees(np.arctan2(dz, params.portal_aim_m))
+
+
+def tilted_off_axis_deg(dx, dy, dz, azimuth_deg, dip_deg) -> np.ndarray:
+    """3-D angle (deg) between a boresight along `azimuth_deg` dipping `dip_deg` below horizontal and (dx, dy, dz).
+
+    With no dip and the tag at the antenna's height it is the plain azimuth offset the other kinds use."""
+    az, dip = np.radians(azimuth_deg), np.radians(dip_deg)
+    dx, dy, dz = (np.asarray(v, dtype=np.float64) for v in (dx, dy, dz))
+    n = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-9)
+    c = (np.cos(dip) * (np.cos(az) * dx + np.sin(az) * dy) - np.sin(dip) * dz) / n
+    return np.degrees(np.arccos(np.clip(c, -1.0, 1.0)))
+
+
 def geometry(ant: Antenna, ant_xy, tag_xy, params: RFParams = RFParams()) -> tuple[np.ndarray, np.ndarray]:
     """3-D distance and off-axis angle (deg) from an antenna at `ant_xy` (2,) or (N, 2) to tags at (N, 2).
 
-    Zone antennas hang from the ceiling looking down, desk pads look up; other kinds look along `azimuth_deg`.
+    Zone antennas hang from the ceiling looking down, desk pads look up; portal antennas look along `azimuth_deg`
+    and down onto their side's approach (`depression_deg`, a 3-D off-axis angle); other kinds along `azimuth_deg`.
     """
     a = np.asarray(ant_xy, dtype=np.float64)
     t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
@@ -93,6 +114,9 @@ def geometry(ant: Antenna, ant_xy, tag_xy, params: RFParams = RFParams()) -> tup
         v = max(abs(dz), params.min_vertical_m)
         off = np.degrees(np.arctan2(horiz, v))
         dist = np.hypot(horiz, v)
+    elif ant.kind == "portal":
+        off = tilted_off_axis_deg(dx, dy, dz, ant.azimuth_deg, depression_deg(ant.height_m, params))
+        dist = np.hypot(horiz, dz)
     else:
         az = np.degrees(np.arctan2(dy, dx))
         off = (az - ant.azimuth_deg + 180.0) % 360.0 - 180.0
@@ -285,6 +309,7 @@ class AntennaArrays:
     """Per-antenna columns of a placement (fixed and carried), so links of many (antenna, tag) pairs are one call."""
 
     vertical: np.ndarray  # bool: zone/desk antennas look down/up, others along azimuth_deg
+    tilted: np.ndarray  # bool: portal antennas also look down onto their approach (`depression_deg`)
     height_m: np.ndarray
     azimuth_deg: np.ndarray
     beamwidth_deg: np.ndarray
@@ -295,6 +320,7 @@ class AntennaArrays:
     @classmethod
     def of(cls, ants: list[Antenna], power_dbm: list[float]) -> "AntennaArrays":
         return cls(np.array([a.kind in ("zone", "desk") for a in ants], bool),
+                   np.array([a.kind == "portal" for a in ants], bool),
                    np.array([a.height_m for a in ants], float), np.array([a.azimuth_deg for a in ants], float),
                    np.array([max(float(a.beamwidth_deg), 1.0) for a in ants], float),
                    np.array([a.gain_dbi for a in ants], float), np.asarray(power_dbm, float),
@@ -313,6 +339,10 @@ def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, para
     off_v = np.degrees(np.arctan2(horiz, v))
     off_h = (np.degrees(np.arctan2(dy, dx)) - A.azimuth_deg[ai] + 180.0) % 360.0 - 180.0
     off = np.where(vert, off_v, off_h)
+    tilt = A.tilted[ai]
+    if np.any(tilt):
+        off = np.where(tilt, tilted_off_axis_deg(dx, dy, dz, A.azimuth_deg[ai], depression_deg(A.height_m[ai], params)),
+                       off)
     dist = np.where(vert, np.hypot(horiz, v), np.hypot(horiz, dz))
     pl = path_loss_db(dist, params)
     g = A.gain_dbi[ai] - np.minimum(12.0 * (off / A.beamwidth_deg[ai]) ** 2, params.front_to_back_db)

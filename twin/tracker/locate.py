@@ -181,7 +181,8 @@ class Locator:
             pa_ = ant[pm]
             young, peak, start, loud = self.passages.young(tag[pm], t[pm], m.ant_door[pa_],
                                                            np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2),
-                                                           rssi[pm], detail=True)  # fmt: skip
+                                                           rssi[pm], detail=True, count=cnt[pm])  # fmt: skip
+            seq = self.passages.seq  # each row's antenna sequence so far in its burst (side 2 after side 1: > 0)
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
             rows = np.flatnonzero(pm)[young]
             pass_rows = rows
@@ -190,7 +191,7 @@ class Locator:
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
             here0 = self.space_st.accepted[rt]
             dest, by_path = self._directions(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a],
-                                             m.ant_other[a], here0, peak[young])  # fmt: skip
+                                             m.ant_other[a], here0, peak[young], seq[young])  # fmt: skip
             keep = dest >= 0
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
@@ -259,25 +260,26 @@ class Locator:
             ev[cand] *= self.cfg.sealed_factor
         return ev
 
-    def _directions(self, tag, t_us, door, start, own, beyond, here, peak) -> tuple[np.ndarray, np.ndarray]:
+    def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None) -> tuple[np.ndarray, np.ndarray]:
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the
         destination of a badge crossing the same door in the same burst (holder inference)."""
         hops, mh = self._hops, self.cfg.passage_hops
         isb = self.badge[tag] if self.cfg.badge_direction and len(self.badge) >= len(self.out_space) else None
         if isb is None or not isb.any():
-            return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh)
+            return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh, seq=seq)
         dest = np.full(len(tag), -1, np.int32)
         by_path = np.zeros(len(tag), bool)
         b = np.flatnonzero(isb)
+        sq = seq if seq is not None else np.full(len(tag), np.nan)
         d_b, p_b = direction(tag[b], t_us[b], door[b], start[b], own[b], beyond[b], here[b], peak[b], self.walks,
-                             hops, mh)  # fmt: skip
+                             hops, mh, seq=sq[b])  # fmt: skip
         dest[b], by_path[b] = d_b, p_b
         r = np.flatnonzero(~isb)
         if len(r):
             bd = badge_destinations(door[r], start[r], door[b], start[b], np.where(p_b, d_b, -1),
                                     int(self.cfg.holder_window_s * 1e6))  # fmt: skip
             d_r, p_r = direction(tag[r], t_us[r], door[r], start[r], own[r], beyond[r], here[r], peak[r],
-                                 self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first)  # fmt: skip
+                                 self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first, seq=sq[r])  # fmt: skip
             dest[r], by_path[r] = d_r, p_r | (bd >= 0)
         return dest, by_path
 

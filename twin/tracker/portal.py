@@ -13,6 +13,8 @@ first, then on the side it goes to).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 _OLD = -(1 << 62)
@@ -28,6 +30,12 @@ class Passages:
         self.sides = np.zeros((0, self.n_doors), np.int8)  # bit 1 / bit 2: side heard in the current burst
         self.loud = np.zeros((0, self.n_doors, 2), np.int16)  # loudest RSSI per side in the current burst
         self.t_loud = np.zeros((0, self.n_doors, 2), np.int64)  # time of that loudest read
+        self.t_both = np.zeros((0, self.n_doors), np.int64)  # when both sides had been heard in the current burst
+        self.sw = np.zeros((0, self.n_doors, 2))  # reads per side in the current burst (TagSeenCount summed)
+        self.swt = np.zeros((0, self.n_doors, 2))  # ... times their seconds since the burst's start
+        #: per row of the last `young` call (input order): the side-2 minus side-1 read-time centroid of the burst so
+        #: far, in seconds (NaN until both sides were heard): > 0 when the tag went from side 1 to side 2
+        self.seq = np.zeros(0)
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last)
@@ -39,10 +47,17 @@ class Passages:
             self.sides = np.vstack([self.sides, np.zeros((k, self.n_doors), np.int8)])
             self.loud = np.vstack([self.loud, np.full((k, self.n_doors, 2), -999, np.int16)])
             self.t_loud = np.vstack([self.t_loud, np.full((k, self.n_doors, 2), _OLD, np.int64)])
+            self.sw = np.vstack([self.sw, np.zeros((k, self.n_doors, 2))])
+            self.t_both = np.vstack([self.t_both, np.full((k, self.n_doors), _OLD, np.int64)])
+            self.swt = np.vstack([self.swt, np.zeros((k, self.n_doors, 2))])
 
     def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
-              rssi: np.ndarray | None = None, detail: bool = False):  # fmt: skip
+              rssi: np.ndarray | None = None, detail: bool = False, count: np.ndarray | None = None):  # fmt: skip
         """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst.
+
+        count: the rows' TagSeenCount; when given with side, `self.seq` holds each row's antenna sequence (the
+        read-time centroid of side 2 minus side 1's over the burst up to this row, seconds; NaN while one side is
+        unheard): a tag carried through is heard mostly by the side it comes from first and by the other last.
 
         side: 1 or 2 per row (which of the door's antennas); when given, a row counts only once both sides were heard.
         rssi: when given, a row counts only for the side whose loudest read came last. detail: return (young
@@ -50,6 +65,7 @@ class Passages:
         in the burst) instead, so a caller can decide direction.
         """
         n = len(tag)
+        self.seq = np.full(n, np.nan)
         if n == 0:
             z = np.zeros(0, bool)
             return (z, z, np.zeros(0, np.int64), np.zeros(0, np.int64)) if detail else z
@@ -68,12 +84,12 @@ class Passages:
         at = np.maximum.accumulate(np.where(opened, pos, 0))  # row that opened this row's run
         carried = first[at] & ~new[at]  # the run continues a burst from the previous batch
         start = np.where(carried, flat_start[k[at]], t[at])
-        count = pos - at + np.where(carried, flat_n[k[at]], 0)
-        young = (t - start <= self.burst_us) & (count >= 1)
+        nth = pos - at + np.where(carried, flat_n[k[at]], 0)
+        young = (t - start <= self.burst_us) & (nth >= 1)
         last = np.ones(n, bool)
         last[:-1] = first[1:]
         kl = k[last]
-        flat_last[kl], flat_start[kl], flat_n[kl] = t[last], start[last], count[last] + 1
+        flat_last[kl], flat_start[kl], flat_n[kl] = t[last], start[last], nth[last] + 1
         if side is not None:
             sd = side[o].astype(np.int64)
             flat_sides = self.sides.reshape(-1)
@@ -83,8 +99,34 @@ class Passages:
                 c = np.cumsum(sd == bit)
                 seen = (c - (c - (sd == bit))[at]) > 0
                 heard |= np.where(seen | ((carry & bit) > 0), bit, 0)
-            young &= heard == 3
+            # young: within burst_s of the burst's start or of the moment both sides had heard it (a tag read on one
+            # side for a while, then carried through: the crossing is when the far side joins in)
+            both = heard == 3
+            run_id = np.cumsum(opened) - 1
+            f3 = np.minimum.reduceat(np.where(both, pos, n), np.flatnonzero(opened))[run_id]
+            flat_tb = self.t_both.reshape(-1)
+            tb = np.where(carried & ((carry & 3) == 3), flat_tb[k[at]], t[np.minimum(f3, n - 1)])
+            young = both & (nth >= 1) & ((t - start <= self.burst_us) | (t - tb <= self.burst_us))
             flat_sides[kl] = heard[last]
+            flat_tb[kl] = tb[last]
+            if count is not None:
+                cn = count[o].astype(np.float64)
+                rel = (t - start) / 1e6
+                flat_sw, flat_swt = self.sw.reshape(-1, 2), self.swt.reshape(-1, 2)
+                cen = np.empty((n, 2))
+                for j, bit in enumerate((1, 2)):
+                    w = np.where(sd == bit, cn, 0.0)
+                    cums = []
+                    for x, flat in ((w, flat_sw), (w * rel, flat_swt)):
+                        c = np.cumsum(x)
+                        c = c - (c - x)[at] + np.where(carried, flat[k[at], j], 0.0)
+                        flat[kl, j] = c[last]
+                        cums.append(c)
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        cen[:, j] = np.where(cums[0] > 0, cums[1] / cums[0], np.nan)
+                seq = np.empty(n)
+                seq[o] = cen[:, 1] - cen[:, 0]
+                self.seq = seq
             if rssi is not None:
                 # direction: the side whose loudest read came last is where the tag went (peak-RSSI time on side A
                 # before side B => A -> B); only that side's rows count. Running (loudest, latest) per side and burst
@@ -130,7 +172,9 @@ class Walks:
 
     A carried tag walks the site graph: a burst at a door is a crossing or a walk past (GPI portals read whatever
     passes within their field). The next burst tells which: if it is at a door of the space the tag came from and
-    not of the one the first burst took it to, the tag walked past and never left its space.
+    not of the one the first burst took it to, the tag walked past and never left its space. The current burst's
+    door, start and prior (the side the walk says it starts from, the badge's destination) are kept too, so a burst
+    cut by a batch boundary is judged with the same prior on both sides of the cut.
     """
 
     def __init__(self, passby_s: float):
@@ -138,6 +182,10 @@ class Walks:
         self.origin = np.zeros(0, np.int32)
         self.dest = np.zeros(0, np.int32)
         self.t_us = np.zeros(0, np.int64)
+        self.b_door = np.zeros(0, np.int32)
+        self.b_start = np.zeros(0, np.int64)
+        self.b_src = np.zeros(0, np.int32)
+        self.b_badge = np.zeros(0, np.int32)
 
     def grow(self, n: int) -> None:
         k = n - len(self.dest)
@@ -145,46 +193,63 @@ class Walks:
             self.origin = np.concatenate([self.origin, np.full(k, -1, np.int32)])
             self.dest = np.concatenate([self.dest, np.full(k, -1, np.int32)])
             self.t_us = np.concatenate([self.t_us, np.full(k, _OLD, np.int64)])
+            self.b_door = np.concatenate([self.b_door, np.full(k, -1, np.int32)])
+            self.b_start = np.concatenate([self.b_start, np.full(k, _OLD, np.int64)])
+            self.b_src = np.concatenate([self.b_src, np.full(k, -1, np.int32)])
+            self.b_badge = np.concatenate([self.b_badge, np.full(k, -1, np.int32)])
+
+
+#: Weights of the direction cues, in seconds of antenna sequence (assumption, checked on the ci-baseline recording
+#: with the shipped portals: the read-time centroids of the two sides of a crossing are 0.24-6 s apart, the side
+#: the tag goes to last). The walk (a tag leaves the space it is in) and the carrier's badge count about a fifth of a
+#: second each, so a clear sequence overrules a place that was wrong and they decide an unclear one.
+WALK_S = 0.2
+BADGE_S = 0.15  # a little less than the walk: the dossier's own walk first (unless prefer_badge)
+PEAK_S = 0.02  # the side whose loudest read came last: a tie-breaker only
+CLEAR_S = 0.2  # a sequence at least this clear is trusted on its own (the passage counts wherever the tag was)
+CONF_S = 0.15  # confidence = logistic(|score| / CONF_S)
 
 
 def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray,
               beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
-              max_hops: int = 2, badge_dest: np.ndarray | None = None,
-              prefer_badge: bool = False) -> tuple[np.ndarray, np.ndarray]:
-    """The destination of each row's fresh passage burst (-1: undecided): one per (tag, door, burst).
+              max_hops: int = 2, badge_dest: np.ndarray | None = None, prefer_badge: bool = False,
+              seq: np.ndarray | None = None, conf_out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The destination of each row's fresh passage burst (-1: undecided), from the cues so far in its burst.
 
     Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
-    accepted place before this batch. A burst starts from one of its door's two spaces, the one the tag was in:
-    the destination of the tag's last burst if that is a side of this door, else (the last burst was a walk past)
-    that burst's origin, else the side nearest to where the tag was (at most max_hops doors away); the tag goes
-    to the other side (path consistency: a tag can only leave the space it is in). With no place to start from:
-    the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went), else
-    the side whose loudest read came last (peak); prefer_badge: the badge's destination first (a badge is carried
-    all the time, so its walk is known better than a dossier's). Returns (dest, by_path): each row's destination
-    space, and whether it came from the walk rather than the RSSI peak. walks is updated.
+    accepted place before this batch. Cues, summed as a score toward `beyond` (seconds of sequence):
+    - seq: the antenna sequence up to this row (`Passages.seq`: side-2 minus side-1 read-time centroid; side 1 is
+      the side with the lower space index), the side heard last being where the tag went;
+    - the walk: a burst starts from one of its door's two spaces, the one the tag was in: the destination of the
+      tag's last burst if that is a side of this door, else (the last burst was a walk past) that burst's origin,
+      else the side nearest to where the tag was (at most max_hops doors away); the tag goes to the other side;
+    - the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went; with
+      prefer_badge it counts as much as the walk and the sequence's clear threshold together);
+    - the side whose loudest read came last (peak), a tie-breaker.
+    A burst is judged again at each of its rows, as more of its sequence is heard; the prior cues are fixed at its
+    start. Returns (dest, trusted): each row's destination, and whether the walk, the badge or a clear sequence
+    (>= CLEAR_S) gave it rather than the peak alone. conf_out (float array of n): each row's confidence in its
+    destination, logistic in the score. walks is updated.
     """
     n = len(tag)
     dest = np.full(n, -1, np.int32)
     by_path = np.zeros(n, bool)
-    burst: dict[tuple[int, int, int], tuple[int, bool]] = {}
     tl, tt, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, t_us, door, start, own, beyond, here, peak))
     bd = badge_dest.tolist() if badge_dest is not None else [-1] * n
+    sq = seq.tolist() if seq is not None else [float("nan")] * n
     W = walks
+    w_badge = (WALK_S + CLEAR_S) if prefer_badge else BADGE_S
     for i in range(n):
-        k = (tl[i], dl[i], sl[i])
-        got = burst.get(k)
-        if got is None:
-            g = tl[i]
-            a, b = ol[i], bl[i]
+        g, a, b = tl[i], ol[i], bl[i]
+        if not (int(W.b_door[g]) == dl[i] and int(W.b_start[g]) == sl[i]):
+            # a new burst: its prior from the walk so far (the state before this burst)
             recent = sl[i] - int(W.t_us[g]) <= W.passby_us
             to = int(W.dest[g]) if recent else hl[i]
             frm = int(W.origin[g]) if recent else -1
             if to < 0:
                 to = hl[i]
             src = -1
-            if prefer_badge and bd[i] >= 0:
-                src = b if bd[i] == a else a
-            elif to == a or to == b:
+            if to == a or to == b:
                 src = to
             elif frm == a or frm == b:
                 src = frm
@@ -194,22 +259,27 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
                 far = max_hops if via == hl[i] else 1 << 20  # a recent walk may have gone on unheard (stairs)
                 if via >= 0 and min(hops[via, a], hops[via, b]) <= far and hops[via, a] != hops[via, b]:
                     src = a if hops[via, a] < hops[via, b] else b
-            if src >= 0:
-                got = (b if src == a else a, not (prefer_badge and bd[i] >= 0))
-            elif bd[i] >= 0:
-                got = (bd[i], False)
-            elif pl[i]:
-                got = (a, False)
-            else:
-                continue
-            burst[k] = got
-            W.origin[g] = b if got[0] == a else a
-            W.dest[g] = got[0]
-            W.t_us[g] = max(int(W.t_us[g]), tt[i])
-        else:
-            W.t_us[tl[i]] = max(int(W.t_us[tl[i]]), tt[i])
-        dest[i] = got[0]
-        by_path[i] = got[1]
+            W.b_door[g], W.b_start[g], W.b_src[g], W.b_badge[g] = dl[i], sl[i], src, bd[i]
+        src, bdi = int(W.b_src[g]), int(W.b_badge[g])
+        if bd[i] >= 0:
+            bdi = W.b_badge[g] = bd[i]
+        d = sq[i]
+        d = 0.0 if d != d else (d if a < b else -d)  # toward b
+        score = d
+        score += WALK_S if src == a else -WALK_S if src == b else 0.0
+        score += w_badge if bdi == b else -w_badge if bdi == a else 0.0
+        if score == 0.0:
+            score = -PEAK_S if pl[i] else 0.0
+        if score == 0.0:
+            continue
+        to_b = score > 0
+        dest[i] = b if to_b else a
+        by_path[i] = abs(d) >= CLEAR_S or (src >= 0 and (src == a) == to_b) or (bdi >= 0 and (bdi == b) == to_b)
+        if conf_out is not None:
+            conf_out[i] = 1.0 / (1.0 + math.exp(-abs(score) / CONF_S))
+        W.origin[g] = a if to_b else b
+        W.dest[g] = dest[i]
+        W.t_us[g] = max(int(W.t_us[g]), tt[i])
     return dest, by_path
 
 
