@@ -115,5 +115,13 @@ def test_shielded_cabinet_vouched_for_by_its_own_antenna():
     inv.event({"t_us": 0, "kind": "sweep_unit", "officer": "dk-1", "detail": "H-1 dossiers/C1"})
     inv.event({"t_us": 10 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
     homes = {"c1": "dossiers/C1", "c2": "dossiers/C1"}
-    (rep,) = inv.finish(20 * S, 2 * S, homes, lambda e: False, lambda e: {"c1": "dossiers/C1"}.get(e, ""))
+    (rep,) = inv.finish(20 * S, 2 * S, homes, lambda e: False, lambda: {"c1": ("dossiers", "dossiers/C1")})
     assert rep["present"] == ["c1"] and rep["missing"] == ["c2"]
+
+
+def test_the_fixed_antennas_unit_wins_among_the_candidates():
+    units = ["A", "B", "C"]
+    ev = np.array([[6.0, -50.0], [9.0, -45.0], [1.0, -70.0]])
+    assert arbitrate(ev, units, home="Z", located="A") == "A"  # A is a candidate (6 >= 0.2 * 9)
+    assert arbitrate(ev, units, home="Z", located="C") == "B"  # C is not: the handheld's best
+    assert arbitrate(ev, units, home="B", located="A") == "B"  # the home first

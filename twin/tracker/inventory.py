@@ -5,8 +5,11 @@ event naming it (detail "READER ..."). Between them the handheld app records a `
 each time the keeper scans a shelf's location label; the reads up to the next label belong to that unit. A tag is
 read at several units (a low-power handheld still reaches the neighbouring bays and the bay across the aisle), so
 each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
-(how steadily it answered there), then its loudest RSSI; a tag expected on its home unit stays there while the home
-unit read it in at least `home_share` of the best unit's periods (misfiles are rare: the home is the prior).
+(how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
+are candidates; the tag's home wins among them (misfiles are rare: the home is the prior), then the unit the core's
+fixed shelf antennas place it on, then the best. A dossier with no home known yet is expected where the fixed
+antennas hold it; a read tag that is neither expected nor placed here, and never as loud as the room's own tags, was
+heard from next door (counted, not listed).
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
 that are not known to be elsewhere (held, checked out) unless the sweep read them. Report: present (found at home),
 misplaced (found on another unit: where), missing (expected, not read), unexpected (read, not expected there), and
@@ -23,13 +26,17 @@ import numpy as np
 #: that read it most steadily (assumption: misfiles are rare, ~0.5 % of shelf returns in the twin's baseline, so the
 #: home needs only modest support; measured on sweeps of ci-misbehaviour-like days, see docs/tracker.md).
 HOME_SHARE = 0.2
+#: A read tag not expected in the swept room is taken as heard from next door when its loudest read stays below this
+#: quantile of the loudest reads of the room's own tags in the same sweep (self-calibrating; assumption).
+HEARD_QUANTILE = 0.02
 
 
 def reconcile(expected: dict[str, str], found: dict[str, str]) -> dict[str, list]:
-    """expected: epc -> home unit; found: epc -> unit where read ("" unknown). The four lists of a sweep report."""
-    present = sorted(e for e, u in found.items() if e in expected and u in (expected[e], ""))
+    """expected: epc -> home unit ("" somewhere in the room); found: epc -> unit where read ("" unknown). The four
+    lists of a sweep report."""
+    present = sorted(e for e, u in found.items() if e in expected and (not expected[e] or u in (expected[e], "")))
     misplaced = sorted(({"epc": e, "home": expected[e], "found": u} for e, u in found.items()
-                        if e in expected and u and u != expected[e]), key=lambda r: r["epc"])  # fmt: skip
+                        if e in expected and expected[e] and u and u != expected[e]), key=lambda r: r["epc"])  # fmt: skip
     missing = sorted(e for e in expected if e not in found)
     unexpected = sorted(({"epc": e, "found": u} for e, u in found.items() if e not in expected),
                         key=lambda r: r["epc"])  # fmt: skip
@@ -54,21 +61,27 @@ def unit_evidence(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.nd
     return out
 
 
-def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: float = HOME_SHARE) -> str:
-    """The unit a tag was found on: most report periods, then loudest; its home while the home keeps home_share."""
+def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: float = HOME_SHARE,
+              located: str = "") -> str:  # fmt: skip
+    """The unit a tag was found on. Candidates: the units that read it in at least home_share of the report periods
+    of the unit that read it most steadily. Its home when a candidate (the prior: misfiles are rare), else the unit
+    the fixed antennas place it on when a candidate (a bay's own antenna tells neighbouring bays apart better than a
+    passing handheld), else the most steady, then loudest, unit."""
     best = max(range(len(units)), key=lambda k: (ev[k, 0], ev[k, 1]))
     if ev[best, 0] <= 0:
         return ""
-    if home:
-        hs = [k for k, u in enumerate(units) if u == home]
-        if hs and max(ev[k, 0] for k in hs) >= home_share * ev[best, 0]:
-            return home
+    for want in (home, located):
+        if want and any(u == want and ev[k, 0] >= home_share * ev[best, 0] for k, u in enumerate(units)):
+            return want
+    if home and located == home and any(u == home and ev[k, 0] > 0 for k, u in enumerate(units)):
+        return home  # read at home, if faintly, and its bay's own antenna still holds it there
     return units[best]
 
 
 def place_reads(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndarray, units: list[str],
-                home: dict[str, str], home_share: float = HOME_SHARE) -> dict[str, str]:  # fmt: skip
-    """Where each read tag was found: epc -> unit (arbitrated between the units that read it)."""
+                home: dict[str, str], home_share: float = HOME_SHARE, located=None) -> dict[str, str]:  # fmt: skip
+    """Where each read tag was found: epc -> unit (arbitrated between the units that read it); located(epc) -> the
+    unit the core's fixed antennas place it on ('' none)."""
     if len(t) == 0 or not units:
         return {}
     order = np.argsort(unit_t, kind="stable")
@@ -77,7 +90,7 @@ def place_reads(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndar
     evid = unit_evidence(np.asarray(t, np.int64), epc, np.asarray(rssi), ut, len(us))
     out = {}
     for e, ev in evid.items():
-        u = arbitrate(ev, us, home.get(e, ""), home_share)
+        u = arbitrate(ev, us, home.get(e, ""), home_share, located(e) if located is not None else "")
         if u:
             out[e] = u
     return out
@@ -124,45 +137,67 @@ class Inventory:
         sw["epc"] += [e for e, k in zip(epc, m.tolist()) if k]
         sw["rssi"].append(rssi[m])
 
-    def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, on_unit=None) -> list[dict]:
+    def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, located=None) -> list[dict]:
         """Close sweeps whose end the reads have passed; their reports. away(epc) -> True when known elsewhere;
-        on_unit(epc) -> the unit the core's fixed antennas place it on now (for shielded units), else ''."""
+        located() -> {epc: (space, unit)} where the core's fixed antennas place tags now (called once per report)."""
         out = []
         for reader, sw in sorted(self.open.items()):
             if "t1" not in sw or now_us - watermark_us < sw["t1"]:
                 continue
             del self.open[reader]
-            rep = self._report(reader, sw, homes, away, on_unit)
+            rep = self._report(reader, sw, homes, away, located() if located is not None else {})
             self.reports.append(rep)
             out.append(rep)
         return out
 
-    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, on_unit=None) -> dict:
+    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict) -> dict:
         space = self.handheld_space[reader]
         t = np.concatenate(sw["t"]) if sw["t"] else np.zeros(0, np.int64)
         rssi = np.concatenate(sw["rssi"]) if sw["rssi"] else np.zeros(0, np.int16)
         units = sw["units"]
+        unit_of = {e: u for e, (_, u) in loc.items() if u}
         if units:
             found = place_reads(t, sw["epc"], rssi, np.asarray(sw["unit_t"], np.int64), units, homes,
-                                self.home_share)  # fmt: skip
+                                self.home_share, lambda e: unit_of.get(e, ""))  # fmt: skip
         else:  # no unit labels scanned: the room as a whole (where in it unknown)
             found = {e: "" for e in sw["epc"]}
         expected = {e: u for e, u in homes.items() if self.unit_space.get(u) == space and (e in found or not away(e))}
-        if on_unit is not None:  # a shielded unit's contents as its own antenna last saw them
-            for e, u in expected.items():
-                if u in self.shielded and e not in found and on_unit(e) == u:
-                    found[e] = u
+        for e, (sp, u) in loc.items():  # no home known yet: expected where the fixed antennas hold it in this room
+            if e not in homes and (self.unit_space.get(u) == space or (sp == space and not u)):
+                expected[e] = u
+        for e, u in expected.items():  # a shielded unit's contents as its own antenna last saw them
+            if u in self.shielded and e not in found and unit_of.get(e) == u:
+                found[e] = u
+        heard = _heard_from_elsewhere(found, expected, loc, space, sw["epc"], rssi)
+        for e in heard:
+            del found[e]
         rep = {"reader": reader, "space": space, "officer": sw["officer"], "t0_us": sw["t0"], "t1_us": sw["t1"],
-               "expected": len(expected), "units_scanned": len(units), **reconcile(expected, found)}  # fmt: skip
+               "expected": len(expected), "units_scanned": len(units), "heard_from_elsewhere": len(heard),
+               **reconcile(expected, found)}  # fmt: skip
         rep["found"] = dict(sorted(found.items()))  # epc -> unit each read tag was placed on
         rep["units"] = unit_rows(rep, expected, units)
         return rep
 
 
+def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, epc: list[str], rssi) -> list[str]:
+    """Read tags not expected here that the fixed antennas do not place in this room and that were never as loud as
+    the room's own tags (below the HEARD_QUANTILE of the loudest reads of tags found on their expected unit): heard
+    through a wall or a door from next door, not lying here."""
+    loud: dict[str, float] = {}
+    for e, r in zip(epc, np.asarray(rssi).tolist()):
+        if r > loud.get(e, -1e9):
+            loud[e] = r
+    own = [loud[e] for e, u in found.items() if expected.get(e) == u and u and e in loud]
+    floor = float(np.quantile(own, HEARD_QUANTILE)) if len(own) >= 20 else -1e9
+    return sorted(e for e in found if e not in expected and (loc.get(e) or ("", ""))[0] != space
+                  and loud.get(e, -1e9) < floor)  # fmt: skip
+
+
 def unit_rows(rep: dict, expected: dict[str, str], units: list[str]) -> list[dict]:
-    """Per scanned unit: expected there, present, missing, misplaced from there, found there but not its home."""
+    """Per scanned unit: expected there, present, missing, misplaced from there (away), found there but not its
+    home (foreign); "(room)" for tags expected in the room on no unit in particular."""
     rows: dict[str, dict] = {}
-    for u in list(dict.fromkeys(units)) + sorted(set(expected.values()) - set(units)):
+    for u in list(dict.fromkeys(units)) + sorted(set(expected.values()) - set(units) - {""}) + [""]:
         rows[u] = {"unit": u, "expected": 0, "present": 0, "missing": 0, "away": 0, "foreign": 0}
     for u in expected.values():
         rows[u]["expected"] += 1
@@ -178,6 +213,9 @@ def unit_rows(rep: dict, expected: dict[str, str], units: list[str]) -> list[dic
         if m["found"]:
             rows.setdefault(m["found"], {"unit": m["found"], "expected": 0, "present": 0, "missing": 0, "away": 0,
                                          "foreign": 0})["foreign"] += 1  # fmt: skip
+    room = rows.pop("")
+    if room["expected"]:  # tags expected somewhere in the room, on no unit in particular
+        rows["(room)"] = {**room, "unit": "(room)"}
     return list(rows.values())
 
 
@@ -226,5 +264,5 @@ def units_table(rep: dict):
     return tab
 
 
-__all__ = ["HOME_SHARE", "Inventory", "arbitrate", "place_reads", "reconcile", "report_rows", "report_table",
+__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "Inventory", "arbitrate", "place_reads", "reconcile", "report_rows", "report_table",
            "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip

@@ -120,7 +120,8 @@ class Workspace:
         for rep in self.inventory.finish(now_us, watermark_us, self.alerts.place.home,
                                          lambda e: bool(st.get(e, {}).get("holder"))
                                          or e in self.alerts.place.checked_out,
-                                         lambda e: st.get(e, {}).get("storage") or ""):  # fmt: skip
+                                         lambda: {e: (s.get("space") or "", s.get("storage") or "")
+                                                  for e, s in st.items()}):  # fmt: skip
             self.sweeps.append(rep)
             self._events.append({"t_us": rep["t1_us"], "kind": "sweep_report", "officer": rep["officer"],
                                  "detail": json.dumps(rep, sort_keys=True)})  # fmt: skip
