@@ -24,7 +24,9 @@ class TrackerConfig:
     watermark_s: float = 2.0  # rows may arrive this late and still be processed in time order
     storage_threshold: float = 1.0
     storage_step: float = 0.34  # evidence of one cycle won by a unit (three cycles in a row accept it)
-    unit_gap_periods: float = 2.5  # a unit run may pause this many report periods of a unit antenna (assumption)
+    #: a unit run may pause this many report periods of a unit antenna (assumption: while the tag stays in the
+    #: unit's space, silence is no evidence that it left the unit -- only a rival unit's reads break the run)
+    unit_gap_periods: float = 1000.0
     space_gap_periods: float = 2.5  # the same for space runs (assumption)
     inventory_read_factor: float = 2.0  # a periodic inside antenna's read counts this many times (assumption)
     kind_weight: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHT))

@@ -70,8 +70,19 @@ class Locator:
             frozenset((i, v)) in model.portal_pairs for v in model.adjacency[i]) for i in range(len(model.spaces))],
             bool), False)  # index -1 -> no space: not sealed  # fmt: skip
         self._open_us = int(cfg.sealed_open_s * 1e6)
-        self.t_pass = np.zeros(0, np.int64)  # per tag: time of its last fresh passage read (any door)
+        # each space's portal-watched doors, -1 padded (last row: index -1, no space)
+        pa_ = np.flatnonzero((model.ant_kind == KIND_CODES["portal"]) & (model.ant_door >= 0))
+        by_space: dict[int, set[int]] = {}
+        for a in pa_.tolist():
+            for sp in (int(model.ant_space[a]), int(model.ant_other[a])):
+                by_space.setdefault(sp, set()).add(int(model.ant_door[a]))
+        width = max([len(v) for v in by_space.values()] + [1])
+        self._space_doors = np.full((len(model.spaces) + 1, width), -1, np.int64)
+        for sp, ds in by_space.items():
+            if sp >= 0:
+                self._space_doors[sp, : len(ds)] = sorted(ds)
         self.last_us = np.zeros(0, np.int64)  # per tag: time of its last read
+        self.by_prior = np.zeros(0, bool)  # per tag: its place comes from business events, not from reads
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
@@ -100,8 +111,8 @@ class Locator:
         self.out_unit = _grow(self.out_unit, n, -1)
         self.prior_unit = _grow(self.prior_unit, n, -1)
         self.seen = _grow(self.seen, n, False)
-        self.t_pass = _grow(self.t_pass, n, np.iinfo(np.int64).min // 2)
         self.last_us = _grow(self.last_us, n, np.iinfo(np.int64).min // 2)
+        self.by_prior = _grow(self.by_prior, n, False)
 
     def file(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
         """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
@@ -112,6 +123,7 @@ class Locator:
             tg, sp, un = tag[fresh], space[fresh], unit[fresh]
             self.out_space[tg], self.out_unit[tg] = sp, un
             self.space_st.accepted[tg] = sp
+            self.by_prior[tg] = True
             self._out.append((t_us[fresh], tg, sp.astype(np.int32), un, np.full(len(tg), 0.5, np.float32)))
 
     def place(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
@@ -121,6 +133,7 @@ class Locator:
             tg, sp = tag[fresh], space[fresh].astype(np.int32)
             self.out_space[tg] = sp
             self.space_st.accepted[tg] = sp
+            self.by_prior[tg] = True
             self._out.append((t_us[fresh], tg, sp, np.full(len(tg), -1, np.int32), np.full(len(tg), conf, np.float32)))
 
     def move(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
@@ -128,6 +141,7 @@ class Locator:
         sp = space.astype(np.int32)
         self.out_space[tag], self.out_unit[tag] = sp, -1
         self.space_st.accepted[tag], self.unit_st.accepted[tag] = sp, -1
+        self.by_prior[tag] = True
         self._out.append((t_us.astype(np.int64), tag.astype(np.int32), sp, np.full(len(tag), -1, np.int32),
                           np.full(len(tag), conf, np.float32)))  # fmt: skip
 
@@ -185,7 +199,6 @@ class Locator:
             seq = self.passages.seq  # each row's antenna sequence so far in its burst (side 2 after side 1: > 0)
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
             rows = np.flatnonzero(pm)[young]
-            pass_rows = rows
             a = ant[rows]
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
@@ -214,10 +227,8 @@ class Locator:
             ev[pm] *= self.cfg.portal_read_factor  # outside a passage a portal read says little ...
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
             strong[rows] = True
-            if self.cfg.sealed_factor < 1.0:
-                ev = self._seal(tag, t, space, ev, strong, pass_rows)
-        elif self.cfg.sealed_factor < 1.0:
-            ev = self._seal(tag, t, space, ev, strong, np.zeros(0, np.int64))
+        if self.cfg.sealed_factor < 1.0:
+            ev = self._seal(tag, t, space, ev, strong)
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag[~pm])  # a passage burst is no steady read rate
         gap = self.window_us()
@@ -225,6 +236,7 @@ class Locator:
         s_gap = np.where(self.space_st.accepted < 0, np.maximum(gap, self._space_gap_us), gap)
         s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), s_gap, self.cfg.min_cycles,
                                           self._place_gap_us)
+        self.by_prior[s_tag] = False
         unit = m.ant_storage[ant]
         # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
         um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])
@@ -238,26 +250,30 @@ class Locator:
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
-    def _seal(self, tag, t, space, ev, strong, pass_rows) -> np.ndarray:
-        """A tag placed in a sealed space (all its doors portal-watched) leaves it only through a passage burst: any
-        other place's evidence counts `sealed_factor` of itself unless the tag had a fresh passage read within
-        `sealed_open_s` before (a portal-covered door is rarely crossed unseen; a wall is never crossed)."""
+    def _seal(self, tag, t, space, ev, strong) -> np.ndarray:
+        """Sealed spaces (all their doors portal-watched) are left and entered only through a passage: a placed tag's
+        evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in (to
+        leave it) and at a door of the space the evidence names (to enter it, when the tag's place came from reads,
+        not from a business-event prior), whichever of those is sealed, began within `sealed_open_s` before. A
+        portal-covered door is rarely crossed unseen; a wall never is."""
         here = self.space_st.accepted[tag]
-        cand = self._sealed[here] & (space != here) & ~strong
-        if len(pass_rows):
-            is_p = np.zeros(len(tag), bool)
-            is_p[pass_rows] = True
-            gs = np.ones(len(tag), bool)
-            gs[1:] = tag[1:] != tag[:-1]
-            last_p = _ffill(t, is_p, gs, self.t_pass[tag])
-            pt = tag[pass_rows]
-            np.maximum.at(self.t_pass, pt, t[pass_rows])
-        else:
-            last_p = self.t_pass[tag]
-        cand &= (t - last_p) > self._open_us
-        if cand.any():
+        cand = (here >= 0) & (space != here) & (self._sealed[here] | self._sealed[space]) & ~strong
+        if not cand.any():
+            return ev
+        r = np.flatnonzero(cand)
+        tg, tr, hr, sp = tag[r], t[r], here[r], space[r]
+        blocked = np.zeros(len(r), bool)
+        for pl, rule in ((hr, True), (sp, ~self.by_prior[tg])):  # leave `here`; enter `space` from a place read
+            doors = self._space_doors[pl]  # (rows, max doors), -1 padded
+            ok = doors >= 0
+            d = np.maximum(doors, 0)
+            st = self.passages.start[tg[:, None], d]
+            heard = self.passages.sides[tg[:, None], d] == 3
+            recent = ok & heard & (st <= tr[:, None]) & (tr[:, None] - st <= self._open_us)
+            blocked |= rule & self._sealed[pl] & ~recent.any(axis=1)
+        if blocked.any():
             ev = ev.copy()
-            ev[cand] *= self.cfg.sealed_factor
+            ev[r[blocked]] *= self.cfg.sealed_factor
         return ev
 
     def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None) -> tuple[np.ndarray, np.ndarray]:
