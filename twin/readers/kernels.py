@@ -118,6 +118,51 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
     return out_i[:k], out_j[:k], out_b[:k]
 
 
+@njit(cache=True)
+def gather_rows(o, t_src, t_dst, first_src, first_dst, rdr, names, reader_dst, port, ant, antenna_dst, seg, epc,
+                epc_dst, rssi_src, rssi_dst, n_src, count_dst, chan_src, chan_dst):
+    """Row k of every destination field (strided views of one record array; byte strings as uint8 rows) from row
+    o[k] of the sources: one pass instead of one fancy-index and one strided copy per field."""
+    for k in range(o.shape[0]):
+        i = o[k]
+        t_dst[k] = t_src[i]
+        first_dst[k] = first_src[i]
+        r = rdr[i]
+        for b in range(names.shape[1]):
+            reader_dst[k, b] = names[r, b]
+        antenna_dst[k] = port[ant[i]]
+        g = seg[i]
+        for b in range(epc.shape[1]):
+            epc_dst[k, b] = epc[g, b]
+        rssi_dst[k] = rssi_src[i]
+        count_dst[k] = n_src[i]
+        chan_dst[k] = chan_src[i]
+
+
+def _field(out: np.ndarray, name: str) -> np.ndarray:
+    """A field of a record array as a strided view: numbers as themselves, byte strings as (N, width) uint8."""
+    dt, off = out.dtype.fields[name][:2]
+    if dt.kind != "S":
+        return out[name]
+    raw = out.view(np.uint8).reshape(-1)
+    return np.lib.stride_tricks.as_strided(raw[off:], (len(out), dt.itemsize), (out.dtype.itemsize, 1))
+
+
+def _u8(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint8).reshape(len(a), a.dtype.itemsize)
+
+
+def fill_reads(out, o, t_us, first_us, rdr, names, port, ant, seg, epc, rssi, count, chan) -> None:
+    """out[k] = the read row o[k] for every field of a READ_DTYPE array (`gather_rows`; fixed source dtypes, so
+    one compiled signature serves every call)."""
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    gather_rows(i8(o), i8(t_us), _field(out, "t_us"), i8(first_us), _field(out, "first_us"), i8(rdr), _u8(names),
+                _field(out, "reader"), np.ascontiguousarray(port, np.uint16), i8(ant), _field(out, "antenna"), i8(seg),
+                _u8(epc), _field(out, "epc"), np.ascontiguousarray(rssi, np.int16), _field(out, "rssi_dbm"),
+                i8(count), _field(out, "count"), np.ascontiguousarray(chan, np.uint16), _field(out, "channel"))
+
+
 def warm() -> float:
     """Compile (first install) or load (later) every kernel on tiny inputs; seconds it took."""
     t = time.perf_counter()
@@ -126,4 +171,9 @@ def warm() -> float:
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
            True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5))
+    from twin.records import READ_DTYPE
+
+    out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call
+    z2 = np.zeros(2, np.int64)
+    fill_reads(out, z2, z2, z2, z2, out["reader"], z2, z2, z2, out["epc"], z2, z2, z2)
     return time.perf_counter() - t

@@ -129,13 +129,9 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
         o = np.argsort((rank[gi] << 40) | rel, kind="stable")
     else:
         o = np.lexsort((tl, rank[gi]))
-    out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set below
-    out["t_us"] = tl[o]
-    out["first_us"] = to_reader_rows(f[o], off[o], drift[o], eng._t_ref)
-    out["reader"] = names[rdr[o]]
-    out["antenna"] = eng.a_port[ant[o]]
-    out["epc"] = tags.epc[seg[o]]
-    out["rssi_dbm"] = rssi[o]
-    out["count"] = n[o]
-    out["channel"] = chan[o]
+    from twin.readers import kernels
+
+    out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set by fill_reads
+    kernels.fill_reads(out, o, tl, to_reader_rows(f, off, drift, eng._t_ref), rdr, names, eng.a_port, ant, seg,
+                       tags.epc, rssi, n, chan)
     return out, dl_u[gi[o]]
