@@ -217,3 +217,11 @@ def test_every_link_outage_of_the_twin_is_raised_once_within_a_timeout(gaps, chu
     assert all(g[2] == "corr" for g in got)
     cleared = [g[1] for g in got if g[0] == "cleared"]
     assert cleared == [b for _, b, _ in spans]  # back on the reconnect
+
+
+def test_a_reader_keeping_alive_slower_than_configured_is_not_offline_between_keepalives():
+    a = Alerts(SITE)  # configured 10 s; the portal sends every 30 s
+    _status(a, _keepalives(PORTAL, 0, 600, 30))
+    for now in range(60, 900, 60):
+        a.tick(T0 + now * S)
+    assert [g[:2] for g in _offline(a)] == [("raised", 570 + 90)]  # three of its own periods after the last

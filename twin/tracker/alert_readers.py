@@ -9,7 +9,8 @@ reports again. Tags whose last reader is down, or came back less than `missing_s
 With a reader status stream (reader_events.parquet, fed through `status`), a reader's LLRP connection speaks for
 itself, portals and readers with empty fields included (twin.readers.keepalive): it is offline after a
 ConnectionCloseEvent, a ReaderExceptionEvent, or no KEEPALIVE for `keepalive_timeout_periods` keepalive periods
-(assumption: three, so one or two lost messages are no outage), and back on a ConnectionAttemptEvent Success (or a
+(assumption: three, so one or two lost messages are no outage; the period is the configured `keepalive_s`, or the
+shortest gap seen between a reader's keepalives when that is longer), and back on a ConnectionAttemptEvent Success (or a
 keepalive after a timeout, or a tag report); an AntennaEvent Antenna_Disconnected takes one antenna off until its
 Antenna_Connected. The silence rule stays for hung readers that keep their connection. Without a status stream the
 watch behaves as before.
@@ -61,7 +62,9 @@ class ReaderWatch:
         self.last_seen = np.zeros(0, np.int64)  # per tag id
         self.last_reader = np.zeros(0, np.int32)
         # reader status stream (see the module docstring)
-        self.ka_us = np.array([int(getattr(cfg, "keepalive_s", 10.0) * 1e6)] * n, np.int64)
+        self.ka_cfg_us = int(getattr(cfg, "keepalive_s", 10.0) * 1e6)
+        self.ka_us = np.full(n, self.ka_cfg_us, np.int64)  # the configured period, or the shortest gap seen if longer
+        self.ka_gap = np.full(n, np.iinfo(np.int64).max, np.int64)  # shortest gap between two keepalives seen
         self.ka_timeout = float(getattr(cfg, "keepalive_timeout_periods", 3.0))
         self.ka_last = np.full(n, -1, np.int64)  # last KEEPALIVE / connection (-1: no status stream for it)
         self.ka_checked = np.full(n, -1, np.int64)  # keepalive timeouts before this were judged by an earlier step
@@ -199,6 +202,12 @@ class ReaderWatch:
             lt, lr = lt[o], lr[o]
             first = np.r_[True, lr[1:] != lr[:-1]]
             prev = np.r_[np.int64(-1), lt[:-1]]
+            ka = code[alive][o] == KA
+            pair = ~first[1:] & ka[1:] & ka[:-1] & (lt[1:] > prev[1:])
+            if pair.any():  # a reader set to a longer period than configured is not taken offline between keepalives
+                np.minimum.at(self.ka_gap, lr[1:][pair], (lt[1:] - prev[1:])[pair])
+                self.ka_us = np.where(self.ka_gap < np.iinfo(np.int64).max, np.maximum(self.ka_gap, self.ka_cfg_us),
+                                      self.ka_cfg_us)
             prev[first] = self.ka_last[lr[first]]
             tmo = (self.ka_timeout * self.ka_us[lr]).astype(np.int64)
             for i in np.flatnonzero((prev >= 0) & (lt - prev > tmo)).tolist():  # a gap inside the rows
