@@ -1,14 +1,13 @@
 """Portal passages: a burst of reads at a door after a quiet spell is a tag being carried through it.
 
-A tag that sits near a door is read by the door's antennas all the time, so a portal read alone says little (its
-fitted weight is low); a carried tag shows up at a door out of silence and is gone within seconds. Reads that open a
-burst -- the second and later reads of a (tag, door) after `quiet_s` without one, within `burst_s` of its start --
-count with the full passage weight for the space on their own side, scaled by received power, so the side heard
-loudest last wins: that is the direction of the crossing. A burst counts only once both of the door's antennas
-have heard it (a tag carried through passes both; a tag heard from afar is usually heard by one side only). State is
-a few numbers per (tag, door). A row counts only for the side whose loudest read so far in the burst came last (GPI
-portals read in S0, so both sides hear the whole passage: the received power peaks on the side the tag is leaving
-first, then on the side it goes to).
+A tag that sits near a door is read by the door's antennas whenever someone passes, so a portal read alone says
+little; a carried tag shows up at a door out of silence and is gone within seconds. Reads of a (tag, door) after
+`quiet_s` without one form a burst; it counts as a passage once both of the door's antennas heard it (a tag carried
+through passes both; one heard from afar is usually heard by one side only). Its direction: each antenna of a
+direction-sensing portal looks away from the door onto its own side's approach, so the tag is heard mostly by the
+side it comes from first and by the side it goes to last: `Passages.seq` is, per row, the difference of the two
+sides' count-weighted read-time centroids over the burst so far; `direction` adds the tag's walk (it can only leave
+the space it is in) and its carrier's badge. State is a few numbers per (tag, door) and per tag.
 """
 
 from __future__ import annotations
