@@ -7,7 +7,7 @@ read at several units (a low-power handheld still reaches the neighbouring bays 
 each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
 (how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
 are candidates; the tag's home wins among them (misfiles are rare: the home is the prior), then the unit the core's
-fixed shelf antennas place it on, then the best. A dossier with no home known yet is expected where the fixed
+fixed shelf antennas place it on, then the best; a tag the fixed antennas still hold on its home stays there. A dossier with no home known yet is expected where the fixed
 antennas hold it; a read tag that is neither expected nor placed here, and never as loud as the room's own tags, was
 heard from next door (counted, not listed).
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
@@ -73,8 +73,8 @@ def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: floa
     for want in (home, located):
         if want and any(u == want and ev[k, 0] >= home_share * ev[best, 0] for k, u in enumerate(units)):
             return want
-    if home and located == home and any(u == home and ev[k, 0] > 0 for k, u in enumerate(units)):
-        return home  # read at home, if faintly, and its bay's own antenna still holds it there
+    if home and located == home:
+        return home  # its bay's own antenna still holds it at home: the handheld only heard it from the next bays
     return units[best]
 
 
