@@ -34,6 +34,10 @@ class PlaceRules:
         self.purpose = {s["id"]: s.get("purpose", "") for s in site.get("spaces", [])}
         self.unit_kind = {u["id"]: u.get("kind", "") for u in site.get("storage", [])}
         self.checked_out: set[str] = set()
+        self.held_in_force: dict[str, str] | None = None  # custody's holder per tag, when the workspace shares it
+        self.indoors: dict[str, bool] = {}  # dossier epc -> last estimated inside the building (False: external)
+        self.going_out: dict[str, tuple] = {}  # dossier epc -> (since when out without checkout, space it left by)
+        self.came_back: set[str] = set()  # of those, estimated back in the space it left by (not settled yet)
         self.case_of: dict[str, str] = {}  # item / dossier epc -> case
         self.dossiers_of: dict[str, set[str]] = {}  # case -> dossier epcs
         self.home: dict[str, str] = {}  # dossier epc -> home unit
@@ -136,10 +140,24 @@ class PlaceRules:
                 self.carried_to[epc] = space
             elif space != old_space:
                 self.carried_to.pop(epc, None)  # moved without a holder: no put-down seen here
+            sk = self.space_kind.get(space)
+            if sk == "external":
+                self.indoors[epc] = False  # at court, the procuratorate: what comes next is a return
+            elif space and sk != "outside":
+                self.indoors[epc] = True
             if self.outside(space, unit):
-                if epc not in self.checked_out:
-                    book.raise_(t, "left_building", epc, space, st["holder"], f"at {unit or space} without checkout")
+                if epc not in self.checked_out and self.indoors.get(epc) and epc not in self.going_out:
+                    self.going_out[epc] = (t, old_space)  # on its way out, not back in: judged by _left
+                self.came_back.discard(epc)
             else:
+                g = self.going_out.get(epc)
+                # back inside: settled once its estimate moves on from the door's inside space it went out by
+                # (an estimate that only flicks back there and then hears nothing more is still out)
+                if g is not None and (space != g[1] or epc in self.came_back):
+                    del self.going_out[epc]
+                    self.came_back.discard(epc)
+                elif g is not None:
+                    self.came_back.add(epc)
                 book.clear(t, "left_building", epc)
             if unit and self.unit_kind.get(unit) in SHELF_KINDS and self.home.get(epc) == unit:
                 book.clear(t, "misfiled", epc)
@@ -151,10 +169,55 @@ class PlaceRules:
     def tick(self, now_us: int, state: dict[str, dict], of_kind=None) -> None:
         """Judge the tags marked since the last tick and those waiting on a deadline (of_kind: unused, kept for
         callers of the earlier walk-every-tag form)."""
+        self._left(now_us, state)
         self._shelves(now_us, state, of_kind)
         self._drawer(now_us, state)
         self._abandoned(now_us, state, of_kind)
         self._separated(now_us, state, of_kind)
+
+    def _left(self, now_us: int, state: dict[str, dict]) -> None:
+        """left_building when a dossier that was inside went outside (grounds, a vehicle) without an open checkout
+        and did not settle back inside within left_confirm_s: a passage at the main door whose direction the
+        locator first gets wrong (an arrival read as in, out, in) settles within a few portal reports. Raised at
+        the time it went out plus left_confirm_s, once; cleared when it is estimated inside again."""
+        lim = int(self.cfg.left_confirm_s * 1e6)
+        self._left_by_reads(now_us, state, lim)
+        for epc, (t0, _) in sorted(self.going_out.items(), key=lambda x: (x[1][0], self.seq[x[0]])):
+            if epc in self.checked_out:
+                del self.going_out[epc]
+                self.came_back.discard(epc)
+            elif now_us - t0 >= lim:
+                st = state[epc]
+                del self.going_out[epc]
+                self.came_back.discard(epc)
+                self.book.raise_(t0 + lim, "left_building", epc, st["space"], st["holder"],
+                                 f"at {st['storage'] or st['space']} without checkout")  # fmt: skip
+
+    def _left_by_reads(self, now_us: int, state: dict[str, dict], lim: int) -> None:
+        """Read evidence for left_building whatever the estimate says (a passage whose direction the locator
+        missed leaves the estimate in the corridor by the door): a dossier that was inside, last heard by a
+        portal antenna of an exterior door and by no antenna since for left_confirm_s (inside, the next door or
+        room antenna hears a carried file within seconds), without an open checkout. Raised at that last report
+        plus left_confirm_s."""
+        ev = self.ev
+        for g in sorted(ev.exit_heard):
+            t_exit = int(ev.last_exit_us[g])
+            if ev.last_any_us[g] > t_exit:
+                ev.exit_heard.discard(g)  # heard elsewhere since
+                continue
+            if now_us - t_exit < lim:
+                continue  # judged at a later tick
+            ev.exit_heard.discard(g)
+            epc = self.epc_of.get(g)
+            st = state.get(epc) if epc else None
+            if st is None or st["kind"] != "dossier" or epc in self.checked_out or not self.indoors.get(epc):
+                continue
+            if self.space_kind.get(st["space"]) == "external":
+                continue
+            if self.book.raise_(t_exit + lim, "left_building", epc, st["space"], st["holder"],
+                                f"last heard at an exterior door, {st['storage'] or st['space']} without checkout"):
+                self.going_out.pop(epc, None)
+                self.came_back.discard(epc)
 
     def _shelves(self, now_us: int, state: dict[str, dict], of_kind) -> None:
         """Homes and misfiled returns from the shelf antennas' inventories (ReadEvidence), not from the estimates.
@@ -239,12 +302,19 @@ class PlaceRules:
         quiet = mark - int(cfg.drawer_quiet_s * 1e6)
         seen = mark - int(cfg.drawer_seen_s * 1e6)
         heard, other = self.ev.last_store_us, self.ev.last_else_us
+        held = self.held_in_force
         for epc, st in sorted(state.items()):
             g = st["tag"]
             if g >= len(heard) or heard[g] >= quiet or other[g] < seen or other[g] <= heard[g]:
                 continue  # a storage room still hears it, or nothing outside storage has of late: no evidence
-            if st["kind"] == "dossier" and not st["holder"] and self.purpose.get(st["space"]) in cfg.workspace_purposes:
-                self.book.raise_(mark, "drawer", epc, st["space"], "", f"at {st['storage'] or st['space']} past end of day")
+            sp = st["space"]
+            if st["kind"] != "dossier" or self.space_kind.get(sp) != "room" or self.purpose.get(sp) in STORAGE_ROOMS:
+                continue
+            if (held.get(epc, st["holder"]) if held is not None else st["holder"]) or ("missing", epc) in self.book.open:
+                continue  # carried (custody: its holder has not walked away from it), or already missing
+            if not self.ev.passed_into(g, sp):
+                continue  # never through a door of this room since storage heard it: heard through a wall
+            self.book.raise_(mark, "drawer", epc, sp, "", f"at {st['storage'] or sp} past end of day")
 
     def _left_room(self, epc: str, st: dict) -> bool:
         """Carried by a badge into a room that is neither storage nor a workspace (interview, meeting) and resting
@@ -302,7 +372,11 @@ class PlaceRules:
             beside = bool(sp) and any(state.get(d, {}).get("space") == sp for d in vols)
             if beside and self.purpose.get(sp) != "evidence_room":
                 self.met.add(epc)
-            together = (not sp or self.purpose.get(sp) == "evidence_room" or st["holder"] or not vols or beside
+            # parted: its case's volumes have all gone back to storage while the item stays out (a volume taken to
+            # an interview while its evidence waits on the officer's desk is still in use, not parted from it)
+            vs = [state[d]["space"] for d in vols if d in state]
+            stored = bool(vs) and all(self.purpose.get(v) in STORAGE_ROOMS for v in vs)
+            together = (not sp or self.purpose.get(sp) == "evidence_room" or st["holder"] or beside or not stored
                         or epc not in self.met)  # an item never seen with its case has not parted from it
             if together:
                 self.apart.pop(epc, None)

@@ -23,7 +23,10 @@ from .sitemodel import site_model
 class AlertConfig:
     """Thresholds and policy (assumptions: a station's own policy; set them in the core's `alerts` config)."""
 
-    missing_s: float = 3600.0  # a tag seen once and unseen this long while its readers were up is missing
+    missing_s: float = 3600.0  # a tag seen once and unseen this long while its readers were up is missing ...
+    missing_steady_s: float = 300.0  # ... when it had rested in view before: reported for this long without ...
+    steady_gap_s: float = 120.0  # ... a gap longer than this (a tag heard now and then through a wall is not)
+    left_confirm_s: float = 20.0  # a dossier outside (grounds, vehicle) this long without checkout left the building
     abandoned_s: float = 1800.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
     misfile_periods: int = 3  # the wrong shelf loudest in this many periodic inventories, its own shelf never: misfiled
     away_quiet_s: float = 300.0  # a dossier no storage room's antenna has reported this long was taken out
@@ -102,7 +105,7 @@ class Alerts:
     def __init__(self, site: dict, config: AlertConfig | None = None) -> None:
         self.cfg = config or AlertConfig()
         self.book = AlertBook()
-        self.evidence = ReadEvidence(site_model(site), site)
+        self.evidence = ReadEvidence(site_model(site), site, self.cfg.steady_gap_s)
         self.place = PlaceRules(site, self.cfg, self.book, self.evidence)
         readers = [r for r in site.get("readers", [])]
         self.reader_ids = [str(r.get("id", "")) for r in readers]
@@ -191,7 +194,10 @@ class Alerts:
         cand = np.flatnonzero(self.miss_ok).astype(np.int64)
         ev = self.evidence
         ev.grow(max(len(self.watch.last_seen), len(self.miss_ok)))
-        cand = cand[ev.last_else_us[cand] > ev.last_store_us[cand]] if len(cand) else cand  # last heard out of storage
+        # last heard out of storage, at the end of a run of reports long enough to say it rested in view
+        steady = int(self.cfg.missing_steady_s * 1e6)
+        cand = cand[(ev.last_else_us[cand] > ev.last_store_us[cand])
+                    & (ev.run_last_us[cand] - ev.run_start_us[cand] >= steady)] if len(cand) else cand  # fmt: skip
         miss_us = int(self.cfg.missing_s * 1e6)
         hits = [self.epc_of[g] for g in self.watch.unseen(now_us, miss_us, cand).tolist()]
         for e in sorted(hits, key=self.seq.__getitem__):

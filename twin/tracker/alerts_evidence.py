@@ -8,7 +8,14 @@ so the rules that judge storage (misfiled, drawer, missing) ask the reads themse
   period; a dossier rests on a shelf when that shelf wins inventory after inventory while its own shelf stays silent;
 - per tag: the last time any non-portal antenna of a storage room (shelf or room antenna) reported it, so a dossier
   a storage room still hears at the end of the day is not in a drawer, and the last time a desk or room antenna
-  elsewhere did: a file heard elsewhere and no longer in storage was taken out.
+  elsewhere did: a file heard elsewhere and no longer in storage was taken out;
+- per tag: the doors whose portals reported it since a storage room last did, so a dossier heard at a desk but
+  never carried through a door of that room (a shelf heard through the wall) is not taken to rest there;
+- per tag: the last report by any fixed antenna and the last by a portal antenna of an exterior door (site.json
+  `exits`), so a file last heard at the way out and by nothing since has left the building whatever its estimate;
+- per tag: the current run of reports by fixed non-portal antennas with no gap longer than `gap_us` (its first and
+  last report), so a tag that rested in view and then fell silent can be told from one heard now and then through
+  a wall, whose silence is its normal state.
 
 Everything is numpy per chunk (np.maximum.at / np.add.at over the chunk's rows); no per-row Python.
 """
@@ -23,7 +30,8 @@ SHELF_UNIT_KINDS = ("shelf", "cabinet")
 
 
 class ReadEvidence:
-    def __init__(self, model, site: dict) -> None:
+    def __init__(self, model, site: dict, gap_s: float = 120.0) -> None:
+        self.gap_us = int(gap_s * 1e6)
         unit_kind = {str(u.get("id", "")): u.get("kind", "") for u in site.get("storage", [])}
         period_ms = {str(r.get("id", "")): float(r.get("report_period_ms") or 1000.0) for r in site.get("readers", [])}
         kind = model.ant_kind
@@ -49,6 +57,23 @@ class ReadEvidence:
         self.last_store_us = np.full(0, -1, np.int64)  # last report by a storage room's shelf or room antenna
         self.last_else_us = np.full(0, -1, np.int64)  # last report by a desk or room antenna outside storage rooms
         self.touched = np.zeros(0, bool)  # tags with new shelf credits since take_touched() last ran
+        self.run_start_us = np.full(0, -1, np.int64)  # first report of the current run (fixed non-portal antennas)
+        exits = {str(d) for d in site.get("exits") or []}
+        self.ant_exit = np.array([kind[a] == KIND_CODES["portal"] and model.ant_door[a] >= 0
+                                  and model.doors[model.ant_door[a]] in exits for a in range(len(kind))], bool)  # fmt: skip
+        self.last_any_us = np.full(0, -1, np.int64)  # last report by any fixed antenna
+        self.last_exit_us = np.full(0, -1, np.int64)  # last report by an exterior door's portal antenna
+        self.exit_heard: set[int] = set()  # tags heard at an exterior door since exits() last took them
+        self.ant_door = np.where(kind == KIND_CODES["portal"], model.ant_door, -1).astype(np.int32)
+        self.door_spaces: list[set[str]] = [set() for _ in model.doors]  # door index -> the spaces it joins
+        didx = {d: i for i, d in enumerate(model.doors)}
+        for d in site.get("doors") or []:
+            if str(d.get("id", "")) in didx:
+                self.door_spaces[didx[str(d["id"])]] |= {str(d.get("a", "")), str(d.get("b", ""))}
+        # per door index: its bit (doors beyond 63 share the last bit: an assumption-free superset, never a miss)
+        self.door_bit = np.left_shift(np.uint64(1), np.minimum(np.arange(len(model.doors)), 63).astype(np.uint64))
+        self.doors_since = np.zeros(0, np.uint64)  # doors whose portals reported the tag since storage last did
+        self.run_last_us = np.full(0, -1, np.int64)  # last report of that run
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last_store_us)
@@ -59,6 +84,11 @@ class ReadEvidence:
             self.last_store_us = np.concatenate([self.last_store_us, np.full(k, -1, np.int64)])
             self.last_else_us = np.concatenate([self.last_else_us, np.full(k, -1, np.int64)])
             self.touched = np.concatenate([self.touched, np.zeros(k, bool)])
+            self.run_start_us = np.concatenate([self.run_start_us, np.full(k, -1, np.int64)])
+            self.last_any_us = np.concatenate([self.last_any_us, np.full(k, -1, np.int64)])
+            self.last_exit_us = np.concatenate([self.last_exit_us, np.full(k, -1, np.int64)])
+            self.doors_since = np.concatenate([self.doors_since, np.zeros(k, np.uint64)])
+            self.run_last_us = np.concatenate([self.run_last_us, np.full(k, -1, np.int64)])
 
     def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
         """Rows of fixed antennas (any order)."""
@@ -68,9 +98,20 @@ class ReadEvidence:
         m = self.ant_store[ant]
         if m.any():
             np.maximum.at(self.last_store_us, tag[m], t[m])
+            self.doors_since[tag[m]] = 0  # heard in storage: door passages count again from here
         m = self.ant_else[ant]
         if m.any():
             np.maximum.at(self.last_else_us, tag[m], t[m])
+        self._runs(t, tag, self.ant_store[ant] | m)
+        np.maximum.at(self.last_any_us, tag, t)
+        d = self.ant_door[ant]
+        m = (d >= 0) & (t > self.last_store_us[tag])
+        if m.any():
+            np.bitwise_or.at(self.doors_since, tag[m], self.door_bit[d[m]])
+        m = self.ant_exit[ant]
+        if m.any():
+            np.maximum.at(self.last_exit_us, tag[m], t[m])
+            self.exit_heard.update(np.unique(tag[m]).tolist())
         c = self.ant_col[ant]
         m = c >= 0
         if not m.any() or not self.units:
@@ -85,6 +126,31 @@ class ReadEvidence:
         np.add.at(self.wins, (tg[new], cc[new]), 1)
         self.touched[tg[new]] = True
         np.maximum.at(self.lastp, (tg, cc), p)
+
+    def _runs(self, t: np.ndarray, tag: np.ndarray, m: np.ndarray) -> None:
+        """Extend or restart each tag's run of reports with these rows (a gap longer than gap_us starts a new run)."""
+        if not m.any():
+            return
+        tg, tt = tag[m], t[m]
+        o = np.lexsort((tt, tg))
+        tg, tt = tg[o], tt[o]
+        first = np.r_[True, tg[1:] != tg[:-1]]
+        prev = np.where(first, self.run_last_us[tg], np.r_[0, tt[:-1]])
+        starts = (prev < 0) | (tt - prev > self.gap_us)
+        idx = np.flatnonzero(starts)
+        if len(idx):
+            keep = np.r_[tg[idx][1:] != tg[idx][:-1], True]  # each tag's last start (rows in time order per tag)
+            self.run_start_us[tg[idx[keep]]] = tt[idx[keep]]
+        last = np.flatnonzero(np.r_[tg[1:] != tg[:-1], True])
+        self.run_last_us[tg[last]] = np.maximum(self.run_last_us[tg[last]], tt[last])
+
+    def passed_into(self, tag: int, space: str) -> bool:
+        """Whether a portal of a door of this space reported the tag since storage last did (or ever, for a tag
+        storage never heard): it can have been carried in, not just heard through a wall."""
+        if tag >= len(self.doors_since):
+            return False
+        bits = int(self.doors_since[tag])
+        return any(bits >> min(i, 63) & 1 for i, sp in enumerate(self.door_spaces) if space in sp)
 
     def take_touched(self) -> np.ndarray:
         """Tag ids credited since the last call (their shelf verdicts may have changed); clears the marks."""

@@ -47,6 +47,7 @@ class Workspace:
         self.checkpoint_every = every
         self.alerts = Alerts(site, AlertConfig.from_dict(cfg.get("alerts")))
         self.custody = Custody(CustodyConfig(**dict(cfg.get("custody") or {})))
+        self.alerts.place.held_in_force = self.custody.holder  # drawer: custody knows a holder who walked away
         self.lifecycle = Lifecycle(cfg.get("lifecycle"))
         # sweeps name the units they scan (sweep_unit events), so the old sweep_slot_s key is accepted and unused
         self.inventory = Inventory(site, float(cfg.get("sweep_home_share", HOME_SHARE)))
