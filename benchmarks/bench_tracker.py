@@ -7,8 +7,8 @@
     .venv/bin/python benchmarks/bench_tracker.py --score RUN --site site.json [--config fit.json]
         # accuracy on a recorded run (twin run ... with streams saved): tracker and naive scored by twin.bench.score
 
-Reads are counted as rows (LLRP TagReportData); the sum of TagSeenCount is reported beside it. A core is timed on
-ingest + advance per 60 s chunk, the way the bench drives it. Target (issue 6): >= 5 M reads/s on one core; the
+Reads are the sum of TagSeenCount (LLRP reads); rows (TagReportData) are reported beside them. A core is timed in CPU
+seconds (time.process_time: the machine may be shared) on ingest + advance per 60 s chunk, the way the bench drives it. Target (issue 6): >= 5 M reads/s on one core; the
 figure and the ratio to the naive core are recorded in extra_info, not asserted (wall-clock figures depend on the
 machine and on what else runs on it).
 """
@@ -31,13 +31,13 @@ TARGET_READS_PER_S = 5e6
 
 
 def time_core(cls, site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None) -> float:
-    """Wall seconds of ingest + advance over all chunks (a fresh core)."""
+    """CPU seconds (time.process_time: the machine is shared) of ingest + advance over all chunks (a fresh core)."""
     core = cls(site, config) if config is not None else cls(site)
-    t = time.perf_counter()
+    t = time.process_time()
     for c, e in zip(chunks, edges):
         core.ingest(c)
         core.advance(e)
-    return time.perf_counter() - t
+    return time.process_time() - t
 
 
 def compare(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None, rounds: int = 3) -> dict:
@@ -48,9 +48,11 @@ def compare(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict
     for _ in range(rounds):
         tr.append(time_core(TrackerCore, site, chunks, edges, config or {}))
         nv.append(time_core(NaiveCore, site, chunks, edges))
-    return {"rows": rows, "tag_seen_count": counts, "tracker_reads_per_s": round(rows / min(tr)),
-            "naive_reads_per_s": round(rows / min(nv)), "ratio_to_naive": round(min(nv) / min(tr), 3),
-            "meets_reads_target": rows / min(tr) >= TARGET_READS_PER_S}  # fmt: skip
+    return {"rows": rows, "tag_seen_count": counts, "tracker_cpu_s": round(min(tr), 3), "naive_cpu_s": round(min(nv), 3),
+            "tracker_rows_per_s": round(rows / min(tr)), "tracker_reads_per_s": round(counts / min(tr)),
+            "naive_rows_per_s": round(rows / min(nv)), "naive_reads_per_s": round(counts / min(nv)),
+            "ratio_to_naive": round(min(nv) / min(tr), 3),
+            "meets_reads_target": counts / min(tr) >= TARGET_READS_PER_S}  # fmt: skip
 
 
 def synthetic(n_reads: int = 1_000_000, n_tags: int = 5_000, n_chunks: int = 4):

@@ -28,6 +28,9 @@ from .sitemodel import KIND_CODES, site_model
 from .workspace import Workspace, split_config
 
 
+_EMPTY_ESTIMATES = ESTIMATES_SCHEMA.empty_table()
+
+
 class _Output:
     """What advance() returns: estimates and alerts as Arrow tables (the bench's CoreOutput has the same fields)."""
 
@@ -74,8 +77,8 @@ class TrackerCore:
         self.cycles = EventCycles()
         self.last_cycle: list[CycleReport] = []  # ALE-style report of the last advance
         self.reads_in = 0
-        self._space = pa.array(list(self.model.spaces) + [""], pa.string())
-        self._storage = pa.array(list(self.model.storage) + [""], pa.string())
+        self._space_list = list(self.model.spaces) + [""]  # index -1 (no space / no unit) is the last, ""
+        self._storage_list = list(self.model.storage) + [""]
         self._epc_list: list[str] = []
         self._epc_dict = pa.array([""], pa.string())
 
@@ -176,28 +179,32 @@ class TrackerCore:
         names = self.ingest_.epcs.names
         holder = self.holders.infer(t, tag, space, storage, self.ingest_.kind, self._badge_name)
         if len(self._epc_list) != len(names):  # extended only when new tags were seen
-            new = [n.decode("ascii") for n in names[len(self._epc_list):]]
-            self._epc_list += new
+            self._epc_list += [n.decode("ascii") for n in names[len(self._epc_list):]]
             self._epc_dict = pa.array(self._epc_list or [""], pa.string())
-        epc_dict = self._epc_dict
-        ns, nu = len(self.model.spaces), len(self.model.storage)
-        est = pa.table(
-            {
-                "t_us": pa.array(t, pa.int64()),
-                "epc": pa.DictionaryArray.from_arrays(pa.array(tag, pa.int32()), epc_dict).cast(pa.string()),
-                "space": pa.DictionaryArray.from_arrays(pa.array(np.where(space < 0, ns, space), pa.int32()),
-                                                        self._space).cast(pa.string()),
-                "storage": pa.DictionaryArray.from_arrays(pa.array(np.where(storage < 0, nu, storage), pa.int32()),
-                                                          self._storage).cast(pa.string()),
-                "holder": pa.array(holder, pa.string()),
-                "confidence": pa.array(conf, pa.float32()),
-            },
-            schema=ESTIMATES_SCHEMA,
-        )  # fmt: skip
-        self.last_cycle = self.cycles.cycle(self.ingest_.now_us or 0, est.column("epc").to_pylist(),
-                                            est.column("space").to_pylist(), est.column("storage").to_pylist())
+        # the change rows as Python lists once (for the cycles, custody and alerts) and as Arrow (the output);
+        # an advance without changes (most of them) shares one empty table
+        if len(t):
+            cols = {"t_us": t.tolist(), "epc": [self._epc_list[g] for g in tag.tolist()],
+                    "space": [self._space_list[s] for s in np.where(space < 0, -1, space).tolist()],
+                    "storage": [self._storage_list[u] for u in np.where(storage < 0, -1, storage).tolist()],
+                    "holder": holder}  # fmt: skip
+            est = pa.table(
+                {
+                    "t_us": pa.array(t, pa.int64()),
+                    "epc": self._epc_dict.take(pa.array(tag, pa.int32())),
+                    "space": pa.array(cols["space"], pa.string()),
+                    "storage": pa.array(cols["storage"], pa.string()),
+                    "holder": pa.array(holder, pa.string()),
+                    "confidence": pa.array(conf, pa.float32()),
+                },
+                schema=ESTIMATES_SCHEMA,
+            )  # fmt: skip
+        else:
+            cols = {"t_us": [], "epc": [], "space": [], "storage": [], "holder": []}
+            est = _EMPTY_ESTIMATES
+        self.last_cycle = self.cycles.cycle(self.ingest_.now_us or 0, cols["epc"], cols["space"], cols["storage"])
         alerts = self.workspace.advance(self.ingest_.now_us or 0, est, np.asarray(tag, np.int64), self.ingest_.kind,
-                                        self._badge_name, self.ingest_.watermark_us)  # fmt: skip
+                                        self._badge_name, self.ingest_.watermark_us, cols)  # fmt: skip
         return _Output(est, alerts)
 
     def _badge_name(self, tag: int) -> str:

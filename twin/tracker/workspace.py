@@ -26,6 +26,8 @@ from .inventory import HOME_SHARE, Inventory
 from .lifecycle import Lifecycle, raised
 from .store import Store
 
+_EMPTY_ALERTS = ALERTS_SCHEMA.empty_table()
+
 #: Config keys of the core that belong to the workspace (TrackerConfig never sees them).
 WORKSPACE_KEYS = ("workspace", "checkpoint_every", "alerts", "custody", "lifecycle", "sweep_slot_s", "sweep_home_share")
 
@@ -102,9 +104,11 @@ class Workspace:
 
     # -- one advance -----------------------------------------------------------------------------------------------
     def advance(self, now_us: int, est: pa.Table, tag: np.ndarray, kind: np.ndarray, badge_name,
-                watermark_us: int) -> pa.Table:  # fmt: skip
-        """Run custody and the alert rules on an advance's estimate changes; the raised alert rows (ALERTS_SCHEMA)."""
-        cols = {c: est.column(c).to_pylist() for c in ("t_us", "epc", "space", "storage", "holder")}
+                watermark_us: int, cols: dict[str, list] | None = None) -> pa.Table:  # fmt: skip
+        """Run custody and the alert rules on an advance's estimate changes; the raised alert rows (ALERTS_SCHEMA).
+        `cols`: est's t_us, epc, space, storage and holder columns as Python lists, when the caller has them."""
+        if cols is None:
+            cols = {c: est.column(c).to_pylist() for c in ("t_us", "epc", "space", "storage", "holder")}
         kinds = [KIND_NAMES[k] if k >= 0 else "foreign" for k in kind[tag].tolist()] if len(tag) else []
         for g, e, k in zip(tag.tolist(), cols["epc"], kinds):
             if k == "badge" and e not in self.custody.name_of:
@@ -131,7 +135,8 @@ class Workspace:
         if self.store is not None:
             self._write(now_us, est, custody, rows, lifecycle)
         self._events = []
-        return pa.Table.from_pylist(raised(rows), schema=ALERTS_SCHEMA)
+        out = raised(rows)
+        return pa.Table.from_pylist(out, schema=ALERTS_SCHEMA) if out else _EMPTY_ALERTS
 
     def _write(self, now_us: int, est: pa.Table, custody: list[dict], rows: list[dict], lifecycle) -> None:
         state = None
