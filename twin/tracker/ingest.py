@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from ..records import READ_DTYPE
 from .epcs import KIND_FOREIGN, decode, well_formed
@@ -52,6 +53,41 @@ class Batch:
 def _empty_batch() -> Batch:
     z = np.zeros(0, np.int64)
     return Batch(z, z.astype(np.int32), z.astype(np.int32), z.astype(np.int16), z.astype(np.int32), z.astype(bool))
+
+
+#: Quarantine reasons in the order a bad row is judged (it is counted once, under its first reason).
+REASONS = ("unknown_reader", "unknown_antenna", "bad_timestamp", "malformed_epc", "malformed_count", "malformed_rssi")
+
+
+@njit(cache=True)
+def _screen(t, fu, rid, port, tag, cnt, rssi, lut, kind, check_kind, lo_t, hi_t,
+            o_t, o_tag, o_ant, o_rssi, o_cnt, o_fu, reason):  # pragma: no cover - compiled  # fmt: skip
+    """One pass over a chunk: each row's antenna index (lut[reader, port]), its first failed check counted in
+    reason[1 + REASONS index], the good rows copied to the o_* columns in order; returns how many are good."""
+    k = 0
+    last_col = lut.shape[1] - 1
+    for i in range(len(t)):
+        r = rid[i]
+        a = lut[r, min(np.int64(port[i]), last_col)]  # r = -1: the padding row of -1
+        why = 0
+        if r < 0:
+            why = 1
+        elif a < 0:
+            why = 2
+        elif t[i] < lo_t or t[i] > hi_t or fu[i] > t[i]:
+            why = 3
+        elif check_kind and kind[tag[i]] == KIND_MALFORMED:
+            why = 4
+        elif cnt[i] == 0:
+            why = 5
+        elif rssi[i] > 20 or rssi[i] < -127:
+            why = 6
+        if why:
+            reason[why] += 1
+            continue
+        o_t[k], o_tag[k], o_ant[k], o_rssi[k], o_cnt[k], o_fu[k] = t[i], tag[i], a, rssi[i], cnt[i], fu[i]
+        k += 1
+    return k
 
 
 class Ingest:
@@ -99,39 +135,22 @@ class Ingest:
             return
         self.counts["rows_in"] += n
         rid, _ = self.readers.ids(reads["reader"], grow=False)
-        port = np.minimum(reads["antenna"], self._lut.shape[1] - 1)  # ports beyond any installed one -> -1 column
-        ant = self._lut[rid, port]  # rid -1 -> the padding row of -1
         tag, new = self.epcs.ids(reads["epc"])
         if new:
             self._learn(new)
         t = reads["t_us"]
         hi = (self.now_us if self.now_us is not None else int(t.max())) + MAX_SKEW_US
-        # each check is a cheap reduction first; a mask is built only when some row fails it
-        reasons = []
-        if ant.min() < 0:
-            reasons += [("unknown_reader", rid < 0), ("unknown_antenna", (rid >= 0) & (ant < 0))]
-        fu = reads["first_us"]
-        if t.min() < MIN_T_US or t.max() > hi or (fu > t).any():
-            reasons.append(("bad_timestamp", (t < MIN_T_US) | (t > hi) | (fu > t)))
-        if self.n_malformed:
-            reasons.append(("malformed_epc", self.kind[tag] == KIND_MALFORMED))
-        cnt = reads["count"]
-        if cnt.min() == 0:
-            reasons.append(("malformed_count", cnt == 0))
-        rssi = reads["rssi_dbm"]
-        if rssi.max() > 20 or rssi.min() < -127:
-            reasons.append(("malformed_rssi", (rssi > 20) | (rssi < -127)))
-        if reasons:
-            bad = np.zeros(n, bool)
-            for name, m in reasons:
-                m = m & ~bad  # each bad row is counted once, under its first reason
-                k = int(m.sum())
-                if k:
-                    self.quarantine[name] += k
-                    bad |= m
-            good = ~bad
-            t, tag, ant, rssi, cnt, fu = t[good], tag[good], ant[good], rssi[good], cnt[good], fu[good]
-        self._buf.append((t, tag.astype(np.int32), ant, rssi, cnt.astype(np.int32), fu.astype(np.int64)))
+        out = (np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int16),
+               np.empty(n, np.int32), np.empty(n, np.int64))  # fmt: skip
+        reason = np.zeros(len(REASONS) + 1, np.int64)
+        k = _screen(t, reads["first_us"], rid, reads["antenna"], tag, reads["count"], reads["rssi_dbm"], self._lut,
+                    self.kind, self.n_malformed > 0, MIN_T_US, hi, *out, reason)  # fmt: skip
+        if k < n:
+            for name, c in zip(REASONS, reason[1:].tolist()):
+                if c:
+                    self.quarantine[name] += c
+            out = tuple(c[:k] for c in out)
+        self._buf.append(out)
 
     def pop(self, t_us: int) -> Batch:
         """Rows up to t_us - watermark, sorted by (tag, time), exact duplicates removed; the rest stays buffered."""
