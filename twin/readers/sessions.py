@@ -177,8 +177,11 @@ def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, 
     step = np.where(nt > 1, (last[grp] - first[grp]) / np.maximum(nt - 1, 1), 0.0)
     k = np.maximum(out, 1).astype(np.float64)
     room = np.maximum(nt - out, 0)
-    i_f = np.minimum(np.floor(nt * (1.0 - rng.random(M) ** (1.0 / k))), room)
-    i_l = np.maximum(nt - 1 - np.floor(nt * (1.0 - rng.random(M) ** (1.0 / k))), i_f + out - 1)
+    many = k != 1.0  # u ** 1.0 is u exactly: the power only where the exponent is not 1
+    u = rng.random(M)
+    i_f = np.minimum(np.floor(nt * (1.0 - np.power(u, 1.0 / k, out=u, where=many))), room)
+    u = rng.random(M)
+    i_l = np.maximum(nt - 1 - np.floor(nt * (1.0 - np.power(u, 1.0 / k, out=u, where=many))), i_f + out - 1)
     i_l = np.minimum(i_l, nt - 1)
     f = first[grp] + (i_f * step).astype(np.int64)
     l_ = first[grp] + (i_l * step).astype(np.int64)
