@@ -124,4 +124,5 @@ def test_the_fixed_antennas_unit_wins_among_the_candidates():
     ev = np.array([[6.0, -50.0], [9.0, -45.0], [1.0, -70.0]])
     assert arbitrate(ev, units, home="Z", located="A") == "A"  # A is a candidate (6 >= 0.2 * 9)
     assert arbitrate(ev, units, home="Z", located="C") == "B"  # C is not: the handheld's best
-    assert arbitrate(ev, units, home="B", located="A") == "B"  # the home first
+    assert arbitrate(ev, units, home="B", located="A") == "A"  # the fixed antennas first
+    assert arbitrate(ev, units, home="B", located="C") == "B"  # then the home

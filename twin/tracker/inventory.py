@@ -6,8 +6,8 @@ each time the keeper scans a shelf's location label; the reads up to the next la
 read at several units (a low-power handheld still reaches the neighbouring bays and the bay across the aisle), so
 each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
 (how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
-are candidates; the tag's home wins among them (misfiles are rare: the home is the prior), then the unit the core's
-fixed shelf antennas place it on, then the best; a tag the fixed antennas still hold on its home stays there. A dossier with no home known yet is expected where the fixed
+are candidates; the unit the core's fixed shelf antennas place it on wins among them, then the tag's home (misfiles
+are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best. A dossier with no home known yet is expected where the fixed
 antennas hold it; a read tag that is neither expected nor placed here, and never as loud as the room's own tags, was
 heard from next door (counted, not listed).
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
@@ -64,13 +64,13 @@ def unit_evidence(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.nd
 def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: float = HOME_SHARE,
               located: str = "") -> str:  # fmt: skip
     """The unit a tag was found on. Candidates: the units that read it in at least home_share of the report periods
-    of the unit that read it most steadily. Its home when a candidate (the prior: misfiles are rare), else the unit
-    the fixed antennas place it on when a candidate (a bay's own antenna tells neighbouring bays apart better than a
-    passing handheld), else the most steady, then loudest, unit."""
+    of the unit that read it most steadily. The unit the fixed antennas place it on when a candidate (a bay's own
+    antenna tells neighbouring bays apart better than a passing handheld), else its home when a candidate or when
+    the fixed antennas still hold it there (the prior: misfiles are rare), else the most steady, then loudest, unit."""
     best = max(range(len(units)), key=lambda k: (ev[k, 0], ev[k, 1]))
     if ev[best, 0] <= 0:
         return ""
-    for want in (home, located):
+    for want in (located, home):
         if want and any(u == want and ev[k, 0] >= home_share * ev[best, 0] for k, u in enumerate(units)):
             return want
     if home and located == home:
