@@ -11,12 +11,12 @@ from epcpy import hex_to_tag_encodable
 KIND_DOSSIER, KIND_BADGE, KIND_ITEM, KIND_FOREIGN = 0, 1, 2, 3
 KIND_NAMES = ("dossier", "badge", "item", "foreign")
 _SCHEMES = {"gdti": KIND_DOSSIER, "gsrn": KIND_BADGE, "giai": KIND_ITEM}
-_HEX = frozenset(b"0123456789ABCDEF")
+_HEX = b"0123456789ABCDEF"  # bytes.translate deletes these; anything left is not uppercase hex
 
 
 def well_formed(epc: bytes) -> bool:
     """24 uppercase hex characters (a 96-bit EPC as readers report it)."""
-    return len(epc) == 24 and all(c in _HEX for c in epc)
+    return len(epc) == 24 and not epc.translate(None, _HEX)
 
 
 def decode(epc: bytes) -> tuple[int, str]:

@@ -90,6 +90,50 @@ def _screen(t, fu, rid, port, tag, cnt, rssi, lut, kind, check_kind, lo_t, hi_t,
     return k
 
 
+@njit(cache=True)
+def _order(t, tag, ant, rssi, cnt, fu, horizon, done_us, n_tags, o_t, o_tag, o_ant, o_rssi, o_cnt, o_fu, o_late,
+           r_t, r_tag, r_ant, r_rssi, r_cnt, r_fu):  # pragma: no cover - compiled  # fmt: skip
+    """Rows at or before `horizon` to o_* sorted by (tag, time) -- stable, so rows of equal time keep their arrival
+    order -- with exact duplicates (tag, time, antenna) dropped and o_late set for rows at or before `done_us`; the
+    other rows to r_* in arrival order. Returns (rows out, rows kept back, duplicates, late rows)."""
+    n = len(t)
+    due = np.empty(n, np.int64)
+    k = r = 0
+    for i in range(n):
+        if t[i] <= horizon:
+            due[k] = i
+            k += 1
+        else:
+            r_t[r], r_tag[r], r_ant[r], r_rssi[r], r_cnt[r], r_fu[r] = t[i], tag[i], ant[i], rssi[i], cnt[i], fu[i]
+            r += 1
+    due = due[:k]
+    for j in range(1, k):
+        if t[due[j]] < t[due[j - 1]]:
+            due = due[np.argsort(t[due], kind="mergesort")]
+            break
+    start = np.zeros(n_tags + 1, np.int64)  # counting sort by tag (stable)
+    for j in range(k):
+        start[tag[due[j]] + 1] += 1
+    for g in range(n_tags):
+        start[g + 1] += start[g]
+    order = np.empty(k, np.int64)
+    for j in range(k):
+        g = tag[due[j]]
+        order[start[g]] = due[j]
+        start[g] += 1
+    m = dups = late = 0
+    for j in range(k):
+        i = order[j]
+        if j and tag[i] == tag[order[j - 1]] and t[i] == t[order[j - 1]] and ant[i] == ant[order[j - 1]]:
+            dups += 1
+            continue
+        o_t[m], o_tag[m], o_ant[m], o_rssi[m], o_cnt[m], o_fu[m] = t[i], tag[i], ant[i], rssi[i], cnt[i], fu[i]
+        o_late[m] = t[i] <= done_us
+        late += o_late[m]
+        m += 1
+    return m, r, dups, late
+
+
 class Ingest:
     """Validation, quarantine, de-duplication and the watermark buffer."""
 
@@ -159,29 +203,18 @@ class Ingest:
             return _empty_batch()
         cols = [np.concatenate(c) for c in zip(*self._buf)] if len(self._buf) > 1 else list(self._buf[0])
         horizon = self.now_us - self.watermark_us
-        due = cols[0] <= horizon
-        if not due.all():
-            self._buf = [tuple(c[~due] for c in cols)]
-            cols = [c[due] for c in cols]
-        else:
-            self._buf = []
-        t, tag, ant, rssi, count, fu = cols
-        if len(t) == 0:
+        n = len(cols[0])
+        out = [np.empty(n, c.dtype) for c in cols] + [np.empty(n, np.bool_)]
+        rest = [np.empty(n, c.dtype) for c in cols]
+        k, r, dups, late = _order(*cols, horizon, self.horizon_us, len(self.epcs), *out, *rest)
+        self._buf = [tuple(c[:r] for c in rest)] if r else []
+        if k + dups:  # the horizon moves only when rows were due
+            self.horizon_us = max(self.horizon_us, horizon)
+        if dups:
+            self.counts["duplicates"] += dups
+        if late:
+            self.counts["late"] += late
+        if k == 0:
             return _empty_batch()
-        if len(t) > 1 and (t[1:] < t[:-1]).any():
-            o = np.argsort(t, kind="stable")
-            t, tag, ant, rssi, count, fu = t[o], tag[o], ant[o], rssi[o], count[o], fu[o]
-        small = tag.astype(np.uint16) if len(self.epcs) <= 1 << 16 else tag
-        o = np.argsort(small, kind="stable")  # radix sort for up to 65,536 tags; keeps time order within a tag
-        t, tag, ant, rssi, count, fu = t[o], tag[o], ant[o], rssi[o], count[o], fu[o]
-        dup = np.zeros(len(t), bool)
-        dup[1:] = (tag[1:] == tag[:-1]) & (t[1:] == t[:-1]) & (ant[1:] == ant[:-1])
-        if dup.any():
-            self.counts["duplicates"] += int(dup.sum())
-            keep = ~dup
-            t, tag, ant, rssi, count, fu = t[keep], tag[keep], ant[keep], rssi[keep], count[keep], fu[keep]
-        late = t <= self.horizon_us
-        if late.any():
-            self.counts["late"] += int(late.sum())
-        self.horizon_us = max(self.horizon_us, horizon)
-        return Batch(t, tag, ant, rssi, count, late, fu)
+        t, tag, ant, rssi, count, fu, late_ = (c[:k] for c in out)
+        return Batch(t, tag, ant, rssi, count, late_, fu)
