@@ -216,7 +216,8 @@ B1, B2 = "2D" + "0" * 21 + "1", "2D" + "0" * 21 + "2"
 
 
 def _use_inquiry(a: Alerts) -> None:
-    """Officer A carries D1 into the inquiry room and puts it down there; tag 5 is A's badge."""
+    """Officer A carries D1 into the inquiry room and puts it down there; tag 5 is A's badge (B2, tag 6: B's)."""
+    a.place.badge_names = {B1: "A", B2: "B"}
     _est(a, [(0, B1, "corr", "", "", "badge", 5), (0, D1, "corr", "", "A", "dossier", 0)])
     _est(a, [(60, B1, "inquiry", "", "", "badge", 5), (60, D1, "inquiry", "", "A", "dossier", 0)])
     _est(a, [(120, D1, "inquiry", "", "", "dossier", 0)])
@@ -238,7 +239,8 @@ def test_missing_needs_a_put_down_and_leave():
 def test_no_missing_while_the_room_is_in_use_or_its_users_return():
     a = Alerts(SITE, AlertConfig(abandoned_s=1800))
     _use_inquiry(a)
-    for now in range(120, 4000, 60):  # nobody estimated there, but no badge left either: in use, not abandoned
+    _est(a, [(200, B2, "inquiry", "", "", "badge", 6), (300, B2, "corr", "", "", "badge", 6)])
+    for now in range(120, 4000, 60):  # B came and went, A never left: in use, not abandoned
         a.tick(T0 + now * S)
     assert _raised(a) == []
     _est(a, [(4000, B1, "corr", "", "", "badge", 5)])  # out for a break ...

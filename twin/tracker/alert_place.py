@@ -46,6 +46,10 @@ class PlaceRules:
         self.carried_to: dict[str, str] = {}  # dossier epc -> the space a badge last carried it in
         self.badge_in: dict[str, int] = {}  # space -> when a badge last passed into it
         self.badge_out: dict[str, int] = {}  # space -> when a badge last passed out of it
+        self.carrier: dict[str, str] = {}  # dossier epc -> the holder that last carried it
+        self.name_in: dict[tuple[str, str], int] = {}  # (holder name, space) -> when that badge last entered it
+        self.name_out: dict[tuple[str, str], int] = {}  # (holder name, space) -> when that badge last left it
+        self.badge_names: dict[str, str] | None = None  # badge epc -> holder name (custody's, when shared)
         self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
         self.met: set[str] = set()  # items seen beside a volume of their case since they last left the evidence room
         self.last_drawer_us = None
@@ -131,13 +135,15 @@ class PlaceRules:
                 if epc in self.away:
                     self._set_away(epc, True)
         if kind == "badge" and space != old_space:
+            name = (self.badge_names or {}).get(epc, epc)
             if space:
-                self.badge_in[space] = t
+                self.badge_in[space] = self.name_in[(name, space)] = t
             if old_space:
-                self.badge_out[old_space] = t
+                self.badge_out[old_space] = self.name_out[(name, old_space)] = t
         if kind == "dossier":
             if st["holder"]:
                 self.carried_to[epc] = space
+                self.carrier[epc] = st["holder"]
             elif space != old_space:
                 self.carried_to.pop(epc, None)  # moved without a holder: no put-down seen here
             sk = self.space_kind.get(space)
@@ -178,8 +184,9 @@ class PlaceRules:
     def _left(self, now_us: int, state: dict[str, dict]) -> None:
         """left_building when a dossier that was inside went outside (grounds, a vehicle) without an open checkout
         and did not settle back inside within left_confirm_s: a passage at the main door whose direction the
-        locator first gets wrong (an arrival read as in, out, in) settles within a few portal reports. Raised at
-        the time it went out plus left_confirm_s, once; cleared when it is estimated inside again."""
+        locator first gets wrong (an arrival read as in, out, in) settles within a few portal reports, or an antenna
+        other than an exterior door's reports it after it went out. Raised at the time it went out plus
+        left_confirm_s, once; cleared when it is estimated inside again."""
         lim = int(self.cfg.left_confirm_s * 1e6)
         self._left_by_reads(now_us, state, lim)
         for epc, (t0, _) in sorted(self.going_out.items(), key=lambda x: (x[1][0], self.seq[x[0]])):
@@ -190,6 +197,9 @@ class PlaceRules:
                 st = state[epc]
                 del self.going_out[epc]
                 self.came_back.discard(epc)
+                g, ev = st["tag"], self.ev
+                if g < len(ev.last_any_us) and ev.last_any_us[g] > max(t0, int(ev.last_exit_us[g])):
+                    continue  # heard inside (not at an exterior door) since: it came in, the estimate lags
                 self.book.raise_(t0 + lim, "left_building", epc, st["space"], st["holder"],
                                  f"at {st['storage'] or st['space']} without checkout")  # fmt: skip
 
@@ -327,8 +337,8 @@ class PlaceRules:
     def _abandoned(self, now_us: int, state, of_kind) -> None:
         """A dossier put down in a room that is neither storage nor an officer's workspace (an interview room, a
         meeting room) and left there: missing (forgotten where it was used). The evidence is a put-down-and-leave:
-        a badge carried it into the room, it stays there, a badge then passed out of the room while it stayed,
-        and no badge passed back in for abandoned_s. A badge merely not estimated in the room says nothing (badge
+        a badge carried it into the room, it stays there, that badge then passed out of the room while it stayed,
+        and did not pass back in for abandoned_s (another badge leaving a meeting says nothing of this file). A badge merely not estimated in the room says nothing (badge
         estimates inside a room are unreliable; its portal passages are not)."""
         lim = int(self.cfg.abandoned_s * 1e6)
         for epc in self.dirty_room:
@@ -342,12 +352,14 @@ class PlaceRules:
         for epc in sorted(self.room, key=self.seq.__getitem__):
             st = state[epc]
             sp = st["space"]
-            left = self.badge_out.get(sp, -1)
+            who = self.carrier.get(epc)
+            # the carrier's own passage out (when its badge is known), else any badge's
+            left = self.name_out.get((who, sp), -1) if who else self.badge_out.get(sp, -1)
             if left < st["since"]:
                 self.alone.pop(epc, None)  # nobody has left the room since it was put down
                 continue
             t0 = self.alone.setdefault(epc, left)
-            back = self.badge_in.get(sp, -1)
+            back = self.name_in.get((who, sp), -1) if who else self.badge_in.get(sp, -1)
             if back > t0:  # someone came back: alone again only from a later passage out
                 if left <= back:
                     self.alone.pop(epc, None)

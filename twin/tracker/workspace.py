@@ -50,6 +50,7 @@ class Workspace:
         self.alerts = Alerts(site, AlertConfig.from_dict(cfg.get("alerts")))
         self.custody = Custody(CustodyConfig(**dict(cfg.get("custody") or {})))
         self.alerts.place.held_in_force = self.custody.holder  # drawer: custody knows a holder who walked away
+        self.alerts.place.badge_names = self.custody.name_of  # missing: the carrier's own badge leaving the room
         self.lifecycle = Lifecycle(cfg.get("lifecycle"))
         # sweeps name the units they scan (sweep_unit events), so the old sweep_slot_s key is accepted and unused
         self.inventory = Inventory(site, float(cfg.get("sweep_home_share", HOME_SHARE)))
