@@ -7,14 +7,14 @@ read at several units (a low-power handheld still reaches the neighbouring bays 
 each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
 (how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
 are candidates; the unit the core's fixed shelf antennas place it on wins among them, then the tag's home (misfiles
-are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best. A dossier with no home known yet is expected where the fixed
-antennas hold it; a read tag that is neither expected nor placed here, and never as loud as the room's own tags, was
-heard from next door (counted, not listed).
+are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best.
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
-that are not known to be elsewhere (held, checked out) unless the sweep read them. Report: present (found at home),
-misplaced (found on another unit: where), missing (expected, not read), unexpected (read, not expected there), and
-per-unit rows. A closed steel cabinet (site storage `metal`) shields its contents from the handheld; what its own
-antenna places on it counts as found there.
+that are not known to be elsewhere (held, checked out) unless the sweep read them; a dossier with no home known yet
+is expected where the fixed antennas hold it. A read tag neither expected nor placed here, that the fixed antennas
+hold in its own home room or that was never as loud as the room's own tags, was heard from next door (counted, not
+listed). Report: present (found at home), misplaced (found on another unit: where), missing (expected, not read),
+unexpected (read, not expected there), and per-unit rows. A closed steel cabinet (site storage `metal`) shields its
+contents from the handheld; what its own antenna places on it counts as found there.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def reconcile(expected: dict[str, str], found: dict[str, str]) -> dict[str, list
     lists of a sweep report."""
     present = sorted(e for e, u in found.items() if e in expected and (not expected[e] or u in (expected[e], "")))
     misplaced = sorted(({"epc": e, "home": expected[e], "found": u} for e, u in found.items()
-                        if e in expected and expected[e] and u and u != expected[e]), key=lambda r: r["epc"])  # fmt: skip
+                        if e in expected and expected[e] and u and u != expected[e]),
+                       key=lambda r: r["epc"])  # fmt: skip
     missing = sorted(e for e in expected if e not in found)
     unexpected = sorted(({"epc": e, "found": u} for e, u in found.items() if e not in expected),
                         key=lambda r: r["epc"])  # fmt: skip
@@ -168,7 +169,8 @@ class Inventory:
         for e, u in expected.items():  # a shielded unit's contents as its own antenna last saw them
             if u in self.shielded and e not in found and unit_of.get(e) == u:
                 found[e] = u
-        heard = _heard_from_elsewhere(found, expected, loc, space, sw["epc"], rssi)
+        heard = _heard_from_elsewhere(found, expected, loc, space, sw["epc"], rssi,
+                                      {e: self.unit_space.get(u, "") for e, u in homes.items()})  # fmt: skip
         for e in heard:
             del found[e]
         rep = {"reader": reader, "space": space, "officer": sw["officer"], "t0_us": sw["t0"], "t1_us": sw["t1"],
@@ -179,18 +181,24 @@ class Inventory:
         return rep
 
 
-def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, epc: list[str], rssi) -> list[str]:
-    """Read tags not expected here that the fixed antennas do not place in this room and that were never as loud as
-    the room's own tags (below the HEARD_QUANTILE of the loudest reads of tags found on their expected unit): heard
-    through a wall or a door from next door, not lying here."""
+def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, epc: list[str], rssi,
+                          home_space: dict) -> list[str]:  # fmt: skip
+    """Read tags not expected here that the fixed antennas place in another room, and either have their home there
+    or were never as loud as the room's own tags (below the HEARD_QUANTILE of the loudest reads of tags found on
+    their expected unit): heard through a wall or a door from next door, not lying here."""
     loud: dict[str, float] = {}
     for e, r in zip(epc, np.asarray(rssi).tolist()):
         if r > loud.get(e, -1e9):
             loud[e] = r
     own = [loud[e] for e, u in found.items() if expected.get(e) == u and u and e in loud]
     floor = float(np.quantile(own, HEARD_QUANTILE)) if len(own) >= 20 else -1e9
-    return sorted(e for e in found if e not in expected and (loc.get(e) or ("", ""))[0] != space
-                  and loud.get(e, -1e9) < floor)  # fmt: skip
+    out = []
+    for e in found:
+        there = (loc.get(e) or ("", ""))[0]
+        elsewhere = loud.get(e, -1e9) < floor or (there and home_space.get(e) == there)
+        if e not in expected and there != space and elsewhere:
+            out.append(e)
+    return sorted(out)
 
 
 def unit_rows(rep: dict, expected: dict[str, str], units: list[str]) -> list[dict]:
@@ -264,5 +272,5 @@ def units_table(rep: dict):
     return tab
 
 
-__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "Inventory", "arbitrate", "place_reads", "reconcile", "report_rows", "report_table",
-           "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip
+__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "Inventory", "arbitrate", "place_reads", "reconcile", "report_rows",
+           "report_table", "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip
