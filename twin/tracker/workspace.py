@@ -90,10 +90,13 @@ class Workspace:
             return
         reader = model.ant_reader[batch.ant]
         hand = model.ant_kind[batch.ant] == 4  # KIND_CODES["handheld"]
+        if not hand.any():  # the usual advance: no handheld rows, nothing to mask
+            self.alerts.observe(batch.t_us, batch.tag, reader, len(ingest.epcs), batch.ant, batch.rssi)
+            return
         fixed = ~hand
         self.alerts.observe(batch.t_us[fixed], batch.tag[fixed], reader[fixed], len(ingest.epcs), batch.ant[fixed],
                             batch.rssi[fixed])  # fmt: skip
-        if hand.any() and self.inventory.open:
+        if self.inventory.open:
             names = ingest.epcs.names
             hand = hand & (ingest.kind[batch.tag] != KIND_BADGE) & (ingest.kind[batch.tag] != KIND_FOREIGN)
             for r in np.unique(reader[hand]).tolist():
