@@ -75,3 +75,21 @@ def test_a_checkout_by_road_is_placed_at_its_place_after_the_silence():
         assert len(tags) == expect
         if expect:
             assert sp[0] == 1 and t_g[0] == T0 + 660 * S  # stamped when the silence was complete
+
+
+def test_a_passage_into_one_room_does_not_open_the_room_behind_its_wall():
+    """Carried from the corridor into room-a (a burst at d-a); room-b's zone antenna then hears it through the wall
+    at once, every 20 s and louder than room-a's every 30 s: entering room-b needs a burst at d-b, so it stays in
+    room-a (without the rule it moves)."""
+    rows = [(k * 0.5, "R-d-b", 2, DOSSIER, -60) for k in range(6)]  # heard in the corridor first
+    t = 100.0
+    rows += [(t, "R-d-a", 2, DOSSIER, -44), (t + 0.4, "R-d-a", 2, DOSSIER, -41), (t + 0.8, "R-d-a", 1, DOSSIER, -43),
+             (t + 1.2, "R-d-a", 1, DOSSIER, -40)]  # fmt: skip
+    rows += [(t + 2 + k * 0.5, "R-a", 1, DOSSIER, -55) for k in range(6)]
+    rows += [(t + 6 + 20 * k, "R-b", 1, DOSSIER, -45) for k in range(12)]
+    rows += [(t + 15 + 30 * k, "R-a", 1, DOSSIER, -60) for k in range(8)]  # its own room still hears it, weaker
+    site = {**SITE, "readers": [dict(r, report_period_ms=20_000.0) if r["id"] == "R-b" else r for r in SITE["readers"]]}
+    est = _feed(TrackerCore(site), reads(sorted(rows)), 400)
+    sp = est["space"].to_pylist()
+    assert "room-a" in sp and "room-b" not in sp[sp.index("room-a"):]
+    assert _feed(TrackerCore(site, {"sealed_factor": 1.0}), reads(sorted(rows)), 400)["space"].to_pylist()[-1] == "room-b"

@@ -72,6 +72,7 @@ class TrackerConfig:
     #: read within `sealed_open_s` (assumption: portals miss few crossings; walls are not crossed). 1.0: off
     sealed_factor: float = 0.1
     sealed_open_s: float = 120.0
+    sealed_both_sides: bool = True
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
     @classmethod

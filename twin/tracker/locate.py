@@ -257,18 +257,20 @@ class Locator:
         not from a business-event prior), whichever of those is sealed, began within `sealed_open_s` before. A
         portal-covered door is rarely crossed unseen; a wall never is."""
         here = self.space_st.accepted[tag]
-        cand = (here >= 0) & (space != here) & (self._sealed[here] | self._sealed[space]) & ~strong
-        if not cand.any():
+        r = np.flatnonzero(space != here)  # most rows confirm the tag's place: judge the others only
+        hr, sp = here[r], space[r]
+        keep = (hr >= 0) & (self._sealed[hr] | self._sealed[sp]) & ~strong[r]
+        if not keep.any():
             return ev
-        r = np.flatnonzero(cand)
-        tg, tr, hr, sp = tag[r], t[r], here[r], space[r]
+        r, hr, sp = r[keep], hr[keep], sp[keep]
+        tg, tr = tag[r], t[r]
         blocked = np.zeros(len(r), bool)
         for pl, rule in ((hr, True), (sp, ~self.by_prior[tg])):  # leave `here`; enter `space` from a place read
             doors = self._space_doors[pl]  # (rows, max doors), -1 padded
             ok = doors >= 0
             d = np.maximum(doors, 0)
             st = self.passages.start[tg[:, None], d]
-            heard = self.passages.sides[tg[:, None], d] == 3
+            heard = (self.passages.sides[tg[:, None], d] == 3) | (not self.cfg.sealed_both_sides)
             recent = ok & heard & (st <= tr[:, None]) & (tr[:, None] - st <= self._open_us)
             blocked |= rule & self._sealed[pl] & ~recent.any(axis=1)
         if blocked.any():
