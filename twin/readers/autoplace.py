@@ -48,9 +48,10 @@ ZONE_PURPOSES = ("interrogation", "meeting", "case_centre", "reception", "duty")
 # main lobe and the far end of the room is not. ~1 W (ANCHORS); gain as the other fixed antennas; a 55 deg beam
 # (assumption: a narrow-beam portal patch, narrower than the 70 deg room patches).
 PORTAL = dict(power_dbm=30.0, gain_dbi=6.0, beamwidth_deg=55.0, height_m=2.3, session="S0", trigger="gpi")
-#: LLRP per-antenna transmit power of a portal antenna facing into a storage room (assumption: turned down so the
-#: portal does not inventory the room's shelves whenever someone passes, which left a carried tag few Gen2 slots;
-#: the doorway below it is still within ~1.5 m)
+#: LLRP per-antenna transmit power of both antennas of a storage room's portal (assumption: turned down so the
+#: portal does not inventory the room's shelves whenever someone passes, which left a carried tag few Gen2 slots,
+#: and so the corridor side does not hear through the wall a dossier just put down inside the door; the approach
+#: below each antenna is still within ~1.5 m)
 PORTAL_STORAGE_DBM = 24.0
 PORTAL_OFFSET_M = 0.15  # assumption: the antenna's face stands this far off the door's wall, over the door's centre
 PORTAL_SIDE_M = 0.0  # ... and this far along the wall from the door's centre (0: straight over the door)
@@ -147,12 +148,13 @@ def _portal_doors(floor: Floor, full: bool) -> list[Door]:
 def _portal_reader(floor: Floor, door: Door) -> Reader:
     rid = f"R-{_slug(door.id)}"
     ants = []
+    storage = {floor.spaces[door.a].purpose, floor.spaces[door.b].purpose} & set(STORAGE_PURPOSES)
     for sid in (door.a, door.b):
         space = floor.spaces[sid]
         if not space.has_geometry:
             continue
         xy, az = portal_mount(space, door.position)
-        settings = dict(PORTAL, power_dbm=PORTAL_STORAGE_DBM) if space.purpose in STORAGE_PURPOSES else PORTAL
+        settings = dict(PORTAL, power_dbm=PORTAL_STORAGE_DBM) if storage else PORTAL
         ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, settings, door=door.id))
     return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants),
                   PORTAL["trigger"])
