@@ -49,3 +49,19 @@ def test_put_on_a_unit_ends_custody_and_walking_away_puts_down():
     assert c.held_by("A") == []
     rows, _ = c.take()
     assert rows[-1]["how"] == "inferred" and rows[-1]["holder"] == ""
+
+
+def test_a_flickering_estimate_named_after_passers_by_is_no_handover():
+    """A tag resting between two rooms flickers from one to the other, each time named after a badge passing the
+    door (the locator's holder guess); the badges themselves are estimated elsewhere: no hand-over."""
+    c = Custody(CustodyConfig(handover_window_s=300))
+    c.name_badge(BA, "A")
+    c.name_badge(BB, "B")
+    _walk(c, [(10, BA, "room-a", "", "", "badge"), (10, D, "room-a", "", "A", "dossier"),
+              (10, BB, "corr", "", "", "badge")], 20)  # fmt: skip
+    _walk(c, [(100, D, "room-b", "", "A", "dossier")], 110)
+    _walk(c, [(200, D, "room-a", "", "A", "dossier")], 210)
+    _walk(c, [(300, D, "room-b", "", "B", "dossier")], 310)  # named after B passing the door; B's badge: corridor
+    _walk(c, [(400, D, "room-a", "", "B", "dossier")], 410)
+    _walk(c, [], 2000)
+    assert c.take()[1] == []

@@ -3,7 +3,8 @@
 The locator names a holder when a tag changes space with an officer's badge (twin.tracker.holder). Custody keeps the
 holder in force per tag, writes a custody row on every change (`how`: badge, handover, registered, inferred), and
 flags a change of holder from one officer straight to another (no rest in storage between), made where the old
-holder's badge stood after the tag stayed there `min_stay_s` and confirmed by the tag moving on with the new holder, that no `handover` business event for the
+holder's badge stood after the tag stayed there `min_stay_s` and confirmed by the tag moving on with the new holder
+(whose badge is estimated where the tag went by the end of that advance), that no `handover` business event for the
 tag backs within `handover_window_s`: an `unrecorded_handover` alert, raised once `handover_window_s` has passed
 without the event. A tag whose holder's badge leaves its space without it is put
 down (`how` inferred, holder empty).
@@ -70,6 +71,7 @@ class Custody:
         """Estimate change rows of one advance (lists, time order); `kind` is the tag kind name per row."""
         w = int(self.config.release_s * 1e6)
         moved_badges: list[tuple[int, str, str]] = []
+        moved_on: list[tuple[tuple, str]] = []
         for ti, e, s, u, h, k in zip(t, epc, space, storage, holder, kind):
             self.space_before[e] = self.space.get(e)
             if self.space.get(e) != s:
@@ -88,7 +90,7 @@ class Custody:
             c = self.confirm.get(e)
             if c is not None:  # a suspected hand-over counts once the tag moves on with the new holder
                 if new == c[3] and h == c[3] and s != c[4]:
-                    self.pending.append(c)
+                    moved_on.append((c, e))
                     del self.confirm[e]
                 elif new != c[3]:
                     del self.confirm[e]
@@ -99,6 +101,9 @@ class Custody:
             if old and new and dwelt and b_old is not None and b_old == self.space_before.get(e) and not self._backed(e, ti):
                 self.confirm[e] = (ti, e, old, new, s)
             self._row(ti, e, new, old, "badge" if new else "inferred")
+        for c, e in moved_on:  # ... and that holder's badge went there too (not a resting tag's estimate flickering
+            if self.badge_space.get(c[3]) == self.space.get(e):  # between rooms, named after a passer-by)
+                self.pending.append(c)
         for ti, b, s in moved_badges:  # a holder walking away without the tag has put it down
             h = self.name_of.get(b)
             for e in sorted(self.held.get(h, ())) if h else ():
