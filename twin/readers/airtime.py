@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.readers import gen2
-from twin.readers.timegrid import expand
+from twin.readers.timegrid import expand, lexsort_ints
 
 
 class StaticAggs:
@@ -103,7 +103,7 @@ def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
         u = cum0[lo[a]] + rng.random(len(ri)) * (cum0[hi[a]] - cum0[lo[a]])
         w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
         t = ws[w] + (rng.random(len(ri)) * dur[w]).astype(np.int64)
-        o = np.lexsort((t, w, ri))
+        o = lexsort_ints((t, w, ri))
         ri, w, t = ri[o], w[o], t[o]
         b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (w[1:] != w[:-1])])
         n0 = np.diff(np.r_[b, len(ri)]).astype(np.float64)

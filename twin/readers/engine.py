@@ -30,7 +30,7 @@ from twin.readers.placement import Placement
 from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.sessions import SessionState, s0_reads, session_reads, split
-from twin.readers.timegrid import expand, subtract, windows
+from twin.readers.timegrid import expand, lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
 from twin.rng import Streams
 
@@ -363,7 +363,7 @@ class ReaderEngine:
     def _exposures(self, w, seg, lam, r, s0, s1, steady, tags):
         """Merge pieces (part-chunk resting tags, grid slots of moving ones) into one exposure per (window, tag)."""
         tag = tags.tag[seg]
-        o = np.lexsort((s0, tag, w))
+        o = lexsort_ints((s0, tag, w))
         if not len(o):
             z = np.zeros(0, np.int64)
             return z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, bool), np.zeros(0, bool)
@@ -395,7 +395,7 @@ class ReaderEngine:
         i = np.flatnonzero(~z)
         if len(i):
             key = (rdr[i] << TAG_BITS) | tag[i]
-            o = i[np.lexsort((ant[i], wk[w[i]], key))]
+            o = i[lexsort_ints((ant[i], wk[w[i]], tag[i], rdr[i]))]  # the order of lexsort((ant, wk, key))
             key = (rdr[o] << TAG_BITS) | tag[o]
             per = wk[w[o]]
             b = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])])

@@ -85,6 +85,23 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
     return a[ok], ws[ok], we[ok], k[ok]
 
 
+def lexsort_ints(keys) -> np.ndarray:
+    """`np.lexsort(keys)` (last key primary, stable) of integer keys: one stable argsort of the keys packed into one
+    int64 when their ranges fit in 63 bits (the same order), else np.lexsort."""
+    n = len(keys[0])
+    if not n:
+        return np.zeros(0, np.int64)
+    packed, bits = np.zeros(n, np.int64), 0
+    for k in keys:  # least significant first
+        lo, hi = int(k.min()), int(k.max())
+        w = max(1, (hi - lo).bit_length())
+        if bits + w > 63:
+            return np.lexsort(keys)
+        packed |= (k.astype(np.int64) - lo) << bits
+        bits += w
+    return np.argsort(packed, kind="stable")
+
+
 def locate(w_ant: np.ndarray, w_start: np.ndarray, t0: int, ant: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Index of the window of `ant` that starts at or before t (windows sorted by antenna, start); -1 if none."""
     wk = (w_ant << SHIFT) | (w_start - t0)
