@@ -123,6 +123,7 @@ def test_the_fixed_antennas_unit_wins_among_the_candidates():
     units = ["A", "B", "C"]
     ev = np.array([[6.0, -50.0], [9.0, -45.0], [1.0, -70.0]])
     assert arbitrate(ev, units, home="Z", located="A") == "A"  # A is a candidate (6 >= 0.2 * 9)
-    assert arbitrate(ev, units, home="Z", located="C") == "B"  # C is not: the handheld's best
+    assert arbitrate(ev, units, home="Z", located="C") == "C"  # C is not a candidate, but the bay's antenna holds it
+    assert arbitrate(ev, units, home="Z", located="Q") == "B"  # held on no scanned unit: the handheld's best
     assert arbitrate(ev, units, home="B", located="A") == "A"  # the fixed antennas first
     assert arbitrate(ev, units, home="B", located="C") == "B"  # then the home

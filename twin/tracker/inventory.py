@@ -67,7 +67,8 @@ def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: floa
     """The unit a tag was found on. Candidates: the units that read it in at least home_share of the report periods
     of the unit that read it most steadily. The unit the fixed antennas place it on when a candidate (a bay's own
     antenna tells neighbouring bays apart better than a passing handheld), else its home when a candidate or when
-    the fixed antennas still hold it there (the prior: misfiles are rare), else the most steady, then loudest, unit."""
+    the fixed antennas still hold it there (the prior: misfiles are rare), else the fixed antennas' unit when it was
+    scanned, else the most steady, then loudest, unit."""
     best = max(range(len(units)), key=lambda k: (ev[k, 0], ev[k, 1]))
     if ev[best, 0] <= 0:
         return ""
@@ -76,6 +77,8 @@ def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: floa
             return want
     if home and located == home:
         return home  # its bay's own antenna still holds it at home: the handheld only heard it from the next bays
+    if located and located in units:
+        return located  # not at home: where its bay's antenna holds it, though the handheld missed it there
     return units[best]
 
 
