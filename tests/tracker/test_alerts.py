@@ -258,3 +258,22 @@ def test_no_missing_for_a_file_brought_in_without_a_holder():
     for now in range(120, 4000, 60):  # no put-down seen (an estimate drifting in): no evidence of abandonment
         a.tick(T0 + now * S)
     assert _raised(a) == []
+
+
+def test_left_building_from_the_reads_when_the_estimate_stays_inside():
+    """Last heard at the exterior door's portal and by nothing since for left_confirm_s: left, whatever the estimate
+    (a passage the locator missed leaves it in the corridor); heard inside after the door: not."""
+    site = {**SITE, "readers": [{**r, "antennas": [{**r["antennas"][0], "covers": {
+        "space": "corr", "door": "d-exit", "side": "corr", "other_side": "car-park"}}]} if r["id"] == "R-d-exit" else r
+        for r in SITE["readers"]], "doors": SITE["doors"] + [{"id": "d-exit", "a": "corr", "b": "car-park"}],
+        "exits": ["d-exit"]}  # fmt: skip
+    a = Alerts(site)
+    _est(a, [(0, D1, "office", "", "", "dossier", 0), (0, D2, "office", "", "", "dossier", 1)])
+    _est(a, [(100, D1, "corr", "", "A", "dossier", 0), (100, D2, "corr", "", "B", "dossier", 1)])
+    _obs(a, 105, [0, 1], 1)  # both read at the exit door ...
+    _obs(a, 110, [1], 2)  # ... D2 then heard in the office again
+    a.tick(T0 + 124 * S)
+    assert _raised(a) == []
+    a.tick(T0 + 125 * S)
+    rows = [r for r in a.book.take() if r["kind"] == "left_building"]
+    assert [(r["epc"], r["t_us"]) for r in rows] == [(D1, T0 + 125 * S)]
