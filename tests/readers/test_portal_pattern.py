@@ -69,3 +69,15 @@ def test_far_end_of_the_room_is_off_the_main_lobe():
     near = rf.geometry(A, A.position, np.array([[0.0, 1.0]]), P)[1][0]
     far = rf.geometry(A, A.position, np.array([[0.0, 8.0]]), P)[1][0]
     assert near < 15.0 < 40.0 < far
+
+
+@pytest.mark.parametrize("profile", ["full", "lean"])
+def test_calibration_of_a_placement_takes_a_full_power_portal(profile):
+    from twin.readers import calibrate
+    from twin.readers.autoplace import auto_place
+    from twin.readers.layouts import mini_station_floor
+
+    placement = auto_place(mini_station_floor(), profile)
+    assert any(a.kind == "portal" and a.power_dbm is not None for a in placement.antennas)  # storage rooms' portals
+    rd, ant, _, _ = calibrate._settings(placement)
+    assert ant.kind == "portal" and ant.power_dbm is None and rd.power_dbm == PORTAL["power_dbm"]

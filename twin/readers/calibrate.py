@@ -153,10 +153,12 @@ def _placement(floor: Floor, *readers: Reader) -> Placement:
 def _settings(placement: Placement | None) -> tuple[Reader, Antenna, Reader, Antenna]:
     """(portal reader, portal antenna, shelf reader, shelf antenna) whose installer settings the layouts reuse."""
     def pick(kind: str, defaults: dict) -> tuple[Reader, Antenna]:
-        for r in (placement.readers.values() if placement else ()):
-            for a in r.antennas:
-                if a.kind == kind:
-                    return r, a
+        # a portal at the reader's power first (a storage room's portal is turned down: not the model's ~1 W antenna)
+        for own_power_ok in ((False, True) if kind == "portal" else (True,)):
+            for r in (placement.readers.values() if placement else ()):
+                for a in r.antennas:
+                    if a.kind == kind and (own_power_ok or a.power_dbm is None):
+                        return r, a
         s = defaults
         power = s.get("power_dbm", autoplace.ROOM["power_dbm"])
         rd = Reader("X", "fixed", power, s.get("session", autoplace.ROOM["session"]), autoplace.DWELL_MS,
