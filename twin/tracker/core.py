@@ -79,8 +79,7 @@ class TrackerCore:
         self.reads_in = 0
         self._space_list = list(self.model.spaces) + [""]  # index -1 (no space / no unit) is the last, ""
         self._storage_list = list(self.model.storage) + [""]
-        self._epc_list: list[str] = []
-        self._epc_dict = pa.array([""], pa.string())
+        self._epc_list: list[str] = []  # tag id -> EPC as str
 
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
@@ -180,25 +179,17 @@ class TrackerCore:
         holder = self.holders.infer(t, tag, space, storage, self.ingest_.kind, self._badge_name)
         if len(self._epc_list) != len(names):  # extended only when new tags were seen
             self._epc_list += [n.decode("ascii") for n in names[len(self._epc_list):]]
-            self._epc_dict = pa.array(self._epc_list or [""], pa.string())
         # the change rows as Python lists once (for the cycles, custody and alerts) and as Arrow (the output);
-        # an advance without changes (most of them) shares one empty table
+        # an advance without changes shares one empty table
         if len(t):
             cols = {"t_us": t.tolist(), "epc": [self._epc_list[g] for g in tag.tolist()],
                     "space": [self._space_list[s] for s in np.where(space < 0, -1, space).tolist()],
                     "storage": [self._storage_list[u] for u in np.where(storage < 0, -1, storage).tolist()],
                     "holder": holder}  # fmt: skip
-            est = pa.table(
-                {
-                    "t_us": pa.array(t, pa.int64()),
-                    "epc": self._epc_dict.take(pa.array(tag, pa.int32())),
-                    "space": pa.array(cols["space"], pa.string()),
-                    "storage": pa.array(cols["storage"], pa.string()),
-                    "holder": pa.array(holder, pa.string()),
-                    "confidence": pa.array(conf, pa.float32()),
-                },
-                schema=ESTIMATES_SCHEMA,
-            )  # fmt: skip
+            est = pa.Table.from_arrays([pa.array(t, pa.int64()), pa.array(cols["epc"], pa.string()),
+                                        pa.array(cols["space"], pa.string()), pa.array(cols["storage"], pa.string()),
+                                        pa.array(holder, pa.string()), pa.array(conf, pa.float32())],
+                                       schema=ESTIMATES_SCHEMA)  # fmt: skip
         else:
             cols = {"t_us": [], "epc": [], "space": [], "storage": [], "holder": []}
             est = _EMPTY_ESTIMATES

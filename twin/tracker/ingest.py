@@ -107,11 +107,7 @@ def _order(t, tag, ant, rssi, cnt, fu, horizon, done_us, n_tags, o_t, o_tag, o_a
             r_t[r], r_tag[r], r_ant[r], r_rssi[r], r_cnt[r], r_fu[r] = t[i], tag[i], ant[i], rssi[i], cnt[i], fu[i]
             r += 1
     due = due[:k]
-    for j in range(1, k):
-        if t[due[j]] < t[due[j - 1]]:
-            due = due[np.argsort(t[due], kind="mergesort")]
-            break
-    start = np.zeros(n_tags + 1, np.int64)  # counting sort by tag (stable)
+    start = np.zeros(n_tags + 1, np.int64)  # counting sort by tag (stable: arrival order within a tag)
     for j in range(k):
         start[tag[due[j]] + 1] += 1
     for g in range(n_tags):
@@ -121,6 +117,28 @@ def _order(t, tag, ant, rssi, cnt, fu, horizon, done_us, n_tags, o_t, o_tag, o_a
         g = tag[due[j]]
         order[start[g]] = due[j]
         start[g] += 1
+    lo = 0  # then each tag's rows by time (stable): insertion sort for short runs, merge sort for long ones
+    while lo < k:
+        g = tag[order[lo]]
+        hi = lo + 1
+        ordered = True
+        while hi < k and tag[order[hi]] == g:
+            if t[order[hi]] < t[order[hi - 1]]:
+                ordered = False
+            hi += 1
+        if not ordered:
+            if hi - lo <= 32:
+                for a in range(lo + 1, hi):
+                    x = order[a]
+                    b = a - 1
+                    while b >= lo and t[order[b]] > t[x]:
+                        order[b + 1] = order[b]
+                        b -= 1
+                    order[b + 1] = x
+            else:
+                seg = order[lo:hi].copy()
+                order[lo:hi] = seg[np.argsort(t[seg], kind="mergesort")]
+        lo = hi
     m = dups = late = 0
     for j in range(k):
         i = order[j]

@@ -55,6 +55,15 @@ def _probe(w, names_w, slot_h, slot_id, mix, out):  # pragma: no cover - compile
     mask = np.uint64(len(slot_h) - 1)
     k = w.shape[1]
     for i in range(w.shape[0]):
+        if i:  # runs of one name (a reader's report) cost one compare a row
+            same = True
+            for j in range(k):
+                if w[i, j] != w[i - 1, j]:
+                    same = False
+                    break
+            if same:
+                out[i] = out[i - 1]
+                continue
         h = _hash_row(w, i, mix)
         s = h & mask
         res = -1
