@@ -93,3 +93,33 @@ def test_a_passage_into_one_room_does_not_open_the_room_behind_its_wall():
     sp = est["space"].to_pylist()
     assert "room-a" in sp and "room-b" not in sp[sp.index("room-a"):]
     assert _feed(TrackerCore(site, {"sealed_factor": 1.0}), reads(sorted(rows)), 400)["space"].to_pylist()[-1] == "room-b"
+
+
+def _feed_with_events(core, rows: np.ndarray, events: pa.Table, until_s: float, step_s: float = 60.0) -> pa.Table:
+    out, t, ev_t = [], 0.0, events["t_us"].to_numpy()
+    while t < until_s:
+        t += step_s
+        lo, hi = T0 + int((t - step_s) * S), T0 + int(t * S)
+        core.apply(events.filter(pa.array((ev_t >= lo) & (ev_t < hi))))
+        m = (rows["t_us"] >= lo) & (rows["t_us"] < hi)
+        core.ingest(rows[m])
+        out.append(core.advance(hi).estimates)
+    return pa.concat_tables(out)
+
+
+def _archived(t_s: float) -> pa.Table:
+    t = _events([(T0 + int(t_s * S), "archive", "C1", DOSSIER, "")])
+    return t.set_column(t.schema.get_field_index("detail"), "detail", pa.array(["room-a/S1"]))
+
+
+def test_a_dossier_handled_just_now_and_filed_is_in_the_units_space():
+    """Read in room-b until 150 s, then an archive event names room-a/S1 at 200 s: the keeper filed it there."""
+    rows = reads([(k * 0.5, "R-b", 1, DOSSIER, -50) for k in range(300)])
+    est = _feed_with_events(TrackerCore(SITE), rows, _archived(200.0), 300)
+    assert est["space"].to_pylist()[-1] == "room-a" and est["storage"].to_pylist()[-1] == "room-a/S1"
+    assert est["t_us"].to_pylist()[-1] == T0 + 200 * S
+    # an old filing (the dossier last read long before it) does not move a dossier read elsewhere since
+    est = _feed_with_events(TrackerCore(SITE), rows, _archived(1000.0), 1100)
+    assert est["space"].to_pylist()[-1] == "room-b"
+    off = _feed_with_events(TrackerCore(SITE, {"filing_move_s": 0}), rows, _archived(200.0), 300)
+    assert off["space"].to_pylist()[-1] == "room-b"

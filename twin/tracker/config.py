@@ -49,9 +49,17 @@ class TrackerConfig:
     #: ci-baseline recording: 96 % of crossings reach -60 dBm on both sides; about a third of the bursts of tags walked
     #: past the door or resting near it stay below -65 dBm on one side)
     passage_min_rssi_dbm: float = -65.0
+    #: a zone antenna's read fainter than this counts zone_weak_factor of its weight (assumption, checked on the
+    #: ci-baseline recording: zone reads below -70 dBm are of tags in another space 9 times in 10, at -65..-70 half
+    #: the time, at -60 dBm or louder one time in five or less)
+    zone_weak_dbm: float = -70.0
+    zone_weak_factor: float = 0.2
     #: a dossier crossing a door in the same burst as a badge takes the direction of the badge's walk
     badge_direction: bool = True
     badge_first: bool = False  # ... even before the dossier's own walk (off: only when the dossier's gives none)
+    #: an archive event of a dossier read within this long before it moves the dossier into the unit's space (the
+    #: keeper filed it there; assumption); 0: off
+    filing_move_s: float = 600.0
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
     calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)

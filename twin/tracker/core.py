@@ -134,6 +134,7 @@ class TrackerCore:
             batch = self._locatable(batch)
             self.locator.badge = self.ingest_.kind == KIND_BADGE
             self.locator.process(batch)
+        self.locator.settle_filed(int(t_us))
         if self.offsite.checkout and self.config.offsite_silence_s > 0:  # checked out and gone by road
             L = self.locator
             t_g, tags, sp = self.offsite.due(int(t_us), self._tag_ids, L.last_us, L.out_space, self._outside)

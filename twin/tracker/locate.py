@@ -64,6 +64,7 @@ class Locator:
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self.walks = Walks(cfg.passby_s)
         self._portal = model.ant_kind == KIND_CODES["portal"]
+        self._zone = model.ant_kind == KIND_CODES["zone"]
         self._hops = model.hops()
         # sealed spaces: every door out is watched by a portal, so a tag leaves one only through a passage burst
         self._sealed = np.append(np.array([bool(model.adjacency[i]) and all(
@@ -83,6 +84,8 @@ class Locator:
                 self._space_doors[sp, : len(ds)] = sorted(ds)
         self.last_us = np.zeros(0, np.int64)  # per tag: time of its last read
         self.by_prior = np.zeros(0, bool)  # per tag: its place comes from business events, not from reads
+        self.t_change = np.zeros(0, np.int64)  # per tag: time of its last reported change
+        self._filed: list[tuple[np.ndarray, ...]] = []  # filing events of tags handled just now (settle_filed)
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
@@ -113,12 +116,19 @@ class Locator:
         self.seen = _grow(self.seen, n, False)
         self.last_us = _grow(self.last_us, n, np.iinfo(np.int64).min // 2)
         self.by_prior = _grow(self.by_prior, n, False)
+        self.t_change = _grow(self.t_change, n, np.iinfo(np.int64).min // 2)
 
     def file(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
         """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
         self.prior_unit[tag] = unit
         space = self.model.storage_space[unit]
         fresh = self.out_space[tag] < 0
+        # a tag handled just now (read within filing_move_s before the event) and placed elsewhere: the keeper filed
+        # it, so it is in the unit's space -- settled after this chunk's reads (settle_filed), unless they moved it on
+        live = ~fresh & (t_us - self.last_us[tag] <= int(self.cfg.filing_move_s * 1e6)) & (self.out_space[tag] != space)
+        live &= self.cfg.filing_move_s > 0
+        if live.any():
+            self._filed.append((t_us[live].astype(np.int64), tag[live].astype(np.int32), unit[live].astype(np.int32)))
         if fresh.any():
             tg, sp, un = tag[fresh], space[fresh], unit[fresh]
             self.out_space[tg], self.out_unit[tg] = sp, un
@@ -136,14 +146,30 @@ class Locator:
             self.by_prior[tg] = True
             self._out.append((t_us[fresh], tg, sp, np.full(len(tg), -1, np.int32), np.full(len(tg), conf, np.float32)))
 
-    def move(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
-        """The business process says where placed tags went (no reader can hear them there): set and emit."""
+    def move(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5,
+             unit: np.ndarray | None = None) -> None:  # fmt: skip
+        """The business process says where placed tags went (no reader may hear them there): set and emit."""
         sp = space.astype(np.int32)
-        self.out_space[tag], self.out_unit[tag] = sp, -1
-        self.space_st.accepted[tag], self.unit_st.accepted[tag] = sp, -1
+        un = np.full(len(tag), -1, np.int32) if unit is None else unit.astype(np.int32)
+        self.out_space[tag], self.out_unit[tag] = sp, un
+        self.space_st.accepted[tag], self.unit_st.accepted[tag] = sp, un
         self.by_prior[tag] = True
-        self._out.append((t_us.astype(np.int64), tag.astype(np.int32), sp, np.full(len(tag), -1, np.int32),
-                          np.full(len(tag), conf, np.float32)))  # fmt: skip
+        self.t_change[tag] = t_us
+        self._out.append((t_us.astype(np.int64), tag.astype(np.int32), sp, un, np.full(len(tag), conf, np.float32)))
+
+    def settle_filed(self, now_us: int) -> None:
+        """Filing events of tags handled just now (see file): moved into the unit's space at the event's time unless
+        a change after the event already says where they are."""
+        if not self._filed:
+            return
+        t, tag, unit = (np.concatenate(c) for c in zip(*self._filed))
+        due = t <= now_us
+        self._filed = [(t[~due], tag[~due], unit[~due])] if (~due).any() else []
+        t, tag, unit = t[due], tag[due], unit[due]
+        space = self.model.storage_space[unit]
+        go = (self.t_change[tag] <= t) & (self.out_space[tag] != space)
+        if go.any():
+            self.move(t[go], tag[go], space[go], 0.5, unit[go])
 
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
@@ -189,6 +215,10 @@ class Locator:
             self.weight = self.calib.weights()
         ev = self.weight[ant] * cnt * self._inv_factor[ant]
         rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
+        if self.cfg.zone_weak_factor < 1.0:  # a room's zone antenna hearing a tag faintly mostly hears a neighbour's
+            weak = self._zone[ant] & (rssi < self.cfg.zone_weak_dbm)
+            if weak.any():
+                ev = np.where(weak, ev * self.cfg.zone_weak_factor, ev)
         pm = self._portal[ant]
         strong = np.zeros(len(tag), bool)
         if pm.any():
@@ -325,6 +355,8 @@ class Locator:
         last = np.ones(len(tag), bool)
         last[:-1] = gstart[1:]
         self.out_space[tag[last]], self.out_unit[tag[last]] = sp[last], un[last]
+        if ch.any():
+            self.t_change[tag[ch]] = np.maximum(self.t_change[tag[ch]], t[ch])
         if ch.any():
             self._out.append((t[ch], tag[ch], sp[ch], un[ch], conf[ch]))
 
