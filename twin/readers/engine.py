@@ -231,9 +231,8 @@ class ReaderEngine:
     def _links(self, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, screened=None):
         """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first). `levels`:
         the pairs' mean (p_tag, rssi) without shielding when known (per-cell cache); `mask`: pairs to consider.
-        `screened` = per pair (tag hash, chip offset, dead) of pairs of fixed antennas that already passed these
-        very screens on these levels (`moving._fixed_pieces`): unless a bay isolation lowers a level, the screens
-        keep them all and only the link is left to compute."""
+        `screened`: per pair (tag hash, chip offset, dead) of fixed-antenna pairs that passed these very screens
+        on these levels (`moving._fixed_pieces`); with no bay isolation lowering a level, only the link is left."""
         P = self.params.rf
         c = tags.container[seg]
         sa = self.a_storage[ai]
@@ -241,11 +240,9 @@ class ReaderEngine:
         iso = self._iso[ai] * ((sa >= 0) & (c != sa))  # outside an antenna's bay (Antenna.isolation_db), each way
         if screened is not None and levels is not None and moving is None and mask is None and not iso.any():
             th, off, dead = screened
-            p, r = rf.pair_link(self.A, ai, axy, txy, th, off, dead, walls, shielded, self.seed, P,
-                                levels=(levels[0] - P.metal_loss_db * shielded,
-                                        levels[1] - 2.0 * P.metal_loss_db * shielded))
-            keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
-            return np.flatnonzero(keep), p[keep], r[keep]
+            lv = (levels[0] - P.metal_loss_db * shielded, levels[1] - 2.0 * P.metal_loss_db * shielded)
+            p, r = rf.pair_link(self.A, ai, axy, txy, th, off, dead, walls, shielded, self.seed, P, levels=lv)
+            return np.flatnonzero(p >= P.p_floor), p[p >= P.p_floor], r[p >= P.p_floor]
         if iso.any():
             if levels is None:
                 levels = rf.pair_mean_levels(self.A, ai, axy, txy, walls, np.zeros(len(ai), bool), P)
