@@ -172,14 +172,13 @@ class PlaceRules:
             book.clear(t, "missing", epc)
 
     # -- on the clock ----------------------------------------------------------------------------------------------
-    def tick(self, now_us: int, state: dict[str, dict], of_kind=None) -> None:
-        """Judge the tags marked since the last tick and those waiting on a deadline (of_kind: unused, kept for
-        callers of the earlier walk-every-tag form)."""
+    def tick(self, now_us: int, state: dict[str, dict]) -> None:
+        """Judge the tags marked since the last tick and those waiting on a deadline."""
         self._left(now_us, state)
-        self._shelves(now_us, state, of_kind)
+        self._shelves(now_us, state)
         self._drawer(now_us, state)
-        self._abandoned(now_us, state, of_kind)
-        self._separated(now_us, state, of_kind)
+        self._abandoned(now_us, state)
+        self._separated(now_us, state)
 
     def _left(self, now_us: int, state: dict[str, dict]) -> None:
         """left_building when a dossier that was inside went outside (grounds, a vehicle) without an open checkout
@@ -229,7 +228,7 @@ class PlaceRules:
                 self.going_out.pop(epc, None)
                 self.came_back.discard(epc)
 
-    def _shelves(self, now_us: int, state: dict[str, dict], of_kind) -> None:
+    def _shelves(self, now_us: int, state: dict[str, dict]) -> None:
         """Homes and misfiled returns from the shelf antennas' inventories (ReadEvidence), not from the estimates.
 
         A dossier's home is its archive event's unit, else the shelf that won `misfile_periods` inventories before
@@ -334,7 +333,7 @@ class PlaceRules:
                 and self.space_kind.get(sp) == "room"
                 and self.purpose.get(sp) not in STORAGE_ROOMS + tuple(self.cfg.workspace_purposes))
 
-    def _abandoned(self, now_us: int, state, of_kind) -> None:
+    def _abandoned(self, now_us: int, state) -> None:
         """A dossier put down in a room that is neither storage nor an officer's workspace (an interview room, a
         meeting room) and left there: missing (forgotten where it was used). The evidence is a put-down-and-leave:
         a badge carried it into the room, it stays there, that badge then passed out of the room while it stayed,
@@ -368,7 +367,7 @@ class PlaceRules:
             if now_us - t0 >= lim:
                 self.book.raise_(t0 + lim, "missing", epc, sp, "", "put down and left outside storage")
 
-    def _separated(self, now_us: int, state, of_kind) -> None:
+    def _separated(self, now_us: int, state) -> None:
         lim = int(self.cfg.separated_s * 1e6)
         todo = self.dirty_items | self.apart.keys()
         self.dirty_items = set()

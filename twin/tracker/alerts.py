@@ -117,9 +117,6 @@ class Alerts:
         self.watch = ReaderWatch(self.reader_ids, period, space, self.cfg, steady)
         self.state: dict[str, dict] = {}  # epc -> space, storage, holder, since, kind, moved
         self.tag_of: dict[str, int] = {}  # epc -> tag id (for the read-time arrays)
-        # epcs by kind, each in the state's order, so the clock rules walk one kind instead of every tag
-        self.by_kind: dict[str, dict[str, None]] = {}
-        self._kinds_stale = False
         self.epc_of: dict[int, str] = {}
         self.seq: dict[str, int] = {}  # epc -> position in the state's order
         self.place.state, self.place.seq, self.place.epc_of = self.state, self.seq, self.epc_of
@@ -147,10 +144,7 @@ class Alerts:
             st = self.state.get(e)
             old = st["space"] if st else ""
             if st is None:
-                self.by_kind.setdefault(k, {})[e] = None
                 self.seq[e] = len(self.seq)
-            elif st["kind"] != k:
-                self._kinds_stale = True  # rebuilt in the state's order when next asked
             moved = bool(st) and (st.get("moved") or s != old)
             self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved,
                                   "tag": int(g)}  # fmt: skip
@@ -170,14 +164,6 @@ class Alerts:
         for r, tb in self.watch.observe(t, tag, reader):
             self.book.clear(tb, "reader_offline", "", self.watch.space[r])
 
-    def of_kind(self, kind: str):
-        """The epcs of this kind, in the state's order."""
-        if self._kinds_stale:
-            self.by_kind, self._kinds_stale = {}, False
-            for e, st in self.state.items():
-                self.by_kind.setdefault(st["kind"], {})[e] = None
-        return self.by_kind.get(kind, {}).keys()
-
     def tick(self, now_us: int) -> None:
         def moved_after(g: int, t0: int) -> bool:
             st = self.state.get(self.epc_of.get(g, ""))
@@ -188,7 +174,7 @@ class Alerts:
                 self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} {why}")
             else:
                 self.book.clear(t, "reader_offline", "", self.watch.space[r])
-        self.place.tick(now_us, self.state, self.of_kind)
+        self.place.tick(now_us, self.state)
         # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
         # and inside the station (external places are reached under a checkout the core may not have seen)
         cand = np.flatnonzero(self.miss_ok).astype(np.int64)
