@@ -127,3 +127,31 @@ def test_the_fixed_antennas_unit_wins_among_the_candidates():
     assert arbitrate(ev, units, home="Z", located="Q") == "B"  # held on no scanned unit: the handheld's best
     assert arbitrate(ev, units, home="B", located="A") == "A"  # the fixed antennas first
     assert arbitrate(ev, units, home="B", located="C") == "B"  # then the home
+
+
+def test_next_door_tags_heard_and_homeless_dossiers_expected_where_held():
+    site = {**SITE, "storage": SITE["storage"] + [{"id": "archive/S1", "space": "archive", "kind": "shelf"}]}
+    own = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
+    homes = dict(own)
+    homes[_epc(9, 1)] = "archive/S1"  # next door, held there by its own bay's antenna: heard, however loud
+    nohome_unit, nohome_room = _epc(8, 1), _epc(8, 2)  # no home known yet: held on S2 / in the room, on no unit
+    loc = {e: ("dossiers", u) for e, u in own.items()}
+    loc.update({_epc(9, 1): ("archive", "archive/S1"), _epc(9, 2): ("archive", ""), nohome_unit: ("dossiers", UNITS[1]),
+                nohome_room: ("dossiers", "")})  # fmt: skip
+    inv = Inventory(site)
+    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    for k, u in enumerate(UNITS):
+        inv.event({"t_us": 20 * k * S, "kind": "sweep_unit", "officer": "dk-1", "detail": f"H-1 {u}"})
+    truth = {**own, nohome_unit: UNITS[1], nohome_room: UNITS[3]}
+    t, epc, rssi = _sweep(truth, np.random.default_rng(7), leak=0.2)
+    t = np.concatenate([t, [70 * S, 71 * S, 72 * S]]).astype(np.int64)
+    epc = epc + [_epc(9, 1), _epc(9, 2), "2C77"]
+    rssi = np.concatenate([rssi, [-30, -85, -30]]).astype(np.int16)  # loud; faint; loud, placed nowhere
+    inv.reads("H-1", t, epc, rssi)
+    inv.event({"t_us": 80 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    (rep,) = inv.finish(90 * S, 2 * S, homes, lambda e: False, lambda: loc)
+    assert rep["heard_from_elsewhere"] == 2  # _epc(9, 1) in its home room; _epc(9, 2) faint
+    assert rep["unexpected"] == [{"epc": "2C77", "found": UNITS[3]}]  # placed nowhere, as loud as the room's own
+    assert nohome_unit in rep["present"] and nohome_room in rep["present"] and rep["expected"] == 42
+    assert rep["missing"] == [] and rep["misplaced"] == []
+    assert {r["unit"]: r["expected"] for r in rep["units"]}["(room)"] == 1
