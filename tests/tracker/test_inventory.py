@@ -155,3 +155,13 @@ def test_next_door_tags_heard_and_homeless_dossiers_expected_where_held():
     assert nohome_unit in rep["present"] and nohome_room in rep["present"] and rep["expected"] == 42
     assert rep["missing"] == [] and rep["misplaced"] == []
     assert {r["unit"]: r["expected"] for r in rep["units"]}["(room)"] == 1
+
+
+@given(st.dictionaries(st.sampled_from("abcdefgh"), st.sampled_from(["", "S1", "S2"]), max_size=8),
+       st.dictionaries(st.sampled_from("defghijk"), st.sampled_from(["", "S1", "S2", "S3"]), max_size=8))
+def test_reconcile_partitions_expected_and_found(expected, found):
+    rep = reconcile(expected, found)
+    mis = [m["epc"] for m in rep["misplaced"]]
+    assert sorted(rep["present"] + mis + rep["missing"]) == sorted(expected)  # each expected tag exactly once
+    assert sorted(rep["present"] + mis + [m["epc"] for m in rep["unexpected"]]) == sorted(found)
+    assert all(m["found"] and m["home"] and m["found"] != m["home"] for m in rep["misplaced"])
