@@ -6,11 +6,13 @@
     .venv/bin/python benchmarks/bench_tracker.py --memory            # 100,000 tags, 50 M reads: peak memory
     .venv/bin/python benchmarks/bench_tracker.py --score RUN --site site.json [--config fit.json]
         # accuracy on a recorded run (twin run ... with streams saved): tracker and naive scored by twin.bench.score
+    .venv/bin/python benchmarks/bench_tracker.py --hash RUN [RUN ...] --site site.json
+        # row counts and hashes of the replayed estimates and alerts: a speed change must leave them unchanged
 
 Reads are the sum of TagSeenCount (LLRP reads); rows (TagReportData) are reported beside them. A core is timed in CPU
-seconds (time.process_time: the machine may be shared) on ingest + advance per 60 s chunk, the way the bench drives it. Target (issue 6): >= 5 M reads/s on one core; the
-figure and the ratio to the naive core are recorded in extra_info, not asserted (wall-clock figures depend on the
-machine and on what else runs on it).
+seconds (time.process_time: the machine may be shared) on ingest + advance per 60 s chunk, the way the bench drives
+it. Target (issue 6): >= 5 M reads/s on one core; the figure and the ratio to the naive core are recorded in
+extra_info, not asserted (the figures depend on the machine and on what else runs on it).
 """
 
 from __future__ import annotations
@@ -162,6 +164,34 @@ def score_recording(run_dir: str, site_path: str, config: dict | None = None) ->
     return out
 
 
+def output_hashes(run_dirs: list[str], site_path: str, config: dict | None = None) -> dict:
+    """Row counts and SHA-256 of the estimates and alerts the tracker writes when it replays each RUN (reads, events
+    and reader events, as `twin replay` does), and of its counters: a speed change must leave them all unchanged
+    (compare before/after on the same commit of everything else)."""
+    import hashlib
+    import tempfile
+
+    import pyarrow.parquet as pq
+
+    from twin.tracker.replay import replay
+
+    out = {}
+    for run in run_dirs:
+        with tempfile.TemporaryDirectory() as d:
+            st = replay(f"{run}/reads.parquet", site_path, f"{run}/events.parquet", d, config,
+                        reader_events_path=f"{run}/reader_events.parquet")  # fmt: skip
+            for k in ("wall_s", "reads_per_s"):
+                st.pop(k, None)
+            for name in ("estimates", "alerts"):
+                t = pq.read_table(f"{d}/{name}.parquet")
+                h = hashlib.sha256()
+                for c in t.column_names:
+                    h.update(repr(t.column(c).to_pylist()).encode())
+                out[f"{run}:{name}"] = {"rows": t.num_rows, "sha256": h.hexdigest()[:16]}
+            out[f"{run}:stats"] = hashlib.sha256(json.dumps(st, sort_keys=True).encode()).hexdigest()[:16]
+    return out
+
+
 @pytest.mark.benchmark
 def test_tracker_throughput_synthetic(benchmark):
     site, chunks, edges = synthetic()
@@ -183,8 +213,12 @@ if __name__ == "__main__":
     ap.add_argument("--chunks", type=int)
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--score", metavar="RUN_DIR")
+    ap.add_argument("--hash", metavar="RUN_DIR", nargs="+", help="hashes of the replayed estimates and alerts")
     a = ap.parse_args()
-    if a.score:
+    if a.hash:
+        cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
+        print(json.dumps(output_hashes(a.hash, a.site, cfg), indent=2))
+    elif a.score:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
         print(json.dumps(score_recording(a.score, a.site, cfg), indent=2))
     elif a.memory:
