@@ -67,3 +67,21 @@ def test_compiled_screen_keeps_a_superset_of_the_exact_screens(seed, cold):
 
 def test_warm_compiles_or_loads_the_kernels():
     assert kernels.warm() >= 0.0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_compiled_wall_counts_equal_the_floor_count(seed):
+    from twin.readers.linkcache import crossed_from, crossed_pairs
+
+    floor = two_rooms()
+    W = floor.walls("L1")
+    g = np.random.default_rng(seed)
+    n = 400
+    a = np.column_stack([g.uniform(-1, 17, n), g.uniform(-2, 8, n)])
+    t = np.column_stack([g.uniform(-1, 17, n), g.uniform(-2, 8, n)])
+    on_wall = W[g.integers(0, len(W), n // 4)]  # some points exactly on a wall's end or line: never a crossing
+    t[: n // 4] = on_wall[:, :2] + g.integers(0, 2, (n // 4, 1)) * (on_wall[:, 2:] - on_wall[:, :2]) * 0.5
+    t[-5:] = a[-5:]  # degenerate segments
+    assert np.array_equal(crossed_pairs(a, t, W), floor.walls_crossed("L1", a, t))
+    assert np.array_equal(crossed_from(a[0], t, W), floor.walls_crossed("L1", np.repeat(a[:1], n, axis=0), t))

@@ -139,6 +139,48 @@ def gather_rows(o, t_src, t_dst, first_src, first_dst, rdr, names, reader_dst, p
         chan_dst[k] = chan_src[i]
 
 
+@njit(cache=True)
+def crossed_pairs(a, t, W, eps):
+    """`linkcache.crossed_pairs` (walls W properly crossed by each segment a[i] -> t[i]): the same orientation
+    products in the same order, so the same counts; the second test only where the first passes."""
+    n, m = t.shape[0], W.shape[0]
+    out = np.zeros(n, np.int32)
+    for i in range(n):
+        ax, ay, qx, qy = a[i, 0], a[i, 1], t[i, 0], t[i, 1]
+        ux, uy = qx - ax, qy - ay
+        c = 0
+        for k in range(m):
+            w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
+            ex, ey = w1x - w0x, w1y - w0y
+            if (ex * (ay - w0y) - ey * (ax - w0x)) * (ex * (qy - w0y) - ey * (qx - w0x)) < -eps:
+                if (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps:
+                    c += 1
+        out[i] = c
+    return out
+
+
+@njit(cache=True)
+def crossed_from(ax, ay, t, W, eps):
+    """`linkcache.crossed_from` (walls W properly crossed from the one point (ax, ay) to each point of t): the same
+    orientation products in the same order, so the same counts."""
+    n, m = t.shape[0], W.shape[0]
+    out = np.zeros(n, np.int32)
+    for i in range(n):
+        qx, qy = t[i, 0], t[i, 1]
+        ux, uy = qx - ax, qy - ay
+        c = 0
+        for k in range(m):
+            w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
+            ex, ey = w1x - w0x, w1y - w0y
+            d1 = ex * (ay - w0y) - ey * (ax - w0x)
+            d2 = ex * (qy - w0y) - ey * (qx - w0x)
+            if d1 * d2 < -eps:
+                if (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps:
+                    c += 1
+        out[i] = c
+    return out
+
+
 def _field(out: np.ndarray, name: str) -> np.ndarray:
     """A field of a record array as a strided view: numbers as themselves, byte strings as (N, width) uint8."""
     dt, off = out.dtype.fields[name][:2]
@@ -171,6 +213,9 @@ def warm() -> float:
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
            True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5))
+    w = np.zeros((1, 4))
+    crossed_pairs(xy, xy, w, 1e-12)
+    crossed_from(0.0, 0.0, xy, w, 1e-12)
     from twin.records import READ_DTYPE
 
     out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call

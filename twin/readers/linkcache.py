@@ -52,41 +52,26 @@ SMALL_GROUP = 32  # assumption (cost only): below this many points an antenna's 
 
 def crossed_pairs(a: np.ndarray, t: np.ndarray, W: np.ndarray) -> np.ndarray:
     """`segments_crossed` from a[i] to t[i] against all walls W: the same orientation products as `crossed_from`
-    (so the same counts; a wall away from a pair's box is never properly crossed)."""
-    out = np.zeros(len(t), np.int32)
-    step = max(1, 2_000_000 // max(1, len(W)))
-    w0x, w0y, w1x, w1y = W[:, 0], W[:, 1], W[:, 2], W[:, 3]
-    ex, ey = w1x - w0x, w1y - w0y
-    for s in range(0, len(t), step):
-        ax, ay = a[s:s + step, 0:1], a[s:s + step, 1:2]
-        qx, qy = t[s:s + step, 0:1], t[s:s + step, 1:2]
-        c = (ex * (ay - w0y) - ey * (ax - w0x)) * (ex * (qy - w0y) - ey * (qx - w0x)) < -EPS
-        ux, uy = qx - ax, qy - ay
-        c &= (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -EPS
-        out[s:s + step] = c.sum(axis=1)
-    return out
+    (so the same counts; a wall away from a pair's box is never properly crossed), compiled (`kernels`)."""
+    from twin.readers import kernels
+
+    if not len(t):
+        return np.zeros(0, np.int32)
+    return kernels.crossed_pairs(_f8(a), _f8(t), _f8(W), float(EPS))
 
 
 def crossed_from(a: np.ndarray, t: np.ndarray, W: np.ndarray) -> np.ndarray:
     """`segments_crossed` from one point a (2,) to each point of t (N, 2): the same orientation products term by
-    term (so the same counts), with the terms that depend only on a or only on a wall computed once."""
-    out = np.zeros(len(t), np.int32)
-    step = max(1, 2_000_000 // max(1, len(W)))
-    ax, ay = float(a[0]), float(a[1])
-    w0x, w0y, w1x, w1y = W[:, 0], W[:, 1], W[:, 2], W[:, 3]
-    ex, ey = w1x - w0x, w1y - w0y  # wall direction
-    d1 = ex * (ay - w0y) - ey * (ax - w0x)  # side of a, per wall
-    px0, py0, px1, py1 = w0x - ax, w0y - ay, w1x - ax, w1y - ay  # wall ends from a
-    for s in range(0, len(t), step):
-        qx, qy = t[s:s + step, 0:1], t[s:s + step, 1:2]
-        d2 = ex * (qy - w0y) - ey * (qx - w0x)
-        c = d1 * d2 < -EPS
-        ux, uy = qx - ax, qy - ay
-        d3 = ux * py0 - uy * px0
-        d4 = ux * py1 - uy * px1
-        c &= d3 * d4 < -EPS
-        out[s:s + step] = c.sum(axis=1)
-    return out
+    term (so the same counts), compiled (`kernels`)."""
+    from twin.readers import kernels
+
+    if not len(t):
+        return np.zeros(0, np.int32)
+    return kernels.crossed_from(float(a[0]), float(a[1]), _f8(t), _f8(W), float(EPS))
+
+
+def _f8(x: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(x, dtype=np.float64).reshape(-1, np.shape(x)[-1])
 
 
 def walls_between(floor: Floor, level: str, a_xy: np.ndarray, t_xy: np.ndarray, block: int = 1024) -> np.ndarray:
