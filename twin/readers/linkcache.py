@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.building.geometry import EPS, segments_crossed
+from twin.building.geometry import EPS
 from twin.building.model import Floor
 from twin.readers import rf
 
@@ -91,7 +91,7 @@ def walls_between(floor: Floor, level: str, a_xy: np.ndarray, t_xy: np.ndarray, 
         m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
         if m.any():  # a resting carried antenna: one point to many (crossed_from, the same counts)
             one = bool(np.all(a == a[0]))
-            out[lo:lo + block] = crossed_from(a[0], t, W[m]) if one else segments_crossed(a, t, W[m])
+            out[lo:lo + block] = crossed_from(a[0], t, W[m]) if one else crossed_pairs(a, t, W[m])
     return out
 
 
