@@ -42,11 +42,14 @@ def test_portal_direction_counts_passages_through_portal_doors_only():
 
 
 def test_a_stay_split_by_a_put_down_is_one_stay():
-    # the archive stay is two truth rows (carried, then on a shelf): one passage, judged at the end of the stay
+    # the archive stay is two truth rows (carried, then on a shelf): one passage, judged 10 s after it
     tr = truth(("A", 0, 50, "corr"), ("A", 50, 52, "archive"), ("A", 52, 90, "archive", "archive/S01"))
-    m = run(tr, estimates((0, "A", "corr"), (80, "A", "archive", "archive/S01")))
+    m = run(tr, estimates((0, "A", "corr"), (55, "A", "archive", "archive/S01"), (80, "A", "corr")))
     assert m["portal_direction_right"]["passages"] == 1
-    assert m["portal_direction_right"]["value"] == 1.0
+    assert m["portal_direction_right"]["value"] == 1.0  # the drift back to corr at 80 s is not a direction error
+    # shown only 30 s after the passage: too late to count as the direction taken
+    m = run(tr, estimates((0, "A", "corr"), (80, "A", "archive", "archive/S01")))
+    assert m["portal_direction_right"]["value"] == 0.0
 
 
 def test_no_portal_doors_no_direction_metric():

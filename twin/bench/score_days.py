@@ -4,9 +4,11 @@
   zone and storage detection (the same exact 1 Hz count as the whole run, on truth clipped to the day) and the
   `*_min_day` metrics hold the worst full-or-partial day, so a gate band on them holds on every day.
 - A portal passage is a dossier's change of space between two spaces joined only by portal-watched doors, followed
-  by a stay of at least `min_stay_s` in the new space. Its direction was taken right when the estimate in force one
-  second before the stay ends names the new space (a core that put the tag back on the side it came from, or never
-  moved it, got the direction wrong).
+  by a stay of at least `min_stay_s` in the new space. Its direction was taken right when the estimate in force
+  `min_stay_s` after the passage names the new space (a core that put the tag on the side it came from, or had not
+  moved it by then, got the direction wrong). Judging there, not at the end of the stay, keeps later locating
+  drift (a tag resting for hours, misplaced by a cross-read at noon) out of the direction figure: zone detection
+  counts that.
 """
 
 from __future__ import annotations
@@ -77,13 +79,13 @@ def portal_passages(tag, t0, t1, space, portal_pairs: set[frozenset], names: lis
     return s_tag[idx], s_t0[idx], s_space[idx], s_t1[idx]
 
 
-def portal_direction(passages, steps) -> dict:
-    """Share of portal passages whose estimate one second before the stay ends is the new space."""
-    tag, _t, new, end = passages
+def portal_direction(passages, steps, min_stay_s: float = MIN_STAY_S) -> dict:
+    """Share of portal passages whose estimate `min_stay_s` after the passage names the new space."""
+    tag, t, new, end = passages
     n = len(tag)
     if n == 0:
         return {"value": None, "unit": "ratio", "passages": 0}
-    at = np.maximum(end - US, 0)
+    at = np.minimum(t + int(min_stay_s * US), end - 1)
     i = in_force(steps, tag, at)
     right = (i >= 0) & (steps.val[np.maximum(i, 0)] == new)
     return {"value": float(right.sum()) / n, "unit": "ratio", "passages": n}
