@@ -52,6 +52,11 @@ def test_a_stay_split_by_a_put_down_is_one_stay():
     assert m["portal_direction_right"]["value"] == 0.0
 
 
+def test_a_core_that_never_estimates_gets_no_passage_right():
+    m = run(truth(("A", 0, 50, "corr"), ("A", 50, 90, "archive")), estimates())
+    assert m["portal_direction_right"] == {"value": 0.0, "unit": "ratio", "passages": 1}
+
+
 def test_no_portal_doors_no_direction_metric():
     site = {**SITE, "readers": [r for r in SITE["readers"] if r["id"] != "R-archive"]}
     assert "portal_direction_right" not in run(truth(("A", 0, 50, "corr"), ("A", 50, 90, "archive")), site=site)

@@ -86,6 +86,8 @@ def portal_direction(passages, steps, min_stay_s: float = MIN_STAY_S) -> dict:
     if n == 0:
         return {"value": None, "unit": "ratio", "passages": 0}
     at = np.minimum(t + int(min_stay_s * US), end - 1)
+    if len(steps.tag) == 0:  # the core never estimated anything: no passage was shown
+        return {"value": 0.0, "unit": "ratio", "passages": n}
     i = in_force(steps, tag, at)
     right = (i >= 0) & (steps.val[np.maximum(i, 0)] == new)
     return {"value": float(right.sum()) / n, "unit": "ratio", "passages": n}
