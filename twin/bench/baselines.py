@@ -22,7 +22,7 @@ FORMAT = 1
 
 def direction(name: str) -> int:
     """+1 when higher is better, -1 when lower is better, 0 when any change beyond tolerance counts."""
-    if name.endswith(("_probability", "_precision", "_recall", "_min_day", "_direction_right", "_found_share")):
+    if name.endswith(("_probability", "_precision", "_recall", "_min_day", "_direction_right", "_found_share", "_found_at_unit_share")):
         return 1
     if name.startswith(("latency_", "inventory_false_")) or name.endswith("_missed_share") or "_delay_s_" in name:
         return -1
