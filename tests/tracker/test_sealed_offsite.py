@@ -123,3 +123,14 @@ def test_a_dossier_handled_just_now_and_filed_is_in_the_units_space():
     assert est["space"].to_pylist()[-1] == "room-b"
     off = _feed_with_events(TrackerCore(SITE, {"filing_move_s": 0}), rows, _archived(200.0), 300)
     assert off["space"].to_pylist()[-1] == "room-b"
+
+
+def test_faint_zone_reads_count_less():
+    """Three reads a second apart by room-b's zone antenna place a new tag when loud, not when near the floor."""
+    def placed(rssi: int, cfg: dict | None = None) -> list:
+        rows = reads([(10 + k, "R-b", 1, DOSSIER, rssi) for k in range(3)])
+        return _feed(TrackerCore(SITE, cfg or {}), rows, 60)["space"].to_pylist()
+
+    assert placed(-50) == ["room-b"]
+    assert placed(-80) == []
+    assert placed(-80, {"zone_weak_factor": 1.0}) == ["room-b"]

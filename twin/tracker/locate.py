@@ -64,7 +64,8 @@ class Locator:
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self.walks = Walks(cfg.passby_s)
         self._portal = model.ant_kind == KIND_CODES["portal"]
-        self._zone = model.ant_kind == KIND_CODES["zone"]
+        # per antenna: reads fainter than this are weak (zone antennas only)
+        self._weak_dbm = np.where(model.ant_kind == KIND_CODES["zone"], cfg.zone_weak_dbm, -1e9).astype(np.float32)
         self._hops = model.hops()
         # sealed spaces: every door out is watched by a portal, so a tag leaves one only through a passage burst
         self._sealed = np.append(np.array([bool(model.adjacency[i]) and all(
@@ -216,9 +217,9 @@ class Locator:
         ev = self.weight[ant] * cnt * self._inv_factor[ant]
         rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
         if self.cfg.zone_weak_factor < 1.0:  # a room's zone antenna hearing a tag faintly mostly hears a neighbour's
-            weak = self._zone[ant] & (rssi < self.cfg.zone_weak_dbm)
+            weak = rssi < self._weak_dbm[ant]
             if weak.any():
-                ev = np.where(weak, ev * self.cfg.zone_weak_factor, ev)
+                ev[weak] *= self.cfg.zone_weak_factor
         pm = self._portal[ant]
         strong = np.zeros(len(tag), bool)
         if pm.any():
