@@ -56,7 +56,7 @@ def test_book_raises_once_and_clears():
 
 
 def test_left_building_without_checkout_only():
-    a = Alerts(SITE)
+    a = Alerts(SITE, AlertConfig(left_inside_s=30))  # inside at least 30 s before going out: leaving, not arriving
     a.event({"t_us": T0, "kind": "checkout", "epc": D2})
     _est(a, [(0, D1, "dossiers", "dossiers/S1", "", "dossier", 0), (0, D2, "dossiers", "", "", "dossier", 1)])
     _est(a, [(60, D1, "car-park", "", "A", "dossier", 0), (61, D2, "car-park", "", "B", "dossier", 1),
@@ -270,10 +270,15 @@ def test_left_building_from_the_reads_when_the_estimate_stays_inside():
     a = Alerts(site)
     _est(a, [(0, D1, "office", "", "", "dossier", 0), (0, D2, "office", "", "", "dossier", 1)])
     _est(a, [(100, D1, "corr", "", "A", "dossier", 0), (100, D2, "corr", "", "B", "dossier", 1)])
-    _obs(a, 105, [0, 1], 1)  # both read at the exit door ...
-    _obs(a, 110, [1], 2)  # ... D2 then heard in the office again
-    a.tick(T0 + 124 * S)
+    _obs(a, 200, [0, 1], 1)  # both read at the exit door (inside for left_inside_s before) ...
+    _obs(a, 205, [1], 2)  # ... D2 then heard in the office again
+    a.tick(T0 + 219 * S)
     assert _raised(a) == []
-    a.tick(T0 + 125 * S)
+    a.tick(T0 + 220 * S)
     rows = [r for r in a.book.take() if r["kind"] == "left_building"]
-    assert [(r["epc"], r["t_us"]) for r in rows] == [(D1, T0 + 125 * S)]
+    assert [(r["epc"], r["t_us"]) for r in rows] == [(D1, T0 + 220 * S)]
+    # a file arriving from court, first heard at the door and then not for a while (the stairs): no leaving
+    _est(a, [(300, D3, "court", "", "", "dossier", 3), (400, D3, "corr", "", "A", "dossier", 3)])
+    _obs(a, 401, [3], 1)
+    a.tick(T0 + 500 * S)
+    assert [r for r in _raised(a) if r[1] == "left_building"] == []

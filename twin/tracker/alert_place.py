@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .alert_exit import left_building
+
 STORAGE_ROOMS = ("dossier_room", "archive", "evidence_room")
 SHELF_KINDS = ("shelf", "cabinet")
 
@@ -36,6 +38,7 @@ class PlaceRules:
         self.checked_out: set[str] = set()
         self.held_in_force: dict[str, str] | None = None  # custody's holder per tag, when the workspace shares it
         self.indoors: dict[str, bool] = {}  # dossier epc -> last estimated inside the building (False: external)
+        self.in_since: dict[str, int] = {}  # dossier epc -> when its estimate last came inside
         self.going_out: dict[str, tuple] = {}  # dossier epc -> (since when out without checkout, space it left by)
         self.came_back: set[str] = set()  # of those, estimated back in the space it left by (not settled yet)
         self.case_of: dict[str, str] = {}  # item / dossier epc -> case
@@ -52,6 +55,7 @@ class PlaceRules:
         self.badge_names: dict[str, str] | None = None  # badge epc -> holder name (custody's, when shared)
         self.apart: dict[str, int] = {}  # item epc -> since when apart from its case's dossiers
         self.met: set[str] = set()  # items seen beside a volume of their case since they last left the evidence room
+        self.shelved: set[str] = set()  # items a storage room's antenna still hears (re-judged on the clock)
         self.last_drawer_us = None
         # change-driven bookkeeping (Alerts shares its per-tag state, first-seen order and tag id -> epc map)
         self.state: dict[str, dict] = {}
@@ -113,6 +117,10 @@ class PlaceRules:
             self._grow(st["tag"] + 1)
             self.away_tag[st["tag"]] = away
 
+    def was_in(self, epc: str, t: int) -> bool:
+        """Inside the building for left_inside_s before t: on its way out (an arrival is heard at the door first)."""
+        return bool(self.indoors.get(epc)) and t - self.in_since.get(epc, t) >= int(self.cfg.left_inside_s * 1e6)
+
     def outside(self, space: str, unit: str) -> bool:
         """Outside the building on the station's grounds (external places are reached by road under a checkout
         or an off-site stage the core cannot always see, e.g. one begun before it started)."""
@@ -150,9 +158,11 @@ class PlaceRules:
             if sk == "external":
                 self.indoors[epc] = False  # at court, the procuratorate: what comes next is a return
             elif space and sk != "outside":
+                if not self.indoors.get(epc):
+                    self.in_since[epc] = t  # came in (or first seen inside)
                 self.indoors[epc] = True
             if self.outside(space, unit):
-                if epc not in self.checked_out and self.indoors.get(epc) and epc not in self.going_out:
+                if epc not in self.checked_out and self.was_in(epc, t) and epc not in self.going_out:
                     self.going_out[epc] = (t, old_space)  # on its way out, not back in: judged by _left
                 self.came_back.discard(epc)
             else:
@@ -174,59 +184,11 @@ class PlaceRules:
     # -- on the clock ----------------------------------------------------------------------------------------------
     def tick(self, now_us: int, state: dict[str, dict]) -> None:
         """Judge the tags marked since the last tick and those waiting on a deadline."""
-        self._left(now_us, state)
+        left_building(self, now_us, state)
         self._shelves(now_us, state)
         self._drawer(now_us, state)
         self._abandoned(now_us, state)
         self._separated(now_us, state)
-
-    def _left(self, now_us: int, state: dict[str, dict]) -> None:
-        """left_building when a dossier that was inside went outside (grounds, a vehicle) without an open checkout
-        and did not settle back inside within left_confirm_s: a passage at the main door whose direction the
-        locator first gets wrong (an arrival read as in, out, in) settles within a few portal reports, or an antenna
-        other than an exterior door's reports it after it went out. Raised at the time it went out plus
-        left_confirm_s, once; cleared when it is estimated inside again."""
-        lim = int(self.cfg.left_confirm_s * 1e6)
-        self._left_by_reads(now_us, state, lim)
-        for epc, (t0, _) in sorted(self.going_out.items(), key=lambda x: (x[1][0], self.seq[x[0]])):
-            if epc in self.checked_out:
-                del self.going_out[epc]
-                self.came_back.discard(epc)
-            elif now_us - t0 >= lim:
-                st = state[epc]
-                del self.going_out[epc]
-                self.came_back.discard(epc)
-                g, ev = st["tag"], self.ev
-                if g < len(ev.last_any_us) and ev.last_any_us[g] > max(t0, int(ev.last_exit_us[g])):
-                    continue  # heard inside (not at an exterior door) since: it came in, the estimate lags
-                self.book.raise_(t0 + lim, "left_building", epc, st["space"], st["holder"],
-                                 f"at {st['storage'] or st['space']} without checkout")  # fmt: skip
-
-    def _left_by_reads(self, now_us: int, state: dict[str, dict], lim: int) -> None:
-        """Read evidence for left_building whatever the estimate says (a passage whose direction the locator
-        missed leaves the estimate in the corridor by the door): a dossier that was inside, last heard by a
-        portal antenna of an exterior door and by no antenna since for left_confirm_s (inside, the next door or
-        room antenna hears a carried file within seconds), without an open checkout. Raised at that last report
-        plus left_confirm_s."""
-        ev = self.ev
-        for g in sorted(ev.exit_heard):
-            t_exit = int(ev.last_exit_us[g])
-            if ev.last_any_us[g] > t_exit:
-                ev.exit_heard.discard(g)  # heard elsewhere since
-                continue
-            if now_us - t_exit < lim:
-                continue  # judged at a later tick
-            ev.exit_heard.discard(g)
-            epc = self.epc_of.get(g)
-            st = state.get(epc) if epc else None
-            if st is None or st["kind"] != "dossier" or epc in self.checked_out or not self.indoors.get(epc):
-                continue
-            if self.space_kind.get(st["space"]) == "external":
-                continue
-            if self.book.raise_(t_exit + lim, "left_building", epc, st["space"], st["holder"],
-                                f"last heard at an exterior door, {st['storage'] or st['space']} without checkout"):
-                self.going_out.pop(epc, None)
-                self.came_back.discard(epc)
 
     def _shelves(self, now_us: int, state: dict[str, dict]) -> None:
         """Homes and misfiled returns from the shelf antennas' inventories (ReadEvidence), not from the estimates.
@@ -252,7 +214,8 @@ class PlaceRules:
             judge |= np.isin(touched, np.fromiter(opened_tags, np.int64))
         dirty.update(epc_of[g] for g in touched[judge].tolist() if g in epc_of)
         dirty = [e for e in dirty if e in state]
-        homeless = sorted((e for e in dirty if e not in self.home and state[e]["kind"] == "dossier"), key=seq.__getitem__)
+        homeless = sorted((e for e in dirty if e not in self.home and state[e]["kind"] == "dossier"),
+                          key=seq.__getitem__)  # fmt: skip
         cand = sorted(e for e in dirty if e in self.away)
         opened = sorted(e for e in dirty if ("misfiled", e) in self.book.open)
         epcs = homeless + cand + opened
@@ -319,7 +282,8 @@ class PlaceRules:
             sp = st["space"]
             if st["kind"] != "dossier" or self.space_kind.get(sp) != "room" or self.purpose.get(sp) in STORAGE_ROOMS:
                 continue
-            if (held.get(epc, st["holder"]) if held is not None else st["holder"]) or ("missing", epc) in self.book.open:
+            holder = held.get(epc, st["holder"]) if held is not None else st["holder"]
+            if holder or ("missing", epc) in self.book.open:
                 continue  # carried (custody: its holder has not walked away from it), or already missing
             if not self.ev.passed_into(g, sp):
                 continue  # never through a door of this room since storage heard it: heard through a wall
@@ -337,8 +301,9 @@ class PlaceRules:
         """A dossier put down in a room that is neither storage nor an officer's workspace (an interview room, a
         meeting room) and left there: missing (forgotten where it was used). The evidence is a put-down-and-leave:
         a badge carried it into the room, it stays there, that badge then passed out of the room while it stayed,
-        and did not pass back in for abandoned_s (another badge leaving a meeting says nothing of this file). A badge merely not estimated in the room says nothing (badge
-        estimates inside a room are unreliable; its portal passages are not)."""
+        and did not pass back in for abandoned_s (another badge leaving a meeting says nothing of this file). A
+        badge merely not estimated in the room says nothing (badge estimates inside a room are unreliable; its
+        portal passages are not)."""
         lim = int(self.cfg.abandoned_s * 1e6)
         for epc in self.dirty_room:
             st = state.get(epc)
@@ -369,7 +334,7 @@ class PlaceRules:
 
     def _separated(self, now_us: int, state) -> None:
         lim = int(self.cfg.separated_s * 1e6)
-        todo = self.dirty_items | self.apart.keys()
+        todo = self.dirty_items | self.apart.keys() | self.shelved
         self.dirty_items = set()
         for epc in sorted((e for e in todo if e in state), key=self.seq.__getitem__):
             st = state[epc]
@@ -389,6 +354,11 @@ class PlaceRules:
             stored = bool(vs) and all(self.purpose.get(v) in STORAGE_ROOMS for v in vs)
             together = (not sp or self.purpose.get(sp) == "evidence_room" or st["holder"] or beside or not stored
                         or epc not in self.met)  # an item never seen with its case has not parted from it
+            g, ev = st["tag"], self.ev  # ... nor one a storage room's antenna still hears (the estimate lags)
+            shelved = (not together and g < len(ev.last_store_us)
+                       and ev.last_store_us[g] >= now_us - int(self.cfg.away_quiet_s * 1e6))  # fmt: skip
+            (self.shelved.add if shelved else self.shelved.discard)(epc)  # judged again each tick while so
+            together = together or shelved
             if together:
                 self.apart.pop(epc, None)
                 self.book.clear(now_us, "separated", epc)

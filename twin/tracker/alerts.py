@@ -27,6 +27,7 @@ class AlertConfig:
     missing_steady_s: float = 300.0  # ... when it had rested in view before: reported for this long without ...
     steady_gap_s: float = 120.0  # ... a gap longer than this (a tag heard now and then through a wall is not)
     left_confirm_s: float = 20.0  # a dossier outside (grounds, vehicle) this long without checkout left the building
+    left_inside_s: float = 120.0  # ... if it had been inside this long before (not one arriving through the door)
     abandoned_s: float = 1800.0  # a dossier resting, unheld, outside storage and off any unit this long is missing
     misfile_periods: int = 3  # the wrong shelf loudest in this many periodic inventories, its own shelf never: misfiled
     away_quiet_s: float = 300.0  # a dossier no storage room's antenna has reported this long was taken out

@@ -59,8 +59,9 @@ class ReadEvidence:
         self.touched = np.zeros(0, bool)  # tags with new shelf credits since take_touched() last ran
         self.run_start_us = np.full(0, -1, np.int64)  # first report of the current run (fixed non-portal antennas)
         exits = {str(d) for d in site.get("exits") or []}
-        self.ant_exit = np.array([kind[a] == KIND_CODES["portal"] and model.ant_door[a] >= 0
-                                  and model.doors[model.ant_door[a]] in exits for a in range(len(kind))], bool)  # fmt: skip
+        door = model.ant_door
+        self.ant_exit = np.array([kind[a] == KIND_CODES["portal"] and door[a] >= 0 and model.doors[door[a]] in exits
+                                  for a in range(len(kind))], bool)  # fmt: skip
         self.last_any_us = np.full(0, -1, np.int64)  # last report by any fixed antenna
         self.last_exit_us = np.full(0, -1, np.int64)  # last report by an exterior door's portal antenna
         self.exit_heard: set[int] = set()  # tags heard at an exterior door since exits() last took them
