@@ -75,11 +75,13 @@ class TrackerConfig:
     #: so on its streams any wait a real car park suggests trades portal direction and latency for zone)
     offsite_silence_s: float = 0.0
     unread_prior_s: float = 600.0  # after this much stream, unread dossiers go where read active ones are (0: off)
-    #: a tag in a space whose every door is portal-watched (an office, the dossier room, the archive) moves out only
-    #: after a passage burst: evidence for elsewhere counts this share of itself unless the tag had a fresh passage
-    #: read within `sealed_open_s` (assumption: portals miss few crossings; walls are not crossed). 1.0: off
+    #: a space whose every door is portal-watched (an office, the dossier room, the archive) is left and entered only
+    #: through a door: a placed tag's evidence for another place counts this share of itself unless a burst of the tag
+    #: began within `sealed_open_s` at a door of its space (to leave) and of the space named (to enter) (assumption:
+    #: portals miss few crossings; walls are never crossed; 0.1 beat 0.0 and 0.02 on the baseline day). 1.0: off
     sealed_factor: float = 0.1
     sealed_open_s: float = 120.0
+    #: ... a burst counts once both of the door's antennas heard the tag (off: any burst; ci-baseline zone -0.3 pp)
     sealed_both_sides: bool = True
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
 
