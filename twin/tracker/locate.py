@@ -72,17 +72,17 @@ class Locator:
             frozenset((i, v)) in model.portal_pairs for v in model.adjacency[i]) for i in range(len(model.spaces))],
             bool), False)  # index -1 -> no space: not sealed  # fmt: skip
         self._open_us = int(cfg.sealed_open_s * 1e6)
-        # each space's portal-watched doors, -1 padded (last row: index -1, no space)
+        # each sealed space's doors, -1 padded (only sealed spaces are ever looked up; last row: no space)
         pa_ = np.flatnonzero((model.ant_kind == KIND_CODES["portal"]) & (model.ant_door >= 0))
         by_space: dict[int, set[int]] = {}
         for a in pa_.tolist():
             for sp in (int(model.ant_space[a]), int(model.ant_other[a])):
-                by_space.setdefault(sp, set()).add(int(model.ant_door[a]))
+                if sp >= 0 and self._sealed[sp]:
+                    by_space.setdefault(sp, set()).add(int(model.ant_door[a]))
         width = max([len(v) for v in by_space.values()] + [1])
         self._space_doors = np.full((len(model.spaces) + 1, width), -1, np.int64)
         for sp, ds in by_space.items():
-            if sp >= 0:
-                self._space_doors[sp, : len(ds)] = sorted(ds)
+            self._space_doors[sp, : len(ds)] = sorted(ds)
         self.last_us = np.zeros(0, np.int64)  # per tag: time of its last read
         self.by_prior = np.zeros(0, bool)  # per tag: its place comes from business events, not from reads
         self.t_change = np.zeros(0, np.int64)  # per tag: time of its last reported change
@@ -200,11 +200,11 @@ class Locator:
     def process(self, b: Batch) -> None:
         m = self.model
         live = ~b.late
-        self.seen[b.tag] = True
         if len(b.tag):  # rows come sorted by (tag, time): each tag's last row is its latest read
             lastrow = np.ones(len(b.tag), bool)
             lastrow[:-1] = b.tag[1:] != b.tag[:-1]
             lt = b.tag[lastrow]
+            self.seen[lt] = True
             self.last_us[lt] = np.maximum(self.last_us[lt], b.t_us[lastrow])
         tag, t, ant, cnt = b.tag[live], b.t_us[live], b.ant[live], b.count[live]
         space = m.ant_space[ant]
@@ -296,14 +296,18 @@ class Locator:
         r, hr, sp = r[keep], hr[keep], sp[keep]
         tg, tr = tag[r], t[r]
         blocked = np.zeros(len(r), bool)
-        for pl, rule in ((hr, True), (sp, ~self.by_prior[tg])):  # leave `here`; enter `space` from a place read
-            doors = self._space_doors[pl]  # (rows, max doors), -1 padded
-            ok = doors >= 0
+        for pl, judge in ((hr, self._sealed[hr]), (sp, self._sealed[sp] & ~self.by_prior[tg])):  # leave; enter
+            k = np.flatnonzero(judge)
+            if not len(k):
+                continue
+            doors = self._space_doors[pl[k]]  # (rows, doors of a sealed space), -1 padded
             d = np.maximum(doors, 0)
-            st = self.passages.start[tg[:, None], d]
-            heard = (self.passages.sides[tg[:, None], d] == 3) | (not self.cfg.sealed_both_sides)
-            recent = ok & heard & (st <= tr[:, None]) & (tr[:, None] - st <= self._open_us)
-            blocked |= rule & self._sealed[pl] & ~recent.any(axis=1)
+            tk = tg[k][:, None]
+            st = self.passages.start[tk, d]
+            recent = (doors >= 0) & (st <= tr[k][:, None]) & (tr[k][:, None] - st <= self._open_us)
+            if self.cfg.sealed_both_sides:
+                recent &= self.passages.sides[tk, d] == 3
+            blocked[k] |= ~recent.any(axis=1)
         if blocked.any():
             ev = ev.copy()
             ev[r[blocked]] *= self.cfg.sealed_factor
