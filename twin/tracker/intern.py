@@ -2,9 +2,9 @@
 
 Names are hashed word by word (murmur3's fmix64 mixing) and looked up in an open-addressing table with linear
 probing; a slot's name is compared word by word with the row before it is taken, so a hash collision can never merge
-two names. The probe is one compiled pass over the rows (numba, `cache=True`): a ~2,000-row chunk costs a few
-microseconds instead of a dozen numpy calls. New names are inserted into the table in place; it is rebuilt only when
-its load would pass 1/8.
+two names. The probe is one compiled pass over the rows (numba, `cache=True`) instead of a dozen numpy calls;
+a row naming the same as the row before it costs one compare. New names are inserted into the table in place; it is rebuilt only when
+its load would pass 1/2 (a dense table stays in cache; linear probing at load <= 1/2 takes ~1.5 probes a hit).
 """
 
 from __future__ import annotations
@@ -134,8 +134,8 @@ class Interner:
             buf[:start] = self._buf[:start]
             self._buf = buf
         self._buf[start:n] = words(np.array(new, dtype=self.dtype))
-        if 8 * n > len(self._slot_h):  # load would pass 1/8: a larger table, every name placed again
-            size = 1 << max(4, int(8 * n).bit_length())
+        if 2 * n > len(self._slot_h):  # load would pass 1/2: a larger table, every name placed again
+            size = 1 << max(4, int(2 * n).bit_length())
             self._slot_h = np.zeros(size, dtype=np.uint64)
             self._slot_id = np.full(size, -1, dtype=np.int64)
             start = 0
