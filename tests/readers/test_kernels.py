@@ -85,3 +85,38 @@ def test_compiled_wall_counts_equal_the_floor_count(seed):
     t[-5:] = a[-5:]  # degenerate segments
     assert np.array_equal(crossed_pairs(a, t, W), floor.walls_crossed("L1", a, t))
     assert np.array_equal(crossed_from(a[0], t, W), floor.walls_crossed("L1", np.repeat(a[:1], n, axis=0), t))
+
+
+def _clip_reference(ai, s, e, wa, ws, we, t0):
+    """The window alive at each slot's end, then where different the one alive at its start (packed-key search)."""
+    def locate(t):
+        wk = (wa << 40) | (ws - t0)
+        j = np.searchsorted(wk, (ai << 40) | (t - t0), side="right") - 1
+        return np.where((j >= 0) & (wa[np.maximum(j, 0)] == ai), j, -1)
+
+    j2, j1 = locate(e - 1), locate(s)
+    two = np.flatnonzero(j1 != j2)
+    i, w = np.r_[np.arange(len(ai)), two], np.r_[j2, j1[two]]
+    i, w = i[w >= 0], w[w >= 0]
+    s0, s1 = np.maximum(s[i], ws[w]), np.minimum(e[i], we[w])
+    return i[s1 > s0], w[s1 > s0], s0[s1 > s0], s1[s1 > s0]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_compiled_clip_equals_the_window_search(seed):
+    from twin.readers.moving import clip
+
+    g = np.random.default_rng(seed)
+    t0, nA = 1_000_000, 6
+    rows = []
+    for a in range(nA):  # sorted, disjoint windows per antenna (some antennas have none)
+        edges = np.sort(g.choice(np.arange(0, 60_000), size=2 * int(g.integers(0, 8)), replace=False))
+        rows += [(a, t0 + edges[k], t0 + edges[k + 1]) for k in range(0, len(edges), 2)]
+    wa, ws, we = (np.array([r[c] for r in rows], np.int64).reshape(-1) for c in range(3))
+    n = 300
+    ai = g.integers(0, nA, n)
+    s = t0 + g.integers(0, 59_000, n)
+    e = s + g.integers(1, 3_000, n)
+    got, ref = clip(ai, s, e, wa, ws, we, t0), _clip_reference(ai, s, e, wa, ws, we, t0)
+    assert all(np.array_equal(x, y) for x, y in zip(got, ref))

@@ -181,6 +181,50 @@ def crossed_from(ax, ay, t, W, eps):
     return out
 
 
+@njit(cache=True)
+def _last_at_or_before(ws, lo, hi, t):
+    """Index of the last window in ws[lo:hi] (sorted starts) starting at or before t; -1 if none."""
+    a, b = lo, hi
+    while a < b:
+        mid = (a + b) >> 1
+        if ws[mid] <= t:
+            a = mid + 1
+        else:
+            b = mid
+    return a - 1 if a > lo else -1
+
+
+@njit(cache=True)
+def clip_slots(ai, s, e, ws, we, a_lo, a_hi):
+    """`moving.clip`: overlaps of slots [s, e) of antennas ai with their alive windows (windows of antenna a are
+    ws/we[a_lo[a]:a_hi[a]], sorted): first the window alive at each slot's end, then, for slots whose start lies
+    in another window, that one; (slot index, window, start, end) of the non-empty overlaps, in that order."""
+    n = ai.shape[0]
+    j1 = np.empty(n, np.int64)
+    j2 = np.empty(n, np.int64)
+    for k in range(n):
+        a = ai[k]
+        j2[k] = _last_at_or_before(ws, a_lo[a], a_hi[a], e[k] - 1)
+        j1[k] = _last_at_or_before(ws, a_lo[a], a_hi[a], s[k])
+    oi = np.empty(2 * n, np.int64)
+    ow = np.empty(2 * n, np.int64)
+    o0 = np.empty(2 * n, np.int64)
+    o1 = np.empty(2 * n, np.int64)
+    m = 0
+    for p in range(2):
+        for k in range(n):
+            w = j2[k] if p == 0 else j1[k]
+            if p == 1 and j1[k] == j2[k]:
+                continue
+            if w < 0:
+                continue
+            lo, hi = max(s[k], ws[w]), min(e[k], we[w])
+            if hi > lo:
+                oi[m], ow[m], o0[m], o1[m] = k, w, lo, hi
+                m += 1
+    return oi[:m], ow[:m], o0[:m], o1[:m]
+
+
 def _field(out: np.ndarray, name: str) -> np.ndarray:
     """A field of a record array as a strided view: numbers as themselves, byte strings as (N, width) uint8."""
     dt, off = out.dtype.fields[name][:2]
@@ -213,6 +257,7 @@ def warm() -> float:
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
            True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5))
+    clip_slots(z1, z1, z1 + 1, z1, z1 + 1, z1, z1 + 1)
     w = np.zeros((1, 4))
     crossed_pairs(xy, xy, w, 1e-12)
     crossed_from(0.0, 0.0, xy, w, 1e-12)

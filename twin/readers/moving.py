@@ -10,7 +10,7 @@ import numpy as np
 
 from twin.readers import rf
 from twin.readers.linkcache import walls_between
-from twin.readers.timegrid import expand, leg_distance, locate, slots
+from twin.readers.timegrid import expand, leg_distance, slots
 
 
 def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
@@ -180,16 +180,17 @@ def clip_spans(h, s, e, wa, ws, we):
 
 def clip(ai, s, e, wa, ws, we, t0):
     """Overlaps of slots [s, e) of antennas ai with their alive windows: (slot index, window, start, end). A
-    slot meets at most the window alive at its start and the one alive at its end (a dwell may sit inside)."""
-    j2 = locate(wa, ws, t0, ai, e - 1)
-    j1 = locate(wa, ws, t0, ai, s)
-    two = np.flatnonzero(j1 != j2)
-    i = np.r_[np.arange(len(ai)), two]
-    w = np.r_[j2, j1[two]]
-    ok = w >= 0
-    i, w = i[ok], w[ok]
-    s0, s1 = np.maximum(s[i], ws[w]), np.minimum(e[i], we[w])
-    ok = s1 > s0
-    return i[ok], w[ok], s0[ok], s1[ok]
+    slot meets at most the window alive at its start and the one alive at its end (a dwell may sit inside): the
+    one at its end first, then, where different, the one at its start (`kernels.clip_slots`; t0 is not needed
+    there, windows being searched per antenna)."""
+    from twin.readers import kernels
+
+    if not len(ai) or not len(wa):
+        z = np.zeros(0, np.int64)
+        return z, z, z, z
+    ants = np.arange(max(int(ai.max()), int(wa.max())) + 1)
+    lo, hi = np.searchsorted(wa, ants, side="left"), np.searchsorted(wa, ants, side="right")
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    return kernels.clip_slots(i8(ai), i8(s), i8(e), i8(ws), i8(we), lo, hi)
 
 # -- Gen2 and sessions -----------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-SHIFT = 40  # window keys: antenna << SHIFT | (start - t0); a chunk is far shorter than 2^40 us (12.7 days)
 
 
 def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -100,15 +99,6 @@ def lexsort_ints(keys) -> np.ndarray:
         packed |= (k.astype(np.int64) - lo) << bits
         bits += w
     return np.argsort(packed, kind="stable")
-
-
-def locate(w_ant: np.ndarray, w_start: np.ndarray, t0: int, ant: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """Index of the window of `ant` that starts at or before t (windows sorted by antenna, start); -1 if none."""
-    wk = (w_ant << SHIFT) | (w_start - t0)
-    q = (ant.astype(np.int64) << SHIFT) | (t - t0)
-    j = np.searchsorted(wk, q, side="right") - 1
-    ok = (j >= 0) & (w_ant[np.maximum(j, 0)] == ant)
-    return np.where(ok, j, -1)
 
 
 def slots(lo: np.ndarray, hi: np.ndarray, grid_us: int):
