@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
 def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges [lo[i], hi[i]): (owner i, value) of every integer inside, vectorised."""
     n = np.maximum(np.asarray(hi) - np.asarray(lo), 0)
