@@ -282,3 +282,21 @@ def test_left_building_from_the_reads_when_the_estimate_stays_inside():
     _obs(a, 401, [3], 1)
     a.tick(T0 + 500 * S)
     assert [r for r in _raised(a) if r[1] == "left_building"] == []
+
+
+def test_no_separated_while_a_storage_room_still_hears_the_item():
+    """Its volume back in storage and the item's estimate still in the office, but a storage room's antenna keeps
+    hearing the item (shelved, the estimate lags): not parted; once storage has been silent away_quiet_s, it is."""
+    a = Alerts(SHELF_SITE, AlertConfig(separated_s=300, away_quiet_s=300))
+    for e in ({"kind": "register", "epc": D1, "case": "C1"}, {"kind": "item_register", "epc": IT, "case": "C1"}):
+        a.event({"t_us": T0, **e})
+    _est(a, [(0, D1, "office", "office/D1", "", "dossier", 0), (0, IT, "office", "office/D1", "", "item", 2)])
+    a.tick(T0 + 30 * S)  # seen beside its volume
+    _est(a, [(60, D1, "dossiers", "dossiers/S1", "", "dossier", 0)])
+    for now in range(60, 1400, 60):
+        if now <= 600:
+            _shelf(a, now, 2, {0: -60})  # the shelves hear the item until 600
+        a.tick(T0 + now * S)
+    rows = [r for r in a.book.take() if r["kind"] == "separated"]
+    # storage last heard it at 600: apart from the first tick past 600 + away_quiet_s (960), raised separated_s on
+    assert [(r["state"], r["t_us"]) for r in rows] == [("raised", T0 + 1260 * S)]
