@@ -225,3 +225,17 @@ def test_a_reader_keeping_alive_slower_than_configured_is_not_offline_between_ke
     for now in range(60, 900, 60):
         a.tick(T0 + now * S)
     assert [g[:2] for g in _offline(a)] == [("raised", 570 + 90)]  # three of its own periods after the last
+
+
+def test_two_readers_down_in_one_space_are_two_alerts_and_each_recovery_clears_its_own():
+    a = Alerts(SITE)  # R-office (zone) and R-d-office (door portal) both cover the office
+    _status(a, [(50, "R-office", 0, "ConnectionCloseEvent", ""), (60, "R-d-office", 0, "ConnectionCloseEvent", "")])
+    a.tick(T0 + 90 * S)
+    got = _offline(a)
+    assert [g[:3] for g in got] == [("raised", 50, "office"), ("raised", 60, "office")]
+    assert "R-office" in got[0][3] and "R-d-office" in got[1][3]
+    _status(a, [(120, "R-d-office", 0, "ConnectionAttemptEvent", "Success")] + _keepalives("R-d-office", 120, 300))
+    a.tick(T0 + 300 * S)
+    got = _offline(a)
+    assert [g[:3] for g in got] == [("cleared", 120, "office")] and "R-d-office" in got[0][3]
+    assert [k for k in a.book.open if k[0] == "reader_offline"] == [("reader_offline", "@office/R-office")]

@@ -62,14 +62,22 @@ class AlertConfig:
 
 
 class AlertBook:
-    """Open alerts by (kind, key); raise_ and clear append rows with state only on a change."""
+    """Open alerts by (kind, key); raise_ and clear append rows with state only on a change.
+
+    The key is the tag's EPC, else the space; `reader` narrows a space's key to one reader (reader_offline: two readers
+    down in one space are two alerts, and one's recovery does not clear the other's)."""
 
     def __init__(self) -> None:
         self.open: dict[tuple[str, str], dict] = {}
         self.rows: list[dict] = []
 
-    def raise_(self, t: int, kind: str, epc: str, space: str, officer: str = "", detail: str = "") -> bool:
-        key = (kind, epc or f"@{space}")
+    @staticmethod
+    def key(kind: str, epc: str, space: str, reader: str = "") -> tuple[str, str]:
+        return (kind, epc or (f"@{space}/{reader}" if reader else f"@{space}"))
+
+    def raise_(self, t: int, kind: str, epc: str, space: str, officer: str = "", detail: str = "",
+               reader: str = "") -> bool:  # fmt: skip
+        key = self.key(kind, epc, space, reader)
         if key in self.open:
             return False
         row = {"t_us": int(t), "state": "raised", "kind": kind, "epc": epc, "space": space, "officer": officer,
@@ -78,15 +86,15 @@ class AlertBook:
         self.rows.append(row)
         return True
 
-    def clear(self, t: int, kind: str, epc: str, space: str = "") -> None:
-        row = self.open.pop((kind, epc or f"@{space}"), None)
+    def clear(self, t: int, kind: str, epc: str, space: str = "", reader: str = "") -> None:
+        row = self.open.pop(self.key(kind, epc, space, reader), None)
         if row is not None:
             self.rows.append({**row, "t_us": max(int(t), row["t_us"]), "state": "cleared"})
 
     def add(self, rows: list[dict]) -> None:
         """Rows decided elsewhere (lifecycle, custody), kept open/closed here too."""
         for r in rows:
-            key = (r["kind"], r["epc"] or f"@{r['space']}")
+            key = self.key(r["kind"], r["epc"], r["space"])
             if r["state"] == "raised":
                 if key in self.open:
                     continue
@@ -163,7 +171,7 @@ class Alerts:
         if ant is not None and rssi is not None:
             self.evidence.observe(t, tag, ant, rssi)
         for r, tb in self.watch.observe(t, tag, reader):
-            self.book.clear(tb, "reader_offline", "", self.watch.space[r])
+            self.book.clear(tb, "reader_offline", "", self.watch.space[r], self.reader_ids[r])
 
     def tick(self, now_us: int) -> None:
         def moved_after(g: int, t0: int) -> bool:
@@ -172,9 +180,10 @@ class Alerts:
 
         for t, r, up, why in self.watch.step(now_us, moved_after):  # silence, and the reader status stream
             if up:
-                self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} {why}")
+                self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} {why}",
+                                 self.reader_ids[r])
             else:
-                self.book.clear(t, "reader_offline", "", self.watch.space[r])
+                self.book.clear(t, "reader_offline", "", self.watch.space[r], self.reader_ids[r])
         self.place.tick(now_us, self.state)
         # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
         # and inside the station (external places are reached under a checkout the core may not have seen)
