@@ -7,7 +7,8 @@ editing dozens of antennas by hand. The rules:
   storage rooms (dossier room, archive, evidence room); `full` adds the doors of offices;
 - one short-range shelf antenna per shelf or cabinet, on the front edge of the unit facing the files, at its own
   per-antenna power and isolated from the other bays, on the room's reader (up to 32 ports per reader);
-- `full` only: one desk pad per desk, each on its own low-power desk reader (as county courts deploy them);
+- `full` only: one desk pad per desk, under the desktop facing up, each on its own low-power desk reader (as county
+  courts deploy them), isolated from anything not on its desk and shielded on the side of a storage room's wall;
   a ceiling zone antenna in storage rooms and in rooms where dossiers are handled away from desks;
 - one handheld reader per storage room, kept in that room, for the keeper's inventory sweeps.
 """
@@ -65,8 +66,22 @@ SHELF = dict(gain_dbi=6.0, beamwidth_deg=70.0, height_m=1.0, power_dbm=24.0, iso
 ZONE = dict(gain_dbi=6.0, beamwidth_deg=360.0, height_m=2.8)  # ceiling antenna looking down: omnidirectional in plan
 #: A ceiling antenna over smart shelves is turned down to read the reading area, not the shelves (assumption).
 STORAGE_ZONE = dict(ZONE, power_dbm=15.0)
-# a desk pad reads to ~1.2 m (ANCHORS)
-DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.75, session="S2", trigger="periodic")
+# Desk pads (a desk pad reads to ~1.2 m, ANCHORS: FileTrail product sheet). Mounted under the desktop at the desk's
+# centre, facing up through the board (height 0.72 m: under a 0.75 m desktop, assumption), so the files lying on the
+# desk are straight above it and everything beside the desk is far off its axis (rf.geometry: desk pads look up; the
+# twin's tags all ride above a pad, so its downward null is never tested). Its own LLRP per-antenna transmit power
+# (15 dBm, ~15 dB below a room reader's 1 W: assumption) and isolation_db: the loss, each way, to any tag not lying on
+# the desk, i.e. a near-field desk pad's fast roll-off beyond the desktop it sits under (assumption, 20 dB: short-
+# range pads read what lies on them, not the officer's chair or the next desk; 10 dB less than a steel shelf bay's).
+DESK = dict(power_dbm=15.0, gain_dbi=1.0, beamwidth_deg=120.0, height_m=0.72, isolation_db=20.0, session="S2",
+            trigger="periodic")
+#: A desk whose pad stands within the pad's read range (~1.2 m, ANCHORS) of a wall shared with a storage room gets a
+#: shield on that side (a grounded plate or absorber along the desk's back, as installers do against cross-reads:
+#: ANCHORS, "cross-reads ... fixed by shielding"): DESK_SHIELD_DB more isolation (assumption, 10 dB). Its power stays:
+#: the desk's own files lie straight over the pad, 0.3 m away, with ~9 dB of mean forward margin at 15 dBm, which
+#: fading (sigma 9.6 dB, ANCHORS Rappaport) already eats into.
+DESK_SHIELD_RANGE_M = 1.2
+DESK_SHIELD_DB = 10.0
 # Handheld (assumptions): for shelf-by-shelf inventory the keeper turns the handheld down (handhelds adjust their
 # transmit power over ~0-30 dBm) to 20 dBm, 10 dB below the ~1 W that reads to 3-4 m (ANCHORS, Welbourne et al.), and
 # runs it in S0 (dual target: every tag in reach answers in every round, so how steadily a tag answers at each shelf
@@ -123,7 +138,8 @@ def auto_place(floor: Floor, profile: str = "full") -> Placement:
             for u in floor.storage_in(space.id):
                 if u.kind == "desk":
                     rid = f"R-desk-{_slug(u.id)}"
-                    ant = _antenna(rid, 1, "desk", space, u.position, 0.0, DESK, storage=u.id)
+                    ant = _antenna(rid, 1, "desk", space, u.position, 0.0, desk_settings(floor, space, u.position),
+                                   storage=u.id)
                     readers.append(Reader(rid, "fixed", DESK["power_dbm"], DESK["session"], DWELL_MS, DESK_REPORT_MS,
                                           (ant,), DESK["trigger"]))
         if storage_room:
@@ -133,6 +149,28 @@ def auto_place(floor: Floor, profile: str = "full") -> Placement:
                                   HANDHELD_REPORT_MS, (ant,), HANDHELD["trigger"]))
     return Placement(name=f"{floor.name}-{profile}", source=f"<auto_place {profile}>", schema_version=1,
                      floor=floor.name, readers={r.id: r for r in readers})  # fmt: skip
+
+
+def desk_settings(floor: Floor, space: Space, pad_xy: tuple[float, float]) -> dict:
+    """A desk pad's settings: DESK, shielded (more isolation) when the pad is within DESK_SHIELD_RANGE_M
+    of a wall `space` shares with a storage room on its level."""
+    if storage_wall_m(floor, space, pad_xy) > DESK_SHIELD_RANGE_M:
+        return DESK
+    return dict(DESK, isolation_db=DESK["isolation_db"] + DESK_SHIELD_DB)
+
+
+def storage_wall_m(floor: Floor, space: Space, xy: tuple[float, float]) -> float:
+    """Distance (m) from xy to the nearest wall of a storage room on `space`'s level (inf when there is none);
+    `space` itself is left out (a desk in a storage room is the room's own)."""
+    best = math.inf
+    for other in floor.spaces.values():
+        if other.id == space.id or other.purpose not in STORAGE_PURPOSES or not other.has_geometry:
+            continue
+        if other.level != space.level:
+            continue
+        for a, b in edges(other.polygon):
+            best = min(best, distance_to_segment(*a, *b, *xy))
+    return best
 
 
 def _portal_doors(floor: Floor, full: bool) -> list[Door]:
@@ -193,8 +231,8 @@ def _antenna(rid, port, kind, space: Space, xy, az, settings: dict, *, door: str
 
 
 def _own_power(kind: str, settings: dict) -> float | None:
-    """An antenna's own transmit power: shelf and zone antennas always, a portal antenna when turned down."""
-    if kind in ("shelf", "zone") or (kind == "portal" and settings["power_dbm"] != PORTAL["power_dbm"]):
+    """An antenna's own transmit power: shelf, zone and desk antennas always, a portal antenna when turned down."""
+    if kind in ("shelf", "zone", "desk") or (kind == "portal" and settings["power_dbm"] != PORTAL["power_dbm"]):
         return settings.get("power_dbm")
     return None
 
