@@ -2,9 +2,11 @@
 
   left_building  a dossier carried out of the building to a vehicle without a checkout (per dossier use, at the end
                  of the day); anomaly time = the exterior door crossing
-  drawer         a dossier left at a desk overnight (per dossier use); time = when the officer leaves (end of day);
-                 also every dossier still at a desk, not carried, at the station's end-of-day check (shift end +
-                 DRAWER_CHECK_S) because its officer tidies later: outside storage past the policy, whoever meant it
+  drawer         a dossier resting on a desk (not carried, not in storage) at the station's end-of-day check (shift
+                 end + DRAWER_CHECK_S, every day of the run: a timed event of the world, not a side of the tidy);
+                 time = the check. Kept overnight on purpose (drawer_rate, per dossier tidied) or still there because
+                 its officer tidies later, or not at all: outside storage past the policy, whoever meant it. Once per
+                 rest on a desk (a dossier left over a weekend is one anomaly, as it is one open alert)
   misfiled       a dossier put on the wrong shelf (per shelf return); time = the put
   missing        a dossier put down in a non-storage place and forgotten (per dossier use); time = the put
   separated      an evidence item left behind when its dossier goes back (per item taken out); time = the parting
@@ -16,6 +18,36 @@ from __future__ import annotations
 #: The station's end-of-day check, after the shift's end: a dossier at a desk then is outside storage past the policy
 #: (assumption: the same 25 min grace as the tracker's default AlertConfig.drawer_grace_s).
 DRAWER_CHECK_S = 1500.0
+
+
+def end_of_day_checks(st):
+    """SimPy process: the end-of-day check at shift end + DRAWER_CHECK_S of every day inside the run."""
+    env, cal = st.env, st.cal
+    day = cal.day_of(env.now)
+    while True:
+        t = cal.at(day, cal.shift_end_s) + DRAWER_CHECK_S
+        if t > st.scenario.duration_s:
+            return
+        if t >= env.now:
+            yield env.timeout(t - env.now)
+            drawer_check(st)
+        day += 1
+
+
+def drawer_check(st) -> list[str]:
+    """Label drawer every dossier resting on a desk now and not yet labelled in this rest; returns their EPCs."""
+    fl, out = st.floor, []
+    for e in sorted(st.pop.dossiers):
+        d = st.pop.dossiers[e]
+        if d.holder or not d.storage or fl.storage[d.storage].kind != "desk" or e in st.drawered:
+            continue
+        st.drawered.add(e)
+        oid = next((o for o in sorted(st.at_desk) if e in st.at_desk[o]), "")
+        how = "kept overnight" if e in st.kept else "at the end-of-day check"
+        st.journal.anomaly(st.now, "drawer", epc=e, space=fl.storage[d.storage].space, officer=oid,
+                           detail=f"at {d.storage}, {how}; case {d.case}")  # fmt: skip
+        out.append(e)
+    return out
 
 
 def maybe_forget(st, oid: str, d, case):
@@ -57,11 +89,8 @@ def end_of_day(st, oid: str):
             car.append(d)
         else:
             shelve.append(d)
-    check = st.cal.shift_end_of(st.now) + DRAWER_CHECK_S
-    if st.now > check:  # tidying after the check: what is still on the desk was found there
-        for d in shelve + car:
-            st.journal.anomaly(check, "drawer", epc=d.epc, space=st.pop.officers[oid].desk_space, officer=oid,
-                               detail=f"at {st.pop.officers[oid].desk} at the end-of-day check; case {d.case}")  # fmt: skip
+    st.kept.update(d.epc for d in keep)  # labelled by the end-of-day check (drawer_check), as they rest on the desk
+    st.counts["kept"] += len(keep)
     items = [pop.items[e] for e in sorted(st.at_desk[oid]) if e in pop.items]
     for d in shelve + car:
         st.pick(d, oid)
@@ -97,9 +126,6 @@ def end_of_day(st, oid: str):
             st.in_car[oid].add(d.epc)
             st.journal.anomaly(t_out, "left_building", epc=d.epc, space=st.car_park, officer=oid,
                                detail=f"to {veh} without checkout; case {d.case}")  # fmt: skip
-    for d in keep:
-        st.journal.anomaly(st.cal.shift_end_of(st.now), "drawer", epc=d.epc, space=st.pop.officers[oid].desk_space,
-                           officer=oid, detail=f"kept at {st.pop.officers[oid].desk} overnight; case {d.case}")  # fmt: skip
 
 
 def _collect_one(st, k: str, i, frm: str):

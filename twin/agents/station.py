@@ -36,6 +36,8 @@ class Station:
         self.shared = {r: simpy.Store(env) for r in ("duty_officer", "dossier_keeper", "evidence_keeper")}
         self.at_desk: dict[str, set[str]] = {o: set() for o in pop.officers}  # dossier/item epcs resting at a desk
         self.in_car: dict[str, set[str]] = {o: set() for o in pop.officers}
+        self.kept: set[str] = set()  # dossiers kept on a desk overnight on purpose (until picked up again)
+        self.drawered: set[str] = set()  # dossiers labelled drawer in their present rest on a desk
         self.counts: Counter[str] = Counter()  # opportunities per misbehaviour rate (uses, returns, hand-overs ...)
         fl = self.floor
         ent = fl.doors[fl.entrance]
@@ -135,6 +137,8 @@ class Station:
             s.discard(t.epc)
         for s in self.in_car.values():
             s.discard(t.epc)
+        self.kept.discard(t.epc)
+        self.drawered.discard(t.epc)
         t.holder, t.storage, t.space = oid, "", ""
 
     def put(self, t, place, storage: str = "") -> None:
@@ -231,6 +235,7 @@ def _handhelds(scenario, floor) -> dict[str, str]:
 def start_agents(env, population, ledger, journal, graph, scenario, streams, handheld_readers=None) -> Station:
     """Register every officer and tag in the ledger at t = env.now and start every SimPy process."""
     from . import casework
+    from .behaviour import end_of_day_checks
     from .officers import day_shift
 
     pop = population
@@ -259,4 +264,5 @@ def start_agents(env, population, ledger, journal, graph, scenario, streams, han
     for oid, o in sorted(pop.officers.items()):
         env.process(duty_shift(st, oid) if o.role == "duty_officer" else day_shift(st, oid))
     env.process(casework.arrivals(st))
+    env.process(end_of_day_checks(st))
     return st
