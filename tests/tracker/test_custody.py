@@ -65,3 +65,35 @@ def test_a_flickering_estimate_named_after_passers_by_is_no_handover():
     _walk(c, [(400, D, "room-a", "", "B", "dossier")], 410)
     _walk(c, [], 2000)
     assert c.take()[1] == []
+
+
+def _desk_scene(c: Custody, *, desk_of_b: bool = True, b_in: bool = True, recorded: bool = False):
+    """B's badge has sat at office/D1 for an hour; A carries D in, puts it on a desk there and walks out."""
+    c.name_badge(BA, "A")
+    c.name_badge(BB, "B")
+    if recorded:
+        c.apply([{"t_us": 4000 * S, "kind": "handover", "epc": D, "officer": "B", "detail": "A"}])
+    desk = "office/D1" if desk_of_b else "office/D2"
+    _walk(c, [(0, BB, "office", "office/D1", "", "badge"), (0, BA, "office", "office/D2", "", "badge")], 10)
+    if not b_in:
+        _walk(c, [(3500, BB, "corr", "", "", "badge")], 3510)
+    _walk(c, [(3600, BA, "corr", "", "", "badge")], 3610)  # A fetches the file ...
+    _walk(c, [(3900, BA, "office", "", "", "badge"), (3900, D, "office", "", "A", "dossier")], 3910)
+    _walk(c, [(4000, D, "office", desk, "", "dossier")], 4010)  # ... puts it on a desk ...
+    _walk(c, [(4030, BA, "corr", "", "", "badge")], 4040)  # ... and leaves without it
+    _walk(c, [], 6000)
+    return c.take()
+
+
+def test_a_file_put_on_a_present_officers_desk_by_another_is_a_handover_flagged_unless_recorded():
+    c = Custody()
+    _, alerts = _desk_scene(c)
+    assert c.owner("office/D1", 6000 * S) == "B" and c.owner("office/D2", 6000 * S) == "A"
+    assert [(a["kind"], a["epc"], a["officer"], a["t_us"]) for a in alerts] == [
+        ("unrecorded_handover", D, "B", 4000 * S)]
+    assert _desk_scene(Custody(), recorded=True)[1] == []
+
+
+def test_no_handover_on_ones_own_desk_or_with_the_desks_owner_away():
+    assert _desk_scene(Custody(), desk_of_b=False)[1] == []  # D2: A's own desk
+    assert _desk_scene(Custody(), b_in=False)[1] == []  # B not in the room: a delivery, nobody took it
