@@ -134,3 +134,15 @@ def test_faint_zone_reads_count_less():
     assert placed(-50) == ["room-b"]
     assert placed(-80) == []
     assert placed(-80, {"zone_weak_factor": 1.0}) == ["room-b"]
+
+
+def test_a_tag_found_by_a_sweep_is_moved_into_the_units_space():
+    rows = reads([(k * 0.5, "R-b", 1, DOSSIER, -50) for k in range(100)])
+    core = TrackerCore(SITE)
+    est = _feed(core, rows, 60)
+    assert est["space"].to_pylist()[-1] == "room-b"
+    tag = core.ingest_.epcs.add([DOSSIER.encode("ascii")])
+    core.locator.found(T0 + 90 * S, np.array(tag, np.int32), np.array([core.model.storage.index("room-a/S1")], np.int32))
+    est = core.advance(T0 + 180 * S).estimates
+    assert est["space"].to_pylist() == ["room-a"] and est["storage"].to_pylist() == ["room-a/S1"]
+    assert est["t_us"].to_pylist() == [T0 + 90 * S]

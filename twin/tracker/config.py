@@ -60,6 +60,7 @@ class TrackerConfig:
     #: an archive event of a dossier read within this long before it moves the dossier into the unit's space (the
     #: keeper filed it there; assumption); 0: off
     filing_move_s: float = 600.0
+    sweep_prior: bool = True  # a handheld sweep's report (found on a unit) moves the tag into that unit's space
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
     calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)

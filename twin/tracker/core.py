@@ -76,6 +76,7 @@ class TrackerCore:
         self.holders = Holders(self.config.holder_window_s)
         self.cycles = EventCycles()
         self.last_cycle: list[CycleReport] = []  # ALE-style report of the last advance
+        self._sweeps_seen = 0  # sweep reports already handed to the locator
         self.reads_in = 0
         self._space_list = list(self.model.spaces) + [""]  # index -1 (no space / no unit) is the last, ""
         self._storage_list = list(self.model.storage) + [""]
@@ -197,7 +198,21 @@ class TrackerCore:
         self.last_cycle = self.cycles.cycle(self.ingest_.now_us or 0, cols["epc"], cols["space"], cols["storage"])
         alerts = self.workspace.advance(self.ingest_.now_us or 0, est, np.asarray(tag, np.int64), self.ingest_.kind,
                                         self._badge_name, self.ingest_.watermark_us, cols)  # fmt: skip
+        if self.config.sweep_prior and len(self.workspace.sweeps) > self._sweeps_seen:
+            self._sweep_found(self.workspace.sweeps[self._sweeps_seen:])
+            self._sweeps_seen = len(self.workspace.sweeps)
         return _Output(est, alerts)
+
+    def _sweep_found(self, reports: list[dict]) -> None:
+        """Tags a handheld sweep found on a unit are in that unit's space at the sweep's end (settled next advance)."""
+        uidx = {u: i for i, u in enumerate(self.model.storage)}
+        for rep in reports:
+            unexpected = {m["epc"] for m in rep.get("unexpected") or ()}  # may be a neighbour room's, heard
+            found = [(e, uidx[u]) for e, u in (rep.get("found") or {}).items()
+                     if u in uidx and len(e) == 24 and e not in unexpected]  # fmt: skip
+            if found:
+                tags = np.array(self._tag_ids([e for e, _ in found]), np.int32)
+                self.locator.found(int(rep["t1_us"]), tags, np.array([u for _, u in found], np.int32))
 
     def _badge_name(self, tag: int) -> str:
         epc = self.ingest_.epcs.names[tag].decode("ascii")

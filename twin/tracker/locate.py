@@ -158,6 +158,11 @@ class Locator:
         self.t_change[tag] = t_us
         self._out.append((t_us.astype(np.int64), tag.astype(np.int32), sp, un, np.full(len(tag), conf, np.float32)))
 
+    def found(self, t_us: int, tag: np.ndarray, unit: np.ndarray) -> None:
+        """A handheld sweep found these tags on these units (reports of twin.tracker.inventory): like a filing event
+        of a tag handled just now, they are moved into the unit's space unless a later change placed them."""
+        self._filed.append((np.full(len(tag), t_us, np.int64), tag.astype(np.int32), unit.astype(np.int32)))
+
     def settle_filed(self, now_us: int) -> None:
         """Filing events of tags handled just now (see file): moved into the unit's space at the event's time unless
         a change after the event already says where they are."""
