@@ -51,10 +51,10 @@ def _events(rows: list[tuple]) -> pa.Table:
 
 def test_volumes_come_back_after_the_away_stage():
     spaces = ("dossier-room", "procuratorate")
-    ev = [(T0, "register", "C1", "E1", ""), (T0, "register", "C2", "E2", ""), (T0, "register", "C3", "E3", ""),
-          (T0 + 1 * DAY_US, "stage", "C1", "", "arrest_approval"), (T0 + 2 * DAY_US, "stage", "C1", "", "investigation"),
-          (T0 + 8 * DAY_US, "stage", "C2", "", "arrest_approval"), (T0 + 9 * DAY_US, "stage", "C2", "", "investigation"),
-          (T0 + 9 * DAY_US, "stage", "C3", "", "transferred"), (T0 + 10 * DAY_US, "stage", "C1", "", "legal_review")]  # fmt: skip
+    ev = [(T0, "register", c, e, "") for c, e in (("C1", "E1"), ("C2", "E2"), ("C3", "E3"))]
+    ev += [(T0 + d * DAY_US, "stage", c, "", st) for d, c, st in (
+        (1, "C1", "arrest_approval"), (2, "C1", "investigation"), (8, "C2", "arrest_approval"),
+        (9, "C2", "investigation"), (9, "C3", "transferred"), (10, "C1", "legal_review"))]  # fmt: skip
     away = OffsitePrior(spaces, {"arrest_approval": "procuratorate", "transferred": "procuratorate"}, 3 * 86400.0)
     got = {e for _, e, _ in away.apply(_events(ev))}
     assert got == {"E2", "E3"}  # C1 left its away stage 8 days ago; C2 2 days ago (not back yet); C3 is transferred
@@ -92,7 +92,8 @@ def test_a_passage_into_one_room_does_not_open_the_room_behind_its_wall():
     est = _feed(TrackerCore(site), reads(sorted(rows)), 400)
     sp = est["space"].to_pylist()
     assert "room-a" in sp and "room-b" not in sp[sp.index("room-a"):]
-    assert _feed(TrackerCore(site, {"sealed_factor": 1.0}), reads(sorted(rows)), 400)["space"].to_pylist()[-1] == "room-b"
+    unsealed = _feed(TrackerCore(site, {"sealed_factor": 1.0}), reads(sorted(rows)), 400)
+    assert unsealed["space"].to_pylist()[-1] == "room-b"
 
 
 def _feed_with_events(core, rows: np.ndarray, events: pa.Table, until_s: float, step_s: float = 60.0) -> pa.Table:
@@ -142,7 +143,8 @@ def test_a_tag_found_by_a_sweep_is_moved_into_the_units_space():
     est = _feed(core, rows, 60)
     assert est["space"].to_pylist()[-1] == "room-b"
     tag = core.ingest_.epcs.add([DOSSIER.encode("ascii")])
-    core.locator.found(T0 + 90 * S, np.array(tag, np.int32), np.array([core.model.storage.index("room-a/S1")], np.int32))
+    unit = np.array([core.model.storage.index("room-a/S1")], np.int32)
+    core.locator.found(T0 + 90 * S, np.array(tag, np.int32), unit)
     est = core.advance(T0 + 180 * S).estimates
     assert est["space"].to_pylist() == ["room-a"] and est["storage"].to_pylist() == ["room-a/S1"]
     assert est["t_us"].to_pylist() == [T0 + 90 * S]
