@@ -1,12 +1,17 @@
-"""Compiled screens of the read engine: per (slot, antenna) loops numpy can only do as whole matrices.
+"""Compiled loops of the read engine: per-pair and per-row work numpy can only do as whole matrices or as one
+pass per field. Every kernel gives the bytes the numpy code it replaces gave:
 
-The kernels only ever *narrow* a candidate set. Each keeps a superset of what the exact numpy screens of the engine
-keep (every comparison is given a small tolerance in the keeping direction), and the engine then applies its exact
-screens to the survivors. So the streams are the same to the byte with or without them, and a last-bit difference
-between a compiled and a numpy `hypot` or `erfc` can never flip a pair.
+- `screen` only *narrows* a candidate set of (slot, fixed antenna) pairs: it keeps a superset of what the exact numpy
+  screens keep (each comparison has a small slack in the keeping direction) and marks the pairs within the slack of a
+  threshold as borderline, for the numpy screens to decide. A last-bit difference between compiled and numpy
+  arithmetic can never flip a pair.
+- `crossed_pairs` / `crossed_from` (walls crossed) compute the same orientation products in the same order as
+  `geometry.segments_crossed`, so the same integer counts; `clip_slots` and `gather_rows` are integer searches
+  and copies.
 
 Compiled with numba (`cache=True`: the first call in a fresh install compiles and writes the cache next to this
-file; later processes load it). `warm()` compiles/loads every kernel on tiny inputs and says how long it took.
+file; later processes load it). The engine imports this module on first use, so `twin` commands that generate no
+reads do not load numba. `warm()` compiles or loads every kernel on tiny inputs and says how long it took.
 """
 
 from __future__ import annotations
