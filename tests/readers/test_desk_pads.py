@@ -61,7 +61,8 @@ def test_pad_reads_its_desk_and_not_the_shelf_behind_the_wall():
 
 def _read(t_s, reader, port, epc, rssi, count=1):
     r = np.zeros(1, READ_DTYPE)
-    r["t_us"], r["reader"], r["antenna"], r["epc"], r["rssi_dbm"], r["count"] = t_s * 10**6, reader, port, epc, rssi, count
+    r["t_us"], r["reader"], r["antenna"] = t_s * 10**6, reader, port
+    r["epc"], r["rssi_dbm"], r["count"] = epc, rssi, count
     return r
 
 

@@ -160,8 +160,10 @@ def audit_scenario(scenario, minutes: float = 20.0, placement_path: str | Path |
 
 def format_table(rows: list[AuditRow], *, foreign_only: bool = True, other_space_only: bool = False) -> str:
     """Markdown table of the audit rows (by default only what an antenna hears off its own unit)."""
-    keep = [r for r in rows if (not foreign_only or r.where != "own") and (not other_space_only or r.tag_space != r.space)]
-    lines = ["| antenna | unit | heard | tag space | tag unit | tags | reads | RSSI min / p50 / max |", "|---" * 8 + "|"]
+    keep = [r for r in rows
+            if (not foreign_only or r.where != "own") and (not other_space_only or r.tag_space != r.space)]
+    lines = ["| antenna | unit | heard | tag space | tag unit | tags | reads | RSSI min / p50 / max |",
+             "|---" * 8 + "|"]
     for r in keep:
         lines.append(f"| {r.antenna} | {r.unit} | {r.where} | {r.tag_space} | {r.tag_unit} | {r.tags} | {r.reads} | "
                      f"{r.rssi_min} / {r.rssi_p50:.0f} / {r.rssi_max} |")  # fmt: skip
@@ -173,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run", type=Path, nargs="?", help="a run folder recorded with --save-streams")
     ap.add_argument("--scenario", type=Path, default=None, help="run this scenario's world instead")
     ap.add_argument("--minutes", type=float, default=20.0)
-    ap.add_argument("--placement", type=Path, default=None, help="the run's placement (default: the full placement; with --scenario: the scenario's)")
+    ap.add_argument("--placement", type=Path, default=None, help="the run's placement (default: the full placement; with --scenario: the scenario's)")  # fmt: skip
     ap.add_argument("--floor", type=Path, default=DEFAULT_FLOOR, help="the run's floor")
     ap.add_argument("--all", action="store_true", help="list own-unit rows too")
     ap.add_argument("--other-space", action="store_true", help="list only tags heard in another space")
