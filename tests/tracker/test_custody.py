@@ -67,7 +67,8 @@ def test_a_flickering_estimate_named_after_passers_by_is_no_handover():
     assert c.take()[1] == []
 
 
-def _desk_scene(c: Custody, *, desk_of_b: bool = True, b_in: bool = True, recorded: bool = False):
+def _desk_scene(c: Custody, *, desk_of_b: bool = True, b_in: bool = True, recorded: bool = False,
+                b_along: bool = False):  # fmt: skip
     """B's badge has sat at office/D1 for an hour; A carries D in, puts it on a desk there and walks out."""
     c.name_badge(BA, "A")
     c.name_badge(BB, "B")
@@ -78,6 +79,9 @@ def _desk_scene(c: Custody, *, desk_of_b: bool = True, b_in: bool = True, record
     if not b_in:
         _walk(c, [(3500, BB, "corr", "", "", "badge")], 3510)
     _walk(c, [(3600, BA, "corr", "", "", "badge")], 3610)  # A fetches the file ...
+    if b_along:  # B goes too and comes back with A (the carrier's name may be the companion's)
+        _walk(c, [(3600, BB, "corr", "", "", "badge")], 3610)
+        _walk(c, [(3900, BB, "office", "office/D1", "", "badge")], 3905)
     _walk(c, [(3900, BA, "office", "", "", "badge"), (3900, D, "office", "", "A", "dossier")], 3910)
     _walk(c, [(4000, D, "office", desk, "", "dossier")], 4010)  # ... puts it on a desk ...
     _walk(c, [(4030, BA, "corr", "", "", "badge")], 4040)  # ... and leaves without it
@@ -97,3 +101,18 @@ def test_a_file_put_on_a_present_officers_desk_by_another_is_a_handover_flagged_
 def test_no_handover_on_ones_own_desk_or_with_the_desks_owner_away():
     assert _desk_scene(Custody(), desk_of_b=False)[1] == []  # D2: A's own desk
     assert _desk_scene(Custody(), b_in=False)[1] == []  # B not in the room: a delivery, nobody took it
+    assert _desk_scene(Custody(), b_along=True)[1] == []  # B came in with the file: B's own, carried in
+
+
+def test_a_badge_renamed_by_an_event_is_one_holder_under_both_names():
+    """The locator names a badge by its URI until an event names its officer; a hand-over between the two names of
+    one badge is none."""
+    c = Custody()
+    c.name_badge(BA, "urn-a")
+    _walk(c, [(10, BA, "room-b", "", "", "badge"), (10, D, "room-b", "", "urn-a", "dossier")], 20)
+    c.apply([{"t_us": 30 * S, "kind": "issue", "epc": BA, "officer": "A"}])
+    assert c.held_by("A") == [D] and c.held_by("urn-a") == []
+    _walk(c, [(100, BA, "corr", "", "", "badge"), (100, D, "corr", "", "A", "dossier")], 110)
+    _walk(c, [], 2000)
+    rows, alerts = c.take()
+    assert alerts == [] and [r["holder"] for r in rows] == ["urn-a"]  # no change of holder: one badge

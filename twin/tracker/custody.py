@@ -10,8 +10,8 @@ without the event. A tag whose holder's badge leaves its space without it is put
 down (`how` inferred, holder empty).
 
 An in-person hand-over at a desk is flagged too: the tag came in with A's badge and was put down on a desk unit
-(the tag's storage estimate) that belongs to B, A's badge left the room without it within `settle_s` while B's badge
-stayed in the room, and no `handover` event names the tag within `handover_window_s`. Whose desk a unit is, is learned
+(the tag's storage estimate) that belongs to B, B's badge was in the room before the file came (`receiver_lead_s`; not
+B carrying it in, named after a companion) and stayed, A's badge left the room without it within `settle_s`, and no `handover` event names the tag within `handover_window_s`. Whose desk a unit is, is learned
 from the badges: the badge whose estimates rested on that unit longest (at least `owner_min_s`, and `owner_share` of
 all badge time there); a unit without a clear owner, or A's own, is no hand-over (a delivery to an empty desk is not
 one either: nobody took it).
@@ -33,6 +33,7 @@ class CustodyConfig:
     settle_s: float = 600.0  # a put-down on another's desk is judged until this long after (the giver leaves)
     owner_min_s: float = 1200.0  # a badge rested on a desk unit this long (in all) to own it (assumption) ...
     owner_share: float = 0.7  # ... and this share of all badges' time there (shared desks have no owner)
+    receiver_lead_s: float = 60.0  # the receiver's badge was in the room this long before the file came in
 
 
 def _rows(events: Any) -> list[dict]:
@@ -50,6 +51,8 @@ class Custody:
         self.held: dict[str, set[str]] = {}  # holder -> epcs in force with them
         self.space: dict[str, str] = {}  # epc -> estimated space (every tag kind, badges included)
         self.name_of: dict[str, str] = {}  # badge epc -> the holder name the locator gives it
+        self.badge_of: dict[str, str] = {}  # holder name -> badge epc
+        self.alias: dict[str, str] = {}  # a badge's former holder name -> its present one
         self.recorded: dict[str, list[int]] = {}  # epc -> times of recorded hand-overs
         self.space_before: dict[str, str | None] = {}  # epc -> space before its last change
         self.badge_space: dict[str, str] = {}  # holder name -> its badge's space
@@ -70,6 +73,9 @@ class Custody:
             kind, epc, t = e.get("kind"), e.get("epc") or "", int(e.get("t_us") or 0)
             if not epc:
                 continue
+            if epc.startswith("2D") and e.get("officer"):  # GSRN-96: an officer's badge, named by the event
+                self.name_badge(epc, str(e["officer"]))
+                continue
             if kind == "handover":
                 self.recorded.setdefault(epc, []).append(t)
                 frm = e.get("detail") or ""
@@ -78,8 +84,21 @@ class Custody:
                 self._row(t, epc, e.get("officer") or "", "", "registered", keep=False)
 
     def name_badge(self, badge_epc: str, name: str) -> None:
-        """The holder name the locator uses for a badge (officer id or the badge's URI)."""
+        """The holder name the locator uses for a badge (officer id or the badge's URI); a new name for a badge (its
+        officer learned from an event) makes the old one an alias of it."""
+        old = self.name_of.get(badge_epc)
+        if old is not None and old != name:
+            self.alias[old] = name
+            if old in self.badge_space:
+                self.badge_space[name] = self.badge_space.pop(old)
+            for e in self.held.pop(old, set()):
+                self.held.setdefault(name, set()).add(e)
+                self.holder[e] = name
         self.name_of[badge_epc] = name
+        self.badge_of[name] = badge_epc
+
+    def _canon(self, name: str) -> str:
+        return self.alias.get(name, name) if name else name
 
     def update(self, t, epc, space, storage, holder, kind, now_us: int) -> None:
         """Estimate change rows of one advance (lists, time order); `kind` is the tag kind name per row."""
@@ -102,10 +121,10 @@ class Custody:
             if k not in ("dossier", "item"):
                 continue
             old = self.holder.get(e, "")
-            new = "" if u else (h or old)
+            new = "" if u else (self._canon(h) or old)
             c = self.confirm.get(e)
             if c is not None:  # a suspected hand-over counts once the tag moves on with the new holder
-                if new == c[3] and h == c[3] and s != c[4]:
+                if new == c[3] and self._canon(h) == c[3] and s != c[4]:
                     moved_on.append((c, e))
                     del self.confirm[e]
                 elif new != c[3]:
@@ -142,7 +161,9 @@ class Custody:
 
     def owner(self, unit: str, now_us: int | None = None) -> str:
         """The holder whose badge rested on the unit longest, if clearly its own; else ""."""
-        d = dict(self.dwell.get(unit, {}))
+        d: dict[str, int] = {}
+        for n, v in self.dwell.get(unit, {}).items():
+            d[self._canon(n)] = d.get(self._canon(n), 0) + v
         if now_us is not None:  # badges resting there now count up to now
             for b, (u, t0) in self.badge_rest.items():
                 if u == unit and b in self.name_of:
@@ -156,13 +177,15 @@ class Custody:
 
     def _judge_put_downs(self, now_us: int) -> None:
         """A put-down on B's desk with B in the room, A gone: an in-person hand-over (pending its event)."""
-        settle, keep = int(self.config.settle_s * 1e6), []
+        settle, lead, keep = int(self.config.settle_s * 1e6), int(self.config.receiver_lead_s * 1e6), []
         for p in self.put_downs:
             t, e, a, sp = p
+            a = self._canon(a)
             if self.space.get(e) != sp or self.holder.get(e):
                 continue  # moved on or picked up again: judged by the holder rule if at all
             b = self.owner(self.storage.get(e, ""), now_us) if self.storage.get(e) else ""
-            if b and b != a and self.badge_space.get(b) == sp and self.badge_space.get(a) != sp:
+            waited = self.entered.get(self.badge_of.get(b, ""), t) + lead <= self.entered.get(e, 0)
+            if b and b != a and self.badge_space.get(b) == sp and self.badge_space.get(a) != sp and waited:
                 if not self._backed(e, t):
                     self.pending.append((t, e, a, b, sp))
                 continue
