@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 _OLD = -(1 << 62)
 
@@ -69,101 +70,107 @@ class Passages:
             z = np.zeros(0, bool)
             return (z, z, np.zeros(0, np.int64), np.zeros(0, np.int64)) if detail else z
         key = tag.astype(np.int64) * self.n_doors + door
-        o = np.argsort(key, kind="stable")  # keeps time order within (tag, door)
-        k, t = key[o], t_us[o]
-        first = np.ones(n, bool)
-        first[1:] = k[1:] != k[:-1]
-        flat_last, flat_start, flat_n = self.last.reshape(-1), self.start.reshape(-1), self.n.reshape(-1)
-        prev = np.empty(n, np.int64)
-        prev[1:] = t[:-1]
-        prev[first] = flat_last[k[first]]
-        new = (t - prev) > self.quiet_us
-        opened = new | first
-        pos = np.arange(n)
-        at = np.maximum.accumulate(np.where(opened, pos, 0))  # row that opened this row's run
-        carried = first[at] & ~new[at]  # the run continues a burst from the previous batch
-        start = np.where(carried, flat_start[k[at]], t[at])
-        nth = pos - at + np.where(carried, flat_n[k[at]], 0)
-        young = (t - start <= self.burst_us) & (nth >= 1)
-        last = np.ones(n, bool)
-        last[:-1] = first[1:]
-        kl = k[last]
-        flat_last[kl], flat_start[kl], flat_n[kl] = t[last], start[last], nth[last] + 1
-        if side is not None:
-            sd = side[o].astype(np.int64)
-            flat_sides = self.sides.reshape(-1)
-            carry = np.where(carried, flat_sides[k[at]], 0).astype(np.int64)
-            heard = np.zeros(n, np.int64)
-            for bit in (1, 2):  # has this side been heard in the burst so far (this row included)?
-                c = np.cumsum(sd == bit)
-                seen = (c - (c - (sd == bit))[at]) > 0
-                heard |= np.where(seen | ((carry & bit) > 0), bit, 0)
-            # young: within burst_s of the burst's start or of the moment both sides had heard it (a tag read on one
-            # side for a while, then carried through: the crossing is when the far side joins in)
-            both = heard == 3
-            run_id = np.cumsum(opened) - 1
-            f3 = np.minimum.reduceat(np.where(both, pos, n), np.flatnonzero(opened))[run_id]
-            flat_tb = self.t_both.reshape(-1)
-            tb = np.where(carried & ((carry & 3) == 3), flat_tb[k[at]], t[np.minimum(f3, n - 1)])
-            young = both & (nth >= 1) & ((t - start <= self.burst_us) | (t - tb <= self.burst_us))
-            flat_sides[kl] = heard[last]
-            flat_tb[kl] = tb[last]
-            if count is not None:
-                cn = count[o].astype(np.float64)
-                rel = (t - start) / 1e6
-                flat_sw, flat_swt = self.sw.reshape(-1, 2), self.swt.reshape(-1, 2)
-                cen = np.empty((n, 2))
-                for j, bit in enumerate((1, 2)):
-                    w = np.where(sd == bit, cn, 0.0)
-                    cums = []
-                    for x, flat in ((w, flat_sw), (w * rel, flat_swt)):
-                        c = np.cumsum(x)
-                        c = c - (c - x)[at] + np.where(carried, flat[k[at], j], 0.0)
-                        flat[kl, j] = c[last]
-                        cums.append(c)
-                    with np.errstate(invalid="ignore", divide="ignore"):
-                        cen[:, j] = np.where(cums[0] > 0, cums[1] / cums[0], np.nan)
-                seq = np.empty(n)
-                seq[o] = cen[:, 1] - cen[:, 0]
-                self.seq = seq
-            if rssi is not None:
-                # direction: the side whose loudest read came last is where the tag went (peak-RSSI time on side A
-                # before side B => A -> B); only that side's rows count. Running (loudest, latest) per side and burst
-                # as one integer key: rssi rank, then row position (rows of a (tag, door) are in time order).
-                r = np.clip(rssi[o].astype(np.int64) + 128, 0, 255)
-                run = np.cumsum(opened)  # bursts are contiguous and numbered in order
-                span = 256 * (n + 1)
-                flat_loud = self.loud.reshape(-1, 2)
-                flat_tl = self.t_loud.reshape(-1, 2)
-                loud = np.empty((n, 2), np.int64)
-                t_pk = np.empty((n, 2), np.int64)
-                for j, bit in enumerate((1, 2)):
-                    key = np.where(sd == bit, r * (n + 1) + pos + 1, -1)
-                    ck = np.where(carried, np.clip(flat_loud[k[at], j].astype(np.int64) + 128, -1, 255), -1)
-                    key = np.maximum(key, np.where(ck >= 0, ck * (n + 1), -1))  # a carried peak: position 0
-                    acc = np.maximum.accumulate(key + run * span) - run * span
-                    loud[:, j] = np.where(acc >= 0, acc // (n + 1) - 128, -999)
-                    p = acc % (n + 1)
-                    t_pk[:, j] = np.where(p > 0, t[np.maximum(p - 1, 0)], flat_tl[k[at], j])
-                mine = np.where(sd == 1, t_pk[:, 0], t_pk[:, 1])
-                other = np.where(sd == 1, t_pk[:, 1], t_pk[:, 0])
-                peak = mine >= other
-                if not detail:
-                    young &= peak
-                flat_loud[kl] = loud[last]
-                flat_tl[kl] = t_pk[last]
-        out = np.empty(n, bool)
-        out[o] = young
+        o = np.argsort(key, kind="stable")  # keeps time order within (tag, door); the pass runs in this order
+        has = (side is not None, side is not None and count is not None, side is not None and rssi is not None)
+        sd = side[o].astype(np.int8) if has[0] else np.zeros(n, np.int8)
+        r = rssi[o].astype(np.int64) if has[2] else np.zeros(n, np.int64)
+        cn = count[o].astype(np.float64) if has[1] else np.zeros(n)
+        outs = _burst_pass(key[o], t_us[o].astype(np.int64), sd, r, cn, *has, self.quiet_us, self.burst_us,
+                           self.last.reshape(-1), self.start.reshape(-1), self.n.reshape(-1),
+                           self.sides.reshape(-1), self.t_both.reshape(-1), self.sw.reshape(-1, 2),
+                           self.swt.reshape(-1, 2), self.loud.reshape(-1, 2), self.t_loud.reshape(-1, 2))  # fmt: skip
+        young, peak, start, lo, seq = (np.empty_like(x) for x in outs)
+        for dst, src in zip((young, peak, start, lo, seq), outs):
+            dst[o] = src
+        if has[1]:
+            self.seq = seq
         if not detail:
-            return out
-        pk = np.ones(n, bool)
-        lo = np.zeros(n, np.int64)
-        if side is not None and rssi is not None:
-            pk[o] = peak
-            lo[o] = loud.min(axis=1)
-        st = np.empty(n, np.int64)
-        st[o] = start
-        return out, pk, st, lo
+            return young & peak if has[2] else young
+        return young, peak, start, lo
+
+
+@njit(cache=True)
+def _burst_pass(k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us, last, start, nn, sides, t_both,
+                sw, swt, loud, t_loud):  # fmt: skip
+    """`Passages.young` as one pass over rows sorted by (tag * n_doors + door, time), updating the flat state.
+
+    Kept exact against the former array form (tests/tracker/test_portal_pass.py): the per-side centroid sums are a
+    batch-wide running sum minus its value where the burst's run opened (same float operations, same order), and a
+    side unheard in the burst reads as heard at the batch's last row (so `peak` compares as before)."""
+    n = len(k)
+    young = np.zeros(n, np.bool_)
+    peak = np.ones(n, np.bool_)
+    st = np.empty(n, np.int64)
+    lo = np.zeros(n, np.int64)
+    seq = np.full(n, np.nan)
+    t_end = t[n - 1]
+    c = np.zeros(4)  # batch-wide running sums: w side 1, w side 2, w*rel side 1, w*rel side 2
+    base = np.zeros(4)
+    carry = np.zeros(4)
+    tb = t_end
+    tb_set = False
+    for i in range(n):
+        g = k[i]
+        first = i == 0 or k[i - 1] != g
+        prev = last[g] if first else t[i - 1]
+        new = t[i] - prev > quiet_us
+        opened = new or first
+        carried = first and not new
+        if new:
+            start[g] = t[i]
+            nth = 0
+        else:
+            nth = nn[g]
+        nn[g] = nth + 1
+        last[g] = t[i]
+        s0 = start[g]
+        st[i] = s0
+        yg = t[i] - s0 <= burst_us and nth >= 1
+        if has_side:
+            if new:
+                sides[g] = 0
+            if opened:
+                tb_set = carried and (sides[g] & 3) == 3
+                tb = t_both[g] if tb_set else t_end
+            sides[g] |= sd[i] if sd[i] == 1 or sd[i] == 2 else 0
+            both = sides[g] == 3
+            if both and not tb_set:
+                tb, tb_set = t[i], True
+            t_both[g] = tb
+            yg = both and nth >= 1 and (t[i] - s0 <= burst_us or t[i] - tb <= burst_us)
+        if has_cnt:
+            rel = (t[i] - s0) / 1e6
+            for j in range(2):
+                w = cn[i] if sd[i] == j + 1 else 0.0
+                wr = w * rel
+                c[j] += w
+                c[j + 2] += wr
+                if opened:
+                    base[j], base[j + 2] = c[j] - w, c[j + 2] - wr
+                    carry[j], carry[j + 2] = (sw[g, j], swt[g, j]) if carried else (0.0, 0.0)
+                sw[g, j] = c[j] - base[j] + carry[j]
+                swt[g, j] = c[j + 2] - base[j + 2] + carry[j + 2]
+            a, b = sw[g, 0], sw[g, 1]
+            if a > 0 and b > 0:
+                seq[i] = swt[g, 1] / b - swt[g, 0] / a
+        if has_rssi:
+            if new:
+                loud[g, 0] = loud[g, 1] = -999
+            rk = min(max(r[i] + 128, 0), 255)
+            j = sd[i] - 1
+            if (j == 0 or j == 1) and rk >= loud[g, j] + 128:  # the loudest, and the latest of equals
+                loud[g, j], t_loud[g, j] = rk - 128, t[i]
+            tp0 = t_loud[g, 0] if loud[g, 0] >= -128 else t_end
+            tp1 = t_loud[g, 1] if loud[g, 1] >= -128 else t_end
+            peak[i] = (tp0 >= tp1) if sd[i] == 1 else (tp1 >= tp0)
+            lo[i] = min(loud[g, 0], loud[g, 1])
+            if loud[g, 0] < -128:
+                t_loud[g, 0] = t_end
+            if loud[g, 1] < -128:
+                t_loud[g, 1] = t_end
+        young[i] = yg
+    return young, peak, st, lo, seq
+
 
 
 class Walks:
