@@ -17,12 +17,13 @@ so the rules that judge storage (misfiled, drawer, missing) ask the reads themse
   last report), so a tag that rested in view and then fell silent can be told from one heard now and then through
   a wall, whose silence is its normal state.
 
-Everything is numpy per chunk (np.maximum.at / np.add.at over the chunk's rows); no per-row Python.
+One compiled pass per chunk over its rows, which arrive sorted by (tag, time); no per-row Python.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from .sitemodel import KIND_CODES, STORAGE_PURPOSES
 
@@ -92,58 +93,20 @@ class ReadEvidence:
             self.run_last_us = np.concatenate([self.run_last_us, np.full(k, -1, np.int64)])
 
     def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
-        """Rows of fixed antennas (any order)."""
+        """Rows of fixed antennas sorted by (tag, time) (others are put in that order first)."""
         if len(t) == 0:
             return
         self.grow(int(tag.max()) + 1)
-        m = self.ant_store[ant]
-        if m.any():
-            np.maximum.at(self.last_store_us, tag[m], t[m])
-            self.doors_since[tag[m]] = 0  # heard in storage: door passages count again from here
-        m = self.ant_else[ant]
-        if m.any():
-            np.maximum.at(self.last_else_us, tag[m], t[m])
-        self._runs(t, tag, self.ant_store[ant] | m)
-        np.maximum.at(self.last_any_us, tag, t)
-        d = self.ant_door[ant]
-        m = (d >= 0) & (t > self.last_store_us[tag])
-        if m.any():
-            np.bitwise_or.at(self.doors_since, tag[m], self.door_bit[d[m]])
-        m = self.ant_exit[ant]
-        if m.any():
-            np.maximum.at(self.last_exit_us, tag[m], t[m])
-            self.exit_heard.update(np.unique(tag[m]).tolist())
-        c = self.ant_col[ant]
-        m = c >= 0
-        if not m.any() or not self.units:
-            return
-        tg, cc, aa = tag[m], c[m], ant[m]
-        p = t[m] // self.ant_period[aa]
-        o = np.lexsort((-rssi[m].astype(np.int32), p, tg))  # per (tag, period): loudest first
-        tg, cc, p = tg[o], cc[o], p[o]
-        first = np.r_[True, (tg[1:] != tg[:-1]) | (p[1:] != p[:-1])]
-        tg, cc, p = tg[first], cc[first], p[first]
-        new = p > self.lastp[tg, cc]
-        np.add.at(self.wins, (tg[new], cc[new]), 1)
-        self.touched[tg[new]] = True
-        np.maximum.at(self.lastp, (tg, cc), p)
-
-    def _runs(self, t: np.ndarray, tag: np.ndarray, m: np.ndarray) -> None:
-        """Extend or restart each tag's run of reports with these rows (a gap longer than gap_us starts a new run)."""
-        if not m.any():
-            return
-        tg, tt = tag[m], t[m]
-        o = np.lexsort((tt, tg))
-        tg, tt = tg[o], tt[o]
-        first = np.r_[True, tg[1:] != tg[:-1]]
-        prev = np.where(first, self.run_last_us[tg], np.r_[0, tt[:-1]])
-        starts = (prev < 0) | (tt - prev > self.gap_us)
-        idx = np.flatnonzero(starts)
-        if len(idx):
-            keep = np.r_[tg[idx][1:] != tg[idx][:-1], True]  # each tag's last start (rows in time order per tag)
-            self.run_start_us[tg[idx[keep]]] = tt[idx[keep]]
-        last = np.flatnonzero(np.r_[tg[1:] != tg[:-1], True])
-        self.run_last_us[tg[last]] = np.maximum(self.run_last_us[tg[last]], tt[last])
+        if not _sorted_by_tag_time(tag, t):
+            o = np.lexsort((t, tag))
+            t, tag, ant, rssi = t[o], tag[o], ant[o], rssi[o]
+        exits = _evidence_pass(t.astype(np.int64), tag.astype(np.int64), ant.astype(np.int64), rssi.astype(np.int64),
+                               self.ant_store, self.ant_else, self.ant_door, self.door_bit, self.ant_exit,
+                               self.ant_col, self.ant_period, self.gap_us, bool(self.units), self.last_store_us,
+                               self.last_else_us, self.run_start_us, self.run_last_us, self.last_any_us,
+                               self.last_exit_us, self.doors_since, self.wins, self.lastp, self.touched)  # fmt: skip
+        if len(exits):
+            self.exit_heard.update(np.unique(exits).tolist())
 
     def passed_into(self, tag: int, space: str) -> bool:
         """Whether a portal of a door of this space reported the tag since storage last did (or ever, for a tag
@@ -179,6 +142,85 @@ class ReadEvidence:
         p = int(self.lastp[tag, col])
         per = int(np.max(self.ant_period[self.ant_col == col])) if (self.ant_col == col).any() else 1
         return (p + 1) * per
+
+
+@njit(cache=True)
+def _sorted_by_tag_time(tag, t) -> bool:
+    for i in range(1, len(tag)):
+        if tag[i] < tag[i - 1] or (tag[i] == tag[i - 1] and t[i] < t[i - 1]):
+            return False
+    return True
+
+
+@njit(cache=True)
+def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, ant_exit, ant_col, ant_period, gap_us,
+                   has_units, last_store, last_else, run_start, run_last, last_any, last_exit, doors_since, wins, lastp,
+                   touched):  # fmt: skip
+    """`ReadEvidence.observe` over rows sorted by (tag, time), in three passes; returns the tags of exit rows.
+
+    1) latest reports per tag and the runs of fixed non-portal reports; 2) door bits for portal reports after the
+    tag's latest storage report (of the whole chunk, as before); 3) per tag and report period (t // the antenna's
+    period), the loudest shelf report (the earliest of equals) credits its shelf once per new period."""
+    n = len(t)
+    exits = np.empty(n, np.int64)
+    n_exit = 0
+    prev_g, prev_t = -1, 0
+    for i in range(n):
+        g, a, ti = tag[i], ant[i], t[i]
+        if ant_store[a]:
+            last_store[g] = max(last_store[g], ti)
+            doors_since[g] = 0  # heard in storage: door passages count again from here
+        if ant_else[a]:
+            last_else[g] = max(last_else[g], ti)
+        if ant_store[a] or ant_else[a]:  # a gap longer than gap_us starts a new run
+            prev = run_last[g] if g != prev_g else prev_t
+            if prev < 0 or ti - prev > gap_us:
+                run_start[g] = ti
+            run_last[g] = max(run_last[g], ti)
+            prev_g, prev_t = g, ti
+        last_any[g] = max(last_any[g], ti)
+        if ant_exit[a]:
+            last_exit[g] = max(last_exit[g], ti)
+            exits[n_exit] = g
+            n_exit += 1
+    for i in range(n):
+        d = ant_door[ant[i]]
+        if d >= 0 and t[i] > last_store[tag[i]]:
+            doors_since[tag[i]] |= door_bit[d]
+    if not has_units:
+        return exits[:n_exit]
+    rows = np.empty(n, np.int64)
+    per = np.empty(n, np.int64)
+    s = 0
+    while s < n:
+        g, e, m = tag[s], s, 0
+        while e < n and tag[e] == g:
+            if ant_col[ant[e]] >= 0:
+                rows[m], per[m] = e, t[e] // ant_period[ant[e]]
+                m += 1
+            e += 1
+        s = e
+        if m == 0:
+            continue
+        o = np.arange(m)
+        for j in range(1, m):
+            if per[j] < per[j - 1]:  # antennas of different report periods: order by period, stably
+                o = np.argsort(per[:m], kind="mergesort")
+                break
+        j = 0
+        while j < m:
+            p, best = per[o[j]], rows[o[j]]
+            j += 1
+            while j < m and per[o[j]] == p:
+                if rssi[rows[o[j]]] > rssi[best]:
+                    best = rows[o[j]]
+                j += 1
+            c = ant_col[ant[best]]
+            if p > lastp[g, c]:
+                wins[g, c] += 1
+                touched[g] = True
+                lastp[g, c] = p
+    return exits[:n_exit]
 
 
 __all__ = ["ReadEvidence"]
