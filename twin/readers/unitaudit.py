@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("run", type=Path, nargs="?", help="a run folder recorded with --save-streams")
     ap.add_argument("--scenario", type=Path, default=None, help="run this scenario's world instead")
     ap.add_argument("--minutes", type=float, default=20.0)
-    ap.add_argument("--placement", type=Path, default=None, help="the run's placement (default: the full placement; with --scenario: the scenario's)")  # fmt: skip
+    ap.add_argument("--placement", type=Path, default=None,
+                    help="the run's placement (default: the full placement; with --scenario: the scenario's)")
     ap.add_argument("--floor", type=Path, default=DEFAULT_FLOOR, help="the run's floor")
     ap.add_argument("--all", action="store_true", help="list own-unit rows too")
     ap.add_argument("--other-space", action="store_true", help="list only tags heard in another space")
