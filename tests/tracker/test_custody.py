@@ -67,41 +67,42 @@ def test_a_flickering_estimate_named_after_passers_by_is_no_handover():
     assert c.take()[1] == []
 
 
-def _desk_scene(c: Custody, *, desk_of_b: bool = True, b_in: bool = True, recorded: bool = False,
-                b_along: bool = False):  # fmt: skip
-    """B's badge has sat at office/D1 for an hour; A carries D in, puts it on a desk there and walks out."""
+def _desk_scene(c: Custody, *, b_in: bool = True, recorded: bool = False, b_along: bool = False,
+                taker: str = "B", later_s: float = 1800):  # fmt: skip
+    """B's badge sits in the office; A carries D in, puts it on a desk there and walks out; later `taker` carries D
+    out of the office."""
     c.name_badge(BA, "A")
     c.name_badge(BB, "B")
     if recorded:
         c.apply([{"t_us": 4000 * S, "kind": "handover", "epc": D, "officer": "B", "detail": "A"}])
-    desk = "office/D1" if desk_of_b else "office/D2"
-    _walk(c, [(0, BB, "office", "office/D1", "", "badge"), (0, BA, "office", "office/D2", "", "badge")], 10)
+    _walk(c, [(0, BB, "office", "", "", "badge"), (0, BA, "corr", "", "", "badge")], 10)
     if not b_in:
         _walk(c, [(3500, BB, "corr", "", "", "badge")], 3510)
-    _walk(c, [(3600, BA, "corr", "", "", "badge")], 3610)  # A fetches the file ...
-    if b_along:  # B goes too and comes back with A (the carrier's name may be the companion's)
+    if b_along:  # B goes out and comes back with A (the carrier's name may be the companion's)
         _walk(c, [(3600, BB, "corr", "", "", "badge")], 3610)
-        _walk(c, [(3900, BB, "office", "office/D1", "", "badge")], 3905)
+        _walk(c, [(3900, BB, "office", "", "", "badge")], 3905)
     _walk(c, [(3900, BA, "office", "", "", "badge"), (3900, D, "office", "", "A", "dossier")], 3910)
-    _walk(c, [(4000, D, "office", desk, "", "dossier")], 4010)  # ... puts it on a desk ...
-    _walk(c, [(4030, BA, "corr", "", "", "badge")], 4040)  # ... and leaves without it
-    _walk(c, [], 6000)
+    _walk(c, [(4000, D, "office", "office/D1", "", "dossier")], 4010)  # put on a desk ...
+    _walk(c, [(4030, BA, "corr", "", "", "badge")], 4040)  # ... A leaves without it
+    t = 4000 + later_s
+    bt = BB if taker == "B" else BA
+    _walk(c, [(t, bt, "corr", "", "", "badge"), (t, D, "corr", "", taker, "dossier")], t + 10)
+    _walk(c, [], t + 2000)
     return c.take()
 
 
-def test_a_file_put_on_a_present_officers_desk_by_another_is_a_handover_flagged_unless_recorded():
-    c = Custody()
-    _, alerts = _desk_scene(c)
-    assert c.owner("office/D1", 6000 * S) == "B" and c.owner("office/D2", 6000 * S) == "A"
+def test_a_file_put_down_by_one_and_carried_on_by_one_who_was_there_is_a_handover_flagged_unless_recorded():
+    _, alerts = _desk_scene(Custody())
     assert [(a["kind"], a["epc"], a["officer"], a["t_us"]) for a in alerts] == [
         ("unrecorded_handover", D, "B", 4000 * S)]
     assert _desk_scene(Custody(), recorded=True)[1] == []
 
 
-def test_no_handover_on_ones_own_desk_or_with_the_desks_owner_away():
-    assert _desk_scene(Custody(), desk_of_b=False)[1] == []  # D2: A's own desk
-    assert _desk_scene(Custody(), b_in=False)[1] == []  # B not in the room: a delivery, nobody took it
-    assert _desk_scene(Custody(), b_along=True)[1] == []  # B came in with the file: B's own, carried in
+def test_no_handover_when_the_taker_was_away_came_along_or_is_the_one_who_put_it_down():
+    assert _desk_scene(Custody(), b_in=False)[1] == []  # B not in the room at the put-down: a delivery
+    assert _desk_scene(Custody(), b_along=True)[1] == []  # B came in with the file: maybe B carried it in
+    assert _desk_scene(Custody(), taker="A")[1] == []  # A fetches it back
+    assert _desk_scene(Custody(), later_s=5 * 3600)[1] == []  # past keep_s: not a hand-over's sequel
 
 
 def test_a_badge_renamed_by_an_event_is_one_holder_under_both_names():

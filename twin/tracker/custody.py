@@ -9,12 +9,12 @@ tag backs within `handover_window_s`: an `unrecorded_handover` alert, raised onc
 without the event. A tag whose holder's badge leaves its space without it is put
 down (`how` inferred, holder empty).
 
-An in-person hand-over at a desk is flagged too: the tag came in with A's badge and was put down on a desk unit
-(the tag's storage estimate) that belongs to B, B's badge was in the room before the file came (`receiver_lead_s`; not
-B carrying it in, named after a companion) and stayed, A's badge left the room without it within `settle_s`, and no `handover` event names the tag within `handover_window_s`. Whose desk a unit is, is learned
-from the badges: the badge whose estimates rested on that unit longest (at least `owner_min_s`, and `owner_share` of
-all badge time there); a unit without a clear owner, or A's own, is no hand-over (a delivery to an empty desk is not
-one either: nobody took it).
+An in-person hand-over that ends on a desk is flagged too (the receiver takes the file and puts it down, so the tag
+never moves on with them at once): the tag came in with A's badge and A put it down (storage estimate, or A's badge
+walking away without it); B's badge was in the room from before the file came (`receiver_lead_s`: not a companion
+who carried it in) and at the put-down; later, within `keep_s`, B's badge is the one that carries it on, while A's is
+elsewhere; no `handover` event names the tag within `handover_window_s` of the put-down. The alert's time is the
+put-down's (when custody passed); it is decided when B carries the file.
 """
 
 from __future__ import annotations
@@ -30,9 +30,7 @@ class CustodyConfig:
     handover_window_s: float = 300.0  # a recorded hand-over this close to the inferred change backs it (assumption)
     min_stay_s: float = 60.0  # a hand-over happens where both stand: the tag stayed there at least this long
     release_s: float = 20.0  # the holder's badge left the tag's space this long ago without the tag: put down
-    settle_s: float = 600.0  # a put-down on another's desk is judged until this long after (the giver leaves)
-    owner_min_s: float = 1200.0  # a badge rested on a desk unit this long (in all) to own it (assumption) ...
-    owner_share: float = 0.7  # ... and this share of all badges' time there (shared desks have no owner)
+    keep_s: float = 4 * 3600.0  # a put-down file carried on by one who was there is a hand-over this long after
     receiver_lead_s: float = 60.0  # the receiver's badge was in the room this long before the file came in
 
 
@@ -61,9 +59,7 @@ class Custody:
         self.confirm: dict[str, tuple] = {}  # epc -> suspected hand-over waiting for the tag to move on with it
         self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
         self.storage: dict[str, str] = {}  # epc -> estimated storage unit
-        self.badge_rest: dict[str, tuple[str, int]] = {}  # badge epc -> (storage unit, since) of its estimate
-        self.dwell: dict[str, dict[str, int]] = {}  # storage unit -> holder name -> µs its badge rested there
-        self.put_downs: list[tuple[int, str, str, str]] = []  # (t, epc, by, space) of holders putting a tag down
+        self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
         self.rows: list[dict] = []  # custody rows not yet taken
         self.alerts: list[dict] = []
 
@@ -113,7 +109,6 @@ class Custody:
             self.space[e] = s
             self.storage[e] = u or ""
             if k == "badge":
-                self._rest(e, u or "", int(ti))
                 if e in self.name_of:
                     self.badge_space[self.name_of[e]] = s
                 moved_badges.append((ti, e, s))
@@ -131,13 +126,15 @@ class Custody:
                     del self.confirm[e]
             if new == old:
                 continue
+            if new and not old:
+                self._taken(int(ti), e, new, self.space_before.get(e))
             b_old = self.badge_space.get(old)
             dwelt = self.stay.get(e, 0) >= int(self.config.min_stay_s * 1e6)
             if old and new and dwelt and b_old is not None and b_old == self.space_before.get(e) and not self._backed(e, ti):
                 self.confirm[e] = (ti, e, old, new, s)
             self._row(ti, e, new, old, "badge" if new else "inferred")
             if old and not new:
-                self.put_downs.append((int(ti), e, old, s))
+                self._put(int(ti), e, old, s)
         for c, e in moved_on:  # ... and that holder's badge went there too (not a resting tag's estimate flickering
             if self.badge_space.get(c[3]) == self.space.get(e):  # between rooms, named after a passer-by)
                 self.pending.append(c)
@@ -146,52 +143,25 @@ class Custody:
             for e in sorted(self.held.get(h, ())) if h else ():
                 if self.space.get(e) not in (s, None):
                     self._row(ti + w, e, "", h, "inferred")
-                    self.put_downs.append((int(ti), e, h, self.space[e]))
-        self._judge_put_downs(now_us)
+                    self._put(int(ti), e, h, self.space[e])
         self._flush(now_us)
 
-    def _rest(self, badge: str, unit: str, t: int) -> None:
-        """Badge time per storage unit (whose desk it is)."""
-        prev = self.badge_rest.get(badge)
-        if prev is not None and prev[0] and badge in self.name_of:
-            d = self.dwell.setdefault(prev[0], {})
-            d[self.name_of[badge]] = d.get(self.name_of[badge], 0) + max(0, t - prev[1])
-        if prev is None or prev[0] != unit:
-            self.badge_rest[badge] = (unit, t)
+    def _put(self, t: int, e: str, by: str, sp: str) -> None:
+        """A holder put the tag down in `sp`: remember who else stood there from before the tag came."""
+        lead, came = int(self.config.receiver_lead_s * 1e6), self.entered.get(e, t)
+        there = frozenset(n for n, b_sp in self.badge_space.items()
+                          if b_sp == sp and n != by and self.entered.get(self.badge_of.get(n, ""), t) + lead <= came)
+        self.put_down[e] = (t, self._canon(by), sp, there)
 
-    def owner(self, unit: str, now_us: int | None = None) -> str:
-        """The holder whose badge rested on the unit longest, if clearly its own; else ""."""
-        d: dict[str, int] = {}
-        for n, v in self.dwell.get(unit, {}).items():
-            d[self._canon(n)] = d.get(self._canon(n), 0) + v
-        if now_us is not None:  # badges resting there now count up to now
-            for b, (u, t0) in self.badge_rest.items():
-                if u == unit and b in self.name_of:
-                    d[self.name_of[b]] = d.get(self.name_of[b], 0) + max(0, now_us - t0)
-        if not d:
-            return ""
-        name, best = max(sorted(d.items()), key=lambda kv: kv[1])
-        if best < int(self.config.owner_min_s * 1e6) or best < self.config.owner_share * sum(d.values()):
-            return ""
-        return name
-
-    def _judge_put_downs(self, now_us: int) -> None:
-        """A put-down on B's desk with B in the room, A gone: an in-person hand-over (pending its event)."""
-        settle, lead, keep = int(self.config.settle_s * 1e6), int(self.config.receiver_lead_s * 1e6), []
-        for p in self.put_downs:
-            t, e, a, sp = p
-            a = self._canon(a)
-            if self.space.get(e) != sp or self.holder.get(e):
-                continue  # moved on or picked up again: judged by the holder rule if at all
-            b = self.owner(self.storage.get(e, ""), now_us) if self.storage.get(e) else ""
-            waited = self.entered.get(self.badge_of.get(b, ""), t) + lead <= self.entered.get(e, 0)
-            if b and b != a and self.badge_space.get(b) == sp and self.badge_space.get(a) != sp and waited:
-                if not self._backed(e, t):
-                    self.pending.append((t, e, a, b, sp))
-                continue
-            if now_us - t < settle:
-                keep.append(p)
-        self.put_downs = keep
+    def _taken(self, t: int, e: str, by: str, frm: str | None) -> None:
+        """A holder carries the tag on: one who was there when another put it down took it over."""
+        p = self.put_down.pop(e, None)
+        if p is None or frm != p[2] or t - p[0] > int(self.config.keep_s * 1e6):
+            return
+        t0, a, sp, there = p
+        if by != a and by in {self._canon(n) for n in there} and self.badge_space.get(a) != sp:
+            if not self._backed(e, t0):
+                self.pending.append((t0, e, a, by, sp))
 
     def _backed(self, epc: str, t: int) -> bool:
         w = int(self.config.handover_window_s * 1e6)
