@@ -150,7 +150,10 @@ class Station:
         self.at_desk[oid].add(t.epc)
 
     def hand_over(self, t, giver: str, receiver: str, case: str) -> None:
-        """A hand-over between two co-located officers; recorded as a business event unless misbehaving."""
+        """An in-person hand-over: the receiver is in the same room (the ledger refuses otherwise; callers hand over only
+        to a receiver at their desk) and takes the file, holding it from now; the caller then has the receiver keep it
+        (put it on their own desk, or carry it). Recorded as a business event unless misbehaving: then an
+        unrecorded_handover anomaly at this instant, when custody passes."""
         self.ledger.hand_over(t.epc, giver, receiver, self.env.now)
         t.holder = receiver
         self.counts["handover"] += 1
