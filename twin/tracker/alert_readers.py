@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+from numba import njit
 
 #: reader_events kinds (LLRP 1.1 names, twin.readers.keepalive) and their codes in the watch
 STATUS_KINDS = ("KEEPALIVE", "ConnectionAttemptEvent", "ConnectionCloseEvent", "AntennaEvent", "ReaderExceptionEvent")
@@ -55,7 +56,7 @@ class ReaderWatch:
         self.last_us = np.full(n, -1, np.int64)  # last report per reader
         self.back_us = np.full(n, -(1 << 62), np.int64)  # when it came back after an outage
         self.down_since = np.full(n, -1, np.int64)  # outage detected at (-1: up)
-        # (reader << 32 | tag id) pairs reported of late, sorted, with their reports and the reader's last report then
+        # (tag id << 32 | reader) pairs reported of late, sorted, with their reports and the reader's last report then
         self.pair_key = np.zeros(0, np.int64)
         self.pair_n = np.zeros(0, np.int64)
         self.pair_last = np.zeros(0, np.int64)
@@ -89,12 +90,11 @@ class ReaderWatch:
         back = []
         if len(t) == 0:
             return back
-        last = np.flatnonzero(np.r_[tag[1:] != tag[:-1], True])
-        newer = t[last] >= self.last_seen[tag[last]]
-        self.last_seen[tag[last[newer]]] = t[last[newer]]
-        self.last_reader[tag[last[newer]]] = reader[last[newer]]
-        rmax = np.full(len(self.readers), -1, np.int64)
-        np.maximum.at(rmax, reader, t)
+        if not _sorted_by_tag(tag):
+            o = np.argsort(tag, kind="stable")
+            t, tag, reader = t[o], tag[o], reader[o]
+        t, tag, reader = t.astype(np.int64), tag.astype(np.int64), reader.astype(np.int64)
+        rmax = _latest(t, tag, reader, self.last_seen, self.last_reader, len(self.readers))
         seen = rmax >= 0
         for r in np.flatnonzero(seen & (self.down_since >= 0)).tolist():
             if self.down_by[r] == LINK and self.ka_last[r] >= 0 and rmax[r] < self.down_since[r]:
@@ -105,23 +105,9 @@ class ReaderWatch:
             back.append((r, int(rmax[r])))
         np.maximum(self.last_us, rmax, out=self.last_us)
         lo = self.last_us - self.recent_us  # per reader; only those reporting now are counted and pruned
-        # (reader, tag) pairs reported in each reader's recent window, merged into the running counts in one go
-        k = (reader.astype(np.int64) << 32) | tag.astype(np.int64)
-        keys, n = np.unique(k[t >= lo[reader]], return_counts=True)
-        stamp = self.last_us[keys >> 32]
-        at = np.searchsorted(self.pair_key, keys)
-        hit = at < len(self.pair_key)
-        hit[hit] = self.pair_key[at[hit]] == keys[hit]
-        self.pair_n[at[hit]] += n[hit]
-        self.pair_last[at[hit]] = stamp[hit]
-        pk = np.concatenate([self.pair_key, keys[~hit]])
-        order = np.argsort(pk, kind="stable")
-        pk = pk[order]
-        pn = np.concatenate([self.pair_n, n[~hit]])[order]
-        pl = np.concatenate([self.pair_last, stamp[~hit]])[order]
-        pr = pk >> 32
-        keep = ~seen[pr] | (pl >= lo[pr])
-        self.pair_key, self.pair_n, self.pair_last = pk[keep], pn[keep], pl[keep]
+        # (tag, reader) pairs reported in each reader's recent window, merged into the running counts in one go
+        self.pair_key, self.pair_n, self.pair_last = _merge_pairs(t, tag, reader, lo, self.last_us, seen,
+                                                                  self.pair_key, self.pair_n, self.pair_last)
         return back
 
     def check(self, now_us: int, moved_after) -> list[tuple[int, int]]:
@@ -138,11 +124,19 @@ class ReaderWatch:
                 self._down(r, t, LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[r] / 1e6:.0f} s")
         self.ka_checked[self.ka_last >= 0] = now_us
         silent = np.flatnonzero(self.steady & (self.last_us >= 0) & (self.down_since < 0) & (now_us - self.last_us > self.thr_us))
+        if len(silent):
+            is_silent = np.zeros(len(self.readers), bool)
+            is_silent[silent] = True
+            pr = self.pair_key & 0xFFFFFFFF
+            steady = np.flatnonzero(is_silent[pr] & (self.pair_n >= 2))  # reported steadily (twice) of late
+            pr, pg = pr[steady], self.pair_key[steady] >> 32
         for r in silent.tolist():
             t0 = int(self.last_us[r])
-            mine = (self.pair_key >> 32 == r) & (self.pair_n >= 2)  # reported steadily (twice) of late
-            recent = (self.pair_key[mine] & 0xFFFFFFFF).tolist()
-            still = sum(1 for g in recent if not moved_after(g, t0))
+            still = 0
+            for g in pg[pr == r].tolist():  # enough of them still where they were (moved_after has no side effects)
+                if still >= self.cfg.offline_min_tags:
+                    break
+                still += not moved_after(g, t0)
             if still >= self.cfg.offline_min_tags:
                 self._down(r, t0 + int(self.thr_us[r]), SILENCE, "silent")
         out, self._pending = sorted(self._pending), []
@@ -264,3 +258,74 @@ class ReaderWatch:
         if self.ant_down:  # an antenna of its last reader disconnected: the tag may be under that antenna
             up &= ~np.isin(rr, np.array(sorted({k[0] for k in self.ant_down}), np.int64))
         return tags[ok & up & (now_us - since > missing_us)]
+
+
+@njit(cache=True)
+def _sorted_by_tag(tag) -> bool:
+    for i in range(1, len(tag)):
+        if tag[i] < tag[i - 1]:
+            return False
+    return True
+
+
+@njit(cache=True)
+def _latest(t, tag, reader, last_seen, last_reader, n_readers):
+    """Each tag's last row (rows sorted by tag, time) updates its last sighting; returns each reader's latest row."""
+    rmax = np.full(n_readers, -1, np.int64)
+    n = len(t)
+    for i in range(n):
+        rmax[reader[i]] = max(rmax[reader[i]], t[i])
+        g = tag[i]
+        if (i == n - 1 or tag[i + 1] != g) and t[i] >= last_seen[g]:
+            last_seen[g], last_reader[g] = t[i], reader[i]
+    return rmax
+
+
+@njit(cache=True)
+def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp):
+    """The chunk's (tag, reader) pairs within each reader's recent window (rows sorted by tag), counted and merged
+    into the sorted running pairs: counts add up, the stamp is the reader's last report now; pairs of readers that
+    reported in this chunk are dropped once their stamp falls out of the window."""
+    n, nr = len(t), len(lo)
+    new_key = np.empty(n, np.int64)
+    new_n = np.empty(n, np.int64)
+    per = np.zeros(nr, np.int64)
+    used = np.empty(nr, np.int64)
+    m = 0
+    s = 0
+    while s < n:  # one tag at a time: its readers' counts, in reader order
+        g, e, u = tag[s], s, 0
+        while e < n and tag[e] == g:
+            r = reader[e]
+            if t[e] >= lo[r]:
+                if per[r] == 0:
+                    used[u] = r
+                    u += 1
+                per[r] += 1
+            e += 1
+        s = e
+        rs = np.sort(used[:u])
+        for r in rs:
+            new_key[m], new_n[m] = (g << 32) | r, per[r]
+            per[r] = 0
+            m += 1
+    out_key = np.empty(len(key) + m, np.int64)
+    out_n = np.empty(len(key) + m, np.int64)
+    out_last = np.empty(len(key) + m, np.int64)
+    i = j = k = 0
+    while i < len(key) or j < m:
+        if j >= m or (i < len(key) and key[i] < new_key[j]):
+            q, c, st = key[i], cnt[i], stamp[i]
+            i += 1
+        else:
+            q = new_key[j]
+            c, st = new_n[j], last_us[q & 0xFFFFFFFF]
+            if i < len(key) and key[i] == q:
+                c += cnt[i]
+                i += 1
+            j += 1
+        r = q & 0xFFFFFFFF
+        if not seen[r] or st >= lo[r]:
+            out_key[k], out_n[k], out_last[k] = q, c, st
+            k += 1
+    return out_key[:k], out_n[:k], out_last[:k]
