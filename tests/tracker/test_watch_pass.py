@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.tracker.alert_readers import LINK, ReaderWatch
+from twin.tracker.alert_readers import LINK, SILENCE, ReaderWatch
 
 
 class PlainWatch(ReaderWatch):

@@ -93,7 +93,6 @@ class ReaderWatch:
         if not _sorted_by_tag(tag):
             o = np.argsort(tag, kind="stable")
             t, tag, reader = t[o], tag[o], reader[o]
-        t, tag, reader = t.astype(np.int64), tag.astype(np.int64), reader.astype(np.int64)
         rmax = _latest(t, tag, reader, self.last_seen, self.last_reader, len(self.readers))
         seen = rmax >= 0
         for r in np.flatnonzero(seen & (self.down_since >= 0)).tolist():
@@ -304,9 +303,14 @@ def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp):
                 per[r] += 1
             e += 1
         s = e
-        rs = np.sort(used[:u])
-        for r in rs:
-            new_key[m], new_n[m] = (g << 32) | r, per[r]
+        for a in range(1, u):  # insertion sort: a tag is heard by a few readers
+            r, b = used[a], a
+            while b > 0 and used[b - 1] > r:
+                used[b] = used[b - 1]
+                b -= 1
+            used[b] = r
+        for r in used[:u]:
+            new_key[m], new_n[m] = (np.int64(g) << 32) | r, per[r]
             per[r] = 0
             m += 1
     out_key = np.empty(len(key) + m, np.int64)

@@ -100,10 +100,9 @@ class ReadEvidence:
         if not _sorted_by_tag_time(tag, t):
             o = np.lexsort((t, tag))
             t, tag, ant, rssi = t[o], tag[o], ant[o], rssi[o]
-        exits = _evidence_pass(t.astype(np.int64), tag.astype(np.int64), ant.astype(np.int64), rssi.astype(np.int64),
-                               self.ant_store, self.ant_else, self.ant_door, self.door_bit, self.ant_exit,
-                               self.ant_col, self.ant_period, self.gap_us, bool(self.units), self.last_store_us,
-                               self.last_else_us, self.run_start_us, self.run_last_us, self.last_any_us,
+        exits = _evidence_pass(t, tag, ant, rssi, self.ant_store, self.ant_else, self.ant_door, self.door_bit,
+                               self.ant_exit, self.ant_col, self.ant_period, self.gap_us, bool(self.units),
+                               self.last_store_us, self.last_else_us, self.run_start_us, self.run_last_us, self.last_any_us,
                                self.last_exit_us, self.doors_since, self.wins, self.lastp, self.touched)  # fmt: skip
         if len(exits):
             self.exit_heard.update(np.unique(exits).tolist())
@@ -202,18 +201,18 @@ def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, a
         s = e
         if m == 0:
             continue
-        o = np.arange(m)
         for j in range(1, m):
             if per[j] < per[j - 1]:  # antennas of different report periods: order by period, stably
                 o = np.argsort(per[:m], kind="mergesort")
+                rows[:m], per[:m] = rows[:m][o], per[:m][o]
                 break
         j = 0
         while j < m:
-            p, best = per[o[j]], rows[o[j]]
+            p, best = per[j], rows[j]
             j += 1
-            while j < m and per[o[j]] == p:
-                if rssi[rows[o[j]]] > rssi[best]:
-                    best = rows[o[j]]
+            while j < m and per[j] == p:
+                if rssi[rows[j]] > rssi[best]:
+                    best = rows[j]
                 j += 1
             c = ant_col[ant[best]]
             if p > lastp[g, c]:
