@@ -117,18 +117,17 @@ class ReaderWatch:
     def step(self, now_us: int, moved_after) -> list[tuple[int, int, bool, str]]:
         """Reader outages raised and cleared up to now_us, in time order: (t_us, reader, raised, why)."""
         self._apply_status(now_us)
-        for r in np.flatnonzero((self.ka_last >= 0) & (self.down_since < 0)).tolist():
-            t = int(self.ka_last[r]) + int(self.ka_timeout * self.ka_us[r])
-            if t < now_us:  # no keepalive for the timeout: the link is dead
-                self._down(r, t, LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[r] / 1e6:.0f} s")
+        due = self.ka_last + (self.ka_timeout * self.ka_us).astype(np.int64)
+        for r in np.flatnonzero((self.ka_last >= 0) & (self.down_since < 0) & (due < now_us)).tolist():
+            # no keepalive for the timeout: the link is dead
+            self._down(r, int(due[r]), LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[r] / 1e6:.0f} s")
         self.ka_checked[self.ka_last >= 0] = now_us
-        silent = np.flatnonzero(self.steady & (self.last_us >= 0) & (self.down_since < 0) & (now_us - self.last_us > self.thr_us))
+        silent = np.flatnonzero(self.steady & (self.last_us >= 0) & (self.down_since < 0)
+                                & (now_us - self.last_us > self.thr_us))  # fmt: skip
         if len(silent):
             is_silent = np.zeros(len(self.readers), bool)
             is_silent[silent] = True
-            pr = self.pair_key & 0xFFFFFFFF
-            steady = np.flatnonzero(is_silent[pr] & (self.pair_n >= 2))  # reported steadily (twice) of late
-            pr, pg = pr[steady], self.pair_key[steady] >> 32
+            pr, pg = _steady_pairs(self.pair_key, self.pair_n, is_silent)  # reported steadily (twice) of late
         for r in silent.tolist():
             t0 = int(self.last_us[r])
             still = 0
@@ -333,3 +332,17 @@ def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp):
             out_key[k], out_n[k], out_last[k] = q, c, st
             k += 1
     return out_key[:k], out_n[:k], out_last[:k]
+
+
+@njit(cache=True)
+def _steady_pairs(key, cnt, is_silent):
+    """(reader, tag) of the running pairs of these readers reported at least twice."""
+    r_out = np.empty(len(key), np.int64)
+    g_out = np.empty(len(key), np.int64)
+    m = 0
+    for i in range(len(key)):
+        r = key[i] & 0xFFFFFFFF
+        if cnt[i] >= 2 and is_silent[r]:
+            r_out[m], g_out[m] = r, key[i] >> 32
+            m += 1
+    return r_out[:m], g_out[:m]

@@ -201,11 +201,12 @@ def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, a
         s = e
         if m == 0:
             continue
-        for j in range(1, m):
-            if per[j] < per[j - 1]:  # antennas of different report periods: order by period, stably
-                o = np.argsort(per[:m], kind="mergesort")
-                rows[:m], per[:m] = rows[:m][o], per[:m][o]
-                break
+        for j in range(1, m):  # antennas of different report periods: order by period, stably (insertion sort)
+            pj, rj, b = per[j], rows[j], j
+            while b > 0 and per[b - 1] > pj:
+                per[b], rows[b] = per[b - 1], rows[b - 1]
+                b -= 1
+            per[b], rows[b] = pj, rj
         j = 0
         while j < m:
             p, best = per[j], rows[j]
