@@ -55,10 +55,12 @@ class Custody:
         self.space_before: dict[str, str | None] = {}  # epc -> space before its last change
         self.badge_space: dict[str, str] = {}  # holder name -> its badge's space
         self.entered: dict[str, int] = {}  # epc -> when it entered its space
+        self.entered_prev: dict[str, int] = {}  # epc -> when it entered its space before the present one
         self.stay: dict[str, int] = {}  # epc -> how long it stayed in the space before its last change (µs)
         self.confirm: dict[str, tuple] = {}  # epc -> suspected hand-over waiting for the tag to move on with it
         self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
         self.storage: dict[str, str] = {}  # epc -> estimated storage unit
+        self.taken: list[tuple[int, str, str, str, str]] = []  # hand-overs seen taken on, awaiting the taker's badge
         self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
         self.rows: list[dict] = []  # custody rows not yet taken
         self.alerts: list[dict] = []
@@ -105,6 +107,8 @@ class Custody:
             self.space_before[e] = self.space.get(e)
             if self.space.get(e) != s:
                 self.stay[e] = int(ti) - self.entered.get(e, int(ti))
+                if e in self.entered:
+                    self.entered_prev[e] = self.entered[e]
                 self.entered[e] = int(ti)
             self.space[e] = s
             self.storage[e] = u or ""
@@ -135,6 +139,10 @@ class Custody:
             self._row(ti, e, new, old, "badge" if new else "inferred")
             if old and not new:
                 self._put(int(ti), e, old, s)
+        for c in self.taken:  # ... and the taker's badge is where the tag went, by the end of the advance
+            if self.badge_space.get(c[3]) == self.space.get(c[1]):
+                self.pending.append(c)
+        self.taken = []
         for c, e in moved_on:  # ... and that holder's badge went there too (not a resting tag's estimate flickering
             if self.badge_space.get(c[3]) == self.space.get(e):  # between rooms, named after a passer-by)
                 self.pending.append(c)
@@ -147,8 +155,18 @@ class Custody:
         self._flush(now_us)
 
     def _put(self, t: int, e: str, by: str, sp: str) -> None:
-        """A holder put the tag down in `sp`: remember who else stood there from before the tag came."""
+        """A holder put the tag down in `sp`: remember who else stood there from before the tag came (only when the
+        tag came in with the holder's badge: not a resting tag's estimate named after a passer-by)."""
         lead, came = int(self.config.receiver_lead_s * 1e6), self.entered.get(e, t)
+        b = self.badge_of.get(self._canon(by), "")
+        if self.space.get(b) == sp:
+            b_came = self.entered.get(b)
+        elif self.space_before.get(b) == sp:  # it has just walked away without the tag
+            b_came = self.entered_prev.get(b)
+        else:
+            return
+        if b_came is None or abs(b_came - came) > lead:
+            return
         there = frozenset(n for n, b_sp in self.badge_space.items()
                           if b_sp == sp and n != by and self.entered.get(self.badge_of.get(n, ""), t) + lead <= came)
         self.put_down[e] = (t, self._canon(by), sp, there)
@@ -159,9 +177,9 @@ class Custody:
         if p is None or frm != p[2] or t - p[0] > int(self.config.keep_s * 1e6):
             return
         t0, a, sp, there = p
-        if by != a and by in {self._canon(n) for n in there} and self.badge_space.get(a) != sp:
+        if by != a and by in {self._canon(n) for n in there} and self.badge_space.get(a) != sp and self.space[e] != sp:
             if not self._backed(e, t0):
-                self.pending.append((t0, e, a, by, sp))
+                self.taken.append((t0, e, a, by, sp))
 
     def _backed(self, epc: str, t: int) -> bool:
         w = int(self.config.handover_window_s * 1e6)
