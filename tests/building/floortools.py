@@ -153,8 +153,15 @@ def check_route(g: FloorGraph, r: Route, speed_mps: float) -> None:
             assert close(leg.t0_s, legs[i - 1].t1_s), "legs contiguous in time"
         traversal = same_xy(leg.p0, leg.p1) and i + 1 < len(legs) and legs[i + 1].space != leg.space and (
             crossings[ci].via in fl.links if ci < len(crossings) else False
-        )
-        if traversal:
+        ) and fl.spaces[legs[i + 1].space].kind != "external"
+        # a road into an off-site place: the traversal is the first leg there, right after the link's crossing
+        road_away = (space.kind == "external" and same_xy(leg.p0, leg.p1) and i > 0 and legs[i - 1].space != leg.space
+                     and crossings[ci - 1].via in fl.links)  # fmt: skip
+        if road_away:
+            lk = fl.links[crossings[ci - 1].via]
+            assert close(leg.t1_s - leg.t0_s, lk.traversal_s) and close(crossings[ci - 1].t_s, leg.t0_s)
+            fixed += lk.traversal_s
+        elif traversal:
             lk = fl.links[crossings[ci].via]
             assert close(leg.t1_s - leg.t0_s, lk.traversal_s)
             fixed += lk.traversal_s
@@ -176,7 +183,7 @@ def check_route(g: FloorGraph, r: Route, speed_mps: float) -> None:
             if c.via in fl.doors:
                 assert same_xy(leg.p1, fl.doors[c.via].position) and same_xy(nxt.p0, leg.p1)
             else:
-                assert traversal
+                assert traversal or fl.spaces[nxt.space].kind == "external"
         elif i + 1 < len(legs):
             assert same_xy(legs[i + 1].p0, leg.p1)
     assert ci == len(crossings), "one crossing per change of space"

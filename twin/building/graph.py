@@ -36,7 +36,8 @@ class Place:
 
 @dataclass(frozen=True)
 class Leg:
-    """A straight walk inside one space, or a link traversal (p0 == p1, in the space being left).
+    """A straight walk inside one space, or a link traversal (p0 == p1, in the space being left; a road to an
+    off-site place is spent in that place, so a car's trip is never pictured waiting at the gate).
 
     Times are relative to the route start.
     """
@@ -51,7 +52,8 @@ class Leg:
 
 @dataclass(frozen=True)
 class Crossing:
-    """Passing a door or arriving through a link (`via` is its id) from one space into the next, at `t_s`."""
+    """Passing a door or arriving through a link (`via` is its id) from one space into the next, at `t_s` (leaving,
+    for a road to an off-site place)."""
 
     via: str
     t_s: float
@@ -251,9 +253,14 @@ class FloorGraph:
                     lk = self.floor.links[link]
                     t0 = state["t"]
                     state["t"] = t0 + lk.traversal_s
-                    legs.append(Leg(here, spaces[here].level, t0, state["t"], pos, pos))
-                    crossings.append(Crossing(link, state["t"], here, self._node_spaces[nxt][0]))
-                    here = self._node_spaces[nxt][0]
+                    there = self._node_spaces[nxt][0]
+                    if spaces[there].kind == "external":  # a road away: the trip is spent off-site, not at the gate
+                        crossings.append(Crossing(link, t0, here, there))
+                        legs.append(Leg(there, spaces[there].level, t0, state["t"], self._xy[nxt], self._xy[nxt]))
+                    else:
+                        legs.append(Leg(here, spaces[here].level, t0, state["t"], pos, pos))
+                        crossings.append(Crossing(link, state["t"], here, there))
+                    here = there
                     arrived = True
                 continue
             if (nxt is None and here != dest.space) or (nxt is not None and nxt not in self._members[here]):
