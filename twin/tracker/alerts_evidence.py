@@ -155,52 +155,46 @@ def _sorted_by_tag_time(tag, t) -> bool:
 def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, ant_exit, ant_col, ant_period, gap_us,
                    has_units, last_store, last_else, run_start, run_last, last_any, last_exit, doors_since, wins, lastp,
                    touched):  # fmt: skip
-    """`ReadEvidence.observe` over rows sorted by (tag, time), in three passes; returns the tags of exit rows.
+    """`ReadEvidence.observe` over rows sorted by (tag, time), one tag at a time; returns the tags of exit rows.
 
-    1) latest reports per tag and the runs of fixed non-portal reports; 2) door bits for portal reports after the
-    tag's latest storage report (of the whole chunk, as before); 3) per tag and report period (t // the antenna's
-    period), the loudest shelf report (the earliest of equals) credits its shelf once per new period."""
+    Per tag: 1) its latest reports and its runs of fixed non-portal reports; 2) door bits for its portal reports
+    after its latest storage report (of the whole chunk, as before); 3) per report period (t // the antenna's
+    period), its loudest shelf report (the earliest of equals) credits that shelf once per new period."""
     n = len(t)
     exits = np.empty(n, np.int64)
-    n_exit = 0
-    prev_g, prev_t = -1, 0
-    for i in range(n):
-        g, a, ti = tag[i], ant[i], t[i]
-        if ant_store[a]:
-            last_store[g] = max(last_store[g], ti)
-            doors_since[g] = 0  # heard in storage: door passages count again from here
-        if ant_else[a]:
-            last_else[g] = max(last_else[g], ti)
-        if ant_store[a] or ant_else[a]:  # a gap longer than gap_us starts a new run
-            prev = run_last[g] if g != prev_g else prev_t
-            if prev < 0 or ti - prev > gap_us:
-                run_start[g] = ti
-            run_last[g] = max(run_last[g], ti)
-            prev_g, prev_t = g, ti
-        last_any[g] = max(last_any[g], ti)
-        if ant_exit[a]:
-            last_exit[g] = max(last_exit[g], ti)
-            exits[n_exit] = g
-            n_exit += 1
-    for i in range(n):
-        d = ant_door[ant[i]]
-        if d >= 0 and t[i] > last_store[tag[i]]:
-            doors_since[tag[i]] |= door_bit[d]
-    if not has_units:
-        return exits[:n_exit]
     rows = np.empty(n, np.int64)
     per = np.empty(n, np.int64)
+    n_exit = 0
     s = 0
     while s < n:
         g, e, m = tag[s], s, 0
+        prev = run_last[g]
         while e < n and tag[e] == g:
-            if ant_col[ant[e]] >= 0:
-                rows[m], per[m] = e, t[e] // ant_period[ant[e]]
+            a, ti = ant[e], t[e]
+            if ant_store[a]:
+                last_store[g] = max(last_store[g], ti)
+                doors_since[g] = 0  # heard in storage: door passages count again from here
+            if ant_else[a]:
+                last_else[g] = max(last_else[g], ti)
+            if ant_store[a] or ant_else[a]:  # a gap longer than gap_us starts a new run
+                if prev < 0 or ti - prev > gap_us:
+                    run_start[g] = ti
+                run_last[g] = max(run_last[g], ti)
+                prev = ti
+            last_any[g] = max(last_any[g], ti)
+            if ant_exit[a]:
+                last_exit[g] = max(last_exit[g], ti)
+                exits[n_exit] = g
+                n_exit += 1
+            if has_units and ant_col[a] >= 0:
+                rows[m], per[m] = e, ti // ant_period[a]
                 m += 1
             e += 1
+        for i in range(s, e):
+            d = ant_door[ant[i]]
+            if d >= 0 and t[i] > last_store[g]:
+                doors_since[g] |= door_bit[d]
         s = e
-        if m == 0:
-            continue
         for j in range(1, m):  # antennas of different report periods: order by period, stably (insertion sort)
             pj, rj, b = per[j], rows[j], j
             while b > 0 and per[b - 1] > pj:
