@@ -72,9 +72,9 @@ class TrackerConfig:
     #: officer fetches them within a few days, a weekend included); 0: only a checkin brings them back
     offsite_return_s: float = 3 * 86400.0
     #: a dossier checked out to an external place, last estimated in an outside space, unheard this long: gone by road
-    #: (0: off, the default: the twin's truth keeps a dossier driven away in the car park for the whole ~18 min drive,
-    #: so on its streams any wait a real car park suggests trades portal direction and latency for zone)
-    offsite_silence_s: float = 0.0
+    #: (assumption: about the walk from the exterior door to a car; nothing in a car park reads a dossier in a car, so
+    #: silence after the exit is all there is to go by; 0: off)
+    offsite_silence_s: float = 30.0
     unread_prior_s: float = 600.0  # after this much stream, unread dossiers go where read active ones are (0: off)
     #: a space whose every door is portal-watched (an office, the dossier room, the archive) is left and entered only
     #: through a door: a placed tag's evidence for another place counts this share of itself unless a burst of the tag
