@@ -72,16 +72,13 @@ class Passages:
         key = tag.astype(np.int64) * self.n_doors + door
         o = np.argsort(key, kind="stable")  # keeps time order within (tag, door); the pass runs in this order
         has = (side is not None, side is not None and count is not None, side is not None and rssi is not None)
-        sd = side[o].astype(np.int8) if has[0] else np.zeros(n, np.int8)
-        r = rssi[o].astype(np.int64) if has[2] else np.zeros(n, np.int64)
-        cn = count[o].astype(np.float64) if has[1] else np.zeros(n)
-        outs = _burst_pass(key[o], t_us[o].astype(np.int64), sd, r, cn, *has, self.quiet_us, self.burst_us,
-                           self.last.reshape(-1), self.start.reshape(-1), self.n.reshape(-1),
-                           self.sides.reshape(-1), self.t_both.reshape(-1), self.sw.reshape(-1, 2),
-                           self.swt.reshape(-1, 2), self.loud.reshape(-1, 2), self.t_loud.reshape(-1, 2))  # fmt: skip
-        young, peak, start, lo, seq = (np.empty_like(x) for x in outs)
-        for dst, src in zip((young, peak, start, lo, seq), outs):
-            dst[o] = src
+        z = np.zeros(n, np.int8)
+        young, peak, start, lo, seq = _burst_pass(o, key, t_us, side if has[0] else z, rssi if has[2] else z,
+                                                  count if has[1] else z, *has, self.quiet_us, self.burst_us,
+                                                  self.last.reshape(-1), self.start.reshape(-1), self.n.reshape(-1),
+                                                  self.sides.reshape(-1), self.t_both.reshape(-1),
+                                                  self.sw.reshape(-1, 2), self.swt.reshape(-1, 2),
+                                                  self.loud.reshape(-1, 2), self.t_loud.reshape(-1, 2))  # fmt: skip
         if has[1]:
             self.seq = seq
         if not detail:
@@ -90,9 +87,10 @@ class Passages:
 
 
 @njit(cache=True)
-def _burst_pass(k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us, last, start, nn, sides, t_both,
+def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us, last, start, nn, sides, t_both,
                 sw, swt, loud, t_loud):  # fmt: skip
-    """`Passages.young` as one pass over rows sorted by (tag * n_doors + door, time), updating the flat state.
+    """`Passages.young` as one pass over the rows in the order o (by tag * n_doors + door, then time), updating the
+    flat state; results are per row in input order.
 
     Kept exact against the former array form (tests/tracker/test_portal_pass.py): the per-side centroid sums are a
     batch-wide running sum minus its value where the burst's run opened (same float operations, same order), and a
@@ -103,16 +101,17 @@ def _burst_pass(k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us
     st = np.empty(n, np.int64)
     lo = np.zeros(n, np.int64)
     seq = np.full(n, np.nan)
-    t_end = t[n - 1]
+    t_end = t[o[n - 1]]
     c = np.zeros(4)  # batch-wide running sums: w side 1, w side 2, w*rel side 1, w*rel side 2
     base = np.zeros(4)
     carry = np.zeros(4)
     tb = t_end
     tb_set = False
-    for i in range(n):
+    for q in range(n):
+        i = o[q]
         g = k[i]
-        first = i == 0 or k[i - 1] != g
-        prev = last[g] if first else t[i - 1]
+        first = q == 0 or k[o[q - 1]] != g
+        prev = last[g] if first else t[o[q - 1]]
         new = t[i] - prev > quiet_us
         opened = new or first
         carried = first and not new
@@ -141,7 +140,7 @@ def _burst_pass(k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us
         if has_cnt:
             rel = (t[i] - s0) / 1e6
             for j in range(2):
-                w = cn[i] if sd[i] == j + 1 else 0.0
+                w = float(cn[i]) if sd[i] == j + 1 else 0.0
                 wr = w * rel
                 c[j] += w
                 c[j + 2] += wr
@@ -156,7 +155,7 @@ def _burst_pass(k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us
         if has_rssi:
             if new:
                 loud[g, 0] = loud[g, 1] = -999
-            rk = min(max(r[i] + 128, 0), 255)
+            rk = min(max(np.int64(r[i]) + 128, 0), 255)
             j = sd[i] - 1
             if (j == 0 or j == 1) and rk >= loud[g, j] + 128:  # the loudest, and the latest of equals
                 loud[g, j], t_loud[g, j] = rk - 128, t[i]
