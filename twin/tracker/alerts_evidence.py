@@ -102,8 +102,9 @@ class ReadEvidence:
             t, tag, ant, rssi = t[o], tag[o], ant[o], rssi[o]
         exits = _evidence_pass(t, tag, ant, rssi, self.ant_store, self.ant_else, self.ant_door, self.door_bit,
                                self.ant_exit, self.ant_col, self.ant_period, self.gap_us, bool(self.units),
-                               self.last_store_us, self.last_else_us, self.run_start_us, self.run_last_us, self.last_any_us,
-                               self.last_exit_us, self.doors_since, self.wins, self.lastp, self.touched)  # fmt: skip
+                               self.last_store_us, self.last_else_us, self.run_start_us, self.run_last_us,
+                               self.last_any_us, self.last_exit_us, self.doors_since, self.wins, self.lastp,
+                               self.touched)  # fmt: skip
         if len(exits):
             self.exit_heard.update(np.unique(exits).tolist())
 
