@@ -68,7 +68,7 @@ def test_a_flickering_estimate_named_after_passers_by_is_no_handover():
 
 
 def _desk_scene(c: Custody, *, b_in: bool = True, recorded: bool = False, b_along: bool = False,
-                taker: str = "B", later_s: float = 1800):  # fmt: skip
+                taker: str = "B", later_s: float = 1800, unit: str = "office/D1"):  # fmt: skip
     """B's badge sits in the office; A carries D in, puts it on a desk there and walks out; later `taker` carries D
     out of the office."""
     c.name_badge(BA, "A")
@@ -82,7 +82,7 @@ def _desk_scene(c: Custody, *, b_in: bool = True, recorded: bool = False, b_alon
         _walk(c, [(3600, BB, "corr", "", "", "badge")], 3610)
         _walk(c, [(3900, BB, "office", "", "", "badge")], 3905)
     _walk(c, [(3900, BA, "office", "", "", "badge"), (3900, D, "office", "", "A", "dossier")], 3910)
-    _walk(c, [(4000, D, "office", "office/D1", "", "dossier")], 4010)  # put on a desk ...
+    _walk(c, [(4000, D, "office", unit, "", "dossier" if unit else "x")], 4010)  # put on a desk ...
     _walk(c, [(4030, BA, "corr", "", "", "badge")], 4040)  # ... A leaves without it
     t = 4000 + later_s
     bt = BB if taker == "B" else BA
@@ -103,6 +103,7 @@ def test_no_handover_when_the_taker_was_away_came_along_or_is_the_one_who_put_it
     assert _desk_scene(Custody(), b_along=True)[1] == []  # B came in with the file: maybe B carried it in
     assert _desk_scene(Custody(), taker="A")[1] == []  # A fetches it back
     assert _desk_scene(Custody(), later_s=5 * 3600)[1] == []  # past keep_s: not a hand-over's sequel
+    assert _desk_scene(Custody(), unit="")[1] == []  # never seen on a unit (resting on an interview-room table)
 
 
 def test_a_badge_renamed_by_an_event_is_one_holder_under_both_names():

@@ -11,7 +11,7 @@ down (`how` inferred, holder empty).
 
 An in-person hand-over that ends on a desk is flagged too (the receiver takes the file and puts it down, so the tag
 never moves on with them at once): the tag came in with A's badge and A put it down (storage estimate, or A's badge
-walking away without it); B's badge was in the room from before the file came (`receiver_lead_s`: not a companion
+walking away without it) on a unit (a desk: its storage estimate); B's badge was in the room from before the file came (`receiver_lead_s`: not a companion
 who carried it in) and at the put-down; later, within `keep_s`, B's badge is the one that carries it on, while A's is
 elsewhere; no `handover` event names the tag within `handover_window_s` of the put-down. The alert's time is the
 put-down's (when custody passed); it is decided when B carries the file.
@@ -60,6 +60,7 @@ class Custody:
         self.confirm: dict[str, tuple] = {}  # epc -> suspected hand-over waiting for the tag to move on with it
         self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
         self.storage: dict[str, str] = {}  # epc -> estimated storage unit
+        self.on_unit: set[str] = set()  # put-down tags estimated on a storage unit (a desk) since
         self.taken: list[tuple[int, str, str, str, str]] = []  # hand-overs seen taken on, awaiting the taker's badge
         self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
         self.rows: list[dict] = []  # custody rows not yet taken
@@ -115,12 +116,15 @@ class Custody:
             if k == "badge":
                 if e in self.name_of:
                     self.badge_space[self.name_of[e]] = s
+                    self._with_tag(self.name_of[e])
                 moved_badges.append((ti, e, s))
                 continue
             if k not in ("dossier", "item"):
                 continue
             old = self.holder.get(e, "")
             new = "" if u else (self._canon(h) or old)
+            if u and e in self.put_down:
+                self.on_unit.add(e)
             c = self.confirm.get(e)
             if c is not None:  # a suspected hand-over counts once the tag moves on with the new holder
                 if new == c[3] and self._canon(h) == c[3] and s != c[4]:
@@ -130,7 +134,7 @@ class Custody:
                     del self.confirm[e]
             if new == old:
                 continue
-            if new and not old:
+            if new:  # (old may be a recorded hand-over's receiver, its event taken in before this advance's rows)
                 self._taken(int(ti), e, new, self.space_before.get(e))
             b_old = self.badge_space.get(old)
             dwelt = self.stay.get(e, 0) >= int(self.config.min_stay_s * 1e6)
@@ -139,9 +143,8 @@ class Custody:
             self._row(ti, e, new, old, "badge" if new else "inferred")
             if old and not new:
                 self._put(int(ti), e, old, s)
-        for c in self.taken:  # ... and the taker's badge is where the tag went, by the end of the advance
-            if self.badge_space.get(c[3]) == self.space.get(c[1]):
-                self.pending.append(c)
+        for c in self.taken:  # a taker's badge still apart from the tag at the end of the advance: no hand-over
+            self._with_tag(c[3])
         self.taken = []
         for c, e in moved_on:  # ... and that holder's badge went there too (not a resting tag's estimate flickering
             if self.badge_space.get(c[3]) == self.space.get(e):  # between rooms, named after a passer-by)
@@ -170,16 +173,24 @@ class Custody:
         there = frozenset(n for n, b_sp in self.badge_space.items()
                           if b_sp == sp and n != by and self.entered.get(self.badge_of.get(n, ""), t) + lead <= came)
         self.put_down[e] = (t, self._canon(by), sp, there)
+        (self.on_unit.add if self.storage.get(e) else self.on_unit.discard)(e)
 
     def _taken(self, t: int, e: str, by: str, frm: str | None) -> None:
         """A holder carries the tag on: one who was there when another put it down took it over."""
         p = self.put_down.pop(e, None)
-        if p is None or frm != p[2] or t - p[0] > int(self.config.keep_s * 1e6):
+        if p is None or e not in self.on_unit or frm != p[2] or t - p[0] > int(self.config.keep_s * 1e6):
             return
         t0, a, sp, there = p
         if by != a and by in {self._canon(n) for n in there} and self.badge_space.get(a) != sp and self.space[e] != sp:
             if not self._backed(e, t0):
                 self.taken.append((t0, e, a, by, sp))
+                self._with_tag(by)
+
+    def _with_tag(self, name: str) -> None:
+        """Taken-on hand-overs whose taker's badge is (now, as rows come in time order) where the tag is: pending."""
+        for c in [c for c in self.taken if c[3] == name and self.badge_space.get(name) == self.space.get(c[1])]:
+            self.taken.remove(c)
+            self.pending.append(c)
 
     def _backed(self, epc: str, t: int) -> bool:
         w = int(self.config.handover_window_s * 1e6)
