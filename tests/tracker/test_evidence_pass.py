@@ -91,7 +91,7 @@ STATE = ("wins", "lastp", "last_store_us", "last_else_us", "touched", "run_start
          "doors_since", "run_last_us", "exit_heard")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.data(), st.integers(1, 6), st.integers(0, 3), st.integers(1, 3), st.integers(1, 5))
 def test_evidence_pass_matches_plain_rule(data, n_ant, n_units, n_doors, n_tags):
     seed = data.draw(st.integers(0, 2**32 - 1))

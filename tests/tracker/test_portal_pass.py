@@ -140,7 +140,7 @@ def batches(draw):
 STATE = ("last", "start", "n", "sides", "loud", "t_loud", "t_both", "sw", "swt")
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(batches(), st.sampled_from(["full", "side", "bare", "no_detail"]))
 def test_burst_pass_matches_plain_rule(data, mode):
     n_tags, n_doors, chunks = data

@@ -90,7 +90,7 @@ def pairs(w: ReaderWatch, reader_first: bool) -> set[tuple[int, int, int, int]]:
     return set(zip(r, g, w.pair_n.tolist(), w.pair_last.tolist()))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.data(), st.integers(1, 4), st.integers(1, 5))
 def test_watch_pass_matches_plain_rule(data, n_readers, n_tags):
     args = ([f"r{i}" for i in range(n_readers)], [1_000_000] * n_readers, ["s"] * n_readers, CFG, [True] * n_readers)
