@@ -13,7 +13,7 @@ An in-person hand-over that ends on a desk is flagged too (the receiver takes th
 never moves on with them at once): the tag came in with A's badge and A put it down (storage estimate, or A's badge
 walking away without it) on a unit (a desk: its storage estimate); B's badge was in the room from before the file came (`receiver_lead_s`: not a companion
 who carried it in) and at the put-down; later, within `keep_s`, B's badge is the one that carries it on, while A's is
-elsewhere; no `handover` event names the tag within `handover_window_s` of the put-down. The alert's time is the
+elsewhere, and the tag does not come back to that room within `min_stay_s`; no `handover` event names the tag within `handover_window_s` of the put-down. The alert's time is the
 put-down's (when custody passed); it is decided when B carries the file.
 """
 
@@ -61,6 +61,7 @@ class Custody:
         self.pending: list[tuple[int, str, str, str, str]] = []  # (t, epc, from, to, space) awaiting an event
         self.storage: dict[str, str] = {}  # epc -> estimated storage unit
         self.on_unit: set[str] = set()  # put-down tags estimated on a storage unit (a desk) since
+        self.leaving: dict[str, tuple] = {}  # epc -> (when taken on, hand-over) until it stays away `min_stay_s`
         self.taken: list[tuple[int, str, str, str, str]] = []  # hand-overs seen taken on, awaiting the taker's badge
         self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
         self.rows: list[dict] = []  # custody rows not yet taken
@@ -121,6 +122,9 @@ class Custody:
                 continue
             if k not in ("dossier", "item"):
                 continue
+            lv = self.leaving.get(e)
+            if lv is not None and s == lv[1][4]:  # back where it was put down: a flickering estimate, not taken
+                del self.leaving[e]
             old = self.holder.get(e, "")
             new = "" if u else (self._canon(h) or old)
             if u and e in self.put_down:
@@ -190,7 +194,7 @@ class Custody:
         """Taken-on hand-overs whose taker's badge is (now, as rows come in time order) where the tag is: pending."""
         for c in [c for c in self.taken if c[3] == name and self.badge_space.get(name) == self.space.get(c[1])]:
             self.taken.remove(c)
-            self.pending.append(c)
+            self.leaving[c[1]] = (self.entered.get(c[1], c[0]), c)
 
     def _backed(self, epc: str, t: int) -> bool:
         w = int(self.config.handover_window_s * 1e6)
@@ -198,6 +202,11 @@ class Custody:
 
     def _flush(self, now_us: int) -> None:
         w = int(self.config.handover_window_s * 1e6)
+        stay = int(self.config.min_stay_s * 1e6)
+        for e, (t, c) in sorted(self.leaving.items()):
+            if now_us - t >= stay:
+                del self.leaving[e]
+                self.pending.append(c)
         keep = []
         for p in self.pending:
             t, e, frm, to, s = p
