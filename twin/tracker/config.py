@@ -24,6 +24,14 @@ class TrackerConfig:
     watermark_s: float = 2.0  # rows may arrive this late and still be processed in time order
     storage_threshold: float = 1.0
     storage_step: float = 0.34  # evidence of one cycle won by a unit (three cycles in a row accept it)
+    #: ... for a tag with no unit accepted and no home yet: one won cycle places it (assumption: a shelf antenna hears
+    #: a resting dossier so seldom -- about 15 % of shelf stays never -- that waiting for three leaves most unplaced;
+    #: a later rival still needs three. Baseline day storage +1.1 pp, ci-baseline +0.6 pp)
+    storage_first_step: float = 1.0
+    #: ... for a unit other than the tag's home (filed, swept): 1 / this cycles won in a row, no home cycle between
+    #: (assumption: a misfiled dossier heard steadily on another shelf moves there; a neighbour's cross-reads rarely
+    #: outlast 20 cycles while the home's antenna stays silent)
+    storage_rival_step: float = 0.05
     #: a unit run may pause this many report periods of a unit antenna (assumption: while the tag stays in the
     #: unit's space, silence is no evidence that it left the unit -- only a rival unit's reads break the run)
     unit_gap_periods: float = 1000.0
@@ -61,6 +69,12 @@ class TrackerConfig:
     #: keeper filed it there; assumption); 0: off
     filing_move_s: float = 600.0
     sweep_prior: bool = True  # a handheld sweep's report (found on a unit) moves the tag into that unit's space
+    #: ... and names its home unit, reported while it is in that space until a shelf antenna places it elsewhere
+    sweep_unit: bool = True
+    #: a dossier with a home in its home's space is on its home even when a shelf antenna placed it on another unit
+    #: (off: the unit the reads accepted wins, so a misfiled dossier is shown on the shelf that hears it; on gives
+    #: ci-baseline storage +0.24 pp but keeps every misfiled dossier on its home)
+    home_first: bool = False
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
     calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)

@@ -87,6 +87,7 @@ class Locator:
         self.by_prior = np.zeros(0, bool)  # per tag: its place comes from business events, not from reads
         self.t_change = np.zeros(0, np.int64)  # per tag: time of its last reported change
         self._filed: list[tuple[np.ndarray, ...]] = []  # filing events of tags handled just now (settle_filed)
+        self._swept: list[tuple[np.ndarray, ...]] = []  # sweep finds not yet settled (settle_filed)
         self._unit_space = np.append(model.storage_space, -2).astype(np.int32)  # index -1 -> no unit
         self.space_st = RunState.empty()
         self.unit_st = RunState.empty()
@@ -128,12 +129,18 @@ class Locator:
         # it, so it is in the unit's space -- settled after this chunk's reads (settle_filed), unless they moved it on
         live = ~fresh & (t_us - self.last_us[tag] <= int(self.cfg.filing_move_s * 1e6)) & (self.out_space[tag] != space)
         live &= self.cfg.filing_move_s > 0
+        here = ~fresh & (self.out_space[tag] == space) & (self.out_unit[tag] < 0)  # in its room, on no unit: on it
+        if here.any():
+            keep = self.by_prior[tag[here]]
+            self.move(t_us[here].astype(np.int64), tag[here], space[here], 0.5, unit[here])
+            self.by_prior[tag[here]] = keep
         if live.any():
             self._filed.append((t_us[live].astype(np.int64), tag[live].astype(np.int32), unit[live].astype(np.int32)))
         if fresh.any():
             tg, sp, un = tag[fresh], space[fresh], unit[fresh]
             self.out_space[tg], self.out_unit[tg] = sp, un
             self.space_st.accepted[tg] = sp
+            self.unit_st.accepted[tg] = un
             self.by_prior[tg] = True
             self._out.append((t_us[fresh], tg, sp.astype(np.int32), un, np.full(len(tg), 0.5, np.float32)))
 
@@ -160,12 +167,17 @@ class Locator:
 
     def found(self, t_us: int, tag: np.ndarray, unit: np.ndarray) -> None:
         """A handheld sweep found these tags on these units (reports of twin.tracker.inventory): like a filing event
-        of a tag handled just now, they are moved into the unit's space unless a later change placed them."""
+        of a tag handled just now, they are moved into the unit's space unless a later change placed them; with
+        `sweep_unit`, the unit becomes their home and, in its space with no unit read since, their unit."""
         self._filed.append((np.full(len(tag), t_us, np.int64), tag.astype(np.int32), unit.astype(np.int32)))
+        if self.cfg.sweep_unit:
+            self._swept.append((np.full(len(tag), t_us, np.int64), tag.astype(np.int32), unit.astype(np.int32)))
 
     def settle_filed(self, now_us: int) -> None:
         """Filing events of tags handled just now (see file): moved into the unit's space at the event's time unless
         a change after the event already says where they are."""
+        if self._swept:
+            self._settle_swept(now_us)
         if not self._filed:
             return
         t, tag, unit = (np.concatenate(c) for c in zip(*self._filed))
@@ -176,6 +188,21 @@ class Locator:
         go = (self.t_change[tag] <= t) & (self.out_space[tag] != space)
         if go.any():
             self.move(t[go], tag[go], space[go], 0.5, unit[go])
+
+    def _settle_swept(self, now_us: int) -> None:
+        """Sweep finds due by now: the unit is the tag's home (prior_unit); a tag in that unit's space with no unit
+        accepted from reads since the sweep is put on it (the handheld read it there; confidence 0.5)."""
+        t, tag, unit = (np.concatenate(c) for c in zip(*self._swept))
+        due = t <= now_us
+        self._swept = [(t[~due], tag[~due], unit[~due])] if (~due).any() else []
+        t, tag, unit = t[due], tag[due], unit[due]
+        self.prior_unit[tag] = unit
+        go = (self.t_change[tag] <= t) & (self.out_space[tag] == self.model.storage_space[unit])
+        go &= self.out_unit[tag] != unit
+        if go.any():
+            keep = self.by_prior[tag[go]]  # the space still comes from reads
+            self.move(t[go], tag[go], self.model.storage_space[unit[go]], 0.5, unit[go])
+            self.by_prior[tag[go]] = keep
 
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
@@ -282,6 +309,12 @@ class Locator:
         pre_unit = self.unit_st.accepted.copy()
         ucyc.total = ucyc.total / np.maximum(ucyc.ev, 1e-300) * self.cfg.storage_step  # rivals' share, in steps
         ucyc.ev = np.full(len(ucyc.ev), self.cfg.storage_step)  # each won cycle counts one step
+        if self.cfg.storage_first_step != self.cfg.storage_step:  # a tag with no unit nor home yet: its first unit
+            first = (self.unit_st.accepted[ucyc.tag] < 0) & (self.prior_unit[ucyc.tag] < 0)
+            ucyc.ev[first] = self.cfg.storage_first_step
+        if self.cfg.storage_rival_step != self.cfg.storage_step:  # a unit other than the tag's home: slower
+            pu = self.prior_unit[ucyc.tag]
+            ucyc.ev[(pu >= 0) & (ucyc.place != pu)] = self.cfg.storage_rival_step
         u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, np.maximum(gap, self._unit_gap_us))
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
@@ -355,7 +388,8 @@ class Locator:
         sp = _ffill(val, kind == 0, gstart, self.out_space[tag])
         un = _ffill(val, kind == 1, gstart, pre_unit[tag])
         pu = self.prior_unit[tag]
-        un = np.where(self._unit_space[pu] == sp, pu, un)  # a filed dossier in its unit's space: the filed unit
+        # a dossier with a home (filed, swept) in its home's space and no unit read there: the home
+        un = np.where((self._unit_space[pu] == sp) & ((self._unit_space[un] != sp) | self.cfg.home_first), pu, un)
         un = np.where(self._unit_space[un] == sp, un, -1)
         prev_sp = np.empty_like(sp)
         prev_un = np.empty_like(un)
