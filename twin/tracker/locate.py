@@ -18,6 +18,7 @@ from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction
+from .priors import BusinessPriors
 from .smooth import BIN_US, RunState, accept, cycles
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
@@ -36,7 +37,7 @@ def _ffill(vals: np.ndarray, is_set: np.ndarray, group_start: np.ndarray, init: 
     return np.where(idx >= gs, vals[np.maximum(idx, 0)], init)
 
 
-class Locator:
+class Locator(BusinessPriors):
     def __init__(self, model: SiteModel, cfg: TrackerConfig, ant_period_s: np.ndarray | None = None):
         """ant_period_s: each antenna's report period from site.json (periodic inventories); a unit run may pause
         for `unit_gap_periods` of the slowest unit antenna's period, as absence between inventories is no evidence."""
@@ -119,90 +120,6 @@ class Locator:
         self.last_us = _grow(self.last_us, n, np.iinfo(np.int64).min // 2)
         self.by_prior = _grow(self.by_prior, n, False)
         self.t_change = _grow(self.t_change, n, np.iinfo(np.int64).min // 2)
-
-    def file(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
-        """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
-        self.prior_unit[tag] = unit
-        space = self.model.storage_space[unit]
-        fresh = self.out_space[tag] < 0
-        # a tag handled just now (read within filing_move_s before the event) and placed elsewhere: the keeper filed
-        # it, so it is in the unit's space -- settled after this chunk's reads (settle_filed), unless they moved it on
-        live = ~fresh & (t_us - self.last_us[tag] <= int(self.cfg.filing_move_s * 1e6)) & (self.out_space[tag] != space)
-        live &= self.cfg.filing_move_s > 0
-        here = ~fresh & (self.out_space[tag] == space) & (self.out_unit[tag] < 0)  # in its room, on no unit: on it
-        if here.any():
-            keep = self.by_prior[tag[here]]
-            self.move(t_us[here].astype(np.int64), tag[here], space[here], 0.5, unit[here])
-            self.by_prior[tag[here]] = keep
-        if live.any():
-            self._filed.append((t_us[live].astype(np.int64), tag[live].astype(np.int32), unit[live].astype(np.int32)))
-        if fresh.any():
-            tg, sp, un = tag[fresh], space[fresh], unit[fresh]
-            self.out_space[tg], self.out_unit[tg] = sp, un
-            self.space_st.accepted[tg] = sp
-            self.unit_st.accepted[tg] = un
-            self.by_prior[tg] = True
-            self._out.append((t_us[fresh], tg, sp.astype(np.int32), un, np.full(len(tg), 0.5, np.float32)))
-
-    def place(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
-        """A prior place for tags with no place yet (the business process says where they are; low confidence)."""
-        fresh = self.out_space[tag] < 0
-        if fresh.any():
-            tg, sp = tag[fresh], space[fresh].astype(np.int32)
-            self.out_space[tg] = sp
-            self.space_st.accepted[tg] = sp
-            self.by_prior[tg] = True
-            self._out.append((t_us[fresh], tg, sp, np.full(len(tg), -1, np.int32), np.full(len(tg), conf, np.float32)))
-
-    def move(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5,
-             unit: np.ndarray | None = None) -> None:  # fmt: skip
-        """The business process says where placed tags went (no reader may hear them there): set and emit."""
-        sp = space.astype(np.int32)
-        un = np.full(len(tag), -1, np.int32) if unit is None else unit.astype(np.int32)
-        self.out_space[tag], self.out_unit[tag] = sp, un
-        self.space_st.accepted[tag], self.unit_st.accepted[tag] = sp, un
-        self.by_prior[tag] = True
-        self.t_change[tag] = t_us
-        self._out.append((t_us.astype(np.int64), tag.astype(np.int32), sp, un, np.full(len(tag), conf, np.float32)))
-
-    def found(self, t_us: int, tag: np.ndarray, unit: np.ndarray) -> None:
-        """A handheld sweep found these tags on these units (reports of twin.tracker.inventory): like a filing event
-        of a tag handled just now, they are moved into the unit's space unless a later change placed them; with
-        `sweep_unit`, the unit becomes their home and, in its space with no unit read since, their unit."""
-        self._filed.append((np.full(len(tag), t_us, np.int64), tag.astype(np.int32), unit.astype(np.int32)))
-        if self.cfg.sweep_unit:
-            self._swept.append((np.full(len(tag), t_us, np.int64), tag.astype(np.int32), unit.astype(np.int32)))
-
-    def settle_filed(self, now_us: int) -> None:
-        """Filing events of tags handled just now (see file): moved into the unit's space at the event's time unless
-        a change after the event already says where they are."""
-        if self._swept:
-            self._settle_swept(now_us)
-        if not self._filed:
-            return
-        t, tag, unit = (np.concatenate(c) for c in zip(*self._filed))
-        due = t <= now_us
-        self._filed = [(t[~due], tag[~due], unit[~due])] if (~due).any() else []
-        t, tag, unit = t[due], tag[due], unit[due]
-        space = self.model.storage_space[unit]
-        go = (self.t_change[tag] <= t) & (self.out_space[tag] != space)
-        if go.any():
-            self.move(t[go], tag[go], space[go], 0.5, unit[go])
-
-    def _settle_swept(self, now_us: int) -> None:
-        """Sweep finds due by now: the unit is the tag's home (prior_unit); a tag in that unit's space with no unit
-        accepted from reads since the sweep is put on it (the handheld read it there; confidence 0.5)."""
-        t, tag, unit = (np.concatenate(c) for c in zip(*self._swept))
-        due = t <= now_us
-        self._swept = [(t[~due], tag[~due], unit[~due])] if (~due).any() else []
-        t, tag, unit = t[due], tag[due], unit[due]
-        self.prior_unit[tag] = unit
-        go = (self.t_change[tag] <= t) & (self.out_space[tag] == self.model.storage_space[unit])
-        go &= self.out_unit[tag] != unit
-        if go.any():
-            keep = self.by_prior[tag[go]]  # the space still comes from reads
-            self.move(t[go], tag[go], self.model.storage_space[unit[go]], 0.5, unit[go])
-            self.by_prior[tag[go]] = keep
 
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
