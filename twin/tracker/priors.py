@@ -88,9 +88,12 @@ class BusinessPriors:
         due = t <= now_us
         self._swept = [(t[~due], tag[~due], unit[~due])] if (~due).any() else []
         t, tag, unit = t[due], tag[due], unit[due]
+        # only for tags no shelf antenna nor filing event has put on a unit: a handheld at one shelf also reads the
+        # shelves beside and across the aisle, so its unit is a weaker word than the fixed antennas'
+        unknown = (self.unit_st.accepted[tag] < 0) & (self.prior_unit[tag] < 0)
+        t, tag, unit = t[unknown], tag[unknown], unit[unknown]
         self.prior_unit[tag] = unit
         go = (self.t_change[tag] <= t) & (self.out_space[tag] == self.model.storage_space[unit])
-        go &= self.out_unit[tag] != unit
         if go.any():
             keep = self.by_prior[tag[go]]  # the space still comes from reads
             self.move(t[go], tag[go], self.model.storage_space[unit[go]], 0.5, unit[go])
