@@ -94,3 +94,71 @@ class AntennaCalibration:
 
     def weights(self) -> np.ndarray:
         return weight_of_precision(self.precision())
+
+
+
+#: Reader clocks: two advances' envelopes further apart than this are a keepalive slipping into the next report
+#: window or a reader back from an outage, not drift (20 ppm is 1.2 ms a minute), and are bridged (assumption).
+CLOCK_JUMP_US = 1_000_000
+CLOCK_MIN_S = 3 * 3_600.0  # the drift is used once this much of a reader's clock was followed (assumption)
+CLOCK_MAX_PPM = 100.0  # a fitted drift beyond this is taken as none (assumption: crystals are within +-100 ppm)
+
+
+class ReaderClocks:
+    """Each reader's clock drift against the core's own clock, learned from its KEEPALIVE stamps (no truth).
+
+    A reader stamps its reports by its own clock; a crystal off by 20 ppm is 1.7 s a day off, so after a few days
+    the readers disagree by seconds and one tag's reads at different readers (the door it passed, the room it
+    entered) come in the wrong order. Keepalives come at a fixed period, so at each `advance` (the core's clock) the
+    latest keepalive stamp minus the advance time moves with the reader's offset and nothing else; jumps of a whole
+    period (a keepalive falling into the next window) are bridged. The drift is the least-squares slope of that
+    track; rows are corrected by drift x (stamp - the first advance), taking the offset at the start as nil (the
+    clocks are set at start; the twin draws offsets within 50 ms).
+    """
+
+    def __init__(self, n_readers: int):
+        self.n = n_readers
+        self.t0_us: int | None = None
+        self.pending = np.full(n_readers, np.iinfo(np.int64).min, np.int64)  # latest keepalive stamp since last advance
+        self.y_last = np.full(n_readers, np.nan)  # last envelope (stamp - advance time), us
+        self.u = np.zeros(n_readers)  # the envelope with jumps bridged, us
+        self.sums = np.zeros((5, n_readers))  # n, sum x, sum y, sum xx, sum xy (x: s since t0, y: us)
+        self.x_first = np.full(n_readers, np.nan)
+        self.ppm = np.zeros(n_readers)
+
+    def observe(self, reader: np.ndarray, t_us: np.ndarray) -> None:
+        """Keepalive stamps handed in (reader index per row; negative: unknown reader, ignored)."""
+        ok = reader >= 0
+        if ok.any():
+            np.maximum.at(self.pending, reader[ok], np.asarray(t_us)[ok].astype(np.int64))
+
+    def arrive(self, now_us: int) -> None:
+        """The core's clock at an advance: the keepalives handed in since the last one had arrived by now."""
+        now_us = int(now_us)
+        if self.t0_us is None:
+            self.t0_us = now_us
+        has = self.pending > np.iinfo(np.int64).min
+        if not has.any():
+            return
+        y = (self.pending[has] - now_us).astype(np.float64)
+        d = y - self.y_last[has]
+        step = np.where(np.isfinite(d) & (np.abs(d) <= CLOCK_JUMP_US), d, 0.0)
+        self.u[has] += step
+        self.y_last[has] = y
+        x = (now_us - self.t0_us) / 1e6
+        self.x_first[has] = np.where(np.isnan(self.x_first[has]), x, self.x_first[has])
+        u = self.u[has]
+        self.sums[:, has] += np.vstack([np.ones(len(u)), np.full(len(u), x), u, np.full(len(u), x * x), x * u])
+        self.pending[:] = np.iinfo(np.int64).min
+        n, sx, sy, sxx, sxy = self.sums
+        var = sxx - sx * sx / np.maximum(n, 1)
+        ppm = np.where(var > 0, (sxy - sx * sy / np.maximum(n, 1)) / np.maximum(var, 1e-300), 0.0)  # us per s = ppm
+        span = x - self.x_first
+        self.ppm = np.where((span >= CLOCK_MIN_S) & (np.abs(ppm) <= CLOCK_MAX_PPM), ppm, 0.0)
+
+    def correct(self, reader: np.ndarray, t_us: np.ndarray) -> np.ndarray:
+        """Stamps on the core's clock: t - drift x (t - t0) (unknown readers, no fit yet: unchanged)."""
+        if self.t0_us is None or not self.ppm.any():
+            return t_us
+        p = np.where(reader >= 0, self.ppm[np.maximum(reader, 0)], 0.0)
+        return t_us - np.rint(p * 1e-6 * (t_us - self.t0_us)).astype(np.int64)

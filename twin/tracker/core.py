@@ -21,6 +21,7 @@ from .events import EventLog
 from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
+from .calib import ReaderClocks
 from .offsite import OffsitePrior
 from .unread import UnreadPrior
 from .epcs import KIND_BADGE, KIND_DOSSIER
@@ -78,6 +79,8 @@ class TrackerCore:
         self.last_cycle: list[CycleReport] = []  # ALE-style report of the last advance
         self._sweeps_seen = 0  # sweep reports already handed to the locator
         self.reads_in = 0
+        self.clocks = ReaderClocks(len(self.model.readers))  # reader clock drift, from keepalives (twin.tracker.calib)
+        self._reader_ix = {r: i for i, r in enumerate(self.model.readers)}
         self._space_list = list(self.model.spaces) + [""]  # index -1 (no space / no unit) is the last, ""
         self._storage_list = list(self.model.storage) + [""]
         self._epc_list: list[str] = []  # tag id -> EPC as str
@@ -85,6 +88,12 @@ class TrackerCore:
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
         self.reads_in += len(reads)
+        if len(reads) and self.clocks.ppm.any():  # stamps on the core's clock (readers drift apart over days)
+            u, inv = np.unique(reads["reader"], return_inverse=True)
+            ix = np.array([self._reader_ix.get(r.decode("ascii", "replace"), -1) for r in u.tolist()], np.int64)[inv]
+            reads = reads.copy()
+            for c in ("t_us", "first_us"):
+                reads[c] = self.clocks.correct(ix, reads[c])
         self.ingest_.push(reads)
 
     def apply(self, events: pa.Table) -> None:
@@ -125,9 +134,13 @@ class TrackerCore:
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
             watch.quarantine["bad_columns"] += table.num_rows
             return
+        ka = [i for i, k in enumerate(cols[3]) if k == "KEEPALIVE"]
+        if ka:
+            self.clocks.observe(np.array([self._reader_ix.get(cols[1][i], -1) for i in ka], np.int64), cols[0][ka])
         watch.status(*cols, now_us=self.ingest_.now_us)
 
     def advance(self, t_us: int):
+        self.clocks.arrive(int(t_us))
         batch = self.ingest_.pop(int(t_us))
         self.locator.grow(len(self.ingest_.epcs))
         if len(batch):
