@@ -108,8 +108,7 @@ class TriggerModel:
             if c is None:
                 continue
             m = reader == r
-            corr = c.offset_us + c.drift_ppm * 1e-6 * (t_us[m] - c.ref_us).astype(np.float64)
-            out[m] = t_us[m] - np.rint(corr).astype(np.int64)
+            out[m] = t_us[m] - np.rint(c.error_us(t_us[m])).astype(np.int64)
         return out
 
     def cycle(self, ant: np.ndarray, t_us: np.ndarray) -> np.ndarray:

@@ -43,6 +43,7 @@ class EngineParams:
     gen2: gen2.Gen2Params = field(default_factory=gen2.Gen2Params)
     clock_offset_ms: float = 50.0  # assumption: NTP-disciplined reader clocks within +-50 ms
     clock_drift_ppm: float = 20.0  # assumption: reader crystal +-20 ppm
+    clock_sync_s: float = 1024.0  # assumption: NTP steps the clock back at its longest default poll (2^10 s)
     net_delay_median_ms: float = 3.0  # assumption: LAN + reader buffering
     net_delay_sigma: float = 0.5  # assumption: lognormal shape of that delay
     grid_ms: float = 500.0  # assumption: moving tags and carried antennas sampled at midpoints of a 0.5 s grid (~one 0.5 m fading cell at walking speed)
@@ -147,7 +148,8 @@ class ReaderEngine:
         if self.readers and self.readers[0].clock is None:
             for rd in self.readers:
                 g = self.streams.generator(f"readers/clock/{rd.id}")
-                rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm)
+                rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm,
+                                            self.params.clock_sync_s)
                 rd.phase_us = int(g.integers(0, rd.dwell_us))
                 if rd.trigger == "periodic":  # the cycle starts at a reader's own phase within the period
                     rd.phase_us = int(g.integers(0, max(1, rd.period_us - rd.dwell_us * sum(

@@ -18,21 +18,33 @@ from twin.readers.rf import _GOLD, _mix, hash_normal, to_normal
 
 @dataclass(frozen=True)
 class ReaderClock:
-    """A reader's clock: t_reader = t + offset + drift * (t - ref)."""
+    """A reader's clock: t_reader = t + offset + drift * ((t - ref) mod sync).
+
+    The crystal drifts by `drift_ppm`; NTP steps the clock back every `sync_us` (0: never), so the error is bounded
+    by offset + drift x sync instead of growing for as long as the run lasts.
+    """
 
     offset_us: float
     drift_ppm: float
     ref_us: int
+    sync_us: int = 0
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, ref_us: int, max_offset_ms: float, max_drift_ppm: float) -> "ReaderClock":
+    def draw(cls, rng: np.random.Generator, ref_us: int, max_offset_ms: float, max_drift_ppm: float,
+             sync_s: float = 0.0) -> "ReaderClock":  # fmt: skip
         return cls(float(rng.uniform(-1, 1) * max_offset_ms * 1e3), float(rng.uniform(-1, 1) * max_drift_ppm),
-                   int(ref_us))
+                   int(ref_us), int(round(sync_s * 1e6)))  # fmt: skip
+
+    def error_us(self, t_us: np.ndarray) -> np.ndarray:
+        """Reader time minus true time at true times t (float microseconds)."""
+        since = np.asarray(t_us, dtype=np.int64) - self.ref_us
+        if self.sync_us > 0:
+            since = np.mod(since, self.sync_us)
+        return self.offset_us + self.drift_ppm * 1e-6 * since.astype(np.float64)
 
     def to_reader(self, t_us: np.ndarray) -> np.ndarray:
         t = np.asarray(t_us, dtype=np.int64)
-        corr = self.offset_us + self.drift_ppm * 1e-6 * (t - self.ref_us).astype(np.float64)
-        return t + np.rint(corr).astype(np.int64)
+        return t + np.rint(self.error_us(t)).astype(np.int64)
 
 
 def _row_normal(seed: int, reader_key: np.ndarray, salt: int, col: np.ndarray) -> np.ndarray:
