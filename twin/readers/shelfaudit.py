@@ -124,8 +124,8 @@ def shelf_audit(reads: np.ndarray, truth: pa.Table, placement: Placement, *, min
     return ShelfAudit(*tot, {sp: dict(zip(names, v)) for sp, v in sorted(by_space.items())})
 
 
-def audit_world(scenario, minutes: float = 20.0, placement_path: str | Path | None = None) -> ShelfAudit:
-    """Run a world for `minutes` of simulated time (optionally on another placement) and audit its shelves."""
+def world_streams(scenario, minutes: float = 20.0, placement_path: str | Path | None = None):
+    """(reads, truth, placement) of a world run for `minutes` of simulated time, optionally on another placement."""
     from twin.scenario import Scenario, load_scenario
     from twin.world import World
 
@@ -138,7 +138,12 @@ def audit_world(scenario, minutes: float = 20.0, placement_path: str | Path | No
     for ch in world.run():
         reads.append(ch.reads)
         truth.append(ch.truth)
-    return shelf_audit(np.concatenate(reads), pa.concat_tables(truth), world.placement)
+    return np.concatenate(reads), pa.concat_tables(truth), world.placement
+
+
+def audit_world(scenario, minutes: float = 20.0, placement_path: str | Path | None = None) -> ShelfAudit:
+    """Run a world for `minutes` of simulated time (optionally on another placement) and audit its shelves."""
+    return shelf_audit(*world_streams(scenario, minutes, placement_path))
 
 
 def main(argv: list[str] | None = None) -> int:

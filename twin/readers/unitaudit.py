@@ -143,19 +143,9 @@ def audit_run(run_dir: str | Path, placement: Placement) -> list[AuditRow]:
 
 def audit_scenario(scenario, minutes: float = 20.0, placement_path: str | Path | None = None) -> list[AuditRow]:
     """Run a world for `minutes` of simulated time (optionally on another placement) and audit its unit antennas."""
-    from twin.scenario import Scenario, load_scenario
-    from twin.world import World
+    from twin.readers.shelfaudit import world_streams
 
-    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    upd: dict = {"duration_s": float(minutes) * 60.0}
-    if placement_path is not None:
-        upd["placement"] = Path(placement_path).resolve()
-    world = World(scn.model_copy(update=upd))
-    reads, truth = [], []
-    for ch in world.run():
-        reads.append(ch.reads)
-        truth.append(ch.truth)
-    return unit_audit(np.concatenate(reads), pa.concat_tables(truth), world.placement)
+    return unit_audit(*world_streams(scenario, minutes, placement_path))
 
 
 def format_table(rows: list[AuditRow], *, foreign_only: bool = True, other_space_only: bool = False) -> str:
