@@ -31,3 +31,14 @@ def test_without_sync_the_drift_grows_and_with_it_resets():
     t = np.array([1024 * 1_000_000 - 1, 1024 * 1_000_000], np.int64)
     e = synced.to_reader(t) - t
     assert e[0] == round(20e-6 * (1024 * 1_000_000 - 1)) and e[1] == 0
+
+
+@given(offset_ms=st.floats(-50, 50), drift_ppm=st.floats(-20, 20), sync_s=st.sampled_from([0.0, 64.0, 1024.0]))
+def test_per_row_clock_equals_the_clock_object(offset_ms, drift_ppm, sync_s):
+    from twin.readers.reports import to_reader_rows
+
+    c = ReaderClock(offset_ms * 1e3, drift_ppm, 123, int(sync_s * 1e6))
+    t = np.linspace(0, 3 * DAY_US, 1_001).astype(np.int64)
+    n = len(t)
+    rows = to_reader_rows(t, np.full(n, c.offset_us), np.full(n, c.drift_ppm), c.ref_us, c.sync_us)
+    assert np.array_equal(rows, c.to_reader(t))

@@ -66,10 +66,14 @@ def delay_rows(seed: int, reader_key: np.ndarray, period: np.ndarray, median_ms:
     return np.rint(median_ms * 1e3 * np.exp(sigma * np.clip(z, -4, 4))).astype(np.int64)
 
 
-def to_reader_rows(t_us: np.ndarray, offset_us: np.ndarray, drift_ppm: np.ndarray, ref_us: int) -> np.ndarray:
-    """`ReaderClock.to_reader` with per-row clock figures."""
+def to_reader_rows(t_us: np.ndarray, offset_us: np.ndarray, drift_ppm: np.ndarray, ref_us: int,
+                   sync_us: int = 0) -> np.ndarray:  # fmt: skip
+    """`ReaderClock.to_reader` with per-row clock figures (one NTP sync period for all readers)."""
     t = np.asarray(t_us, dtype=np.int64)
-    return t + np.rint(offset_us + drift_ppm * 1e-6 * (t - ref_us).astype(np.float64)).astype(np.int64)
+    since = t - ref_us
+    if sync_us > 0:
+        since = np.mod(since, sync_us)
+    return t + np.rint(offset_us + drift_ppm * 1e-6 * since.astype(np.float64)).astype(np.int64)
 
 
 def channel_index(seed: int, reader_key: int, window: np.ndarray, n_channels: int) -> np.ndarray:
@@ -135,7 +139,8 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     new = np.r_[True, (dl_u[go][1:] != dl_u[go][:-1]) | (ur[go][1:] != ur[go][:-1])]
     rank = np.empty(len(ug), np.int64)
     rank[go] = np.cumsum(new) - 1
-    tl = to_reader_rows(l_, off, drift, eng._t_ref)
+    sync = eng.readers[0].clock.sync_us  # an NTP step inside a report can put first seen past last: clamped below
+    tl = to_reader_rows(l_, off, drift, eng._t_ref, sync)
     rel = tl - tl.min() if len(tl) else tl
     if len(tl) and rel.max() < (1 << 40):  # (rank, last seen) as one key: the order of lexsort((tl, rdr, dl))
         o = np.argsort((rank[gi] << 40) | rel, kind="stable")
@@ -144,6 +149,6 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     from twin.readers import kernels
 
     out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set by fill_reads
-    kernels.fill_reads(out, o, tl, to_reader_rows(f, off, drift, eng._t_ref), rdr, names, eng.a_port, ant, seg,
+    kernels.fill_reads(out, o, tl, np.minimum(to_reader_rows(f, off, drift, eng._t_ref, sync), tl), rdr, names, eng.a_port, ant, seg,
                        tags.epc, rssi, n, chan)
     return out, dl_u[gi[o]]
