@@ -88,43 +88,6 @@ def memory(n_tags: int = 100_000, n_reads: int = 50_000_000, chunk: int = 1_000_
             "peak_rss_mb_at_end": round(rss[-1], 1), "reads_per_s": round(n_reads / wall)}  # fmt: skip
 
 
-def portal_direction(truth, est, site: dict, warmup_us: int, min_stay_s: float = 10.0) -> dict:
-    """Dossier moves between spaces joined only by portal-watched doors, followed by a stay of >= min_stay_s: the
-    share whose estimate at the end of the stay is the new space (the direction of the passage was taken right)."""
-    from collections import defaultdict
-
-    from twin.bench.siteview import site_view
-
-    v = site_view(site)
-    pairs: dict[frozenset, bool] = {}
-    for d, (a, b) in v.doors.items():
-        pairs[frozenset((a, b))] = pairs.get(frozenset((a, b)), True) and d in v.portal_doors
-    portal = {k for k, x in pairs.items() if x}
-    ev: dict[str, list] = defaultdict(list)
-    for t, e, s in zip(*(est.column(c).to_pylist() for c in ("t_us", "epc", "space"))):
-        ev[e].append((t, s))
-    segs: dict[str, list] = defaultdict(list)
-    rows = sorted(zip(*(truth.column(c).to_pylist() for c in ("epc", "tag_kind", "t0_us", "t1_us", "space"))),
-                  key=lambda r: (r[0], r[2]))  # fmt: skip
-    for e, kind, t0, t1, s in rows:
-        if kind != "dossier":
-            continue
-        if segs[e] and segs[e][-1][2] == s:
-            segs[e][-1][1] = t1
-        else:
-            segs[e].append([t0, t1, s])
-    n = ok = 0
-    for e, ss in segs.items():
-        times = [t for t, _ in ev.get(e, [])]
-        for p, q in zip(ss, ss[1:]):
-            if q[0] < warmup_us or frozenset((p[2], q[2])) not in portal or q[1] - q[0] < min_stay_s * 1e6:
-                continue
-            n += 1
-            j = int(np.searchsorted(times, q[1] - 1_000_000, side="right")) - 1
-            ok += j >= 0 and ev[e][j][1] == q[2]
-    return {"value": ok / n if n else None, "unit": "ratio", "moves": n}
-
-
 def score_recording(run_dir: str, site_path: str, config: dict | None = None) -> dict:
     """Run tracker and naive over RUN/reads.parquet (+ events) as the bench would, score both against RUN/truth."""
     import pyarrow as pa
@@ -157,7 +120,6 @@ def score_recording(run_dir: str, site_path: str, config: dict | None = None) ->
         keep = ("zone_detection_probability", "storage_detection_probability", "latency_s_p50", "latency_s_p95",
                 "latency_portal_s_p50", "latency_portal_s_p95", "latency_missed_share", "latency_portal_missed_share")
         out[name] = {k: m.get(k) for k in keep}
-        out[name]["portal_direction"] = portal_direction(truth, est, site, start + int(warmup_s * 1e6))["value"]
         out[name]["portal_direction_right"] = m.get("portal_direction_right")
         out[name]["estimate_rows"] = est.num_rows
         out[name]["reads_per_s"] = round(sum(len(c) for c in chunks) / wall)
