@@ -16,9 +16,8 @@ class PlainWatch(ReaderWatch):
 
     def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray) -> list[tuple[int, int]]:
         """The array form `observe` had before its compiled pass, pairs keyed (reader << 32 | tag)."""
-        back = []
         if len(t) == 0:
-            return back
+            return []
         last = np.flatnonzero(np.r_[tag[1:] != tag[:-1], True])
         newer = t[last] >= self.last_seen[tag[last]]
         self.last_seen[tag[last[newer]]] = t[last[newer]]
@@ -26,14 +25,7 @@ class PlainWatch(ReaderWatch):
         rmax = np.full(len(self.readers), -1, np.int64)
         np.maximum.at(rmax, reader, t)
         seen = rmax >= 0
-        for r in np.flatnonzero(seen & (self.down_since >= 0)).tolist():
-            if self.down_by[r] == LINK and self.ka_last[r] >= 0 and rmax[r] < self.down_since[r]:
-                continue  # reports from before the link went down, delivered late
-            self.down_since[r] = -1
-            self.down_by[r] = 0
-            self.back_us[r] = int(rmax[r])
-            back.append((r, int(rmax[r])))
-        np.maximum(self.last_us, rmax, out=self.last_us)
+        back = self._reporting(rmax)
         lo = self.last_us - self.recent_us  # per reader; only those reporting now are counted and pruned
         # (reader, tag) pairs reported in each reader's recent window, merged into the running counts in one go
         k = (reader.astype(np.int64) << 32) | tag.astype(np.int64)

@@ -85,17 +85,10 @@ class ReaderWatch:
             self.last_seen = np.concatenate([self.last_seen, np.zeros(k, np.int64)])
             self.last_reader = np.concatenate([self.last_reader, np.full(k, -1, np.int32)])
 
-    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray) -> list[tuple[int, int]]:
-        """Rows sorted by (tag, time) from fixed readers; the readers back online as (reader, t_us)."""
+    def _reporting(self, rmax: np.ndarray) -> list[tuple[int, int]]:
+        """Readers with reports up to rmax (us, -1: none): down ones come back; returns them as (reader, t_us)."""
         back = []
-        if len(t) == 0:
-            return back
-        if not _sorted_by_tag(tag):
-            o = np.argsort(tag, kind="stable")
-            t, tag, reader = t[o], tag[o], reader[o]
-        rmax = _latest(t, tag, reader, self.last_seen, self.last_reader, len(self.readers))
-        seen = rmax >= 0
-        for r in np.flatnonzero(seen & (self.down_since >= 0)).tolist():
+        for r in np.flatnonzero((rmax >= 0) & (self.down_since >= 0)).tolist():
             if self.down_by[r] == LINK and self.ka_last[r] >= 0 and rmax[r] < self.down_since[r]:
                 continue  # reports from before the link went down, delivered late
             self.down_since[r] = -1
@@ -103,6 +96,18 @@ class ReaderWatch:
             self.back_us[r] = int(rmax[r])
             back.append((r, int(rmax[r])))
         np.maximum(self.last_us, rmax, out=self.last_us)
+        return back
+
+    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray) -> list[tuple[int, int]]:
+        """Rows sorted by (tag, time) from fixed readers; the readers back online as (reader, t_us)."""
+        if len(t) == 0:
+            return []
+        if not _sorted_by_tag(tag):
+            o = np.argsort(tag, kind="stable")
+            t, tag, reader = t[o], tag[o], reader[o]
+        rmax = _latest(t, tag, reader, self.last_seen, self.last_reader, len(self.readers))
+        seen = rmax >= 0
+        back = self._reporting(rmax)
         lo = self.last_us - self.recent_us  # per reader; only those reporting now are counted and pruned
         # (tag, reader) pairs reported in each reader's recent window, merged into the running counts in one go
         self.pair_key, self.pair_n, self.pair_last = _merge_pairs(t, tag, reader, lo, self.last_us, seen,
