@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.building.model import Floor
-from twin.readers import airtime, gen2, rf, triggers
+from twin.readers import airtime, gen2, links, rf, triggers
 from twin.readers.faults import Faults
 from twin.readers.linkcache import LinkGrid, PairCache, PointWalls, forward_fading_db
 from twin.readers.moving import moving_pieces
 from twin.readers.placement import Placement
 from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
+from twin.readers.staticpairs import static_pairs
 from twin.readers.sessions import SessionState, s0_reads, session_reads, split
 from twin.readers.timegrid import expand, lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
@@ -166,7 +167,7 @@ class ReaderEngine:
         live = (tags.t1_us > t0) & (tags.t0_us < t1) & (tags.level >= 0)
         wa, ws, we, wk = windows(t0, t1, self.a_period, self._special(t0, t1, track, tags, live), self.a_off,
                                  self.a_len, self._win_memo)
-        whole, part = self._static_pairs(t0, t1, tags, live, wa, ws, we)
+        whole, part = static_pairs(self, t0, t1, tags, live, wa, ws, we)
         mov = moving_pieces(self, t0, t1, tags, live, track, wa, ws, we)
         w, seg, p, r, s0, s1, steady = (np.concatenate([part[i], mov[i]]) for i in range(7))
         L, qi, rate = self._gen2(w, p, s0, s1, wa, ws, we, whole)
@@ -224,136 +225,16 @@ class ReaderEngine:
         return out
 
     # -- pairs -----------------------------------------------------------------------------------------------------
-    def _seg_keys(self, tags: TagSegments, idx: np.ndarray) -> np.ndarray:
-        w = rf.epc_words(tags.epc[idx])
-        xq = np.rint(tags.x0[idx] * 1000).astype(np.int64)
-        yq = np.rint(tags.y0[idx] * 1000).astype(np.int64)
-        return rf.hash_u64(self.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level[idx], tags.container[idx])
-
     def _links(self, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, screened=None):
-        """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first). `levels`:
-        the pairs' mean (p_tag, rssi) without shielding when known (per-cell cache); `mask`: pairs to consider.
-        `screened`: per pair (tag hash, chip offset, dead) of fixed-antenna pairs that passed these very screens
-        on these levels (`moving._fixed_pieces`); with no bay isolation lowering a level, only the link is left."""
-        P = self.params.rf
-        c = tags.container[seg]
-        sa = self.a_storage[ai]
-        shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
-        iso = self._iso[ai] * ((sa >= 0) & (c != sa))  # outside an antenna's bay (Antenna.isolation_db), each way
-        if screened is not None and levels is not None and moving is None and mask is None and not iso.any():
-            th, off, dead = screened
-            lv = (levels[0] - P.metal_loss_db * shielded, levels[1] - 2.0 * P.metal_loss_db * shielded)
-            p, r = rf.pair_link(self.A, ai, axy, txy, th, off, dead, walls, shielded, self.seed, P, levels=lv)
-            return np.flatnonzero(p >= P.p_floor), p[p >= P.p_floor], r[p >= P.p_floor]
-        if iso.any():
-            if levels is None:
-                levels = rf.pair_mean_levels(self.A, ai, axy, txy, walls, np.zeros(len(ai), bool), P)
-            levels = (levels[0] - iso, levels[1] - 2.0 * iso)
-        if levels is None:
-            p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, walls, shielded, P)
-        else:
-            p_tag = levels[0] - P.metal_loss_db * shielded
-        ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
-        if mask is not None:
-            ok &= mask
-        if P.metal_opaque:
-            ok &= ~shielded
-        k = np.flatnonzero(ok)
-        if not len(k):
-            return k, np.zeros(0), np.zeros(0)
-        us, inv = np.unique(seg[k], return_inverse=True)  # per-tag hashes once per segment
-        e = tags.epc[us]
-        off, dead = rf.tag_quality(self.seed, e, P)
-        th = rf.tag_hash(self.seed, e)
-        if moving is None:  # fixed antennas: most candidates fail on their own forward fading draw; drop them first
-            txk = np.asarray(txy, dtype=np.float64).reshape(-1, 2)[k]
-            fwd = self._forward_fading_db(ai[k], txk, th[inv])
-            ok = (p_tag[k] + fwd - (P.tag_sensitivity_dbm + off[inv]) >= rf.min_margin_db(P)) & ~dead[inv]
-            k, inv = k[ok], inv[ok]
-            if not len(k):
-                return k, np.zeros(0), np.zeros(0)
-        lv = None if levels is None else (p_tag[k], levels[1][k] - 2.0 * P.metal_loss_db * shielded[k])
-        p, r = rf.pair_link(self.A, ai[k], axy[k], txy[k], th[inv], off[inv], dead[inv], walls[k], shielded[k],
-                            self.seed, P, moving_antenna=moving[k] if moving is not None else None, levels=lv)
-        keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
-        return k[keep], p[keep], r[keep]
+        """`links.links` (the screens, then the exact link of what passes)."""
+        return links.links(self, ai, seg, axy, txy, walls, tags, moving, levels, mask, screened)
 
     def _forward_fading_db(self, ai: np.ndarray, txy: np.ndarray, tag_h: np.ndarray) -> np.ndarray:
         return forward_fading_db(self.seed, self.A.key[ai], txy, tag_h, self.params.rf)
 
-    def _new_static(self, idx: np.ndarray, keys: np.ndarray, tags: TagSegments) -> None:
-        """Links of newly resting tags to every fixed antenna on their level, into the pair cache."""
-        uk, first = np.unique(keys, return_index=True)
-        idx = idx[first]
-        out = [], [], [], []
-        for lv in np.unique(tags.level[idx]):
-            s, sk = idx[tags.level[idx] == lv], uk[tags.level[idx] == lv]
-            fa = self.fixed[self.a_level[self.fixed] == lv]
-            if not len(fa):
-                continue
-            d = np.hypot(tags.x0[s][:, None] - self.a_xy[fa, 0], tags.y0[s][:, None] - self.a_xy[fa, 1])
-            ci, ca = np.nonzero(d <= self.a_range[fa])
-            ci, ca = self._reachable(ci, ca, s, fa, tags)  # walls (the costly part) only where they can matter
-            seg, ai = s[ci], fa[ca]
-            txy = np.column_stack([tags.x0[seg], tags.y0[seg]])
-            walls = self._walls_by_antenna(self.level_ids[lv], ai, txy)
-            k, p, r = self._links(ai, seg, self.a_xy[ai], txy, walls, tags, None)
-            out[0].append(sk[ci[k]])
-            out[1].append(ai[k].astype(np.int32))
-            out[2].append(p)
-            out[3].append(r)
-        cat = [np.concatenate(x) if x else np.zeros(0) for x in out]
-        self.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
-
     def _walls_by_antenna(self, level: str, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
         """`Floor.walls_crossed` from fixed antennas ai to points txy (`linkcache.PointWalls`)."""
         return self._point_walls.walls(level, ai, txy)
-
-    def _reachable(self, ci, ca, s, fa, tags):
-        """Candidate (tag, antenna) rows that could reach p_floor with no wall in between (walls only lower the
-        level, so the screen `_links` applies later with the real walls keeps a subset of these)."""
-        seg, ai = s[ci], fa[ca]
-        ok = self._free_reach(ai, seg, self.a_xy[ai], np.column_stack([tags.x0[seg], tags.y0[seg]]), tags)
-        return ci[ok], ca[ok]
-
-    def _free_reach(self, ai, seg, axy, txy, tags) -> np.ndarray:
-        """Mask of pairs whose wall-free mean budget passes the screen of `_links` (a superset of its pairs)."""
-        P = self.params.rf
-        c, sa = tags.container[seg], self.a_storage[ai]
-        shielded = (self._metal[c] | self._metal[sa]) & (c != sa)
-        p_tag, _ = rf.pair_mean_levels(self.A, ai, axy, txy, 0, shielded, P)
-        ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
-        if P.metal_opaque:
-            ok &= ~shielded
-        return ok
-
-    def _static_pairs(self, t0, t1, tags, live, wa, ws, we):
-        """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""
-        st = np.flatnonzero(live & tags.is_static)
-        cols = (tags.epc[st], tags.x0[st], tags.y0[st], tags.level[st], tags.container[st])
-        memo = self._key_memo  # the same resting tags as last chunk (most chunks): same keys, all known
-        if (memo is not None and memo[0] == self.pairs.resets and len(memo[1][0]) == len(st)
-                and all(np.array_equal(a, b) for a, b in zip(memo[1], cols))):
-            keys = memo[2]
-        else:
-            keys = self._seg_keys(tags, st)
-            miss = self.pairs.missing(keys)
-            if miss.any():
-                self._new_static(st[miss], keys[miss], tags)
-            self._key_memo = (self.pairs.resets, cols, keys)
-        q, pa, pp, pr = self.pairs.gather(keys)
-        seg = st[q]
-        whole = (tags.t0_us[seg] <= t0) & (tags.t1_us[seg] >= t1)
-        j = np.flatnonzero(~whole)
-        own, w = expand(np.searchsorted(wa, pa[j], side="left"), np.searchsorted(wa, pa[j], side="right"))
-        sg = seg[j][own]
-        s0 = np.maximum(ws[w], tags.t0_us[sg])
-        s1 = np.minimum(we[w], tags.t1_us[sg])
-        ok = s1 > s0
-        p = pp[j][own][ok]
-        part = (w[ok], sg[ok], p, pr[j][own][ok], s0[ok], s1[ok], p >= self.params.rf.p_powered,
-                np.zeros(int(ok.sum()), bool))
-        return (seg[whole], pa[whole], pp[whole], pr[whole]), part
 
     def _gen2(self, w, p, s0, s1, wa, ws, we, whole):
         """Per window: (L, Q index, rate factor) of `airtime.window_rates`."""

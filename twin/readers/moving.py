@@ -10,6 +10,7 @@ import numpy as np
 
 from twin.readers import rf
 from twin.readers.linkcache import walls_between
+from twin.readers.links import free_reach
 from twin.readers.timegrid import expand, leg_distance, slots
 
 
@@ -68,7 +69,7 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags):
     """(kept mask, p, rssi) of carried antenna h at axy to tag segments seg at txy: range, then the wall-free budget
     (exact screens of `_links`) before walls are counted."""
     m = np.flatnonzero(np.hypot(txy[:, 0] - axy[:, 0], txy[:, 1] - axy[:, 1]) <= eng.a_range[h])
-    m = m[eng._free_reach(np.full(len(m), h, np.int64), seg[m], axy[m], txy[m], tags)]
+    m = m[free_reach(eng, np.full(len(m), h, np.int64), tags.container[seg[m]], axy[m], txy[m])]
     walls = walls_between(eng.floor, eng.level_ids[lvl], axy[m], txy[m])
     k, p, r = eng._links(np.full(len(m), h, np.int64), seg[m], axy[m], txy[m], walls, tags, np.ones(len(m), bool))
     ok, pa, ra = np.zeros(len(seg), bool), np.zeros(len(seg)), np.zeros(len(seg))
