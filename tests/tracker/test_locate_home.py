@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 
 from twin.tracker.core import TrackerCore
+from twin.tracker.events import home_in
 
 from .synth import DOSSIER, S, SITE, T0, reads
 from .test_locate import _feed
-from .test_sealed_offsite import _archived, _feed_with_events
+from .test_sealed_offsite import _archived, _events, _feed_with_events
 
 
 def _zone_a(t0_s: float, t1_s: float) -> list[tuple]:
@@ -60,3 +62,37 @@ def test_a_rival_cross_read_between_home_reads_does_not_move_a_filed_dossier():
     est = _feed_with_events(TrackerCore(SITE, {"home_first": False, "storage_rival_step": 0.2}), rows,
                             _archived(200.0), 1200)  # fmt: skip
     assert est["storage"].to_pylist()[-1] == "room-a/S1"
+
+
+def _registered(t_s: float, home: str = "room-a/S1") -> pa.Table:
+    t = _events([(T0 + int(t_s * S), "register", "C1", DOSSIER, "")])
+    return t.set_column(t.schema.get_field_index("detail"), "detail", pa.array([f"volume 1 of 1; criminal; home {home}"]))
+
+
+def test_home_in_reads_the_unit_a_registration_names():
+    assert home_in("volume 1 of 2; criminal; home archive/S04") == "archive/S04"
+    assert home_in("home dossier-room/C01") == "dossier-room/C01"
+    assert home_in("volume 1 of 2; criminal") == "" and home_in("") == ""
+
+
+def test_a_registered_dossier_heard_only_by_its_rooms_zone_antenna_is_on_its_home():
+    """Registered with home S1 as the stream begins; only room-a's zone antenna hears it: on S1, not just in room-a.
+    With registered homes off it stays in room-a on no unit."""
+    rows = reads(_zone_a(0, 50))
+    est = _feed_with_events(TrackerCore(SITE), rows, _registered(0.0), 120)
+    assert est["space"].to_pylist()[-1] == "room-a" and est["storage"].to_pylist()[-1] == "room-a/S1"
+    off = _feed_with_events(TrackerCore(SITE, {"registered_home": False}), rows, _registered(0.0), 120)
+    assert off["storage"].to_pylist()[-1] == ""
+
+
+def test_a_home_named_after_the_tag_was_placed_in_its_room_puts_it_on_the_unit():
+    """The registration arrives after reads placed the dossier in room-a on no unit: put on its home then."""
+    est = _feed_with_events(TrackerCore(SITE), reads(_zone_a(0, 50)), _registered(90.0), 180)
+    assert est["storage"].to_pylist() == ["", "room-a/S1"]
+    assert est["t_us"].to_pylist()[-1] >= T0 + 90 * S
+
+
+def test_a_registered_dossier_heard_in_another_room_is_not_put_on_its_home():
+    rows = reads([(k * 0.5, "R-b", 1, DOSSIER, -50) for k in range(100)])
+    est = _feed_with_events(TrackerCore(SITE), rows, _registered(0.0), 120)
+    assert est["space"].to_pylist()[-1] == "room-b" and est["storage"].to_pylist()[-1] == ""

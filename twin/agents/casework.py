@@ -18,10 +18,10 @@ def initial_events(st, case) -> None:
     j, plan = st.journal, case.plan
     for d in case.volumes:
         j.event(case.accepted_s, "register", case=case.id, epc=d.epc, officer=case.officer,
-                detail=f"volume {d.volume} of {len(case.volumes)}; {case.kind}")  # fmt: skip
+                detail=f"volume {d.volume} of {len(case.volumes)}; {case.kind}; home {d.home}")  # fmt: skip
     j.event(case.accepted_s, "assign", case=case.id, officer=case.officer)
     for i in case.items:
-        j.event(case.accepted_s, "item_register", case=case.id, epc=i.epc, officer=case.officer)
+        j.event(case.accepted_s, "item_register", case=case.id, epc=i.epc, officer=case.officer, detail=f"home {i.home}")
     for s in plan.steps:
         if s.t_s <= 0:
             j.event(s.t_s, "stage", case=case.id, officer=case.officer, stage=s.stage, deadline_s=s.deadline_s)
@@ -199,7 +199,7 @@ def register(st, oid: str):
         st.ledger.add_tag(d.epc, "dossier", env.now, place, "", oid)
         case.volumes.append(d)
         pop.dossiers[d.epc] = d
-        st.journal.event(env.now, "register", case=case.id, epc=d.epc, officer=oid, detail=f"volume {v} of {nv}; {kind}")
+        st.journal.event(env.now, "register", case=case.id, epc=d.epc, officer=oid, detail=f"volume {v} of {nv}; {kind}; home {home}")
     st.journal.event(env.now, "assign", case=case.id, officer=case.officer)
     st.journal.event(env.now, "stage", case=case.id, officer=case.officer, stage="accepted",
                      deadline_s=case.plan.steps[0].deadline_s)  # fmt: skip
@@ -212,7 +212,7 @@ def register(st, oid: str):
         st.ledger.add_tag(it.epc, "item", env.now, place, "", oid)
         case.items.append(it)
         pop.items[it.epc] = it
-        st.journal.event(env.now, "item_register", case=case.id, epc=it.epc, officer=oid)
+        st.journal.event(env.now, "item_register", case=case.id, epc=it.epc, officer=oid, detail=f"home {home}")
     env.process(case_process(st, case))
     for t in sorted(case.volumes + case.items, key=lambda t: t.home):
         yield from st.walk(oid, st.unit_place(t.home))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .alert_exit import left_building
+from .events import home_in
 
 STORAGE_ROOMS = ("dossier_room", "archive", "evidence_room")
 SHELF_KINDS = ("shelf", "cabinet")
@@ -86,6 +87,10 @@ class PlaceRules:
             self.dossiers_of.setdefault(case, set()).add(epc)
             self.cases_of.setdefault(epc, set()).add(case)
             self.dirty_items |= self.items_of.get(case, set())
+            if home := home_in(str(e.get("detail") or "")):
+                self.home[epc] = home  # the unit the case software assigned at registration
+                self._mark_home(epc)
+                self.dirty_shelf.add(epc)
         elif kind == "item_register" and epc:
             case = e.get("case") or ""
             self.case_of[epc] = case
@@ -193,7 +198,7 @@ class PlaceRules:
     def _shelves(self, now_us: int, state: dict[str, dict]) -> None:
         """Homes and misfiled returns from the shelf antennas' inventories (ReadEvidence), not from the estimates.
 
-        A dossier's home is its archive event's unit, else the shelf that won `misfile_periods` inventories before
+        A dossier's home is its archive event's unit, else its registration's, else the shelf that won `misfile_periods` inventories before
         it was first taken out. A dossier taken out since and now won `misfile_periods` times by another shelf of the
         storage rooms, its own shelf never, is misfiled (at the end of the inventory that made it so); it is cleared
         when its own shelf wins an inventory again."""

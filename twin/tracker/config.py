@@ -76,6 +76,10 @@ class TrackerConfig:
     #: ci-baseline storage +0.24 pp but keeps every misfiled dossier on its home)
     home_first: bool = False
     filing_prior: bool = True  # archive events name a dossier's unit: used for its unit and until it is first read
+    #: register / item_register events name the unit the case software assigned (`home UNIT`): the tag's home, its
+    #: unit while it is in the home's room and no shelf antenna places it elsewhere (a file-tracking system keeps
+    #: each file's home location from registration on; FileTrail, ANCHORS "File and evidence tracking")
+    registered_home: bool = True
     calibrate: bool = True  # learn each antenna's cross-read rate online (twin.tracker.calib); its prior: the weights
     calib_prior_reads: float = 50.0  # the prior weight counts as this many reads (assumption)
     #: business stages during which a dossier is at an external place of the site (assumption: the procuratorate

@@ -99,18 +99,14 @@ class TrackerCore:
     def apply(self, events: pa.Table) -> None:
         self.events.apply(events)
         self.workspace.apply(events)
-        filed = self.events.take_filed()
+        homes, filed = self.events.take_homes(), self.events.take_filed()
+        if homes and self.config.registered_home:  # registrations come before any filing of the same volume
+            t, tags, units = self._units_of(homes)
+            self.locator.home(t, tags, units)
         if filed and self.config.filing_prior:
-            uidx = {u: i for i, u in enumerate(self.model.storage)}
-            rows = [(t, e.encode("ascii"), uidx[u]) for t, e, u in filed if u in uidx and len(e) == 24]
-            if rows:
-                ids = self.ingest_.epcs.add([r[1] for r in rows])
-                new = [i for i in ids if i >= len(self.ingest_.kind)]
-                if new:
-                    self.ingest_._learn(sorted(set(new)))
-                self.locator.grow(len(self.ingest_.epcs))
-                self.locator.file(np.array([r[0] for r in rows], np.int64), np.array(ids, np.int32),
-                                  np.array([r[2] for r in rows], np.int32))  # fmt: skip
+            t, tags, units = self._units_of(filed)
+            if len(tags):
+                self.locator.file(t, tags, units)
         self._place_offsite(self.offsite.apply(events))
         if self.unread is not None and events is not None and events.num_rows:
             reg = [e for k, e in zip(events.column("kind").to_pylist(), events.column("epc").to_pylist())
@@ -156,12 +152,21 @@ class TrackerCore:
                 L.move(t_g, tags, sp, 0.5)
         if self.unread is not None:
             L = self.locator
-            tags, sp = self.unread.due(int(t_us), L.out_space, L.prior_unit, L.seen, self.ingest_.kind, KIND_DOSSIER)
+            tags, sp = self.unread.due(int(t_us), L.out_space, L.prior_unit, L.seen, self.ingest_.kind, KIND_DOSSIER,
+                                       self.model.storage_space)  # fmt: skip
             if len(tags):
-                L.place(np.full(len(tags), int(t_us), np.int64), tags, np.full(len(tags), sp, np.int32), 0.3)
+                L.place(np.full(len(tags), int(t_us), np.int64), tags, sp, 0.3)
         return self._output()
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    def _units_of(self, rows: list[tuple[int, str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(t_us, tag ids, unit indices) of (t_us, epc, unit) rows naming a unit of the site and a 96-bit EPC."""
+        uidx = {u: i for i, u in enumerate(self.model.storage)}
+        ok = [(t, e, uidx[u]) for t, e, u in rows if u in uidx and len(e) == 24]
+        ids = self._tag_ids([e for _, e, _ in ok]) if ok else []
+        return (np.array([t for t, _, _ in ok], np.int64), np.array(ids, np.int32),
+                np.array([u for _, _, u in ok], np.int32))  # fmt: skip
+
     def _tag_ids(self, epcs: list[str]) -> list[int]:
         """Tag ids of EPCs named by events (new ones are interned and decoded as if read)."""
         ids = self.ingest_.epcs.add([e.encode("ascii") for e in epcs])

@@ -36,15 +36,31 @@ class BusinessPriors:
             self.by_prior[tg] = True
             self._out.append((t_us[fresh], tg, sp.astype(np.int32), un, np.full(len(tg), 0.5, np.float32)))
 
+    def home(self, t_us: np.ndarray, tag: np.ndarray, unit: np.ndarray) -> None:
+        """Registrations (at `t_us`) name each tag's home unit: remembered (prior_unit); a tag already placed in the
+        home's room on no unit is put on it, at the registration or at its last change if that came later."""
+        self.prior_unit[tag] = unit
+        here = (self.out_space[tag] == self.model.storage_space[unit]) & (self.out_unit[tag] < 0)
+        if here.any():
+            tg, un = tag[here], unit[here]
+            keep = self.by_prior[tg]
+            t = np.maximum(self.t_change[tg], t_us[here]).astype(np.int64)
+            self.move(t, tg, self.model.storage_space[un], 0.5, un)
+            self.by_prior[tg] = keep
+
     def place(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
-        """A prior place for tags with no place yet (the business process says where they are; low confidence)."""
+        """A prior place for tags with no place yet (the business process says where they are; low confidence); a
+        tag placed in its home's room is on its home unit."""
         fresh = self.out_space[tag] < 0
         if fresh.any():
             tg, sp = tag[fresh], space[fresh].astype(np.int32)
-            self.out_space[tg] = sp
+            pu = self.prior_unit[tg]
+            un = np.where((pu >= 0) & (self.model.storage_space[np.maximum(pu, 0)] == sp), pu, -1).astype(np.int32)
+            self.out_space[tg], self.out_unit[tg] = sp, un
             self.space_st.accepted[tg] = sp
+            self.unit_st.accepted[tg[un >= 0]] = un[un >= 0]
             self.by_prior[tg] = True
-            self._out.append((t_us[fresh], tg, sp, np.full(len(tg), -1, np.int32), np.full(len(tg), conf, np.float32)))
+            self._out.append((t_us[fresh], tg, sp, un, np.full(len(tg), conf, np.float32)))
 
     def move(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5,
              unit: np.ndarray | None = None) -> None:  # fmt: skip

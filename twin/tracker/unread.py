@@ -1,6 +1,7 @@
-"""Unread prior: a registered dossier that no reader has heard and no event places is put where most dossiers like
-it are -- the space holding most of the read dossiers that have no filing event (active cases' volumes), learned
-from the stream itself once `after_s` of stream have passed. Low confidence; the first read replaces it.
+"""Unread prior: a registered dossier that no reader has heard and no event places is put, once `after_s` of stream
+have passed, in its home's room when business events named its home (registration, filing), else where most dossiers
+like it are -- the space holding most of the read dossiers with no home known (active cases' volumes), learned from
+the stream itself. Low confidence; the first read replaces it.
 """
 
 from __future__ import annotations
@@ -19,18 +20,24 @@ class UnreadPrior:
         self.registered += tags
 
     def due(self, now_us: int, out_space: np.ndarray, prior_unit: np.ndarray, placed_by_reads: np.ndarray,
-            kind: np.ndarray, dossier_kind: int) -> tuple[np.ndarray, int]:  # fmt: skip
-        """(tags to place, space) once, when the stream is old enough; else empty."""
+            kind: np.ndarray, dossier_kind: int, unit_space: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        """(tags to place, their spaces) once, when the stream is old enough; else empty. `unit_space`: the space
+        index of each storage unit."""
         self.t0_us = now_us if self.t0_us is None else self.t0_us
+        none = np.zeros(0, np.int32), np.zeros(0, np.int32)
         if self.done or now_us - self.t0_us < self.after_us or not self.registered:
-            return np.zeros(0, np.int32), -1
+            return none
         self.done = True
         n = len(out_space)
         reg = np.unique(np.array(self.registered, np.int64))
-        reg = reg[reg < n]
+        reg = reg[(reg < n)]
+        reg = reg[out_space[reg] < 0]
+        homed = reg[prior_unit[reg] >= 0]
+        tags, spaces = [homed], [unit_space[prior_unit[homed]]]
         active = placed_by_reads[:n] & (prior_unit[:n] < 0) & (kind[:n] == dossier_kind) & (out_space[:n] >= 0)
-        if not active.any():
-            return np.zeros(0, np.int32), -1
-        space = int(np.bincount(out_space[:n][active]).argmax())
-        todo = reg[(out_space[reg] < 0) & (prior_unit[reg] < 0)]
-        return todo.astype(np.int32), space
+        if active.any():
+            homeless = reg[prior_unit[reg] < 0]
+            tags.append(homeless)
+            spaces.append(np.full(len(homeless), int(np.bincount(out_space[:n][active]).argmax())))
+        tags_, spaces_ = np.concatenate(tags), np.concatenate(spaces)
+        return (tags_.astype(np.int32), spaces_.astype(np.int32)) if len(tags_) else none
