@@ -271,4 +271,7 @@ def warm() -> float:
     out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call
     z2 = np.zeros(2, np.int64)
     fill_reads(out, z2, z2, z2, z2, out["reader"], z2, z2, z2, out["epc"], z2, z2, z2)
+    from twin.readers import sessionkernels
+
+    sessionkernels.warm()
     return time.perf_counter() - t

@@ -67,8 +67,14 @@ class SessionState:
             self.seen_us = np.concatenate([self.seen_us, seen_us[new]])[o]
 
 
-def s0_reads(rng, lam, s0, s1):
-    """S0 rows: Poisson counts with first/last as order statistics over the span."""
+def s0_reads(rng, lam, s0, s1, compiled: bool = True):
+    """S0 rows: Poisson counts with first/last as order statistics over the span. `compiled`: the same draws in one
+    loop (`sessionkernels.s0_reads`); False: the numpy rule it replaced."""
+    if compiled:
+        from twin.readers import sessionkernels as sk
+
+        return sk.s0_reads(rng, np.ascontiguousarray(lam, np.float64), np.ascontiguousarray(s0, np.int64),
+                           np.ascontiguousarray(s1, np.int64))
     n = rng.poisson(lam)
     k = np.flatnonzero(n)
     n = n[k]
@@ -78,11 +84,12 @@ def s0_reads(rng, lam, s0, s1):
 
 
 def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: SessionState, rng: np.random.Generator,
-                  tau_us: float, reset_us: float):
+                  tau_us: float, reset_us: float, compiled: bool = True):
     """Per group (sorted by key, then time): reads n, first and last (true time) under S1 (s1_mode) or S2/S3.
 
     Where `given`, the group's S0 reads were already drawn (rarely read pairs): [s0, s1) spans them and the first
-    one is kept if the flag allows it."""
+    one is kept if the flag allows it. `compiled`: the loop over ranks in `sessionkernels.session_rounds` (the same
+    draws in the same order); False: the numpy rule it replaced."""
     G = len(key)
     n = np.zeros(G, np.int64)
     first = np.zeros(G, np.int64)
@@ -98,6 +105,19 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
     order = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[order], np.arange(rank.max() + 2))
+    if compiled:
+        from twin.readers import sessionkernels as sk
+
+        i8, f8 = (lambda a: np.ascontiguousarray(a, np.int64)), (lambda a: np.ascontiguousarray(a, np.float64))  # noqa: E731
+        b1 = lambda a: np.ascontiguousarray(a, np.bool_)  # noqa: E731
+        lam, lam_us = f8(lam), f8(lam_us)
+        with np.errstate(over="ignore", under="ignore"):
+            flick = lam * np.exp(-lam_us * reset_us)  # as the numpy rule computes the flicker rate
+        elig, armed, seen = i8(elig).copy(), b1(armed).copy(), i8(seen).copy()
+        sk.session_rounds(rng, i8(order), i8(bounds), b1(s1_mode), i8(u_of), lam, lam_us, i8(s0), i8(s1), b1(steady),
+                          b1(given), flick, elig, armed, seen, float(tau_us), float(reset_us), n, first, last)
+        state.update(ukeys, elig, armed, seen)
+        return n, first, last
     for r in range(len(bounds) - 1):
         g_all = order[bounds[r]:bounds[r + 1]]
         s1m = s1_mode[g_all]
@@ -148,10 +168,11 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     return n, first, last
 
 
-def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, last):
+def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, last, compiled: bool = True):
     """Share each group's n reads (times first..last) among its members (rows of grp, sorted) by their lam.
 
     Returns per member: reads, first and last (on the lattice of the group's reads, so S1 spacing holds).
+    `compiled`: the binomial shares in `sessionkernels.split_takes` (the same draws); False: the numpy rule.
     """
     M = len(grp)
     new = np.r_[True, grp[1:] != grp[:-1]] if M else np.zeros(0, bool)
@@ -166,7 +187,13 @@ def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, 
         ends = np.repeat(np.r_[starts[1:], M], np.diff(np.r_[starts, M]))
         rem_l = gs[:-1] - gs[ends]  # lam of this member and the later ones of its group
         left = tot.copy()
-        for r in range(int(rank.max()) + 1):
+        if compiled:
+            from twin.readers import sessionkernels as sk
+
+            out = sk.split_takes(rng, np.ascontiguousarray(rank, np.int64), np.ascontiguousarray(ends, np.int64),
+                                 np.ascontiguousarray(lam, np.float64), np.ascontiguousarray(rem_l, np.float64),
+                                 np.ascontiguousarray(tot, np.int64), int(rank.max()))
+        for r in range(int(rank.max()) + 1 if not compiled else 0):
             i = np.flatnonzero(rank == r)
             take = rng.binomial(left[i], np.clip(lam[i] / np.maximum(rem_l[i], 1e-300), 0.0, 1.0))
             out[i] = take

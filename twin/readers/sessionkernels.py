@@ -1,0 +1,191 @@
+"""Compiled session rules (`sessions`): S0 counts, S1/S2/S3 flags and the sharing of a reader's reads among its
+antennas, one loop per rule instead of one numpy pass per field and per rank of a group.
+
+Each kernel takes the run's numpy Generator (never numba's global random state) and draws the same variates in the
+same order as the numpy rule it replaces (`sessions.s0_reads`, `session_reads`, `split`): the same counts, and times
+equal up to the last bit of a power (`u ** (1 / n)` here is the C library's pow, numpy's may be a vectorised one), so
+a first or last seen may move by 1 us. Transcendental terms that feed a draw (the flicker rate's exp) come in from
+numpy, computed as the numpy rule computes them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, error_model="numpy")
+def _first_last(rng, n, u_first, u_last, m):
+    """Order statistics of `sessions.order_stats` for counts n[:m]: all first uniforms, then all second ones."""
+    for i in range(m):
+        u = rng.random()
+        nf = max(float(n[i]), 1.0)
+        u_first[i] = 1.0 - (u if nf == 1.0 else u ** (1.0 / nf))
+    for i in range(m):
+        v = rng.random()
+        nf = max(float(n[i]), 1.0)
+        up = v ** (1.0 / max(nf - 1.0, 1.0)) if nf > 2.0 else v
+        f = u_first[i]
+        u_last[i] = f + (1.0 - f) * up if n[i] >= 2 else f
+
+
+@njit(cache=True, error_model="numpy")
+def s0_reads(rng, lam, s0, s1):
+    """`sessions.s0_reads`: (rows with reads, reads, first, last) with Poisson counts and order-statistic times."""
+    N = lam.shape[0]
+    k = np.empty(N, np.int64)
+    cnt = np.empty(N, np.int64)
+    m = 0
+    for i in range(N):
+        c = rng.poisson(lam[i])
+        if c:
+            k[m] = i
+            cnt[m] = c
+            m += 1
+    u = np.empty(m)
+    v = np.empty(m)
+    _first_last(rng, cnt, u, v, m)
+    first = np.empty(m, np.int64)
+    last = np.empty(m, np.int64)
+    for j in range(m):
+        i = k[j]
+        span = float(s1[i] - s0[i])
+        first[j] = s0[i] + np.int64(u[j] * span)
+        last[j] = s0[i] + np.int64(v[j] * span)
+    return k[:m], cnt[:m], first, last
+
+
+@njit(cache=True, error_model="numpy")
+def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, elig, armed,
+                   seen, tau_us, reset_us, n, first, last):
+    """The loop of `sessions.session_reads` over the ranks of groups within a key (rows of rank r: order[bounds[r]:
+    bounds[r + 1]]), S1 rows then S2/S3 rows of each rank, each field's draws in one pass as numpy draws them.
+    Updates elig/armed/seen (per key) and fills n/first/last (per group) in place. `flick_lam`: the S2/S3 flicker
+    rate lam * exp(-lam_us * reset_us) per group."""
+    G = order.shape[0]
+    f1 = np.empty(G)
+    k1 = np.empty(G)
+    ok = np.empty(G, np.bool_)
+    rows = np.empty(G, np.int64)
+    mm = np.empty(G, np.int64)
+    uf = np.empty(G)
+    ul = np.empty(G)
+    for r in range(bounds.shape[0] - 1):
+        for mode in range(2):  # S1 rows first, then S2/S3 rows of this rank
+            c = 0
+            for q in range(bounds[r], bounds[r + 1]):
+                g = order[q]
+                if s1_mode[g] == (mode == 0):
+                    rows[c] = g
+                    c += 1
+            if c == 0:
+                continue
+            for j in range(c):  # exponential first-read wait
+                g = rows[j]
+                k1[j] = min(rng.exponential() / max(lam_us[g], 1e-300), 1e15)
+            if mode == 0:
+                for j in range(c):  # S1: renewal count from a normal draw
+                    g = rows[j]
+                    u, a, b, lu, gv = u_of[g], s0[g], s1[g], lam_us[g], given[g]
+                    f = float(a) if gv else float(max(elig[u], a)) + k1[j]
+                    ok[j] = (lam[g] > 0) and (f < b) and ((not gv) or (a >= elig[u]))
+                    R = max(b - f, 0.0)
+                    lm = max(lu, 1e-300)
+                    mu = tau_us + 1.0 / lm
+                    sd = np.sqrt(R / (lm * lm) / mu ** 3.0)
+                    z = rng.standard_normal()
+                    k = min(max(np.rint(R / mu + sd * z), 0.0), np.floor(R / tau_us))
+                    f1[j] = f
+                    k1[j] = k if ok[j] and not gv else 0.0
+                for j in range(c):  # time of the last read: gamma-distributed rest of the renewal
+                    g = rows[j]
+                    u, b, lu = u_of[g], s1[g], lam_us[g]
+                    k = k1[j]
+                    gap = rng.gamma(max(k, 1e-12), 1.0 / max(lu, 1e-300))
+                    f = f1[j]
+                    l1 = min(max(f + k * tau_us + (gap if k > 0 else 0.0), f + k * tau_us), b - 1)
+                    n[g] = np.int64(k + 1) if ok[j] else 0
+                    first[g] = np.int64(f)
+                    last[g] = np.int64(l1)
+                    if ok[j]:
+                        elig[u] = np.int64(l1 + tau_us)
+                    if lam[g] > 0:
+                        seen[u] = max(seen[u], b)
+            else:
+                nm = 0
+                for j in range(c):  # S2/S3: one read while armed; flicker re-reads
+                    g = rows[j]
+                    u, a, b, gv = u_of[g], s0[g], s1[g], given[g]
+                    arm = armed[u] or (a - seen[u]) > reset_us
+                    f = a + (0.0 if gv else k1[j])
+                    ok[j] = arm and lam[g] > 0 and f < b
+                    f1[j] = f
+                    k1[j] = 1.0 if arm else 0.0
+                    mm[j] = 0
+                for j in range(c):
+                    g = rows[j]
+                    if not (steady[g] or given[g]):
+                        mm[j] = rng.poisson(flick_lam[g])
+                        if mm[j]:
+                            nm += 1
+                idx = np.empty(nm, np.int64)
+                cnt = np.empty(nm, np.int64)
+                t = 0
+                for j in range(c):
+                    if mm[j]:
+                        idx[t] = j
+                        cnt[t] = mm[j]
+                        t += 1
+                _first_last(rng, cnt, uf, ul, nm)
+                for j in range(c):
+                    g = rows[j]
+                    a = s0[g]
+                    fo = f1[j] if ok[j] else float(a)
+                    first[g] = np.int64(fo)
+                    last[g] = np.int64(fo)
+                for t in range(nm):
+                    j = idx[t]
+                    g = rows[j]
+                    base = f1[j] if ok[j] else float(s0[g])
+                    span = max(s1[g] - base, 0.0)
+                    if not ok[j]:
+                        first[g] = np.int64(base + uf[t] * span)
+                    last[g] = np.int64(base + ul[t] * span)
+                for j in range(c):
+                    g = rows[j]
+                    u, b = u_of[g], s1[g]
+                    n2 = (1 if ok[j] else 0) + mm[j]
+                    n[g] = n2
+                    armed[u] = k1[j] == 1.0 and n2 == 0
+                    if lam[g] > 0:
+                        seen[u] = max(seen[u], b)
+
+
+@njit(cache=True, error_model="numpy")
+def split_takes(rng, rank, ends, lam, rem_l, tot, max_rank):
+    """Binomial shares of `sessions.split`: per rank, each member takes Binomial(reads left, its lam over the lam of
+    it and the later members), in row order within a rank as numpy draws them."""
+    M = rank.shape[0]
+    out = np.zeros(M, np.int64)
+    left = tot.copy()
+    for r in range(max_rank + 1):
+        for i in range(M):
+            if rank[i] != r:
+                continue
+            p = min(max(lam[i] / max(rem_l[i], 1e-300), 0.0), 1.0)
+            take = rng.binomial(left[i], p)
+            out[i] = take
+            if i + 1 < ends[i]:
+                left[i + 1] = left[i] - take
+    return out
+
+
+def warm() -> None:
+    """Compile (first install) or load (later) every kernel on tiny inputs."""
+    g = np.random.default_rng(0)
+    z, one = np.zeros(1, np.int64), np.ones(1, np.int64)
+    s0_reads(g, np.ones(1), z, one * 10)
+    b, f = np.zeros(1, np.bool_), np.ones(1)
+    session_rounds(g, z, np.array([0, 1]), b, z, f, f, z, one * 10, b, b, f, z.copy(), np.ones(1, np.bool_),
+                   z.copy(), 1.0, 1.0, z.copy(), z.copy(), z.copy())
+    split_takes(g, z, one, f, f, one, 0)
