@@ -162,22 +162,65 @@ def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, stead
 
 
 @njit(cache=True, error_model="numpy")
-def split_takes(rng, rank, ends, lam, rem_l, tot, max_rank):
-    """Binomial shares of `sessions.split`: per rank, each member takes Binomial(reads left, its lam over the lam of
-    it and the later members), in row order within a rank as numpy draws them."""
-    M = rank.shape[0]
-    out = np.zeros(M, np.int64)
-    left = tot.copy()
-    for r in range(max_rank + 1):
-        for i in range(M):
-            if rank[i] != r:
-                continue
-            p = min(max(lam[i] / max(rem_l[i], 1e-300), 0.0), 1.0)
-            take = rng.binomial(left[i], p)
-            out[i] = take
-            if i + 1 < ends[i]:
-                left[i + 1] = left[i] - take
-    return out
+def split(rng, grp, lam, n, first, last):
+    """`sessions.split` in one pass per step: each group's n reads shared among its members (rows of grp, sorted)
+    by binomial draws (per rank of member, in row order), then each member's first and last on the lattice of the
+    group's reads (all first uniforms, then all last ones), as numpy draws them."""
+    M = grp.shape[0]
+    rank = np.zeros(M, np.int64)
+    ends = np.empty(M, np.int64)
+    max_rank = 0
+    start = 0
+    for i in range(M):
+        if i > 0 and grp[i] != grp[i - 1]:
+            start = i
+        rank[i] = i - start
+        max_rank = max(max_rank, rank[i])
+    e = M
+    for i in range(M - 1, -1, -1):
+        ends[i] = e
+        if rank[i] == 0:
+            e = i
+    out = np.empty(M, np.int64)
+    for i in range(M):
+        out[i] = n[grp[i]]
+    if M and max_rank > 0:
+        gs = np.empty(M + 1)  # suffix sums of lam, summed from the end as numpy's cumsum of the reversed array
+        acc = 0.0
+        for i in range(M - 1, -1, -1):
+            acc += lam[i]
+            gs[i] = acc
+        gs[M] = 0.0
+        left = out.copy()
+        for r in range(max_rank + 1):
+            for i in range(M):
+                if rank[i] != r:
+                    continue
+                rem = gs[i] - gs[ends[i]]
+                p = min(max(lam[i] / max(rem, 1e-300), 0.0), 1.0)
+                take = rng.binomial(left[i], p)
+                out[i] = take
+                if i + 1 < ends[i]:
+                    left[i + 1] = left[i] - take
+    i_f = np.empty(M)
+    f = np.empty(M, np.int64)
+    l_ = np.empty(M, np.int64)
+    for i in range(M):
+        nt = float(n[grp[i]])
+        k = float(max(out[i], 1))
+        u = rng.random()
+        i_f[i] = min(np.floor(nt * (1.0 - (u ** (1.0 / k) if k != 1.0 else u))), max(nt - out[i], 0.0))
+    for i in range(M):
+        g = grp[i]
+        nt = float(n[g])
+        k = float(max(out[i], 1))
+        u = rng.random()
+        i_l = max(nt - 1 - np.floor(nt * (1.0 - (u ** (1.0 / k) if k != 1.0 else u))), i_f[i] + out[i] - 1)
+        i_l = min(i_l, nt - 1)
+        step = (last[g] - first[g]) / max(nt - 1, 1.0) if nt > 1 else 0.0
+        f[i] = first[g] + np.int64(i_f[i] * step)
+        l_[i] = max(first[g] + np.int64(i_l * step), f[i])
+    return out, f, l_
 
 
 def warm() -> None:
@@ -188,4 +231,4 @@ def warm() -> None:
     b, f = np.zeros(1, np.bool_), np.ones(1)
     session_rounds(g, z, np.array([0, 1]), b, z, f, f, z, one * 10, b, b, f, z.copy(), np.ones(1, np.bool_),
                    z.copy(), 1.0, 1.0, z.copy(), z.copy(), z.copy())
-    split_takes(g, z, one, f, f, one, 0)
+    split(g, z, f, one, z, one * 5)

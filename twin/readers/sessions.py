@@ -172,8 +172,13 @@ def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, 
     """Share each group's n reads (times first..last) among its members (rows of grp, sorted) by their lam.
 
     Returns per member: reads, first and last (on the lattice of the group's reads, so S1 spacing holds).
-    `compiled`: the binomial shares in `sessionkernels.split_takes` (the same draws); False: the numpy rule.
+    `compiled`: `sessionkernels.split` (the same draws); False: the numpy rule it replaced.
     """
+    if compiled:
+        from twin.readers import sessionkernels as sk
+
+        i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+        return sk.split(rng, i8(grp), np.ascontiguousarray(lam, np.float64), i8(n), i8(first), i8(last))
     M = len(grp)
     new = np.r_[True, grp[1:] != grp[:-1]] if M else np.zeros(0, bool)
     starts = np.flatnonzero(new)
@@ -187,13 +192,7 @@ def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, 
         ends = np.repeat(np.r_[starts[1:], M], np.diff(np.r_[starts, M]))
         rem_l = gs[:-1] - gs[ends]  # lam of this member and the later ones of its group
         left = tot.copy()
-        if compiled:
-            from twin.readers import sessionkernels as sk
-
-            out = sk.split_takes(rng, np.ascontiguousarray(rank, np.int64), np.ascontiguousarray(ends, np.int64),
-                                 np.ascontiguousarray(lam, np.float64), np.ascontiguousarray(rem_l, np.float64),
-                                 np.ascontiguousarray(tot, np.int64), int(rank.max()))
-        for r in range(int(rank.max()) + 1 if not compiled else 0):
+        for r in range(int(rank.max()) + 1):
             i = np.flatnonzero(rank == r)
             take = rng.binomial(left[i], np.clip(lam[i] / np.maximum(rem_l[i], 1e-300), 0.0, 1.0))
             out[i] = take
