@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from .kernels_locate import calib_pass
 from .sitemodel import KIND_CODES, SiteModel
 
 #: Evidence needed to accept a place as a log-likelihood ratio: odds of 99:1 (assumption; the same as fit.ACCEPT_LLR).
@@ -55,39 +56,18 @@ class AntennaCalibration:
             self.streak = np.concatenate([self.streak, np.zeros(k, np.int32)])
 
     def observe(self, tag: np.ndarray, ant: np.ndarray, cnt: np.ndarray, space: np.ndarray) -> None:
-        """Count one batch of rows (any order; space >= 0) against each tag's reference place.
+        """Count one batch of rows (sorted by tag, as ingest pops them; space >= 0) against each tag's reference.
 
-        A tag's reference is the space its inside antennas named (a clear majority) in `settle` batches in a row;
-        inventories come every 10-60 s, so one batch holds only a read or two of a resting tag.
+        A tag's reference is the space its inside antennas named (a clear majority: `majority` of its inside reads
+        of the batch, ties to the higher space index) in `settle` batches in a row; inventories come every 10-60 s,
+        so one batch holds only a read or two of a resting tag. One compiled walk (kernels_locate.calib_pass).
         """
         if len(tag) == 0:
             return
-        ins = self._inside[ant]
-        if ins.any():
-            key = tag[ins].astype(np.int64) * self._n_spaces + space[ins]
-            u, inv = np.unique(key, return_inverse=True)
-            per = np.bincount(inv, weights=cnt[ins]).astype(np.float64)
-            ut = u // self._n_spaces
-            us = (u % self._n_spaces).astype(np.int32)
-            o = np.lexsort((per, ut))  # per tag: its best space last
-            last = np.ones(len(o), bool)
-            last[:-1] = ut[o][1:] != ut[o][:-1]
-            best = o[last]
-            tot = np.bincount(np.searchsorted(ut[best], ut), weights=per)
-            clear = per[best] >= self.majority * tot
-            bt, bs = ut[best], np.where(clear, us[best], -1)
-            same = (bs >= 0) & (self.ref[bt] == bs)
-            self.streak[bt] = np.where(same, self.streak[bt] + 1, np.where(bs >= 0, 1, 0))
-            self.ref[bt] = bs
-        ref = self.ref[tag]
-        has = (ref >= 0) & (self.streak[tag] >= self.settle)
-        if not has.any():
-            return
-        a, c = ant[has], cnt[has].astype(np.float64)
-        agree = space[has] == ref[has]
-        na = self.model.n_antennas
-        self.n += np.bincount(a, weights=c, minlength=na)
-        self.hit += np.bincount(a, weights=c * agree, minlength=na)
+        dn, dhit = calib_pass(tag, ant, cnt, space, self._inside, self.ref, self.streak, self.settle, self.majority,
+                              self._n_spaces, self.model.n_antennas)  # fmt: skip
+        self.n += dn
+        self.hit += dhit
 
     def precision(self) -> np.ndarray:
         return self.hit / np.maximum(self.n, 1e-9)

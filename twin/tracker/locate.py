@@ -18,10 +18,13 @@ from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction
+from .kernels_locate import evidence_pass, learn_rate_pass, rows_pass, seal_pass, unit_rows_pass
 from .priors import BusinessPriors
 from .smooth import BIN_US, RunState, accept, cycles
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+with np.errstate(over="ignore"):  # a shelf read's received power, linear, by its RSSI (int16 dBm): 10^((rssi+40)/10)
+    _POWER_40 = np.power(10.0, (np.arange(-32768, 32768).astype(np.float64) + 40.0) / 10.0)
 
 
 def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
@@ -105,6 +108,8 @@ class Locator(BusinessPriors):
         self._wmin, self._wmax = cfg.window_min_s, float(n_ws)
 
     def grow(self, n: int) -> None:
+        if n <= len(self.out_space):  # every per-tag array is grown here, together: nothing new
+            return
         self.space_st.grow(n)
         self.passages.grow(n)
         self.walks.grow(n)
@@ -127,19 +132,10 @@ class Locator(BusinessPriors):
         return (w * BIN_US).astype(np.int64)
 
     def _learn_rate(self, tag: np.ndarray, t_us: np.ndarray, row_tag: np.ndarray) -> None:
-        """Update p_i (share of cycles with a read) and lambda_i (reads per cycle) over the span each tag was seen."""
-        if len(tag) == 0:
-            return
-        first = np.ones(len(tag), bool)
-        first[1:] = tag[1:] != tag[:-1]
-        starts = np.flatnonzero(first)
-        tg = tag[starts]
-        n_cyc = np.diff(np.append(starts, len(tag)))
-        span = (np.maximum.reduceat(t_us, starts) - np.minimum.reduceat(t_us, starts)) // BIN_US + 1
-        p = np.clip(n_cyc / span, 0.0, 1.0)
-        self.p_cycle[tg] = 0.7 * self.p_cycle[tg] + 0.3 * p
-        n_rows = np.bincount(row_tag, minlength=len(self.lam))[tg]
-        self.lam[tg] = 0.7 * self.lam[tg] + 0.3 * (n_rows / span)
+        """Update p_i (share of cycles with a read) and lambda_i (reads per cycle) over the span each tag was seen
+        (cycles and rows sorted by tag; kernels_locate.learn_rate_pass)."""
+        if len(tag):
+            learn_rate_pass(tag, t_us, row_tag, self.p_cycle, self.lam, BIN_US)
 
     def thresholds(self) -> np.ndarray:
         """Per-tag acceptance threshold: a tag read often must show more evidence before it moves (SMURF's 2-sigma
@@ -148,27 +144,21 @@ class Locator(BusinessPriors):
 
     def process(self, b: Batch) -> None:
         m = self.model
-        live = ~b.late
-        if len(b.tag):  # rows come sorted by (tag, time): each tag's last row is its latest read
-            lastrow = np.ones(len(b.tag), bool)
-            lastrow[:-1] = b.tag[1:] != b.tag[:-1]
-            lt = b.tag[lastrow]
-            self.seen[lt] = True
-            self.last_us[lt] = np.maximum(self.last_us[lt], b.t_us[lastrow])
-        tag, t, ant, cnt = b.tag[live], b.t_us[live], b.ant[live], b.count[live]
+        if len(b.tag) == 0:
+            return
+        # rows come sorted by (tag, time): each tag's last row is its latest read; rows that can place a tag
+        keep = rows_pass(b.tag, b.t_us, b.ant, b.late, m.ant_space, self.seen, self.last_us)
+        if len(keep) == len(b.tag):
+            tag, t, ant, cnt, rssi = b.tag, b.t_us, b.ant, b.count, b.rssi
+        else:
+            tag, t, ant, cnt, rssi = b.tag[keep], b.t_us[keep], b.ant[keep], b.count[keep], b.rssi[keep]
         space = m.ant_space[ant]
-        ok = space >= 0
-        if not ok.all():
-            tag, t, ant, cnt, space = tag[ok], t[ok], ant[ok], cnt[ok], space[ok]
         if self.calib is not None:  # learn cross-read rates from this batch, then weigh it with them
             self.calib.observe(tag, ant, cnt, space)
             self.weight = self.calib.weights()
-        ev = self.weight[ant] * cnt * self._inv_factor[ant]
-        rssi = b.rssi[live] if ok.all() else b.rssi[live][ok]
-        if self.cfg.zone_weak_factor < 1.0:  # a room's zone antenna hearing a tag faintly mostly hears a neighbour's
-            weak = rssi < self._weak_dbm[ant]
-            if weak.any():
-                ev[weak] *= self.cfg.zone_weak_factor
+        # a room's zone antenna hearing a tag faintly mostly hears a neighbour's
+        ev = evidence_pass(ant, cnt, rssi, self.weight, self._inv_factor, self._weak_dbm, self.cfg.zone_weak_factor,
+                           self.cfg.zone_weak_factor < 1.0)  # fmt: skip
         pm = self._portal[ant]
         strong = np.zeros(len(tag), bool)
         if pm.any():
@@ -208,7 +198,9 @@ class Locator(BusinessPriors):
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
             strong[rows] = True
         if self.cfg.sealed_factor < 1.0:
-            ev = self._seal(tag, t, space, ev, strong)
+            ev = seal_pass(tag, t, space, ev, strong, self.space_st.accepted, self._sealed, self.by_prior,
+                           self._space_doors, self.passages.start, self.passages.sides, self._open_us,
+                           self.cfg.sealed_both_sides, self.cfg.sealed_factor)  # fmt: skip
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag[~pm])  # a passage burst is no steady read rate
         gap = self.window_us()
@@ -217,12 +209,11 @@ class Locator(BusinessPriors):
         s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), s_gap, self.cfg.min_cycles,
                                           self._place_gap_us)
         self.by_prior[s_tag] = False
-        unit = m.ant_storage[ant]
-        # only units in the space the tag is in now count (a shelf antenna also hears the room next door)
-        um = (unit >= 0) & (self._unit_space[unit] == self.space_st.accepted[tag])
-        # units: the antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap
-        uev = self.unit_weight[ant[um]] * cnt[um] * np.power(10.0, (rssi[um].astype(np.float64) + 40.0) / 10.0)
-        ucyc = cycles(tag[um], t[um], unit[um], uev, max(len(m.storage), 1), self.unit_st.accepted)
+        # units: only those in the space the tag is in now count (a shelf antenna also hears the room next door); the
+        # antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap
+        um, unit, uev = unit_rows_pass(tag, ant, cnt, rssi, m.ant_storage, self._unit_space, self.space_st.accepted,
+                                       self.unit_weight, _POWER_40)  # fmt: skip
+        ucyc = cycles(tag[um], t[um], unit, uev, max(len(m.storage), 1), self.unit_st.accepted)
         pre_unit = self.unit_st.accepted.copy()
         ucyc.total = ucyc.total / np.maximum(ucyc.ev, 1e-300) * self.cfg.storage_step  # rivals' share, in steps
         ucyc.ev = np.full(len(ucyc.ev), self.cfg.storage_step)  # each won cycle counts one step
@@ -235,38 +226,6 @@ class Locator(BusinessPriors):
         u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, np.maximum(gap, self._unit_gap_us))
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
-
-    def _seal(self, tag, t, space, ev, strong) -> np.ndarray:
-        """Sealed spaces (all their doors portal-watched) are left and entered only through a passage: a placed tag's
-        evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in (to
-        leave it) and at a door of the space the evidence names (to enter it, when the tag's place came from reads,
-        not from a business-event prior), whichever of those is sealed, began within `sealed_open_s` before. A
-        portal-covered door is rarely crossed unseen; a wall never is."""
-        here = self.space_st.accepted[tag]
-        r = np.flatnonzero(space != here)  # most rows confirm the tag's place: judge the others only
-        hr, sp = here[r], space[r]
-        keep = (hr >= 0) & (self._sealed[hr] | self._sealed[sp]) & ~strong[r]
-        if not keep.any():
-            return ev
-        r, hr, sp = r[keep], hr[keep], sp[keep]
-        tg, tr = tag[r], t[r]
-        blocked = np.zeros(len(r), bool)
-        for pl, judge in ((hr, self._sealed[hr]), (sp, self._sealed[sp] & ~self.by_prior[tg])):  # leave; enter
-            k = np.flatnonzero(judge)
-            if not len(k):
-                continue
-            doors = self._space_doors[pl[k]]  # (rows, doors of a sealed space), -1 padded
-            d = np.maximum(doors, 0)
-            tk = tg[k][:, None]
-            st = self.passages.start[tk, d]
-            recent = (doors >= 0) & (st <= tr[k][:, None]) & (tr[k][:, None] - st <= self._open_us)
-            if self.cfg.sealed_both_sides:
-                recent &= self.passages.sides[tk, d] == 3
-            blocked[k] |= ~recent.any(axis=1)
-        if blocked.any():
-            ev = ev.copy()
-            ev[r[blocked]] *= self.cfg.sealed_factor
-        return ev
 
     def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None) -> tuple[np.ndarray, np.ndarray]:
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the

@@ -1,0 +1,181 @@
+"""Compiled per-row passes of the locator (twin.tracker.locate) and of its self-calibration (twin.tracker.calib).
+
+Rows come sorted by (tag, time) from ingest's pop, so each pass is one walk over the rows with per-tag state in
+arrays: the rows that can place a tag, their evidence, the sealed-space rule, the per-tag read rates and the
+calibration counts. Each keeps the arithmetic of the array form it replaced, operation for operation, so the
+locator's output does not move; tests/tracker/test_locate_pass.py checks every pass against that plain form.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def rows_pass(tag, t_us, ant, late, ant_space, seen, last_us):
+    """Marks each tag of the batch seen with its latest read time (late rows too), and returns the rows that can
+    place a tag: not late, from an antenna that names a space."""
+    n = len(tag)
+    keep = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        if i == n - 1 or tag[i + 1] != tag[i]:  # a tag's last row is its latest read
+            seen[tag[i]] = True
+            last_us[tag[i]] = max(last_us[tag[i]], t_us[i])
+        if not late[i] and ant_space[ant[i]] >= 0:
+            keep[k] = i
+            k += 1
+    return keep[:k]
+
+
+@njit(cache=True)
+def evidence_pass(ant, cnt, rssi, weight, inv_factor, weak_dbm, weak_factor, use_weak):
+    """Each row's evidence for its antenna's space: weight x TagSeenCount x the inventory factor, a faint read of a
+    zone antenna times `weak_factor`."""
+    n = len(ant)
+    ev = np.empty(n)
+    for i in range(n):
+        a = ant[i]
+        e = weight[a] * np.float64(cnt[i]) * inv_factor[a]
+        if use_weak and np.float32(rssi[i]) < weak_dbm[a]:
+            e *= weak_factor
+        ev[i] = e
+    return ev
+
+
+@njit(cache=True)
+def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_doors, p_start, p_sides,
+              open_us, both_sides, factor):  # fmt: skip
+    """Sealed spaces (see Locator._seal): a placed tag's evidence for another place times `factor` unless a burst at
+    a door of the sealed space it leaves (and of the sealed space it enters, when its place came from reads) began
+    within open_us before. Returns ev itself when no row is blocked, else a changed copy."""
+    out = ev
+    copied = False
+    for i in range(len(tag)):
+        tg, sp = tag[i], space[i]
+        hr = accepted[tg]
+        if sp == hr or hr < 0 or strong[i] or not (sealed[hr] or sealed[sp]):
+            continue
+        blocked = False
+        for side in range(2):  # leave the space it is in; enter the one the evidence names
+            pl = hr if side == 0 else sp
+            if not sealed[pl] or (side == 1 and by_prior[tg]):
+                continue
+            recent = False
+            for j in range(space_doors.shape[1]):
+                d = space_doors[pl, j]
+                if d < 0:
+                    continue
+                st = p_start[tg, d]
+                if st <= t_us[i] and t_us[i] - st <= open_us and (not both_sides or p_sides[tg, d] == 3):
+                    recent = True
+                    break
+            if not recent:
+                blocked = True
+        if blocked:
+            if not copied:
+                out = ev.copy()
+                copied = True
+            out[i] *= factor
+    return out
+
+
+@njit(cache=True)
+def learn_rate_pass(c_tag, c_t, row_tag, p_cycle, lam, bin_us):
+    """SMURF's per-tag rates over the cycles of a batch (sorted by tag): p_i, the share of 1 s cycles with a read
+    over the span the tag was seen, and lambda_i, reads (rows of row_tag, sorted by tag) per cycle; both smoothed
+    0.7 old / 0.3 new."""
+    n, m = len(c_tag), len(row_tag)
+    j = 0
+    s = 0
+    while s < n:
+        tg = c_tag[s]
+        e = s
+        lo = hi = c_t[s]
+        while e < n and c_tag[e] == tg:
+            lo, hi = min(lo, c_t[e]), max(hi, c_t[e])
+            e += 1
+        span = (hi - lo) // bin_us + 1
+        p = min(max((e - s) / span, 0.0), 1.0)
+        while j < m and row_tag[j] < tg:
+            j += 1
+        k = j
+        while k < m and row_tag[k] == tg:
+            k += 1
+        p_cycle[tg] = 0.7 * p_cycle[tg] + 0.3 * p
+        lam[tg] = 0.7 * lam[tg] + 0.3 * ((k - j) / span)
+        j = k
+        s = e
+    return
+
+
+@njit(cache=True)
+def unit_rows_pass(tag, ant, cnt, rssi, ant_storage, unit_space, accepted_space, unit_weight, power_lut):
+    """Rows that can vote for a unit: a shelf or desk antenna whose unit is in the space the tag is in now. Returns
+    (their rows, their unit, their evidence: weight x TagSeenCount x received power, linear)."""
+    n = len(tag)
+    rows = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        u = ant_storage[ant[i]]
+        if u >= 0 and unit_space[u] == accepted_space[tag[i]]:
+            rows[k] = i
+            k += 1
+    rows = rows[:k]
+    unit = np.empty(k, np.int32)
+    uev = np.empty(k)
+    for r in range(k):
+        i = rows[r]
+        unit[r] = ant_storage[ant[i]]
+        uev[r] = unit_weight[ant[i]] * np.float64(cnt[i]) * power_lut[np.int64(rssi[i]) + 32768]
+    return rows, unit, uev
+
+
+@njit(cache=True)
+def calib_pass(tag, ant, cnt, space, inside, ref, streak, settle, majority, n_spaces, n_antennas):
+    """One batch of rows sorted by tag (space >= 0) against each tag's reference place (see
+    AntennaCalibration.observe): updates ref and streak, returns this batch's (reads, agreeing reads) per antenna."""
+    n = len(tag)
+    per = np.zeros(n_spaces)  # this tag's inside reads by space (whole counts: sums exact in any order)
+    mark = np.full(n_spaces, -1, np.int64)  # the tag group (its first row) that touched each space
+    touched = np.empty(n_spaces, np.int64)
+    dn = np.zeros(n_antennas)
+    dhit = np.zeros(n_antennas)
+    s = 0
+    while s < n:
+        tg = tag[s]
+        e = s
+        nt = 0
+        while e < n and tag[e] == tg:
+            if inside[ant[e]]:
+                sp = space[e]
+                if mark[sp] != s:
+                    mark[sp] = s
+                    per[sp] = 0.0
+                    touched[nt] = sp
+                    nt += 1
+                per[sp] += np.float64(cnt[e])
+            e += 1
+        if nt > 0:  # its best space (ties: the higher index) is its reference when it holds a clear majority
+            best, tot = -1, 0.0
+            for q in range(nt):
+                sp = touched[q]
+                tot += per[sp]
+                if best < 0 or per[sp] > per[best] or (per[sp] == per[best] and sp > best):
+                    best = sp
+            bs = best if per[best] >= majority * tot else -1
+            if bs >= 0 and ref[tg] == bs:
+                streak[tg] += 1
+            else:
+                streak[tg] = 1 if bs >= 0 else 0
+            ref[tg] = bs
+        r = ref[tg]
+        if r >= 0 and streak[tg] >= settle:
+            for i in range(s, e):
+                c = np.float64(cnt[i])
+                dn[ant[i]] += c
+                if space[i] == r:
+                    dhit[ant[i]] += c
+        s = e
+    return dn, dhit

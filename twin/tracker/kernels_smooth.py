@@ -1,0 +1,176 @@
+"""Compiled per-row passes of the smoother (twin.tracker.smooth): cycle arbitration and run acceptance.
+
+Rows come sorted by (tag, time), so both are one walk over the rows with a few running numbers per tag instead of
+a dozen whole-batch numpy passes. They keep the array forms' arithmetic to the last bit (the outputs must not move
+by a float ulp): a group's evidence is summed the way numpy's `add.reduceat` sums it (first value, then numpy's
+pairwise sum of the rest), and a run's evidence is a difference of batch-wide running sums, as `cumsum` gave it.
+The plain array forms live on in tests/tracker/test_smooth_pass.py, which checks these passes against them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+_PW_BLOCK = 128  # numpy's PW_BLOCKSIZE (pairwise summation)
+
+
+@njit(cache=True)
+def _pairwise(a, lo, n):
+    """numpy's pairwise sum of a[lo:lo+n] (npy_pairwise_sum: < 8 in a row, <= 128 in 8 lanes, else halves)."""
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= _PW_BLOCK:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        m = n - n % 8
+        while i < m:
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+
+
+@njit(cache=True)
+def reduce_sum(a, lo, hi):
+    """np.add.reduceat's value for the segment a[lo:hi] (hi > lo): a[lo] plus the pairwise sum of the rest."""
+    return a[lo] + _pairwise(a, lo + 1, hi - lo - 1)
+
+
+@njit(cache=True)
+def cycles_pass(tag, t_us, place, ev, strong, has_strong, incumbent, has_inc, bin_us):
+    """Per (tag, bin) group of rows sorted by (tag, time): the winning place (most evidence; ties: the incumbent,
+    then the higher place index), its evidence, all evidence, its last read time and whether it holds a strong row.
+    Returns (group start rows, place, ev, total, t_us, strong), one entry per group."""
+    n = len(tag)
+    starts = np.empty(n, np.int64)
+    g = 0
+    for i in range(n):
+        if i == 0 or tag[i] != tag[i - 1] or t_us[i] // bin_us != t_us[i - 1] // bin_us:
+            starts[g] = i
+            g += 1
+    starts = starts[:g]
+    w_pl = np.empty(g, np.int32)
+    w_ev = np.empty(g)
+    total = np.empty(g)
+    w_t = np.empty(g, np.int64)
+    w_s = np.zeros(g, np.bool_)
+    buf = np.empty(n)
+    for k in range(g):
+        s = starts[k]
+        e = starts[k + 1] if k + 1 < g else n
+        total[k] = reduce_sum(ev, s, e)
+        mixed = False
+        for i in range(s + 1, e):
+            if place[i] != place[s]:
+                mixed = True
+                break
+        if not mixed:
+            w_pl[k], w_ev[k] = place[s], total[k]
+            tm, sm = t_us[s], strong[s] if has_strong else False
+            for i in range(s + 1, e):
+                tm = max(tm, t_us[i])
+                if has_strong and strong[i]:
+                    sm = True
+            w_t[k], w_s[k] = tm, sm
+            continue
+        inc = incumbent[tag[s]] if has_inc else -1
+        best_p, best_ev, best_inc, best_t, best_s = -1, 0.0, False, 0, False
+        for i in range(s, e):  # each place once, at its first row; its rows gathered in time order
+            p = place[i]
+            seen = False
+            for j in range(s, i):
+                if place[j] == p:
+                    seen = True
+                    break
+            if seen:
+                continue
+            m = 0
+            tm, sm = t_us[i], False
+            for j in range(i, e):
+                if place[j] == p:
+                    buf[m] = ev[j]
+                    m += 1
+                    tm = max(tm, t_us[j])
+                    if has_strong and strong[j]:
+                        sm = True
+            sp = reduce_sum(buf, 0, m)
+            is_inc = p == inc
+            better = best_p < 0 or sp > best_ev or (sp == best_ev and (
+                (is_inc and not best_inc) or (is_inc == best_inc and p > best_p)))
+            if better:
+                best_p, best_ev, best_inc, best_t, best_s = p, sp, is_inc, tm, sm
+        w_pl[k], w_ev[k], w_t[k], w_s[k] = best_p, best_ev, best_t, best_s
+    return starts, w_pl, w_ev, total, w_t, w_s
+
+
+@njit(cache=True)
+def accept_pass(tag, pl, ev, total, t, strong, has_strong, accepted, cand, cand_ev, cand_t, cand_n,
+                thr_tag, thr, per_tag_thr, gap_us, place_gap_us, has_place_gap, min_cycles):  # fmt: skip
+    """Run acceptance over cycles sorted by (tag, time) (see smooth.accept); updates the run state in place and
+    returns (rows of changes, their confidence)."""
+    n = len(tag)
+    rows = np.empty(n, np.int64)
+    conf = np.empty(n, np.float32)
+    k = 0
+    cs = 0.0  # running sums over the batch, as np.cumsum
+    tcs = 0.0
+    base = tbase = carry = 0.0
+    nbase = 0
+    idx = 0
+    run_strong = False
+    prev_acc = -1
+    for i in range(n):
+        tg = tag[i]
+        first = i == 0 or tag[i - 1] != tg
+        if first:
+            prev_t, prev_p = cand_t[tg], cand[tg]
+            prev_acc = accepted[tg]
+        else:
+            prev_t, prev_p = t[i - 1], pl[i - 1]
+        gap = gap_us[tg]
+        if has_place_gap:
+            gap = max(gap, place_gap_us[pl[i]])
+        cont = pl[i] == prev_p and t[i] - prev_t <= gap
+        cs += ev[i]
+        tcs += total[i]
+        if first or not cont:  # a run starts here
+            idx = i
+            base, tbase = cs - ev[i], tcs - total[i]
+            carry = cand_ev[tg] if first and cont else 0.0
+            nbase = cand_n[tg] if first and cont else 0
+            run_strong = False
+        if has_strong and strong[i]:
+            run_strong = True
+        own = cs - base
+        cum = own + carry
+        other = (tcs - tbase) - own
+        n_run = i - idx + 1 + nbase
+        th = thr_tag[tg] if per_tag_thr else thr
+        if cum >= th - 1e-9 and (n_run >= min_cycles or run_strong):
+            if pl[i] != prev_acc:
+                rows[k] = i
+                conf[k] = np.float32(cum / max(cum + other, 1e-9))
+                k += 1
+            prev_acc = pl[i]
+        if i == n - 1 or tag[i + 1] != tg:  # carry-over
+            cand[tg], cand_ev[tg], cand_t[tg], cand_n[tg] = pl[i], cum, t[i], n_run
+            accepted[tg] = prev_acc
+    return rows[:k], conf[:k]
