@@ -171,11 +171,13 @@ class PairCache:
         """Record that the segment keys `computed` are done, with their pairs (k, ant, p, r)."""
         if len(self.k) + len(k) > self.LIMIT:
             self.__init__()
-        self.known = np.unique(np.concatenate([self.known, computed]))
-        kk = np.concatenate([self.k, k])
-        o = np.argsort(kk, kind="stable")
-        self.k, self.ant = kk[o], np.concatenate([self.ant, ant])[o]
-        self.p, self.r = np.concatenate([self.p, p])[o], np.concatenate([self.r, r])[o]
+        c = np.unique(computed)
+        c = c[self.missing(c)]  # merged into the sorted keys (insertion, not a sort of the whole cache)
+        self.known = np.insert(self.known, np.searchsorted(self.known, c), c)
+        o = np.argsort(k, kind="stable")  # after equal keys already held, in their order: a stable sort's order
+        pos = np.searchsorted(self.k, k[o], side="right")
+        self.k, self.ant = np.insert(self.k, pos, k[o]), np.insert(self.ant, pos, ant[o])
+        self.p, self.r = np.insert(self.p, pos, p[o]), np.insert(self.r, pos, r[o])
         first = np.flatnonzero(np.r_[True, self.k[1:] != self.k[:-1]]) if len(self.k) else np.zeros(0, np.int64)
         self._uk, self._start = self.k[first], first  # each key with pairs: where its run starts, and its length
         self._len = np.diff(np.r_[first, len(self.k)])

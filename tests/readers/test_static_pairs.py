@@ -1,0 +1,92 @@
+"""Resting tags' links computed once per resting place (`staticpairs.new_static`) equal the per-tag computation they
+replaced: every (tag, antenna) pair in range, the wall-free screen, walls counted from the floor, then the screens
+and the exact link of `links.links`. Same pairs, same order, same bits."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from twin.readers.engine import ReaderEngine
+from twin.readers.links import free_reach, links
+from twin.readers.placement import Placement
+from twin.readers.segments import TagSegments
+from twin.readers.staticpairs import new_static, seg_keys
+from twin.rng import Streams
+
+from _floors import epcs, placement, two_rooms
+
+
+def per_tag(eng, idx, keys, tags):
+    """The per-tag form: (key, antenna, p, rssi) of every kept pair, tag-major, antennas in order."""
+    uk, first = np.unique(keys, return_index=True)
+    idx = idx[first]
+    out = [], [], [], []
+    for lv in np.unique(tags.level[idx]):
+        s, sk = idx[tags.level[idx] == lv], uk[tags.level[idx] == lv]
+        fa = eng.fixed[eng.a_level[eng.fixed] == lv]
+        if not len(fa):
+            continue
+        d = np.hypot(tags.x0[s][:, None] - eng.a_xy[fa, 0], tags.y0[s][:, None] - eng.a_xy[fa, 1])
+        ci, ca = np.nonzero(d <= eng.a_range[fa])
+        seg, ai = s[ci], fa[ca]
+        txy = np.column_stack([tags.x0[seg], tags.y0[seg]])
+        ok = free_reach(eng, ai, tags.container[seg], eng.a_xy[ai], txy)
+        ci, seg, ai, txy = ci[ok], seg[ok], ai[ok], txy[ok]
+        walls = eng.floor.walls_crossed(eng.level_ids[lv], eng.a_xy[ai], txy)
+        k, p, r = links(eng, ai, seg, eng.a_xy[ai], txy, walls, tags, None)
+        out[0].append(sk[ci[k]])
+        out[1].append(ai[k])
+        out[2].append(p)
+        out[3].append(r)
+    z = (np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    return [np.concatenate(x) if x else e for x, e in zip(out, z)]
+
+
+def _placement(isolated: bool) -> Placement:
+    pl = placement()
+    if not isolated:
+        return pl
+    r = pl.readers["R-cab"]  # the cabinet's own antenna walled in by its bay
+    a = dataclasses.replace(r.antennas[0], isolation_db=30.0)
+    return dataclasses.replace(pl, readers={**pl.readers, "R-cab": dataclasses.replace(r, antennas=(a,))})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 300), st.booleans())
+def test_links_per_place_equal_links_per_tag(seed, n, isolated):
+    g = np.random.default_rng(seed)
+    places = np.array([[2.0, 5.0, 0], [6.0, 5.0, 1], [3.5, 2.0, -1], [12.0, 4.0, -1], [7.9, 3.1, -1]])
+    pick = g.integers(0, len(places) + 1, n)  # a few shared places, and some tags anywhere
+    xy = np.column_stack([g.uniform(0.2, 15.8, n), g.uniform(0.2, 5.8, n)])
+    c = np.full(n, -1)
+    at = pick < len(places)
+    xy[at], c[at] = places[pick[at], :2], places[pick[at], 2].astype(int)
+    level = (g.random(n) < 0.1).astype(int)  # some upstairs (no fixed antenna there)
+    tags = TagSegments(np.arange(n), epcs(n), np.zeros(n, np.int64), np.ones(n, np.int64), level, xy[:, 0],
+                       xy[:, 1], xy[:, 0], xy[:, 1], c)
+    eng = ReaderEngine(two_rooms(), _placement(isolated), streams=Streams(seed % 5))
+    idx = np.arange(n)
+    keys = seg_keys(eng, tags, idx)
+    new_static(eng, idx, keys, tags)
+    assert not eng.pairs.missing(keys).any()
+    k, a, p, r = per_tag(eng, idx, keys, tags)
+    o = np.argsort(k, kind="stable")  # the cache holds pairs sorted by key, a key's pairs in their order
+    assert np.array_equal(eng.pairs.k, k[o]) and np.array_equal(eng.pairs.ant, a[o])
+    assert np.array_equal(eng.pairs.p, p[o]) and np.array_equal(eng.pairs.r, r[o])
+
+
+def test_pair_cache_merge_keeps_keys_sorted_and_pairs_in_order():
+    eng = ReaderEngine(two_rooms(), placement(), streams=Streams(1))
+    pc = eng.pairs
+    pc.put(np.array([5, 1], np.uint64), np.array([5, 1, 5], np.uint64), np.array([0, 1, 2], np.int32), np.ones(3),
+           np.zeros(3))
+    pc.put(np.array([3, 9, 7], np.uint64), np.array([9, 3, 9], np.uint64), np.array([3, 4, 5], np.int32),
+           np.ones(3), np.zeros(3))
+    assert pc.known.tolist() == [1, 3, 5, 7, 9] and pc.k.tolist() == [1, 3, 5, 5, 9, 9]
+    assert pc.ant.tolist() == [1, 4, 0, 2, 3, 5]
+    q, ant, _, _ = pc.gather(np.array([9, 7, 5], np.uint64))
+    assert q.tolist() == [0, 0, 2, 2] and ant.tolist() == [3, 5, 0, 2]
