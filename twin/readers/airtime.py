@@ -19,11 +19,15 @@ class StaticAggs:
 
     def __init__(self) -> None:
         self._c: tuple | None = None
+        self.version = 0  # bumped whenever the resting pairs change (memos built on them go stale)
+        self.rates: tuple | None = None  # (key, L, qi, rate) of the last `window_rates` with no pieces
+        self.plan: tuple | None = None  # (key, plan) of the last `whole_static`
 
     def columns(self, sa: np.ndarray, sp: np.ndarray, qi: np.ndarray, G: gen2.Gen2Params, nA: int):
         c = self._c
         if c is None or len(c[0]) != len(sa) or not np.array_equal(c[0], sa) or not np.array_equal(c[1], sp):
             c = self._c = (sa.copy(), sp.copy(), np.bincount(sa, sp, minlength=nA), {})
+            self.version += 1
         cols = c[3]
         for j in np.unique(qi).tolist():
             if j not in cols:
@@ -39,7 +43,13 @@ def window_rates(eng, w, p, s0, s1, wa, ws, we, whole):
     G = eng.params.gen2
     nW = len(wa)
     _, sa, sp, _ = whole
-    pop_s = eng._aggs.columns(sa, sp, np.zeros(0, np.int64), eng.params.gen2, len(eng.ant))[0]
+    aggs = eng._aggs
+    pop_s = aggs.columns(sa, sp, np.zeros(0, np.int64), eng.params.gen2, len(eng.ant))[0]
+    key = None
+    if not len(w):  # only resting pairs in the field (a quiet chunk): the same windows give the same rates
+        key = (aggs.version, wa.tobytes(), (we - ws).tobytes())
+        if aggs.rates is not None and aggs.rates[0] == key:
+            return aggs.rates[1:]
     frac = (s1 - s0) / (we - ws)[w]
     pop = pop_s[wa] + np.bincount(w, p * frac, minlength=nW)
     q = gen2.choose_q(pop, G)
@@ -55,13 +65,14 @@ def window_rates(eng, w, p, s0, s1, wa, ws, we, whole):
     success = e0 * (fs_s + np.bincount(w, p / (1.0 - p / Lw) * frac, minlength=nW))
     emp = L * e0
     t_round = gen2.round_time_us(emp, success, np.maximum(L - emp - success, 0.0), None, G)
-    return L, qi, e0 / t_round * eng.a_duty[wa]
+    out = L, qi, e0 / t_round * eng.a_duty[wa]
+    aggs.rates = (key, *out) if key is not None else None
+    return out
 
 
-def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
-    """Exposures of tags resting all chunk: well-read pairs per window; rarely read ones from one Poisson total
-    per chunk, each read put in a window by its share of the rate (the same process), so cost follows reads."""
-    seg, sa, sp, sr = whole
+def _plan(eng, sa, sp, wa, ws, we, L, qi, rate):
+    """The deterministic part of `whole_static`: which pairs are well read (and their exposures per window), the
+    rarely read ones and their expected reads."""
     nA = len(eng.ant)
     dur = (we - ws).astype(np.float64)
     lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
@@ -91,14 +102,34 @@ def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
     own, w = expand(lo[sa[i]], hi[sa[i]])
     k = i[own]
     lw = sp[k] / (1.0 - sp[k] / L[w]) * rate[w] * dur[w]
-    out = [(w, seg[k], lw, sr[k], ws[w], we[w], sp[k] >= eng.params.rf.p_powered, np.zeros(len(k), bool))]
-    i = act[~strong[act]]
-    cl = np.cumsum(lam_tot[i])  # one Poisson total, each read given to a pair by its share (Poisson splitting)
-    tot = float(cl[-1]) if len(cl) else 0.0
+    weak = act[~strong[act]]
+    cl = np.cumsum(lam_tot[weak])  # one Poisson total, each read given to a pair by its share (Poisson splitting)
+    return dict(dur=dur, lo=lo, hi=hi, w=w, k=k, lw=lw, powered=sp[k] >= eng.params.rf.p_powered, weak=weak, cl=cl,
+                tot=float(cl[-1]) if len(cl) else 0.0, cum0=np.r_[0.0, np.cumsum(rate * dur)])
+
+
+def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
+    """Exposures of tags resting all chunk: well-read pairs per window; rarely read ones from one Poisson total
+    per chunk, each read put in a window by its share of the rate (the same process), so cost follows reads.
+    The deterministic part (`_plan`) is kept while the resting pairs, the windows' layout and rates stay the same
+    (quiet chunks)."""
+    seg, sa, sp, sr = whole
+    aggs = eng._aggs
+    key = None
+    if aggs.rates is not None and aggs.rates[1] is L and len(aggs.rates[0] or ()):
+        key = (aggs.rates[0], len(sa))  # rates from the quiet-chunk memo: same pairs, windows and rates
+    if key is not None and aggs.plan is not None and aggs.plan[0] == key:
+        plan = aggs.plan[1]
+    else:
+        plan = _plan(eng, sa, sp, wa, ws, we, L, qi, rate)
+        aggs.plan = (key, plan) if key is not None else None
+    w, k, dur, lo, hi = plan["w"], plan["k"], plan["dur"], plan["lo"], plan["hi"]
+    out = [(w, seg[k], plan["lw"], sr[k], ws[w], we[w], plan["powered"], np.zeros(len(k), bool))]
+    i, cl, tot = plan["weak"], plan["cl"], plan["tot"]
     n_weak = int(rng.poisson(tot))
     ri = i[np.minimum(np.searchsorted(cl, rng.random(n_weak) * tot, side="right"), max(len(i) - 1, 0))]
     if len(ri):
-        cum0 = np.r_[0.0, np.cumsum(rate * dur)]
+        cum0 = plan["cum0"]
         a = sa[ri]
         u = cum0[lo[a]] + rng.random(len(ri)) * (cum0[hi[a]] - cum0[lo[a]])
         w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
