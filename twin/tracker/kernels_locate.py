@@ -179,3 +179,19 @@ def calib_pass(tag, ant, cnt, space, inside, ref, streak, settle, majority, n_sp
                     dhit[ant[i]] += c
         s = e
     return dn, dhit
+
+
+@njit(cache=True)
+def tag_params(tags, p_cycle, lam, accepted, ln, wmin, wmax, bin_us, threshold, reads_per_thr, thr_max, space_gap_us,
+               unit_gap_us, thr, s_gap, u_gap):  # fmt: skip
+    """For the tags of a batch (sorted), the numbers the acceptance reads (see Locator.window_us, thresholds): the
+    acceptance threshold, and the longest pause inside a space run (SMURF's window; for a tag not placed yet at least
+    space_gap_us) and inside a unit run (at least unit_gap_us). Only these tags' entries are written."""
+    for i in range(len(tags)):
+        tg = tags[i]
+        if i and tags[i - 1] == tg:
+            continue
+        g = np.int64(min(max(ln / max(p_cycle[tg], 1e-3), wmin), wmax) * bin_us)
+        thr[tg] = threshold * min(max(lam[tg] / reads_per_thr, 1.0), thr_max)
+        s_gap[tg] = max(g, space_gap_us) if accepted[tg] < 0 else g
+        u_gap[tg] = max(g, unit_gap_us)

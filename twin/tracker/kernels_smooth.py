@@ -51,6 +51,11 @@ def _pairwise(a, lo, n):
 @njit(cache=True)
 def reduce_sum(a, lo, hi):
     """np.add.reduceat's value for the segment a[lo:hi] (hi > lo): a[lo] plus the pairwise sum of the rest."""
+    if hi - lo <= 8:  # the common case: numpy adds the rest in a row, then the first value to that
+        res = 0.0
+        for i in range(lo + 1, hi):
+            res += a[i]
+        return a[lo] + res
     return a[lo] + _pairwise(a, lo + 1, hi - lo - 1)
 
 
@@ -62,10 +67,13 @@ def cycles_pass(tag, t_us, place, ev, strong, has_strong, incumbent, has_inc, bi
     n = len(tag)
     starts = np.empty(n, np.int64)
     g = 0
+    pb = -1
     for i in range(n):
-        if i == 0 or tag[i] != tag[i - 1] or t_us[i] // bin_us != t_us[i - 1] // bin_us:
+        b = t_us[i] // bin_us
+        if i == 0 or tag[i] != tag[i - 1] or b != pb:
             starts[g] = i
             g += 1
+        pb = b
     starts = starts[:g]
     w_pl = np.empty(g, np.int32)
     w_ev = np.empty(g)

@@ -18,7 +18,7 @@ from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction
-from .kernels_locate import evidence_pass, learn_rate_pass, rows_pass, seal_pass, unit_rows_pass
+from .kernels_locate import evidence_pass, learn_rate_pass, rows_pass, seal_pass, tag_params, unit_rows_pass
 from .priors import BusinessPriors
 from .smooth import BIN_US, RunState, accept, cycles
 
@@ -103,6 +103,7 @@ class Locator(BusinessPriors):
         self.seen = np.zeros(0, bool)  # per tag: some reader has heard it
         self.badge = np.zeros(0, bool)  # per tag: a badge (set by the core from the decoded EPCs)
         self._out: list[tuple[np.ndarray, ...]] = []
+        self._thr, self._s_gap, self._u_gap = np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64)
         n_ws = max(int(cfg.window_max_s), 1)
         self._ln = math.log(1.0 / max(cfg.delta, 1e-9))
         self._wmin, self._wmax = cfg.window_min_s, float(n_ws)
@@ -125,6 +126,9 @@ class Locator(BusinessPriors):
         self.last_us = _grow(self.last_us, n, np.iinfo(np.int64).min // 2)
         self.by_prior = _grow(self.by_prior, n, False)
         self.t_change = _grow(self.t_change, n, np.iinfo(np.int64).min // 2)
+        self._thr = _grow(self._thr, n, 0.0)  # per tag, written for a batch's tags before its acceptance (tag_params)
+        self._s_gap = _grow(self._s_gap, n, 0)
+        self._u_gap = _grow(self._u_gap, n, 0)
 
     def window_us(self) -> np.ndarray:
         """SMURF's per-tag window: ln(1/delta) / p_i cycles, within [window_min_s, window_max_s]."""
@@ -192,7 +196,8 @@ class Locator(BusinessPriors):
             near = by_path | ((here >= 0) & (self._hops[here, origin] <= self.cfg.passage_hops))
             rows = rows[near]
             gain = np.clip(np.power(10.0, (rssi[rows].astype(np.float64) + 60.0) / 20.0), 0.5, 2.0)
-            thr = self.thresholds()[tag[rows]]
+            thr = self.cfg.threshold * np.clip(self.lam[tag[rows]] / self.cfg.reads_per_threshold, 1.0,
+                                               self.cfg.threshold_max_factor)  # thresholds(), of these rows' tags
             trust = np.minimum(self.weight[a[near]] / np.maximum(self.prior_weight[a[near]], 1e-9), 1.0)
             ev[pm] *= self.cfg.portal_read_factor  # outside a passage a portal read says little ...
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
@@ -203,11 +208,13 @@ class Locator(BusinessPriors):
                            self.cfg.sealed_both_sides, self.cfg.sealed_factor)  # fmt: skip
         cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
         self._learn_rate(cyc.tag, cyc.t_us, tag[~pm])  # a passage burst is no steady read rate
-        gap = self.window_us()
-        # a tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window
-        s_gap = np.where(self.space_st.accepted < 0, np.maximum(gap, self._space_gap_us), gap)
-        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self.thresholds(), s_gap, self.cfg.min_cycles,
-                                          self._place_gap_us)
+        # the batch's tags' thresholds and windows (a tag not placed yet may wait for the next periodic inventory; a
+        # placed one keeps its adaptive window); other tags' entries are stale and not read
+        cf = self.cfg
+        tag_params(cyc.tag, self.p_cycle, self.lam, self.space_st.accepted, self._ln, self._wmin, self._wmax, BIN_US,
+                   cf.threshold, cf.reads_per_threshold, cf.threshold_max_factor, self._space_gap_us,
+                   self._unit_gap_us, self._thr, self._s_gap, self._u_gap)  # fmt: skip
+        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self._thr, self._s_gap, cf.min_cycles, self._place_gap_us)
         self.by_prior[s_tag] = False
         # units: only those in the space the tag is in now count (a shelf antenna also hears the room next door); the
         # antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap
@@ -223,7 +230,7 @@ class Locator(BusinessPriors):
         if self.cfg.storage_rival_step != self.cfg.storage_step:  # a unit other than the tag's home: slower
             pu = self.prior_unit[ucyc.tag]
             ucyc.ev[(pu >= 0) & (ucyc.place != pu)] = self.cfg.storage_rival_step
-        u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, np.maximum(gap, self._unit_gap_us))
+        u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, self._u_gap)
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
