@@ -120,3 +120,13 @@ def test_compiled_clip_equals_the_window_search(seed):
     e = s + g.integers(1, 3_000, n)
     got, ref = clip(ai, s, e, wa, ws, we, t0), _clip_reference(ai, s, e, wa, ws, we, t0)
     assert all(np.array_equal(x, y) for x, y in zip(got, ref))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(0, 3000), st.integers(1, 400), st.integers(0, 40))
+def test_report_order_is_the_stable_sort_by_rank_then_last_seen(seed, n, n_ranks, bits):
+    """`kernels.report_order` against the stable numpy sort it replaced (ties, sorted and unsorted messages)."""
+    g = np.random.default_rng(seed)
+    rank = g.integers(0, n_ranks, n)
+    tl = g.integers(0, 2**bits + 1, n)  # few distinct times when bits is small: many ties
+    assert np.array_equal(kernels.report_order(rank, tl, n_ranks), np.lexsort((tl, rank)))

@@ -6,8 +6,8 @@ pass per field. Every kernel gives the bytes the numpy code it replaces gave:
   threshold as borderline, for the numpy screens to decide. A last-bit difference between compiled and numpy
   arithmetic can never flip a pair.
 - `crossed_pairs` / `crossed_from` (walls crossed) compute the same orientation products in the same order as
-  `geometry.segments_crossed`, so the same integer counts; `clip_slots` and `gather_rows` are integer searches
-  and copies.
+  `geometry.segments_crossed`, so the same integer counts; `clip_slots`, `report_order` and `gather_rows` are
+  integer searches, sorts and copies.
 
 Compiled with numba (`cache=True`: the first call in a fresh install compiles and writes the cache next to this
 file; later processes load it). The engine imports this module on first use, so `twin` commands that generate no
@@ -230,6 +230,43 @@ def clip_slots(ai, s, e, ws, we, a_lo, a_hi):
     return oi[:m], ow[:m], o0[:m], o1[:m]
 
 
+@njit(cache=True)
+def report_order(rank, tl, n_ranks):
+    """`np.argsort` (stable) of rows by (rank, tl), rank in [0, n_ranks): a counting sort over ranks, then a stable
+    sort of each rank's few rows (report messages hold tens of rows, a chunk thousands of messages)."""
+    n = rank.shape[0]
+    cnt = np.zeros(n_ranks + 1, np.int64)
+    for i in range(n):
+        cnt[rank[i] + 1] += 1
+    for r in range(n_ranks):
+        cnt[r + 1] += cnt[r]
+    start = cnt.copy()
+    o = np.empty(n, np.int64)
+    for i in range(n):
+        r = rank[i]
+        o[cnt[r]] = i
+        cnt[r] += 1
+    for r in range(n_ranks):
+        lo, hi = start[r], start[r + 1]
+        if hi - lo < 2:
+            continue
+        sorted_ = True
+        for j in range(lo + 1, hi):
+            if tl[o[j]] < tl[o[j - 1]]:
+                sorted_ = False
+                break
+        if sorted_:
+            continue
+        seg = o[lo:hi].copy()
+        t = np.empty(hi - lo, np.int64)
+        for j in range(hi - lo):
+            t[j] = tl[seg[j]]
+        k = np.argsort(t, kind="mergesort")  # stable: equal last seen keep row order
+        for j in range(hi - lo):
+            o[lo + j] = seg[k[j]]
+    return o
+
+
 def _field(out: np.ndarray, name: str) -> np.ndarray:
     """A field of a record array as a strided view: numbers as themselves, byte strings as (N, width) uint8."""
     dt, off = out.dtype.fields[name][:2]
@@ -271,6 +308,7 @@ def warm() -> float:
     out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call
     z2 = np.zeros(2, np.int64)
     fill_reads(out, z2, z2, z2, z2, out["reader"], z2, z2, z2, out["epc"], z2, z2, z2)
+    report_order(z2, np.array([2, 1], np.int64), 1)
     from twin.readers import sessionkernels
 
     sessionkernels.warm()

@@ -141,14 +141,10 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     rank[go] = np.cumsum(new) - 1
     sync = eng.readers[0].clock.sync_us  # an NTP step inside a report can put first seen past last: clamped below
     tl = to_reader_rows(l_, off, drift, eng._t_ref, sync)
-    rel = tl - tl.min() if len(tl) else tl
-    if len(tl) and rel.max() < (1 << 40):  # (rank, last seen) as one key: the order of lexsort((tl, rdr, dl))
-        o = np.argsort((rank[gi] << 40) | rel, kind="stable")
-    else:
-        o = np.lexsort((tl, rank[gi]))
     from twin.readers import kernels
 
+    o = kernels.report_order(rank[gi], tl, int(rank.max()) + 1 if len(rank) else 0)  # by (rank, last seen), stable
     out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set by fill_reads
-    kernels.fill_reads(out, o, tl, np.minimum(to_reader_rows(f, off, drift, eng._t_ref, sync), tl), rdr, names, eng.a_port, ant, seg,
-                       tags.epc, rssi, n, chan)
+    kernels.fill_reads(out, o, tl, np.minimum(to_reader_rows(f, off, drift, eng._t_ref, sync), tl), rdr, names,
+                       eng.a_port, ant, seg, tags.epc, rssi, n, chan)
     return out, dl_u[gi[o]]
