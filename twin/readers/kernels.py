@@ -267,6 +267,45 @@ def report_order(rank, tl, n_ranks):
     return o
 
 
+@njit(cache=True)
+def message_ids(rdr, per, n_readers, max_cells):
+    """Report messages (reader, period) of rows: (message of each row, reader and period of each message), messages
+    by reader then period; a dense (reader, period) table over each reader's periods in this call (no sort).
+    Empty results when the table would exceed max_cells (the caller sorts instead)."""
+    n = rdr.shape[0]
+    lo = np.full(n_readers, np.iinfo(np.int64).max)
+    hi = np.full(n_readers, np.iinfo(np.int64).min)
+    for i in range(n):
+        r = rdr[i]
+        lo[r] = min(lo[r], per[i])
+        hi[r] = max(hi[r], per[i])
+    off = np.zeros(n_readers + 1, np.int64)
+    for r in range(n_readers):
+        off[r + 1] = off[r] + (hi[r] - lo[r] + 1 if hi[r] >= lo[r] else 0)
+    z = np.zeros(0, np.int64)
+    if off[n_readers] > max_cells:
+        return z, z, z
+    cell = np.full(off[n_readers], -1, np.int64)
+    for i in range(n):
+        cell[off[rdr[i]] + per[i] - lo[rdr[i]]] = 0
+    m = 0
+    for c in range(cell.shape[0]):
+        if cell[c] == 0:
+            cell[c] = m
+            m += 1
+    ur = np.empty(m, np.int64)
+    up = np.empty(m, np.int64)
+    for r in range(n_readers):
+        for c in range(off[r], off[r + 1]):
+            if cell[c] >= 0:
+                ur[cell[c]] = r
+                up[cell[c]] = lo[r] + c - off[r]
+    gi = np.empty(n, np.int64)
+    for i in range(n):
+        gi[i] = cell[off[rdr[i]] + per[i] - lo[rdr[i]]]
+    return gi, ur, up
+
+
 def _field(out: np.ndarray, name: str) -> np.ndarray:
     """A field of a record array as a strided view: numbers as themselves, byte strings as (N, width) uint8."""
     dt, off = out.dtype.fields[name][:2]
@@ -309,6 +348,7 @@ def warm() -> float:
     z2 = np.zeros(2, np.int64)
     fill_reads(out, z2, z2, z2, z2, out["reader"], z2, z2, z2, out["epc"], z2, z2, z2)
     report_order(z2, np.array([2, 1], np.int64), 1)
+    message_ids(z2, z2, 1, 10)
     from twin.readers import sessionkernels
 
     sessionkernels.warm()

@@ -130,19 +130,24 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
     chan = channel_rows(eng.seed, eng.r_key[rdr], (f - phase) // eng.r_dwell[rdr], P.n_channels)
     nR = len(eng.readers)
-    ug, gi = np.unique(per * nR + rdr, return_inverse=True)  # report messages (reader, period)
-    ur, up = ug % nR, ug // nR
+    from twin.readers import kernels
+
+    # report messages (reader, period): a message's rank below depends on its delivery and reader, not on the
+    # order messages are listed in
+    gi, ur, up = kernels.message_ids(np.ascontiguousarray(rdr, np.int64), np.ascontiguousarray(per, np.int64), nR,
+                                     8 * len(rdr) + 4096)
+    if len(rdr) and not len(gi):  # periods too spread for a table: sort
+        ug, gi = np.unique(per * nR + rdr, return_inverse=True)
+        ur, up = ug % nR, ug // nR
     per_end = np.where(eng.r_trig[ur] == 1, up * eng.r_period[ur] + eng.r_phase[ur] + eng.r_run[ur],
                        (up + 1) * eng.r_period[ur])  # a periodic reader reports at the end of its cycle
     dl_u = per_end + delay_rows(eng.seed, eng.r_key[ur], up, P.net_delay_median_ms, P.net_delay_sigma)
     go = np.lexsort((ur, dl_u))  # messages in delivery order; equal (delivery, reader) share a rank
     new = np.r_[True, (dl_u[go][1:] != dl_u[go][:-1]) | (ur[go][1:] != ur[go][:-1])]
-    rank = np.empty(len(ug), np.int64)
+    rank = np.empty(len(ur), np.int64)
     rank[go] = np.cumsum(new) - 1
     sync = eng.readers[0].clock.sync_us  # an NTP step inside a report can put first seen past last: clamped below
     tl = to_reader_rows(l_, off, drift, eng._t_ref, sync)
-    from twin.readers import kernels
-
     o = kernels.report_order(rank[gi], tl, int(rank.max()) + 1 if len(rank) else 0)  # by (rank, last seen), stable
     out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set by fill_reads
     kernels.fill_reads(out, o, tl, np.minimum(to_reader_rows(f, off, drift, eng._t_ref, sync), tl), rdr, names,
