@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from .kernels_smooth import accept_pass, cycles_pass
+
 
 @njit(cache=True)
 def rows_pass(tag, t_us, ant, late, ant_space, seen, last_us):
@@ -195,3 +197,49 @@ def tag_params(tags, p_cycle, lam, accepted, ln, wmin, wmax, bin_us, threshold, 
         thr[tg] = threshold * min(max(lam[tg] / reads_per_thr, 1.0), thr_max)
         s_gap[tg] = max(g, space_gap_us) if accepted[tg] < 0 else g
         u_gap[tg] = max(g, unit_gap_us)
+
+
+@njit(cache=True)
+def space_pass(tag, t_us, space, ev, strong, portal_row, acc, cand, cand_ev, cand_t, cand_n, p_cycle, lam, ln, wmin,
+               wmax, bin_us, threshold, reads_per_thr, thr_max, space_gap_us, unit_gap_us, thr, s_gap, u_gap,
+               place_gap_us, min_cycles):  # fmt: skip
+    """The space half of Locator.process in one call: cycles (incumbent: the accepted place), the read rates (rows
+    not of a portal), the batch's thresholds and windows, run acceptance. Returns the changes (tag, t_us, place,
+    confidence)."""
+    starts, pl, w_ev, total, w_t, w_s = cycles_pass(tag, t_us, space, ev, strong, True, acc, True, bin_us)
+    c_tag = tag[starts].astype(np.int32)
+    row_tag = tag[~portal_row]
+    learn_rate_pass(c_tag, w_t, row_tag, p_cycle, lam, bin_us)
+    tag_params(c_tag, p_cycle, lam, acc, ln, wmin, wmax, bin_us, threshold, reads_per_thr, thr_max, space_gap_us,
+               unit_gap_us, thr, s_gap, u_gap)  # fmt: skip
+    rows, conf = accept_pass(c_tag, pl, w_ev, total, w_t, w_s, True, acc, cand, cand_ev, cand_t, cand_n, thr, 0.0,
+                             True, s_gap, place_gap_us, True, min_cycles)  # fmt: skip
+    return c_tag[rows], w_t[rows], pl[rows], conf
+
+
+@njit(cache=True)
+def unit_pass(tag, t_us, ant, cnt, rssi, ant_storage, unit_space, space_acc, unit_weight, power_lut, acc, cand,
+              cand_ev, cand_t, cand_n, prior_unit, step, first_step, rival_step, threshold, u_gap, bin_us):  # fmt: skip
+    """The unit half of Locator.process in one call: the rows that vote for a unit (unit_rows_pass), cycles won by
+    the loudest antenna (incumbent: the accepted unit), each won cycle one `step` (a tag with no unit nor home yet:
+    `first_step`; a unit other than its home: `rival_step`) and rivals' share in steps, run acceptance. Returns the
+    changes (tag, t_us, unit, confidence)."""
+    um, unit, uev = unit_rows_pass(tag, ant, cnt, rssi, ant_storage, unit_space, space_acc, unit_weight, power_lut)
+    no_strong = np.zeros(1, np.bool_)
+    starts, pl, w_ev, total, w_t, w_s = cycles_pass(tag[um], t_us[um], unit, uev, no_strong, False, acc, True, bin_us)
+    c_tag = tag[um][starts].astype(np.int32)
+    k = len(starts)
+    ev = np.empty(k)
+    for i in range(k):
+        total[i] = total[i] / max(w_ev[i], 1e-300) * step  # rivals' share, in steps
+        ev[i] = step
+        tg = c_tag[i]
+        if first_step != step and acc[tg] < 0 and prior_unit[tg] < 0:
+            ev[i] = first_step
+        if rival_step != step and prior_unit[tg] >= 0 and pl[i] != prior_unit[tg]:
+            ev[i] = rival_step
+    no_place_gap = np.zeros(1, np.int64)
+    rows, conf = accept_pass(c_tag, pl, ev, total, w_t, no_strong, False, acc, cand, cand_ev, cand_t, cand_n, np.zeros(1),
+                             threshold, False, u_gap, no_place_gap, False, 1)  # fmt: skip
+    return c_tag[rows], w_t[rows], pl[rows], conf
+

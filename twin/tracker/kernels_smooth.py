@@ -67,13 +67,13 @@ def cycles_pass(tag, t_us, place, ev, strong, has_strong, incumbent, has_inc, bi
     n = len(tag)
     starts = np.empty(n, np.int64)
     g = 0
-    pb = -1
+    lo = hi = 0  # the current group's bin [lo, hi): a row in it has the same t_us // bin_us
     for i in range(n):
-        b = t_us[i] // bin_us
-        if i == 0 or tag[i] != tag[i - 1] or b != pb:
+        if i == 0 or tag[i] != tag[i - 1] or t_us[i] < lo or t_us[i] >= hi:
             starts[g] = i
             g += 1
-        pb = b
+            lo = (t_us[i] // bin_us) * bin_us
+            hi = lo + bin_us
     starts = starts[:g]
     w_pl = np.empty(g, np.int32)
     w_ev = np.empty(g)
@@ -84,6 +84,10 @@ def cycles_pass(tag, t_us, place, ev, strong, has_strong, incumbent, has_inc, bi
     for k in range(g):
         s = starts[k]
         e = starts[k + 1] if k + 1 < g else n
+        if e - s == 1:  # most groups: one row (reduceat copies it)
+            w_pl[k], w_ev[k], total[k], w_t[k] = place[s], ev[s], ev[s], t_us[s]
+            w_s[k] = strong[s] if has_strong else False
+            continue
         total[k] = reduce_sum(ev, s, e)
         mixed = False
         for i in range(s + 1, e):

@@ -18,9 +18,9 @@ from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction
-from .kernels_locate import evidence_pass, learn_rate_pass, rows_pass, seal_pass, tag_params, unit_rows_pass
+from .kernels_locate import evidence_pass, rows_pass, seal_pass, space_pass, unit_pass
 from .priors import BusinessPriors
-from .smooth import BIN_US, RunState, accept, cycles
+from .smooth import BIN_US, RunState
 
 _KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
 with np.errstate(over="ignore"):  # a shelf read's received power, linear, by its RSSI (int16 dBm): 10^((rssi+40)/10)
@@ -135,12 +135,6 @@ class Locator(BusinessPriors):
         w = np.clip(self._ln / np.maximum(self.p_cycle, 1e-3), self._wmin, self._wmax)
         return (w * BIN_US).astype(np.int64)
 
-    def _learn_rate(self, tag: np.ndarray, t_us: np.ndarray, row_tag: np.ndarray) -> None:
-        """Update p_i (share of cycles with a read) and lambda_i (reads per cycle) over the span each tag was seen
-        (cycles and rows sorted by tag; kernels_locate.learn_rate_pass)."""
-        if len(tag):
-            learn_rate_pass(tag, t_us, row_tag, self.p_cycle, self.lam, BIN_US)
-
     def thresholds(self) -> np.ndarray:
         """Per-tag acceptance threshold: a tag read often must show more evidence before it moves (SMURF's 2-sigma
         spirit: what a cross-read burst can reach grows with the tag's read rate)."""
@@ -206,31 +200,23 @@ class Locator(BusinessPriors):
             ev = seal_pass(tag, t, space, ev, strong, self.space_st.accepted, self._sealed, self.by_prior,
                            self._space_doors, self.passages.start, self.passages.sides, self._open_us,
                            self.cfg.sealed_both_sides, self.cfg.sealed_factor)  # fmt: skip
-        cyc = cycles(tag, t, space, ev, len(m.spaces), self.space_st.accepted, strong)
-        self._learn_rate(cyc.tag, cyc.t_us, tag[~pm])  # a passage burst is no steady read rate
-        # the batch's tags' thresholds and windows (a tag not placed yet may wait for the next periodic inventory; a
-        # placed one keeps its adaptive window); other tags' entries are stale and not read
-        cf = self.cfg
-        tag_params(cyc.tag, self.p_cycle, self.lam, self.space_st.accepted, self._ln, self._wmin, self._wmax, BIN_US,
-                   cf.threshold, cf.reads_per_threshold, cf.threshold_max_factor, self._space_gap_us,
-                   self._unit_gap_us, self._thr, self._s_gap, self._u_gap)  # fmt: skip
-        s_tag, s_t, s_pl, s_conf = accept(cyc, self.space_st, self._thr, self._s_gap, cf.min_cycles, self._place_gap_us)
+        # spaces: cycles, read rates (a passage burst is no steady read rate), the batch's thresholds and windows (a
+        # tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window), runs
+        cf, ss, us = self.cfg, self.space_st, self.unit_st
+        s_tag, s_t, s_pl, s_conf = space_pass(
+            tag, t, space, ev, strong, pm, ss.accepted, ss.cand, ss.cand_ev, ss.cand_t, ss.cand_n, self.p_cycle,
+            self.lam, self._ln, self._wmin, self._wmax, BIN_US, cf.threshold, cf.reads_per_threshold,
+            cf.threshold_max_factor, self._space_gap_us, self._unit_gap_us, self._thr, self._s_gap, self._u_gap,
+            self._place_gap_us, cf.min_cycles)  # fmt: skip
         self.by_prior[s_tag] = False
         # units: only those in the space the tag is in now count (a shelf antenna also hears the room next door); the
-        # antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap
-        um, unit, uev = unit_rows_pass(tag, ant, cnt, rssi, m.ant_storage, self._unit_space, self.space_st.accepted,
-                                       self.unit_weight, _POWER_40)  # fmt: skip
-        ucyc = cycles(tag[um], t[um], unit, uev, max(len(m.storage), 1), self.unit_st.accepted)
-        pre_unit = self.unit_st.accepted.copy()
-        ucyc.total = ucyc.total / np.maximum(ucyc.ev, 1e-300) * self.cfg.storage_step  # rivals' share, in steps
-        ucyc.ev = np.full(len(ucyc.ev), self.cfg.storage_step)  # each won cycle counts one step
-        if self.cfg.storage_first_step != self.cfg.storage_step:  # a tag with no unit nor home yet: its first unit
-            first = (self.unit_st.accepted[ucyc.tag] < 0) & (self.prior_unit[ucyc.tag] < 0)
-            ucyc.ev[first] = self.cfg.storage_first_step
-        if self.cfg.storage_rival_step != self.cfg.storage_step:  # a unit other than the tag's home: slower
-            pu = self.prior_unit[ucyc.tag]
-            ucyc.ev[(pu >= 0) & (ucyc.place != pu)] = self.cfg.storage_rival_step
-        u_tag, u_t, u_pl, u_conf = accept(ucyc, self.unit_st, self.cfg.storage_threshold, self._u_gap)
+        # antenna heard loudest wins a cycle (received power, linear), as shelf antennas overlap; each won cycle is a
+        # step (a tag with no unit nor home yet: its first unit; a unit other than the tag's home: slower)
+        pre_unit = us.accepted.copy()
+        u_tag, u_t, u_pl, u_conf = unit_pass(
+            tag, t, ant, cnt, rssi, m.ant_storage, self._unit_space, ss.accepted, self.unit_weight, _POWER_40,
+            us.accepted, us.cand, us.cand_ev, us.cand_t, us.cand_n, self.prior_unit, cf.storage_step,
+            cf.storage_first_step, cf.storage_rival_step, cf.storage_threshold, self._u_gap, BIN_US)  # fmt: skip
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
