@@ -11,6 +11,8 @@ from twin.tracker.kernels_locate import (calib_pass, evidence_pass, learn_rate_p
                                          unit_rows_pass)  # fmt: skip
 from twin.tracker.smooth import BIN_US
 
+from .test_smooth_pass import plain_accept, plain_cycles
+
 N_ANT, N_SP, N_UNIT, N_DOOR = 7, 4, 3, 3
 
 
@@ -216,3 +218,82 @@ def test_calib_pass_over_batches(chunks):
             np.testing.assert_array_equal(x, y)
         np.testing.assert_array_equal(r1, r2)
         np.testing.assert_array_equal(k1, k2)
+
+
+def _state(n_tags, n_places, data):
+    from twin.tracker.smooth import RunState
+
+    ints = st.integers(-1, n_places - 1)
+    return RunState(np.array([data.draw(ints) for _ in range(n_tags)], np.int32),
+                    np.array([data.draw(ints) for _ in range(n_tags)], np.int32),
+                    np.array([data.draw(st.sampled_from([0.0, 0.4, 2.0])) for _ in range(n_tags)]),
+                    np.array([data.draw(st.sampled_from([0, BIN_US, 3 * BIN_US])) for _ in range(n_tags)], np.int64),
+                    np.array([data.draw(st.integers(0, 3)) for _ in range(n_tags)], np.int32))  # fmt: skip
+
+
+def _copy(s):
+    import copy
+
+    return copy.deepcopy(s)
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches(), st.data())
+def test_space_and_unit_passes_are_the_plain_steps(batch, data):
+    """space_pass and unit_pass: the plain cycles, read rates, thresholds and windows, steps and acceptance."""
+    from twin.tracker.kernels_locate import space_pass, unit_pass
+    from twin.tracker.locate import _POWER_40
+
+
+    tag, t, ant, cnt, rssi, late, n_tags, tb = batch
+    space = np.maximum(tb["ant_space"][ant], 0).astype(np.int32)
+    ev = tb["weight"][ant] * cnt + 0.1
+    pm, strong = late, late & (rssi > -50)
+    ss = _state(n_tags, N_SP, data)
+    p0 = np.array([data.draw(st.sampled_from([0.0, 0.05, 0.5, 1.0])) for _ in range(n_tags)])
+    l0 = np.array([data.draw(st.sampled_from([0.0, 1.0, 7.0])) for _ in range(n_tags)])
+    ln, wmin, wmax, thr0, rpt, tmax, sgap, ugap = np.log(100.0), 2.0, 30.0, 1.0, 3.0, 4.0, 5 * BIN_US, 9 * BIN_US
+    place_gap = np.arange(N_SP, dtype=np.int64) * 10 * BIN_US
+    # compiled
+    a, p1, l1 = _copy(ss), p0.copy(), l0.copy()
+    thr, sg, ug = np.zeros(n_tags), np.zeros(n_tags, np.int64), np.zeros(n_tags, np.int64)
+    got = space_pass(tag, t, space, ev, strong, pm, a.accepted, a.cand, a.cand_ev, a.cand_t, a.cand_n, p1, l1, ln, wmin,
+                     wmax, BIN_US, thr0, rpt, tmax, sgap, ugap, thr, sg, ug, place_gap, 2)  # fmt: skip
+    # plain
+    b, p2, l2 = _copy(ss), p0.copy(), l0.copy()
+    cyc = plain_cycles(tag, t, space, ev, N_SP, b.accepted, strong)
+    if len(cyc.tag):
+        plain_learn_rate(cyc.tag, cyc.t_us, tag[~pm], p2, l2)
+    gap = (np.clip(ln / np.maximum(p2, 1e-3), wmin, wmax) * BIN_US).astype(np.int64)
+    s_gap = np.where(b.accepted < 0, np.maximum(gap, sgap), gap)
+    want = plain_accept(cyc, b, thr0 * np.clip(l2 / rpt, 1.0, tmax), s_gap, 2, place_gap)
+    for x, y in zip(got, want):
+        np.testing.assert_array_equal(x, y)
+    for f in ("accepted", "cand", "cand_ev", "cand_t", "cand_n"):
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
+    np.testing.assert_array_equal(p1, p2)
+    np.testing.assert_array_equal(l1, l2)
+    seen = np.unique(cyc.tag)
+    np.testing.assert_array_equal(ug[seen], np.maximum(gap, ugap)[seen])
+    # units, on the space state just left
+    us = _state(n_tags, N_UNIT, data)
+    prior = np.array([data.draw(st.integers(-1, N_UNIT - 1)) for _ in range(n_tags)], np.int32)
+    step, first, rival, uthr = 0.25, 1.0, data.draw(st.sampled_from([0.25, 0.05])), 1.0
+    ua, ub = _copy(us), _copy(us)
+    got = unit_pass(tag, t, ant, cnt, rssi, tb["ant_storage"], tb["unit_space"], a.accepted, tb["weight"], _POWER_40,
+                    ua.accepted, ua.cand, ua.cand_ev, ua.cand_t, ua.cand_n, prior, step, first, rival, uthr, ug,
+                    BIN_US)  # fmt: skip
+    um, unit, uev = plain_unit_rows(tag, t, ant, cnt, rssi, tb["ant_storage"], tb["unit_space"], a.accepted,
+                                    tb["weight"])  # fmt: skip
+    uc = plain_cycles(tag[um], t[um], unit, uev, N_UNIT, ub.accepted)
+    uc.total = uc.total / np.maximum(uc.ev, 1e-300) * step
+    uc.ev = np.full(len(uc.ev), step)
+    uc.ev[(ub.accepted[uc.tag] < 0) & (prior[uc.tag] < 0)] = first
+    if rival != step:
+        pu = prior[uc.tag]
+        uc.ev[(pu >= 0) & (uc.place != pu)] = rival
+    want = plain_accept(uc, ub, uthr, np.maximum(gap, ugap))
+    for x, y in zip(got, want):
+        np.testing.assert_array_equal(x, y)
+    for f in ("accepted", "cand", "cand_ev", "cand_t", "cand_n"):
+        np.testing.assert_array_equal(getattr(ua, f), getattr(ub, f))
