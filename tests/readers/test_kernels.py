@@ -85,6 +85,11 @@ def test_compiled_wall_counts_equal_the_floor_count(seed):
     t[-5:] = a[-5:]  # degenerate segments
     assert np.array_equal(crossed_pairs(a, t, W), floor.walls_crossed("L1", a, t))
     assert np.array_equal(crossed_from(a[0], t, W), floor.walls_crossed("L1", np.repeat(a[:1], n, axis=0), t))
+    from twin.readers.linkcache import walls_by_antenna  # antennas in groups, each against its own wall box
+
+    ants = a[:7]
+    ai = g.integers(0, len(ants), n)
+    assert np.array_equal(walls_by_antenna(floor, "L1", ants, ai, t), floor.walls_crossed("L1", ants[ai], t))
 
 
 def _clip_reference(ai, s, e, wa, ws, we, t0):

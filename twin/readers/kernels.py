@@ -187,6 +187,51 @@ def crossed_from(ax, ay, t, W, eps):
 
 
 @njit(cache=True)
+def crossed_by_antenna(axy, ai, t, W, eps):
+    """`linkcache.walls_by_antenna` in one pass: pairs grouped by antenna (stable), each group against the walls
+    meeting the box around its antenna and points (a wall outside it cannot be properly crossed), with the
+    orientation products of `crossed_from`: the same counts."""
+    n, m = t.shape[0], W.shape[0]
+    out = np.zeros(n, np.int32)
+    order = np.argsort(ai, kind="mergesort")
+    keep = np.empty(m, np.int64)
+    i = 0
+    while i < n:
+        a = ai[order[i]]
+        j = i
+        ax, ay = axy[a, 0], axy[a, 1]
+        x0, x1, y0, y1 = ax, ax, ay, ay
+        while j < n and ai[order[j]] == a:
+            p = order[j]
+            x0, x1 = min(x0, t[p, 0]), max(x1, t[p, 0])
+            y0, y1 = min(y0, t[p, 1]), max(y1, t[p, 1])
+            j += 1
+        nk = 0
+        for k in range(m):
+            if (max(W[k, 0], W[k, 2]) >= x0 - 1e-6 and min(W[k, 0], W[k, 2]) <= x1 + 1e-6
+                    and max(W[k, 1], W[k, 3]) >= y0 - 1e-6 and min(W[k, 1], W[k, 3]) <= y1 + 1e-6):
+                keep[nk] = k
+                nk += 1
+        for q in range(i, j):
+            p = order[q]
+            qx, qy = t[p, 0], t[p, 1]
+            ux, uy = qx - ax, qy - ay
+            c = 0
+            for kk in range(nk):
+                k = keep[kk]
+                w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
+                ex, ey = w1x - w0x, w1y - w0y
+                d1 = ex * (ay - w0y) - ey * (ax - w0x)
+                d2 = ex * (qy - w0y) - ey * (qx - w0x)
+                if d1 * d2 < -eps:
+                    if (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps:
+                        c += 1
+            out[p] = c
+        i = j
+    return out
+
+
+@njit(cache=True)
 def _last_at_or_before(ws, lo, hi, t):
     """Index of the last window in ws[lo:hi] (sorted starts) starting at or before t; -1 if none."""
     a, b = lo, hi
@@ -342,6 +387,7 @@ def warm() -> float:
     w = np.zeros((1, 4))
     crossed_pairs(xy, xy, w, 1e-12)
     crossed_from(0.0, 0.0, xy, w, 1e-12)
+    crossed_by_antenna(xy, z1, xy, w, 1e-12)
     from twin.records import READ_DTYPE
 
     out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call

@@ -20,34 +20,15 @@ from twin.readers import rf
 def walls_by_antenna(floor: Floor, level: str, ant_xy: np.ndarray, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
     """`Floor.walls_crossed` from antennas ai (rows of ant_xy) to points txy, per antenna against only the walls that
     meet the box around the antenna and its points (a wall outside it cannot be crossed): the same counts, far fewer
-    segment tests."""
-    out = np.zeros(len(ai), np.int32)
+    segment tests (`kernels.crossed_by_antenna`, one compiled pass over all antennas)."""
+    from twin.readers import kernels
+
     W = floor.walls(level)
     if not len(ai) or not len(W):
-        return out
-    o = np.argsort(ai, kind="stable")
-    b = np.flatnonzero(np.r_[True, ai[o][1:] != ai[o][:-1]])
-    e = np.r_[b[1:], len(o)]
-    small = (e - b) < SMALL_GROUP  # antennas with few points: all of them at once against every wall
-    if small.any():
-        i = o[np.concatenate([np.arange(lo, hi) for lo, hi in zip(b[small].tolist(), e[small].tolist())])]
-        out[i] = crossed_pairs(ant_xy[ai[i]], txy[i], W)
-        b, e = b[~small], e[~small]
-    wx0, wx1 = np.minimum(W[:, 0], W[:, 2]), np.maximum(W[:, 0], W[:, 2])
-    wy0, wy1 = np.minimum(W[:, 1], W[:, 3]), np.maximum(W[:, 1], W[:, 3])
-    for lo, hi in zip(b.tolist(), e.tolist()):
-        i = o[lo:hi]
-        a = ant_xy[ai[i[0]]]
-        t = txy[i]
-        x0, x1 = min(a[0], t[:, 0].min()), max(a[0], t[:, 0].max())
-        y0, y1 = min(a[1], t[:, 1].min()), max(a[1], t[:, 1].max())
-        m = (wx1 >= x0 - 1e-6) & (wx0 <= x1 + 1e-6) & (wy1 >= y0 - 1e-6) & (wy0 <= y1 + 1e-6)
-        if m.any():
-            out[i] = crossed_from(a, t, W[m])
-    return out
+        return np.zeros(len(ai), np.int32)
+    return kernels.crossed_by_antenna(_f8(ant_xy), np.ascontiguousarray(ai, np.int64), _f8(txy), _f8(W), float(EPS))
 
 
-SMALL_GROUP = 32  # assumption (cost only): below this many points an antenna's own wall box saves less than a call
 
 
 def crossed_pairs(a: np.ndarray, t: np.ndarray, W: np.ndarray) -> np.ndarray:

@@ -96,6 +96,7 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         rows = np.flatnonzero(tags.level[sg] == lv)
         xy = txy[rows]
         cell = eng.walls.cells(lv, xy)
+        _prefill(eng, lv, F, cell)
         ni, na, border = _candidates(eng, lv, F, xy, cell, shield_tag[rows], tags.container[sg[rows]],
                                      th[own[rows]], offset[own[rows]], dead[own[rows]])
         b = np.flatnonzero(border)  # the exact screens (`_exact_screens`) decide the borderline pairs
@@ -142,6 +143,24 @@ def _exact_screens(eng, lv, F, xy, cell, shield_tag, container, ni, na, th, offs
         ok &= ~shielded
     fwd = eng._forward_fading_db(F[na], xy[ni], th[ni])
     return ok & (pt + fwd - (P.tag_sensitivity_dbm + offset[ni]) >= rf.min_margin_db(P)) & ~dead[ni]
+
+
+def _prefill(eng, lv, F, cell) -> None:
+    """Fill the mean levels of the visited cells from the antennas that can reach them, all at once, before the
+    compiled screen looks them up (a cell with no level yet is borderline there, left to the numpy screens): the
+    same values as filled one borderline pair at a time (a cell's level depends on the cell and antenna only)."""
+    uc = np.unique(cell)
+    miss = np.isnan(eng.walls.forward_grid(lv)[np.ix_(F, uc)])
+    if not miss.any():
+        return
+    fi, ci = np.nonzero(miss)
+    x0, y0, nx, ny, _ = eng.walls._grid(lv)
+    cm = eng.walls.cell
+    cx, cy = x0 + (uc[ci] // ny + 0.5) * cm, y0 + (uc[ci] % ny + 0.5) * cm
+    a = F[fi]
+    near = np.hypot(cx - eng.a_xy[a, 0], cy - eng.a_xy[a, 1]) <= eng.a_range[a] + 0.75 * cm  # any point of the cell
+    if near.any():
+        eng.walls.levels_at(lv, a[near], uc[ci[near]], walls=False)
 
 
 _PHI: dict[float, np.ndarray] = {}  # clip -> `kernels.phi_table(clip)`
