@@ -43,14 +43,18 @@ def batches(draw):
     return tag, t, ant, cnt, rssi, late, n_tags, tables
 
 
-def plain_rows(tag, t_us, ant, late, ant_space, seen, last_us):
+def plain_rows(tag, t_us, ant, cnt, rssi, late, ant_space, portal, seen, last_us):
     lastrow = np.ones(len(tag), bool)
     lastrow[:-1] = tag[1:] != tag[:-1]
     lt = tag[lastrow]
     seen[lt] = True
     last_us[lt] = np.maximum(last_us[lt], t_us[lastrow])
     live = ~late
-    return np.flatnonzero(live & (ant_space[ant] >= 0))
+    tag, t_us, ant, cnt, rssi = tag[live], t_us[live], ant[live], cnt[live], rssi[live]
+    space = ant_space[ant]
+    ok = space >= 0
+    tag, t_us, ant, cnt, rssi, space = tag[ok], t_us[ok], ant[ok], cnt[ok], rssi[ok], space[ok]
+    return tag, t_us, ant, cnt, rssi, space, portal[ant]
 
 
 @settings(max_examples=100, deadline=None)
@@ -59,8 +63,12 @@ def test_rows_and_evidence_passes(batch):
     tag, t, ant, cnt, rssi, late, n_tags, tb = batch
     s1, s2 = np.zeros(n_tags, bool), np.zeros(n_tags, bool)
     l1, l2 = np.full(n_tags, 2 * BIN_US, np.int64), np.full(n_tags, 2 * BIN_US, np.int64)
-    np.testing.assert_array_equal(rows_pass(tag, t, ant, late, tb["ant_space"], s1, l1),
-                                  plain_rows(tag, t, ant, late, tb["ant_space"], s2, l2))  # fmt: skip
+    portal = ~tb["inside"]
+    got = rows_pass(tag, t, ant, cnt, rssi, late, tb["ant_space"], portal, s1, l1)
+    want = plain_rows(tag, t, ant, cnt, rssi, late, tb["ant_space"], portal, s2, l2)
+    for x, y in zip(got, want):
+        assert x.dtype == y.dtype
+        np.testing.assert_array_equal(x, y)
     np.testing.assert_array_equal(s1, s2)
     np.testing.assert_array_equal(l1, l2)
     inv = np.where(tb["inside"], 2.5, 1.0)

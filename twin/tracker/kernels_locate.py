@@ -15,9 +15,9 @@ from .kernels_smooth import accept_pass, cycles_pass
 
 
 @njit(cache=True)
-def rows_pass(tag, t_us, ant, late, ant_space, seen, last_us):
+def rows_pass(tag, t_us, ant, cnt, rssi, late, ant_space, portal, seen, last_us):
     """Marks each tag of the batch seen with its latest read time (late rows too), and returns the rows that can
-    place a tag: not late, from an antenna that names a space."""
+    place a tag (not late, from an antenna that names a space) as (tag, t_us, ant, count, rssi, space, portal row)."""
     n = len(tag)
     keep = np.empty(n, np.int64)
     k = 0
@@ -28,7 +28,14 @@ def rows_pass(tag, t_us, ant, late, ant_space, seen, last_us):
         if not late[i] and ant_space[ant[i]] >= 0:
             keep[k] = i
             k += 1
-    return keep[:k]
+    keep = keep[:k]
+    a = ant[keep]
+    space = np.empty(k, np.int32)
+    pm = np.empty(k, np.bool_)
+    for r in range(k):
+        space[r] = ant_space[a[r]]
+        pm[r] = portal[a[r]]
+    return tag[keep], t_us[keep], a, cnt[keep], rssi[keep], space, pm
 
 
 @njit(cache=True)

@@ -145,19 +145,14 @@ class Locator(BusinessPriors):
         if len(b.tag) == 0:
             return
         # rows come sorted by (tag, time): each tag's last row is its latest read; rows that can place a tag
-        keep = rows_pass(b.tag, b.t_us, b.ant, b.late, m.ant_space, self.seen, self.last_us)
-        if len(keep) == len(b.tag):
-            tag, t, ant, cnt, rssi = b.tag, b.t_us, b.ant, b.count, b.rssi
-        else:
-            tag, t, ant, cnt, rssi = b.tag[keep], b.t_us[keep], b.ant[keep], b.count[keep], b.rssi[keep]
-        space = m.ant_space[ant]
+        tag, t, ant, cnt, rssi, space, pm = rows_pass(b.tag, b.t_us, b.ant, b.count, b.rssi, b.late, m.ant_space,
+                                                      self._portal, self.seen, self.last_us)  # fmt: skip
         if self.calib is not None:  # learn cross-read rates from this batch, then weigh it with them
             self.calib.observe(tag, ant, cnt, space)
             self.weight = self.calib.weights()
         # a room's zone antenna hearing a tag faintly mostly hears a neighbour's
         ev = evidence_pass(ant, cnt, rssi, self.weight, self._inv_factor, self._weak_dbm, self.cfg.zone_weak_factor,
                            self.cfg.zone_weak_factor < 1.0)  # fmt: skip
-        pm = self._portal[ant]
         strong = np.zeros(len(tag), bool)
         if pm.any():
             pa_ = ant[pm]
