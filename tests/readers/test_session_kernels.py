@@ -86,3 +86,27 @@ def test_split_same_as_numpy(seed, G):
     assert np.array_equal(m1, m2) and np.array_equal(f1, f2) and np.array_equal(l1, l2)
     assert np.array_equal(np.bincount(grp, m1, minlength=G).astype(np.int64), n)  # every read goes to a member
     assert a.random() == b.random()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 600), st.integers(1, 40))
+def test_grouped_sums_equal_numpy_reduceat(seed, n, n_groups):
+    """`sessionkernels.reduceat_sum` / `group_rows` against np.add.reduceat and the min/max reductions (segments
+    long and short: numpy's pairwise summation beyond 8 terms)."""
+    from twin.readers.sessionkernels import group_rows, reduceat_sum
+
+    g = np.random.default_rng(seed)
+    key = np.sort(g.integers(0, n_groups, n))
+    per = np.zeros(n, np.int64)
+    lam = g.exponential(1.0, n) * 10.0 ** g.uniform(-6, 6, n)
+    s0 = g.integers(0, 10**9, n)
+    s1 = s0 + g.integers(1, 10**6, n)
+    steady, gvn, s1m = g.random(n) < 0.5, g.random(n) < 0.8, g.random(n) < 0.5
+    b = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    assert np.array_equal(reduceat_sum(lam, b), np.add.reduceat(lam, b))
+    gk, gl, g0, g1, gst, gv, gs1, grp = group_rows(key, per, lam, s0, s1, steady, gvn, s1m)
+    assert np.array_equal(gk, key[b]) and np.array_equal(gl, np.add.reduceat(lam, b))
+    assert np.array_equal(g0, np.minimum.reduceat(s0, b)) and np.array_equal(g1, np.maximum.reduceat(s1, b))
+    assert np.array_equal(gst, np.maximum.reduceat(steady.astype(np.int8), b).astype(bool))
+    assert np.array_equal(gv, np.minimum.reduceat(gvn.astype(np.int8), b).astype(bool))
+    assert np.array_equal(gs1, s1m[b]) and np.array_equal(grp, np.cumsum(np.r_[True, key[1:] != key[:-1]]) - 1)

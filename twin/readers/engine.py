@@ -30,6 +30,7 @@ from twin.readers.placement import Placement
 from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.staticpairs import static_pairs
+from twin.readers.sessionkernels import group_rows
 from twin.readers.sessions import SessionState, s0_reads, session_reads, split
 from twin.readers.timegrid import expand, lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
@@ -274,19 +275,16 @@ class ReaderEngine:
             out.append((i, lam[i].astype(np.int64), s0[i], s1[i] - 1))
         i = np.flatnonzero(~z)
         if len(i):
-            key = (rdr[i] << TAG_BITS) | tag[i]
             o = i[lexsort_ints((ant[i], wk[w[i]], tag[i], rdr[i]))]  # the order of lexsort((ant, wk, key))
             key = (rdr[o] << TAG_BITS) | tag[o]
             per = wk[w[o]]
-            b = np.flatnonzero(np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])])
-            gl = np.add.reduceat(lam[o], b)
-            g0, g1 = np.minimum.reduceat(s0[o], b), np.maximum.reduceat(s1[o], b)
-            gst = np.maximum.reduceat(steady[o].astype(np.int8), b).astype(bool)  # steadily powered by any antenna
+            i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+            gk, gl, g0, g1, gst, gv, gs1, grp = group_rows(  # groups (reader, tag, period): sums, spans, flags
+                i8(key), i8(per), np.ascontiguousarray(lam[o], np.float64), i8(s0[o]), i8(s1[o]),
+                np.ascontiguousarray(steady[o]), np.ascontiguousarray(given[o]), code[o] == 1)
             P = self.params.gen2
-            gv = np.minimum.reduceat(given[o].astype(np.int8), b).astype(bool)
-            n, f, l_ = session_reads(code[o][b] == 1, key[b], gl, g0, g1, gst, gv, self.state, rng,
-                                     P.s1_persistence_s * 1e6, P.s2_reset_s * 1e6)
-            grp = np.cumsum(np.r_[True, (key[1:] != key[:-1]) | (per[1:] != per[:-1])]) - 1
+            n, f, l_ = session_reads(gs1, gk, gl, g0, g1, gst, gv, self.state, rng, P.s1_persistence_s * 1e6,
+                                     P.s2_reset_s * 1e6)
             m, mf, ml = split(rng, grp, lam[o], n, f, l_)
             k = m > 0
             out.append((o[k], m[k], mf[k], ml[k]))

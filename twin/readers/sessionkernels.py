@@ -161,6 +161,143 @@ def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, stead
                         seen[u] = max(seen[u], b)
 
 
+@njit(cache=True)
+def _pairwise(a, lo, n):
+    """numpy's pairwise sum of a[lo:lo + n] (the inner loop of np.add.reduce / reduceat for float64): the same
+    additions in the same order, so the same bits."""
+    if n < 8:
+        res = -0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    if n <= 128:
+        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+        i = 8
+        while i < n - (n % 8):
+            r0 += a[lo + i]
+            r1 += a[lo + i + 1]
+            r2 += a[lo + i + 2]
+            r3 += a[lo + i + 3]
+            r4 += a[lo + i + 4]
+            r5 += a[lo + i + 5]
+            r6 += a[lo + i + 6]
+            r7 += a[lo + i + 7]
+            i += 8
+        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < n:
+            res += a[lo + i]
+            i += 1
+        return res
+    n2 = n // 2
+    n2 -= n2 % 8
+    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
+
+
+@njit(cache=True)
+def reduceat_sum(a, starts):
+    """np.add.reduceat(a, starts) for increasing starts: each segment's first value plus the pairwise sum of the
+    rest, as numpy's reduce loop adds them."""
+    m, n = starts.shape[0], a.shape[0]
+    out = np.empty(m)
+    for g in range(m):
+        lo = starts[g]
+        hi = starts[g + 1] if g + 1 < m else n
+        out[g] = a[lo] + _pairwise(a, lo + 1, hi - lo - 1) if hi - lo > 1 else a[lo]
+    return out
+
+
+@njit(cache=True)
+def group_rows(key, per, lam, s0, s1, steady, given, s1_mode):
+    """Groups of rows sorted by (key, period): per group the key, the summed lam (`reduceat_sum`), the earliest
+    start, the latest end, steadily powered by any row, given by all rows, its first row's S1 mode; per row its
+    group."""
+    n = key.shape[0]
+    grp = np.empty(n, np.int64)
+    g = -1
+    for i in range(n):
+        if i == 0 or key[i] != key[i - 1] or per[i] != per[i - 1]:
+            g += 1
+        grp[i] = g
+    G = g + 1
+    starts = np.empty(G, np.int64)
+    gk = np.empty(G, np.int64)
+    g0 = np.empty(G, np.int64)
+    g1 = np.empty(G, np.int64)
+    gst = np.zeros(G, np.bool_)
+    gv = np.ones(G, np.bool_)
+    gs1 = np.empty(G, np.bool_)
+    for i in range(n):
+        g = grp[i]
+        if i == 0 or grp[i - 1] != g:
+            starts[g], gk[g], g0[g], g1[g], gs1[g] = i, key[i], s0[i], s1[i], s1_mode[i]
+        else:
+            g0[g], g1[g] = min(g0[g], s0[i]), max(g1[g], s1[i])
+        gst[g] = gst[g] or steady[i]
+        gv[g] = gv[g] and given[i]
+    return gk, reduceat_sum(lam, starts), g0, g1, gst, gv, gs1, grp
+
+
+@njit(cache=True, error_model="numpy")
+def session_all(rng, key, s1_mode, lam, lam_us, s0, s1, steady, given, flick_lam, st_keys, st_elig, st_armed,
+                st_seen, tau_us, reset_us):
+    """`sessions.session_reads` after its rates: groups' ranks within their key, each key's flags looked up in the
+    sorted state (`SessionState.lookup`), then `session_rounds`. Returns per group (n, first, last) and per key
+    (keys, elig, armed, seen) for `SessionState.update`."""
+    G = key.shape[0]
+    u_of = np.empty(G, np.int64)
+    rank = np.empty(G, np.int64)
+    u = -1
+    max_rank = 0
+    start = 0
+    for g in range(G):
+        if g == 0 or key[g] != key[g - 1]:
+            u += 1
+            start = g
+        u_of[g] = u
+        rank[g] = g - start
+        max_rank = max(max_rank, rank[g])
+    U = u + 1
+    ukeys = np.empty(U, np.int64)
+    elig = np.empty(U, np.int64)
+    armed = np.empty(U, np.bool_)
+    seen = np.empty(U, np.int64)
+    S = st_keys.shape[0]
+    neg = -(1 << 62)
+    for g in range(G):
+        if g == 0 or key[g] != key[g - 1]:
+            k = key[g]
+            j = u_of[g]
+            ukeys[j] = k
+            lo, hi = 0, S
+            while lo < hi:
+                mid = (lo + hi) >> 1
+                if st_keys[mid] < k:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < S and st_keys[lo] == k:
+                elig[j], armed[j], seen[j] = st_elig[lo], st_armed[lo], st_seen[lo]
+            else:
+                elig[j], armed[j], seen[j] = neg, True, neg
+    cnt = np.zeros(max_rank + 2, np.int64)
+    for g in range(G):
+        cnt[rank[g] + 1] += 1
+    for r in range(max_rank + 1):
+        cnt[r + 1] += cnt[r]
+    bounds = cnt.copy()
+    order = np.empty(G, np.int64)
+    for g in range(G):
+        order[cnt[rank[g]]] = g
+        cnt[rank[g]] += 1
+    n = np.zeros(G, np.int64)
+    first = np.zeros(G, np.int64)
+    last = np.zeros(G, np.int64)
+    session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, elig, armed,
+                   seen, tau_us, reset_us, n, first, last)
+    return n, first, last, ukeys, elig, armed, seen
+
+
 @njit(cache=True, error_model="numpy")
 def split(rng, grp, lam, n, first, last):
     """`sessions.split` in one pass per step: each group's n reads shared among its members (rows of grp, sorted)
@@ -232,3 +369,7 @@ def warm() -> None:
     session_rounds(g, z, np.array([0, 1]), b, z, f, f, z, one * 10, b, b, f, z.copy(), np.ones(1, np.bool_),
                    z.copy(), 1.0, 1.0, z.copy(), z.copy(), z.copy())
     split(g, z, f, one, z, one * 5)
+    key = z.copy()
+    gk, gl, g0, g1, gst, gv, gs1, grp = group_rows(key, z, f, z, one * 10, b, b, b)
+    session_all(g, gk, gs1, gl, gl, g0, g1, gst, gv, gl, np.zeros(0, np.int64), np.zeros(0, np.int64),
+                np.zeros(0, np.bool_), np.zeros(0, np.int64), 1.0, 1.0)

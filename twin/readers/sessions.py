@@ -96,6 +96,20 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     last = np.zeros(G, np.int64)
     if not G:
         return n, first, last
+    if compiled:
+        from twin.readers import sessionkernels as sk
+
+        i8, f8 = (lambda a: np.ascontiguousarray(a, np.int64)), (lambda a: np.ascontiguousarray(a, np.float64))  # noqa: E731
+        b1 = lambda a: np.ascontiguousarray(a, np.bool_)  # noqa: E731
+        lam = f8(lam)
+        lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
+        with np.errstate(over="ignore", under="ignore"):
+            flick = lam * np.exp(-lam_us * reset_us)  # as the numpy rule computes the flicker rate
+        n, first, last, ukeys, elig, armed, seen = sk.session_all(
+            rng, i8(key), b1(s1_mode), lam, lam_us, i8(s0), i8(s1), b1(steady), b1(given), flick, i8(state.keys),
+            i8(state.elig_us), b1(state.armed), i8(state.seen_us), float(tau_us), float(reset_us))
+        state.update(ukeys, elig, armed, seen)
+        return n, first, last
     new = np.r_[True, key[1:] != key[:-1]]
     starts = np.flatnonzero(new)
     ukeys = key[starts]
@@ -105,19 +119,6 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
     order = np.argsort(rank, kind="stable")
     bounds = np.searchsorted(rank[order], np.arange(rank.max() + 2))
-    if compiled:
-        from twin.readers import sessionkernels as sk
-
-        i8, f8 = (lambda a: np.ascontiguousarray(a, np.int64)), (lambda a: np.ascontiguousarray(a, np.float64))  # noqa: E731
-        b1 = lambda a: np.ascontiguousarray(a, np.bool_)  # noqa: E731
-        lam, lam_us = f8(lam), f8(lam_us)
-        with np.errstate(over="ignore", under="ignore"):
-            flick = lam * np.exp(-lam_us * reset_us)  # as the numpy rule computes the flicker rate
-        elig, armed, seen = i8(elig).copy(), b1(armed).copy(), i8(seen).copy()
-        sk.session_rounds(rng, i8(order), i8(bounds), b1(s1_mode), i8(u_of), lam, lam_us, i8(s0), i8(s1), b1(steady),
-                          b1(given), flick, elig, armed, seen, float(tau_us), float(reset_us), n, first, last)
-        state.update(ukeys, elig, armed, seen)
-        return n, first, last
     for r in range(len(bounds) - 1):
         g_all = order[bounds[r]:bounds[r + 1]]
         s1m = s1_mode[g_all]
