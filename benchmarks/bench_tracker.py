@@ -8,6 +8,8 @@
         # accuracy on a recorded run (twin run ... with streams saved): tracker and naive scored by twin.bench.score
     .venv/bin/python benchmarks/bench_tracker.py --hash RUN [RUN ...] --site site.json
         # row counts and hashes of the replayed estimates and alerts: a speed change must leave them unchanged
+    .venv/bin/python benchmarks/bench_tracker.py --reads RUN/reads.parquet --site site.json --breakdown
+        # CPU seconds by step of the core (ingest, locate and its passes, output, alerts), one instrumented run
 
 Reads are the sum of TagSeenCount (LLRP reads); rows (TagReportData) are reported beside them. A core is timed in CPU
 seconds (time.process_time: the machine may be shared) on ingest + advance per 60 s chunk, the way the bench drives
@@ -55,6 +57,56 @@ def compare(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict
             "naive_rows_per_s": round(rows / min(nv)), "naive_reads_per_s": round(counts / min(nv)),
             "ratio_to_naive": round(min(nv) / min(tr), 3),
             "meets_reads_target": counts / min(tr) >= TARGET_READS_PER_S}  # fmt: skip
+
+
+#: The core's steps timed by --breakdown: (module, owner, attribute, label). A step's time includes the steps it calls.
+STEPS = (("twin.tracker.ingest", "Ingest", "push", "ingest.push"), ("twin.tracker.ingest", "Ingest", "pop", "ingest.pop"),
+         ("twin.tracker.locate", "Locator", "process", "locate.process (all below)"),
+         ("twin.tracker.locate", None, "rows_pass", "  rows_pass"), ("twin.tracker.calib", "AntennaCalibration",
+         "observe", "  calib.observe"), ("twin.tracker.calib", "AntennaCalibration", "weights", "  calib.weights"),
+         ("twin.tracker.locate", None, "evidence_pass", "  evidence_pass"),
+         ("twin.tracker.portal", "Passages", "young", "  portal.young"),
+         ("twin.tracker.locate", "Locator", "_directions", "  locate._directions"),
+         ("twin.tracker.locate", None, "seal_pass", "  seal_pass"), ("twin.tracker.locate", None, "space_pass", "  space_pass"),
+         ("twin.tracker.locate", None, "unit_pass", "  unit_pass"), ("twin.tracker.locate", "Locator", "_merge", "  locate._merge"),
+         ("twin.tracker.locate", "Locator", "grow", "locate.grow"), ("twin.tracker.core", "TrackerCore", "_output", "core._output (all below)"),
+         ("twin.tracker.holder", "Holders", "infer", "  holder.infer"), ("twin.tracker.ale", "EventCycles", "cycle", "  ale.cycle"),
+         ("twin.tracker.workspace", "Workspace", "advance", "  workspace.advance"),
+         ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"))  # fmt: skip
+
+
+def breakdown(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None) -> dict:
+    """CPU seconds by step (STEPS) over one instrumented run after a warm one, and the whole without instruments."""
+    import functools
+    import importlib
+
+    whole = min(time_core(TrackerCore, site, chunks, edges, config or {}) for _ in range(2))
+    acc: dict[str, float] = {}
+    saved = []
+    for mod, owner, attr, label in STEPS:
+        obj = importlib.import_module(mod)
+        obj = getattr(obj, owner) if owner else obj
+        f = getattr(obj, attr, None)
+        if f is None:
+            continue
+
+        def timed(*a, _f=f, _label=label, **k):
+            t = time.process_time()
+            try:
+                return _f(*a, **k)
+            finally:
+                acc[_label] = acc.get(_label, 0.0) + time.process_time() - t
+
+        saved.append((obj, attr, f))
+        setattr(obj, attr, functools.wraps(f)(timed))
+    try:
+        time_core(TrackerCore, site, chunks, edges, config or {})
+    finally:
+        for obj, attr, f in saved:
+            setattr(obj, attr, f)
+    counts = int(sum(int(c["count"].sum(dtype=np.int64)) for c in chunks))
+    return {"whole_cpu_s": round(whole, 3), "reads_per_s": round(counts / whole),
+            "steps_cpu_s": {label: round(acc.get(label, 0.0), 3) for *_, label in STEPS if label in acc}}  # fmt: skip
 
 
 def synthetic(n_reads: int = 1_000_000, n_tags: int = 5_000, n_chunks: int = 4):
@@ -176,8 +228,13 @@ if __name__ == "__main__":
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--score", metavar="RUN_DIR")
     ap.add_argument("--hash", metavar="RUN_DIR", nargs="+", help="hashes of the replayed estimates and alerts")
+    ap.add_argument("--breakdown", action="store_true", help="CPU seconds by step of the core")
     a = ap.parse_args()
-    if a.hash:
+    if a.breakdown:
+        cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
+        s, ch, ed = recorded(a.reads, a.site, a.chunks) if a.reads else synthetic()
+        print(json.dumps(breakdown(s, ch, ed, cfg), indent=2))
+    elif a.hash:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
         print(json.dumps(output_hashes(a.hash, a.site, cfg), indent=2))
     elif a.score:
