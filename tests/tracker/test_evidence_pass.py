@@ -20,6 +20,8 @@ class PlainEvidence(ReadEvidence):
             np.maximum.at(self.last_store_us, tag[m], t[m])
             self.doors_since[tag[m]] = 0  # heard in storage: door passages count again from here
         m = self.ant_else[ant]
+        self._latest(t, tag, ant, m, self.last_else_us, self.last_else_ant, ant)
+        self._latest(t, tag, ant, self.ant_door[ant] >= 0, self.last_door_us, self.last_door, self.ant_door[ant])
         if m.any():
             np.maximum.at(self.last_else_us, tag[m], t[m])
         self._runs(t, tag, self.ant_store[ant] | m)
@@ -46,6 +48,19 @@ class PlainEvidence(ReadEvidence):
         np.add.at(self.wins, (tg[new], cc[new]), 1)
         self.touched[tg[new]] = True
         np.maximum.at(self.lastp, (tg, cc), p)
+
+    @staticmethod
+    def _latest(t, tag, ant, m, last_us, last_what, what) -> None:
+        """Per tag, its latest row of these (the later row of equal times, in (tag, time) order) sets last_what."""
+        if not m.any():
+            return
+        tg, tt, ww = tag[m], t[m], what[m]
+        o = np.lexsort((tt, tg))
+        tg, tt, ww = tg[o], tt[o], ww[o]
+        last = np.flatnonzero(np.r_[tg[1:] != tg[:-1], True])
+        newer = tt[last] >= last_us[tg[last]]
+        last_us[tg[last[newer]]] = tt[last[newer]]
+        last_what[tg[last[newer]]] = ww[last[newer]]
 
     def _runs(self, t: np.ndarray, tag: np.ndarray, m: np.ndarray) -> None:
         """Extend or restart each tag's run of reports with these rows (a gap longer than gap_us starts a new run)."""
@@ -84,11 +99,13 @@ def evidence(cls, draw, n_ant: int, n_units: int, n_doors: int):
     for name in ("last_store_us", "last_else_us", "run_start_us", "last_any_us", "last_exit_us", "run_last_us"):
         setattr(ev, name, np.full(0, -1, np.int64))
     ev.touched, ev.doors_since, ev.exit_heard = np.zeros(0, bool), np.zeros(0, np.uint64), set()
+    ev.last_door_us, ev.last_door, ev.last_else_ant = np.full(0, -1, np.int64), np.full(0, -1, np.int32), np.full(
+        0, -1, np.int32)
     return ev
 
 
 STATE = ("wins", "lastp", "last_store_us", "last_else_us", "touched", "run_start_us", "last_any_us", "last_exit_us",
-         "doors_since", "run_last_us", "exit_heard")
+         "doors_since", "run_last_us", "exit_heard", "last_door_us", "last_door", "last_else_ant")
 
 
 @settings(max_examples=100, deadline=None)

@@ -29,21 +29,26 @@ class PlainWatch(ReaderWatch):
         lo = self.last_us - self.recent_us  # per reader; only those reporting now are counted and pruned
         # (reader, tag) pairs reported in each reader's recent window, merged into the running counts in one go
         k = (reader.astype(np.int64) << 32) | tag.astype(np.int64)
-        keys, n = np.unique(k[t >= lo[reader]], return_counts=True)
+        kk = k[t >= lo[reader]]
+        keys, n = np.unique(kk, return_counts=True)
+        heard = np.full(len(keys), -1, np.int64)
+        np.maximum.at(heard, np.searchsorted(keys, kk), t[t >= lo[reader]])
         stamp = self.last_us[keys >> 32]
         at = np.searchsorted(self.pair_key, keys)
         hit = at < len(self.pair_key)
         hit[hit] = self.pair_key[at[hit]] == keys[hit]
         self.pair_n[at[hit]] += n[hit]
         self.pair_last[at[hit]] = stamp[hit]
+        self.pair_seen[at[hit]] = np.maximum(self.pair_seen[at[hit]], heard[hit])
         pk = np.concatenate([self.pair_key, keys[~hit]])
         order = np.argsort(pk, kind="stable")
         pk = pk[order]
         pn = np.concatenate([self.pair_n, n[~hit]])[order]
         pl = np.concatenate([self.pair_last, stamp[~hit]])[order]
+        ps = np.concatenate([self.pair_seen, heard[~hit]])[order]
         pr = pk >> 32
         keep = ~seen[pr] | (pl >= lo[pr])
-        self.pair_key, self.pair_n, self.pair_last = pk[keep], pn[keep], pl[keep]
+        self.pair_key, self.pair_n, self.pair_last, self.pair_seen = pk[keep], pn[keep], pl[keep], ps[keep]
         return back
 
     def check(self, now_us: int, moved_after) -> list[tuple[int, int]]:
@@ -64,8 +69,8 @@ class PlainWatch(ReaderWatch):
         for r in silent.tolist():
             t0 = int(self.last_us[r])
             mine = (self.pair_key >> 32 == r) & (self.pair_n >= 2)  # reported steadily (twice) of late
-            recent = (self.pair_key[mine] & 0xFFFFFFFF).tolist()
-            still = sum(1 for g in recent if not moved_after(g, t0))
+            recent = zip((self.pair_key[mine] & 0xFFFFFFFF).tolist(), self.pair_seen[mine].tolist())
+            still = sum(1 for g, tg in recent if not moved_after(g, tg))
             if still >= self.cfg.offline_min_tags:
                 self._down(r, t0 + int(self.thr_us[r]), SILENCE, "silent")
         out, self._pending = sorted(self._pending), []
@@ -76,10 +81,10 @@ CFG = SimpleNamespace(recent_s=3.0, offline_periods=3, offline_min_s=2.0, offlin
 
 
 def pairs(w: ReaderWatch, reader_first: bool) -> set[tuple[int, int, int, int]]:
-    """(reader, tag, reports, stamp) of each running pair, whatever the key's layout."""
+    """(reader, tag, reports, stamp, the tag's last report) of each running pair, whatever the key's layout."""
     hi, lo = (w.pair_key >> 32).tolist(), (w.pair_key & 0xFFFFFFFF).tolist()
     r, g = (hi, lo) if reader_first else (lo, hi)
-    return set(zip(r, g, w.pair_n.tolist(), w.pair_last.tolist()))
+    return set(zip(r, g, w.pair_n.tolist(), w.pair_last.tolist(), w.pair_seen.tolist()))
 
 
 @settings(max_examples=100, deadline=None)

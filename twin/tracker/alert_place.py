@@ -46,6 +46,7 @@ class PlaceRules:
         self.dossiers_of: dict[str, set[str]] = {}  # case -> dossier epcs
         self.home: dict[str, str] = {}  # dossier epc -> home unit
         self.away: set[str] = set()  # dossiers taken out of their storage room since their last rest
+        self.rested: dict[str, int] = {}  # dossier epc -> evidence column of the shelf that won before it left
         self.alone: dict[str, int] = {}  # dossier epc -> since when alone in a non-workspace room
         self.carried_to: dict[str, str] = {}  # dossier epc -> the space a badge last carried it in
         self.badge_in: dict[str, int] = {}  # space -> when a badge last passed into it
@@ -200,8 +201,10 @@ class PlaceRules:
 
         A dossier's home is its archive event's unit, else its registration's, else the shelf that won `misfile_periods` inventories before
         it was first taken out. A dossier taken out since and now won `misfile_periods` times by another shelf of the
-        storage rooms, its own shelf never, is misfiled (at the end of the inventory that made it so); it is cleared
-        when its own shelf wins an inventory again."""
+        storage rooms, its own shelf never, is misfiled (at the end of the inventory that made it so), unless that
+        shelf is the one that won before it was taken out (a registered home whose antenna never hears the file while
+        a neighbour's does: back where it was is no misfiling); it is cleared when its own shelf wins an inventory
+        again."""
         ev, need = self.ev, int(self.cfg.misfile_periods)
         if not ev.units:
             return
@@ -236,8 +239,9 @@ class PlaceRules:
         for i in range(nh, nh + len(cand)):
             e, c = epcs[i], int(col[i])
             home = self.home.get(e)
-            if c < 0 or home is None or ev.units[c] == home:
-                continue
+            if c < 0 or home is None or ev.units[c] == home or self.rested.get(e) == c:
+                continue  # (back where it rested before it was taken out: a home shelf whose antenna never
+                # hears it, a neighbour's does: the same signature as before is no misfiling)
             h = ev.col_of.get(home, -1)
             if h >= 0 and ev.wins[tags[i], h] > 0:
                 continue
@@ -262,8 +266,12 @@ class PlaceRules:
         last, other = ev.last_store_us[:n], ev.last_else_us[:n]
         out = np.flatnonzero(self.home_tag & ~self.away_tag & (last >= 0) & (other > last)
                              & (now_us - last > int(self.cfg.away_quiet_s * 1e6)))  # fmt: skip
-        for g in out.tolist():
-            self.away.add(self.epc_of[g])
+        if len(out):
+            col, _ = ev.resting(out, int(self.cfg.misfile_periods))
+            for g, c in zip(out.tolist(), col.tolist()):
+                self.away.add(self.epc_of[g])
+                if c >= 0:
+                    self.rested[self.epc_of[g]] = c
         self.away_tag[out] = True
         ev.reset(out)
 
@@ -278,19 +286,32 @@ class PlaceRules:
         self.last_drawer_us = mark
         quiet = mark - int(cfg.drawer_quiet_s * 1e6)
         seen = mark - int(cfg.drawer_seen_s * 1e6)
-        heard, other = self.ev.last_store_us, self.ev.last_else_us
+        ev = self.ev
+        heard, other = ev.last_store_us, ev.last_else_us
         held = self.held_in_force
+        desks, lag = tuple(cfg.workspace_purposes), int(cfg.drawer_through_s * 1e6)
         for epc, st in sorted(state.items()):
             g = st["tag"]
-            if g >= len(heard) or heard[g] >= quiet or other[g] < seen or other[g] <= heard[g]:
-                continue  # a storage room still hears it, or nothing outside storage has of late: no evidence
+            if g >= len(heard) or heard[g] >= quiet or st["kind"] != "dossier":
+                continue  # a storage room still hears it
             sp = st["space"]
-            if st["kind"] != "dossier" or self.space_kind.get(sp) != "room" or self.purpose.get(sp) in STORAGE_ROOMS:
+            if self.space_kind.get(sp) != "room" and other[g] > ev.last_door_us[g]:
+                # a corridor estimate (often a carrier's, left behind): the room of the desk or room antenna that
+                # heard it last, if no door's portal has reported it since
+                sp = ev.else_space(g) or sp
+            if self.space_kind.get(sp) != "room" or self.purpose.get(sp) in STORAGE_ROOMS:
+                continue
+            if not (other[g] >= seen and other[g] > heard[g]) and not (
+                    self.purpose.get(sp) in desks and ev.last_through(g, sp)
+                    and st["since"] >= ev.last_door_us[g] - lag):
+                # nothing outside storage has heard it of late, nor was it last heard going in through this room's
+                # door, its estimate unchanged since (a door's portal that keeps hearing a resting file next door
+                # says nothing)
                 continue
             holder = held.get(epc, st["holder"]) if held is not None else st["holder"]
             if holder or ("missing", epc) in self.book.open:
                 continue  # carried (custody: its holder has not walked away from it), or already missing
-            if not self.ev.passed_into(g, sp):
+            if not ev.passed_into(g, sp):
                 continue  # never through a door of this room since storage heard it: heard through a wall
             self.book.raise_(mark, "drawer", epc, sp, "", f"at {st['storage'] or sp} past end of day")
 

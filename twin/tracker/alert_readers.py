@@ -1,10 +1,13 @@
 """Reader outages inferred from silence: a reader that stops reporting while tags it was reading have not moved.
 
-A fixed reader (other than a portal's, which reports only while someone passes) reports each tag in its field once per report period (site.json `report_period_ms`); a reader with no
-tag in its field says nothing, so silence alone proves nothing. A reader is taken as offline when it has been silent
-for `offline_periods` report periods (at least `offline_min_s`) and at least `offline_min_tags` of the tags it reported at least twice
-in its last `recent_s` (at least three report periods) of activity still stand where they were then (no estimate change since). It is back when it
-reports again. Tags whose last reader is down, or came back less than `missing_s` ago, are not called missing.
+A fixed reader (other than a portal's, which reports only while someone passes) reports each tag in its field once
+per report period (site.json `report_period_ms`); a reader with no tag in its field says nothing, so silence alone
+proves nothing. A reader is taken as offline when it has been silent for `offline_periods` report periods (at least
+`offline_min_s`) and at least `offline_min_tags` of the tags it reported at least twice in its last `recent_s` (at
+least three report periods) of activity still stand where they were (no estimate change since the reader last
+reported each: files carried off a desk one after another move before the reader, emptied, falls silent). It is back
+when it reports again. Tags whose last reader is down, or came back less than `missing_s` ago, are not called
+missing.
 
 With a reader status stream (reader_events.parquet, fed through `status`), a reader's LLRP connection speaks for
 itself, portals and readers with empty fields included (twin.readers.keepalive): it is offline after a
@@ -60,6 +63,7 @@ class ReaderWatch:
         self.pair_key = np.zeros(0, np.int64)
         self.pair_n = np.zeros(0, np.int64)
         self.pair_last = np.zeros(0, np.int64)
+        self.pair_seen = np.zeros(0, np.int64)  # the tag's own last report by that reader
         self.last_seen = np.zeros(0, np.int64)  # per tag id
         self.last_reader = np.zeros(0, np.int32)
         # reader status stream (see the module docstring)
@@ -110,8 +114,8 @@ class ReaderWatch:
         back = self._reporting(rmax)
         lo = self.last_us - self.recent_us  # per reader; only those reporting now are counted and pruned
         # (tag, reader) pairs reported in each reader's recent window, merged into the running counts in one go
-        self.pair_key, self.pair_n, self.pair_last = _merge_pairs(t, tag, reader, lo, self.last_us, seen,
-                                                                  self.pair_key, self.pair_n, self.pair_last)
+        self.pair_key, self.pair_n, self.pair_last, self.pair_seen = _merge_pairs(
+            t, tag, reader, lo, self.last_us, seen, self.pair_key, self.pair_n, self.pair_last, self.pair_seen)
         return back
 
     def check(self, now_us: int, moved_after) -> list[tuple[int, int]]:
@@ -132,14 +136,17 @@ class ReaderWatch:
         if len(silent):
             is_silent = np.zeros(len(self.readers), bool)
             is_silent[silent] = True
-            pr, pg = _steady_pairs(self.pair_key, self.pair_n, is_silent)  # reported steadily (twice) of late
+            pr, pg, ps = _steady_pairs(self.pair_key, self.pair_n, self.pair_seen, is_silent)  # reported twice
         for r in silent.tolist():
             t0 = int(self.last_us[r])
             still = 0
-            for g in pg[pr == r].tolist():  # enough of them still where they were (moved_after has no side effects)
+            # enough of them still where they were when the reader last heard each (a tag carried off a desk is
+            # heard no more while the reader still reports the others: its estimate moves before the reader falls
+            # silent); moved_after has no side effects
+            for g, tg in zip(pg[pr == r].tolist(), ps[pr == r].tolist()):
                 if still >= self.cfg.offline_min_tags:
                     break
-                still += not moved_after(g, t0)
+                still += not moved_after(g, tg)
             if still >= self.cfg.offline_min_tags:
                 self._down(r, t0 + int(self.thr_us[r]), SILENCE, "silent")
         out, self._pending = sorted(self._pending), []
@@ -285,14 +292,17 @@ def _latest(t, tag, reader, last_seen, last_reader, n_readers):
 
 
 @njit(cache=True)
-def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp):
+def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp, heard):
     """The chunk's (tag, reader) pairs within each reader's recent window (rows sorted by tag), counted and merged
-    into the sorted running pairs: counts add up, the stamp is the reader's last report now; pairs of readers that
-    reported in this chunk are dropped once their stamp falls out of the window."""
+    into the sorted running pairs: counts add up, the stamp is the reader's last report now, `heard` the tag's own
+    last report by that reader; pairs of readers that reported in this chunk are dropped once their stamp falls out
+    of the window."""
     n, nr = len(t), len(lo)
     new_key = np.empty(n, np.int64)
     new_n = np.empty(n, np.int64)
+    new_h = np.empty(n, np.int64)
     per = np.zeros(nr, np.int64)
+    per_h = np.full(nr, -1, np.int64)
     used = np.empty(nr, np.int64)
     m = 0
     s = 0
@@ -305,6 +315,7 @@ def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp):
                     used[u] = r
                     u += 1
                 per[r] += 1
+                per_h[r] = max(per_h[r], t[e])
             e += 1
         s = e
         for a in range(1, u):  # insertion sort: a tag is heard by a few readers
@@ -314,40 +325,43 @@ def _merge_pairs(t, tag, reader, lo, last_us, seen, key, cnt, stamp):
                 b -= 1
             used[b] = r
         for r in used[:u]:
-            new_key[m], new_n[m] = (np.int64(g) << 32) | r, per[r]
-            per[r] = 0
+            new_key[m], new_n[m], new_h[m] = (np.int64(g) << 32) | r, per[r], per_h[r]
+            per[r], per_h[r] = 0, -1
             m += 1
     out_key = np.empty(len(key) + m, np.int64)
     out_n = np.empty(len(key) + m, np.int64)
     out_last = np.empty(len(key) + m, np.int64)
+    out_h = np.empty(len(key) + m, np.int64)
     i = j = k = 0
     while i < len(key) or j < m:
         if j >= m or (i < len(key) and key[i] < new_key[j]):
-            q, c, st = key[i], cnt[i], stamp[i]
+            q, c, st, h = key[i], cnt[i], stamp[i], heard[i]
             i += 1
         else:
             q = new_key[j]
-            c, st = new_n[j], last_us[q & 0xFFFFFFFF]
+            c, st, h = new_n[j], last_us[q & 0xFFFFFFFF], new_h[j]
             if i < len(key) and key[i] == q:
                 c += cnt[i]
+                h = max(h, heard[i])
                 i += 1
             j += 1
         r = q & 0xFFFFFFFF
         if not seen[r] or st >= lo[r]:
-            out_key[k], out_n[k], out_last[k] = q, c, st
+            out_key[k], out_n[k], out_last[k], out_h[k] = q, c, st, h
             k += 1
-    return out_key[:k], out_n[:k], out_last[:k]
+    return out_key[:k], out_n[:k], out_last[:k], out_h[:k]
 
 
 @njit(cache=True)
-def _steady_pairs(key, cnt, is_silent):
-    """(reader, tag) of the running pairs of these readers reported at least twice."""
+def _steady_pairs(key, cnt, heard, is_silent):
+    """(reader, tag, the tag's last report by it) of the running pairs of these readers reported at least twice."""
     r_out = np.empty(len(key), np.int64)
     g_out = np.empty(len(key), np.int64)
+    h_out = np.empty(len(key), np.int64)
     m = 0
     for i in range(len(key)):
         r = key[i] & 0xFFFFFFFF
         if cnt[i] >= 2 and is_silent[r]:
-            r_out[m], g_out[m] = r, key[i] >> 32
+            r_out[m], g_out[m], h_out[m] = r, key[i] >> 32, heard[i]
             m += 1
-    return r_out[:m], g_out[:m]
+    return r_out[:m], g_out[:m], h_out[:m]

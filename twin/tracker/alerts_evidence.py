@@ -13,6 +13,9 @@ so the rules that judge storage (misfiled, drawer, missing) ask the reads themse
   never carried through a door of that room (a shelf heard through the wall) is not taken to rest there;
 - per tag: the last report by any fixed antenna and the last by a portal antenna of an exterior door (site.json
   `exits`), so a file last heard at the way out and by nothing since has left the building whatever its estimate;
+- per tag: the last report by a door's portal (and which door), and the antenna of the last report by a desk or
+  room antenna outside storage, so the drawer rule can tell a file last heard going through a room's door, and by
+  nothing since, from one that went on, and the room a file with a corridor estimate is heard in;
 - per tag: the current run of reports by fixed non-portal antennas with no gap longer than `gap_us` (its first and
   last report), so a tag that rested in view and then fell silent can be told from one heard now and then through
   a wall, whose silence is its normal state.
@@ -76,6 +79,10 @@ class ReadEvidence:
         self.door_bit = np.left_shift(np.uint64(1), np.minimum(np.arange(len(model.doors)), 63).astype(np.uint64))
         self.doors_since = np.zeros(0, np.uint64)  # doors whose portals reported the tag since storage last did
         self.run_last_us = np.full(0, -1, np.int64)  # last report of that run
+        self.last_door_us = np.full(0, -1, np.int64)  # last report by a door's portal antenna
+        self.last_door = np.full(0, -1, np.int32)  # ... and that door's index
+        self.last_else_ant = np.full(0, -1, np.int32)  # antenna of the last report counted in last_else_us
+        self.ant_space_name = [model.spaces[s] if s >= 0 else "" for s in model.ant_space.tolist()]
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last_store_us)
@@ -91,6 +98,9 @@ class ReadEvidence:
             self.last_exit_us = np.concatenate([self.last_exit_us, np.full(k, -1, np.int64)])
             self.doors_since = np.concatenate([self.doors_since, np.zeros(k, np.uint64)])
             self.run_last_us = np.concatenate([self.run_last_us, np.full(k, -1, np.int64)])
+            self.last_door_us = np.concatenate([self.last_door_us, np.full(k, -1, np.int64)])
+            self.last_door = np.concatenate([self.last_door, np.full(k, -1, np.int32)])
+            self.last_else_ant = np.concatenate([self.last_else_ant, np.full(k, -1, np.int32)])
 
     def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
         """Rows of fixed antennas sorted by (tag, time) (others are put in that order first)."""
@@ -104,7 +114,7 @@ class ReadEvidence:
                                self.ant_exit, self.ant_col, self.ant_period, self.gap_us, bool(self.units),
                                self.last_store_us, self.last_else_us, self.run_start_us, self.run_last_us,
                                self.last_any_us, self.last_exit_us, self.doors_since, self.wins, self.lastp,
-                               self.touched)  # fmt: skip
+                               self.touched, self.last_door_us, self.last_door, self.last_else_ant)  # fmt: skip
         if len(exits):
             self.exit_heard.update(np.unique(exits).tolist())
 
@@ -115,6 +125,20 @@ class ReadEvidence:
             return False
         bits = int(self.doors_since[tag])
         return any(bits >> min(i, 63) & 1 for i, sp in enumerate(self.door_spaces) if space in sp)
+
+    def last_through(self, tag: int, space: str) -> bool:
+        """Whether the tag's latest report by any fixed antenna was a portal's of a door of this space, after storage
+        last heard it: last heard going through that door, and by nothing since."""
+        if tag >= len(self.last_door_us) or self.last_door[tag] < 0:
+            return False
+        t = self.last_door_us[tag]
+        return bool(t >= self.last_any_us[tag] and t > self.last_store_us[tag]
+                    and space in self.door_spaces[int(self.last_door[tag])])
+
+    def else_space(self, tag: int) -> str:
+        """The space of the desk or room antenna outside storage that heard the tag last ("" if none has)."""
+        a = int(self.last_else_ant[tag]) if tag < len(self.last_else_ant) else -1
+        return self.ant_space_name[a] if a >= 0 else ""
 
     def take_touched(self) -> np.ndarray:
         """Tag ids credited since the last call (their shelf verdicts may have changed); clears the marks."""
@@ -155,7 +179,7 @@ def _sorted_by_tag_time(tag, t) -> bool:
 @njit(cache=True)
 def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, ant_exit, ant_col, ant_period, gap_us,
                    has_units, last_store, last_else, run_start, run_last, last_any, last_exit, doors_since, wins, lastp,
-                   touched):  # fmt: skip
+                   touched, last_door_us, last_door, last_else_ant):  # fmt: skip
     """`ReadEvidence.observe` over rows sorted by (tag, time), one tag at a time; returns the tags of exit rows.
 
     Per tag: 1) its latest reports and its runs of fixed non-portal reports; 2) door bits for its portal reports
@@ -175,8 +199,12 @@ def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, a
             if ant_store[a]:
                 last_store[g] = max(last_store[g], ti)
                 doors_since[g] = 0  # heard in storage: door passages count again from here
-            if ant_else[a]:
-                last_else[g] = max(last_else[g], ti)
+            if ant_else[a] and ti >= last_else[g]:
+                last_else[g] = ti
+                last_else_ant[g] = a
+            if ant_door[a] >= 0 and ti >= last_door_us[g]:
+                last_door_us[g] = ti
+                last_door[g] = ant_door[a]
             if ant_store[a] or ant_else[a]:  # a gap longer than gap_us starts a new run
                 if prev < 0 or ti - prev > gap_us:
                     run_start[g] = ti
