@@ -4,7 +4,8 @@ Spaces and storage units are smoothed separately (twin.tracker.smooth): every an
 stands in (a portal antenna for its own side of the door, so the side read last after a passage tells the direction
 of the crossing, and a space that no antenna covers keeps the last portal passage into it), shelf and desk antennas
 also for their unit. A unit is reported only while the tag's space is the unit's space. Per-tag state lives in
-arrays indexed by tag id; memory grows with tags, never with the stream.
+arrays indexed by tag id; memory grows with tags, never with the stream. Rows come sorted by (tag, time), so the
+per-row steps are compiled walks over them (twin.tracker.kernels_locate, kernels_smooth).
 """
 
 from __future__ import annotations
@@ -191,6 +192,9 @@ class Locator(BusinessPriors):
             ev[pm] *= self.cfg.portal_read_factor  # outside a passage a portal read says little ...
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
             strong[rows] = True
+        # sealed spaces (every door portal-watched) are left and entered only through a passage: a placed tag's
+        # evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in
+        # (and of the one the evidence names, when its place came from reads) began within `sealed_open_s` before
         if self.cfg.sealed_factor < 1.0:
             ev = seal_pass(tag, t, space, ev, strong, self.space_st.accepted, self._sealed, self.by_prior,
                            self._space_doors, self.passages.start, self.passages.sides, self._open_us,
