@@ -90,3 +90,49 @@ def test_pair_cache_merge_keeps_keys_sorted_and_pairs_in_order():
     assert pc.ant.tolist() == [1, 4, 0, 2, 3, 5]
     q, ant, _, _ = pc.gather(np.array([9, 7, 5], np.uint64))
     assert q.tolist() == [0, 0, 2, 2] and ant.tolist() == [3, 5, 0, 2]
+
+
+def _carried_per_pair(eng, h, lvl, seg, axy, txy, tags):
+    """The per-pair form of `moving._carried_links`: range, wall-free screen, walls, then `links.links`."""
+    from twin.readers.linkcache import walls_between
+
+    m = np.flatnonzero(np.hypot(txy[:, 0] - axy[:, 0], txy[:, 1] - axy[:, 1]) <= eng.a_range[h])
+    m = m[free_reach(eng, np.full(len(m), h, np.int64), tags.container[seg[m]], axy[m], txy[m])]
+    walls = walls_between(eng.floor, eng.level_ids[lvl], axy[m], txy[m])
+    k, p, r = links(eng, np.full(len(m), h, np.int64), seg[m], axy[m], txy[m], walls, tags, np.ones(len(m), bool))
+    ok, pa, ra = np.zeros(len(seg), bool), np.zeros(len(seg)), np.zeros(len(seg))
+    ok[m[k]], pa[m[k]], ra[m[k]] = True, p, r
+    return ok, pa, ra
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 120), st.integers(1, 12))
+def test_carried_links_per_geometry_equal_links_per_pair(seed, n, n_slots):
+    """A handheld at a few points (slots) x resting tags at shared places and moving tags: `_carried_links`
+    (once per geometry) gives every pair the link the per-pair form gives it."""
+    from twin.readers.moving import _carried_links
+    from twin.readers.placement import Reader
+
+    from _floors import ant
+
+    g = np.random.default_rng(seed)
+    f = two_rooms()
+    h = ant("H", 1, "handheld", (4.0, 3.0), 90.0, height=1.0, gain=1.0)
+    pl = Placement("hh", "<t>", 1, f.name, {"H": Reader("H", "handheld", 27.0, "S0", 1000.0, 1000.0, (h,))})
+    eng = ReaderEngine(f, pl, streams=Streams(seed % 5))
+    places = np.array([[2.0, 5.0, 0], [6.0, 5.0, 1], [3.5, 2.0, -1], [9.0, 4.0, -1]])
+    pick = g.integers(0, len(places), n)
+    x0, y0, c = places[pick, 0], places[pick, 1], places[pick, 2].astype(int)
+    mv = g.random(n) < 0.2  # some carried along a leg
+    x1, y1 = np.where(mv, x0 + g.uniform(-2, 2, n), x0), np.where(mv, y0 + g.uniform(-1, 1, n), y0)
+    tags = TagSegments(np.arange(n), epcs(n), np.zeros(n, np.int64), np.full(n, 10**6), np.zeros(n, int), x0, y0,
+                       x1, y1, np.where(mv, -1, c))
+    seg = np.repeat(np.arange(n), n_slots)
+    mid = np.tile(np.sort(g.integers(0, 10**6, n_slots)), n)
+    pts = np.column_stack([g.uniform(1, 15, n_slots), g.uniform(1, 5, n_slots)])
+    axy = pts[np.searchsorted(np.unique(mid), mid)]
+    txy = tags.position(seg, mid)
+    a = _carried_links(eng, 0, 0, seg, axy, txy, tags, mid)
+    b = _carried_per_pair(eng, 0, 0, seg, axy, txy, tags)
+    for x, y in zip(a, b):
+        assert np.array_equal(x, y)

@@ -10,7 +10,8 @@ import numpy as np
 
 from twin.readers import rf
 from twin.readers.linkcache import walls_between
-from twin.readers.links import free_reach
+from twin.readers.links import free_reach, mean_screen
+from twin.readers.staticpairs import places
 from twin.readers.timegrid import expand, leg_distance, slots
 
 
@@ -53,7 +54,7 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
                                    tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
             txy = tags.position(seg, mid)
-            ok, pr, rr = _carried_links(eng, h, lvl, seg, axy, txy, tags)
+            ok, pr, rr = _carried_links(eng, h, lvl, seg, axy, txy, tags, mid)
             m = np.flatnonzero(ok)
             i, w, s0, s1 = clip(np.full(len(m), h, np.int64), s[m], e[m], wa, ws, we, t0)
             m = m[i]
@@ -65,15 +66,54 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
     n = len(w)
     return w, seg, p, r, s0, s1, np.zeros(n, bool), np.zeros(n, bool)
 
-def _carried_links(eng, h, lvl, seg, axy, txy, tags):
+def _geometries(tags, seg, slot):
+    """(representative pair, each pair's geometry) of pairs (slot, tag segment): pairs in one slot (one antenna
+    point) with resting tags at one place (position and container) share a geometry; a moving tag's pairs are
+    their own."""
+    n = len(seg)
+    pid = np.arange(n, dtype=np.int64)
+    st = np.flatnonzero((tags.x0[seg] == tags.x1[seg]) & (tags.y0[seg] == tags.y1[seg]))
+    if len(st):
+        us, ui = np.unique(seg[st], return_inverse=True)
+        _, place = places(tags, us)
+        pid[st] = n + place[ui]
+    sid = np.zeros(n, np.int64) if slot is None else np.unique(slot, return_inverse=True)[1]
+    _, rep, inv = np.unique(sid * (2 * n) + pid, return_index=True, return_inverse=True)
+    return rep, inv
+
+
+def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     """(kept mask, p, rssi) of carried antenna h at axy to tag segments seg at txy: range, then the wall-free budget
-    (exact screens of `_links`) before walls are counted."""
-    m = np.flatnonzero(np.hypot(txy[:, 0] - axy[:, 0], txy[:, 1] - axy[:, 1]) <= eng.a_range[h])
-    m = m[free_reach(eng, np.full(len(m), h, np.int64), tags.container[seg[m]], axy[m], txy[m])]
-    walls = walls_between(eng.floor, eng.level_ids[lvl], axy[m], txy[m])
-    k, p, r = eng._links(np.full(len(m), h, np.int64), seg[m], axy[m], txy[m], walls, tags, np.ones(len(m), bool))
-    ok, pa, ra = np.zeros(len(seg), bool), np.zeros(len(seg)), np.zeros(len(seg))
-    ok[m[k]], pa[m[k]], ra[m[k]] = True, p, r
+    (exact screens of `links`) before walls are counted. Range, screens, walls and mean levels depend on the
+    geometry only (`_geometries`: `slot` identifies the antenna's point), so they are computed once per geometry;
+    the tag's own draws and the link per pair (the same values as pair by pair)."""
+    N = len(seg)
+    ok, pa, ra = np.zeros(N, bool), np.zeros(N), np.zeros(N)
+    if not N:
+        return ok, pa, ra
+    P = eng.params.rf
+    rep, inv = _geometries(tags, seg, slot)
+    gx, gt, gc = axy[rep], txy[rep], tags.container[seg[rep]]
+    hh = np.full(len(rep), h, np.int64)
+    m = np.flatnonzero(np.hypot(gt[:, 0] - gx[:, 0], gt[:, 1] - gx[:, 1]) <= eng.a_range[h])
+    m = m[free_reach(eng, hh[m], gc[m], gx[m], gt[m])]
+    walls = walls_between(eng.floor, eng.level_ids[lvl], gx[m], gt[m])
+    k, _, lv, shielded = mean_screen(eng, hh[m], gc[m], gx[m], gt[m], walls)
+    pos = np.full(len(rep), -1, np.int64)
+    pos[m[k]] = np.arange(len(k))
+    j = np.flatnonzero(pos[inv] >= 0)  # pairs whose geometry passed
+    if not len(j):
+        return ok, pa, ra
+    q = pos[inv[j]]
+    us, ui = np.unique(seg[j], return_inverse=True)  # per-tag draws once per segment
+    e = tags.epc[us]
+    off, dead = rf.tag_quality(eng.seed, e, P)
+    th = rf.tag_hash(eng.seed, e)
+    p, r = rf.pair_link(eng.A, hh[:1].repeat(len(j)), axy[j], txy[j], th[ui], off[ui], dead[ui], walls[k][q],
+                        shielded[k][q], eng.seed, P, moving_antenna=np.ones(len(j), bool),
+                        levels=(lv[0][q], lv[1][q]))
+    keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
+    ok[j[keep]], pa[j[keep]], ra[j[keep]] = True, p[keep], r[keep]
     return ok, pa, ra
 
 

@@ -24,7 +24,7 @@ def seg_keys(eng, tags, idx: np.ndarray) -> np.ndarray:
     return rf.hash_u64(eng.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level[idx], tags.container[idx])
 
 
-def _places(tags, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def places(tags, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(one segment per distinct (x, y, container) of segments s, index of each segment's place)."""
     xb, yb = tags.x0[s].view(np.int64), tags.y0[s].view(np.int64)
     c = tags.container[s]
@@ -46,7 +46,7 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
         fa = eng.fixed[eng.a_level[eng.fixed] == lv]
         if not len(fa):
             continue
-        ps, pinv = _places(tags, s)
+        ps, pinv = places(tags, s)
         pxy = np.column_stack([tags.x0[ps], tags.y0[ps]])
         d = np.hypot(pxy[:, 0][:, None] - eng.a_xy[fa, 0], pxy[:, 1][:, None] - eng.a_xy[fa, 1])
         ci, ca = np.nonzero(d <= eng.a_range[fa])  # (place, antenna) in range, row-major
