@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.readers import rf
+from twin.readers.timegrid import unique_index
 
 
 def free_reach(eng, ai, c, axy, txy) -> np.ndarray:
@@ -71,7 +72,7 @@ def links(eng, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, s
         k, lv = k[keep], (lv[0][keep], lv[1][keep])
     if not len(k):
         return k, np.zeros(0), np.zeros(0)
-    us, inv = np.unique(seg[k], return_inverse=True)  # per-tag hashes once per segment
+    us, inv = unique_index(seg[k], len(tags))  # per-tag hashes once per segment
     e = tags.epc[us]
     off, dead = rf.tag_quality(eng.seed, e, P)
     th = rf.tag_hash(eng.seed, e)

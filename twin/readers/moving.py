@@ -12,7 +12,7 @@ from twin.readers import rf
 from twin.readers.linkcache import walls_between
 from twin.readers.links import free_reach, mean_screen
 from twin.readers.staticpairs import places
-from twin.readers.timegrid import expand, leg_distance, slots
+from twin.readers.timegrid import expand, leg_distance, slots, unique_index
 
 
 def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
@@ -74,7 +74,7 @@ def _geometries(tags, seg, slot):
     pid = np.arange(n, dtype=np.int64)
     st = np.flatnonzero((tags.x0[seg] == tags.x1[seg]) & (tags.y0[seg] == tags.y1[seg]))
     if len(st):
-        us, ui = np.unique(seg[st], return_inverse=True)
+        us, ui = unique_index(seg[st], len(tags))
         _, place = places(tags, us)
         pid[st] = n + place[ui]
     sid = np.zeros(n, np.int64) if slot is None else np.unique(slot, return_inverse=True)[1]
@@ -105,7 +105,7 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     if not len(j):
         return ok, pa, ra
     q = pos[inv[j]]
-    us, ui = np.unique(seg[j], return_inverse=True)  # per-tag draws once per segment
+    us, ui = unique_index(seg[j], len(tags))  # per-tag draws once per segment
     e = tags.epc[us]
     off, dead = rf.tag_quality(eng.seed, e, P)
     th = rf.tag_hash(eng.seed, e)
@@ -151,7 +151,7 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         i, w, s0, s1 = clip(ai, s[r], e[r], wa, ws, we, t0)
         if not len(i):
             continue
-        u, inv = np.unique(i, return_inverse=True)
+        u, inv = unique_index(i, len(ni))
         r, ai = r[u], ai[u]
         pm, rm, walls = eng.walls.levels_at(lv, ai, cell[ri[u]])
         o = own[r]

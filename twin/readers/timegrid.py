@@ -83,6 +83,19 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
     return a[ok], ws[ok], we[ok], k[ok]
 
 
+def unique_index(a: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`np.unique(a, return_inverse=True)` of indices 0 <= a < n: a mark per possible value instead of a sort when
+    n is not much larger than a (the same sorted values and inverse)."""
+    a = np.asarray(a, np.int64)
+    if n > 4 * len(a) + 1024:
+        return np.unique(a, return_inverse=True)
+    mark = np.zeros(n + 1, bool)
+    mark[a] = True
+    u = np.flatnonzero(mark)
+    rank = np.cumsum(mark) - 1
+    return u, rank[a]
+
+
 def lexsort_ints(keys) -> np.ndarray:
     """`np.lexsort(keys)` (last key primary, stable) of integer keys: one stable argsort of the keys packed into one
     int64 when their ranges fit in 63 bits (the same order), else np.lexsort."""
