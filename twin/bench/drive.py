@@ -49,9 +49,13 @@ class _Driven:
         self.est_rows = self.alert_rows = 0
         fn = getattr(core, "reader_events", None)
         self.status_fn = fn if callable(fn) else None
+        fn = getattr(core, "observe", None) if name == "oracle" else None
+        self.observe_fn = fn if callable(fn) else None
 
     def step(self, ch) -> None:
         w0 = time.perf_counter()
+        if self.observe_fn is not None:  # the oracle learns when the portals' door sensors fired (as run_with_cores)
+            self.observe_fn(ch.t0_us, ch.t1_us, ch.segments)
         self.core.ingest(ch.reads)
         self.core.apply(ch.events)
         status = getattr(ch, "reader_events", None)

@@ -31,7 +31,7 @@ from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
 from .oracle_comotion import CoMotion
-from .oracle_events import apply_events, unread_prior
+from .oracle_events import apply_events, road_trips, unread_prior
 from .oracle_filter import run_filter
 from .oracle_model import StationModel
 from .oracle_triggers import TriggerModel
@@ -157,7 +157,11 @@ class OracleCore:
         from ..tracker.offsite import OffsitePrior
 
         stages = self.config.get("offsite_stages", TrackerConfig().offsite_stages)  # the tracker's stage map
-        self.offsite = OffsitePrior(tuple(m.space_ids), stages)
+        # checked-out dossiers gone by road after the tracker's silence outside (its offsite_silence_s)
+        self.offsite = OffsitePrior(tuple(m.space_ids), stages, silence_s=TrackerConfig().offsite_silence_s)
+        kinds = {str(s.get("id")): s.get("kind") for s in site.get("spaces") or [] if isinstance(s, dict)}
+        self.outside = np.array([kinds.get(s) == "outside" for s in m.space_ids] + [False], bool)
+        self.last_read = np.zeros(0, np.int64)  # per tag: latest read (true time)
         self.read_ever = np.zeros(0, bool)  # per tag: read at least once
         self.placed = np.zeros(0, bool)  # per tag: placed by an event
         self._t = None
@@ -242,6 +246,8 @@ class OracleCore:
             self._t_first = self._t
         t0 = self._t
         self.read_ever[tag] = True
+        if len(tag):
+            np.maximum.at(self.last_read, tag, t)
         if t_us <= t0:
             return CoreOutput(empty_estimates(), empty_alerts())
         S = -(-(t_us - t0) // self.step_us)
@@ -253,7 +259,7 @@ class OracleCore:
                           (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)))
         if self.comotion is not None:
             rows = self.comotion.step(self, tag, ant, t, rows)
-        self._event_rows += unread_prior(self, t_us)
+        self._event_rows += unread_prior(self, t_us) + road_trips(self, t_us)
         rows = tuple(np.concatenate([a, b, c]) for a, b, c in zip(ev, rows, self._shown(t_us)))
         return CoreOutput(self._table(*rows), empty_alerts())
 
@@ -316,6 +322,7 @@ class OracleCore:
         self.last_space = np.concatenate([self.last_space, np.full(n - n_old, -1, np.int64)])
         self.last_store = np.concatenate([self.last_store, np.full(n - n_old, -2, np.int64)])
         self.read_ever = np.concatenate([self.read_ever, np.zeros(n - n_old, bool)])
+        self.last_read = np.concatenate([self.last_read, np.full(n - n_old, np.iinfo(np.int64).min // 2, np.int64)])
         self.placed = np.concatenate([self.placed, np.zeros(n - n_old, bool)])
 
     def _table(self, t: np.ndarray, tag: np.ndarray, cand: np.ndarray, conf: np.ndarray) -> pa.Table:

@@ -3,11 +3,17 @@ may use it, so the oracle stays a bound on cores that read events too.
 
 - `archive` (detail: the unit a dossier was filed on): the tag's belief gets FILED_MASS on that unit; a tag not yet
   known starts there (and is shown there until reads say otherwise);
+- `register` / `item_register` whose detail names the unit the case software assigned (`home UNIT`): the same, on the
+  home unit (the tracker takes it as the tag's home; without it the oracle showed resting dossiers their own shelf
+  never hears in their room on no unit, and trailed the tracker on storage detection);
 - `checkout` whose detail names an off-site space (one without a level: the court, the procuratorate): the dossier
   leaves the building; its belief moves to that space, where no reader will contradict it until it is read again;
 - `stage` events that send a case's volumes to another authority (arrest approval, transfer: the tracker's
   `OffsitePrior` and its default stage map) place its dossiers no reader has heard yet at that off-site space, until a
   `checkin`/`archive` clears it — the same rule the tracker applies, so the oracle is not beaten on it;
+- a dossier checked out to an off-site place, shown in an outside space (the car park) and unheard for the tracker's
+  `offsite_silence_s` since, has left by road: its belief moves to that place (the tracker's rule, `OffsitePrior.due`;
+  without it the oracle kept every driven dossier in the car park while it was at the procuratorate);
 - `register`ed dossiers no reader has heard and no event placed after UNREAD_S of stream are shown, once, where most
   of the read dossiers without a filing event are (the tracker's unread prior: the same information used the same
   way, so the oracle is not beaten on it). Shown only: the filter starts afresh at the first read.
@@ -17,6 +23,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+
+from ..tracker.events import home_in
 
 UNREAD_S = 600.0  # stream time before unread registered dossiers are shown (the tracker's default)
 FILED_MASS = 0.9  # belief a filing event puts on the named unit (assumption: the software is right, the shelf
@@ -34,15 +42,7 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
     off_site = {m.space_ids[s]: int(core.gen_of_space[s][0]) for s in range(len(m.space_ids))
                 if len(core.gen_of_space[s]) and (m.c_level[core.gen_of_space[s]] < 0).all()}
     rows = []
-    for t, e, s in core.offsite.apply(events):
-        gen = core.gen_of_space[s]
-        if not len(gen) or len(e) != 24:
-            continue
-        i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
-        core._grow()
-        if core.read_ever[i]:
-            continue  # placed by its reads: the prior does not move it (as the tracker)
-        rows.append(_set(core, i, int(gen[0]), 1.0, t))
+    away = core.offsite.apply(events)
     for t, k, e, d in zip(col["t_us"], col["kind"], col["epc"], col["detail"]):
         if k == "register" and e and len(e) == 24 and e.startswith("2C"):  # GDTI-96: a dossier
             core._registered.append(e.encode("ascii"))
@@ -50,6 +50,8 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
             continue
         if k == "archive" and d in unit_cand:
             c, mass = unit_cand[d], FILED_MASS
+        elif k in ("register", "item_register") and home_in(d) in unit_cand:
+            c, mass = unit_cand[home_in(d)], FILED_MASS
         elif k == "checkout" and d.split(";")[0].strip() in off_site:
             c, mass = off_site[d.split(";")[0].strip()], 1.0
         else:
@@ -59,6 +61,16 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
         r = _set(core, i, c, mass, t)
         if r is not None:
             rows.append(r)
+    # after the filing and home priors: a volume the case software says is away is there, whatever its home
+    for t, e, s in away:
+        gen = core.gen_of_space[s]
+        if not len(gen) or len(e) != 24:
+            continue
+        i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
+        core._grow()
+        if core.read_ever[i]:
+            continue  # placed by its reads: the prior does not move it (as the tracker)
+        rows.append(_set(core, i, int(gen[0]), 1.0, t))
     return [r for r in rows if r is not None]
 
 
@@ -96,3 +108,23 @@ def unread_prior(core, t_us: int) -> list[tuple[int, int, int]]:
     gen = core.gen_of_space[space]
     todo = np.unique(ids[~core.read_ever[ids] & ~core.placed[ids] & (core.sup[ids, 0] < 0)])
     return [(int(t_us), int(i), int(gen[0])) for i in todo] if len(gen) else []
+
+
+def road_trips(core, t_us: int) -> list[tuple[int, int, int]]:
+    """Rows (t_us, tag, candidate) of checked-out dossiers gone by road (`OffsitePrior.due` on the shown places)."""
+    if not core.offsite.checkout:
+        return []
+    core._grow()
+
+    def tag_of(epcs: list[str]) -> np.ndarray:
+        ids = core._epcs.ids(np.array([e.encode("ascii") for e in epcs], dtype="S24"))
+        core._grow()
+        return ids
+
+    t, tags, sp = core.offsite.due(int(t_us), tag_of, core.last_read, core.last_space, core.outside)
+    rows = []
+    for ti, i, s in zip(t.tolist(), tags.tolist(), sp.tolist()):
+        gen = core.gen_of_space[s]
+        if len(gen):
+            rows.append(_set(core, int(i), int(gen[0]), 1.0, ti))
+    return [r for r in rows if r is not None]

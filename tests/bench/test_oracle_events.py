@@ -1,0 +1,94 @@
+"""The oracle reads the business events every core gets: registered home units and checked-out dossiers gone by
+road (the tracker's rules), so it stays a bound on cores that use them; the bench driver tells it when GPI portals
+ran."""
+
+from __future__ import annotations
+
+import types
+
+import numpy as np
+import pyarrow as pa
+
+from twin.bench.drive import _Driven
+from twin.bench.oracle import OracleCore
+from twin.bench.oracle_events import road_trips
+from twin.readers.site import export_site
+from twin.records import EVENTS_SCHEMA
+
+from .test_oracle import MIN, T0, _epcs, floor, placement
+
+
+def _core():
+    f, pl = floor(), placement()
+    return OracleCore(export_site(f, pl), {"floor": f, "placement": pl, "rf_seed": 5})
+
+
+def _event(t_us: int, kind: str, epc: str, detail: str) -> pa.Table:
+    row = {"t_us": [t_us], "kind": [kind], "case": ["C1"], "epc": [epc], "officer": ["o1"], "stage": [""],
+           "deadline_us": [0], "detail": [detail]}
+    return pa.table({n: pa.array(row[n], EVENTS_SCHEMA.field(n).type) for n in EVENTS_SCHEMA.names})
+
+
+def _reads(epc: bytes, reader: str, port: int, t_s: list[float]) -> np.ndarray:
+    from twin.records import READ_DTYPE
+
+    r = np.zeros(len(t_s), READ_DTYPE)
+    r["t_us"] = [T0 + int(t * 1e6) for t in t_s]
+    r["first_us"] = r["t_us"]
+    r["reader"], r["antenna"], r["epc"], r["rssi_dbm"], r["count"] = reader.encode(), port, epc, -50.0, 1
+    return r
+
+
+def test_a_registration_naming_a_home_unit_shows_the_unread_dossier_on_it():
+    core = _core()
+    epc = _epcs(1)[0].decode()
+    core.ingest(_reads(b"2C" + b"F" * 22, "R-b", 1, [1.0]))  # another tag starts the clock
+    core.apply(_event(T0, "register", epc, "volume 1 of 1; criminal; home a/S2"))
+    est = core.advance(T0 + MIN).estimates
+    row = [(s, u) for e, s, u in zip(est["epc"].to_pylist(), est["space"].to_pylist(), est["storage"].to_pylist())
+           if e == epc]  # fmt: skip
+    assert row == [("a", "a/S2")]
+
+
+def test_a_checked_out_dossier_silent_outside_goes_to_the_checkout_place():
+    """Room b stands for the car park (outside), room a for the checkout's place: shown in b and unheard for the
+    tracker's offsite_silence_s (30 s) since the checkout and its last read, it is moved to a; not before."""
+    core = _core()
+    b, a = core.m.space_ids.index("b"), core.m.space_ids.index("a")
+    core.outside[b] = True
+    epc = _epcs(1)[0]
+    core.apply(_event(T0, "checkout", epc.decode(), "a; approved by o2"))
+    i = int(core._epcs.ids(np.array([epc], dtype="S24"))[0])
+    core._grow()
+    core.last_space[i], core.last_read[i] = b, T0 + 10_000_000
+    assert road_trips(core, T0 + 39_000_000) == []
+    rows = road_trips(core, T0 + 41_000_000)
+    assert [(t, tag, int(core.m.c_space[c])) for t, tag, c in rows] == [(T0 + 40_000_000, i, a)]
+    core.last_space[i] = a  # shown there now: nothing more
+    assert road_trips(core, T0 + 50_000_000) == []
+
+
+def test_the_bench_driver_tells_the_oracle_when_the_portals_ran(tmp_path):
+    calls = []
+
+    class Stub:
+        name = "oracle"
+
+        def observe(self, t0, t1, segments):
+            calls.append((t0, t1, segments))
+
+        def ingest(self, reads):
+            pass
+
+        def apply(self, events):
+            pass
+
+        def advance(self, t_us):
+            from twin.bench.protocol import CoreOutput, empty_alerts, empty_estimates
+
+            return CoreOutput(empty_estimates(), empty_alerts())
+
+    d = _Driven("oracle", Stub(), tmp_path)
+    d.step(types.SimpleNamespace(t0_us=1, t1_us=2, segments="segs", reads=None, events=None))
+    d.close()
+    assert calls == [(1, 2, "segs")]
