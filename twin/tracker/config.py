@@ -103,6 +103,11 @@ class TrackerConfig:
     #: ... a burst counts once both of the door's antennas heard the tag (off: any burst; ci-baseline zone -0.3 pp)
     sealed_both_sides: bool = True
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
+    #: a tag crossing a portal with a badge (bursts starting within holder_window_s) takes the mean of its own antenna
+    #: sequence and the badge's, the badge's counting this much (twin.tracker.carrier; assumption, checked on the
+    #: baseline day's recorded crossings: storage-room doors 684 -> 697 of 755 right, office doors 366 -> 378 of 384);
+    #: 0: off
+    carrier_seq_weight: float = 1.0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

@@ -68,6 +68,7 @@ class Locator(BusinessPriors):
         self.calib = AntennaCalibration(model, self.weight, cfg.calib_prior_reads) if cfg.calibrate else None
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self.walks = Walks(cfg.passby_s)
+        self.passages.carrier_window_us = int(cfg.holder_window_s * 1e6) if cfg.carrier_seq_weight > 0 else 0
         self._portal = model.ant_kind == KIND_CODES["portal"]
         # per antenna: reads fainter than this are weak (zone antennas only)
         self._weak_dbm = np.where(model.ant_kind == KIND_CODES["zone"], cfg.zone_weak_dbm, -1e9).astype(np.float32)
@@ -159,8 +160,10 @@ class Locator(BusinessPriors):
             pa_ = ant[pm]
             young, peak, start, loud = self.passages.young(tag[pm], t[pm], m.ant_door[pa_],
                                                            np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2),
-                                                           rssi[pm], detail=True, count=cnt[pm])  # fmt: skip
+                                                           rssi[pm], detail=True, count=cnt[pm],
+                                                           badge=self._badge_rows(tag[pm]))  # fmt: skip
             seq = self.passages.seq  # each row's antenna sequence so far in its burst (side 2 after side 1: > 0)
+            carrier = self.passages.carrier  # ... and its carrier badge's (twin.tracker.carrier), NaN: none
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
             rows = np.flatnonzero(pm)[young]
             a = ant[rows]
@@ -168,7 +171,7 @@ class Locator(BusinessPriors):
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
             here0 = self.space_st.accepted[rt]
             dest, by_path = self._directions(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a],
-                                             m.ant_other[a], here0, peak[young], seq[young])  # fmt: skip
+                                             m.ant_other[a], here0, peak[young], seq[young], carrier[young])  # fmt: skip
             keep = dest >= 0
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
@@ -219,13 +222,19 @@ class Locator(BusinessPriors):
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
-    def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None) -> tuple[np.ndarray, np.ndarray]:
+    def _badge_rows(self, tag: np.ndarray) -> np.ndarray | None:
+        """Per row: the tag is a badge (None until the core has told which tags are badges)."""
+        return self.badge[tag] if len(self.badge) >= len(self.out_space) else None
+
+    def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None,
+                    carrier=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the
         destination of a badge crossing the same door in the same burst (holder inference)."""
         hops, mh = self._hops, self.cfg.passage_hops
         isb = self.badge[tag] if self.cfg.badge_direction and len(self.badge) >= len(self.out_space) else None
         if isb is None or not isb.any():
-            return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh, seq=seq)
+            return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh, seq=seq,
+                             carrier=carrier, carrier_w=self.cfg.carrier_seq_weight)
         dest = np.full(len(tag), -1, np.int32)
         by_path = np.zeros(len(tag), bool)
         b = np.flatnonzero(isb)
@@ -238,7 +247,9 @@ class Locator(BusinessPriors):
             bd = badge_destinations(door[r], start[r], door[b], start[b], np.where(p_b, d_b, -1),
                                     int(self.cfg.holder_window_s * 1e6))  # fmt: skip
             d_r, p_r = direction(tag[r], t_us[r], door[r], start[r], own[r], beyond[r], here[r], peak[r],
-                                 self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first, seq=sq[r])  # fmt: skip
+                                 self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first, seq=sq[r],
+                                 carrier=None if carrier is None else carrier[r],
+                                 carrier_w=self.cfg.carrier_seq_weight)  # fmt: skip
             dest[r], by_path[r] = d_r, p_r | (bd >= 0)
         return dest, by_path
 

@@ -17,6 +17,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .carrier import carrier_seq
+
 _OLD = -(1 << 62)
 
 
@@ -36,6 +38,10 @@ class Passages:
         #: per row of the last `young` call (input order): the side-2 minus side-1 read-time centroid of the burst so
         #: far, in seconds (NaN until both sides were heard): > 0 when the tag went from side 1 to side 2
         self.seq = np.zeros(0)
+        #: per row of the last `young` call given `badge`: the carrier badge's sequence (twin.tracker.carrier) for the
+        #: fresh rows of tags that are not badges, NaN elsewhere; badge bursts starting within `carrier_window_us`
+        self.carrier = np.zeros(0)
+        self.carrier_window_us = 0
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last)
@@ -52,7 +58,8 @@ class Passages:
             self.swt = np.vstack([self.swt, np.zeros((k, self.n_doors, 2))])
 
     def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
-              rssi: np.ndarray | None = None, detail: bool = False, count: np.ndarray | None = None):  # fmt: skip
+              rssi: np.ndarray | None = None, detail: bool = False, count: np.ndarray | None = None,
+              badge: np.ndarray | None = None):  # fmt: skip
         """For portal rows sorted by (tag, time): True where a row belongs to a fresh passage burst.
 
         count: the rows' TagSeenCount; when given with side, `self.seq` holds each row's antenna sequence (the
@@ -63,9 +70,12 @@ class Passages:
         rssi: when given, a row counts only for the side whose loudest read came last. detail: return (young
         without the RSSI rule, the RSSI rule's verdict, each row's burst start, the weaker side's loudest read so far
         in the burst) instead, so a caller can decide direction.
+        badge: per row, the tag is a badge; with count and side, `self.carrier` holds the carrier badge's sequence
+        for the young rows of the other tags (`carrier_window_us` > 0).
         """
         n = len(tag)
         self.seq = np.full(n, np.nan)
+        self.carrier = np.full(n, np.nan)
         if n == 0:
             z = np.zeros(0, bool)
             return (z, z, np.zeros(0, np.int64), np.zeros(0, np.int64)) if detail else z
@@ -81,6 +91,10 @@ class Passages:
                                                   self.loud.reshape(-1, 2), self.t_loud.reshape(-1, 2))  # fmt: skip
         if has[1]:
             self.seq = seq
+            if badge is not None and self.carrier_window_us > 0:
+                rows = np.flatnonzero(young & ~badge)
+                self.carrier[rows] = carrier_seq(door, start, t_us, badge, seq, rows, self.carrier_window_us,
+                                                 self.burst_us)
         if not detail:
             return young & peak if has[2] else young
         return young, peak, start, lo
@@ -218,7 +232,8 @@ CONF_S = 0.15  # confidence = logistic(|score| / CONF_S)
 def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray,
               beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
               max_hops: int = 2, badge_dest: np.ndarray | None = None, prefer_badge: bool = False,
-              seq: np.ndarray | None = None, conf_out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+              seq: np.ndarray | None = None, conf_out: np.ndarray | None = None, carrier: np.ndarray | None = None,
+              carrier_w: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """The destination of each row's fresh passage burst (-1: undecided), from the cues so far in its burst.
 
     Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
@@ -232,7 +247,9 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
       prefer_badge it counts as much as the walk and the sequence's clear threshold together);
     - the side whose loudest read came last (peak), a tie-breaker.
     A burst is judged again at each of its rows, as more of its sequence is heard; the prior cues are fixed at its
-    start. Returns (dest, trusted): each row's destination, and whether the walk, the badge or a clear sequence
+    start. carrier (per row, NaN: none): the carrier badge's sequence (`Passages.carrier`); with carrier_w > 0 the
+    row's sequence is (seq + carrier_w x carrier) / (1 + carrier_w), the carrier's alone while the tag's is unknown.
+    Returns (dest, trusted): each row's destination, and whether the walk, the badge or a clear sequence
     (>= CLEAR_S) gave it rather than the peak alone. conf_out (float array of n): each row's confidence in its
     destination, logistic in the score. walks is updated.
     """
@@ -242,6 +259,7 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     tl, tt, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, t_us, door, start, own, beyond, here, peak))
     bd = badge_dest.tolist() if badge_dest is not None else [-1] * n
     sq = seq.tolist() if seq is not None else [float("nan")] * n
+    cq = carrier.tolist() if carrier is not None and carrier_w > 0 else None
     W = walks
     w_badge = (WALK_S + CLEAR_S) if prefer_badge else BADGE_S
     for i in range(n):
@@ -269,6 +287,8 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
         if bd[i] >= 0:
             bdi = W.b_badge[g] = bd[i]
         d = sq[i]
+        if cq is not None and cq[i] == cq[i]:
+            d = cq[i] if d != d else (d + carrier_w * cq[i]) / (1.0 + carrier_w)
         d = 0.0 if d != d else (d if a < b else -d)  # toward b
         score = d
         score += WALK_S if src == a else -WALK_S if src == b else 0.0
