@@ -8,7 +8,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.readers import kernels, rf
+from twin.readers import kernels, reportkernels, rf
 from twin.readers.engine import ReaderEngine
 from twin.readers.moving import _candidates, _exact_screens
 from twin.rng import Streams
@@ -134,7 +134,7 @@ def test_report_order_is_the_stable_sort_by_rank_then_last_seen(seed, n, n_ranks
     g = np.random.default_rng(seed)
     rank = g.integers(0, n_ranks, n)
     tl = g.integers(0, 2**bits + 1, n)  # few distinct times when bits is small: many ties
-    assert np.array_equal(kernels.report_order(rank, tl, n_ranks), np.lexsort((tl, rank)))
+    assert np.array_equal(reportkernels.report_order(rank, tl, n_ranks), np.lexsort((tl, rank)))
 
 
 @settings(max_examples=50, deadline=None)
@@ -145,9 +145,9 @@ def test_message_ids_are_the_distinct_reader_periods_of_the_rows(seed, n, n_read
     g = np.random.default_rng(seed)
     rdr = g.integers(0, n_readers, n)
     per = 1_700_000_000 + g.integers(0, spread, n) * g.integers(1, 60, n_readers)[rdr]
-    gi, ur, up = kernels.message_ids(rdr, per, n_readers, 10**7)
+    gi, ur, up = reportkernels.message_ids(rdr, per, n_readers, 10**7)
     assert np.array_equal(ur[gi], rdr) and np.array_equal(up[gi], per)
     ug = np.unique(per * n_readers + rdr)
     assert len(ur) == len(ug) and np.array_equal(np.sort(up * n_readers + ur), ug)
     if n:
-        assert len(kernels.message_ids(rdr, per, n_readers, len(ug) - 1)[0]) == 0
+        assert len(reportkernels.message_ids(rdr, per, n_readers, len(ug) - 1)[0]) == 0

@@ -5,9 +5,9 @@ pass per field. Every kernel gives the bytes the numpy code it replaces gave:
   screens keep (each comparison has a small slack in the keeping direction) and marks the pairs within the slack of a
   threshold as borderline, for the numpy screens to decide. A last-bit difference between compiled and numpy
   arithmetic can never flip a pair.
-- `crossed_pairs` / `crossed_from` (walls crossed) compute the same orientation products in the same order as
-  `geometry.segments_crossed`, so the same integer counts; `clip_slots`, `report_order` and `gather_rows` are
-  integer searches, sorts and copies.
+- `crossed_pairs` / `crossed_from` / `crossed_by_antenna` (walls crossed) compute the same orientation products in the same order as
+  `geometry.segments_crossed`, so the same integer counts; `clip_slots` is an integer search. The report shaping
+  kernels are in `reportkernels`, the session rules' in `sessionkernels`.
 
 Compiled with numba (`cache=True`: the first call in a fresh install compiles and writes the cache next to this
 file; later processes load it). The engine imports this module on first use, so `twin` commands that generate no
@@ -121,27 +121,6 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
             out_b[k] = border
             k += 1
     return out_i[:k], out_j[:k], out_b[:k]
-
-
-@njit(cache=True)
-def gather_rows(o, t_src, t_dst, first_src, first_dst, rdr, names, reader_dst, port, ant, antenna_dst, seg, epc,
-                epc_dst, rssi_src, rssi_dst, n_src, count_dst, chan_src, chan_dst):
-    """Row k of every destination field (strided views of one record array; byte strings as uint8 rows) from row
-    o[k] of the sources: one pass instead of one fancy-index and one strided copy per field."""
-    for k in range(o.shape[0]):
-        i = o[k]
-        t_dst[k] = t_src[i]
-        first_dst[k] = first_src[i]
-        r = rdr[i]
-        for b in range(names.shape[1]):
-            reader_dst[k, b] = names[r, b]
-        antenna_dst[k] = port[ant[i]]
-        g = seg[i]
-        for b in range(epc.shape[1]):
-            epc_dst[k, b] = epc[g, b]
-        rssi_dst[k] = rssi_src[i]
-        count_dst[k] = n_src[i]
-        chan_dst[k] = chan_src[i]
 
 
 @njit(cache=True)
@@ -275,106 +254,6 @@ def clip_slots(ai, s, e, ws, we, a_lo, a_hi):
     return oi[:m], ow[:m], o0[:m], o1[:m]
 
 
-@njit(cache=True)
-def report_order(rank, tl, n_ranks):
-    """`np.argsort` (stable) of rows by (rank, tl), rank in [0, n_ranks): a counting sort over ranks, then a stable
-    sort of each rank's few rows (report messages hold tens of rows, a chunk thousands of messages)."""
-    n = rank.shape[0]
-    cnt = np.zeros(n_ranks + 1, np.int64)
-    for i in range(n):
-        cnt[rank[i] + 1] += 1
-    for r in range(n_ranks):
-        cnt[r + 1] += cnt[r]
-    start = cnt.copy()
-    o = np.empty(n, np.int64)
-    for i in range(n):
-        r = rank[i]
-        o[cnt[r]] = i
-        cnt[r] += 1
-    for r in range(n_ranks):
-        lo, hi = start[r], start[r + 1]
-        if hi - lo < 2:
-            continue
-        sorted_ = True
-        for j in range(lo + 1, hi):
-            if tl[o[j]] < tl[o[j - 1]]:
-                sorted_ = False
-                break
-        if sorted_:
-            continue
-        seg = o[lo:hi].copy()
-        t = np.empty(hi - lo, np.int64)
-        for j in range(hi - lo):
-            t[j] = tl[seg[j]]
-        k = np.argsort(t, kind="mergesort")  # stable: equal last seen keep row order
-        for j in range(hi - lo):
-            o[lo + j] = seg[k[j]]
-    return o
-
-
-@njit(cache=True)
-def message_ids(rdr, per, n_readers, max_cells):
-    """Report messages (reader, period) of rows: (message of each row, reader and period of each message), messages
-    by reader then period; a dense (reader, period) table over each reader's periods in this call (no sort).
-    Empty results when the table would exceed max_cells (the caller sorts instead)."""
-    n = rdr.shape[0]
-    lo = np.full(n_readers, np.iinfo(np.int64).max)
-    hi = np.full(n_readers, np.iinfo(np.int64).min)
-    for i in range(n):
-        r = rdr[i]
-        lo[r] = min(lo[r], per[i])
-        hi[r] = max(hi[r], per[i])
-    off = np.zeros(n_readers + 1, np.int64)
-    for r in range(n_readers):
-        off[r + 1] = off[r] + (hi[r] - lo[r] + 1 if hi[r] >= lo[r] else 0)
-    z = np.zeros(0, np.int64)
-    if off[n_readers] > max_cells:
-        return z, z, z
-    cell = np.full(off[n_readers], -1, np.int64)
-    for i in range(n):
-        cell[off[rdr[i]] + per[i] - lo[rdr[i]]] = 0
-    m = 0
-    for c in range(cell.shape[0]):
-        if cell[c] == 0:
-            cell[c] = m
-            m += 1
-    ur = np.empty(m, np.int64)
-    up = np.empty(m, np.int64)
-    for r in range(n_readers):
-        for c in range(off[r], off[r + 1]):
-            if cell[c] >= 0:
-                ur[cell[c]] = r
-                up[cell[c]] = lo[r] + c - off[r]
-    gi = np.empty(n, np.int64)
-    for i in range(n):
-        gi[i] = cell[off[rdr[i]] + per[i] - lo[rdr[i]]]
-    return gi, ur, up
-
-
-def _field(out: np.ndarray, name: str) -> np.ndarray:
-    """A field of a record array as a strided view: numbers as themselves, byte strings as (N, width) uint8."""
-    dt, off = out.dtype.fields[name][:2]
-    if dt.kind != "S":
-        return out[name]
-    raw = out.view(np.uint8).reshape(-1)
-    return np.lib.stride_tricks.as_strided(raw[off:], (len(out), dt.itemsize), (out.dtype.itemsize, 1))
-
-
-def _u8(a: np.ndarray) -> np.ndarray:
-    a = np.ascontiguousarray(a)
-    return a.view(np.uint8).reshape(len(a), a.dtype.itemsize)
-
-
-def fill_reads(out, o, t_us, first_us, rdr, names, port, ant, seg, epc, rssi, count, chan) -> None:
-    """out[k] = the read row o[k] for every field of a READ_DTYPE array (`gather_rows`; fixed source dtypes, so
-    one compiled signature serves every call)."""
-    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-    gather_rows(i8(o), i8(t_us), _field(out, "t_us"), i8(first_us), _field(out, "first_us"), i8(rdr), _u8(names),
-                _field(out, "reader"), np.ascontiguousarray(port, np.uint16), i8(ant), _field(out, "antenna"), i8(seg),
-                _u8(epc), _field(out, "epc"), np.ascontiguousarray(rssi, np.int16), _field(out, "rssi_dbm"),
-                i8(count), _field(out, "count"), np.ascontiguousarray(chan, np.uint16), _field(out, "channel"))
-
-
 def warm() -> float:
     """Compile (first install) or load (later) every kernel on tiny inputs; seconds it took."""
     t = time.perf_counter()
@@ -388,13 +267,9 @@ def warm() -> float:
     crossed_pairs(xy, xy, w, 1e-12)
     crossed_from(0.0, 0.0, xy, w, 1e-12)
     crossed_by_antenna(xy, z1, xy, w, 1e-12)
-    from twin.records import READ_DTYPE
+    from twin.readers import reportkernels
 
-    out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call
-    z2 = np.zeros(2, np.int64)
-    fill_reads(out, z2, z2, z2, z2, out["reader"], z2, z2, z2, out["epc"], z2, z2, z2)
-    report_order(z2, np.array([2, 1], np.int64), 1)
-    message_ids(z2, z2, 1, 10)
+    reportkernels.warm()
     from twin.readers import sessionkernels
 
     sessionkernels.warm()

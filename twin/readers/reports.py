@@ -130,7 +130,7 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     rssi = peak_rssi(rs, n, rng.standard_normal(len(n)), P.rf.rssi_noise_db)
     chan = channel_rows(eng.seed, eng.r_key[rdr], (f - phase) // eng.r_dwell[rdr], P.n_channels)
     nR = len(eng.readers)
-    from twin.readers import kernels
+    from twin.readers import reportkernels as kernels
 
     # report messages (reader, period): a message's rank below depends on its delivery and reader, not on the
     # order messages are listed in
