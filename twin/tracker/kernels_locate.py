@@ -56,7 +56,7 @@ def evidence_pass(ant, cnt, rssi, weight, inv_factor, weak_dbm, weak_factor, use
 @njit(cache=True)
 def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_doors, p_start, p_sides,
               open_us, both_sides, factor):  # fmt: skip
-    """Sealed spaces (see Locator._seal): a placed tag's evidence for another place times `factor` unless a burst at
+    """Sealed spaces (see Locator.process): a placed tag's evidence for another place times `factor` unless a burst at
     a door of the sealed space it leaves (and of the sealed space it enters, when its place came from reads) began
     within open_us before. Returns ev itself when no row is blocked, else a changed copy."""
     out = ev
