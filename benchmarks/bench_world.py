@@ -5,6 +5,7 @@
     .venv/bin/python benchmarks/bench_world.py --world-only      # without reads: the world's own share
     .venv/bin/python benchmarks/bench_world.py --profile 9 11    # cProfile of the reader engine, 09:00-11:00
     .venv/bin/python benchmarks/bench_world.py --engine-hours    # the reader engine's CPU s per hour of day 1
+    .venv/bin/python benchmarks/bench_world.py --stages 0 24     # ... and per stage of the engine over those hours
 
 Target (issue 4): >= 5,000x real time on one core for the baseline day; peak memory bounded by the population,
 so a 3-day run peaks at about the same RSS as a 1-day run. Each memory figure comes from its own process
@@ -76,9 +77,12 @@ def world_day_wall_s(days: float = 1.0) -> tuple[float, dict]:
         return time.perf_counter() - t, m
 
 
-def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top: int = 30) -> str:
+def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top: int = 30,
+                   sort: str = "tottime") -> str:
     """cProfile of the reader engine's chunks in [start_h, end_h) of the scenario's first day (the world runs
-    before them unprofiled, so link caches are as warm as in a real run), sorted by own time."""
+    before them unprofiled, so link caches are as warm as in a real run), sorted by own time (or `sort`: any
+    pstats key, e.g. cumtime). cProfile cannot see inside compiled kernels and inflates many small numpy calls:
+    `--engine-hours` (CPU time, no profiler) is the figure to compare."""
     import cProfile
     import io
     import pstats
@@ -105,16 +109,74 @@ def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top:
         if (ch.t1_us - world.scenario.start_us) / 3.6e9 >= end_h:
             break
     out = io.StringIO()
-    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(top)
+    pstats.Stats(prof, stream=out).sort_stats(sort).print_stats(top)
     return out.getvalue()
+
+
+STAGES = {  # module -> the engine's stages timed by `engine_stages` (functions looked up by name at call time)
+    "twin.readers.engine": ("windows", "static_pairs", "moving_pieces", "report_rows", "s0_reads", "session_reads",
+                            "split"),
+    "twin.readers.airtime": ("window_rates", "whole_static"),
+    "twin.readers.staticpairs": ("new_static",),
+    "twin.readers.moving": ("_fixed_pieces", "_carried_links"),
+}
+
+
+def engine_stages(start_h: float, end_h: float, scenario: Path = BASELINE) -> dict[str, float]:
+    """CPU seconds of the reader engine (`total`) and of its stages over [start_h, end_h) of the first day, timed
+    with process_time around each stage (no profiler: compiled kernels and small numpy calls are counted as they
+    run). Stages nest (moving_pieces holds _fixed_pieces and _carried_links)."""
+    import importlib
+
+    from twin.readers import kernels
+    from twin.readers.engine import ReaderEngine
+    from twin.scenario import load_scenario
+    from twin.world import World
+
+    kernels.warm()
+    out, on = {"total": 0.0}, [False]
+
+    def timed(fn, name):
+        def run(*a, **k):
+            if not on[0]:
+                return fn(*a, **k)
+            c = time.process_time()
+            try:
+                return fn(*a, **k)
+            finally:
+                out[name] = out.get(name, 0.0) + time.process_time() - c
+        return run
+
+    saved = []
+    for mod_name, names in STAGES.items():
+        mod = importlib.import_module(mod_name)
+        for n in names:
+            saved.append((mod, n, getattr(mod, n)))
+            setattr(mod, n, timed(getattr(mod, n), n))
+    for n in ("_sessions", "generate_with_delivery"):
+        saved.append((ReaderEngine, n, getattr(ReaderEngine, n)))
+        setattr(ReaderEngine, n, timed(getattr(ReaderEngine, n), "total" if n == "generate_with_delivery" else n))
+    try:
+        world = World(load_scenario(scenario))
+        for ch in world.run():
+            h = (ch.t0_us - world.scenario.start_us) / 3.6e9
+            on[0] = start_h <= h < end_h
+            if h >= end_h:
+                break
+    finally:
+        for mod, n, fn in saved:
+            setattr(mod, n, fn)
+    return out
 
 
 def engine_hours(scenario: Path = BASELINE) -> list[float]:
     """CPU seconds the reader engine spends in each hour of the scenario's first day (no profiler; compare
     variants hour by hour where the whole-day figure is too noisy)."""
+    from twin.readers import kernels
     from twin.scenario import load_scenario
     from twin.world import World
 
+    kernels.warm()  # compiled or loaded before the first hour, not in it
     world = World(load_scenario(scenario))
     eng, plain, per_h = world.engine, world.engine.generate, [0.0] * 24
 
@@ -168,8 +230,16 @@ if __name__ == "__main__":
     ap.add_argument("--world-only", action="store_true", help="no reads: the world's own share")
     ap.add_argument("--profile", type=float, nargs=2, metavar=("FROM_H", "TO_H"),
                     help="cProfile the reader engine over these hours of the first day")
+    ap.add_argument("--sort", default="tottime", help="pstats sort key of --profile (tottime, cumtime, ...)")
     ap.add_argument("--engine-hours", action="store_true", help="the reader engine's CPU s per hour of day 1")
+    ap.add_argument("--stages", type=float, nargs=2, metavar=("FROM_H", "TO_H"),
+                    help="the reader engine's CPU s per stage over these hours of the first day")
     args = ap.parse_args()
+    if args.stages:
+        st = engine_stages(*args.stages, scenario=args.scenario)
+        for k, v in sorted(st.items(), key=lambda kv: -kv[1]):
+            print(f"{k:16s} {v:7.3f} s  {100 * v / max(st['total'], 1e-9):5.1f} %")
+        raise SystemExit(0)
     if args.engine_hours:
         if hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
@@ -177,7 +247,7 @@ if __name__ == "__main__":
         print(" ".join(f"{h:02d}:{v:.2f}" for h, v in enumerate(per_h)) + f"  total {sum(per_h):.2f} s")
         raise SystemExit(0)
     if args.profile:
-        print(profile_engine(*args.profile, scenario=args.scenario))
+        print(profile_engine(*args.profile, scenario=args.scenario, sort=args.sort))
         raise SystemExit(0)
     if args.world_only:
         for days in args.days:

@@ -2,12 +2,13 @@
 
 All antennas of all readers are handled at once as flat arrays of (antenna, tag) pairs, each through the screens of
 `links`. Resting tags' pairs (per-round probability and mean RSSI) come from a cache keyed by the resting place
-(`staticpairs`, `linkcache.PairCache`); moving tags and carried antennas are sampled on a fixed time grid (`moving`). An antenna is alive as its reader's start trigger
-says (`triggers`: continuous; one antenna cycle per period; while a door sensor fires). Per alive report window of an
-antenna (`timegrid.windows`) the Gen2 population in its field sets Q, the round time and each tag's
-collision-limited read rate; the expected S0 reads per (antenna, tag, window) then become counts directly: Poisson
-in S0, renewal/arming caps in S1/S2/S3 (`sessions`, compiled in `sessionkernels`), first/last seen from order
-statistics, peak RSSI from one draw (`reports`). One row per (antenna, tag, report period) with TagSeenCount >= 1, as an LLRP reader aggregates its TagReportData. Output times are the reader's clock;
+(`staticpairs`, `linkcache.PairCache`); moving tags and carried antennas are sampled on a fixed time grid (`moving`).
+An antenna is alive as its reader's start trigger says (`triggers`: continuous; one antenna cycle per period; while a
+door sensor fires). Per alive report window of an antenna (`timegrid.windows`) the Gen2 population in its field sets
+Q, the round time and each tag's collision-limited read rate; the expected S0 reads per (antenna, tag, window) then
+become counts directly: Poisson in S0, renewal/arming caps in S1/S2/S3 (`sessions`, compiled in `sessionkernels`),
+first/last seen from order statistics, peak RSSI from one draw (`reports`). One row per (antenna, tag, report period)
+with TagSeenCount >= 1, as an LLRP reader aggregates its TagReportData. Output times are the reader's clock;
 `generate_with_delivery` also says when each report reaches the core (end of its report period, or of a periodic
 reader's cycle, + network delay).
 

@@ -5,9 +5,9 @@ pass per field. Every kernel gives the bytes the numpy code it replaces gave:
   screens keep (each comparison has a small slack in the keeping direction) and marks the pairs within the slack of a
   threshold as borderline, for the numpy screens to decide. A last-bit difference between compiled and numpy
   arithmetic can never flip a pair.
-- `crossed_pairs` / `crossed_from` / `crossed_by_antenna` (walls crossed) compute the same orientation products in the same order as
-  `geometry.segments_crossed`, so the same integer counts; `clip_slots` is an integer search. The report shaping
-  kernels are in `reportkernels`, the session rules' in `sessionkernels`.
+- `crossed_pairs` / `crossed_from` / `crossed_by_antenna` (walls crossed) compute the same orientation products in
+  the same order as `geometry.segments_crossed`, so the same integer counts; `clip_slots` is an integer search.
+  The report shaping kernels are in `reportkernels`, the session rules' in `sessionkernels`.
 
 Compiled with numba (`cache=True`: the first call in a fresh install compiles and writes the cache next to this
 file; later processes load it). The engine imports this module on first use, so `twin` commands that generate no

@@ -99,7 +99,8 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     if compiled:
         from twin.readers import sessionkernels as sk
 
-        i8, f8 = (lambda a: np.ascontiguousarray(a, np.int64)), (lambda a: np.ascontiguousarray(a, np.float64))  # noqa: E731
+        i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+        f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
         b1 = lambda a: np.ascontiguousarray(a, np.bool_)  # noqa: E731
         lam = f8(lam)
         lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
