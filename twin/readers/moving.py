@@ -188,13 +188,21 @@ def _exact_screens(eng, lv, F, xy, cell, shield_tag, container, ni, na, th, offs
 def _prefill(eng, lv, F, cell) -> None:
     """Fill the mean levels of the visited cells from the antennas that can reach them, all at once, before the
     compiled screen looks them up (a cell with no level yet is borderline there, left to the numpy screens): the
-    same values as filled one borderline pair at a time (a cell's level depends on the cell and antenna only)."""
-    uc = np.unique(cell)
+    same values as filled one borderline pair at a time (a cell's level depends on the cell and antenna only).
+    Cells once filled are remembered per level (`eng._filled`), so a warm grid costs one lookup per slot."""
+    x0, y0, nx, ny, _ = eng.walls._grid(lv)
+    done = eng._filled.get(lv)
+    if done is None:
+        done = eng._filled[lv] = np.zeros(nx * ny, bool)
+    uc = unique_index(cell, nx * ny)[0]
+    uc = uc[~done[uc]]
+    if not len(uc):
+        return
     miss = np.isnan(eng.walls.forward_grid(lv)[np.ix_(F, uc)])
+    done[uc] = True
     if not miss.any():
         return
     fi, ci = np.nonzero(miss)
-    x0, y0, nx, ny, _ = eng.walls._grid(lv)
     cm = eng.walls.cell
     cx, cy = x0 + (uc[ci] // ny + 0.5) * cm, y0 + (uc[ci] % ny + 0.5) * cm
     a = F[fi]
