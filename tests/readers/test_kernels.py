@@ -151,3 +151,15 @@ def test_message_ids_are_the_distinct_reader_periods_of_the_rows(seed, n, n_read
     assert len(ur) == len(ug) and np.array_equal(np.sort(up * n_readers + ur), ug)
     if n:
         assert len(reportkernels.message_ids(rdr, per, n_readers, len(ug) - 1)[0]) == 0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(0, 3000), st.integers(1, 400), st.sampled_from([0, 5, 30, 45, 62]))
+def test_report_row_order_is_the_stable_sort_by_rank_then_last_seen(seed, n, n_ranks, bits):
+    """`reports._order` (one sort of packed unique keys, or the kernel when they do not fit) against np.lexsort."""
+    from twin.readers.reports import _order
+
+    g = np.random.default_rng(seed)
+    rank = g.integers(0, n_ranks, n)
+    tl = 1_700_000_000_000_000 + g.integers(0, 2**bits + 1, n)
+    assert np.array_equal(_order(rank, tl, n_ranks, reportkernels), np.lexsort((tl, rank)))
