@@ -108,3 +108,24 @@ def test_drawer_for_a_file_last_heard_going_into_an_office():
 
     assert _drawer_run(carried_in) == [(D[0], "office")]
     assert _drawer_run(heard_through) == []
+
+
+def test_the_carrier_keeps_a_file_when_a_passer_by_changes_space_closer_in_time():
+    """Into an interview room: the carrier's badge and a neighbour's (its estimate flickering between two interview
+    rooms every minute) both change into the room within the window, the neighbour's closer in time. The carrier
+    keeps the file (the seeded week: eight put-down-and-left alerts named the neighbour, who then walked off)."""
+    from twin.tracker.epcs import KIND_BADGE, KIND_DOSSIER
+    from twin.tracker.holder import Holders
+
+    h = Holders(3.0)
+    kind = np.array([KIND_DOSSIER, KIND_BADGE, KIND_BADGE], np.int8)  # tag 0 a file, 1 its carrier, 2 a neighbour
+    names = {1: "A", 2: "B"}
+
+    def step(rows):
+        t, tag, space = (np.array(c, np.int64) for c in zip(*rows))
+        return h.infer(t * S, tag, space, np.full(len(t), -1), kind, names.get)
+
+    step([(0, 0, 1), (0, 1, 1), (0, 2, 9)])  # first sightings
+    assert step([(10, 1, 2), (10, 0, 2)]) == ["", "A"]  # carried into the corridor (space 2) by A
+    out = step([(20, 2, 3), (21, 1, 3), (20, 0, 3)])  # into room 3: B's change at 20 s, A's at 21 s
+    assert out[2] == "A"

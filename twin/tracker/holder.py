@@ -46,11 +46,15 @@ class Holders:
                 continue
             ts, tags = by_space.get(int(space[i]), ([], []))
             j = bisect.bisect_left(ts, int(t[i]) - self.window_us)
-            best, best_dt = None, self.window_us + 1
+            best, best_dt, same = None, self.window_us + 1, False
+            now = self.of.get(tg)
             while j < len(ts) and ts[j] <= int(t[i]) + self.window_us:
                 dt = abs(ts[j] - int(t[i]))
-                if dt < best_dt:
-                    best, best_dt = tags[j], dt
+                # the badge that carried it here keeps it when it came along too (a passer-by's badge whose
+                # estimate flickers between neighbouring rooms changes space every minute and may be closer in time)
+                mine = now is not None and badge_name(tags[j]) == now
+                if (mine and not same) or (mine == same and dt < best_dt):
+                    best, best_dt, same = tags[j], dt, mine
                 j += 1
             if best is not None:
                 self.of[tg] = badge_name(best)
