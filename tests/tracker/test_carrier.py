@@ -96,3 +96,15 @@ def test_direction_averages_the_carriers_sequence_with_the_tags_own():
     assert run(carrier=np.array([1.0]), carrier_w=0.0) == 0  # off
     assert run(carrier=np.array([1.0]), carrier_w=1.0) == 1
     assert run(carrier=np.array([np.nan]), carrier_w=1.0) == 0
+
+
+def test_latest_passage_row_of_a_tag_outweighs_its_earlier_rows():
+    from twin.tracker.portal import latest_wins
+
+    tag = np.array([0, 0, 0, 1, 1], np.int32)
+    ev = np.array([40.0, 3.0, 5.0, 2.0, 1.0])
+    out = latest_wins(tag, ev)
+    assert out[0] == 40.0 and out[3] == 2.0  # a tag's first row keeps its evidence
+    assert out[1] > out[0] and out[2] > out[0] + out[1]  # each later row beats all earlier ones of its tag
+    assert out[4] > out[3]
+    assert (out >= ev).all()

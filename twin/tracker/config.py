@@ -108,6 +108,9 @@ class TrackerConfig:
     #: baseline day's recorded crossings: storage-room doors 684 -> 697 of 755 right, office doors 366 -> 378 of 384);
     #: 0: off
     carrier_seq_weight: float = 1.0
+    #: a passage row outweighs all earlier passage rows of its tag in the batch (portal.latest_wins), so the latest
+    #: judgement of a burst wins its 1 s cycle instead of the side read most often in it
+    passage_latest_wins: bool = True
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

@@ -18,7 +18,7 @@ from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
-from .portal import Passages, Walks, badge_destinations, direction
+from .portal import Passages, Walks, badge_destinations, direction, latest_wins
 from .kernels_locate import evidence_pass, rows_pass, seal_pass, space_pass, unit_pass
 from .priors import BusinessPriors
 from .smooth import BIN_US, RunState
@@ -194,6 +194,8 @@ class Locator(BusinessPriors):
             trust = np.minimum(self.weight[a[near]] / np.maximum(self.prior_weight[a[near]], 1e-9), 1.0)
             ev[pm] *= self.cfg.portal_read_factor  # outside a passage a portal read says little ...
             ev[rows] = np.maximum(ev[rows], self.cfg.passage_weight * gain * thr * cnt[rows] * (trust if self.cfg.passage_trust else 1.0))
+            if self.cfg.passage_latest_wins:  # a burst judged again row by row: its latest judgement wins its cycle
+                ev[rows] = latest_wins(tag[rows], ev[rows])
             strong[rows] = True
         # sealed spaces (every door portal-watched) are left and entered only through a passage: a placed tag's
         # evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in

@@ -331,3 +331,19 @@ def badge_destinations(door: np.ndarray, start: np.ndarray, b_door: np.ndarray, 
         better = (c >= 0) & (c < len(key_b)) & (d <= window_us) & (d < best)
         out[better], best[better] = b_dest[cc[better]], d[better]
     return out
+
+
+def latest_wins(tag: np.ndarray, ev: np.ndarray, factor: float = 1.01) -> np.ndarray:
+    """Passage evidence, rows sorted by (tag, time): each row at least `factor` times the sum of the tag's earlier
+    rows (as raised), so that the latest judgement of a burst wins the 1 s cycle it falls in. A burst is judged
+    again at each row as its sequence grows; the rows of the side heard most often would otherwise outvote a later,
+    better informed judgement within one cycle. Rows keep their time, so no estimate is stamped before its read."""
+    out = np.asarray(ev, np.float64).copy()
+    tl = tag.tolist()
+    acc, prev = 0.0, None
+    for i in range(len(out)):
+        if tl[i] != prev:
+            acc, prev = 0.0, tl[i]
+        out[i] = max(out[i], factor * acc)
+        acc += out[i]
+    return out
