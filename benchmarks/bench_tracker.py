@@ -61,22 +61,31 @@ def compare(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict
 
 #: The core's steps timed by --breakdown: (module, owner, attribute, label); a step's time includes the steps it calls,
 #: and steps a version of the core does not have are left out (the array-form names are kept for before/after).
-STEPS = (("twin.tracker.ingest", "Ingest", "push", "ingest.push"), ("twin.tracker.ingest", "Ingest", "pop", "ingest.pop"),
-         ("twin.tracker.locate", "Locator", "process", "locate.process (all below)"),
-         ("twin.tracker.locate", None, "rows_pass", "  rows_pass"), ("twin.tracker.calib", "AntennaCalibration",
-         "observe", "  calib.observe"), ("twin.tracker.calib", "AntennaCalibration", "weights", "  calib.weights"),
-         ("twin.tracker.locate", None, "evidence_pass", "  evidence_pass"),
-         ("twin.tracker.portal", "Passages", "young", "  portal.young"),
-         ("twin.tracker.locate", "Locator", "_directions", "  locate._directions"),
-         ("twin.tracker.locate", None, "seal_pass", "  seal_pass"), ("twin.tracker.locate", None, "space_pass", "  space_pass"),
-         ("twin.tracker.locate", None, "cycles", "  smooth.cycles"), ("twin.tracker.locate", None, "accept", "  smooth.accept"),
-         ("twin.tracker.locate", "Locator", "_seal", "  locate._seal"),
-         ("twin.tracker.locate", "Locator", "_learn_rate", "  locate._learn_rate"),
-         ("twin.tracker.locate", None, "unit_pass", "  unit_pass"), ("twin.tracker.locate", "Locator", "_merge", "  locate._merge"),
-         ("twin.tracker.locate", "Locator", "grow", "locate.grow"), ("twin.tracker.core", "TrackerCore", "_output", "core._output (all below)"),
-         ("twin.tracker.holder", "Holders", "infer", "  holder.infer"), ("twin.tracker.ale", "EventCycles", "cycle", "  ale.cycle"),
-         ("twin.tracker.workspace", "Workspace", "advance", "  workspace.advance"),
-         ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"))  # fmt: skip
+STEPS = (
+    ("twin.tracker.ingest", "Ingest", "push", "ingest.push"),
+    ("twin.tracker.ingest", "Ingest", "pop", "ingest.pop"),
+    ("twin.tracker.locate", "Locator", "process", "locate.process (all below)"),
+    ("twin.tracker.locate", None, "rows_pass", "  rows_pass"),
+    ("twin.tracker.calib", "AntennaCalibration", "observe", "  calib.observe"),
+    ("twin.tracker.calib", "AntennaCalibration", "weights", "  calib.weights"),
+    ("twin.tracker.locate", None, "evidence_pass", "  evidence_pass"),
+    ("twin.tracker.portal", "Passages", "young", "  portal.young"),
+    ("twin.tracker.locate", "Locator", "_directions", "  locate._directions"),
+    ("twin.tracker.locate", None, "seal_pass", "  seal_pass"),
+    ("twin.tracker.locate", None, "space_pass", "  space_pass"),
+    ("twin.tracker.locate", None, "unit_pass", "  unit_pass"),
+    ("twin.tracker.locate", None, "cycles", "  smooth.cycles"),
+    ("twin.tracker.locate", None, "accept", "  smooth.accept"),
+    ("twin.tracker.locate", "Locator", "_seal", "  locate._seal"),
+    ("twin.tracker.locate", "Locator", "_learn_rate", "  locate._learn_rate"),
+    ("twin.tracker.locate", "Locator", "_merge", "  locate._merge"),
+    ("twin.tracker.locate", "Locator", "grow", "locate.grow"),
+    ("twin.tracker.core", "TrackerCore", "_output", "core._output (all below)"),
+    ("twin.tracker.holder", "Holders", "infer", "  holder.infer"),
+    ("twin.tracker.ale", "EventCycles", "cycle", "  ale.cycle"),
+    ("twin.tracker.workspace", "Workspace", "advance", "  workspace.advance"),
+    ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"),
+)
 
 
 def breakdown(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None) -> dict:

@@ -1,5 +1,6 @@
-"""The compiled passes of the locator and its calibration (twin.tracker.kernels_locate) against the plain array forms
-they replaced: the same rows, evidence and per-tag state, bit for bit, on random batches sorted by (tag, time)."""
+"""The compiled passes of the locator and its calibration (twin.tracker.kernels_locate, the space and unit halves in
+kernels_smooth) against the plain array forms they replaced: the same rows, evidence and per-tag state, bit for
+bit, on random batches sorted by (tag, time)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.tracker.kernels_locate import (calib_pass, evidence_pass, learn_rate_pass, rows_pass, seal_pass,
-                                         unit_rows_pass)  # fmt: skip
+from twin.tracker.kernels_locate import calib_pass, evidence_pass, rows_pass, seal_pass
+from twin.tracker.kernels_smooth import learn_rate_pass, unit_rows_pass
 from twin.tracker.smooth import BIN_US
 
 from .test_smooth_pass import plain_accept, plain_cycles
@@ -249,7 +250,7 @@ def _copy(s):
 @given(batches(), st.data())
 def test_space_and_unit_passes_are_the_plain_steps(batch, data):
     """space_pass and unit_pass: the plain cycles, read rates, thresholds and windows, steps and acceptance."""
-    from twin.tracker.kernels_locate import space_pass, unit_pass
+    from twin.tracker.kernels_smooth import space_pass, unit_pass
     from twin.tracker.locate import _POWER_40
 
 

@@ -1,10 +1,14 @@
-"""Compiled per-row passes of the smoother (twin.tracker.smooth): cycle arbitration and run acceptance.
+"""Compiled per-row passes of the smoother (twin.tracker.smooth): cycle arbitration and run acceptance, and the
+locator's space and unit halves built on them (read rates, thresholds and windows, unit votes and steps). They live
+in one module because numba's cache follows a function's own file only: a pass calling a changed one elsewhere
+would keep its stale compiled copy.
 
-Rows come sorted by (tag, time), so both are one walk over the rows with a few running numbers per tag instead of
+Rows come sorted by (tag, time), so each is one walk over the rows with a few running numbers per tag instead of
 a dozen whole-batch numpy passes. They keep the array forms' arithmetic to the last bit (the outputs must not move
 by a float ulp): a group's evidence is summed the way numpy's `add.reduceat` sums it (first value, then numpy's
 pairwise sum of the rest), and a run's evidence is a difference of batch-wide running sums, as `cumsum` gave it.
-The plain array forms live on in tests/tracker/test_smooth_pass.py, which checks these passes against them.
+The plain array forms live on in tests/tracker/test_smooth_pass.py and test_locate_pass.py, which check these
+passes against them.
 """
 
 from __future__ import annotations
@@ -186,3 +190,115 @@ def accept_pass(tag, pl, ev, total, t, strong, has_strong, accepted, cand, cand_
             cand[tg], cand_ev[tg], cand_t[tg], cand_n[tg] = pl[i], cum, t[i], n_run
             accepted[tg] = prev_acc
     return rows[:k], conf[:k]
+
+
+@njit(cache=True)
+def learn_rate_pass(c_tag, c_t, row_tag, p_cycle, lam, bin_us):
+    """SMURF's per-tag rates over the cycles of a batch (sorted by tag): p_i, the share of 1 s cycles with a read
+    over the span the tag was seen, and lambda_i, reads (rows of row_tag, sorted by tag) per cycle; both smoothed
+    0.7 old / 0.3 new."""
+    n, m = len(c_tag), len(row_tag)
+    j = 0
+    s = 0
+    while s < n:
+        tg = c_tag[s]
+        e = s
+        lo = hi = c_t[s]
+        while e < n and c_tag[e] == tg:
+            lo, hi = min(lo, c_t[e]), max(hi, c_t[e])
+            e += 1
+        span = (hi - lo) // bin_us + 1
+        p = min(max((e - s) / span, 0.0), 1.0)
+        while j < m and row_tag[j] < tg:
+            j += 1
+        k = j
+        while k < m and row_tag[k] == tg:
+            k += 1
+        p_cycle[tg] = 0.7 * p_cycle[tg] + 0.3 * p
+        lam[tg] = 0.7 * lam[tg] + 0.3 * ((k - j) / span)
+        j = k
+        s = e
+    return
+
+
+@njit(cache=True)
+def unit_rows_pass(tag, ant, cnt, rssi, ant_storage, unit_space, accepted_space, unit_weight, power_lut):
+    """Rows that can vote for a unit: a shelf or desk antenna whose unit is in the space the tag is in now. Returns
+    (their rows, their unit, their evidence: weight x TagSeenCount x received power, linear)."""
+    n = len(tag)
+    rows = np.empty(n, np.int64)
+    k = 0
+    for i in range(n):
+        u = ant_storage[ant[i]]
+        if u >= 0 and unit_space[u] == accepted_space[tag[i]]:
+            rows[k] = i
+            k += 1
+    rows = rows[:k]
+    unit = np.empty(k, np.int32)
+    uev = np.empty(k)
+    for r in range(k):
+        i = rows[r]
+        unit[r] = ant_storage[ant[i]]
+        uev[r] = unit_weight[ant[i]] * np.float64(cnt[i]) * power_lut[np.int64(rssi[i]) + 32768]
+    return rows, unit, uev
+
+
+@njit(cache=True)
+def tag_params(tags, p_cycle, lam, accepted, ln, wmin, wmax, bin_us, threshold, reads_per_thr, thr_max, space_gap_us,
+               unit_gap_us, thr, s_gap, u_gap):  # fmt: skip
+    """For the tags of a batch (sorted), the numbers the acceptance reads (see Locator.window_us, thresholds): the
+    acceptance threshold, and the longest pause inside a space run (SMURF's window; for a tag not placed yet at least
+    space_gap_us) and inside a unit run (at least unit_gap_us). Only these tags' entries are written."""
+    for i in range(len(tags)):
+        tg = tags[i]
+        if i and tags[i - 1] == tg:
+            continue
+        g = np.int64(min(max(ln / max(p_cycle[tg], 1e-3), wmin), wmax) * bin_us)
+        thr[tg] = threshold * min(max(lam[tg] / reads_per_thr, 1.0), thr_max)
+        s_gap[tg] = max(g, space_gap_us) if accepted[tg] < 0 else g
+        u_gap[tg] = max(g, unit_gap_us)
+
+
+@njit(cache=True)
+def space_pass(tag, t_us, space, ev, strong, portal_row, acc, cand, cand_ev, cand_t, cand_n, p_cycle, lam, ln, wmin,
+               wmax, bin_us, threshold, reads_per_thr, thr_max, space_gap_us, unit_gap_us, thr, s_gap, u_gap,
+               place_gap_us, min_cycles):  # fmt: skip
+    """The space half of Locator.process in one call: cycles (incumbent: the accepted place), the read rates (rows
+    not of a portal), the batch's thresholds and windows, run acceptance. Returns the changes (tag, t_us, place,
+    confidence)."""
+    starts, pl, w_ev, total, w_t, w_s = cycles_pass(tag, t_us, space, ev, strong, True, acc, True, bin_us)
+    c_tag = tag[starts].astype(np.int32)
+    row_tag = tag[~portal_row]
+    learn_rate_pass(c_tag, w_t, row_tag, p_cycle, lam, bin_us)
+    tag_params(c_tag, p_cycle, lam, acc, ln, wmin, wmax, bin_us, threshold, reads_per_thr, thr_max, space_gap_us,
+               unit_gap_us, thr, s_gap, u_gap)  # fmt: skip
+    rows, conf = accept_pass(c_tag, pl, w_ev, total, w_t, w_s, True, acc, cand, cand_ev, cand_t, cand_n, thr, 0.0,
+                             True, s_gap, place_gap_us, True, min_cycles)  # fmt: skip
+    return c_tag[rows], w_t[rows], pl[rows], conf
+
+
+@njit(cache=True)
+def unit_pass(tag, t_us, ant, cnt, rssi, ant_storage, unit_space, space_acc, unit_weight, power_lut, acc, cand,
+              cand_ev, cand_t, cand_n, prior_unit, step, first_step, rival_step, threshold, u_gap, bin_us):  # fmt: skip
+    """The unit half of Locator.process in one call: the rows that vote for a unit (unit_rows_pass), cycles won by
+    the loudest antenna (incumbent: the accepted unit), each won cycle one `step` (a tag with no unit nor home yet:
+    `first_step`; a unit other than its home: `rival_step`) and rivals' share in steps, run acceptance. Returns the
+    changes (tag, t_us, unit, confidence)."""
+    um, unit, uev = unit_rows_pass(tag, ant, cnt, rssi, ant_storage, unit_space, space_acc, unit_weight, power_lut)
+    no_strong = np.zeros(1, np.bool_)
+    starts, pl, w_ev, total, w_t, w_s = cycles_pass(tag[um], t_us[um], unit, uev, no_strong, False, acc, True, bin_us)
+    c_tag = tag[um][starts].astype(np.int32)
+    k = len(starts)
+    ev = np.empty(k)
+    for i in range(k):
+        total[i] = total[i] / max(w_ev[i], 1e-300) * step  # rivals' share, in steps
+        ev[i] = step
+        tg = c_tag[i]
+        if first_step != step and acc[tg] < 0 and prior_unit[tg] < 0:
+            ev[i] = first_step
+        if rival_step != step and prior_unit[tg] >= 0 and pl[i] != prior_unit[tg]:
+            ev[i] = rival_step
+    no_place_gap = np.zeros(1, np.int64)
+    rows, conf = accept_pass(c_tag, pl, ev, total, w_t, no_strong, False, acc, cand, cand_ev, cand_t, cand_n,
+                             np.zeros(1), threshold, False, u_gap, no_place_gap, False, 1)  # fmt: skip
+    return c_tag[rows], w_t[rows], pl[rows], conf

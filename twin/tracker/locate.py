@@ -19,7 +19,8 @@ from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction, latest_wins
-from .kernels_locate import evidence_pass, rows_pass, seal_pass, space_pass, unit_pass
+from .kernels_locate import evidence_pass, rows_pass, seal_pass
+from .kernels_smooth import space_pass, unit_pass
 from .priors import BusinessPriors
 from .smooth import BIN_US, RunState
 
