@@ -239,9 +239,15 @@ class PlaceRules:
         for i in range(nh, nh + len(cand)):
             e, c = epcs[i], int(col[i])
             home = self.home.get(e)
-            if c < 0 or home is None or ev.units[c] == home or self.rested.get(e) == c:
-                continue  # (back where it rested before it was taken out: a home shelf whose antenna never
-                # hears it, a neighbour's does: the same signature as before is no misfiling)
+            if c < 0 or home is None:
+                continue
+            if ev.units[c] == home or self.rested.get(e) == c:
+                # back home, or where it rested before it was taken out (a home shelf whose antenna never hears it,
+                # a neighbour's does: the same signature as before is no misfiling): the return is checked, and the
+                # next taking out starts its credits afresh (a file left `away` kept its home's credits, and a
+                # later misfiling was never seen)
+                self._set_away(e, False)
+                continue
             h = ev.col_of.get(home, -1)
             if h >= 0 and ev.wins[tags[i], h] > 0:
                 continue
@@ -303,11 +309,13 @@ class PlaceRules:
                 continue
             if not (other[g] >= seen and other[g] > heard[g]) and not (
                     self.purpose.get(sp) in desks and ev.last_through(g, sp)
-                    and st["since"] >= ev.last_door_us[g] - lag):
+                    and (st["since"] >= ev.last_door_us[g] - lag or ev.left_storage(g))):
                 # nothing outside storage has heard it of late, nor was it last heard going in through this room's
-                # door, its estimate unchanged since (a door's portal that keeps hearing a resting file next door
-                # says nothing)
+                # door, its estimate there since, or heard by this room's door after it was carried out of storage
+                # (a door's portal that keeps hearing a shelved file next door says nothing)
                 continue
+            if ev.into_storage(np.array([g]))[0]:
+                continue  # last through a storage room's door after a desk last heard it: back on the shelves
             holder = held.get(epc, st["holder"]) if held is not None else st["holder"]
             if holder or ("missing", epc) in self.book.open:
                 continue  # carried (custody: its holder has not walked away from it), or already missing

@@ -193,7 +193,8 @@ class Alerts:
         ev.grow(max(len(self.watch.last_seen), len(self.miss_ok)))
         # last heard out of storage, at the end of a run of reports long enough to say it rested in view
         steady = int(self.cfg.missing_steady_s * 1e6)
-        cand = cand[(ev.last_else_us[cand] > ev.last_store_us[cand])
+        # (and not carried through a storage room's door since: shelved where no shelf antenna hears it)
+        cand = cand[(ev.last_else_us[cand] > ev.last_store_us[cand]) & ~ev.into_storage(cand)
                     & (ev.run_last_us[cand] - ev.run_start_us[cand] >= steady)] if len(cand) else cand  # fmt: skip
         miss_us = int(self.cfg.missing_s * 1e6)
         hits = [self.epc_of[g] for g in self.watch.unseen(now_us, miss_us, cand).tolist()]

@@ -77,6 +77,12 @@ class ReadEvidence:
                 self.door_spaces[didx[str(d["id"])]] |= {str(d.get("a", "")), str(d.get("b", ""))}
         # per door index: its bit (doors beyond 63 share the last bit: an assumption-free superset, never a miss)
         self.door_bit = np.left_shift(np.uint64(1), np.minimum(np.arange(len(model.doors)), 63).astype(np.uint64))
+        store_names = {n for n, p in zip(model.spaces, model.purposes) if p in STORAGE_PURPOSES}
+        self.store_doors = 0  # bits of the doors of storage rooms
+        self.door_store = np.array([bool(sp & store_names) for sp in self.door_spaces] + [False], bool)  # [-1]: none
+        for i, sp in enumerate(self.door_spaces):
+            if sp & store_names:
+                self.store_doors |= int(self.door_bit[i])
         self.doors_since = np.zeros(0, np.uint64)  # doors whose portals reported the tag since storage last did
         self.run_last_us = np.full(0, -1, np.int64)  # last report of that run
         self.last_door_us = np.full(0, -1, np.int64)  # last report by a door's portal antenna
@@ -134,6 +140,16 @@ class ReadEvidence:
         t = self.last_door_us[tag]
         return bool(t >= self.last_any_us[tag] and t > self.last_store_us[tag]
                     and space in self.door_spaces[int(self.last_door[tag])])
+
+    def left_storage(self, tag: int) -> bool:
+        """Whether a storage room's door portal reported the tag since storage last heard it (carried out of it)."""
+        return tag < len(self.doors_since) and bool(int(self.doors_since[tag]) & self.store_doors)
+
+    def into_storage(self, tags: np.ndarray) -> np.ndarray:
+        """Per tag: its last door passage, after the last desk or room antenna outside storage heard it, was at a
+        storage room's door (carried to the shelves, where their antennas may not hear it)."""
+        d = self.last_door[tags]
+        return self.door_store[d] & (self.last_door_us[tags] > self.last_else_us[tags])
 
     def else_space(self, tag: int) -> str:
         """The space of the desk or room antenna outside storage that heard the tag last ("" if none has)."""
