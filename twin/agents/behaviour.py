@@ -9,7 +9,9 @@
                  rest on a desk (a dossier left over a weekend is one anomaly, as it is one open alert)
   misfiled       a dossier put on the wrong shelf (per shelf return); time = the put
   missing        a dossier put down in a non-storage place and forgotten (per dossier use); time = the put
-  separated      an evidence item left behind when its dossier goes back (per item taken out); time = the parting
+  separated      an evidence item left behind when its dossier goes back (per item taken out; also an item waiting
+                 on one desk while a volume of its case is shelved from another's, e.g. a reviewer's); time = the
+                 parting
   unrecorded_handover  a hand-over without its business event (per hand-over; see Station.hand_over)
 """
 
@@ -101,6 +103,7 @@ def end_of_day(st, oid: str):
             st.journal.anomaly(t_part, "separated", epc=i.epc, space=st.pos[oid].space, officer=oid,
                                detail=f"case {i.case}")  # fmt: skip
             st.give("evidence_keeper", lambda k, i=i, frm=oid: _collect_one(st, k, i, frm))
+    label_parted_elsewhere(st, oid, shelve + car, t_part)
     for d in sorted(shelve, key=lambda d: d.home):
         st.counts["shelf_return"] += 1
         unit = d.home
@@ -126,6 +129,27 @@ def end_of_day(st, oid: str):
             st.in_car[oid].add(d.epc)
             st.journal.anomaly(t_out, "left_building", epc=d.epc, space=st.car_park, officer=oid,
                                detail=f"to {veh} without checkout; case {d.case}")  # fmt: skip
+
+
+def label_parted_elsewhere(st, oid: str, leaving, t_part: float) -> list[str]:
+    """Label separated the items of the leaving volumes' cases that rest on another officer's desk with no other
+    volume of their case there (a volume reviewed at a legal officer's desk and shelved from it while its evidence
+    waits on the case officer's desk is parted from it as much as one shelved from the same desk). A label only:
+    nobody is sent to fetch them. Returns their EPCs."""
+    pop, out = st.pop, []
+    gone = {d.epc for d in leaving}
+    for c in sorted({d.case for d in leaving}):
+        case = pop.cases[c]
+        for i in sorted(case.items, key=lambda i: i.epc):
+            if i.holder or i.busy:
+                continue
+            o = next((o for o in sorted(st.at_desk) if o != oid and i.epc in st.at_desk[o]), None)
+            if o is None or any(v.epc in st.at_desk[o] and v.epc not in gone for v in case.volumes):
+                continue
+            st.journal.anomaly(t_part, "separated", epc=i.epc, space=st.floor.storage[i.storage].space if i.storage
+                               else st.pos[o].space, officer=o, detail=f"case {c}; volume shelved from {oid}'s desk")  # fmt: skip
+            out.append(i.epc)
+    return out
 
 
 def _collect_one(st, k: str, i, frm: str):
