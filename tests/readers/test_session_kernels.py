@@ -1,6 +1,6 @@
 """The compiled session rules (`sessionkernels`) against the numpy rules they replaced (`sessions`, compiled=False):
-from the same Generator state, the same counts, times within 1 us (a power may differ in its last bit between the
-C library and numpy), the same flags carried over, and the Generator left in the same state (the same draws)."""
+from the same Generator state, the same counts, times and flags carried over to the bit, and the Generator left in
+the same state (the same draws)."""
 
 from __future__ import annotations
 
@@ -10,32 +10,16 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.readers.sessions import SessionState, s0_reads, session_reads, split
+from twin.readers.sessions import SessionState, session_reads, split
 
 TAU, RESET = 2e6, 3e6
 
 
-def _close(a, b, tol=1):
+def _close(a, b, tol=0):
     return len(a) == len(b) and bool(np.all(np.abs(np.asarray(a, np.int64) - np.asarray(b, np.int64)) <= tol))
 
 
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(0, 400))
-def test_s0_reads_same_as_numpy(seed, n):
-    g = np.random.default_rng(seed)
-    lam = g.exponential(3.0, n) * (g.random(n) < 0.8)  # zeros, small and large means (Poisson's two methods)
-    lam[: n // 10] *= 10.0
-    s0 = g.integers(0, 10**9, n)
-    s1 = s0 + g.integers(1, 10**7, n)
-    a, b = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)
-    k1, n1, f1, l1 = s0_reads(a, lam, s0, s1, compiled=True)
-    k2, n2, f2, l2 = s0_reads(b, lam, s0, s1, compiled=False)
-    assert np.array_equal(k1, k2) and np.array_equal(n1, n2)
-    assert _close(f1, f2) and _close(l1, l2)
-    assert a.random() == b.random()  # the same number of draws
-
-
-def _groups(g, G):
+def _groups(g, G, scale=4.0):
     """Groups sorted by key then time, as the engine hands them over: a few keys, each over several periods."""
     nkeys = max(1, G // 3)
     key = np.sort(g.integers(0, nkeys, G)) + 7
@@ -45,15 +29,16 @@ def _groups(g, G):
         t[i] = np.arange(len(i)) * 10_000_000 + g.integers(0, 5_000_000)
     s0 = 1_700_000_000_000_000 + t
     s1 = s0 + g.integers(100_000, 10_000_000, G)
-    lam = g.exponential(4.0, G) * (g.random(G) < 0.9)
+    lam = g.exponential(scale, G) * (g.random(G) < 0.9)
     return (g.random(G) < 0.5, key, lam, s0, s1, g.random(G) < 0.4, g.random(G) < 0.15)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(1, 300), st.booleans())
-def test_session_reads_same_as_numpy(seed, G, carried):
+@given(st.integers(0, 2**32 - 1), st.integers(1, 300), st.booleans(), st.sampled_from([4.0, 40.0]))
+def test_session_reads_same_as_numpy(seed, G, carried, scale):
+    """Also with flicker rates >= 10 (scale 40), where the compiled rule hands over to the numpy rule."""
     g = np.random.default_rng(seed)
-    s1_mode, key, lam, s0, s1, steady, gv = _groups(g, G)
+    s1_mode, key, lam, s0, s1, steady, gv = _groups(g, G, scale)
     st1 = SessionState()
     if carried:  # flags from an earlier call: some keys known, armed or not, eligible later
         ks = np.unique(key)[::2]
@@ -77,7 +62,7 @@ def test_split_same_as_numpy(seed, G):
     size = g.integers(1, 5, G)  # members (antennas) per group
     grp = np.repeat(np.arange(G), size)
     lam = g.exponential(2.0, len(grp))
-    n = g.integers(0, 40, G)
+    n = g.integers(0, 40, G)  # above 30 reads the compiled form hands over to the numpy rule
     first = g.integers(0, 10**9, G)
     last = first + g.integers(0, 10**7, G) * (n > 1)
     a, b = np.random.default_rng(seed + 1), np.random.default_rng(seed + 1)

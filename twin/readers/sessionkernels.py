@@ -1,11 +1,14 @@
-"""Compiled session rules (`sessions`): S0 counts, S1/S2/S3 flags and the sharing of a reader's reads among its
-antennas, one loop per rule instead of one numpy pass per field and per rank of a group.
+"""Compiled session rules (`sessions`): S1/S2/S3 flags and the sharing of a reader's reads among its antennas, one
+loop per rule instead of one numpy pass per field and per rank of a group.
 
 Each kernel takes the run's numpy Generator (never numba's global random state) and draws the same variates in the
-same order as the numpy rule it replaces (`sessions.s0_reads`, `session_reads`, `split`): the same counts, and times
-equal up to the last bit of a power (`u ** (1 / n)` here is the C library's pow, numpy's may be a vectorised one), so
-a first or last seen may move by 1 us. Transcendental terms that feed a draw (the flicker rate's exp) come in from
-numpy, computed as the numpy rule computes them.
+same order as the numpy rule it replaces (`sessions.session_reads`, `split`). Every exp and pow stays in
+numpy (numpy's vectorised exp/pow may differ from the C library's in the last bit, and one bit can flip a count or a
+gamma draw's rejection loop): the flicker rate and the renewal's mean gap cubed come in computed by numpy, and the
+order statistics' uniforms go out for numpy's powers (`sessions.order_stats_from`, `sessions._lattice`). So the
+compiled rules give the numpy rules' bytes; the kernels hold the loops, draws and integer bookkeeping. numba's
+Poisson (mean >= 10) and binomial (over 30 trials) samplers differ from numpy's in rare draws, so the callers keep
+the numpy rules for those (`sessions`); S0 counts stay numpy's Poisson.
 """
 
 from __future__ import annotations
@@ -15,61 +18,21 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
-def _first_last(rng, n, u_first, u_last, m):
-    """Order statistics of `sessions.order_stats` for counts n[:m]: all first uniforms, then all second ones."""
-    for i in range(m):
-        u = rng.random()
-        nf = max(float(n[i]), 1.0)
-        u_first[i] = 1.0 - (u if nf == 1.0 else u ** (1.0 / nf))
-    for i in range(m):
-        v = rng.random()
-        nf = max(float(n[i]), 1.0)
-        up = v ** (1.0 / max(nf - 1.0, 1.0)) if nf > 2.0 else v
-        f = u_first[i]
-        u_last[i] = f + (1.0 - f) * up if n[i] >= 2 else f
-
-
-@njit(cache=True, error_model="numpy")
-def s0_reads(rng, lam, s0, s1):
-    """`sessions.s0_reads`: (rows with reads, reads, first, last) with Poisson counts and order-statistic times."""
-    N = lam.shape[0]
-    k = np.empty(N, np.int64)
-    cnt = np.empty(N, np.int64)
-    m = 0
-    for i in range(N):
-        c = rng.poisson(lam[i])
-        if c:
-            k[m] = i
-            cnt[m] = c
-            m += 1
-    u = np.empty(m)
-    v = np.empty(m)
-    _first_last(rng, cnt, u, v, m)
-    first = np.empty(m, np.int64)
-    last = np.empty(m, np.int64)
-    for j in range(m):
-        i = k[j]
-        span = float(s1[i] - s0[i])
-        first[j] = s0[i] + np.int64(u[j] * span)
-        last[j] = s0[i] + np.int64(v[j] * span)
-    return k[:m], cnt[:m], first, last
-
-
-@njit(cache=True, error_model="numpy")
-def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, elig, armed,
-                   seen, tau_us, reset_us, n, first, last):
+def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, mu3, elig,
+                   armed, seen, tau_us, reset_us, n, first, last, fl_g, fl_m, fl_u, fl_v, fl_base, fl_span, fl_got):
     """The loop of `sessions.session_reads` over the ranks of groups within a key (rows of rank r: order[bounds[r]:
     bounds[r + 1]]), S1 rows then S2/S3 rows of each rank, each field's draws in one pass as numpy draws them.
     Updates elig/armed/seen (per key) and fills n/first/last (per group) in place. `flick_lam`: the S2/S3 flicker
-    rate lam * exp(-lam_us * reset_us) per group."""
+    rate lam * exp(-lam_us * reset_us) per group; `mu3`: the S1 renewal's mean gap cubed, (tau + 1 / lam_us) ** 3
+    (numpy's exp and pow, as the numpy rule). Flicker re-reads are recorded in fl_* (group, count, the two uniforms
+    of their order statistics, base, span, first read kept) for numpy to place; returns how many."""
     G = order.shape[0]
     f1 = np.empty(G)
     k1 = np.empty(G)
     ok = np.empty(G, np.bool_)
     rows = np.empty(G, np.int64)
     mm = np.empty(G, np.int64)
-    uf = np.empty(G)
-    ul = np.empty(G)
+    nfl = 0
     for r in range(bounds.shape[0] - 1):
         for mode in range(2):  # S1 rows first, then S2/S3 rows of this rank
             c = 0
@@ -92,7 +55,7 @@ def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, stead
                     R = max(b - f, 0.0)
                     lm = max(lu, 1e-300)
                     mu = tau_us + 1.0 / lm
-                    sd = np.sqrt(R / (lm * lm) / mu ** 3.0)
+                    sd = np.sqrt(R / (lm * lm) / mu3[g])
                     z = rng.standard_normal()
                     k = min(max(np.rint(R / mu + sd * z), 0.0), np.floor(R / tau_us))
                     f1[j] = f
@@ -128,29 +91,22 @@ def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, stead
                         mm[j] = rng.poisson(flick_lam[g])
                         if mm[j]:
                             nm += 1
-                idx = np.empty(nm, np.int64)
-                cnt = np.empty(nm, np.int64)
                 t = 0
                 for j in range(c):
-                    if mm[j]:
-                        idx[t] = j
-                        cnt[t] = mm[j]
-                        t += 1
-                _first_last(rng, cnt, uf, ul, nm)
-                for j in range(c):
                     g = rows[j]
-                    a = s0[g]
-                    fo = f1[j] if ok[j] else float(a)
+                    fo = f1[j] if ok[j] else float(s0[g])
                     first[g] = np.int64(fo)
                     last[g] = np.int64(fo)
+                    if mm[j]:
+                        q = nfl + t
+                        fl_g[q], fl_m[q], fl_base[q], fl_got[q] = g, mm[j], fo, ok[j]
+                        fl_span[q] = max(s1[g] - fo, 0.0)
+                        t += 1
                 for t in range(nm):
-                    j = idx[t]
-                    g = rows[j]
-                    base = f1[j] if ok[j] else float(s0[g])
-                    span = max(s1[g] - base, 0.0)
-                    if not ok[j]:
-                        first[g] = np.int64(base + uf[t] * span)
-                    last[g] = np.int64(base + ul[t] * span)
+                    fl_u[nfl + t] = rng.random()
+                for t in range(nm):
+                    fl_v[nfl + t] = rng.random()
+                nfl += nm
                 for j in range(c):
                     g = rows[j]
                     u, b = u_of[g], s1[g]
@@ -159,6 +115,7 @@ def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, stead
                     armed[u] = k1[j] == 1.0 and n2 == 0
                     if lam[g] > 0:
                         seen[u] = max(seen[u], b)
+    return nfl
 
 
 @njit(cache=True)
@@ -239,11 +196,11 @@ def group_rows(key, per, lam, s0, s1, steady, given, s1_mode):
 
 
 @njit(cache=True, error_model="numpy")
-def session_all(rng, key, s1_mode, lam, lam_us, s0, s1, steady, given, flick_lam, st_keys, st_elig, st_armed,
+def session_all(rng, key, s1_mode, lam, lam_us, s0, s1, steady, given, flick_lam, mu3, st_keys, st_elig, st_armed,
                 st_seen, tau_us, reset_us):
     """`sessions.session_reads` after its rates: groups' ranks within their key, each key's flags looked up in the
     sorted state (`SessionState.lookup`), then `session_rounds`. Returns per group (n, first, last) and per key
-    (keys, elig, armed, seen) for `SessionState.update`."""
+    (keys, elig, armed, seen) for `SessionState.update`, and the flicker records of `session_rounds`."""
     G = key.shape[0]
     u_of = np.empty(G, np.int64)
     rank = np.empty(G, np.int64)
@@ -293,16 +250,20 @@ def session_all(rng, key, s1_mode, lam, lam_us, s0, s1, steady, given, flick_lam
     n = np.zeros(G, np.int64)
     first = np.zeros(G, np.int64)
     last = np.zeros(G, np.int64)
-    session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, elig, armed,
-                   seen, tau_us, reset_us, n, first, last)
-    return n, first, last, ukeys, elig, armed, seen
+    fl_g, fl_m = np.empty(G, np.int64), np.empty(G, np.int64)
+    fl_u, fl_v, fl_base, fl_span = np.empty(G), np.empty(G), np.empty(G), np.empty(G)
+    fl_got = np.empty(G, np.bool_)
+    k = session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, mu3, elig,
+                       armed, seen, tau_us, reset_us, n, first, last, fl_g, fl_m, fl_u, fl_v, fl_base, fl_span, fl_got)
+    return n, first, last, ukeys, elig, armed, seen, (fl_g[:k], fl_m[:k], fl_u[:k], fl_v[:k], fl_base[:k],
+                                                      fl_span[:k], fl_got[:k])
 
 
 @njit(cache=True, error_model="numpy")
-def split(rng, grp, lam, n, first, last):
-    """`sessions.split` in one pass per step: each group's n reads shared among its members (rows of grp, sorted)
-    by binomial draws (per rank of member, in row order), then each member's first and last on the lattice of the
-    group's reads (all first uniforms, then all last ones), as numpy draws them."""
+def split_draws(rng, grp, lam, n):
+    """The draws of `sessions.split`: each group's n reads shared among its members (rows of grp, sorted) by binomial
+    draws (per rank of member, in row order), then two uniforms per member (all first ones, then all last ones) for
+    `sessions._lattice`, as numpy draws them. Returns (reads per member, u1, u2)."""
     M = grp.shape[0]
     rank = np.zeros(M, np.int64)
     ends = np.empty(M, np.int64)
@@ -339,37 +300,22 @@ def split(rng, grp, lam, n, first, last):
                 out[i] = take
                 if i + 1 < ends[i]:
                     left[i + 1] = left[i] - take
-    i_f = np.empty(M)
-    f = np.empty(M, np.int64)
-    l_ = np.empty(M, np.int64)
+    u1 = np.empty(M)
+    u2 = np.empty(M)
     for i in range(M):
-        nt = float(n[grp[i]])
-        k = float(max(out[i], 1))
-        u = rng.random()
-        i_f[i] = min(np.floor(nt * (1.0 - (u ** (1.0 / k) if k != 1.0 else u))), max(nt - out[i], 0.0))
+        u1[i] = rng.random()
     for i in range(M):
-        g = grp[i]
-        nt = float(n[g])
-        k = float(max(out[i], 1))
-        u = rng.random()
-        i_l = max(nt - 1 - np.floor(nt * (1.0 - (u ** (1.0 / k) if k != 1.0 else u))), i_f[i] + out[i] - 1)
-        i_l = min(i_l, nt - 1)
-        step = (last[g] - first[g]) / max(nt - 1, 1.0) if nt > 1 else 0.0
-        f[i] = first[g] + np.int64(i_f[i] * step)
-        l_[i] = max(first[g] + np.int64(i_l * step), f[i])
-    return out, f, l_
+        u2[i] = rng.random()
+    return out, u1, u2
 
 
 def warm() -> None:
     """Compile (first install) or load (later) every kernel on tiny inputs."""
     g = np.random.default_rng(0)
     z, one = np.zeros(1, np.int64), np.ones(1, np.int64)
-    s0_reads(g, np.ones(1), z, one * 10)
     b, f = np.zeros(1, np.bool_), np.ones(1)
-    session_rounds(g, z, np.array([0, 1]), b, z, f, f, z, one * 10, b, b, f, z.copy(), np.ones(1, np.bool_),
-                   z.copy(), 1.0, 1.0, z.copy(), z.copy(), z.copy())
-    split(g, z, f, one, z, one * 5)
+    split_draws(g, z, f, one)
     key = z.copy()
     gk, gl, g0, g1, gst, gv, gs1, grp = group_rows(key, z, f, z, one * 10, b, b, b)
-    session_all(g, gk, gs1, gl, gl, g0, g1, gst, gv, gl, np.zeros(0, np.int64), np.zeros(0, np.int64),
+    session_all(g, gk, gs1, gl, gl, g0, g1, gst, gv, gl, gl, np.zeros(0, np.int64), np.zeros(0, np.int64),
                 np.zeros(0, np.bool_), np.zeros(0, np.int64), 1.0, 1.0)

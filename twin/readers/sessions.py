@@ -21,11 +21,17 @@ _NEG = -(1 << 62)
 
 def order_stats(rng: np.random.Generator, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first, last) of n uniforms on [0, 1): min, then max of the other n-1 above it (n >= 1)."""
-    nf = np.maximum(n.astype(np.float64), 1.0)
     u = rng.random(len(n))
+    v = rng.random(len(n))
+    return order_stats_from(u, v, n)
+
+
+def order_stats_from(u: np.ndarray, v: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`order_stats` from its two uniforms per count (u, v: overwritten). The powers are numpy's here, also for the
+    compiled rules, which hand their uniforms over: numpy's pow may differ from the C library's in the last bit."""
+    nf = np.maximum(n.astype(np.float64), 1.0)
     one = nf == 1.0  # u ** 1.0 is u exactly: the power only where the exponent is not 1
     first = 1.0 - np.power(u, 1.0 / nf, out=u, where=~one)
-    v = rng.random(len(n))
     up = np.power(v, 1.0 / np.maximum(nf - 1.0, 1.0), out=v, where=nf > 2.0)
     return first, np.where(n >= 2, first + (1.0 - first) * up, first)
 
@@ -67,14 +73,9 @@ class SessionState:
             self.seen_us = np.concatenate([self.seen_us, seen_us[new]])[o]
 
 
-def s0_reads(rng, lam, s0, s1, compiled: bool = True):
-    """S0 rows: Poisson counts with first/last as order statistics over the span. `compiled`: the same draws in one
-    loop (`sessionkernels.s0_reads`); False: the numpy rule it replaced."""
-    if compiled:
-        from twin.readers import sessionkernels as sk
-
-        return sk.s0_reads(rng, np.ascontiguousarray(lam, np.float64), np.ascontiguousarray(s0, np.int64),
-                           np.ascontiguousarray(s1, np.int64))
+def s0_reads(rng, lam, s0, s1):
+    """S0 rows: Poisson counts with first/last as order statistics over the span. (numpy's Poisson draws are kept
+    here: numba's differs from numpy's for means >= 10 in rare draws.)"""
     n = rng.poisson(lam)
     k = np.flatnonzero(n)
     n = n[k]
@@ -88,7 +89,7 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     """Per group (sorted by key, then time): reads n, first and last (true time) under S1 (s1_mode) or S2/S3.
 
     Where `given`, the group's S0 reads were already drawn (rarely read pairs): [s0, s1) spans them and the first
-    one is kept if the flag allows it. `compiled`: the loop over ranks in `sessionkernels.session_rounds` (the same
+    one is kept if the flag allows it. `compiled`: the loop over ranks in `sessionkernels.session_all` (the same
     draws in the same order); False: the numpy rule it replaced."""
     G = len(key)
     n = np.zeros(G, np.int64)
@@ -97,18 +98,27 @@ def session_reads(s1_mode: np.ndarray, key, lam, s0, s1, steady, given, state: S
     if not G:
         return n, first, last
     if compiled:
+        with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+            lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
+            flick = lam * np.exp(-lam_us * reset_us)  # as the numpy rule computes the flicker rate
+            mu3 = (tau_us + 1.0 / np.maximum(lam_us, 1e-300)) ** 3  # and the renewal's mean gap cubed
+        # numba's Poisson differs from numpy's for means >= 10 in rare draws: such flicker rates keep the numpy rule
+        compiled = not np.any((flick >= 10.0) & ~(s1_mode | steady | given))
+    if compiled:
         from twin.readers import sessionkernels as sk
 
         i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
         f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
         b1 = lambda a: np.ascontiguousarray(a, np.bool_)  # noqa: E731
-        lam = f8(lam)
-        lam_us = lam / np.maximum(s1 - s0, 1).astype(np.float64)
-        with np.errstate(over="ignore", under="ignore"):
-            flick = lam * np.exp(-lam_us * reset_us)  # as the numpy rule computes the flicker rate
-        n, first, last, ukeys, elig, armed, seen = sk.session_all(
-            rng, i8(key), b1(s1_mode), lam, lam_us, i8(s0), i8(s1), b1(steady), b1(given), flick, i8(state.keys),
-            i8(state.elig_us), b1(state.armed), i8(state.seen_us), float(tau_us), float(reset_us))
+        lam, lam_us, flick, mu3 = f8(lam), f8(lam_us), f8(flick), f8(mu3)
+        n, first, last, ukeys, elig, armed, seen, fl = sk.session_all(
+            rng, i8(key), b1(s1_mode), lam, lam_us, i8(s0), i8(s1), b1(steady), b1(given), flick, mu3,
+            i8(state.keys), i8(state.elig_us), b1(state.armed), i8(state.seen_us), float(tau_us), float(reset_us))
+        g, m, u, v, base, span, got = fl  # flicker re-reads of S2/S3 groups: their times from numpy's powers
+        if len(g):
+            uf, ul = order_stats_from(u, v, m)
+            first[g] = np.where(got, first[g], (base + uf * span).astype(np.int64))
+            last[g] = (base + ul * span).astype(np.int64)
         state.update(ukeys, elig, armed, seen)
         return n, first, last
     new = np.r_[True, key[1:] != key[:-1]]
@@ -174,13 +184,14 @@ def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, 
     """Share each group's n reads (times first..last) among its members (rows of grp, sorted) by their lam.
 
     Returns per member: reads, first and last (on the lattice of the group's reads, so S1 spacing holds).
-    `compiled`: `sessionkernels.split` (the same draws); False: the numpy rule it replaced.
+    `compiled`: `sessionkernels.split_draws` (the same draws); False: the numpy rule it replaced.
     """
-    if compiled:
+    if compiled and len(n) and int(np.max(n)) <= 30:  # numba's binomial is numpy's inversion up to 30 reads only
         from twin.readers import sessionkernels as sk
 
         i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-        return sk.split(rng, i8(grp), np.ascontiguousarray(lam, np.float64), i8(n), i8(first), i8(last))
+        out, u1, u2 = sk.split_draws(rng, i8(grp), np.ascontiguousarray(lam, np.float64), i8(n))
+        return _lattice(out, n[grp].astype(np.float64), grp, first, last, u1, u2)
     M = len(grp)
     new = np.r_[True, grp[1:] != grp[:-1]] if M else np.zeros(0, bool)
     starts = np.flatnonzero(new)
@@ -201,15 +212,20 @@ def split(rng: np.random.Generator, grp: np.ndarray, lam: np.ndarray, n, first, 
             nxt = i + 1
             same = nxt < ends[i]
             left[nxt[same]] = left[i[same]] - take[same]
-    nt = tot.astype(np.float64)
+    u1 = rng.random(M)
+    u2 = rng.random(M)
+    return _lattice(out, tot.astype(np.float64), grp, first, last, u1, u2)
+
+
+def _lattice(out, nt, grp, first, last, u1, u2):
+    """Each member's first and last read on the lattice of its group's nt reads (first..last), from two uniforms
+    per member (overwritten): the first of `out` draws among nt slots and the last, as order statistics."""
     step = np.where(nt > 1, (last[grp] - first[grp]) / np.maximum(nt - 1, 1), 0.0)
     k = np.maximum(out, 1).astype(np.float64)
     room = np.maximum(nt - out, 0)
     many = k != 1.0  # u ** 1.0 is u exactly: the power only where the exponent is not 1
-    u = rng.random(M)
-    i_f = np.minimum(np.floor(nt * (1.0 - np.power(u, 1.0 / k, out=u, where=many))), room)
-    u = rng.random(M)
-    i_l = np.maximum(nt - 1 - np.floor(nt * (1.0 - np.power(u, 1.0 / k, out=u, where=many))), i_f + out - 1)
+    i_f = np.minimum(np.floor(nt * (1.0 - np.power(u1, 1.0 / k, out=u1, where=many))), room)
+    i_l = np.maximum(nt - 1 - np.floor(nt * (1.0 - np.power(u2, 1.0 / k, out=u2, where=many))), i_f + out - 1)
     i_l = np.minimum(i_l, nt - 1)
     f = first[grp] + (i_f * step).astype(np.int64)
     l_ = first[grp] + (i_l * step).astype(np.int64)
