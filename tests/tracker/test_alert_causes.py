@@ -202,3 +202,25 @@ def test_no_drawer_nor_missing_for_a_file_carried_back_through_the_storage_door(
             a.tick(T0 + now * S)
         kinds = sorted(r[1] for r in _raised(a))
         assert kinds == ([] if back else ["drawer", "missing"])
+
+
+def test_a_desk_handover_recorded_at_the_arrival_backs_a_put_down_seen_minutes_later():
+    """A brings the file into B's office and the hand-over is recorded then; the desk (unit) estimate settles 500 s
+    later. The recorded hand-over backs it (the seeded baseline day: the one false unrecorded_handover). Recorded
+    only 500 s before the arrival, it does not."""
+    from twin.tracker.custody import Custody
+
+    from .test_custody import BA, BB, D, _walk
+
+    for event_s, flagged in ((3900, False), (3400, True)):
+        c = Custody()
+        c.name_badge(BA, "A")
+        c.name_badge(BB, "B")
+        c.apply([{"t_us": event_s * S, "kind": "handover", "epc": D, "officer": "B", "detail": "A"}])
+        _walk(c, [(0, BB, "office", "", "", "badge"), (0, BA, "corr", "", "", "badge")], 10)
+        _walk(c, [(3900, BA, "office", "", "", "badge"), (3900, D, "office", "", "A", "dossier")], 3910)
+        _walk(c, [(4400, D, "office", "office/D1", "", "dossier")], 4410)  # seen on the desk 500 s later ...
+        _walk(c, [(4500, BA, "corr", "", "", "badge")], 4510)  # ... and A leaves without it
+        _walk(c, [(6000, BB, "corr", "", "", "badge"), (6000, D, "corr", "", "B", "dossier")], 6010)
+        _walk(c, [], 8000)
+        assert bool(c.take()[1]) == flagged

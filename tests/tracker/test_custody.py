@@ -102,7 +102,8 @@ def test_no_handover_when_the_taker_was_away_came_along_or_is_the_one_who_put_it
     assert _desk_scene(Custody(), b_in=False)[1] == []  # B not in the room at the put-down: a delivery
     assert _desk_scene(Custody(), b_along=True)[1] == []  # B came in with the file: maybe B carried it in
     assert _desk_scene(Custody(), taker="A")[1] == []  # A fetches it back
-    assert _desk_scene(Custody(), later_s=5 * 3600)[1] == []  # past keep_s: not a hand-over's sequel
+    assert _desk_scene(Custody(), later_s=7 * 3600)[1] != []  # carried on at the evening tidy: within keep_s
+    assert _desk_scene(Custody(), later_s=11 * 3600)[1] == []  # past keep_s: not a hand-over's sequel
     assert _desk_scene(Custody(), unit="")[1] == []  # never seen on a unit (resting on an interview-room table)
 
 

@@ -11,10 +11,12 @@ down (`how` inferred, holder empty).
 
 An in-person hand-over that ends on a desk is flagged too (the receiver takes the file and puts it down, so the tag
 never moves on with them at once): the tag came in with A's badge and A put it down (storage estimate, or A's badge
-walking away without it) on a unit (a desk: its storage estimate); B's badge was in the room from before the file came (`receiver_lead_s`: not a companion
-who carried it in) and at the put-down; later, within `keep_s`, B's badge is the one that carries it on, while A's is
-elsewhere, and the tag does not come back to that room within `min_stay_s`; no `handover` event names the tag within `handover_window_s` of the put-down. The alert's time is the
-put-down's (when custody passed); it is decided when B carries the file.
+walking away without it) on a unit (a desk: its storage estimate); B's badge was in the room from before the file
+came (`receiver_lead_s`: not a companion who carried it in) and at the put-down; later, within `keep_s` (a working
+day), B's badge is the one that carries it on, while A's is elsewhere, and the tag does not come back to that room
+within `min_stay_s`; no `handover` event names the tag within `handover_window_s` of the put-down or of its coming
+into the room (recorded as it is handed over; the desk estimate settles minutes later). The alert's time
+is the put-down's (when custody passed); it is decided when B carries the file.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ class CustodyConfig:
     handover_window_s: float = 300.0  # a recorded hand-over this close to the inferred change backs it (assumption)
     min_stay_s: float = 60.0  # a hand-over happens where both stand: the tag stayed there at least this long
     release_s: float = 20.0  # the holder's badge left the tag's space this long ago without the tag: put down
-    keep_s: float = 4 * 3600.0  # a put-down file carried on by one who was there is a hand-over this long after
+    keep_s: float = 10 * 3600.0  # a put-down file carried on by one who was there is a hand-over this long after
+    # (a working day: a reviewed file handed back in the morning is often carried on only at the evening tidy)
     receiver_lead_s: float = 60.0  # the receiver's badge was in the room this long before the file came in
 
 
@@ -64,6 +67,7 @@ class Custody:
         self.leaving: dict[str, tuple] = {}  # epc -> (when taken on, hand-over) until it stays away `min_stay_s`
         self.taken: list[tuple[int, str, str, str, str]] = []  # hand-overs seen taken on, awaiting the taker's badge
         self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
+        self.came_for: dict[tuple[int, str], int] = {}  # (put-down t, epc) -> when the tag came into that room
         self.rows: list[dict] = []  # custody rows not yet taken
         self.alerts: list[dict] = []
 
@@ -177,6 +181,7 @@ class Custody:
         there = frozenset(n for n, b_sp in self.badge_space.items()
                           if b_sp == sp and n != by and self.entered.get(self.badge_of.get(n, ""), t) + lead <= came)
         self.put_down[e] = (t, self._canon(by), sp, there)
+        self.came_for[(t, e)] = came
         (self.on_unit.add if self.storage.get(e) else self.on_unit.discard)(e)
 
     def _taken(self, t: int, e: str, by: str, frm: str | None) -> None:
@@ -186,7 +191,7 @@ class Custody:
             return
         t0, a, sp, there = p
         if by != a and by in {self._canon(n) for n in there} and self.badge_space.get(a) != sp and self.space[e] != sp:
-            if not self._backed(e, t0):
+            if not self._backed(e, t0, self.came_for.get((t0, e))):
                 self.taken.append((t0, e, a, by, sp))
                 self._with_tag(by)
 
@@ -196,9 +201,12 @@ class Custody:
             self.taken.remove(c)
             self.leaving[c[1]] = (self.entered.get(c[1], c[0]), c)
 
-    def _backed(self, epc: str, t: int) -> bool:
+    def _backed(self, epc: str, t: int, came: int | None = None) -> bool:
+        """A recorded hand-over within handover_window_s of t, or of `came` (a desk hand-over happens when the file
+        comes into the room; its put-down on the desk is seen when the unit estimate settles, minutes later)."""
         w = int(self.config.handover_window_s * 1e6)
-        return any(abs(x - t) <= w for x in self.recorded.get(epc, ()))
+        lo, hi = (min(t, came), max(t, came)) if came is not None else (t, t)
+        return any(lo - w <= x <= hi + w for x in self.recorded.get(epc, ()))
 
     def _flush(self, now_us: int) -> None:
         w = int(self.config.handover_window_s * 1e6)
@@ -210,7 +218,7 @@ class Custody:
         keep = []
         for p in self.pending:
             t, e, frm, to, s = p
-            if self._backed(e, t):
+            if self._backed(e, t, self.came_for.get((t, e))):
                 continue
             if now_us - t < w:
                 keep.append(p)
