@@ -32,9 +32,12 @@ class TrackerConfig:
     #: (assumption: a misfiled dossier heard steadily on another shelf moves there; a neighbour's cross-reads rarely
     #: outlast 20 cycles while the home's antenna stays silent)
     storage_rival_step: float = 0.05
-    #: a unit run may pause this many report periods of a unit antenna (assumption: while the tag stays in the
-    #: unit's space, silence is no evidence that it left the unit -- only a rival unit's reads break the run)
-    unit_gap_periods: float = 1000.0
+    #: a unit run may pause this many report periods of the slowest unit antenna (assumption, as space runs: one
+    #: missed inventory is forgiven, two break the run). Was 1000 (only a rival's reads broke a run): a neighbouring
+    #: shelf's cross-reads of a filed dossier, hours apart, then added up over days to the 20 cycles that move it off
+    #: its home (the week's storage fell 0.987 -> 0.982 by day 4); a tag's first unit needs one cycle, so silence
+    #: between its own shelf's rare reads no longer matters. Baseline day storage 0.9879 -> 0.9933
+    unit_gap_periods: float = 2.5
     space_gap_periods: float = 2.5  # the same for space runs (assumption)
     inventory_read_factor: float = 2.0  # a periodic inside antenna's read counts this many times (assumption)
     kind_weight: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_KIND_WEIGHT))

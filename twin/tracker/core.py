@@ -108,6 +108,10 @@ class TrackerCore:
             if len(tags):
                 self.locator.file(t, tags, units)
         self._place_offsite(self.offsite.apply(events))
+        back = [b for b in self.offsite.take_back() if len(b[1]) == 24]
+        if back:  # checkins and away stages over: a tag no reader hears is back on its home
+            self.locator.back(np.array([b[0] for b in back], np.int64),
+                              np.array(self._tag_ids([b[1] for b in back]), np.int32))
         if self.unread is not None and events is not None and events.num_rows:
             reg = [e for k, e in zip(events.column("kind").to_pylist(), events.column("epc").to_pylist())
                    if k == "register" and e and len(e) == 24]  # fmt: skip
@@ -147,7 +151,7 @@ class TrackerCore:
         self.locator.settle_filed(int(t_us))
         if self.offsite.checkout and self.config.offsite_silence_s > 0:  # checked out and gone by road
             L = self.locator
-            t_g, tags, sp = self.offsite.due(int(t_us), self._tag_ids, L.last_us, L.out_space, self._outside)
+            t_g, tags, sp = self.offsite.due(int(t_us), self._tag_ids, L.last_us, L.out_space, self._outside, ~L.seen)
             if len(tags):
                 L.move(t_g, tags, sp, 0.5)
         if self.unread is not None:

@@ -37,6 +37,7 @@ class OffsitePrior:
         self.case_away: dict[str, tuple[int, int, int]] = {}
         self._back: list[tuple[int, str]] = []  # heap of (time the volumes are taken back, case)
         self.checkout: dict[str, tuple[int, int]] = {}  # epc -> (t_us, external space) of an open checkout
+        self.back: list[tuple[int, str]] = []  # (t_us, epc) of volumes brought back (checkin, away stage over)
 
     def _expire(self, t_us: int, touched: set[str]) -> None:
         while self._back and self._back[0][0] <= t_us:
@@ -46,6 +47,7 @@ class OffsitePrior:
                 for e in self.volumes.get(case, ()):
                     self.away.pop(e, None)
                     touched.discard(e)
+                    self.back.append((back, e))
 
     def apply(self, events: pa.Table) -> list[tuple[int, str, int]]:
         """Update from a batch of events (time order); return (t_us, epc, space) of the dossiers away after it."""
@@ -79,6 +81,8 @@ class OffsitePrior:
                 if place in self.sidx:
                     self.checkout[epc] = (t, self.sidx[place])
             elif kind in ("checkin", "archive") and epc:
+                if kind == "checkin":
+                    self.back.append((t, epc))
                 self.away.pop(epc, None)
                 self.checkout.pop(epc, None)
                 touched.discard(epc)
@@ -88,11 +92,16 @@ class OffsitePrior:
             self._expire(t_last, touched)
         return [(self.away[e][0], e, self.away[e][1]) for e in sorted(touched) if e in self.away]
 
-    def due(self, now_us: int, tag_of, last_us: np.ndarray, out_space: np.ndarray,
-            outside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    def take_back(self) -> list[tuple[int, str]]:
+        out, self.back = self.back, []
+        return out
+
+    def due(self, now_us: int, tag_of, last_us: np.ndarray, out_space: np.ndarray, outside: np.ndarray,
+            unheard: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
         """(t_us, tag, space) of checked-out dossiers gone by road: estimated in an outside space (outside: bool per
-        space index) and unheard for silence_s since the checkout and their last read; the time is when the silence
-        was complete (no row is stamped before its evidence existed)."""
+        space index), or never heard by any reader (`unheard`: bool per tag; a tag that does not answer is never
+        seen leaving), and unheard for silence_s since the checkout and their last read; the time is when the
+        silence was complete (no row is stamped before its evidence existed)."""
         if not self.checkout:
             return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros(0, np.int32)
         epcs = list(self.checkout)
@@ -103,5 +112,6 @@ class OffsitePrior:
         tags, t_co, dest = tags[ok], t_co[ok], dest[ok]
         here = out_space[tags]
         since = np.maximum(last_us[tags], t_co) + self.silence_us
-        go = (here >= 0) & outside[np.maximum(here, 0)] & (here != dest) & (since <= now_us)
+        away = outside[np.maximum(here, 0)] if unheard is None else outside[np.maximum(here, 0)] | unheard[tags]
+        go = (here >= 0) & away & (here != dest) & (since <= now_us)
         return since[go], tags[go].astype(np.int32), dest[go]

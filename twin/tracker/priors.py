@@ -16,7 +16,9 @@ class BusinessPriors:
         """Filing events: remember each tag's unit; a tag with no place yet is placed there (low confidence)."""
         self.prior_unit[tag] = unit
         space = self.model.storage_space[unit]
-        fresh = self.out_space[tag] < 0
+        # no place yet, or placed by priors only (no reader has heard it: a tag that does not answer): the filing is
+        # all there is to go by, so it is on the unit from now on (a dead tag archived mid-week left on its old shelf)
+        fresh = (self.out_space[tag] < 0) | (~self.seen[tag] & ((self.out_space[tag] != space) | (self.out_unit[tag] != unit)))
         # a tag handled just now (read within filing_move_s before the event) and placed elsewhere: the keeper filed
         # it, so it is in the unit's space -- settled after this chunk's reads (settle_filed), unless they moved it on
         live = ~fresh & (t_us - self.last_us[tag] <= int(self.cfg.filing_move_s * 1e6)) & (self.out_space[tag] != space)
@@ -47,6 +49,17 @@ class BusinessPriors:
             t = np.maximum(self.t_change[tg], t_us[here]).astype(np.int64)
             self.move(t, tg, self.model.storage_space[un], 0.5, un)
             self.by_prior[tg] = keep
+
+    def back(self, t_us: np.ndarray, tag: np.ndarray) -> None:
+        """Volumes the business process brings back (a checkin, the end of a stage that kept them away): a tag no
+        reader has heard goes on its home unit at that time (a dead tag stayed at the procuratorate all week)."""
+        keep = ~self.seen[tag] & (self.prior_unit[tag] >= 0)
+        tag, t_us = tag[keep], t_us[keep]
+        home = self.prior_unit[tag]
+        space = self.model.storage_space[home]
+        off = (self.out_space[tag] != space) | (self.out_unit[tag] != home)
+        if off.any():
+            self.move(t_us[off].astype(np.int64), tag[off], space[off], 0.5, home[off])
 
     def place(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
         """A prior place for tags with no place yet (the business process says where they are; low confidence); a
