@@ -58,7 +58,7 @@ def plain_rows(tag, t_us, ant, cnt, rssi, late, ant_space, portal, seen, last_us
     return tag, t_us, ant, cnt, rssi, space, portal[ant]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(batches())
 def test_rows_and_evidence_passes(batch):
     tag, t, ant, cnt, rssi, late, n_tags, tb = batch
@@ -90,7 +90,7 @@ def plain_unit_rows(tag, t, ant, cnt, rssi, ant_storage, unit_space, accepted, u
     return np.flatnonzero(um), unit[um], uev
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(batches())
 def test_unit_rows_pass(batch):
     from twin.tracker.locate import _POWER_40
@@ -116,7 +116,7 @@ def plain_learn_rate(tag, t_us, row_tag, p_cycle, lam):
     lam[tg] = 0.7 * lam[tg] + 0.3 * (n_rows / span)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(batches())
 def test_learn_rate_pass(batch):
     tag, t, ant, cnt, rssi, late, n_tags, tb = batch
@@ -158,7 +158,7 @@ def plain_seal(tag, t, space, ev, strong, accepted, sealed, by_prior, space_door
     return ev
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(batches(), st.data())
 def test_seal_pass(batch, data):
     tag, t, ant, cnt, rssi, late, n_tags, tb = batch
@@ -212,7 +212,7 @@ def plain_calib(tag, ant, cnt, space, inside, ref_, streak, settle, majority, n_
     return dn, dhit
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(st.lists(batches(), min_size=1, max_size=4))
 def test_calib_pass_over_batches(chunks):
     n_tags = max(c[6] for c in chunks)
@@ -246,7 +246,7 @@ def _copy(s):
     return copy.deepcopy(s)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(batches(), st.data())
 def test_space_and_unit_passes_are_the_plain_steps(batch, data):
     """space_pass and unit_pass: the plain cycles, read rates, thresholds and windows, steps and acceptance."""

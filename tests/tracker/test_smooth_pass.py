@@ -150,7 +150,7 @@ def _same(a, b):
         np.testing.assert_array_equal(a, b)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(batches(), st.booleans(), st.booleans())
 def test_cycles_pass_is_the_array_form(batch, with_inc, with_strong):
     tag, t, place, ev, strong, inc, n_places, _ = batch
@@ -160,7 +160,7 @@ def test_cycles_pass_is_the_array_form(batch, with_inc, with_strong):
         _same(getattr(got, f), getattr(want, f))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(batches(), st.booleans(), st.booleans(), st.integers(1, 3), st.sampled_from([0.9, 2.0, 5.0]))
 def test_accept_pass_is_the_array_form(batch, per_tag, place_gap, min_cycles, thr):
     tag, t, place, ev, strong, inc, n_places, state = batch
@@ -180,7 +180,7 @@ def test_accept_pass_is_the_array_form(batch, per_tag, place_gap, min_cycles, th
             np.testing.assert_array_equal(getattr(a, f), getattr(b, f))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=1, max_size=400), st.data())
 def test_reduce_sum_is_numpys_reduceat(vals, data):
     a = np.array(vals)

@@ -239,7 +239,8 @@ def unit_rows_pass(tag, ant, cnt, rssi, ant_storage, unit_space, accepted_space,
     for r in range(k):
         i = rows[r]
         unit[r] = ant_storage[ant[i]]
-        uev[r] = unit_weight[ant[i]] * np.float64(cnt[i]) * power_lut[np.int64(rssi[i]) + 32768]
+        j = min(max(np.int64(rssi[i]) + 32768, 0), len(power_lut) - 1)  # int16 dBm (ingest keeps -127..20)
+        uev[r] = unit_weight[ant[i]] * np.float64(cnt[i]) * power_lut[j]
     return rows, unit, uev
 
 
