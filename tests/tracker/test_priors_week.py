@@ -100,3 +100,15 @@ def test_offsite_prior_reports_volumes_brought_back():
     unheard = np.array([True])
     t_g, tags, sp = p.due(T0, lambda e: [0], np.zeros(1, np.int64), np.zeros(1, np.int32), np.zeros(3, bool), unheard)
     assert len(tags) == 0  # no checkout open
+
+
+def test_a_checkin_puts_a_volume_read_just_before_on_its_home_when_its_door_passage_was_missed():
+    """Read in room-b (its passage to room-a unseen), then checked in at 200 s: home S1 in room-a from the checkin;
+    without the home (no registration) nothing moves."""
+    rows = reads([(k * 0.5, "R-b", 1, DOSSIER, -50) for k in range(300)])
+    checkin = _with_detail(_events([(T0 + 200 * S, "checkin", "C1", DOSSIER, "")]), ["procuratorate"])
+    est = _feed_with_events(TrackerCore(_site()), rows, pa.concat_tables([_registered(0.0, "room-a/S1"), checkin]), 300)
+    assert _last(est) == ("room-a", "room-a/S1")
+    assert est["t_us"].to_pylist()[-1] == T0 + 200 * S
+    est = _feed_with_events(TrackerCore(_site()), rows, checkin, 300)
+    assert _last(est) == ("room-b", "")

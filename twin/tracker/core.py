@@ -107,6 +107,8 @@ class TrackerCore:
             t, tags, units = self._units_of(filed)
             if len(tags):
                 self.locator.file(t, tags, units)
+        if self.config.filing_prior and events is not None and events.num_rows:
+            self._checked_in(events)
         self._place_offsite(self.offsite.apply(events))
         back = [b for b in self.offsite.take_back() if len(b[1]) == 24]
         if back:  # checkins and away stages over: a tag no reader hears is back on its home
@@ -179,6 +181,20 @@ class TrackerCore:
             self.ingest_._learn(new)
         self.locator.grow(len(self.ingest_.epcs))
         return list(ids)
+
+    def _checked_in(self, events: pa.Table) -> None:
+        """A `checkin` is the volume put back on its home shelf (the case software's return): like a filing event on
+        its home unit (a volume read just before is moved into the home's room even when its passage through the door
+        was missed; one in the room on no unit is put on it)."""
+        rows = [(int(t or 0), e) for t, k, e in zip(events.column("t_us").to_pylist(), events.column("kind").to_pylist(),
+                                                    events.column("epc").to_pylist()) if k == "checkin" and e and len(e) == 24]
+        if not rows:
+            return
+        tags = np.array(self._tag_ids([e for _, e in rows]), np.int32)
+        home = self.locator.prior_unit[tags]
+        ok = home >= 0
+        if ok.any():
+            self.locator.file(np.array([t for t, _ in rows], np.int64)[ok], tags[ok], home[ok])
 
     def _place_offsite(self, away: list[tuple[int, str, int]]) -> None:
         """Dossiers the business process says are off site: placed there while no reader has placed them."""
