@@ -128,16 +128,6 @@ def test_compiled_clip_equals_the_window_search(seed):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.integers(0, 2**31 - 1), st.integers(0, 3000), st.integers(1, 400), st.integers(0, 40))
-def test_report_order_is_the_stable_sort_by_rank_then_last_seen(seed, n, n_ranks, bits):
-    """`kernels.report_order` against the stable numpy sort it replaced (ties, sorted and unsorted messages)."""
-    g = np.random.default_rng(seed)
-    rank = g.integers(0, n_ranks, n)
-    tl = g.integers(0, 2**bits + 1, n)  # few distinct times when bits is small: many ties
-    assert np.array_equal(reportkernels.report_order(rank, tl, n_ranks), np.lexsort((tl, rank)))
-
-
-@settings(max_examples=50, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(0, 3000), st.integers(1, 100), st.integers(1, 500))
 def test_message_ids_are_the_distinct_reader_periods_of_the_rows(seed, n, n_readers, spread):
     """`kernels.message_ids`: every row's (reader, period) is its message's, each message once; a table too big for
@@ -156,10 +146,10 @@ def test_message_ids_are_the_distinct_reader_periods_of_the_rows(seed, n, n_read
 @settings(max_examples=50, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(0, 3000), st.integers(1, 400), st.sampled_from([0, 5, 30, 45, 62]))
 def test_report_row_order_is_the_stable_sort_by_rank_then_last_seen(seed, n, n_ranks, bits):
-    """`reports._order` (one sort of packed unique keys, or the kernel when they do not fit) against np.lexsort."""
+    """`reports._order` (one sort of packed unique keys, or np.lexsort when they do not fit) against np.lexsort."""
     from twin.readers.reports import _order
 
     g = np.random.default_rng(seed)
     rank = g.integers(0, n_ranks, n)
     tl = 1_700_000_000_000_000 + g.integers(0, 2**bits + 1, n)
-    assert np.array_equal(_order(rank, tl, n_ranks, reportkernels), np.lexsort((tl, rank)))
+    assert np.array_equal(_order(rank, tl, n_ranks), np.lexsort((tl, rank)))

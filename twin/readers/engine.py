@@ -281,9 +281,10 @@ class ReaderEngine:
             key = (rdr[o] << TAG_BITS) | tag[o]
             per = wk[w[o]]
             i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-            gk, gl, g0, g1, gst, gv, gs1, grp = group_rows(  # groups (reader, tag, period): sums, spans, flags
-                i8(key), i8(per), np.ascontiguousarray(lam[o], np.float64), i8(s0[o]), i8(s1[o]),
-                np.ascontiguousarray(steady[o]), np.ascontiguousarray(given[o]), code[o] == 1)
+            b, gk, g0, g1, gst, gv, gs1, grp = group_rows(  # groups (reader, tag, period): spans, flags
+                i8(key), i8(per), i8(s0[o]), i8(s1[o]), np.ascontiguousarray(steady[o]),
+                np.ascontiguousarray(given[o]), code[o] == 1)
+            gl = np.add.reduceat(lam[o], b)
             P = self.params.gen2
             n, f, l_ = session_reads(gs1, gk, gl, g0, g1, gst, gv, self.state, rng, P.s1_persistence_s * 1e6,
                                      P.s2_reset_s * 1e6)

@@ -1,7 +1,6 @@
-"""Compiled steps of report shaping (`reports.report_rows`): the report messages (reader, period) of the rows, the
-rows' order in delivery, and the copy of every field of each row into the packed LLRP-shaped record array. Integer
-work only, so the same bytes as the numpy steps they replaced (np.unique, a stable argsort, one fancy index and one
-strided copy per field).
+"""Compiled steps of report shaping (`reports.report_rows`): the report messages (reader, period) of the rows and
+the copy of every field of each row into the packed LLRP-shaped record array. Integer work only, so the same bytes
+as the numpy steps they replaced (np.unique; one fancy index and one strided copy per field).
 """
 
 from __future__ import annotations
@@ -47,43 +46,6 @@ def message_ids(rdr, per, n_readers, max_cells):
     for i in range(n):
         gi[i] = cell[off[rdr[i]] + per[i] - lo[rdr[i]]]
     return gi, ur, up
-
-
-@njit(cache=True)
-def report_order(rank, tl, n_ranks):
-    """`np.argsort` (stable) of rows by (rank, tl), rank in [0, n_ranks): a counting sort over ranks, then a stable
-    sort of each rank's few rows (report messages hold tens of rows, a chunk thousands of messages)."""
-    n = rank.shape[0]
-    cnt = np.zeros(n_ranks + 1, np.int64)
-    for i in range(n):
-        cnt[rank[i] + 1] += 1
-    for r in range(n_ranks):
-        cnt[r + 1] += cnt[r]
-    start = cnt.copy()
-    o = np.empty(n, np.int64)
-    for i in range(n):
-        r = rank[i]
-        o[cnt[r]] = i
-        cnt[r] += 1
-    for r in range(n_ranks):
-        lo, hi = start[r], start[r + 1]
-        if hi - lo < 2:
-            continue
-        sorted_ = True
-        for j in range(lo + 1, hi):
-            if tl[o[j]] < tl[o[j - 1]]:
-                sorted_ = False
-                break
-        if sorted_:
-            continue
-        seg = o[lo:hi].copy()
-        t = np.empty(hi - lo, np.int64)
-        for j in range(hi - lo):
-            t[j] = tl[seg[j]]
-        k = np.argsort(t, kind="mergesort")  # stable: equal last seen keep row order
-        for j in range(hi - lo):
-            o[lo + j] = seg[k[j]]
-    return o
 
 
 @njit(cache=True)
@@ -138,5 +100,4 @@ def warm() -> None:
     out = np.zeros(2, READ_DTYPE)  # two rows: strided field views, the layout of every real call
     z2 = np.zeros(2, np.int64)
     fill_reads(out, z2, z2, z2, z2, out["reader"], z2, z2, z2, out["epc"], z2, z2, z2)
-    report_order(z2, np.array([2, 1], np.int64), 1)
     message_ids(z2, z2, 1, 10)

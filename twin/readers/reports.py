@@ -112,16 +112,16 @@ def peak_rssi(rssi_dbm: np.ndarray, count: np.ndarray, z: np.ndarray, noise_db: 
     return np.clip(np.rint(val), -100, -15).astype(np.int16)  # assumption: reader RSSI report range
 
 
-def _order(rank: np.ndarray, tl: np.ndarray, n_ranks: int, kernels) -> np.ndarray:
+def _order(rank: np.ndarray, tl: np.ndarray, n_ranks: int) -> np.ndarray:
     """The stable order of rows by (rank, tl): one sort of unique int64 keys (rank, tl, row) when they fit in 63
-    bits (a stable order whatever the sort), else `reportkernels.report_order`."""
+    bits (a stable order whatever the sort), else np.lexsort."""
     n = len(rank)
     if not n:
         return np.zeros(0, np.int64)
     rel = tl - tl.min()
     bt, bi, br = int(rel.max()).bit_length(), max(1, (n - 1).bit_length()), max(1, (n_ranks - 1).bit_length())
     if bt + bi + br > 63:
-        return kernels.report_order(rank, tl, n_ranks)
+        return np.lexsort((tl, rank))
     key = (rank.astype(np.int64) << (bt + bi)) | (rel << bi) | np.arange(n, dtype=np.int64)
     return np.sort(key) & ((1 << bi) - 1)
 
@@ -162,7 +162,7 @@ def report_rows(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     rank[go] = np.cumsum(new) - 1
     sync = eng.readers[0].clock.sync_us  # an NTP step inside a report can put first seen past last: clamped below
     tl = to_reader_rows(l_, off, drift, eng._t_ref, sync)
-    o = _order(rank[gi], tl, len(rank), kernels)  # by (rank, last seen), ties in row order
+    o = _order(rank[gi], tl, len(rank))  # by (rank, last seen), ties in row order
     out = np.empty(len(o), dtype=READ_DTYPE)  # every field is set by fill_reads
     kernels.fill_reads(out, o, tl, np.minimum(to_reader_rows(f, off, drift, eng._t_ref, sync), tl), rdr, names,
                        eng.a_port, ant, seg, tags.epc, rssi, n, chan)

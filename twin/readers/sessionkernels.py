@@ -119,56 +119,10 @@ def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, stead
 
 
 @njit(cache=True)
-def _pairwise(a, lo, n):
-    """numpy's pairwise sum of a[lo:lo + n] (the inner loop of np.add.reduce / reduceat for float64): the same
-    additions in the same order, so the same bits."""
-    if n < 8:
-        res = -0.0
-        for i in range(n):
-            res += a[lo + i]
-        return res
-    if n <= 128:
-        r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-        r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-        i = 8
-        while i < n - (n % 8):
-            r0 += a[lo + i]
-            r1 += a[lo + i + 1]
-            r2 += a[lo + i + 2]
-            r3 += a[lo + i + 3]
-            r4 += a[lo + i + 4]
-            r5 += a[lo + i + 5]
-            r6 += a[lo + i + 6]
-            r7 += a[lo + i + 7]
-            i += 8
-        res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < n:
-            res += a[lo + i]
-            i += 1
-        return res
-    n2 = n // 2
-    n2 -= n2 % 8
-    return _pairwise(a, lo, n2) + _pairwise(a, lo + n2, n - n2)
-
-
-@njit(cache=True)
-def reduceat_sum(a, starts):
-    """np.add.reduceat(a, starts) for increasing starts: each segment's first value plus the pairwise sum of the
-    rest, as numpy's reduce loop adds them."""
-    m, n = starts.shape[0], a.shape[0]
-    out = np.empty(m)
-    for g in range(m):
-        lo = starts[g]
-        hi = starts[g + 1] if g + 1 < m else n
-        out[g] = a[lo] + _pairwise(a, lo + 1, hi - lo - 1) if hi - lo > 1 else a[lo]
-    return out
-
-
-@njit(cache=True)
-def group_rows(key, per, lam, s0, s1, steady, given, s1_mode):
-    """Groups of rows sorted by (key, period): per group the key, the summed lam (`reduceat_sum`), the earliest
-    start, the latest end, steadily powered by any row, given by all rows, its first row's S1 mode; per row its
-    group."""
+def group_rows(key, per, s0, s1, steady, given, s1_mode):
+    """Groups of rows sorted by (key, period): per group its first row, the key, the earliest start, the latest end,
+    steadily powered by any row, given by all rows, its first row's S1 mode; per row its group. (The groups' summed
+    lam is numpy's reduceat over the starts: numpy's own summation order.)"""
     n = key.shape[0]
     grp = np.empty(n, np.int64)
     g = -1
@@ -192,7 +146,7 @@ def group_rows(key, per, lam, s0, s1, steady, given, s1_mode):
             g0[g], g1[g] = min(g0[g], s0[i]), max(g1[g], s1[i])
         gst[g] = gst[g] or steady[i]
         gv[g] = gv[g] and given[i]
-    return gk, reduceat_sum(lam, starts), g0, g1, gst, gv, gs1, grp
+    return starts, gk, g0, g1, gst, gv, gs1, grp
 
 
 @njit(cache=True, error_model="numpy")
@@ -316,6 +270,6 @@ def warm() -> None:
     b, f = np.zeros(1, np.bool_), np.ones(1)
     split_draws(g, z, f, one)
     key = z.copy()
-    gk, gl, g0, g1, gst, gv, gs1, grp = group_rows(key, z, f, z, one * 10, b, b, b)
-    session_all(g, gk, gs1, gl, gl, g0, g1, gst, gv, gl, gl, np.zeros(0, np.int64), np.zeros(0, np.int64),
+    st, gk, g0, g1, gst, gv, gs1, grp = group_rows(key, z, z, one * 10, b, b, b)
+    session_all(g, gk, gs1, f, f, g0, g1, gst, gv, f, f, np.zeros(0, np.int64), np.zeros(0, np.int64),
                 np.zeros(0, np.bool_), np.zeros(0, np.int64), 1.0, 1.0)
