@@ -89,17 +89,16 @@ def test_an_unheard_dossier_checked_out_goes_by_road_and_comes_back_home_at_its_
     assert got[1][2] == T0 + int((t_out + 30) * S) and got[2][2] == T0 + int(t_in * S)
 
 
-def test_offsite_prior_reports_volumes_brought_back():
-    spaces = ("dossier-room", "procuratorate")
-    p = OffsitePrior(spaces, {"arrest_approval": "procuratorate"}, 3 * 86400.0)
-    day = 86400 * S
-    p.apply(_events([(T0, "register", "C1", "E1", ""), (T0 + day, "stage", "C1", "", "arrest_approval"),
-                     (T0 + 2 * day, "stage", "C1", "", "investigation"), (T0 + 6 * day, "checkin", "C2", "E2", "")]))
-    assert sorted(p.take_back()) == [(T0 + 5 * day, "E1"), (T0 + 6 * day, "E2")]
-    assert p.take_back() == []
-    unheard = np.array([True])
-    t_g, tags, sp = p.due(T0, lambda e: [0], np.zeros(1, np.int64), np.zeros(1, np.int32), np.zeros(3, bool), unheard)
-    assert len(tags) == 0  # no checkout open
+def test_an_unheard_checked_out_dossier_is_due_outside_or_not():
+    spaces = ("car-park", "procuratorate", "office")
+    p = OffsitePrior(spaces, {}, 0.0, silence_s=30.0)
+    t = _with_detail(_events([(T0, "checkout", "C1", "E1", "")]), ["procuratorate; approved by l1"])
+    p.apply(t)
+    outside, last = np.array([True, False, False, False]), np.zeros(1, np.int64)
+    in_office = np.array([2], np.int32)
+    assert len(p.due(T0 + 60 * S, lambda e: [0], last, in_office, outside)[1]) == 0  # heard: it is in the office
+    t_g, tags, sp = p.due(T0 + 60 * S, lambda e: [0], last, in_office, outside, np.array([True]))
+    assert list(sp) == [1] and list(t_g) == [T0 + 30 * S]  # never heard: gone by road after the silence
 
 
 def test_a_checkin_puts_a_volume_read_just_before_on_its_home_when_its_door_passage_was_missed():

@@ -110,10 +110,6 @@ class TrackerCore:
         if self.config.filing_prior and events is not None and events.num_rows:
             self._checked_in(events)
         self._place_offsite(self.offsite.apply(events))
-        back = [b for b in self.offsite.take_back() if len(b[1]) == 24]
-        if back:  # checkins and away stages over: a tag no reader hears is back on its home
-            self.locator.back(np.array([b[0] for b in back], np.int64),
-                              np.array(self._tag_ids([b[1] for b in back]), np.int32))
         if self.unread is not None and events is not None and events.num_rows:
             reg = [e for k, e in zip(events.column("kind").to_pylist(), events.column("epc").to_pylist())
                    if k == "register" and e and len(e) == 24]  # fmt: skip
@@ -185,7 +181,7 @@ class TrackerCore:
     def _checked_in(self, events: pa.Table) -> None:
         """A `checkin` is the volume put back on its home shelf (the case software's return): like a filing event on
         its home unit (a volume read just before is moved into the home's room even when its passage through the door
-        was missed; one in the room on no unit is put on it)."""
+        was missed; one in the room on no unit is put on it; one no reader has heard is put on it wherever it was)."""
         rows = [(int(t or 0), e) for t, k, e in zip(events.column("t_us").to_pylist(), events.column("kind").to_pylist(),
                                                     events.column("epc").to_pylist()) if k == "checkin" and e and len(e) == 24]
         if not rows:

@@ -37,7 +37,6 @@ class OffsitePrior:
         self.case_away: dict[str, tuple[int, int, int]] = {}
         self._back: list[tuple[int, str]] = []  # heap of (time the volumes are taken back, case)
         self.checkout: dict[str, tuple[int, int]] = {}  # epc -> (t_us, external space) of an open checkout
-        self.back: list[tuple[int, str]] = []  # (t_us, epc) of volumes brought back (checkin, away stage over)
 
     def _expire(self, t_us: int, touched: set[str]) -> None:
         while self._back and self._back[0][0] <= t_us:
@@ -47,7 +46,6 @@ class OffsitePrior:
                 for e in self.volumes.get(case, ()):
                     self.away.pop(e, None)
                     touched.discard(e)
-                    self.back.append((back, e))
 
     def apply(self, events: pa.Table) -> list[tuple[int, str, int]]:
         """Update from a batch of events (time order); return (t_us, epc, space) of the dossiers away after it."""
@@ -81,8 +79,6 @@ class OffsitePrior:
                 if place in self.sidx:
                     self.checkout[epc] = (t, self.sidx[place])
             elif kind in ("checkin", "archive") and epc:
-                if kind == "checkin":
-                    self.back.append((t, epc))
                 self.away.pop(epc, None)
                 self.checkout.pop(epc, None)
                 touched.discard(epc)
@@ -91,10 +87,6 @@ class OffsitePrior:
         if t_last is not None and self.return_us is not None:
             self._expire(t_last, touched)
         return [(self.away[e][0], e, self.away[e][1]) for e in sorted(touched) if e in self.away]
-
-    def take_back(self) -> list[tuple[int, str]]:
-        out, self.back = self.back, []
-        return out
 
     def due(self, now_us: int, tag_of, last_us: np.ndarray, out_space: np.ndarray, outside: np.ndarray,
             unheard: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip

@@ -50,17 +50,6 @@ class BusinessPriors:
             self.move(t, tg, self.model.storage_space[un], 0.5, un)
             self.by_prior[tg] = keep
 
-    def back(self, t_us: np.ndarray, tag: np.ndarray) -> None:
-        """Volumes the business process brings back (a checkin, the end of a stage that kept them away): a tag no
-        reader has heard goes on its home unit at that time (a dead tag stayed at the procuratorate all week)."""
-        keep = ~self.seen[tag] & (self.prior_unit[tag] >= 0)
-        tag, t_us = tag[keep], t_us[keep]
-        home = self.prior_unit[tag]
-        space = self.model.storage_space[home]
-        off = (self.out_space[tag] != space) | (self.out_unit[tag] != home)
-        if off.any():
-            self.move(t_us[off].astype(np.int64), tag[off], space[off], 0.5, home[off])
-
     def place(self, t_us: np.ndarray, tag: np.ndarray, space: np.ndarray, conf: float = 0.5) -> None:
         """A prior place for tags with no place yet (the business process says where they are; low confidence); a
         tag placed in its home's room is on its home unit."""
