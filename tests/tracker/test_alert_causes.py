@@ -75,6 +75,7 @@ def _drawer_run(setup, site=SITE) -> list[tuple]:
     a.place.held_in_force = {d: "" for d in D}  # custody: put down (its carrier walked away)
     a.tick(T0 + 9 * 3600 * S)  # 17:00 local: the first tick only sets the clock
     setup(a)
+    a.tick(T0 + int(9.5 * 3600 + 599) * S)  # the last tick before the mark (the evidence it is judged on)
     a.tick(T0 + int(9.5 * 3600 + 700) * S)
     return [(r["epc"], r["space"]) for r in a.book.take() if r["kind"] == "drawer"]
 
@@ -224,3 +225,28 @@ def test_a_desk_handover_recorded_at_the_arrival_backs_a_put_down_seen_minutes_l
         _walk(c, [(6000, BB, "corr", "", "", "badge"), (6000, D, "corr", "", "B", "dossier")], 6010)
         _walk(c, [], 8000)
         assert bool(c.take()[1]) == flagged
+
+
+def test_drawer_judges_files_as_they_stood_at_the_mark():
+    """A file resting on an office desk at the mark (17:40 here) and tidied a minute after it, before the first tick
+    past the mark: still a drawer (the seeded week: three files of one desk tidied at 17:55:13, the check at
+    17:55, judged at a tick whose estimates and reads already had them on their shelves)."""
+    mark = int(9.5 * 3600 + 600)
+    a = Alerts(SITE2, AlertConfig(end_of_day_s=17.5 * 3600, drawer_grace_s=600))
+    a.place.held_in_force = {d: "" for d in D}
+    a.tick(T0 + 9 * 3600 * S)
+    _est(a, [(mark - 3000, D[0], "office", "office/D1", "", "dossier", 0)])
+    _obs(a, mark - 3000, [0], 3)  # into the office through its door
+    for k in range(40):  # heard at the office desk every minute up to the mark
+        _obs(a, mark - 2400 + 60 * k, [0], 2)
+        a.tick(T0 + (mark - 2400 + 60 * k + 1) * S)
+    a.tick(T0 + (mark - 1) * S)
+    _obs(a, mark + 13, [0], 3)  # tidied 13 s after the mark: through the office door, the dossier room's, a shelf
+    _obs(a, mark + 20, [0], 4)
+    _obs(a, mark + 30, [0], 0)
+    a.place.held_in_force[D[0]] = ""
+    _est(a, [(mark + 13, D[0], "corr", "", "A", "dossier", 0), (mark + 30, D[0], "dossiers", "dossiers/S1", "",
+                                                                 "dossier", 0)])
+    a.tick(T0 + (mark + 40) * S)
+    assert [(r["kind"], r["epc"], r["t_us"]) for r in a.book.take() if r["kind"] == "drawer"] == [
+        ("drawer", D[0], T0 + mark * S)]

@@ -1,4 +1,4 @@
-"""Alert rules on where tags are: left_building, drawer, missing, misfiled, separated.
+"""Alert rules on where tags are: left_building, drawer (twin.tracker.alert_drawer), missing, misfiled, separated.
 
 Each rule reads the per-tag state kept by twin.tracker.alerts (estimated space, unit, holder, time of the last change)
 and the site's kinds; it raises through the alert book (deduplicated, cleared on resolution). Rule times are the
@@ -59,6 +59,9 @@ class PlaceRules:
         self.met: set[str] = set()  # items seen beside a volume of their case since they last left the evidence room
         self.shelved: set[str] = set()  # items a storage room's antenna still hears (re-judged on the clock)
         self.last_drawer_us = None
+        self.upcoming_mark: int | None = None  # the next drawer mark (twin.tracker.alert_drawer)
+        self.mark_state: dict[str, dict | None] = {}  # epc -> its state at that mark, for tags changed past it
+        self.mark_ev = None  # the read evidence as it stood at the last tick before the mark
         # change-driven bookkeeping (Alerts shares its per-tag state, first-seen order and tag id -> epc map)
         self.state: dict[str, dict] = {}
         self.seq: dict[str, int] = {}  # epc -> position in the state's order
@@ -192,7 +195,9 @@ class PlaceRules:
         """Judge the tags marked since the last tick and those waiting on a deadline."""
         left_building(self, now_us, state)
         self._shelves(now_us, state)
-        self._drawer(now_us, state)
+        from .alert_drawer import drawer
+
+        drawer(self, now_us, state)
         self._abandoned(now_us, state)
         self._separated(now_us, state)
 
@@ -280,48 +285,6 @@ class PlaceRules:
                     self.rested[self.epc_of[g]] = c
         self.away_tag[out] = True
         ev.reset(out)
-
-    def _drawer(self, now_us: int, state) -> None:
-        cfg = self.cfg
-        mark = local_day_time_us(now_us, cfg.utc_offset_s, cfg.end_of_day_s + cfg.drawer_grace_s)
-        if self.last_drawer_us is None:
-            self.last_drawer_us = mark  # policy times before the core started are not judged
-            return
-        if mark <= self.last_drawer_us:
-            return
-        self.last_drawer_us = mark
-        quiet = mark - int(cfg.drawer_quiet_s * 1e6)
-        seen = mark - int(cfg.drawer_seen_s * 1e6)
-        ev = self.ev
-        heard, other = ev.last_store_us, ev.last_else_us
-        held = self.held_in_force
-        desks, lag = tuple(cfg.workspace_purposes), int(cfg.drawer_through_s * 1e6)
-        for epc, st in sorted(state.items()):
-            g = st["tag"]
-            if g >= len(heard) or heard[g] >= quiet or st["kind"] != "dossier":
-                continue  # a storage room still hears it
-            sp = st["space"]
-            if self.space_kind.get(sp) != "room" and other[g] > ev.last_door_us[g]:
-                # a corridor estimate (often a carrier's, left behind): the room of the desk or room antenna that
-                # heard it last, if no door's portal has reported it since
-                sp = ev.else_space(g) or sp
-            if self.space_kind.get(sp) != "room" or self.purpose.get(sp) in STORAGE_ROOMS:
-                continue
-            if not (other[g] >= seen and other[g] > heard[g]) and not (
-                    self.purpose.get(sp) in desks and ev.last_through(g, sp)
-                    and (st["since"] >= ev.last_door_us[g] - lag or ev.left_storage(g))):
-                # nothing outside storage has heard it of late, nor was it last heard going in through this room's
-                # door, its estimate there since, or heard by this room's door after it was carried out of storage
-                # (a door's portal that keeps hearing a shelved file next door says nothing)
-                continue
-            if ev.into_storage(np.array([g]))[0]:
-                continue  # last through a storage room's door after a desk last heard it: back on the shelves
-            holder = held.get(epc, st["holder"]) if held is not None else st["holder"]
-            if holder or ("missing", epc) in self.book.open:
-                continue  # carried (custody: its holder has not walked away from it), or already missing
-            if not ev.passed_into(g, sp):
-                continue  # never through a door of this room since storage heard it: heard through a wall
-            self.book.raise_(mark, "drawer", epc, sp, "", f"at {st['storage'] or sp} past end of day")
 
     def _left_room(self, epc: str, st: dict) -> bool:
         """Carried by a badge into a room that is neither storage nor a workspace (interview, meeting) and resting

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..errors import ProblemList
+from .alert_drawer import before_change
 from .alert_place import STORAGE_ROOMS, PlaceRules
 from .alert_readers import ReaderWatch
 from .alerts_evidence import ReadEvidence
@@ -152,6 +153,7 @@ class Alerts:
     def changes(self, t, epc, space, storage, holder, kind, tag_ids) -> None:
         for ti, e, s, u, h, k, g in zip(t, epc, space, storage, holder, kind, tag_ids):
             st = self.state.get(e)
+            before_change(self.place, e, int(ti), st)  # kept as it stood at the coming drawer mark
             old = st["space"] if st else ""
             if st is None:
                 self.seq[e] = len(self.seq)
@@ -194,7 +196,7 @@ class Alerts:
         # last heard out of storage, at the end of a run of reports long enough to say it rested in view
         steady = int(self.cfg.missing_steady_s * 1e6)
         # (and not carried through a storage room's door since: shelved where no shelf antenna hears it)
-        cand = cand[(ev.last_else_us[cand] > ev.last_store_us[cand]) & ~ev.into_storage(cand)
+        cand = cand[(ev.last_else_us[cand] > ev.last_store_us[cand]) & ~ev.into_storage(cand, now_us, int(self.cfg.away_quiet_s * 1e6))
                     & (ev.run_last_us[cand] - ev.run_start_us[cand] >= steady)] if len(cand) else cand  # fmt: skip
         miss_us = int(self.cfg.missing_s * 1e6)
         hits = [self.epc_of[g] for g in self.watch.unseen(now_us, miss_us, cand).tolist()]
