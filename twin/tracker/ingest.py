@@ -1,6 +1,7 @@
 """Ingest: validate a chunk of tag reports, quarantine bad rows with counts by reason, hold rows to a watermark.
 
-Rows are mapped to (tag id, antenna index) with interners; each distinct EPC is checked and decoded once when it is
+Rows are mapped to (tag id, antenna index) with interners (reader and EPC fields read in place, both looked up in one
+compiled pass: twin.tracker.kernels_ingest); each distinct EPC is checked and decoded once when it is
 first seen (malformed and foreign EPCs are remembered by tag id, so their rows are filtered by an array lookup).
 Good rows wait in a buffer until the clock passes them by `watermark_s`, so rows that arrive out of order within the
 watermark are processed in time order; a row older than what was already processed is counted `late` and handed on
@@ -17,10 +18,10 @@ from numba import njit
 
 from ..records import READ_DTYPE
 from .epcs import KIND_FOREIGN, decode, well_formed
-from .intern import Interner
+from .intern import Interner, field_words
+from .kernels_ingest import KIND_MALFORMED, REASONS, probe_rows, screen
 from .sitemodel import SiteModel
 
-KIND_MALFORMED = -1
 MIN_T_US = 946_684_800 * 1_000_000  # 2000-01-01: anything earlier is an unset or corrupt reader clock
 MAX_SKEW_US = 3_600 * 1_000_000  # a row more than an hour ahead of the core's clock is impossible (assumption)
 
@@ -53,41 +54,6 @@ class Batch:
 def _empty_batch() -> Batch:
     z = np.zeros(0, np.int64)
     return Batch(z, z.astype(np.int32), z.astype(np.int32), z.astype(np.int16), z.astype(np.int32), z.astype(bool))
-
-
-#: Quarantine reasons in the order a bad row is judged (it is counted once, under its first reason).
-REASONS = ("unknown_reader", "unknown_antenna", "bad_timestamp", "malformed_epc", "malformed_count", "malformed_rssi")
-
-
-@njit(cache=True)
-def _screen(t, fu, rid, port, tag, cnt, rssi, lut, kind, check_kind, lo_t, hi_t,
-            o_t, o_tag, o_ant, o_rssi, o_cnt, o_fu, reason):  # pragma: no cover - compiled  # fmt: skip
-    """One pass over a chunk: each row's antenna index (lut[reader, port]), its first failed check counted in
-    reason[1 + REASONS index], the good rows copied to the o_* columns in order; returns how many are good."""
-    k = 0
-    last_col = lut.shape[1] - 1
-    for i in range(len(t)):
-        r = rid[i]
-        a = lut[r, min(np.int64(port[i]), last_col)]  # r = -1: the padding row of -1
-        why = 0
-        if r < 0:
-            why = 1
-        elif a < 0:
-            why = 2
-        elif t[i] < lo_t or t[i] > hi_t or fu[i] > t[i]:
-            why = 3
-        elif check_kind and kind[tag[i]] == KIND_MALFORMED:
-            why = 4
-        elif cnt[i] == 0:
-            why = 5
-        elif rssi[i] > 20 or rssi[i] < -127:
-            why = 6
-        if why:
-            reason[why] += 1
-            continue
-        o_t[k], o_tag[k], o_ant[k], o_rssi[k], o_cnt[k], o_fu[k] = t[i], tag[i], a, rssi[i], cnt[i], fu[i]
-        k += 1
-    return k
 
 
 @njit(cache=True)
@@ -189,6 +155,13 @@ class Ingest:
                 self.counts["foreign_tags"] += 1
         self.kind = np.concatenate([self.kind, kinds])
 
+    def _words(self, reads: np.ndarray) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The reader and EPC fields as words read in place, when they have the interners' widths."""
+        if reads.dtype.fields is None or reads.dtype.fields.get("reader", (None,))[0] != self.readers.dtype \
+                or reads.dtype.fields.get("epc", (None,))[0] != self.epcs.dtype:
+            return None, None
+        return field_words(reads, "reader"), field_words(reads, "epc")
+
     # -- rows -------------------------------------------------------------------------------------------------------
     def push(self, reads: np.ndarray) -> None:
         """Validate a chunk (any order); good rows go to the buffer, bad ones are counted by reason."""
@@ -196,17 +169,25 @@ class Ingest:
         if n == 0:
             return
         self.counts["rows_in"] += n
-        rid, _ = self.readers.ids(reads["reader"], grow=False)
-        tag, new = self.epcs.ids(reads["epc"])
-        if new:
-            self._learn(new)
         t = reads["t_us"]
         hi = (self.now_us if self.now_us is not None else int(t.max())) + MAX_SKEW_US
         out = (np.empty(n, np.int64), np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int16),
                np.empty(n, np.int32), np.empty(n, np.int64))  # fmt: skip
         reason = np.zeros(len(REASONS) + 1, np.int64)
-        k = _screen(t, reads["first_us"], rid, reads["antenna"], tag, reads["count"], reads["rssi_dbm"], self._lut,
-                    self.kind, self.n_malformed > 0, MIN_T_US, hi, *out, reason)  # fmt: skip
+        rw, ew = self._words(reads)
+        if rw is not None and ew is not None:  # reader and EPC ids in one pass over the fields in place
+            rid, tag = np.empty(n, np.int64), np.empty(n, np.int64)
+            if probe_rows(rw, ew, *self.readers.table[:3], *self.epcs.table, rid, tag):
+                new = self.epcs.fill(reads["epc"], tag)
+            else:
+                new = []
+        else:
+            rid, _ = self.readers.ids(reads["reader"], grow=False)
+            tag, new = self.epcs.ids(reads["epc"])
+        if new:  # decoded once per distinct EPC, before its rows are screened (even the bad ones intern it)
+            self._learn(new)
+        k = screen(t, reads["first_us"], rid, reads["antenna"], tag, reads["count"], reads["rssi_dbm"], self._lut,
+                   self.kind, self.n_malformed > 0, MIN_T_US, hi, *out, reason)  # fmt: skip
         if k < n:
             for name, c in zip(REASONS, reason[1:].tolist()):
                 if c:

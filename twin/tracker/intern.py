@@ -2,15 +2,17 @@
 
 Names are hashed word by word (murmur3's fmix64 mixing) and looked up in an open-addressing table with linear
 probing; a slot's name is compared word by word with the row before it is taken, so a hash collision can never merge
-two names. The probe is one compiled pass over the rows (numba, `cache=True`) instead of a dozen numpy calls;
-a row naming the same as the row before it costs one compare. New names are inserted into the table in place; it is rebuilt only when
-its load would pass 1/2 (a dense table stays in cache; linear probing at load <= 1/2 takes ~1.5 probes a hit).
+two names. The probe is one compiled pass over the rows (twin.tracker.kernels_ingest) instead of a dozen numpy
+calls; a row naming the same as the row before it costs one compare. New names are inserted into the table in place;
+it is rebuilt only when its load would pass 1/2 (a dense table stays in cache; linear probing at load <= 1/2 takes
+~1.5 probes a hit).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from .kernels_ingest import insert, probe
 
 _MIX = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93], dtype=np.uint64)
 _S33 = np.uint64(33)
@@ -38,63 +40,16 @@ def hash_words(w: np.ndarray) -> np.ndarray:
     return h
 
 
-@njit(cache=True)
-def _hash_row(w, i, mix):
-    h = w[i, 0] * mix[0]
-    for j in range(1, w.shape[1]):
-        h ^= w[i, j] * mix[j % 4]
-    h ^= h >> np.uint64(33)
-    h *= mix[1]
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@njit(cache=True)
-def _probe(w, names_w, slot_h, slot_id, mix, out):  # pragma: no cover - compiled
-    """out[i] = id of row i's name, -1 when it is not interned."""
-    mask = np.uint64(len(slot_h) - 1)
-    k = w.shape[1]
-    for i in range(w.shape[0]):
-        if i:  # runs of one name (a reader's report) cost one compare a row
-            same = True
-            for j in range(k):
-                if w[i, j] != w[i - 1, j]:
-                    same = False
-                    break
-            if same:
-                out[i] = out[i - 1]
-                continue
-        h = _hash_row(w, i, mix)
-        s = h & mask
-        res = -1
-        while True:
-            sid = slot_id[s]
-            if sid < 0:
-                break
-            if slot_h[s] == h:
-                same = True
-                for j in range(k):
-                    if names_w[sid, j] != w[i, j]:
-                        same = False
-                        break
-                if same:
-                    res = sid
-                    break
-            s = (s + np.uint64(1)) & mask
-        out[i] = res
-
-
-@njit(cache=True)
-def _insert(names_w, start, slot_h, slot_id, mix):  # pragma: no cover - compiled
-    """Place names start..len-1 (each distinct, not yet in the table) at their first free slot."""
-    mask = np.uint64(len(slot_h) - 1)
-    for i in range(start, names_w.shape[0]):
-        h = _hash_row(names_w, i, mix)
-        s = h & mask
-        while slot_id[s] >= 0:
-            s = (s + np.uint64(1)) & mask
-        slot_id[s] = i
-        slot_h[s] = h
+def field_words(rec: np.ndarray, name: str) -> np.ndarray | None:
+    """A fixed-width bytes field of a record array read in place as rows of uint64 words (a strided, possibly
+    unaligned view: no copy), or None when the field's width is not a multiple of 8 bytes or the array is not
+    contiguous."""
+    f = rec.dtype.fields.get(name) if rec.dtype.fields else None
+    if f is None or f[0].kind != "S" or f[0].itemsize % 8 or not rec.flags.c_contiguous or rec.ndim != 1:
+        return None
+    if len(rec) == 0:
+        return np.zeros((0, f[0].itemsize // 8), np.uint64)
+    return np.ndarray((len(rec), f[0].itemsize // 8), "<u8", buffer=rec, offset=f[1], strides=(rec.dtype.itemsize, 8))
 
 
 class Interner:
@@ -139,24 +94,33 @@ class Interner:
             self._slot_h = np.zeros(size, dtype=np.uint64)
             self._slot_id = np.full(size, -1, dtype=np.int64)
             start = 0
-        _insert(self._buf[:n], start, self._slot_h, self._slot_id, _MIX)
+        insert(self._buf[:n], start, self._slot_h, self._slot_id, _MIX)
+
+    @property
+    def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(names as words, slot hashes, slot ids, mixing constants): what the compiled probes read."""
+        return self._buf, self._slot_h, self._slot_id, _MIX
 
     def lookup(self, w: np.ndarray) -> np.ndarray:
         """Ids of word rows; -1 for names not interned."""
         out = np.empty(len(w), np.int64)
         if len(w):
-            _probe(np.ascontiguousarray(w), self._buf, self._slot_h, self._slot_id, _MIX, out)
+            probe(np.ascontiguousarray(w), self._buf, self._slot_h, self._slot_id, _MIX, out)
         return out
 
     def ids(self, col: np.ndarray, grow: bool = True) -> tuple[np.ndarray, list[int]]:
         """(id per row, ids newly interned) for a bytes column; unknown names get -1 when grow is False."""
         col = col.astype(self.dtype, copy=False)
         ids = self.lookup(words(col))
-        new: list[int] = []
-        if grow:
-            miss = ids < 0
-            if miss.any():
-                uniq = np.unique(col[miss])
-                new = self.add([bytes(x) for x in uniq])
-                ids[miss] = self.lookup(words(col[miss]))
-        return ids, new
+        return ids, (self.fill(col, ids) if grow else [])
+
+    def fill(self, col: np.ndarray, ids: np.ndarray) -> list[int]:
+        """Intern the names of the rows whose id is -1 (in sorted order of the new names) and set their ids; the ids
+        newly interned."""
+        miss = ids < 0
+        if not miss.any():
+            return []
+        col = col[miss].astype(self.dtype, copy=False)
+        new = self.add([bytes(x) for x in np.unique(col)])
+        ids[miss] = self.lookup(words(col))
+        return new
