@@ -250,3 +250,19 @@ def test_drawer_judges_files_as_they_stood_at_the_mark():
     a.tick(T0 + (mark + 40) * S)
     assert [(r["kind"], r["epc"], r["t_us"]) for r in a.book.take() if r["kind"] == "drawer"] == [
         ("drawer", D[0], T0 + mark * S)]
+
+
+def test_drawer_for_a_desk_file_that_a_storage_doors_portal_keeps_hearing():
+    """A file on an office desk its desk antenna hears now and then, which the dossier room door's portal hears
+    through the wall every two minutes up to the mark: still a drawer (the seeded baseline day), not a file carried
+    back to the shelves (whose last report of all is the storage door's, and then silence)."""
+    mark = int(9.5 * 3600 + 600)
+
+    def heard_through(a):
+        _est(a, [(mark - 3000, D[0], "office", "office/D1", "", "dossier", 0)])
+        _obs(a, mark - 3000, [0], 3)
+        _obs(a, mark - 1700, [0], 2)
+        for t in range(mark - 1500, mark - 100, 120):
+            _obs(a, t, [0], 4)
+
+    assert _drawer_run(heard_through, SITE2) == [(D[0], "office")]

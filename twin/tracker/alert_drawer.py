@@ -84,7 +84,7 @@ def _judge(rules, mark: int, state: dict[str, dict]) -> None:
             # door, its estimate there since, or heard by this room's door after it was carried out of storage
             # (a door's portal that keeps hearing a shelved file next door says nothing)
             continue
-        if ev.into_storage(np.array([g]), mark, int(cfg.away_quiet_s * 1e6))[0]:
+        if ev.into_storage(np.array([g]), mark, int(cfg.drawer_quiet_s * 1e6))[0]:
             continue  # last through a storage room's door after a desk last heard it: back on the shelves
         if epc in rules.mark_state:
             holder = st["holder"]  # as the estimate stood at the mark (custody has moved on since)

@@ -146,13 +146,13 @@ class ReadEvidence:
         return tag < len(self.doors_since) and bool(int(self.doors_since[tag]) & self.store_doors)
 
     def into_storage(self, tags: np.ndarray, now_us: int, quiet_us: int) -> np.ndarray:
-        """Per tag: its last door report, after the last desk or room antenna outside storage heard it, was at a
-        storage room's door, and nothing outside storage has heard it for quiet_us since (carried to the shelves,
-        where their antennas may not hear it; a file on a desk that a storage door's portal also hears is still
-        heard at its desk)."""
+        """Per tag: its last report of all, after the last desk or room antenna outside storage heard it, was a
+        storage room's door portal's, quiet_us or more ago (carried to the shelves, where their antennas may not hear
+        it; a desk file that a storage door's portal keeps hearing through a wall is heard again within minutes)."""
         d = self.last_door[tags]
-        last = self.last_else_us[tags]
-        return self.door_store[d] & (self.last_door_us[tags] > last) & (now_us - last > quiet_us)
+        t = self.last_door_us[tags]
+        return (self.door_store[d] & (t > self.last_else_us[tags]) & (t >= self.last_any_us[tags])
+                & (now_us - t > quiet_us))
 
     def else_space(self, tag: int) -> str:
         """The space of the desk or room antenna outside storage that heard the tag last ("" if none has)."""
