@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .kernels_portal import carrier_pass
+
 
 def carrier_seq(door: np.ndarray, start: np.ndarray, t_us: np.ndarray, is_badge: np.ndarray, seq: np.ndarray,
                 rows: np.ndarray, window_us: int, span_us: int) -> np.ndarray:
@@ -28,20 +30,5 @@ def carrier_seq(door: np.ndarray, start: np.ndarray, t_us: np.ndarray, is_badge:
         return out
     o = np.lexsort((t_us[b], door[b]))
     b = b[o]
-    bd, bt, bs, bq = door[b], t_us[b], start[b], seq[b]
-    for k, i in enumerate(rows.tolist()):
-        d, t, s = int(door[i]), int(t_us[i]), int(start[i])
-        lo = int(np.searchsorted(bd, d, side="left"))
-        up = int(np.searchsorted(bd, d, side="right"))
-        if lo == up:
-            continue
-        j = lo + int(np.searchsorted(bt[lo:up], t, side="right")) - 1
-        best, gap = -1, window_us + 1
-        while j >= lo and t - int(bt[j]) <= span_us:
-            g = abs(int(bs[j]) - s)
-            if g < gap:  # the nearest start; of one burst, its latest row (met first going back)
-                best, gap = j, g
-            j -= 1
-        if best >= 0:
-            out[k] = bq[best]
-    return out
+    return carrier_pass(door, start, t_us, np.asarray(rows, np.int64), door[b], t_us[b], start[b], seq[b],
+                        int(window_us), int(span_us))  # fmt: skip

@@ -12,12 +12,11 @@ the space it is in) and its carrier's badge. State is a few numbers per (tag, do
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
 from .carrier import carrier_seq
+from .kernels_portal import direction_pass
 
 _OLD = -(1 << 62)
 
@@ -258,58 +257,15 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     destination, logistic in the score. walks is updated.
     """
     n = len(tag)
-    dest = np.full(n, -1, np.int32)
-    by_path = np.zeros(n, bool)
-    tl, tt, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, t_us, door, start, own, beyond, here, peak))
-    bd = badge_dest.tolist() if badge_dest is not None else [-1] * n
-    sq = seq.tolist() if seq is not None else [float("nan")] * n
-    cq = carrier.tolist() if carrier is not None and carrier_w > 0 else None
+    nan = np.full(n, np.nan)
+    bd = np.full(n, -1, np.int32) if badge_dest is None else np.ascontiguousarray(badge_dest, np.int32)
     W = walks
     w_badge = (WALK_S + CLEAR_S) if prefer_badge else BADGE_S
-    for i in range(n):
-        g, a, b = tl[i], ol[i], bl[i]
-        if not (int(W.b_door[g]) == dl[i] and int(W.b_start[g]) == sl[i]):
-            # a new burst: its prior from the walk so far (the state before this burst)
-            recent = sl[i] - int(W.t_us[g]) <= W.passby_us
-            to = int(W.dest[g]) if recent else hl[i]
-            frm = int(W.origin[g]) if recent else -1
-            if to < 0:
-                to = hl[i]
-            src = -1
-            if to == a or to == b:
-                src = to
-            elif frm == a or frm == b:
-                src = frm
-            else:
-                # the nearer of where the last burst took the tag and where it came from (nearer origin: a walk past)
-                via = frm if frm >= 0 and min(hops[frm, a], hops[frm, b]) < min(hops[to, a], hops[to, b]) else to
-                far = max_hops if via == hl[i] else 1 << 20  # a recent walk may have gone on unheard (stairs)
-                if via >= 0 and min(hops[via, a], hops[via, b]) <= far and hops[via, a] != hops[via, b]:
-                    src = a if hops[via, a] < hops[via, b] else b
-            W.b_door[g], W.b_start[g], W.b_src[g], W.b_badge[g] = dl[i], sl[i], src, bd[i]
-        src, bdi = int(W.b_src[g]), int(W.b_badge[g])
-        if bd[i] >= 0:
-            bdi = W.b_badge[g] = bd[i]
-        d = sq[i]
-        if cq is not None and cq[i] == cq[i]:
-            d = cq[i] if d != d else (d + carrier_w * cq[i]) / (1.0 + carrier_w)
-        d = 0.0 if d != d else (d if a < b else -d)  # toward b
-        score = d
-        score += WALK_S if src == a else -WALK_S if src == b else 0.0
-        score += w_badge if bdi == b else -w_badge if bdi == a else 0.0
-        if score == 0.0:
-            score = -PEAK_S if pl[i] else 0.0
-        if score == 0.0:
-            continue
-        to_b = score > 0
-        dest[i] = b if to_b else a
-        by_path[i] = abs(d) >= CLEAR_S or (src >= 0 and (src == a) == to_b) or (bdi >= 0 and (bdi == b) == to_b)
-        if conf_out is not None:
-            conf_out[i] = 1.0 / (1.0 + math.exp(-abs(score) / CONF_S))
-        W.origin[g] = a if to_b else b
-        W.dest[g] = dest[i]
-        W.t_us[g] = max(int(W.t_us[g]), tt[i])
-    return dest, by_path
+    has_cq = carrier is not None and carrier_w > 0
+    return direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, nan if seq is None else seq,
+                          carrier if has_cq else nan, has_cq, float(carrier_w), hops, max_hops, WALK_S, w_badge,
+                          CLEAR_S, PEAK_S, CONF_S, W.origin, W.dest, W.t_us, W.b_door, W.b_start, W.b_src, W.b_badge,
+                          W.passby_us, nan if conf_out is None else conf_out, conf_out is not None)  # fmt: skip
 
 
 def badge_destinations(door: np.ndarray, start: np.ndarray, b_door: np.ndarray, b_start: np.ndarray,

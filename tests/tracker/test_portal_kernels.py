@@ -1,0 +1,184 @@
+"""The compiled portal walks (twin.tracker.kernels_portal) against the plain per-row forms they replaced: the carrier
+badge's sequence and the passage direction, on random rows, give the same values and leave the same walk state."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from twin.tracker.carrier import carrier_seq
+from twin.tracker.portal import BADGE_S, CLEAR_S, CONF_S, PEAK_S, WALK_S, Walks, direction
+
+from .test_portal_direction import DOORS, _hops
+
+
+def _direction_plain(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.ndarray, own: np.ndarray,
+              beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
+              max_hops: int = 2, badge_dest: np.ndarray | None = None, prefer_badge: bool = False,
+              seq: np.ndarray | None = None, conf_out: np.ndarray | None = None, carrier: np.ndarray | None = None,
+              carrier_w: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The destination of each row's fresh passage burst (-1: undecided), from the cues so far in its burst.
+
+    Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
+    accepted place before this batch. Cues, summed as a score toward `beyond` (seconds of sequence):
+    - seq: the antenna sequence up to this row (`Passages.seq`: side-2 minus side-1 read-time centroid; side 1 is
+      the side with the lower space index), the side heard last being where the tag went;
+    - the walk: a burst starts from one of its door's two spaces, the one the tag was in: the destination of the
+      tag's last burst if that is a side of this door, else (the last burst was a walk past) that burst's origin,
+      else the side nearest to where the tag was (at most max_hops doors away); the tag goes to the other side;
+    - the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went; with
+      prefer_badge it counts as much as the walk and the sequence's clear threshold together);
+    - the side whose loudest read came last (peak), a tie-breaker.
+    A burst is judged again at each of its rows, as more of its sequence is heard; the prior cues are fixed at its
+    start. carrier (per row, NaN: none): the carrier badge's sequence (`Passages.carrier`); with carrier_w > 0 the
+    row's sequence is (seq + carrier_w x carrier) / (1 + carrier_w), the carrier's alone while the tag's is unknown.
+    Returns (dest, trusted): each row's destination, and whether the walk, the badge or a clear sequence
+    (>= CLEAR_S) gave it rather than the peak alone. conf_out (float array of n): each row's confidence in its
+    destination, logistic in the score. walks is updated.
+    """
+    n = len(tag)
+    dest = np.full(n, -1, np.int32)
+    by_path = np.zeros(n, bool)
+    tl, tt, dl, sl, ol, bl, hl, pl = (x.tolist() for x in (tag, t_us, door, start, own, beyond, here, peak))
+    bd = badge_dest.tolist() if badge_dest is not None else [-1] * n
+    sq = seq.tolist() if seq is not None else [float("nan")] * n
+    cq = carrier.tolist() if carrier is not None and carrier_w > 0 else None
+    W = walks
+    w_badge = (WALK_S + CLEAR_S) if prefer_badge else BADGE_S
+    for i in range(n):
+        g, a, b = tl[i], ol[i], bl[i]
+        if not (int(W.b_door[g]) == dl[i] and int(W.b_start[g]) == sl[i]):
+            # a new burst: its prior from the walk so far (the state before this burst)
+            recent = sl[i] - int(W.t_us[g]) <= W.passby_us
+            to = int(W.dest[g]) if recent else hl[i]
+            frm = int(W.origin[g]) if recent else -1
+            if to < 0:
+                to = hl[i]
+            src = -1
+            if to == a or to == b:
+                src = to
+            elif frm == a or frm == b:
+                src = frm
+            else:
+                # the nearer of where the last burst took the tag and where it came from (nearer origin: a walk past)
+                via = frm if frm >= 0 and min(hops[frm, a], hops[frm, b]) < min(hops[to, a], hops[to, b]) else to
+                far = max_hops if via == hl[i] else 1 << 20  # a recent walk may have gone on unheard (stairs)
+                if via >= 0 and min(hops[via, a], hops[via, b]) <= far and hops[via, a] != hops[via, b]:
+                    src = a if hops[via, a] < hops[via, b] else b
+            W.b_door[g], W.b_start[g], W.b_src[g], W.b_badge[g] = dl[i], sl[i], src, bd[i]
+        src, bdi = int(W.b_src[g]), int(W.b_badge[g])
+        if bd[i] >= 0:
+            bdi = W.b_badge[g] = bd[i]
+        d = sq[i]
+        if cq is not None and cq[i] == cq[i]:
+            d = cq[i] if d != d else (d + carrier_w * cq[i]) / (1.0 + carrier_w)
+        d = 0.0 if d != d else (d if a < b else -d)  # toward b
+        score = d
+        score += WALK_S if src == a else -WALK_S if src == b else 0.0
+        score += w_badge if bdi == b else -w_badge if bdi == a else 0.0
+        if score == 0.0:
+            score = -PEAK_S if pl[i] else 0.0
+        if score == 0.0:
+            continue
+        to_b = score > 0
+        dest[i] = b if to_b else a
+        by_path[i] = abs(d) >= CLEAR_S or (src >= 0 and (src == a) == to_b) or (bdi >= 0 and (bdi == b) == to_b)
+        if conf_out is not None:
+            conf_out[i] = 1.0 / (1.0 + math.exp(-abs(score) / CONF_S))
+        W.origin[g] = a if to_b else b
+        W.dest[g] = dest[i]
+        W.t_us[g] = max(int(W.t_us[g]), tt[i])
+    return dest, by_path
+
+
+
+def _carrier_plain(door: np.ndarray, start: np.ndarray, t_us: np.ndarray, is_badge: np.ndarray, seq: np.ndarray,
+                rows: np.ndarray, window_us: int, span_us: int) -> np.ndarray:
+    """Per row of `rows` (indices into the portal rows): the carrier badge's antenna sequence, NaN when none.
+
+    door, start, t_us, seq: per portal row (its door, its burst's start, its time, its sequence so far; NaN while one
+    side is unheard); is_badge: the row's tag is a badge. A badge row qualifies for row i when it is at i's door, its
+    burst started within window_us of i's burst and it is no later than i (and at most span_us before it); of those,
+    the badge burst that started nearest to i's wins, its latest row gives the sequence.
+    """
+    out = np.full(len(rows), np.nan)
+    b = np.flatnonzero(is_badge & ~np.isnan(seq))
+    if len(b) == 0 or len(rows) == 0:
+        return out
+    o = np.lexsort((t_us[b], door[b]))
+    b = b[o]
+    bd, bt, bs, bq = door[b], t_us[b], start[b], seq[b]
+    for k, i in enumerate(rows.tolist()):
+        d, t, s = int(door[i]), int(t_us[i]), int(start[i])
+        lo = int(np.searchsorted(bd, d, side="left"))
+        up = int(np.searchsorted(bd, d, side="right"))
+        if lo == up:
+            continue
+        j = lo + int(np.searchsorted(bt[lo:up], t, side="right")) - 1
+        best, gap = -1, window_us + 1
+        while j >= lo and t - int(bt[j]) <= span_us:
+            g = abs(int(bs[j]) - s)
+            if g < gap:  # the nearest start; of one burst, its latest row (met first going back)
+                best, gap = j, g
+            j -= 1
+        if best >= 0:
+            out[k] = bq[best]
+    return out
+
+
+_rows = st.lists(st.tuples(st.integers(0, 3), st.integers(0, 2), st.integers(0, 40), st.integers(0, 6),
+                           st.booleans(), st.one_of(st.just(float("nan")), st.floats(-3, 3)),
+                           st.one_of(st.just(float("nan")), st.floats(-3, 3)), st.integers(-1, 3),
+                           st.booleans(), st.integers(-1, 3)), min_size=0, max_size=40)  # fmt: skip
+
+
+def _arrays(spec):
+    spec = sorted(spec, key=lambda r: (r[0], r[2]))  # (tag, time)
+    tag = np.array([r[0] for r in spec], np.int32)
+    t = np.array([r[2] for r in spec], np.int64) * 500_000
+    door = np.array([r[1] for r in spec], np.int32)
+    start = np.maximum(t - np.array([r[3] for r in spec], np.int64) * 500_000, 0)
+    side = np.array([r[4] for r in spec], bool)
+    own = np.array([DOORS[d][0] if s else DOORS[d][1] for d, s in zip(door.tolist(), side.tolist())], np.int32)
+    beyond = np.array([DOORS[d][1] if s else DOORS[d][0] for d, s in zip(door.tolist(), side.tolist())], np.int32)
+    seq = np.array([r[5] for r in spec], float)
+    car = np.array([r[6] for r in spec], float)
+    here = np.array([r[7] for r in spec], np.int32)
+    peak = np.array([r[8] for r in spec], bool)
+    bd = np.array([r[9] for r in spec], np.int32)
+    return tag, t, door, start, own, beyond, here, peak, seq, car, bd
+
+
+@settings(max_examples=150, deadline=None)
+@given(_rows, _rows, st.booleans(), st.booleans(), st.sampled_from([0.0, 0.5, 1.0]))
+def test_direction_matches_the_plain_form_across_batches(s1, s2, with_badge, prefer, cw):
+    w1, w2 = Walks(8.0), Walks(8.0)
+    w1.grow(4)
+    w2.grow(4)
+    hops = _hops()
+    for k, spec in enumerate((s1, s2)):
+        tag, t, door, start, own, beyond, here, peak, seq, car, bd = _arrays(spec)
+        t, start = t + k * 10_000_000, start + k * 10_000_000
+        bd = bd if with_badge else None
+        c1, c2 = np.zeros(len(tag)), np.zeros(len(tag))
+        d1, p1 = direction(tag, t, door, start, own, beyond, here, peak, w1, hops, 2, bd, prefer, seq, c1, car, cw)
+        d2, p2 = _direction_plain(tag, t, door, start, own, beyond, here, peak, w2, hops, 2, bd, prefer, seq, c2,
+                                  car, cw)  # fmt: skip
+        assert d1.tolist() == d2.tolist() and p1.tolist() == p2.tolist()
+        assert c1.tobytes() == c2.tobytes()
+        for f in ("origin", "dest", "t_us", "b_door", "b_start", "b_src", "b_badge"):
+            assert getattr(w1, f).tolist() == getattr(w2, f).tolist(), f
+
+
+@settings(max_examples=150, deadline=None)
+@given(_rows, st.integers(0, 8), st.integers(0, 12))
+def test_carrier_seq_matches_the_plain_form(spec, window, span):
+    tag, t, door, start, own, beyond, here, peak, seq, car, bd = _arrays(spec)
+    badge = peak
+    rows = np.flatnonzero(~badge)
+    a = carrier_seq(door, start, t, badge, seq, rows, window * 500_000, span * 500_000)
+    b = _carrier_plain(door, start, t, badge, seq, rows, window * 500_000, span * 500_000)
+    assert a.tobytes() == b.tobytes()

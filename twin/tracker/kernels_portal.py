@@ -1,0 +1,115 @@
+"""Compiled per-row walks of the portal steps: the carrier badge's sequence (twin.tracker.carrier) and the passage
+direction (twin.tracker.portal.direction).
+
+Both were per-row Python loops; here each is one compiled walk doing the same comparisons and the same float
+operations in the same order, so their output does not move. tests/tracker/test_portal_kernels.py checks each
+against the plain form it replaced.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def carrier_pass(door, start, t_us, rows, bd, bt, bs, bq, window_us, span_us):
+    """Per row of `rows`: the sequence bq of the badge row (bd, bt, bs sorted by door, then time) at the row's door,
+    no later than the row and at most span_us before it, whose burst start bs is nearest the row's (within
+    window_us; of one burst its latest row); NaN when none."""
+    out = np.full(len(rows), np.nan)
+    m = len(bd)
+    for k in range(len(rows)):
+        i = rows[k]
+        d, t, s = door[i], t_us[i], start[i]
+        lo, hi = 0, m  # first badge row at door >= d
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if bd[mid] < d:
+                lo = mid + 1
+            else:
+                hi = mid
+        up, hi = lo, m  # first badge row at door > d
+        while up < hi:
+            mid = (up + hi) >> 1
+            if bd[mid] <= d:
+                up = mid + 1
+            else:
+                hi = mid
+        if lo == up:
+            continue
+        a, hi = lo, up  # first badge row of the door later than t
+        while a < hi:
+            mid = (a + hi) >> 1
+            if bt[mid] <= t:
+                a = mid + 1
+            else:
+                hi = mid
+        j = a - 1
+        best, gap = -1, window_us + 1
+        while j >= lo and t - bt[j] <= span_us:
+            g = abs(bs[j] - s)
+            if g < gap:
+                best, gap = j, g
+            j -= 1
+        if best >= 0:
+            out[k] = bq[best]
+    return out
+
+
+@njit(cache=True)
+def direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, sq, cq, has_cq, carrier_w, hops, max_hops,
+                   w_walk, w_badge, clear_s, peak_s, conf_s, w_origin, w_dest, w_t, w_door, w_start, w_src, w_badge_,
+                   passby_us, conf_out, has_conf):  # fmt: skip
+    """`portal.direction`'s walk over the rows (sorted by tag, time), updating the walk state w_* in place; returns
+    (dest, by_path). bd: per row, the badge's destination (-1: none); cq: the carrier's sequence (used if has_cq)."""
+    n = len(tag)
+    dest = np.full(n, -1, np.int32)
+    by_path = np.zeros(n, np.bool_)
+    for i in range(n):
+        g, a, b = tag[i], own[i], beyond[i]
+        if not (w_door[g] == door[i] and w_start[g] == start[i]):
+            recent = start[i] - w_t[g] <= passby_us
+            to = np.int64(w_dest[g]) if recent else np.int64(here[i])
+            frm = np.int64(w_origin[g]) if recent else np.int64(-1)
+            if to < 0:
+                to = here[i]
+            src = -1
+            if to == a or to == b:
+                src = to
+            elif frm == a or frm == b:
+                src = frm
+            else:
+                via = to
+                if frm >= 0 and min(hops[frm, a], hops[frm, b]) < min(hops[to, a], hops[to, b]):
+                    via = frm
+                far = max_hops if via == here[i] else 1 << 20
+                if via >= 0 and min(hops[via, a], hops[via, b]) <= far and hops[via, a] != hops[via, b]:
+                    src = a if hops[via, a] < hops[via, b] else b
+            w_door[g], w_start[g], w_src[g], w_badge_[g] = door[i], start[i], src, bd[i]
+        src, bdi = np.int64(w_src[g]), np.int64(w_badge_[g])
+        if bd[i] >= 0:
+            w_badge_[g] = bd[i]
+            bdi = bd[i]
+        d = sq[i]
+        if has_cq and cq[i] == cq[i]:
+            d = cq[i] if d != d else (d + carrier_w * cq[i]) / (1.0 + carrier_w)
+        d = 0.0 if d != d else (d if a < b else -d)
+        score = d
+        score += w_walk if src == a else -w_walk if src == b else 0.0
+        score += w_badge if bdi == b else -w_badge if bdi == a else 0.0
+        if score == 0.0:
+            score = -peak_s if peak[i] else 0.0
+        if score == 0.0:
+            continue
+        to_b = score > 0
+        dest[i] = b if to_b else a
+        by_path[i] = abs(d) >= clear_s or (src >= 0 and (src == a) == to_b) or (bdi >= 0 and (bdi == b) == to_b)
+        if has_conf:
+            conf_out[i] = 1.0 / (1.0 + math.exp(-abs(score) / conf_s))
+        w_origin[g] = a if to_b else b
+        w_dest[g] = dest[i]
+        w_t[g] = max(w_t[g], t_us[i])
+    return dest, by_path
