@@ -201,49 +201,65 @@ def _evidence_pass(t, tag, ant, rssi, ant_store, ant_else, ant_door, door_bit, a
                    touched, last_door_us, last_door, last_else_ant):  # fmt: skip
     """`ReadEvidence.observe` over rows sorted by (tag, time), one tag at a time; returns the tags of exit rows.
 
-    Per tag: 1) its latest reports and its runs of fixed non-portal reports; 2) door bits for its portal reports
-    after its latest storage report (of the whole chunk, as before); 3) per report period (t // the antenna's
-    period), its loudest shelf report (the earliest of equals) credits that shelf once per new period."""
+    Per tag: 1) its latest reports and its runs of fixed non-portal reports (kept in locals, written back once per
+    tag); 2) door bits for its portal reports after its latest storage report (of the whole chunk, as before); 3) per
+    report period (t // the antenna's period), its loudest shelf report (the earliest of equals) credits that shelf
+    once per new period."""
     n = len(t)
     exits = np.empty(n, np.int64)
     rows = np.empty(n, np.int64)
     per = np.empty(n, np.int64)
+    prow = np.empty(n, np.int64)
     n_exit = 0
     s = 0
     while s < n:
-        g, e, m = tag[s], s, 0
-        prev = run_last[g]
+        g, e, m, q = tag[s], s, 0, 0
+        ls, le, lea = last_store[g], last_else[g], last_else_ant[g]
+        ldu, ld, rs, rl = last_door_us[g], last_door[g], run_start[g], run_last[g]
+        la, lx, ds = last_any[g], last_exit[g], doors_since[g]
+        prev = rl
         while e < n and tag[e] == g:
             a, ti = ant[e], t[e]
-            if ant_store[a]:
-                last_store[g] = max(last_store[g], ti)
-                doors_since[g] = 0  # heard in storage: door passages count again from here
-            if ant_else[a] and ti >= last_else[g]:
-                last_else[g] = ti
-                last_else_ant[g] = a
-            if ant_door[a] >= 0 and ti >= last_door_us[g]:
-                last_door_us[g] = ti
-                last_door[g] = ant_door[a]
-            if ant_store[a] or ant_else[a]:  # a gap longer than gap_us starts a new run
+            st, el, d = ant_store[a], ant_else[a], ant_door[a]
+            if st:
+                if ti > ls:
+                    ls = ti
+                ds = np.uint64(0)
+            if el and ti >= le:
+                le = ti
+                lea = a
+            if d >= 0:
+                if ti >= ldu:
+                    ldu = ti
+                    ld = d
+                prow[q] = e
+                q += 1
+            if st or el:
                 if prev < 0 or ti - prev > gap_us:
-                    run_start[g] = ti
-                run_last[g] = max(run_last[g], ti)
+                    rs = ti
+                if ti > rl:
+                    rl = ti
                 prev = ti
-            last_any[g] = max(last_any[g], ti)
+            if ti > la:
+                la = ti
             if ant_exit[a]:
-                last_exit[g] = max(last_exit[g], ti)
+                if ti > lx:
+                    lx = ti
                 exits[n_exit] = g
                 n_exit += 1
             if has_units and ant_col[a] >= 0:
                 rows[m], per[m] = e, ti // ant_period[a]
                 m += 1
             e += 1
-        for i in range(s, e):
-            d = ant_door[ant[i]]
-            if d >= 0 and t[i] > last_store[g]:
-                doors_since[g] |= door_bit[d]
+        for k in range(q):
+            i = prow[k]
+            if t[i] > ls:
+                ds |= door_bit[ant_door[ant[i]]]
+        last_store[g], last_else[g], last_else_ant[g] = ls, le, lea
+        last_door_us[g], last_door[g], run_start[g], run_last[g] = ldu, ld, rs, rl
+        last_any[g], last_exit[g], doors_since[g] = la, lx, ds
         s = e
-        for j in range(1, m):  # antennas of different report periods: order by period, stably (insertion sort)
+        for j in range(1, m):
             pj, rj, b = per[j], rows[j], j
             while b > 0 and per[b - 1] > pj:
                 per[b], rows[b] = per[b - 1], rows[b - 1]
