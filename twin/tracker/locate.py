@@ -20,6 +20,7 @@ from .sitemodel import KIND_CODES, SiteModel
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction, latest_wins
 from .kernels_locate import evidence_pass, rows_pass, seal_pass
+from .kernels_merge import merge_pass
 from .kernels_smooth import space_pass, unit_pass
 from .priors import BusinessPriors
 from .smooth import BIN_US, RunState
@@ -265,24 +266,8 @@ class Locator(BusinessPriors):
         conf = np.concatenate([s_conf, u_conf])
         o = np.lexsort((kind, t, tag))
         tag, t, kind, val, conf = tag[o], t[o], kind[o], val[o], conf[o]
-        gstart = np.ones(len(tag), bool)
-        gstart[1:] = tag[1:] != tag[:-1]
-        sp = _ffill(val, kind == 0, gstart, self.out_space[tag])
-        un = _ffill(val, kind == 1, gstart, pre_unit[tag])
-        pu = self.prior_unit[tag]
-        # a dossier with a home (filed, swept) in its home's space and no unit read there: the home
-        un = np.where((self._unit_space[pu] == sp) & ((self._unit_space[un] != sp) | self.cfg.home_first), pu, un)
-        un = np.where(self._unit_space[un] == sp, un, -1)
-        prev_sp = np.empty_like(sp)
-        prev_un = np.empty_like(un)
-        prev_sp[1:], prev_un[1:] = sp[:-1], un[:-1]
-        prev_sp[gstart], prev_un[gstart] = self.out_space[tag[gstart]], self.out_unit[tag[gstart]]
-        ch = (sp != prev_sp) | (un != prev_un)
-        last = np.ones(len(tag), bool)
-        last[:-1] = gstart[1:]
-        self.out_space[tag[last]], self.out_unit[tag[last]] = sp[last], un[last]
-        if ch.any():
-            self.t_change[tag[ch]] = np.maximum(self.t_change[tag[ch]], t[ch])
+        sp, un, ch = merge_pass(tag, t, kind, val, self.out_space, self.out_unit, pre_unit, self.prior_unit,
+                                self._unit_space, self.cfg.home_first, self.t_change)  # fmt: skip
         if ch.any():
             self._out.append((t[ch], tag[ch], sp[ch], un[ch], conf[ch]))
 
