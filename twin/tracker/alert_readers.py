@@ -124,7 +124,9 @@ class ReaderWatch:
         return [(r, t) for t, r, up, _ in self.step(now_us, moved_after) if up]
 
     def step(self, now_us: int, moved_after) -> list[tuple[int, int, bool, str]]:
-        """Reader outages raised and cleared up to now_us, in time order: (t_us, reader, raised, why)."""
+        """Reader outages raised and cleared up to now_us, in time order: (t_us, reader, raised, why).
+        `moved_after`: a callable (tag id, t_us) -> bool, or per tag id the time of its last estimate change (an
+        int64 array; a tag beyond it has none) -- a tag moved after t_us when that time is later."""
         self._apply_status(now_us)
         due = self.ka_last + (self.ka_timeout * self.ka_us).astype(np.int64)
         for r in np.flatnonzero((self.ka_last >= 0) & (self.down_since < 0) & (due < now_us)).tolist():
@@ -137,18 +139,18 @@ class ReaderWatch:
             is_silent = np.zeros(len(self.readers), bool)
             is_silent[silent] = True
             pr, pg, ps = _steady_pairs(self.pair_key, self.pair_n, self.pair_seen, is_silent)  # reported twice
-        for r in silent.tolist():
-            t0 = int(self.last_us[r])
-            still = 0
             # enough of them still where they were when the reader last heard each (a tag carried off a desk is
             # heard no more while the reader still reports the others: its estimate moves before the reader falls
-            # silent); moved_after has no side effects
-            for g, tg in zip(pg[pr == r].tolist(), ps[pr == r].tolist()):
-                if still >= self.cfg.offline_min_tags:
-                    break
-                still += not moved_after(g, tg)
-            if still >= self.cfg.offline_min_tags:
-                self._down(r, t0 + int(self.thr_us[r]), SILENCE, "silent")
+            # silent); moved_after has no side effects, so all pairs of all silent readers are judged in one go
+            if callable(moved_after):
+                moved = np.fromiter((moved_after(g, tg) for g, tg in zip(pg.tolist(), ps.tolist())), bool, len(pg))
+            else:
+                inside = pg < len(moved_after)
+                moved = np.zeros(len(pg), bool)
+                moved[inside] = moved_after[pg[inside]] > ps[inside]
+            still = np.bincount(pr[~moved], minlength=len(self.readers))
+            for r in silent[still[silent] >= self.cfg.offline_min_tags].tolist():
+                self._down(r, int(self.last_us[r]) + int(self.thr_us[r]), SILENCE, "silent")
         out, self._pending = sorted(self._pending), []
         return out
 

@@ -20,6 +20,9 @@ from .alerts_evidence import ReadEvidence
 from .sitemodel import site_model
 
 
+_NEVER = np.iinfo(np.int64).min  # since_tag of a tag without state: it never moved
+
+
 @dataclass(frozen=True)
 class AlertConfig:
     """Thresholds and policy (assumptions: a station's own policy; set them in the core's `alerts` config)."""
@@ -134,6 +137,7 @@ class Alerts:
         # per tag id: a dossier unheld in a room inside the station outside storage, without an open checkout
         # (the unseen-missing rule's candidates, kept on each change instead of judged for every tag per tick)
         self.miss_ok = np.zeros(0, bool)
+        self.since_tag = np.full(0, _NEVER, np.int64)  # per tag id: its state's `since` (the reader watch's moves)
 
     def event(self, e: dict) -> None:
         self.place.event(e)
@@ -161,6 +165,10 @@ class Alerts:
             self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved,
                                   "tag": int(g)}  # fmt: skip
             self.tag_of[e], self.epc_of[int(g)] = int(g), e
+            if g >= len(self.since_tag):
+                self.since_tag = np.concatenate([self.since_tag, np.full(max(g + 1 - len(self.since_tag), 1024),
+                                                                         _NEVER, np.int64)])  # fmt: skip
+            self.since_tag[g] = int(ti)
             self._judge_missing(e)
             self.place.changed(st, e, int(ti), old)
         if len(tag_ids):
@@ -176,12 +184,13 @@ class Alerts:
         for r, tb in self.watch.observe(t, tag, reader):
             self.book.clear(tb, "reader_offline", "", self.watch.space[r], self.reader_ids[r])
 
-    def tick(self, now_us: int) -> None:
-        def moved_after(g: int, t0: int) -> bool:
-            st = self.state.get(self.epc_of.get(g, ""))
-            return st is not None and st["since"] > t0
+    def moved_after(self, g: int, t0: int) -> bool:
+        """Whether tag id g's estimate changed after t0 (the plain form of `since_tag`)."""
+        st = self.state.get(self.epc_of.get(g, ""))
+        return st is not None and st["since"] > t0
 
-        for t, r, up, why in self.watch.step(now_us, moved_after):  # silence, and the reader status stream
+    def tick(self, now_us: int) -> None:
+        for t, r, up, why in self.watch.step(now_us, self.since_tag):  # silence, and the reader status stream
             if up:
                 self.book.raise_(t, "reader_offline", "", self.watch.space[r], "", f"reader {self.reader_ids[r]} {why}",
                                  self.reader_ids[r])
