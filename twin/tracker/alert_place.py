@@ -222,7 +222,7 @@ class PlaceRules:
         self._grow(int(touched.max()) + 1 if len(touched) else 0)
         # of those, only dossiers without a home, taken out, or with a misfiled alert open can change a verdict
         judge = self.dossier_tag[touched] & (~self.home_tag[touched] | self.away_tag[touched])
-        opened_tags = {state[e]["tag"] for (k, e) in self.book.open if k == "misfiled" and e in state}
+        opened_tags = {state[e]["tag"] for e in self.book.misfiled if e in state}
         if opened_tags:
             judge |= np.isin(touched, np.fromiter(opened_tags, np.int64))
         dirty.update(epc_of[g] for g in touched[judge].tolist() if g in epc_of)

@@ -75,6 +75,15 @@ class AlertBook:
     def __init__(self) -> None:
         self.open: dict[tuple[str, str], dict] = {}
         self.rows: list[dict] = []
+        self.misfiled: set[str] = set()  # keys of the open misfiled alerts (the shelf rule re-judges them each tick)
+
+    def _opened(self, key: tuple[str, str]) -> None:
+        if key[0] == "misfiled":
+            self.misfiled.add(key[1])
+
+    def _closed(self, key: tuple[str, str]) -> None:
+        if key[0] == "misfiled":
+            self.misfiled.discard(key[1])
 
     @staticmethod
     def key(kind: str, epc: str, space: str, reader: str = "") -> tuple[str, str]:
@@ -88,12 +97,15 @@ class AlertBook:
         row = {"t_us": int(t), "state": "raised", "kind": kind, "epc": epc, "space": space, "officer": officer,
                "detail": detail}  # fmt: skip
         self.open[key] = row
+        self._opened(key)
         self.rows.append(row)
         return True
 
     def clear(self, t: int, kind: str, epc: str, space: str = "", reader: str = "") -> None:
-        row = self.open.pop(self.key(kind, epc, space, reader), None)
+        key = self.key(kind, epc, space, reader)
+        row = self.open.pop(key, None)
         if row is not None:
+            self._closed(key)
             self.rows.append({**row, "t_us": max(int(t), row["t_us"]), "state": "cleared"})
 
     def add(self, rows: list[dict]) -> None:
@@ -104,8 +116,10 @@ class AlertBook:
                 if key in self.open:
                     continue
                 self.open[key] = r
+                self._opened(key)
             else:
                 self.open.pop(key, None)
+                self._closed(key)
             self.rows.append(r)
 
     def take(self) -> list[dict]:
