@@ -182,3 +182,26 @@ def test_carrier_seq_matches_the_plain_form(spec, window, span):
     a = carrier_seq(door, start, t, badge, seq, rows, window * 500_000, span * 500_000)
     b = _carrier_plain(door, start, t, badge, seq, rows, window * 500_000, span * 500_000)
     assert a.tobytes() == b.tobytes()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.integers(0, 5), st.integers(0, 3), st.integers(-90, -20)), max_size=30),
+       st.booleans())  # fmt: skip
+def test_portal_rows_gathers_what_the_array_form_did(spec, has_badge):
+    from twin.tracker.kernels_portal import portal_rows
+
+    pm = np.array([r[0] for r in spec], bool)
+    tag = np.array([r[1] for r in spec], np.int32)
+    ant = np.array([r[2] for r in spec], np.int64)
+    rssi = np.array([r[3] for r in spec], np.int16)
+    t = np.arange(len(spec), dtype=np.int64) * 7
+    cnt = np.arange(len(spec), dtype=np.int32) % 3 + 1
+    ant_door, ant_space, ant_other = (np.array([0, 0, 1, -1], np.int32), np.array([0, 1, 2, 3], np.int32),
+                                      np.array([1, 0, 1, -1], np.int32))  # fmt: skip
+    badge = np.array([True, False, True, False, False, True])
+    got = portal_rows(pm, tag, t, ant, rssi, cnt, ant_door, ant_space, ant_other, badge, has_badge)
+    pa = ant[pm]
+    want = (np.flatnonzero(pm), tag[pm], t[pm], ant_door[pa], np.where(ant_space[pa] < ant_other[pa], 1, 2), rssi[pm],
+            cnt[pm], badge[tag[pm]] if has_badge else np.zeros(int(pm.sum()), bool))  # fmt: skip
+    for x, y in zip(got, want):
+        assert x.dtype == y.dtype and x.tolist() == y.tolist()

@@ -113,3 +113,31 @@ def direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, sq, cq, 
         w_dest[g] = dest[i]
         w_t[g] = max(w_t[g], t_us[i])
     return dest, by_path
+
+
+@njit(cache=True)
+def portal_rows(pm, tag, t_us, ant, rssi, cnt, ant_door, ant_space, ant_other, badge, has_badge):
+    """The portal rows (pm) of a batch gathered in one pass: (row index, tag, t_us, door, side 1 / 2 (1: the
+    antenna's space has the lower index), rssi, count, the tag is a badge (all False without has_badge))."""
+    k = 0
+    for i in range(len(pm)):
+        k += pm[i]
+    idx = np.empty(k, np.int64)
+    p_tag = np.empty(k, tag.dtype)
+    p_t = np.empty(k, t_us.dtype)
+    p_door = np.empty(k, ant_door.dtype)
+    p_side = np.empty(k, np.int64)
+    p_rssi = np.empty(k, rssi.dtype)
+    p_cnt = np.empty(k, cnt.dtype)
+    p_badge = np.zeros(k, np.bool_)
+    j = 0
+    for i in range(len(pm)):
+        if pm[i]:
+            a = ant[i]
+            idx[j], p_tag[j], p_t[j], p_door[j] = i, tag[i], t_us[i], ant_door[a]
+            p_side[j] = 1 if ant_space[a] < ant_other[a] else 2
+            p_rssi[j], p_cnt[j] = rssi[i], cnt[i]
+            if has_badge:
+                p_badge[j] = badge[tag[i]]
+            j += 1
+    return idx, p_tag, p_t, p_door, p_side, p_rssi, p_cnt, p_badge

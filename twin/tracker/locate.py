@@ -21,6 +21,7 @@ from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction, latest_wins
 from .kernels_locate import evidence_pass, rows_pass, seal_pass
 from .kernels_merge import merge_pass
+from .kernels_portal import portal_rows
 from .kernels_smooth import space_pass, unit_pass
 from .priors import BusinessPriors
 from .smooth import BIN_US, RunState
@@ -159,15 +160,15 @@ class Locator(BusinessPriors):
                            self.cfg.zone_weak_factor < 1.0)  # fmt: skip
         strong = np.zeros(len(tag), bool)
         if pm.any():
-            pa_ = ant[pm]
-            young, peak, start, loud = self.passages.young(tag[pm], t[pm], m.ant_door[pa_],
-                                                           np.where(m.ant_space[pa_] < m.ant_other[pa_], 1, 2),
-                                                           rssi[pm], detail=True, count=cnt[pm],
-                                                           badge=self._badge_rows(tag[pm]))  # fmt: skip
+            has_b = len(self.badge) >= len(self.out_space)  # the core has told which tags are badges
+            idx, p_tag, p_t, p_door, p_side, p_rssi, p_cnt, p_badge = portal_rows(
+                pm, tag, t, ant, rssi, cnt, m.ant_door, m.ant_space, m.ant_other, self.badge, has_b)  # fmt: skip
+            young, peak, start, loud = self.passages.young(p_tag, p_t, p_door, p_side, p_rssi, detail=True,
+                                                           count=p_cnt, badge=p_badge if has_b else None)  # fmt: skip
             seq = self.passages.seq  # each row's antenna sequence so far in its burst (side 2 after side 1: > 0)
             carrier = self.passages.carrier  # ... and its carrier badge's (twin.tracker.carrier), NaN: none
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
-            rows = np.flatnonzero(pm)[young]
+            rows = idx[young]
             a = ant[rows]
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
@@ -225,10 +226,6 @@ class Locator(BusinessPriors):
             cf.storage_first_step, cf.storage_rival_step, cf.storage_threshold, self._u_gap, BIN_US)  # fmt: skip
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
-
-    def _badge_rows(self, tag: np.ndarray) -> np.ndarray | None:
-        """Per row: the tag is a badge (None until the core has told which tags are badges)."""
-        return self.badge[tag] if len(self.badge) >= len(self.out_space) else None
 
     def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None,
                     carrier=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
