@@ -102,11 +102,12 @@ class ReaderWatch:
         np.maximum(self.last_us, rmax, out=self.last_us)
         return back
 
-    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray) -> list[tuple[int, int]]:
-        """Rows sorted by (tag, time) from fixed readers; the readers back online as (reader, t_us)."""
+    def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, ordered: bool = False) -> list[tuple[int, int]]:
+        """Rows sorted by (tag, time) from fixed readers; the readers back online as (reader, t_us). `ordered`: the
+        caller has checked that order."""
         if len(t) == 0:
             return []
-        if not _sorted_by_tag(tag):
+        if not ordered and not _sorted_by_tag(tag):
             o = np.argsort(tag, kind="stable")
             t, tag, reader = t[o], tag[o], reader[o]
         rmax = _latest(t, tag, reader, self.last_seen, self.last_reader, len(self.readers))

@@ -189,13 +189,14 @@ class Alerts:
             self.watch.grow(int(max(tag_ids)) + 1)
 
     def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int, ant: np.ndarray | None = None,
-                rssi: np.ndarray | None = None) -> None:  # fmt: skip
-        """Rows of fixed readers sorted by (tag, time); with their antennas and RSSI they feed the read evidence."""
+                rssi: np.ndarray | None = None, ordered: bool = False) -> None:  # fmt: skip
+        """Rows of fixed readers sorted by (tag, time); with their antennas and RSSI they feed the read evidence.
+        `ordered`: the caller has checked that order (the passes then skip their own checks)."""
         self.watch.grow(n_tags)
         self.evidence.grow(n_tags)
         if ant is not None and rssi is not None:
-            self.evidence.observe(t, tag, ant, rssi)
-        for r, tb in self.watch.observe(t, tag, reader):
+            self.evidence.observe(t, tag, ant, rssi, ordered)
+        for r, tb in self.watch.observe(t, tag, reader, ordered):
             self.book.clear(tb, "reader_offline", "", self.watch.space[r], self.reader_ids[r])
 
     def moved_after(self, g: int, t0: int) -> bool:

@@ -108,12 +108,13 @@ class ReadEvidence:
             self.last_door = np.concatenate([self.last_door, np.full(k, -1, np.int32)])
             self.last_else_ant = np.concatenate([self.last_else_ant, np.full(k, -1, np.int32)])
 
-    def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
-        """Rows of fixed antennas sorted by (tag, time) (others are put in that order first)."""
+    def observe(self, t: np.ndarray, tag: np.ndarray, ant: np.ndarray, rssi: np.ndarray, ordered: bool = False) -> None:
+        """Rows of fixed antennas sorted by (tag, time) (others are put in that order first; `ordered`: the caller
+        has checked that they are)."""
         if len(t) == 0:
             return
         self.grow(int(tag.max()) + 1)
-        if not _sorted_by_tag_time(tag, t):
+        if not ordered and not _sorted_by_tag_time(tag, t):
             o = np.lexsort((t, tag))
             t, tag, ant, rssi = t[o], tag[o], ant[o], rssi[o]
         exits = _evidence_pass(t, tag, ant, rssi, self.ant_store, self.ant_else, self.ant_door, self.door_bit,

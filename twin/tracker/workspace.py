@@ -23,6 +23,7 @@ from .alerts import AlertConfig, Alerts
 from .custody import Custody, CustodyConfig
 from .epcs import KIND_BADGE, KIND_FOREIGN, KIND_NAMES
 from .inventory import HOME_SHARE, Inventory
+from .kernels_alerts import fixed_rows
 from .lifecycle import Lifecycle, raised
 from .store import Store
 
@@ -88,14 +89,15 @@ class Workspace:
         """All rows of an advance (sorted by tag, time): fixed readers to the watch, handhelds to open sweeps."""
         if len(batch) == 0:
             return
-        reader = model.ant_reader[batch.ant]
-        hand = model.ant_kind[batch.ant] == 4  # KIND_CODES["handheld"]
-        if not hand.any():  # the usual advance: no handheld rows, nothing to mask
-            self.alerts.observe(batch.t_us, batch.tag, reader, len(ingest.epcs), batch.ant, batch.rssi)
+        # readers, handheld rows and the (tag, time) order in one pass; the alert passes then skip their order checks
+        reader, n_hand, ordered = fixed_rows(batch.tag, batch.t_us, batch.ant, model.ant_reader, model.ant_kind == 4)
+        if not n_hand:  # the usual advance: no handheld rows, nothing to mask
+            self.alerts.observe(batch.t_us, batch.tag, reader, len(ingest.epcs), batch.ant, batch.rssi, ordered)
             return
+        hand = model.ant_kind[batch.ant] == 4  # KIND_CODES["handheld"]
         fixed = ~hand
         self.alerts.observe(batch.t_us[fixed], batch.tag[fixed], reader[fixed], len(ingest.epcs), batch.ant[fixed],
-                            batch.rssi[fixed])  # fmt: skip
+                            batch.rssi[fixed], ordered)  # fmt: skip
         if self.inventory.open:
             names = ingest.epcs.names
             hand = hand & (ingest.kind[batch.tag] != KIND_BADGE) & (ingest.kind[batch.tag] != KIND_FOREIGN)
