@@ -205,3 +205,26 @@ def test_portal_rows_gathers_what_the_array_form_did(spec, has_badge):
             cnt[pm], badge[tag[pm]] if has_badge else np.zeros(int(pm.sum()), bool))  # fmt: skip
     for x, y in zip(got, want):
         assert x.dtype == y.dtype and x.tolist() == y.tolist()
+
+
+def _latest_plain(tag, ev, factor=1.01):
+    out = np.asarray(ev, np.float64).copy()
+    tl = tag.tolist()
+    acc, prev = 0.0, None
+    for i in range(len(out)):
+        if tl[i] != prev:
+            acc, prev = 0.0, tl[i]
+        out[i] = max(out[i], factor * acc)
+        acc += out[i]
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.floats(0, 1e6)), max_size=30))
+def test_latest_wins_matches_the_plain_form(spec):
+    from twin.tracker.portal import latest_wins
+
+    spec = sorted(spec, key=lambda r: r[0])
+    tag = np.array([r[0] for r in spec], np.int32)
+    ev = np.array([r[1] for r in spec], np.float64)
+    assert latest_wins(tag, ev).tobytes() == _latest_plain(tag, ev).tobytes()

@@ -141,3 +141,16 @@ def portal_rows(pm, tag, t_us, ant, rssi, cnt, ant_door, ant_space, ant_other, b
                 p_badge[j] = badge[tag[i]]
             j += 1
     return idx, p_tag, p_t, p_door, p_side, p_rssi, p_cnt, p_badge
+
+
+@njit(cache=True)
+def latest_pass(tag, out, factor):
+    """`portal.latest_wins` in place on out (rows sorted by tag, time): each row at least factor x the sum of its
+    tag's earlier rows as raised."""
+    acc = 0.0
+    for i in range(len(out)):
+        if i == 0 or tag[i] != tag[i - 1]:
+            acc = 0.0
+        out[i] = max(out[i], factor * acc)
+        acc += out[i]
+    return out

@@ -16,7 +16,7 @@ import numpy as np
 from numba import njit
 
 from .carrier import carrier_seq
-from .kernels_portal import direction_pass
+from .kernels_portal import direction_pass, latest_pass
 
 _OLD = -(1 << 62)
 
@@ -298,12 +298,4 @@ def latest_wins(tag: np.ndarray, ev: np.ndarray, factor: float = 1.01) -> np.nda
     rows (as raised), so that the latest judgement of a burst wins the 1 s cycle it falls in. A burst is judged
     again at each row as its sequence grows; the rows of the side heard most often would otherwise outvote a later,
     better informed judgement within one cycle. Rows keep their time, so no estimate is stamped before its read."""
-    out = np.asarray(ev, np.float64).copy()
-    tl = tag.tolist()
-    acc, prev = 0.0, None
-    for i in range(len(out)):
-        if tl[i] != prev:
-            acc, prev = 0.0, tl[i]
-        out[i] = max(out[i], factor * acc)
-        acc += out[i]
-    return out
+    return latest_pass(tag, np.asarray(ev, np.float64).copy(), float(factor))
