@@ -26,3 +26,28 @@ def test_fixed_rows_matches_plain_form(data, n_ant):
     assert reader.dtype == ant_reader[ant].dtype
     assert n_hand == int((ant_kind[ant] == 4).sum())
     assert ordered == bool(n < 2 or np.all((tag[1:] > tag[:-1]) | ((tag[1:] == tag[:-1]) & (t[1:] >= t[:-1]))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.integers(0, 12), st.integers(1, 4))
+def test_missing_candidates_and_taken_out_match_plain_forms(data, n, n_doors):
+    from twin.tracker.kernels_alerts import missing_candidates, taken_out
+
+    times = st.sampled_from([-1, 0, 100, 400, 700, 1000])
+    arr = lambda s, dt: np.array(data.draw(st.lists(s, min_size=n, max_size=n)), dt)  # noqa: E731
+    ok, home, away = arr(st.booleans(), bool), arr(st.booleans(), bool), arr(st.booleans(), bool)
+    last_else, last_store, last_door_us, last_any = (arr(times, np.int64) for _ in range(4))
+    run_start, run_last = arr(times, np.int64), arr(times, np.int64)
+    last_door = arr(st.integers(-1, n_doors - 1), np.int32)
+    door_store = np.array(data.draw(st.lists(st.booleans(), min_size=n_doors, max_size=n_doors)) + [False], bool)
+    now, quiet, steady = 1200, 300, 200
+    # the array forms they replaced (Alerts.tick, ReadEvidence.into_storage, PlaceRules._taken_out)
+    cand = np.flatnonzero(ok).astype(np.int64)
+    d, t = last_door[cand], last_door_us[cand]
+    into = door_store[d] & (t > last_else[cand]) & (t >= last_any[cand]) & (now - t > quiet)
+    cand = cand[(last_else[cand] > last_store[cand]) & ~into & (run_last[cand] - run_start[cand] >= steady)]
+    got = missing_candidates(ok, last_else, last_store, last_door, last_door_us, last_any, door_store, run_start,
+                             run_last, now, quiet, steady)  # fmt: skip
+    np.testing.assert_array_equal(got, cand)
+    plain = np.flatnonzero(home & ~away & (last_store >= 0) & (last_else > last_store) & (now - last_store > quiet))
+    np.testing.assert_array_equal(taken_out(home, away, last_store, last_else, now, quiet), plain)

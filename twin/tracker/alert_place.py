@@ -15,6 +15,7 @@ import numpy as np
 
 from .alert_exit import left_building
 from .events import home_in
+from .kernels_alerts import taken_out
 
 STORAGE_ROOMS = ("dossier_room", "archive", "evidence_room")
 SHELF_KINDS = ("shelf", "cabinet")
@@ -274,9 +275,8 @@ class PlaceRules:
         self._grow(len(ev.last_store_us))
         n = len(self.home_tag)
         ev.grow(n)
-        last, other = ev.last_store_us[:n], ev.last_else_us[:n]
-        out = np.flatnonzero(self.home_tag & ~self.away_tag & (last >= 0) & (other > last)
-                             & (now_us - last > int(self.cfg.away_quiet_s * 1e6)))  # fmt: skip
+        out = taken_out(self.home_tag, self.away_tag, ev.last_store_us, ev.last_else_us, now_us,
+                        int(self.cfg.away_quiet_s * 1e6))  # fmt: skip
         if len(out):
             col, _ = ev.resting(out, int(self.cfg.misfile_periods))
             for g, c in zip(out.tolist(), col.tolist()):

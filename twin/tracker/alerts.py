@@ -17,6 +17,7 @@ from .alert_drawer import before_change
 from .alert_place import STORAGE_ROOMS, PlaceRules
 from .alert_readers import ReaderWatch
 from .alerts_evidence import ReadEvidence
+from .kernels_alerts import missing_candidates
 from .sitemodel import site_model
 
 
@@ -214,14 +215,13 @@ class Alerts:
         self.place.tick(now_us, self.state)
         # unseen while its readers were up: only away from storage rooms (shelf reads of stored files are intermittent)
         # and inside the station (external places are reached under a checkout the core may not have seen)
-        cand = np.flatnonzero(self.miss_ok).astype(np.int64)
         ev = self.evidence
         ev.grow(max(len(self.watch.last_seen), len(self.miss_ok)))
         # last heard out of storage, at the end of a run of reports long enough to say it rested in view
-        steady = int(self.cfg.missing_steady_s * 1e6)
         # (and not carried through a storage room's door since: shelved where no shelf antenna hears it)
-        cand = cand[(ev.last_else_us[cand] > ev.last_store_us[cand]) & ~ev.into_storage(cand, now_us, int(self.cfg.away_quiet_s * 1e6))
-                    & (ev.run_last_us[cand] - ev.run_start_us[cand] >= steady)] if len(cand) else cand  # fmt: skip
+        cand = missing_candidates(self.miss_ok, ev.last_else_us, ev.last_store_us, ev.last_door, ev.last_door_us,
+                                  ev.last_any_us, ev.door_store, ev.run_start_us, ev.run_last_us, now_us,
+                                  int(self.cfg.away_quiet_s * 1e6), int(self.cfg.missing_steady_s * 1e6))  # fmt: skip
         miss_us = int(self.cfg.missing_s * 1e6)
         hits = [self.epc_of[g] for g in self.watch.unseen(now_us, miss_us, cand).tolist()]
         for e in sorted(hits, key=self.seq.__getitem__):
