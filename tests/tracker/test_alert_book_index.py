@@ -24,3 +24,28 @@ def test_misfiled_index_matches_scan_of_open(ops):
         else:
             b.add([{"t_us": i, "state": op[4:], "kind": kind, "epc": epc, "space": space, "officer": "", "detail": ""}])
         assert b.misfiled == {k for (kind_, k) in b.open if kind_ == "misfiled"}
+
+
+def test_checkpoint_from_before_the_indexes_is_rebuilt():
+    import pickle
+
+    import numpy as np
+
+    from twin.tracker.alerts import Alerts
+
+    b = AlertBook()
+    b.raise_(1, "misfiled", "E1", "store")
+    b.raise_(2, "missing", "E2", "desk")
+    d = dict(b.__dict__)
+    del d["misfiled"]
+    old = AlertBook.__new__(AlertBook)
+    old.__setstate__(d)
+    assert old.misfiled == {"E1"}
+    a = Alerts({"readers": []})
+    a.changes([5, 7], ["E1", "E2"], ["s", "s"], ["", ""], ["", ""], ["dossier", "dossier"], np.array([0, 3]))
+    state = pickle.loads(pickle.dumps(a)).__dict__
+    del state["since_tag"]
+    back = Alerts.__new__(Alerts)
+    back.__setstate__(state)
+    np.testing.assert_array_equal(back.since_tag[[0, 3]], a.since_tag[[0, 3]])
+    assert back.since_tag[1] == np.iinfo(np.int64).min

@@ -78,6 +78,11 @@ class AlertBook:
         self.rows: list[dict] = []
         self.misfiled: set[str] = set()  # keys of the open misfiled alerts (the shelf rule re-judges them each tick)
 
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d)
+        if "misfiled" not in d:  # a checkpoint from before the index: rebuilt from the open alerts
+            self.misfiled = {k for (kind, k) in self.open if kind == "misfiled"}
+
     def _opened(self, key: tuple[str, str]) -> None:
         if key[0] == "misfiled":
             self.misfiled.add(key[1])
@@ -153,6 +158,14 @@ class Alerts:
         # (the unseen-missing rule's candidates, kept on each change instead of judged for every tag per tick)
         self.miss_ok = np.zeros(0, bool)
         self.since_tag = np.full(0, _NEVER, np.int64)  # per tag id: its state's `since` (the reader watch's moves)
+
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d)
+        if "since_tag" not in d:  # a checkpoint from before the per-tag move times: rebuilt from the state
+            self.since_tag = np.full(max(self.epc_of, default=-1) + 1, _NEVER, np.int64)
+            for g, e in self.epc_of.items():
+                if e in self.state:
+                    self.since_tag[g] = self.state[e]["since"]
 
     def event(self, e: dict) -> None:
         self.place.event(e)
