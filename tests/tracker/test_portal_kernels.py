@@ -20,25 +20,7 @@ def _direction_plain(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start:
               max_hops: int = 2, badge_dest: np.ndarray | None = None, prefer_badge: bool = False,
               seq: np.ndarray | None = None, conf_out: np.ndarray | None = None, carrier: np.ndarray | None = None,
               carrier_w: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """The destination of each row's fresh passage burst (-1: undecided), from the cues so far in its burst.
-
-    Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
-    accepted place before this batch. Cues, summed as a score toward `beyond` (seconds of sequence):
-    - seq: the antenna sequence up to this row (`Passages.seq`: side-2 minus side-1 read-time centroid; side 1 is
-      the side with the lower space index), the side heard last being where the tag went;
-    - the walk: a burst starts from one of its door's two spaces, the one the tag was in: the destination of the
-      tag's last burst if that is a side of this door, else (the last burst was a walk past) that burst's origin,
-      else the side nearest to where the tag was (at most max_hops doors away); the tag goes to the other side;
-    - the carrier's badge (badge_dest >= 0: where the badge crossing the same door in the same burst went; with
-      prefer_badge it counts as much as the walk and the sequence's clear threshold together);
-    - the side whose loudest read came last (peak), a tie-breaker.
-    A burst is judged again at each of its rows, as more of its sequence is heard; the prior cues are fixed at its
-    start. carrier (per row, NaN: none): the carrier badge's sequence (`Passages.carrier`); with carrier_w > 0 the
-    row's sequence is (seq + carrier_w x carrier) / (1 + carrier_w), the carrier's alone while the tag's is unknown.
-    Returns (dest, trusted): each row's destination, and whether the walk, the badge or a clear sequence
-    (>= CLEAR_S) gave it rather than the peak alone. conf_out (float array of n): each row's confidence in its
-    destination, logistic in the score. walks is updated.
-    """
+    """portal.direction as it was written before its row loop was compiled (see its docstring for the rule)."""
     n = len(tag)
     dest = np.full(n, -1, np.int32)
     by_path = np.zeros(n, bool)

@@ -123,6 +123,18 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
     return out_i[:k], out_j[:k], out_b[:k]
 
 
+@njit(cache=True, inline="always")
+def _crosses(ax, ay, qx, qy, W, k, eps):
+    """Whether the segment (ax, ay) -> (qx, qy) properly crosses wall k of W: `linkcache`'s two orientation products
+    in its order, the second only where the first passes."""
+    w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
+    ex, ey = w1x - w0x, w1y - w0y
+    if (ex * (ay - w0y) - ey * (ax - w0x)) * (ex * (qy - w0y) - ey * (qx - w0x)) < -eps:
+        ux, uy = qx - ax, qy - ay
+        return (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps
+    return False
+
+
 @njit(cache=True)
 def crossed_pairs(a, t, W, eps):
     """`linkcache.crossed_pairs` (walls W properly crossed by each segment a[i] -> t[i]): the same orientation
@@ -131,14 +143,10 @@ def crossed_pairs(a, t, W, eps):
     out = np.zeros(n, np.int32)
     for i in range(n):
         ax, ay, qx, qy = a[i, 0], a[i, 1], t[i, 0], t[i, 1]
-        ux, uy = qx - ax, qy - ay
         c = 0
         for k in range(m):
-            w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
-            ex, ey = w1x - w0x, w1y - w0y
-            if (ex * (ay - w0y) - ey * (ax - w0x)) * (ex * (qy - w0y) - ey * (qx - w0x)) < -eps:
-                if (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps:
-                    c += 1
+            if _crosses(ax, ay, qx, qy, W, k, eps):
+                c += 1
         out[i] = c
     return out
 
@@ -151,16 +159,10 @@ def crossed_from(ax, ay, t, W, eps):
     out = np.zeros(n, np.int32)
     for i in range(n):
         qx, qy = t[i, 0], t[i, 1]
-        ux, uy = qx - ax, qy - ay
         c = 0
         for k in range(m):
-            w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
-            ex, ey = w1x - w0x, w1y - w0y
-            d1 = ex * (ay - w0y) - ey * (ax - w0x)
-            d2 = ex * (qy - w0y) - ey * (qx - w0x)
-            if d1 * d2 < -eps:
-                if (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps:
-                    c += 1
+            if _crosses(ax, ay, qx, qy, W, k, eps):
+                c += 1
         out[i] = c
     return out
 
@@ -194,17 +196,10 @@ def crossed_by_antenna(axy, ai, t, W, eps):
         for q in range(i, j):
             p = order[q]
             qx, qy = t[p, 0], t[p, 1]
-            ux, uy = qx - ax, qy - ay
             c = 0
             for kk in range(nk):
-                k = keep[kk]
-                w0x, w0y, w1x, w1y = W[k, 0], W[k, 1], W[k, 2], W[k, 3]
-                ex, ey = w1x - w0x, w1y - w0y
-                d1 = ex * (ay - w0y) - ey * (ax - w0x)
-                d2 = ex * (qy - w0y) - ey * (qx - w0x)
-                if d1 * d2 < -eps:
-                    if (ux * (w0y - ay) - uy * (w0x - ax)) * (ux * (w1y - ay) - uy * (w1x - ax)) < -eps:
-                        c += 1
+                if _crosses(ax, ay, qx, qy, W, keep[kk], eps):
+                    c += 1
             out[p] = c
         i = j
     return out
