@@ -79,13 +79,7 @@ def _direction_plain(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start:
 
 def _carrier_plain(door: np.ndarray, start: np.ndarray, t_us: np.ndarray, is_badge: np.ndarray, seq: np.ndarray,
                 rows: np.ndarray, window_us: int, span_us: int) -> np.ndarray:
-    """Per row of `rows` (indices into the portal rows): the carrier badge's antenna sequence, NaN when none.
-
-    door, start, t_us, seq: per portal row (its door, its burst's start, its time, its sequence so far; NaN while one
-    side is unheard); is_badge: the row's tag is a badge. A badge row qualifies for row i when it is at i's door, its
-    burst started within window_us of i's burst and it is no later than i (and at most span_us before it); of those,
-    the badge burst that started nearest to i's wins, its latest row gives the sequence.
-    """
+    """carrier.carrier_seq as it was written before its row loop was compiled (see its docstring for the rule)."""
     out = np.full(len(rows), np.nan)
     b = np.flatnonzero(is_badge & ~np.isnan(seq))
     if len(b) == 0 or len(rows) == 0:
