@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..records import ALERTS_SCHEMA, ESTIMATES_SCHEMA
+from ..records import ESTIMATES_SCHEMA
 from .config import TrackerConfig
 from .epcs import KIND_FOREIGN
 from .ale import CycleReport, EventCycles
@@ -99,7 +99,7 @@ class TrackerCore:
     def apply(self, events: pa.Table) -> None:
         self.events.apply(events)
         self.workspace.apply(events)
-        homes, filed = self.events.take_homes(), self.events.take_filed()
+        homes, filed, back = self.events.take_homes(), self.events.take_filed(), self.events.take_checkins()
         if homes and self.config.registered_home:  # registrations come before any filing of the same volume
             t, tags, units = self._units_of(homes)
             self.locator.home(t, tags, units)
@@ -107,8 +107,8 @@ class TrackerCore:
             t, tags, units = self._units_of(filed)
             if len(tags):
                 self.locator.file(t, tags, units)
-        if self.config.filing_prior and events is not None and events.num_rows:
-            self._checked_in(events)
+        if back and self.config.filing_prior:
+            self._checked_in(back)
         self._place_offsite(self.offsite.apply(events))
         if self.unread is not None and events is not None and events.num_rows:
             reg = [e for k, e in zip(events.column("kind").to_pylist(), events.column("epc").to_pylist())
@@ -178,12 +178,11 @@ class TrackerCore:
         self.locator.grow(len(self.ingest_.epcs))
         return list(ids)
 
-    def _checked_in(self, events: pa.Table) -> None:
+    def _checked_in(self, rows: list[tuple[int, str]]) -> None:
         """A `checkin` is the volume put back on its home shelf (the case software's return): like a filing event on
         its home unit (a volume read just before is moved into the home's room even when its passage through the door
         was missed; one in the room on no unit is put on it; one no reader has heard is put on it wherever it was)."""
-        rows = [(int(t or 0), e) for t, k, e in zip(events.column("t_us").to_pylist(), events.column("kind").to_pylist(),
-                                                    events.column("epc").to_pylist()) if k == "checkin" and e and len(e) == 24]
+        rows = [(t, e) for t, e in rows if len(e) == 24]
         if not rows:
             return
         tags = np.array(self._tag_ids([e for _, e in rows]), np.int32)

@@ -21,6 +21,7 @@ class EventLog:
         self.officer_of: dict[str, str] = {}  # epc -> officer id, for badges named in events
         self.filed: list[tuple[int, str, str]] = []  # (t_us, epc, unit) of archive events not yet taken
         self.homes: list[tuple[int, str, str]] = []  # (t_us, epc, unit) of registrations naming a home, not yet taken
+        self.checkins: list[tuple[int, str]] = []  # (t_us, epc) of checkins (volumes back on their home), not yet taken
 
     def apply(self, events: pa.Table) -> None:
         if events is None or events.num_rows == 0:
@@ -38,6 +39,8 @@ class EventLog:
                 self.filed.append((int(t or 0), str(e), str(d)))
             elif k in ("register", "item_register") and e and d and (h := home_in(str(d))):
                 self.homes.append((int(t or 0), str(e), h))
+            elif k == "checkin" and e:
+                self.checkins.append((int(t or 0), str(e)))
 
     def take_filed(self) -> list[tuple[int, str, str]]:
         out, self.filed = self.filed, []
@@ -45,6 +48,10 @@ class EventLog:
 
     def take_homes(self) -> list[tuple[int, str, str]]:
         out, self.homes = self.homes, []
+        return out
+
+    def take_checkins(self) -> list[tuple[int, str]]:
+        out, self.checkins = self.checkins, []
         return out
 
 
