@@ -20,34 +20,14 @@ def carrier_pass(door, start, t_us, rows, bd, bt, bs, bq, window_us, span_us):
     no later than the row and at most span_us before it, whose burst start bs is nearest the row's (within
     window_us; of one burst its latest row); NaN when none."""
     out = np.full(len(rows), np.nan)
-    m = len(bd)
     for k in range(len(rows)):
         i = rows[k]
         d, t, s = door[i], t_us[i], start[i]
-        lo, hi = 0, m  # first badge row at door >= d
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if bd[mid] < d:
-                lo = mid + 1
-            else:
-                hi = mid
-        up, hi = lo, m  # first badge row at door > d
-        while up < hi:
-            mid = (up + hi) >> 1
-            if bd[mid] <= d:
-                up = mid + 1
-            else:
-                hi = mid
+        lo = np.searchsorted(bd, d)  # the door's badge rows: [lo, up)
+        up = np.searchsorted(bd, d, side="right")
         if lo == up:
             continue
-        a, hi = lo, up  # first badge row of the door later than t
-        while a < hi:
-            mid = (a + hi) >> 1
-            if bt[mid] <= t:
-                a = mid + 1
-            else:
-                hi = mid
-        j = a - 1
+        j = lo + np.searchsorted(bt[lo:up], t, side="right") - 1  # the door's last badge row no later than t
         best, gap = -1, window_us + 1
         while j >= lo and t - bt[j] <= span_us:
             g = abs(bs[j] - s)
