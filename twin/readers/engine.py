@@ -33,7 +33,7 @@ from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.staticpairs import static_pairs
 from twin.readers.sessionkernels import group_rows
 from twin.readers.sessions import SessionState, s0_reads, session_reads, split
-from twin.readers.timegrid import expand, lexsort_ints, subtract, windows
+from twin.readers.timegrid import lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
 from twin.rng import Streams
 
