@@ -33,7 +33,7 @@ def test_lifecycle_order_and_deadlines(seed, kind, late, ext, acc):
         assert custody.deadline_s == pytest.approx(plan.steps[3].t_s + d.custody_d * DAY_S)
     for t, kind_, dl in plan.marks():
         assert kind_ in ("overdue_warning", "overdue")
-        ph = next(p for p in plan.phases if p.start_s <= t < p.end_s)
+        assert any(p.start_s <= t < p.end_s for p in plan.phases)  # every mark falls inside a phase
         assert (t == pytest.approx(dl)) if kind_ == "overdue" else (t <= dl)
 
 

@@ -184,7 +184,7 @@ class Station:
             gets = [q.get() for q in queues]
             wait = env.timeout(min(due, until_s) - env.now)
             self.idle[oid] = self.pos[oid] == self.desk_place(oid)
-            res = yield env.any_of(gets + [wait])
+            yield env.any_of(gets + [wait])
             self.idle[oid] = False
             got = [g.value for g in gets if g.triggered]
             for g in gets:
