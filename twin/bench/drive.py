@@ -4,7 +4,8 @@
 the Core protocol (ingest, apply, advance to the chunk's end), estimate and alert rows are written chunk by chunk
 through ParquetSink, and at the end each core is scored against the same truth. `run_with_core` is what
 `twin run --core NAME [--compare]` calls: metrics.json gains `core`, `bench` (every metric with its unit) and, when
-compared, `compare` ({core: metrics}); report.html is written beside it.
+compared, `compare` ({core: metrics}); report.html is written beside it, and dead_tags.csv (the tags that never
+answer in this run's read model, twin.bench.dead_tags: scored apart as undetectable).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..records import ALERTS_SCHEMA, ANOMALIES_SCHEMA, ESTIMATES_SCHEMA, TRUTH_SCHEMA, ParquetSink
+from .dead_tags import FILE as DEAD_FILE, dead_tags, write_dead_tags
 from .loader import load_core
 from .perf import peak_memory_mb, reads_per_s, real_time_factor
 from .score import flat_values, score
@@ -120,6 +122,9 @@ class BenchDriver:
         truth = pa.concat_tables(self.truth) if self.truth else TRUTH_SCHEMA.empty_table()
         anomalies = pa.concat_tables(self.anomalies) if self.anomalies else ANOMALIES_SCHEMA.empty_table()
         self.truth_table, self.anomaly_table = truth, anomalies
+        # tags that never answer in this run's read model: undetectable anomalies and sweeps, scored apart
+        self.dead = dead_tags(truth, world=self.world)
+        write_dead_tags(self.out / DEAD_FILE, self.dead)
         rt = metrics["runtime"]
         cores_s = sum(d.wall_s for d in self.driven.values())
         world_s = max(rt["wall_s"] - rt.get("observer_s", cores_s), 1e-9)
@@ -128,7 +133,8 @@ class BenchDriver:
             self.tables[name] = (est, alr)
             w0 = time.perf_counter()
             m = score(truth, est, anomalies, alr, start_us=self.scn.start_us, end_us=self.scn.end_us,
-                      warmup_s=self.scn.warmup_s, site=self.site, sweeps=_sweeps(d.core))  # fmt: skip
+                      warmup_s=self.scn.warmup_s, site=self.site, sweeps=_sweeps(d.core),
+                      dead_tags=self.dead)  # fmt: skip
             score_s = time.perf_counter() - w0
             m.update(self._runtime(d, world_s, score_s))
             self.results[name] = m

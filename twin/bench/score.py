@@ -6,7 +6,7 @@ metric has nothing to count (no dossier-time, no moves, no alerts of a kind). do
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Collection, Mapping
 
 import numpy as np
 import pyarrow as pa
@@ -147,9 +147,11 @@ def score(
     tag_kinds: tuple[str, ...] = ("dossier",),
     alert_windows: dict | None = None,
     sweeps: list[dict] | None = None,
+    dead_tags: Collection[str] | None = None,
 ) -> dict[str, dict]:
     """All accuracy, latency and alert metrics of one run over [start + warm-up, end); with the core's sweep
-    reports (`sweeps`), the inventory metrics too (twin.bench.score_inventory)."""
+    reports (`sweeps`), the inventory metrics too (twin.bench.score_inventory). `dead_tags`: EPCs whose tags never
+    answer (twin.bench.dead_tags): alert recall and the sweep figures count them apart, as undetectable."""
     view = as_site_view(site)
     w0 = int(start_us) + int(round(warmup_s * 1e6))
     w1 = int(end_us)
@@ -187,16 +189,19 @@ def score(
                                   ("storage_detection_probability", rows, "storage", c.t_storage)):  # fmt: skip
             days = detection_by_day(c.t_tag[r], c.t0[r], c.t1[r], val[r], c.steps(col), start_us, w0, w1)
             out[f"{name}_min_day"] = worst_day(days, RATIO)
+    dead = set(dead_tags or ())
     for kind, r in match_alerts(_table(anomalies, ANOMALIES_SCHEMA), _table(alerts, ANOMALIES_SCHEMA),
-                                w0_us=w0, w1_us=w1, windows=alert_windows).items():  # fmt: skip
+                                w0_us=w0, w1_us=w1, windows=alert_windows, dead=dead).items():  # fmt: skip
         counts = {"alerts": r.n_alerts, "anomalies": r.n_anomalies, "matched": r.found}
         out[f"alert_{kind}_precision"] = {"value": r.precision, "unit": RATIO, **counts}
-        out[f"alert_{kind}_recall"] = {"value": r.recall, "unit": RATIO, **counts}
+        out[f"alert_{kind}_recall"] = {"value": r.recall, "unit": RATIO, **counts,
+                                       "undetectable": len(r.undetectable), "undetectable_epcs": list(r.undetectable),
+                                       "matched_undetectable": r.found_undetectable, "recall_all": r.recall_all}
         out[f"alert_{kind}_delay_s_p50"] = {"value": _pct(r.delays_s, 50), "unit": "s", **counts}
         out[f"alert_{kind}_delay_s_p95"] = {"value": _pct(r.delays_s, 95), "unit": "s", **counts}
     if sweeps:
         out.update(score_inventory(sweeps, truth, _table(anomalies, ANOMALIES_SCHEMA), w0_us=w0, w1_us=w1,
-                                   tag_kinds=tag_kinds))  # fmt: skip
+                                   tag_kinds=tag_kinds, dead=dead))  # fmt: skip
     return out
 
 

@@ -6,6 +6,10 @@ readers, and one reader's alert does not detect another's outage) when the alert
 [anomaly.t - early_s, anomaly.t + window_s]. Alerts are taken in time order and each
 takes the earliest eligible anomaly; with one window length per kind this greedy choice gives a maximum matching.
 Duplicate alerts therefore match once: the rest are false positives.
+
+Undetectable anomalies: one about a tag that can never answer (a dead inlay, twin.bench.dead_tags) is beyond any RFID
+core. Recall is counted over the detectable anomalies; the undetectable ones are kept beside it (count, which, and
+the recall over all anomalies), so nothing is hidden. Precision is unchanged: every alert counts.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict, deque
 from dataclasses import dataclass
+from typing import Collection
 
 import numpy as np
 import pyarrow as pa
@@ -61,6 +66,8 @@ class KindResult:
     tp_alerts: int  # of those alerts, how many matched an anomaly
     found: int  # of those anomalies, how many were matched
     delays_s: np.ndarray  # alert time - anomaly time of matched anomalies inside the span (negative: early)
+    undetectable: tuple[str, ...] = ()  # EPCs of those anomalies that are about a dead tag (time order)
+    found_undetectable: int = 0  # of those, how many were matched all the same
 
     @property
     def precision(self) -> float | None:
@@ -68,6 +75,13 @@ class KindResult:
 
     @property
     def recall(self) -> float | None:
+        """Share of the detectable anomalies (not about a dead tag) that were matched."""
+        n = self.n_anomalies - len(self.undetectable)
+        return (self.found - self.found_undetectable) / n if n else None
+
+    @property
+    def recall_all(self) -> float | None:
+        """Share of all anomalies, undetectable ones included, that were matched."""
         return self.found / self.n_anomalies if self.n_anomalies else None
 
 
@@ -96,13 +110,17 @@ def _readers(table: pa.Table | None) -> list[str]:
 
 
 def match_alerts(
-    anomalies: pa.Table | None, alerts: pa.Table | None, *, w0_us: int, w1_us: int, windows: dict | None = None
+    anomalies: pa.Table | None, alerts: pa.Table | None, *, w0_us: int, w1_us: int, windows: dict | None = None,
+    dead: Collection[str] = (),
 ) -> dict[str, KindResult]:
     """Per kind: match every alert against every anomaly, then count those with times in [w0, w1).
 
     Matching uses all rows, so an alert just after the warm-up can still match an anomaly inside it (and is then not
-    a false positive); only anomalies and alerts inside the span enter recall and precision.
+    a false positive); only anomalies and alerts inside the span enter recall and precision. `dead`: EPCs of tags
+    that never answer; anomalies about them are undetectable (KindResult.undetectable).
     """
+    dead = set(dead)
+    an_epc = [e for _, _, e in _rows(anomalies, "epc")] if dead else []  # per anomaly row, its tag
     kinds = sorted({r[1] for r in _rows(anomalies, "epc")} | {r[1] for r in _rows(alerts, "epc")})
     out = {}
     for kind in kinds:
@@ -136,7 +154,9 @@ def match_alerts(
         in_an = [p for p, a in enumerate(an) if w0_us <= a[0] < w1_us]
         in_al = [j for j, a in enumerate(al) if w0_us <= a[0] < w1_us]
         delays = np.array([(matched_an[p] - an[p][0]) / 1e6 for p in in_an if p in matched_an], dtype=float)
+        undet = [p for p in in_an if an_epc and an_epc[an[p][2]] in dead]
         out[kind] = KindResult(
-            kind, len(in_al), len(in_an), sum(1 for j in in_al if j in matched_al), len(delays), delays
+            kind, len(in_al), len(in_an), sum(1 for j in in_al if j in matched_al), len(delays), delays,
+            tuple(an_epc[an[p][2]] for p in undet), sum(1 for p in undet if p in matched_an),
         )
     return out
