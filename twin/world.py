@@ -16,6 +16,7 @@ import simpy
 
 from .agents.journal import Journal
 from .agents.ledger import Ledger
+from .readers.beams import with_beams
 from .rng import Streams
 from .scenario import Scenario
 
@@ -100,6 +101,7 @@ class World:
             self.streams.generator("faults"),
         )
         self.status = self._reader_status()
+        self.beams = self._door_beams()
         if real_engine:
             self.engine = engine_factory(self.floor, self.placement, None, self.streams,
                                          faults=self._engine_faults(), t_ref_us=scenario.start_us)
@@ -113,6 +115,7 @@ class World:
         self.population = build_population(scenario, self.floor, self.graph, self.streams.generator("population"))
         start_agents(self.env, self.population, self.ledger, self.journal, self.graph, scenario,
                      self.streams.child("agents"))
+        self._people = self._badges()
 
     def _us(self, t_s: float) -> int:
         return self.scenario.start_us + int(round(t_s * 1e6))
@@ -143,9 +146,16 @@ class World:
             events, anomalies = self.journal.drain()
             truth = self.ledger.closed_truth() if t1 < end_s else self.ledger.close(end_s)
             status = self.status.rows(self._us(t0), self._us(t1))
+            n_gpi = 0
+            if len(self.beams):
+                people = segs[np.isin(segs["epc"], self._people)] if len(self._people) else segs[:0]
+                gpi = self.beams.rows(self._us(t0), self._us(t1), people)
+                n_gpi = gpi.num_rows
+                status = with_beams(status, gpi, self._reader_clock)
             yield Chunk(
                 self._us(t0), self._us(t1), reads, events, anomalies, truth, segs, hh,
-                {"segments": len(segs), "handheld_segments": len(hh), "reader_events": status.num_rows},
+                {"segments": len(segs), "handheld_segments": len(hh), "reader_events": status.num_rows,
+                 "gpi_events": n_gpi},
                 reader_events=status,
             )
             t0 = t1
@@ -163,6 +173,23 @@ class World:
         keepalive_s = getattr(self.scenario.faults, "keepalive_s", KEEPALIVE_S)
         return ReaderStatus(fixed, draw_modes([s for s in spans if s[3] > s[2]], rng), keepalive_s, rng,
                             clock=self._reader_clock)
+
+    def _badges(self) -> np.ndarray:
+        """The badge EPCs of the people the twin moves (every officer wears one): their legs break door beams."""
+        officers = getattr(self.population, "officers", None) or ()
+        if hasattr(officers, "values"):
+            officers = officers.values()
+        epcs = {str(e).encode() for e in (getattr(o, "badge_epc", None) for o in officers) if e}
+        return np.array(sorted(epcs), dtype="S24")
+
+    def _door_beams(self):
+        """The doorway light barriers of the placement (GPIEvent rows), drawn from their own stream so the reads and
+        the other status rows do not change; silent while the reader's connection is down."""
+        from .readers.beams import DoorBeams
+
+        empty = np.zeros((0, 2), np.int64)
+        return DoorBeams(self.floor, self.placement, self.streams.generator("door_beams"),
+                         silent=lambda r: self.status.silent.get(r, empty))
 
     def _reader_clock(self, reader: str):
         """The engine's clock of a reader once drawn (None before the first chunk and for stand-in engines)."""

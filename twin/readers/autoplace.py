@@ -10,7 +10,10 @@ editing dozens of antennas by hand. The rules:
 - `full` only: one desk pad per desk, under the desktop facing up, each on its own low-power desk reader (as county
   courts deploy them), isolated from anything not on its desk and shielded on the side of a storage room's wall;
   a ceiling zone antenna in storage rooms and in rooms where dossiers are handled away from desks;
-- one handheld reader per storage room, kept in that room, for the keeper's inventory sweeps.
+- one handheld reader per storage room, kept in that room, for the keeper's inventory sweeps;
+- every GPI-triggered portal has a pair of light barriers across its doorway on the reader's GPI inputs (port 1
+  just inside the face of the first antenna's space, port 2 just inside the other face): the order in which a
+  person breaks them gives the direction of a passage, as in directional people-counting portals.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from pathlib import Path
 from twin.building.geometry import ahead, distance_to_segment, edges
 from twin.building.model import STORAGE_PURPOSES, Door, Floor, Space
 
-from .placement import Antenna, Placement, Reader
+from .placement import Antenna, GpiInput, Placement, Reader
 
 PROFILES = ("full", "lean")
 OFFICE_PURPOSES = ("office", "legal", "leader")
@@ -195,7 +198,16 @@ def _portal_reader(floor: Floor, door: Door) -> Reader:
         settings = dict(PORTAL, power_dbm=PORTAL_STORAGE_DBM) if storage else PORTAL
         ants.append(_antenna(rid, len(ants) + 1, "portal", space, xy, az, settings, door=door.id))
     return Reader(rid, "fixed", PORTAL["power_dbm"], PORTAL["session"], DWELL_MS, PORTAL_REPORT_MS, tuple(ants),
-                  PORTAL["trigger"])
+                  PORTAL["trigger"], _door_beams(floor, rid, door, ants) if PORTAL["trigger"] == "gpi" else ())
+
+
+def _door_beams(floor: Floor, rid: str, door: Door, ants: list[Antenna]) -> tuple[GpiInput, ...]:
+    """Two light barriers across the doorway: GPI port 1 on the first antenna's side, port 2 on the other side
+    (sides without geometry get none)."""
+    first = ants[0].space if ants else door.a
+    sides = [first] + [s for s in (door.a, door.b) if s != first]
+    sides = [s for s in sides if floor.spaces[s].has_geometry]
+    return tuple(GpiInput(rid, k, "light_barrier", door.id, s) for k, s in enumerate(sides, start=1))
 
 
 def portal_mount(space: Space, door_xy: tuple[float, float]) -> tuple[tuple[float, float], float]:

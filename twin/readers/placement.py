@@ -16,6 +16,8 @@ SESSIONS = ("S0", "S1", "S2", "S3")
 #: How a reader starts its inventory (LLRP ROSpecStartTrigger): always on; one antenna cycle at the start of every
 #: report period, reported at its end (Periodic); or while a door's motion/light-barrier sensor fires (GPI).
 TRIGGERS = ("continuous", "periodic", "gpi")
+#: What may hang on a reader's GPI input (LLRP GPIPortNumber): a light barrier across a doorway.
+GPI_KINDS = ("light_barrier",)
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,24 @@ class Antenna:
 
 
 @dataclass(frozen=True)
+class GpiInput:
+    """A sensor wired to one of a reader's GPI ports (LLRP GPIPortNumber, 1-based).
+
+    A `light_barrier` is a beam across the opening of `door`, just inside the doorway on the `side` space's face;
+    it reports GPIEvent true while something interrupts it and false when it clears (twin.readers.beams).
+    """
+
+    reader: str
+    port: int
+    kind: str
+    door: str
+    side: str
+
+
+@dataclass(frozen=True)
 class Reader:
-    """A reader: transmit power, Gen2 session, antenna dwell and report period, its antennas, its start trigger."""
+    """A reader: transmit power, Gen2 session, antenna dwell and report period, its antennas, its start trigger and
+    the sensors on its GPI inputs."""
 
     id: str
     kind: str
@@ -65,6 +83,7 @@ class Reader:
     report_period_ms: float
     antennas: tuple[Antenna, ...]
     trigger: str = "continuous"
+    gpi: tuple[GpiInput, ...] = ()
 
     def power_of(self, antenna: Antenna) -> float:
         """Transmit power (dBm) at `antenna`: its own setting if it has one, else the reader's."""
@@ -85,6 +104,10 @@ class Placement:
     @property
     def antennas(self) -> tuple[Antenna, ...]:
         return tuple(a for r in self.readers.values() for a in r.antennas)
+
+    @property
+    def gpi_inputs(self) -> tuple[GpiInput, ...]:
+        return tuple(g for r in self.readers.values() for g in r.gpi)
 
     def antenna(self, reader: str, port: int) -> Antenna:
         for a in self.readers[reader].antennas:

@@ -14,9 +14,10 @@ from pathlib import Path
 from twin.building.model import Floor
 from twin.errors import InputError, Problem, ProblemList, display_path
 
-from .placement import ANTENNA_KINDS, READER_KINDS, SESSIONS, TRIGGERS, Antenna, Placement, Reader
+from .placement import ANTENNA_KINDS, GPI_KINDS, READER_KINDS, SESSIONS, TRIGGERS, Antenna, GpiInput, Placement, Reader
 
 SCHEMA_VERSION = 1
+MAX_GPI_PORT = 16  # LLRP GPIPortNumber is 1-based; fixed readers have 2-4 GPI inputs, a GPIO box a few more (assumption)
 MAX_PORT = 32  # LLRP AntennaID is 1-based; a reader with antenna hubs multiplexes up to 32 ports (assumption)
 POWER_RANGE_DBM = (0.0, 33.0)  # conducted power; UHF readers top out at 30-33 dBm (ANCHORS: ~1 W, 4 W EIRP)
 GAIN_RANGE_DBI = (-10.0, 12.0)  # assumption: desk pads / near-field strips to high-gain patches
@@ -33,7 +34,8 @@ ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,31}$")
 
 TOP_KEYS = {"placement", "readers"}
 PLACEMENT_KEYS = {"schema_version", "name", "floor", "description"}
-READER_KEYS = {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas", "trigger"}
+READER_KEYS = {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "antennas", "trigger", "gpi"}
+GPI_KEYS = {"port", "kind", "door", "side"}
 ANTENNA_KEYS = {
     "port", "kind", "level", "position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi", "space", "door",
     "storage", "power_dbm", "isolation_db",
@@ -162,10 +164,51 @@ def _reader(pl: ProblemList, floor: Floor, i: int, raw: object, seen: dict[str, 
             antennas.append(ant)
     if kind == "handheld" and len(raw_ants) != 1:
         pl.add(fld + "antennas", len(raw_ants), "exactly one antenna (of kind handheld) on a handheld reader")
+    gpi = _gpi_inputs(pl, floor, fld, str(rid), kind, raw.get("gpi", []))
     if len(pl.problems) > n0:
         return None
     return Reader(str(rid), str(kind), power, str(session), dwell, period, tuple(sorted(antennas, key=lambda a: a.port)),
-                  str(trigger))
+                  str(trigger), gpi)
+
+
+def _gpi_inputs(pl: ProblemList, floor: Floor, rfld: str, rid: str, rkind, raw: object) -> tuple[GpiInput, ...]:
+    """The reader's `[[readers.gpi]]` sensors: port unique per reader, a known kind, a door of the floor and one of
+    its two spaces (with geometry) as the side the beam lies on."""
+    if not isinstance(raw, list):
+        pl.add(rfld + "gpi", raw, "a list of [[readers.gpi]] tables")
+        return ()
+    if raw and rkind == "handheld":
+        pl.add(rfld + "gpi", len(raw), "no GPI inputs on a handheld reader (only fixed readers are wired to sensors)")
+        return ()
+    out: list[GpiInput] = []
+    ports: set[int] = set()
+    for j, g in enumerate(raw):
+        fld = f"{rfld}gpi[{j}]."
+        if not isinstance(g, dict):
+            pl.add(fld[:-1], g, "a [[readers.gpi]] table")
+            continue
+        n0 = len(pl.problems)
+        port = g.get("port")
+        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= MAX_GPI_PORT:
+            pl.add(fld + "port", port, f"an integer GPI port in [1, {MAX_GPI_PORT}]")
+        elif port in ports:
+            pl.add(fld + "port", port, "a GPI port not used by another input of this reader")
+        else:
+            ports.add(port)
+            fld = f"{rfld}gpi[port {port}]."
+        _unknown(pl, fld, g, GPI_KEYS)
+        kind = _choice(pl, fld + "kind", g.get("kind"), GPI_KINDS)
+        door_id, side = g.get("door"), g.get("side")
+        door = floor.doors.get(door_id) if isinstance(door_id, str) else None
+        if door is None:
+            pl.add(fld + "door", door_id, "the id of a door of the floor (a light barrier lies across one)")
+        elif side not in (door.a, door.b):
+            pl.add(fld + "side", side, f"one of the door's two spaces ({door.a!r} or {door.b!r})")
+        elif not floor.spaces[side].has_geometry:
+            pl.add(fld + "side", side, "a space with geometry (not an off-site external place)")
+        if len(pl.problems) == n0:
+            out.append(GpiInput(rid, int(port), str(kind), str(door_id), str(side)))
+    return tuple(sorted(out, key=lambda g: g.port))
 
 
 def _antenna(pl, floor: Floor, rfld: str, rid: str, rkind, j: int, raw: object, ports: set[int]) -> Antenna | None:
@@ -294,6 +337,9 @@ def placement_to_toml(placement: Placement, *, description: str = "") -> str:
                 lines.append(f"  power_dbm = {_toml_value(float(a.power_dbm))}")
             if a.isolation_db:
                 lines.append(f"  isolation_db = {_toml_value(float(a.isolation_db))}")
+        for g in r.gpi:
+            lines += ["", "  [[readers.gpi]]", f"  port = {g.port}", f"  kind = {_toml_value(g.kind)}"]
+            lines += [f"  door = {_toml_value(g.door)}", f"  side = {_toml_value(g.side)}"]
     return "\n".join(lines) + "\n"
 
 

@@ -26,7 +26,8 @@ SITE_KEYS = {
     "door": {"id", "a", "b", "level", "position", "width_m", "exterior", "kind"},
     "link": {"id", "kind", "a", "b", "traversal_s"},
     "storage": {"id", "name", "space", "kind", "position", "width_m", "depth_m", "capacity", "metal"},
-    "reader": {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "trigger", "antennas"},
+    "reader": {"id", "kind", "power_dbm", "session", "dwell_ms", "report_period_ms", "trigger", "antennas", "gpi"},
+    "gpi": {"port", "kind", "door", "side"},
     "antenna": {"port", "kind", "level", "position", "height_m", "azimuth_deg", "beamwidth_deg", "gain_dbi",
                 "power_dbm", "covers"},
     "covers": {"space", "door", "side", "other_side", "storage", "mobile"},
@@ -92,7 +93,9 @@ def export_site(floor: Floor, placement: Placement) -> dict:
                   "height_m": a.height_m, "azimuth_deg": a.azimuth_deg, "beamwidth_deg": a.beamwidth_deg,
                   "gain_dbi": a.gain_dbi, "power_dbm": r.power_of(a), "covers": _covers(floor, a)}
                  for a in sorted(r.antennas, key=lambda a: a.port)
-             ]}
+             ],
+             "gpi": [{"port": g.port, "kind": g.kind, "door": g.door, "side": g.side}
+                     for g in sorted(r.gpi, key=lambda g: g.port)]}
             for r in by_id(placement.readers.values())
         ],
         "adjacency": {s: sorted(n) for s, n in sorted(adjacency.items())},
