@@ -114,6 +114,22 @@ class TrackerConfig:
     #: a passage row outweighs all earlier passage rows of its tag in the batch (portal.latest_wins), so the latest
     #: judgement of a burst wins its 1 s cycle instead of the side read most often in it
     passage_latest_wins: bool = True
+    #: door light barriers (site.json reader `gpi`, kind light_barrier; GPIEvent rows in the reader status stream;
+    #: twin.tracker.beams): a passage burst takes the direction of the door's crossing beside it, and a burst with no
+    #: crossing while the door's beams work is a walk past (no move). False: the antennas alone, as without beams
+    beams: bool = True
+    beam_pair_s: float = 1.5  # a door's second beam broken within this after the first: one crossing (assumption)
+    beam_silence_s: float = 86400.0  # a beam unchanged this long is not trusted to work (assumption)
+    beam_stuck_s: float = 60.0  # a beam interrupted this long is blocked or failed (assumption)
+    #: a crossing up to this long before a burst's first read belongs to it (assumption: a tag first heard on the far
+    #: side just after its carrier broke the beams; the portal starts reading as the person comes near the door)
+    beam_pre_s: float = 3.0
+    #: weight of a crossing's direction, in seconds of antenna sequence (so it overrules the sequence, the walk and
+    #: the badge; several crossings both ways leave them to decide)
+    beam_weight_s: float = 10.0
+    #: a burst heard by one side only (or one side fainter than passage_min_rssi_dbm) is a passage when a crossing
+    #: of its door took the tag from where it was to the side that heard it, loud enough (assumption)
+    beam_one_side: bool = True
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

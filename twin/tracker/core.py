@@ -21,6 +21,7 @@ from .events import EventLog
 from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
+from .beams import Beams
 from .calib import ReaderClocks
 from .offsite import OffsitePrior
 from .unread import UnreadPrior
@@ -84,6 +85,11 @@ class TrackerCore:
         self._space_list = list(self.model.spaces) + [""]  # index -1 (no space / no unit) is the last, ""
         self._storage_list = list(self.model.storage) + [""]
         self._epc_list: list[str] = []  # tag id -> EPC as str
+        cf = self.config  # door light barriers (twin.tracker.beams), when the site has them and the config allows
+        self.beams = Beams(self.model, cf.beam_pair_s, cf.beam_silence_s, cf.beam_stuck_s) if cf.beams else None
+        if self.beams is not None and not self.beams.any:
+            self.beams = None
+        self.locator.beams = self.beams
 
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
@@ -135,12 +141,38 @@ class TrackerCore:
         ka = [i for i, k in enumerate(cols[3]) if k == "KEEPALIVE"]
         if ka:
             self.clocks.observe(np.array([self._reader_ix.get(cols[1][i], -1) for i in ka], np.int64), cols[0][ka])
+        gpi = [i for i, k in enumerate(cols[3]) if k == "GPIEvent"]
+        if gpi:  # door light barriers: to the beams (counted and quarantined beside the other status rows)
+            cols = self._gpi_events(cols, gpi)
         watch.status(*cols, now_us=self.ingest_.now_us)
+
+    def _gpi_events(self, cols: list, gpi: list[int]) -> list:
+        """Hand the GPIEvent rows to the beams (stamps corrected to the core's clock as tag reports are); returns the
+        other rows' columns."""
+        watch = self.workspace.alerts.watch
+        g = np.array(gpi, np.int64)
+        ix = np.array([self._reader_ix.get(cols[1][i], -1) for i in gpi], np.int64)
+        t = self.clocks.correct(ix, cols[0][g])
+        if self.beams is not None:
+            q0 = self.beams.quarantine.copy()
+            kept = self.beams.push(t, ix, cols[2][g], [cols[4][i] for i in gpi], self.ingest_.now_us)
+            watch.quarantine.update(self.beams.quarantine - q0)
+            watch.status_counts["GPIEvent"] += kept
+        else:
+            watch.status_counts["GPIEvent_unused"] += len(gpi)
+        rest = np.ones(len(cols[0]), bool)
+        rest[g] = False
+        r = np.flatnonzero(rest).tolist()
+        return [cols[0][rest], [cols[1][i] for i in r], cols[2][rest], [cols[3][i] for i in r], [cols[4][i] for i in r]]
 
     def advance(self, t_us: int):
         self.clocks.arrive(int(t_us))
         batch = self.ingest_.pop(int(t_us))
         self.locator.grow(len(self.ingest_.epcs))
+        if self.beams is not None:  # crossings up to now (the batch's rows lie a watermark before it)
+            w = self.workspace.alerts.watch
+            up = {r: w.down_since[i] < 0 for i, r in enumerate(w.readers)}
+            self.beams.update(int(t_us), np.array([up.get(r, True) for r in self.model.readers], bool))
         if len(batch):
             self.workspace.observe(batch, self.model, self.ingest_)
             batch = self._locatable(batch)
@@ -257,7 +289,8 @@ class TrackerCore:
                 "counts": dict(self.ingest_.counts), "tags": len(self.ingest_.epcs),
                 "events": dict(self.events.counts),
                 "reader_events": {"kept": dict(self.workspace.alerts.watch.status_counts),
-                                  "quarantine": dict(self.workspace.alerts.watch.quarantine)}}  # fmt: skip
+                                  "quarantine": dict(self.workspace.alerts.watch.quarantine)},
+                "beams": dict(self.beams.counts) if self.beams is not None else {}}  # fmt: skip
 
 
 __all__ = ["TrackerCore"]

@@ -42,9 +42,11 @@ def carrier_pass(door, start, t_us, rows, bd, bt, bs, bq, window_us, span_us):
 @njit(cache=True)
 def direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, sq, cq, has_cq, carrier_w, hops, max_hops,
                    w_walk, w_badge, clear_s, peak_s, conf_s, w_origin, w_dest, w_t, w_door, w_start, w_src, w_badge_,
-                   passby_us, conf_out, has_conf):  # fmt: skip
+                   passby_us, conf_out, has_conf, bm, w_beam):  # fmt: skip
     """`portal.direction`'s walk over the rows (sorted by tag, time), updating the walk state w_* in place; returns
-    (dest, by_path). bd: per row, the badge's destination (-1: none); cq: the carrier's sequence (used if has_cq)."""
+    (dest, by_path). bd: per row, the badge's destination (-1: none); cq: the carrier's sequence (used if has_cq);
+    bm: per row, the door's light-barrier crossing (+1: toward the side with the higher space index, -1: the lower,
+    0: none), weighing w_beam."""
     n = len(tag)
     dest = np.full(n, -1, np.int32)
     by_path = np.zeros(n, np.bool_)
@@ -78,6 +80,8 @@ def direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, sq, cq, 
             d = cq[i] if d != d else (d + carrier_w * cq[i]) / (1.0 + carrier_w)
         d = 0.0 if d != d else (d if a < b else -d)
         score = d
+        bmi = 0.0 if bm[i] == 0 else (w_beam * bm[i] if a < b else -w_beam * bm[i])
+        score += bmi
         score += w_walk if src == a else -w_walk if src == b else 0.0
         score += w_badge if bdi == b else -w_badge if bdi == a else 0.0
         if score == 0.0:
@@ -86,7 +90,8 @@ def direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, sq, cq, 
             continue
         to_b = score > 0
         dest[i] = b if to_b else a
-        by_path[i] = abs(d) >= clear_s or (src >= 0 and (src == a) == to_b) or (bdi >= 0 and (bdi == b) == to_b)
+        by_path[i] = (abs(d) >= clear_s or (src >= 0 and (src == a) == to_b) or (bdi >= 0 and (bdi == b) == to_b)
+                      or bmi != 0.0)
         if has_conf:
             conf_out[i] = 1.0 / (1.0 + math.exp(-abs(score) / conf_s))
         w_origin[g] = a if to_b else b

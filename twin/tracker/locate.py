@@ -17,6 +17,7 @@ import numpy as np
 from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
+from .beams import beam_rows
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction, latest_wins
 from .kernels_locate import evidence_pass, rows_pass, seal_pass
@@ -72,6 +73,7 @@ class Locator(BusinessPriors):
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self.walks = Walks(cfg.passby_s)
         self.passages.carrier_window_us = int(cfg.holder_window_s * 1e6) if cfg.carrier_seq_weight > 0 else 0
+        self.beams = None  # the door light barriers (twin.tracker.beams.Beams), set by the core when the site has them
         self._portal = model.ant_kind == KIND_CODES["portal"]
         # per antenna: reads fainter than this are weak (zone antennas only)
         self._weak_dbm = np.where(model.ant_kind == KIND_CODES["zone"], cfg.zone_weak_dbm, -1e9).astype(np.float32)
@@ -168,13 +170,23 @@ class Locator(BusinessPriors):
             seq = self.passages.seq  # each row's antenna sequence so far in its burst (side 2 after side 1: > 0)
             carrier = self.passages.carrier  # ... and its carrier badge's (twin.tracker.carrier), NaN: none
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
+            b_to = None
+            if self.beams is not None:  # the door's light barriers: a crossing's direction, or a walk past
+                pa_ = ant[idx]
+                young, b_to = beam_rows(self.beams, young, p_t - start <= self.passages.burst_us, p_tag, p_door,
+                                        start, p_t, m.ant_space[pa_], m.ant_other[pa_], p_rssi,
+                                        self.space_st.accepted[p_tag], int(self.cfg.beam_pre_s * 1e6),
+                                        self.cfg.passage_min_rssi_dbm, self.cfg.beam_one_side,
+                                        self.passages.sides)  # fmt: skip
+                b_to = b_to[young]
             rows = idx[young]
             a = ant[rows]
             rt = tag[rows]
             # one destination per burst: the side away from where the tag was (path consistency), else the RSSI peak
             here0 = self.space_st.accepted[rt]
             dest, by_path = self._directions(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a],
-                                             m.ant_other[a], here0, peak[young], seq[young], carrier[young])  # fmt: skip
+                                             m.ant_other[a], here0, peak[young], seq[young], carrier[young],
+                                             b_to)  # fmt: skip
             keep = dest >= 0
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
@@ -227,21 +239,23 @@ class Locator(BusinessPriors):
         if len(s_tag) + len(u_tag):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
-    def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None,
-                    carrier=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None, carrier=None,
+                    beam=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the
-        destination of a badge crossing the same door in the same burst (holder inference)."""
+        destination of a badge crossing the same door in the same burst (holder inference); beam: per row, the
+        door's light-barrier crossing (twin.tracker.beams.beam_rows), None without."""
         hops, mh = self._hops, self.cfg.passage_hops
+        bw = self.cfg.beam_weight_s
         isb = self.badge[tag] if self.cfg.badge_direction and len(self.badge) >= len(self.out_space) else None
         if isb is None or not isb.any():
             return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh, seq=seq,
-                             carrier=carrier, carrier_w=self.cfg.carrier_seq_weight)
+                             carrier=carrier, carrier_w=self.cfg.carrier_seq_weight, beam=beam, beam_w=bw)
         dest = np.full(len(tag), -1, np.int32)
         by_path = np.zeros(len(tag), bool)
         b = np.flatnonzero(isb)
         sq = seq if seq is not None else np.full(len(tag), np.nan)
         d_b, p_b = direction(tag[b], t_us[b], door[b], start[b], own[b], beyond[b], here[b], peak[b], self.walks,
-                             hops, mh, seq=sq[b])  # fmt: skip
+                             hops, mh, seq=sq[b], beam=None if beam is None else beam[b], beam_w=bw)  # fmt: skip
         dest[b], by_path[b] = d_b, p_b
         r = np.flatnonzero(~isb)
         if len(r):
@@ -250,7 +264,8 @@ class Locator(BusinessPriors):
             d_r, p_r = direction(tag[r], t_us[r], door[r], start[r], own[r], beyond[r], here[r], peak[r],
                                  self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first, seq=sq[r],
                                  carrier=None if carrier is None else carrier[r],
-                                 carrier_w=self.cfg.carrier_seq_weight)  # fmt: skip
+                                 carrier_w=self.cfg.carrier_seq_weight, beam=None if beam is None else beam[r],
+                                 beam_w=bw)  # fmt: skip
             dest[r], by_path[r] = d_r, p_r | (bd >= 0)
         return dest, by_path
 

@@ -236,7 +236,8 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
               beyond: np.ndarray, here: np.ndarray, peak: np.ndarray, walks: Walks, hops: np.ndarray,
               max_hops: int = 2, badge_dest: np.ndarray | None = None, prefer_badge: bool = False,
               seq: np.ndarray | None = None, conf_out: np.ndarray | None = None, carrier: np.ndarray | None = None,
-              carrier_w: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+              carrier_w: float = 0.0, beam: np.ndarray | None = None,
+              beam_w: float = 10.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """The destination of each row's fresh passage burst (-1: undecided), from the cues so far in its burst.
 
     Rows sorted by (tag, time); own/beyond: the row's side of the door and the space beyond it; here: the tag's
@@ -254,7 +255,9 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     row's sequence is (seq + carrier_w x carrier) / (1 + carrier_w), the carrier's alone while the tag's is unknown.
     Returns (dest, trusted): each row's destination, and whether the walk, the badge or a clear sequence
     (>= CLEAR_S) gave it rather than the peak alone. conf_out (float array of n): each row's confidence in its
-    destination, logistic in the score. walks is updated.
+    destination, logistic in the score. walks is updated. beam (per row, twin.tracker.beams): the door's light
+    barriers saw a crossing toward the side with the higher space index (+1) or the lower (-1), 0: none, or both
+    ways; it counts beam_w seconds of sequence, so a crossing overrules every other cue and they decide the rest.
     """
     n = len(tag)
     nan = np.full(n, np.nan)
@@ -265,7 +268,9 @@ def direction(tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, start: np.nda
     return direction_pass(tag, t_us, door, start, own, beyond, here, peak, bd, nan if seq is None else seq,
                           carrier if has_cq else nan, has_cq, float(carrier_w), hops, max_hops, WALK_S, w_badge,
                           CLEAR_S, PEAK_S, CONF_S, W.origin, W.dest, W.t_us, W.b_door, W.b_start, W.b_src, W.b_badge,
-                          W.passby_us, nan if conf_out is None else conf_out, conf_out is not None)  # fmt: skip
+                          W.passby_us, nan if conf_out is None else conf_out, conf_out is not None,
+                          np.zeros(n, np.int8) if beam is None else np.ascontiguousarray(beam, np.int8),
+                          float(beam_w))  # fmt: skip
 
 
 def badge_destinations(door: np.ndarray, start: np.ndarray, b_door: np.ndarray, b_start: np.ndarray,

@@ -6,7 +6,7 @@ numpy arrays (space, storage, kind, door, side) so a chunk of reads is mapped to
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import numpy as np
@@ -37,6 +37,14 @@ class SiteModel:
     port_lut: np.ndarray  # (reader index, port) -> antenna index, -1 when not installed
     adjacency: tuple[frozenset[int], ...]  # space index -> indices one door or link away
     portal_pairs: frozenset[frozenset[int]]  # space pairs all of whose doors are watched by portals
+    #: door index -> its two space indices (site.json `a`, `b`; -1 for a door only portal antennas name)
+    door_spaces: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int32))
+    #: door light barriers (site.json reader `gpi`, kind light_barrier), one row per beam: reader index, GPI port,
+    #: door index, and the space on whose side of the doorway the beam lies
+    gpi_reader: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    gpi_port: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    gpi_door: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    gpi_space: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
 
     @property
     def n_antennas(self) -> int:
@@ -131,6 +139,7 @@ def site_model(site: Mapping[str, Any], source: str = "site.json") -> SiteModel:
     for u, sp in units:
         if sp:
             space_of(sp, "")
+    gpi = _light_barriers(site, readers, didx, door_pair, sidx, pl)
     pl.raise_if_any()
     cols = list(zip(*ants)) if ants else [()] * 7
     arr = [np.array(c, dtype=np.int32) for c in cols]
@@ -169,4 +178,40 @@ def site_model(site: Mapping[str, Any], source: str = "site.json") -> SiteModel:
         ant_door=arr[5], ant_other=arr[6], port_lut=lut,
         adjacency=tuple(frozenset(a) for a in adj),
         portal_pairs=frozenset(k for k, v in pairs.items() if v),
+        door_spaces=np.array([door_pair.get(d, (-1, -1)) for d in doors], np.int32).reshape(-1, 2),
+        gpi_reader=gpi[0], gpi_port=gpi[1], gpi_door=gpi[2], gpi_space=gpi[3],
     )  # fmt: skip
+
+
+def _light_barriers(site: Mapping[str, Any], readers: list[str], didx: dict[str, int],
+                    door_pair: dict[str, tuple[int, int]], sidx: dict[str, int],
+                    pl: ProblemList) -> list[np.ndarray]:  # fmt: skip
+    """The readers' `gpi` entries of kind light_barrier as (reader, port, door, side space) arrays; an entry naming an
+    unknown door, a side that is not one of the door's spaces or a bad port is a problem (other GPI kinds are left
+    alone: the tracker has no use for them)."""
+    rix = {r: i for i, r in enumerate(readers)}
+    out: list[tuple[int, int, int, int]] = []
+    for ri, r in enumerate(_rows(site.get("readers"))):
+        for gi, g in enumerate(r.get("gpi") or []):
+            where = f"readers[{ri}].gpi[{gi}]"
+            if not isinstance(g, Mapping):
+                pl.add(where, g, "a table with port, kind, door and side")
+                continue
+            if str(g.get("kind") or "") != "light_barrier":
+                continue
+            port = g.get("port")
+            if isinstance(port, bool) or not isinstance(port, int) or port < 1:
+                pl.add(f"{where}.port", port, "a GPI port number (int >= 1)")
+                continue
+            door, side = str(g.get("door") or ""), str(g.get("side") or "")
+            if door not in door_pair:
+                pl.add(f"{where}.door", g.get("door"), "the id of a door of the site")
+                continue
+            if sidx.get(side, -2) not in door_pair[door]:
+                names = sorted(k for k, v in sidx.items() if v in door_pair[door])
+                pl.add(f"{where}.side", g.get("side"), f"one of the door's spaces {names}")
+                continue
+            if str(r.get("id", "")) in rix:
+                out.append((rix[str(r.get("id"))], port, didx[door], sidx[side]))
+    cols = list(zip(*out)) if out else [()] * 4
+    return [np.array(c, dtype=np.int32) for c in cols]
