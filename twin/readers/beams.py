@@ -131,9 +131,10 @@ def interruptions(beams: BeamSet, t0_us, t1_us, level, x0, y0, x1, y1, *, body_d
     l0, l1 = -ax * ny + ay * nx, -bx * ny + by * nx  # along the door line
     r = body_depth_m / 2.0
     dn = n1 - n0
-    along = (np.abs(n0) < ALONG_EPS_M) & (np.abs(n1) < ALONG_EPS_M) & ((ax != bx) | (ay != by))
-    at0 = ~along & (np.hypot(ax, ay) < ALONG_EPS_M)  # the leg leaves from the door point
-    at1 = ~along & (np.hypot(bx, by) < ALONG_EPS_M)  # the leg arrives at the door point
+    moving = (ax != bx) | (ay != by)
+    along = (np.abs(n0) < ALONG_EPS_M) & (np.abs(n1) < ALONG_EPS_M) & moving
+    at0 = moving & ~along & (np.hypot(ax, ay) < ALONG_EPS_M)  # the leg leaves from the door point
+    at1 = moving & ~along & (np.hypot(bx, by) < ALONG_EPS_M)  # the leg arrives at the door point
     # A leg through the opening elsewhere: the u-range where the body overlaps the beam inside the opening.
     un_lo, un_hi = _slab(n0, dn, offset_m - r, offset_m + r)
     ul_lo, ul_hi = _slab(l0, l1 - l0, -beams.half_w[bi], beams.half_w[bi])
