@@ -31,7 +31,7 @@ from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
 from .oracle_comotion import CoMotion
-from .oracle_events import apply_events, road_trips, unread_prior
+from .oracle_events import apply_events, due_ops, road_trips, unread_prior
 from .oracle_filter import run_filter
 from .oracle_model import StationModel
 from .oracle_triggers import TriggerModel
@@ -109,6 +109,10 @@ class OracleCore:
             W[sp[d.a], sp[d.b]] = W[sp[d.b], sp[d.a]] = max(W[sp[d.a], sp[d.b]], w)
         for k in m.floor.links.values():
             W[sp[k.a], sp[k.b]] = W[sp[k.b], sp[k.a]] = p_adj
+        # off-site places (no level: no reader there) are reached by road only (`oracle_events.road_trips`): the
+        # filter would otherwise let a silent tag's belief drift there from the car park before the trip is judged
+        away = np.array([not m.floor.spaces[s].has_geometry for s in m.space_ids], bool)
+        W[:, away] = 0.0
         self.W_rate = W
         self.ant_door, self.ant_side, self.door_ab = self._portal_map(sp)
         self.comotion = CoMotion() if self.config.get("comotion", True) else None
@@ -151,6 +155,8 @@ class OracleCore:
         self.last_store = np.full(cap, -2, np.int64)
         self._buf: list[tuple[np.ndarray, ...]] = []
         self._event_rows: list[tuple[int, int, int]] = []
+        self._ops: list[tuple[int, int, int, float]] = []  # queued event operations (t_us, tag, candidate, mass)
+        self.home: dict[str, str] = {}  # epc -> home unit its registration named
         self._registered: list[bytes] = []
         self._unread_done, self._t_first = False, None
         from ..tracker.config import TrackerConfig
@@ -238,40 +244,50 @@ class OracleCore:
             tag = ant = t = n = np.zeros(0, np.int64)
         self._buf = []
         self._grow()
-        ev = self._shown(t_us)
         if self._t is None:
             if not len(t):
-                return CoreOutput(self._table(*ev), empty_alerts())
+                self._event_rows += due_ops(self, t_us, t_us)[0]
+                return CoreOutput(self._table(*self._shown(t_us, None)), empty_alerts())
             self._t = int(t.min()) // self.step_us * self.step_us
             self._t_first = self._t
         t0 = self._t
+        now, ops = due_ops(self, t0, t_us)
+        self._event_rows += now
+        ev = self._shown(t_us, t0)
         self.read_ever[tag] = True
         if len(tag):
             np.maximum.at(self.last_read, tag, t)
         if t_us <= t0:
-            return CoreOutput(empty_estimates(), empty_alerts())
+            return CoreOutput(self._table(*ev), empty_alerts())
         S = -(-(t_us - t0) // self.step_us)
         self._t = t0 + S * self.step_us
         Sf = -(-(t_us - t0) // self.fine_us)
         X = self.trig.exposure(t0, S, self.step_us)
         self._rates(tag, ant, X)
         rows = run_filter(self, tag, ant, t, n, t0, t_us, (self.step_us, S, X),
-                          (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)))
+                          (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)), ops)
         if self.comotion is not None:
             rows = self.comotion.step(self, tag, ant, t, rows)
-        self._event_rows += unread_prior(self, t_us) + road_trips(self, t_us)
-        rows = tuple(np.concatenate([a, b, c]) for a, b, c in zip(ev, rows, self._shown(t_us)))
+        trips = road_trips(self, t_us)
+        if trips:  # gone by road: what the filter said of them after they left gives way
+            tt, ti, _ = (np.array(x, np.int64) for x in zip(*trips))
+            since = dict(zip(ti.tolist(), tt.tolist()))
+            cut = np.array([since.get(g, np.iinfo(np.int64).max) for g in rows[1].tolist()], np.int64)
+            rows = tuple(x[rows[0] < cut] for x in rows)
+        self._event_rows += unread_prior(self, t_us) + trips
+        rows = tuple(np.concatenate([a, b, c]) for a, b, c in zip(ev, rows, self._shown(t_us, t0)))
         return CoreOutput(self._table(*rows), empty_alerts())
 
-    def _shown(self, t_us: int):
-        """Rows for the places events set since the last advance (at the event's time, not before the clock)."""
+    def _shown(self, t_us: int, lo: int | None):
+        """Rows for the places events set since the last advance (at the event's time, not before lo: the start of
+        the interval being filtered, or the first event before the clock starts)."""
         rows, self._event_rows = self._event_rows, []
         z = np.zeros(0, np.int64)
         if not rows:
             return z, z, z, np.zeros(0)
         self._grow()
         t, tag, c = (np.array(x, np.int64) for x in zip(*rows))
-        lo = self._t if self._t is not None else int(t.min())
+        lo = lo if lo is not None else int(t.min())
         t = np.clip(t, lo, t_us)
         sp, st = self.m.c_space[c], self.m.c_storage[c]
         new = (sp != self.last_space[tag]) | (st != self.last_store[tag])

@@ -6,8 +6,8 @@ burst as a badge crossing it (two of the door's antennas heard the badge, `oracl
 door within LINK_S) is linked
 to the badge that shared most such seconds. While linked, whenever the badge's estimate changes space the dossier's
 does too (to that space's generic place: a carried dossier is on no shelf), and its belief is set there. The link
-ends when the badge crosses a portal without the dossier, when the dossier crosses one without the badge, or when
-the dossier's own filter puts it on a storage unit (it was put down).
+ends when the badge crosses a portal without the dossier, when the dossier crosses one without the badge, when
+the dossier's own filter puts it on a storage unit (it was put down) or when it has gone off-site by road.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ LINK_S = 2.0  # a dossier's and a badge's portal reads at one door this close ar
 class CoMotion:
     def __init__(self) -> None:
         self.links: dict[int, int] = {}  # dossier tag -> badge tag
+        self.since: dict[int, int] = {}  # dossier tag -> true time (us) of the burst that linked it
 
     def step(self, core, tag: np.ndarray, ant: np.ndarray, t: np.ndarray, rows: tuple) -> tuple:
         """Update links from this interval's reads (tag ids, antennas, true times); return the change rows with the
@@ -32,8 +33,9 @@ class CoMotion:
             return rows
         m = core.m
         r_t, r_tag, r_c, r_p = rows
-        for d in [d for d in self.links if core.sup[d, 0] >= 0 and m.c_storage[core.sup[d, 0]] >= 0]:
-            del self.links[d]  # its own reads put it on a unit
+        for d in [d for d in self.links if core.sup[d, 0] >= 0 and (m.c_storage[core.sup[d, 0]] >= 0
+                                                                    or m.c_level[core.sup[d, 0]] < 0)]:
+            del self.links[d]  # its own reads put it on a unit, or it has gone off-site (by road)
         if not self.links:
             return rows
         dos = np.array(sorted(self.links), np.int64)
@@ -43,11 +45,13 @@ class CoMotion:
             return rows
         moved = np.isin(bad, r_tag[b_rows])
         dos, bad = dos[moved], bad[moved]
-        drop = np.isin(r_tag, dos)  # their own rows give way to the badge's
+        t_link = np.array([self.since.get(int(d), 0) for d in dos], np.int64)
+        at = np.searchsorted(dos, r_tag).clip(0, max(len(dos) - 1, 0))
+        drop = np.isin(r_tag, dos) & (r_t >= t_link[at])  # their own rows since the link give way to the badge's
         add_t, add_tag, add_c, add_p = [], [], [], []
         for d, b in zip(dos.tolist(), bad.tolist()):
             sel = np.flatnonzero(r_tag == b)
-            for i in sel.tolist():
+            for i in sel[r_t[sel] >= self.since.get(d, 0)].tolist():  # not before they crossed together
                 gen = core.gen_of_space[m.c_space[r_c[i]]]
                 if not len(gen):
                     continue
@@ -100,6 +104,10 @@ class CoMotion:
                 for b in bursts_b.get(key, ()):
                     votes[b] = votes.get(b, 0) + 1
             if votes:
-                self.links[x] = max(votes, key=lambda b: (votes[b], -b))
+                b = max(votes, key=lambda b: (votes[b], -b))
+                if self.links.get(x) != b:
+                    first = min(k[1] for k in seen if b in bursts_b.get(k, ()))
+                    self.since[x] = (first - 1) * int(LINK_S * 1e6)
+                self.links[x] = b
             else:
                 self.links.pop(x, None)  # it crossed without a badge

@@ -1,13 +1,20 @@
 """Business events as the oracle's priors: what the case-management software tells every core, used as a real core
 may use it, so the oracle stays a bound on cores that read events too.
 
+Events are applied at their own time inside the filter, not at the start of the interval that brings them (a filing
+at 2155 s in the chunk [2100, 2160) must not be overridden by the carry that led to it): `apply_events` queues
+(t_us, tag, candidate, mass) operations and `due_ops` hands the filter those of its interval (`oracle_filter` mixes
+the mass in at the step holding the event); events before the filter's clock are applied at once.
+
 - `archive` (detail: the unit a dossier was filed on): the tag's belief gets FILED_MASS on that unit; a tag not yet
   known starts there (and is shown there until reads say otherwise);
 - `register` / `item_register` whose detail names the unit the case software assigned (`home UNIT`): the same, on the
   home unit (the tracker takes it as the tag's home; without it the oracle showed resting dossiers their own shelf
   never hears in their room on no unit, and trailed the tracker on storage detection);
-- `checkout` whose detail names an off-site space (one without a level: the court, the procuratorate): the dossier
-  leaves the building; its belief moves to that space, where no reader will contradict it until it is read again;
+- `checkout` whose detail names an off-site space (one without a level: the court, the procuratorate): a dossier no
+  reader has heard is placed there at once (nothing will show it leaving); one that readers hear is left to its reads
+  until it has gone by road (below): checked out is not yet gone, it is carried out through the building first;
+- `checkin`: the volume is back on its home unit (the tracker's rule: the case software's return), FILED_MASS there;
 - `stage` events that send a case's volumes to another authority (arrest approval, transfer: the tracker's
   `OffsitePrior` and its default stage map) place its dossiers no reader has heard yet at that off-site space, until a
   `checkin`/`archive` clears it — the same rule the tracker applies, so the oracle is not beaten on it;
@@ -52,26 +59,52 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
             c, mass = unit_cand[d], FILED_MASS
         elif k in ("register", "item_register") and home_in(d) in unit_cand:
             c, mass = unit_cand[home_in(d)], FILED_MASS
+        elif k == "checkin" and core.home.get(e) in unit_cand:
+            c, mass = unit_cand[core.home[e]], FILED_MASS
         elif k == "checkout" and d.split(";")[0].strip() in off_site:
-            c, mass = off_site[d.split(";")[0].strip()], 1.0
+            c, mass = off_site[d.split(";")[0].strip()], -1.0  # only if still unheard when its time comes
         else:
             continue
+        if k in ("register", "item_register"):
+            core.home[e] = home_in(d)
         i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
         core._grow()
-        r = _set(core, i, c, mass, t)
-        if r is not None:
-            rows.append(r)
-    # after the filing and home priors: a volume the case software says is away is there, whatever its home
+        core.placed[i] = True
+        core._ops.append((int(t or 0), i, c, mass))
+    # after the filing and home priors (queued before it): a volume the case software says is away is there, whatever
+    # its home, unless its reads placed it (as the tracker)
     for t, e, s in away:
         gen = core.gen_of_space[s]
         if not len(gen) or len(e) != 24:
             continue
         i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
         core._grow()
-        if core.read_ever[i]:
-            continue  # placed by its reads: the prior does not move it (as the tracker)
-        rows.append(_set(core, i, int(gen[0]), 1.0, t))
+        core.placed[i] = True
+        core._ops.append((int(t or 0), i, int(gen[0]), -1.0))
     return [r for r in rows if r is not None]
+
+
+def due_ops(core, t0_us: int, t1_us: int) -> tuple[list[tuple[int, int, int]], np.ndarray]:
+    """Queued event operations: those before t0_us applied now (rows to show), those in [t0_us, t1_us) returned as
+    an (n, 4) int64 array (t_us, tag, candidate, mass x 1e6) for the filter; later ones stay queued. A checkout's
+    placement (mass -1) holds only for a tag no reader has heard by then. A tag without a belief yet starts from its
+    first event at once (there is no history before it to filter)."""
+    rows, now, keep, started = [], [], [], set()
+    for op in sorted(core._ops):
+        t, i, c, mass = op
+        if mass < 0:
+            if core.read_ever[i]:
+                continue
+            op = (t, i, c, 1.0)
+        if t < t0_us or (t < t1_us and core.sup[i, 0] < 0 and i not in started):
+            rows.append(op)
+            started.add(i)
+        else:
+            (now if t < t1_us else keep).append(op)
+    core._ops = keep
+    shown = [_set(core, i, c, mass, t) for t, i, c, mass in rows]
+    ops = np.array([(t, i, c, int(round(mass * 1e6))) for t, i, c, mass in now], np.int64).reshape(-1, 4)
+    return [r for r in shown if r is not None], ops
 
 
 def _set(core, i: int, c: int, mass: float, t) -> tuple[int, int, int] | None:

@@ -119,13 +119,15 @@ def portal_steps(core, r_i, r_a, step) -> np.ndarray:
     return both[np.argsort(both[:, 0], kind="stable")]
 
 
-def _support(core, T, r_i, r_a):
+def _support(core, T, r_i, r_a, ops=None):
     """Padded (n, Kmax) candidate ids (-1 pad): previous support, what the reading antennas reach, the generic
-    places of the spaces next to those."""
+    places of the spaces next to those, the candidates events of the interval name (ops: tag rows, candidates)."""
     m = core.m
     K = m.K
     prev = core.sup[T].ravel()
     ent = [np.repeat(np.arange(len(T)), core.M)[prev >= 0] * K + prev[prev >= 0]]
+    if ops is not None and len(ops[0]):
+        ent.append(ops[0] * K + ops[1])
     nA = len(m.A.keys)
     ua = np.unique(r_i * nA + r_a)
     ui, uant = ua // nA, ua % nA
@@ -159,33 +161,42 @@ def _support(core, T, r_i, r_a):
     return C
 
 
-def _prune(core, T, C, E):
-    """Keep each tag's previous support and the candidates that best explain the whole interval."""
+def _prune(core, T, C, E, ops=None):
+    """Keep each tag's previous support, its events' candidates and the candidates that best explain the interval."""
     keep = min(core.M + core.extra, C.shape[1])
     L = E.sum(axis=1)
     prev = core.sup[T]
     Lk = L.copy()
     for k in range(core.M):
         Lk[(C == prev[:, k:k + 1]) & (prev[:, k:k + 1] >= 0)] = np.inf
+    if ops is not None and len(ops[0]):
+        Lk[ops[0], np.argmax(C[ops[0]] == ops[1][:, None], axis=1)] = np.inf
     o = np.argpartition(-Lk, keep - 1, axis=1)[:, :keep]
     C2 = np.take_along_axis(C, o, 1)
     C2 = np.where(np.take_along_axis(Lk, o, 1) > -np.inf, C2, -1)
     return C2, np.take_along_axis(E, o[:, None, :], 2)
 
 
-def run_filter(core, tag, ant, t, n, t0: int, t_end: int, coarse, fine):
+def run_filter(core, tag, ant, t, n, t0: int, t_end: int, coarse, fine, ops=None):
     """Filter the tags with something to say over [t0, t_end); change rows (t_us, tag, candidate, confidence).
 
     coarse, fine: (step_us, S, X) grids with their exposures. Tags read by a Poisson antenna (a portal passing, a
-    continuous reader) take the fine grid, so the order of a pass's reads shows its direction; the rest the coarse."""
+    continuous reader) take the fine grid, so the order of a pass's reads shows its direction; the rest the coarse.
+    ops: (n, 4) event operations (t_us, tag, candidate, mass x 1e6) inside the interval (`oracle_events.due_ops`):
+    at the step holding t_us the tag's belief becomes (1 - mass) x belief + mass on the candidate."""
     z = np.zeros(0, np.int64)
+    ops = np.zeros((0, 4), np.int64) if ops is None else ops
     known = np.flatnonzero(core.sup[:, 0] >= 0)
-    T = np.union1d(np.unique(tag), known).astype(np.int64)
+    T = np.union1d(np.union1d(np.unique(tag), known), ops[:, 1]).astype(np.int64)
     if not len(T):
         return z, z, z, np.zeros(0)
     r_i = np.searchsorted(T, tag)
     Xtot = coarse[2].sum(axis=0, keepdims=True)
     busy, explained = screen(core, T, r_i, ant, n, t, Xtot)
+    o_i = np.searchsorted(T, ops[:, 1])
+    busy[o_i] = True
+    explained[o_i] = False  # an event moves it: the step pass, with the event's candidate in its support
+    core._ops_now = np.column_stack([o_i, ops[:, 0], ops[:, 2], ops[:, 3]]).reshape(-1, 4)  # (T row, t, cand, mass)
     pois = np.zeros(len(T), bool)
     pois[r_i[~core.m.A.once[ant]]] = True
     at_portal = passing(core, r_i, ant)  # a pass through a portal: whatever its place explains, it may cross
@@ -209,10 +220,14 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     keep = sel[r_i]
     T, r_i, ant, n, t = T[sel], newi[r_i[keep]], ant[keep], n[keep], t[keep]
     step = np.clip((t - t0) // step_us, 0, S - 1)
+    op = core._ops_now if full else np.zeros((0, 4), np.int64)
+    op = op[sel[op[:, 0]]] if len(op) else op
+    o_i, o_t, o_c, o_m = newi[op[:, 0]], op[:, 1], op[:, 2], op[:, 3] / 1e6
+    o_s = np.clip((o_t - t0) // step_us, 0, S - 1)
     if full:
-        C = _support(core, T, r_i, ant)
+        C = _support(core, T, r_i, ant, (o_i, o_c))
         E = evidence(core, T, C, X, r_i, ant, step, n, t)
-        C, E = _prune(core, T, C, E)
+        C, E = _prune(core, T, C, E, (o_i, o_c))
     else:
         C = core.sup[T]
         E = evidence(core, T, C, X, r_i, ant, step, n, t)
@@ -240,6 +255,9 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     q = core.portal_cross
     LR = np.full((n_t, S), -1, np.int64)  # true time of each tag's last read in each step
     np.maximum.at(LR, (r_i, step), np.clip(t, t0, t_end))
+    np.maximum.at(LR, (o_i, o_s), np.clip(o_t, t0, t_end))  # an event's place is shown from the event on
+    o_k = np.argmax(C[o_i] == o_c[:, None], axis=1)  # the event candidate's column (in the support: `_support`)
+    o_lo = np.searchsorted(o_s, np.arange(S + 1))  # ops come in time order (`due_ops`)
     out_t, out_tag, out_c, out_p = [], [], [], []
     last_sp, last_st = core.last_space[T], core.last_store[T]
     ar = np.arange(n_t)
@@ -247,7 +265,7 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     for s in range(S):
         Es = E[:, s, :]
         gap += 1
-        if s < S - 1 and not Es[valid].any():
+        if s < S - 1 and not Es[valid].any() and o_lo[s + 1] == o_lo[s]:
             continue  # no evidence in this step: its moves are folded into the next step that has some
         q_in, W, leave = core.trans(gap * step_us)
         gap = 0
@@ -267,6 +285,10 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         tot = post.sum(axis=1, keepdims=True)
         ok = tot[:, 0] > 0
         B[ok] = post[ok] / tot[ok]
+        for j in range(o_lo[s], o_lo[s + 1]):  # events of this step (time order): mass moves to their candidate
+            g = o_i[j]
+            B[g] *= 1.0 - o_m[j]
+            B[g, o_k[j]] += o_m[j]
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)[:, :NS]
         best = Bs.argmax(axis=1)
         k = np.where(sidx == best[:, None], B, -1.0).argmax(axis=1)
