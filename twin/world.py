@@ -116,6 +116,7 @@ class World:
         start_agents(self.env, self.population, self.ledger, self.journal, self.graph, scenario,
                      self.streams.child("agents"))
         self._people = self._badges()
+        self._is_person = np.zeros(0, np.int8)  # per ledger tag index: 1 a badge, 0 not, -1 not seen yet
 
     def _us(self, t_s: float) -> int:
         return self.scenario.start_us + int(round(t_s * 1e6))
@@ -148,8 +149,7 @@ class World:
             status = self.status.rows(self._us(t0), self._us(t1))
             n_gpi = 0
             if len(self.beams):
-                people = segs[np.isin(segs["epc"], self._people)] if len(self._people) else segs[:0]
-                gpi = self.beams.rows(self._us(t0), self._us(t1), people)
+                gpi = self.beams.rows(self._us(t0), self._us(t1), self._people_rows(segs))
                 n_gpi = gpi.num_rows
                 status = with_beams(status, gpi, self._reader_clock)
             yield Chunk(
@@ -181,6 +181,19 @@ class World:
             officers = officers.values()
         epcs = {str(e).encode() for e in (getattr(o, "badge_epc", None) for o in officers) if e}
         return np.array(sorted(epcs), dtype="S24")
+
+    def _people_rows(self, segs: np.ndarray) -> np.ndarray:
+        """The chunk's segments of the people's badges (tag indices are stable for the run: each is looked up once)."""
+        tags = segs["tag"]
+        if not len(tags) or not len(self._people):
+            return segs[:0]
+        known = self._is_person
+        if int(tags.max()) >= len(known):
+            known = self._is_person = np.r_[known, np.full(int(tags.max()) + 1 - len(known), -1, np.int8)]
+        new = known[tags] < 0
+        if new.any():
+            known[tags[new]] = np.isin(segs["epc"][new], self._people)
+        return segs[known[tags] == 1]
 
     def _door_beams(self):
         """The doorway light barriers of the placement (GPIEvent rows), drawn from their own stream so the reads and

@@ -127,6 +127,13 @@ def interruptions(beams: BeamSet, t0_us, t1_us, level, x0, y0, x1, y1, *, body_d
     cx, cy, nx, ny = beams.cx[bi], beams.cy[bi], beams.nx[bi], beams.ny[bi]
     ax, ay = np.asarray(x0, np.float64)[li] - cx, np.asarray(y0, np.float64)[li] - cy
     bx, by = np.asarray(x1, np.float64)[li] - cx, np.asarray(y1, np.float64)[li] - cy
+    del cx, cy
+    reach = beams.half_w[bi] + offset_m + body_depth_m  # a leg whose box misses this square breaks nothing
+    close = ((np.minimum(ax, bx) <= reach) & (np.maximum(ax, bx) >= -reach) & (np.minimum(ay, by) <= reach)
+             & (np.maximum(ay, by) >= -reach))  # fmt: skip
+    if not close.all():
+        li, bi, ax, ay, bx, by = li[close], bi[close], ax[close], ay[close], bx[close], by[close]
+        nx, ny = nx[close], ny[close]
     n0, n1 = ax * nx + ay * ny, bx * nx + by * ny  # across the door, towards the beam's side
     l0, l1 = -ax * ny + ay * nx, -bx * ny + by * nx  # along the door line
     r = body_depth_m / 2.0
@@ -198,7 +205,10 @@ class DoorBeams:
         self.beams = beam_set(floor, placement)
         self.rng = rng
         self.miss_p = float(miss_p)
-        self.silent = silent or (lambda _r: np.zeros((0, 2), np.int64))
+        silent = silent or (lambda _r: np.zeros((0, 2), np.int64))
+        #: per beam index with any: the (K, 2) µs intervals its reader's connection is down (known up front)
+        self._down = {j: np.asarray(iv, np.int64).reshape(-1, 2) for j, r in enumerate(self.beams.reader)
+                      if len(iv := silent(r))}  # fmt: skip
         # carried: beam, on_us, off_us, missed (its "true" row already sent unless missed)
         self._carry = (np.zeros(0, np.int64),) * 3 + (np.zeros(0, bool),)
 
@@ -230,17 +240,17 @@ class DoorBeams:
         beam = np.r_[mb[send_on], mb[send_off]]
         t = np.r_[mon[send_on], moff[send_off]]
         state = np.r_[np.ones(send_on.sum(), bool), np.zeros(send_off.sum(), bool)]
-        keep = np.ones(len(t), bool)
+        if not len(t):
+            return READER_EVENTS_SCHEMA.empty_table()
+        if self._down:
+            keep = np.ones(len(t), bool)
+            for j in set(np.unique(beam).tolist()) & self._down.keys():
+                m = np.flatnonzero(beam == j)
+                iv = self._down[j]
+                down = ((t[m, None] >= iv[None, :, 0]) & (t[m, None] < iv[None, :, 1])).any(axis=1)
+                keep[m[down]] = False
+            beam, t, state = beam[keep], t[keep], state[keep]
         readers = self.beams.reader
-        for j in np.unique(beam):
-            iv = self.silent(readers[j])
-            if len(iv):
-                m = beam == j
-                down = np.zeros(m.sum(), bool)
-                for a, e in iv:
-                    down |= (t[m] >= a) & (t[m] < e)
-                keep[np.flatnonzero(m)[down]] = False
-        beam, t, state = beam[keep], t[keep], state[keep]
         o = np.lexsort((self.beams.port[beam], beam, t))  # beams are in (reader, port) order
         beam, t, state = beam[o], t[o], state[o]
         return pa.table({"t_us": pa.array(t, pa.int64()),
@@ -258,14 +268,12 @@ def with_beams(status: pa.Table, beams: pa.Table, clock) -> pa.Table:
         return status
     t = beams.column("t_us").to_numpy().copy()
     rd = np.array(beams.column("reader").to_pylist(), dtype=object)
-    for r in np.unique(rd).tolist():
+    for r in set(rd.tolist()):
         c = clock(r)
         if c is not None:
             m = rd == r
             t[m] = c.to_reader(t[m])
     beams = beams.set_column(0, "t_us", pa.array(t, pa.int64()))
     both = pa.concat_tables([status, beams])
-    tt = both.column("t_us").to_numpy()
-    rr = np.array(both.column("reader").to_pylist(), dtype=str)
-    kk = np.array(both.column("kind").to_pylist(), dtype=str)
-    return both.take(pa.array(np.lexsort((kk, rr, tt)), pa.int64()))
+    # Arrow's sort is stable: status rows tied on all three keep their order
+    return both.sort_by([("t_us", "ascending"), ("reader", "ascending"), ("kind", "ascending")])
