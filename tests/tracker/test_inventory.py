@@ -24,7 +24,63 @@ def _epc(u: int, k: int) -> str:
 def test_reconcile_lists():
     rep = reconcile({"a": "S1", "b": "S1", "c": "S2"}, {"a": "S1", "c": "S1", "x": "S2"})
     assert rep == {"present": ["a"], "misplaced": [{"epc": "c", "home": "S2", "found": "S1"}], "missing": ["b"],
-                   "unexpected": [{"epc": "x", "found": "S2"}]}  # fmt: skip
+                   "unread_label": [], "unexpected": [{"epc": "x", "found": "S2"}]}  # fmt: skip
+
+
+def test_expected_and_never_heard_is_a_label_to_check():
+    rep = reconcile({"a": "S1", "b": "S1", "d": "S2"}, {"a": "S1"}, unheard=lambda e: e == "d")
+    assert rep["missing"] == ["b"] and rep["unread_label"] == ["d"] and rep["present"] == ["a"]
+    assert [r["status"] for r in report_rows(rep)] == ["missing", "unread_label", "present"]
+
+
+def _one_sweep(inv: Inventory, truth: dict[str, str], t0_s: float, seed: int) -> None:
+    inv.event({"t_us": int(t0_s * S), "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    for k, u in enumerate(UNITS):
+        inv.event({"t_us": int((t0_s + 20 * k) * S), "kind": "sweep_unit", "officer": "dk-1", "detail": f"H-1 {u}"})
+    t, epc, rssi = _sweep(truth, np.random.default_rng(seed))
+    inv.reads("H-1", t + int(t0_s * S), epc, rssi)
+    inv.event({"t_us": int((t0_s + 80) * S), "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+
+
+def test_never_heard_dossiers_are_labels_to_check_not_missing():
+    """A dossier on its shelf whose tag is dead is never read: expected, not found and heard by no reader since the
+    core started, it is listed as unread_label. One the fixed antennas heard earlier (taken away since), and one an
+    earlier sweep read, are missing."""
+    homes = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
+    dead, gone, swept = _epc(0, 1), _epc(1, 2), _epc(2, 3)
+    inv = Inventory(SITE)
+    _one_sweep(inv, {e: u for e, u in homes.items() if e != dead}, 0.0, 7)  # the first sweep reads `swept`
+    fixed = {e for e in homes if e not in (dead, swept)}  # what the fixed antennas have heard
+    (first,) = inv.finish(83 * S, 2 * S, homes, lambda e: False, None, fixed.__contains__)
+    assert first["unread_label"] == [dead] and first["missing"] == []
+    _one_sweep(inv, {e: u for e, u in homes.items() if e not in (dead, gone, swept)}, 1000.0, 8)
+    (rep,) = inv.finish(1083 * S, 2 * S, homes, lambda e: False, None, fixed.__contains__)
+    assert rep["unread_label"] == [dead] and rep["missing"] == sorted([gone, swept])
+    per = {r["unit"]: r for r in rep["units"]}
+    assert per[UNITS[0]]["unread_label"] == 1 and per[UNITS[0]]["missing"] == 0
+    assert {"status": "unread_label", "epc": dead, "home": "", "found": ""} in report_rows(rep)
+    (plain,) = _fresh_report(homes, dead)  # no `heard`: nothing is taken as never heard
+    assert plain["unread_label"] == [] and plain["missing"] == [dead]
+
+
+def test_dossiers_placed_off_site_are_not_expected_unless_read():
+    """The case software has sent two volumes to the procuratorate (the core places them there): not expected on
+    their shelves, so neither missing nor a label to check -- unless the sweep reads one all the same."""
+    site = {**SITE, "spaces": [{"id": "dossiers", "kind": "room"}, {"id": "procuratorate", "kind": "external"}]}
+    homes = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
+    away_gone, away_back = _epc(3, 1), _epc(3, 2)
+    inv = Inventory(site)
+    _one_sweep(inv, {e: u for e, u in homes.items() if e != away_gone}, 0.0, 9)
+    loc = {away_gone: ("procuratorate", ""), away_back: ("procuratorate", "")}
+    (rep,) = inv.finish(83 * S, 2 * S, homes, lambda e: False, lambda: loc, lambda e: e != away_gone)
+    assert rep["expected"] == 39 and away_back in rep["present"]
+    assert rep["missing"] == [] and rep["unread_label"] == []
+
+
+def _fresh_report(homes: dict[str, str], dead: str) -> list[dict]:
+    inv = Inventory(SITE)
+    _one_sweep(inv, {e: u for e, u in homes.items() if e != dead}, 0.0, 7)
+    return inv.finish(83 * S, 2 * S, homes, lambda e: False)
 
 
 def _sweep(truth: dict[str, str], rng, leak: float = 0.5):
@@ -65,9 +121,10 @@ def test_sweep_finds_present_and_misfiled_at_true_shelf():
     assert rep["missing"] == [absent] and rep["unexpected"] == []
     assert rep["found"] == truth
     per = {r["unit"]: r for r in rep["units"]}
-    assert per[UNITS[2]] == {"unit": UNITS[2], "expected": 10, "present": 9, "missing": 1, "away": 0, "foreign": 1}
+    assert per[UNITS[2]] == {"unit": UNITS[2], "expected": 10, "present": 9, "missing": 1, "unread_label": 0,
+                             "away": 0, "foreign": 1}  # fmt: skip
     assert per[UNITS[0]]["away"] == 1 and per[UNITS[3]]["foreign"] == 1
-    assert report_table(rep).row_count == 4 and units_table(rep).row_count == 4
+    assert report_table(rep).row_count == 5 and units_table(rep).row_count == 4
     rows = report_rows(rep)
     assert rows[0] == {"status": "missing", "epc": absent, "home": "", "found": ""} and len(rows) == 40
 
@@ -119,6 +176,32 @@ def test_shielded_cabinet_vouched_for_by_its_own_antenna():
     assert rep["present"] == ["c1"] and rep["missing"] == ["c2"]
 
 
+def test_a_shielded_cabinet_vouches_only_for_tags_something_has_heard():
+    """The core places c1 and c3 in the cabinet, c3 only by its registered home (no antenna has ever heard it: a dead
+    label): the cabinet's antenna vouches for c1; c3 is a label to check, not found."""
+    site = {**SITE, "storage": SITE["storage"] + [{"id": "dossiers/C1", "space": "dossiers", "kind": "cabinet",
+                                                    "metal": True}]}  # fmt: skip
+    inv = Inventory(site)
+    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
+    inv.event({"t_us": 0, "kind": "sweep_unit", "officer": "dk-1", "detail": "H-1 dossiers/C1"})
+    inv.event({"t_us": 10 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
+    homes = {"c1": "dossiers/C1", "c3": "dossiers/C1"}
+    loc = {"c1": ("dossiers", "dossiers/C1"), "c3": ("dossiers", "dossiers/C1")}
+    (rep,) = inv.finish(20 * S, 2 * S, homes, lambda e: False, lambda: loc, {"c1"}.__contains__)
+    assert rep["present"] == ["c1"] and rep["unread_label"] == ["c3"] and rep["missing"] == []
+
+
+def test_a_dossier_registered_after_the_sweep_began_is_not_expected_unless_read():
+    homes = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
+    new, new_read = _epc(0, 8), _epc(0, 9)
+    inv = Inventory(SITE)
+    for e in (new, new_read):
+        inv.event({"t_us": 30 * S, "kind": "register", "epc": e, "detail": f"home {homes[e]}"})
+    _one_sweep(inv, {e: u for e, u in homes.items() if e != new}, 0.0, 11)
+    (rep,) = inv.finish(83 * S, 2 * S, homes, lambda e: False, None, lambda e: e != new)
+    assert rep["expected"] == 39 and new_read in rep["present"] and rep["missing"] == rep["unread_label"] == []
+
+
 def test_the_fixed_antennas_unit_wins_among_the_candidates():
     units = ["A", "B", "C"]
     ev = np.array([[6.0, -50.0], [9.0, -45.0], [1.0, -70.0]])
@@ -160,8 +243,9 @@ def test_next_door_tags_heard_and_homeless_dossiers_expected_where_held():
 @given(st.dictionaries(st.sampled_from("abcdefgh"), st.sampled_from(["", "S1", "S2"]), max_size=8),
        st.dictionaries(st.sampled_from("defghijk"), st.sampled_from(["", "S1", "S2", "S3"]), max_size=8))
 def test_reconcile_partitions_expected_and_found(expected, found):
-    rep = reconcile(expected, found)
+    rep = reconcile(expected, found, unheard=lambda e: e in "aeg")
     mis = [m["epc"] for m in rep["misplaced"]]
-    assert sorted(rep["present"] + mis + rep["missing"]) == sorted(expected)  # each expected tag exactly once
+    assert sorted(rep["present"] + mis + rep["missing"] + rep["unread_label"]) == sorted(expected)  # exactly once
+    assert all(e in "aeg" and e not in found for e in rep["unread_label"])
     assert sorted(rep["present"] + mis + [m["epc"] for m in rep["unexpected"]]) == sorted(found)
     assert all(m["found"] and m["home"] and m["found"] != m["home"] for m in rep["misplaced"])

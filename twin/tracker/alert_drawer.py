@@ -77,12 +77,13 @@ def _judge(rules, mark: int, state: dict[str, dict]) -> None:
             sp = ev.else_space(g) or sp
         if rules.space_kind.get(sp) != "room" or rules.purpose.get(sp) in STORAGE_ROOMS:
             continue
-        if not (other[g] >= seen and other[g] > heard[g]) and not (
+        if not (other[g] >= seen and other[g] > heard[g] and ev.else_space(g) == sp) and not (
                 rules.purpose.get(sp) in desks and ev.last_through(g, sp)
                 and (st["since"] >= ev.last_door_us[g] - lag or ev.left_storage(g))):
-            # nothing outside storage has heard it of late, nor was it last heard going in through this room's
-            # door, its estimate there since, or heard by this room's door after it was carried out of storage
-            # (a door's portal that keeps hearing a shelved file next door says nothing)
+            # nothing of this room outside storage has heard it of late (a desk next door that heard it before it
+            # was carried on down the corridor says nothing of this room), nor was it last heard going in through
+            # this room's door, its estimate there since, or heard by this room's door after it was carried out of
+            # storage (a door's portal that keeps hearing a shelved file next door says nothing)
             continue
         if ev.into_storage(np.array([g]), mark, int(cfg.drawer_quiet_s * 1e6))[0]:
             continue  # last through a storage room's door after a desk last heard it: back on the shelves
@@ -90,6 +91,9 @@ def _judge(rules, mark: int, state: dict[str, dict]) -> None:
             holder = st["holder"]  # as the estimate stood at the mark (custody has moved on since)
         else:
             holder = held.get(epc, st["holder"]) if held is not None else st["holder"]
+        if holder and st["since"] < quiet:
+            holder = ""  # named after a badge, but its estimate has not moved for drawer_quiet_s: lying by its
+            # officer (a desk beside a badge that sits on past the mark), not carried
         if holder or ("missing", epc) in rules.book.open:
             continue  # carried (custody: its holder has not walked away from it), or already missing
         if not ev.passed_into(g, sp):

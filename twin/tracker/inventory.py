@@ -9,12 +9,16 @@ each tag is arbitrated between the units that read it: per unit, the number of r
 are candidates; the unit the core's fixed shelf antennas place it on wins among them, then the tag's home (misfiles
 are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best.
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
-that are not known to be elsewhere (held, checked out) unless the sweep read them; a dossier with no home known yet
+that are not known to be elsewhere (held, checked out, placed off site -- an external place no antenna covers, where
+only the case software's stages or a checkout put it -- or registered only after the sweep began) unless the sweep
+read them; a dossier with no home known yet
 is expected where the fixed antennas hold it. A read tag neither expected nor placed here, that the fixed antennas
 hold in its own home room or that was never as loud as the room's own tags, was heard from next door (counted, not
 listed). Report: present (found at home), misplaced (found on another unit: where), missing (expected, not read),
-unexpected (read, not expected there), and per-unit rows. A closed steel cabinet (site storage `metal`) shields its
-contents from the handheld; what its own antenna places on it counts as found there.
+unread_label (expected, not read, and heard by no reader -- fixed antenna or handheld -- since the core started: its
+label may be dead, check it by eye), unexpected (read, not expected there), and per-unit rows. A closed steel cabinet
+(site storage `metal`) shields its contents from the handheld; what its own antenna places on it counts as found
+there.
 """
 
 from __future__ import annotations
@@ -31,17 +35,21 @@ HOME_SHARE = 0.2
 HEARD_QUANTILE = 0.02
 
 
-def reconcile(expected: dict[str, str], found: dict[str, str]) -> dict[str, list]:
-    """expected: epc -> home unit ("" somewhere in the room); found: epc -> unit where read ("" unknown). The four
-    lists of a sweep report."""
+def reconcile(expected: dict[str, str], found: dict[str, str], unheard=None) -> dict[str, list]:
+    """expected: epc -> home unit ("" somewhere in the room); found: epc -> unit where read ("" unknown); unheard(epc)
+    -> True when no reader has ever heard it. The lists of a sweep report: present, misplaced, missing, unread_label
+    (expected, not found, never heard: a label to check; the rest of the not found are missing), unexpected."""
     present = sorted(e for e, u in found.items() if e in expected and (not expected[e] or u in (expected[e], "")))
     misplaced = sorted(({"epc": e, "home": expected[e], "found": u} for e, u in found.items()
                         if e in expected and expected[e] and u and u != expected[e]),
                        key=lambda r: r["epc"])  # fmt: skip
-    missing = sorted(e for e in expected if e not in found)
+    absent = sorted(e for e in expected if e not in found)
+    unread = [e for e in absent if unheard is not None and unheard(e)]
+    missing = [e for e in absent if not (unheard is not None and unheard(e))]
     unexpected = sorted(({"epc": e, "found": u} for e, u in found.items() if e not in expected),
                         key=lambda r: r["epc"])  # fmt: skip
-    return {"present": present, "misplaced": misplaced, "missing": missing, "unexpected": unexpected}
+    return {"present": present, "misplaced": misplaced, "missing": missing, "unread_label": unread,
+            "unexpected": unexpected}
 
 
 def unit_evidence(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndarray,
@@ -110,11 +118,23 @@ class Inventory:
         self.unit_space = {str(u["id"]): str(u.get("space", "")) for u in site.get("storage", [])}
         #: closed steel units: a handheld outside does not read into them, their own antenna vouches for them
         self.shielded = {str(u["id"]) for u in site.get("storage", []) if u.get("metal")}
+        #: places no antenna covers (court, procuratorate): a dossier the core places there is known to be away
+        self.external = {str(s.get("id")) for s in site.get("spaces", []) if s.get("kind") == "external"}
         self.open: dict[str, dict] = {}  # reader -> {t0, officer, unit_t, units, t, epc, rssi}
         self.reports: list[dict] = []
+        self.hand_heard: set[str] = set()  # tags a handheld has read in a sweep since the core started
+        self.registered_us: dict[str, int] = {}  # epc -> when the case software registered it
+
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d)
+        self.__dict__.setdefault("hand_heard", set())  # a checkpoint from before these: no sweep read counted,
+        self.__dict__.setdefault("external", set())  # no place taken as off site,
+        self.__dict__.setdefault("registered_us", {})  # no registration time known
 
     def event(self, e: dict) -> None:
         kind = e.get("kind")
+        if kind == "register" and e.get("epc"):
+            self.registered_us[str(e["epc"])] = int(e["t_us"])
         if kind not in ("sweep_start", "sweep_unit", "sweep_end"):
             return
         words = str(e.get("detail") or "").split()
@@ -137,24 +157,30 @@ class Inventory:
         m = t >= sw["t0"]
         if "t1" in sw:
             m &= t <= sw["t1"]
+        new = [e for e, k in zip(epc, m.tolist()) if k]
         sw["t"].append(t[m])
-        sw["epc"] += [e for e, k in zip(epc, m.tolist()) if k]
+        sw["epc"] += new
+        self.hand_heard.update(new)
         sw["rssi"].append(rssi[m])
 
-    def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, located=None) -> list[dict]:
+    def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, located=None,
+               heard=None) -> list[dict]:  # fmt: skip
         """Close sweeps whose end the reads have passed; their reports. away(epc) -> True when known elsewhere;
-        located() -> {epc: (space, unit)} where the core's fixed antennas place tags now (called once per report)."""
+        located() -> {epc: (space, unit)} where the core's fixed antennas place tags now (called once per report);
+        heard(epc) -> True when a fixed antenna has reported the tag since the core started (without it, no
+        expected tag is taken as never heard: no unread_label)."""
         out = []
         for reader, sw in sorted(self.open.items()):
             if "t1" not in sw or now_us - watermark_us < sw["t1"]:
                 continue
             del self.open[reader]
-            rep = self._report(reader, sw, homes, away, located() if located is not None else {})
+            unheard = None if heard is None else (lambda e: e not in self.hand_heard and not heard(e))
+            rep = self._report(reader, sw, homes, away, located() if located is not None else {}, unheard)
             self.reports.append(rep)
             out.append(rep)
         return out
 
-    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict) -> dict:
+    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict, unheard=None) -> dict:
         space = self.handheld_space[reader]
         t = np.concatenate(sw["t"]) if sw["t"] else np.zeros(0, np.int64)
         rssi = np.concatenate(sw["rssi"]) if sw["rssi"] else np.zeros(0, np.int16)
@@ -165,12 +191,17 @@ class Inventory:
                                 self.home_share, lambda e: unit_of.get(e, ""))  # fmt: skip
         else:  # no unit labels scanned: the room as a whole (where in it unknown)
             found = {e: "" for e in sw["epc"]}
-        expected = {e: u for e, u in homes.items() if self.unit_space.get(u) == space and (e in found or not away(e))}
+        off = {e for e, (sp, _) in loc.items() if sp in self.external}  # placed off site (by the business process)
+        t0 = sw["t0"]
+        expected = {e: u for e, u in homes.items()
+                    if self.unit_space.get(u) == space and (e in found or not (
+                        away(e) or e in off or self.registered_us.get(e, t0) > t0))}  # fmt: skip
         for e, (sp, u) in loc.items():  # no home known yet: expected where the fixed antennas hold it in this room
             if e not in homes and (self.unit_space.get(u) == space or (sp == space and not u)):
                 expected[e] = u
-        for e, u in expected.items():  # a shielded unit's contents as its own antenna last saw them
-            if u in self.shielded and e not in found and unit_of.get(e) == u:
+        # a shielded unit's contents as its own antenna last saw them (not where a prior put a tag nothing has heard)
+        for e, u in expected.items():
+            if u in self.shielded and e not in found and unit_of.get(e) == u and not (unheard and unheard(e)):
                 found[e] = u
         heard = _heard_from_elsewhere(found, expected, loc, space, sw["epc"], rssi,
                                       {e: self.unit_space.get(u, "") for e, u in homes.items()})  # fmt: skip
@@ -178,7 +209,7 @@ class Inventory:
             del found[e]
         rep = {"reader": reader, "space": space, "officer": sw["officer"], "t0_us": sw["t0"], "t1_us": sw["t1"],
                "expected": len(expected), "units_scanned": len(units), "heard_from_elsewhere": len(heard),
-               **reconcile(expected, found)}  # fmt: skip
+               **reconcile(expected, found, unheard)}  # fmt: skip
         rep["found"] = dict(sorted(found.items()))  # epc -> unit each read tag was placed on
         rep["units"] = unit_rows(rep, expected, units)
         return rep
@@ -204,26 +235,30 @@ def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, ep
     return sorted(out)
 
 
+def _unit_row(u: str) -> dict:
+    return {"unit": u, "expected": 0, "present": 0, "missing": 0, "unread_label": 0, "away": 0, "foreign": 0}
+
+
 def unit_rows(rep: dict, expected: dict[str, str], units: list[str]) -> list[dict]:
     """Per scanned unit: expected there, present, missing, misplaced from there (away), found there but not its
     home (foreign); "(room)" for tags expected in the room on no unit in particular."""
     rows: dict[str, dict] = {}
     for u in list(dict.fromkeys(units)) + sorted(set(expected.values()) - set(units) - {""}) + [""]:
-        rows[u] = {"unit": u, "expected": 0, "present": 0, "missing": 0, "away": 0, "foreign": 0}
+        rows[u] = _unit_row(u)
     for u in expected.values():
         rows[u]["expected"] += 1
     for e in rep["present"]:
         rows[expected[e]]["present"] += 1
     for e in rep["missing"]:
         rows[expected[e]]["missing"] += 1
+    for e in rep.get("unread_label", ()):
+        rows[expected[e]]["unread_label"] += 1
     for m in rep["misplaced"]:
         rows[m["home"]]["away"] += 1
-        rows.setdefault(m["found"], {"unit": m["found"], "expected": 0, "present": 0, "missing": 0, "away": 0,
-                                     "foreign": 0})["foreign"] += 1  # fmt: skip
+        rows.setdefault(m["found"], _unit_row(m["found"]))["foreign"] += 1
     for m in rep["unexpected"]:
         if m["found"]:
-            rows.setdefault(m["found"], {"unit": m["found"], "expected": 0, "present": 0, "missing": 0, "away": 0,
-                                         "foreign": 0})["foreign"] += 1  # fmt: skip
+            rows.setdefault(m["found"], _unit_row(m["found"]))["foreign"] += 1
     room = rows.pop("")
     if room["expected"]:  # tags expected somewhere in the room, on no unit in particular
         rows["(room)"] = {**room, "unit": "(room)"}
@@ -231,8 +266,9 @@ def unit_rows(rep: dict, expected: dict[str, str], units: list[str]) -> list[dic
 
 
 def report_rows(rep: dict) -> list[dict]:
-    """One row per finding of a sweep report (status, epc, home, found), missing and misplaced first."""
+    """One row per finding of a sweep report (status, epc, home, found), missing, unread labels and misplaced first."""
     out = [{"status": "missing", "epc": e, "home": "", "found": ""} for e in rep["missing"]]
+    out += [{"status": "unread_label", "epc": e, "home": "", "found": ""} for e in rep.get("unread_label", ())]
     out += [{"status": "misplaced", "epc": m["epc"], "home": m["home"], "found": m["found"]} for m in rep["misplaced"]]
     out += [{"status": "unexpected", "epc": m["epc"], "home": "", "found": m["found"]} for m in rep["unexpected"]]
     out += [{"status": "present", "epc": e, "home": "", "found": ""} for e in rep["present"]]
@@ -255,6 +291,7 @@ def report_table(rep: dict):
         tab.add_column(c)
     tab.add_row("present", str(len(rep["present"])), "", "")
     tab.add_row("missing", str(len(rep["missing"])), "", "")
+    tab.add_row("unread_label", str(len(rep.get("unread_label", ()))), "", "")
     for m in rep["misplaced"]:
         tab.add_row("misplaced", m["epc"], m["home"], m["found"])
     for m in rep["unexpected"]:
@@ -267,11 +304,11 @@ def units_table(rep: dict):
     from rich.table import Table
 
     tab = Table(title=f"sweep {rep.get('reader', '')} of {rep['space']}: per unit")
-    cols = ("unit", "expected", "present", "missing", "away", "foreign")
+    cols = ("unit", "expected", "present", "missing", "unread_label", "away", "foreign")
     for c in cols:
         tab.add_column(c, justify="left" if c == "unit" else "right")
     for r in rep.get("units", []):
-        tab.add_row(*(str(r[c]) for c in cols))
+        tab.add_row(*(str(r.get(c, 0)) for c in cols))
     return tab
 
 

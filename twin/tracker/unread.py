@@ -1,7 +1,8 @@
 """Unread prior: a registered dossier that no reader has heard and no event places is put, once `after_s` of stream
 have passed, in its home's room when business events named its home (registration, filing), else where most dossiers
 like it are -- the space holding most of the read dossiers with no home known (active cases' volumes), learned from
-the stream itself. Low confidence; the first read replaces it.
+the stream itself. Low confidence; the first read replaces it. `heard_since_start` tells an inventory which
+expected dossiers no fixed antenna has heard since the core started (a label to check: twin.tracker.inventory).
 """
 
 from __future__ import annotations
@@ -41,3 +42,14 @@ class UnreadPrior:
             spaces.append(np.full(len(homeless), int(np.bincount(out_space[:n][active]).argmax())))
         tags_, spaces_ = np.concatenate(tags), np.concatenate(spaces)
         return (tags_.astype(np.int32), spaces_.astype(np.int32)) if len(tags_) else none
+
+
+def heard_since_start(tag_of: dict[str, int], last_any_us: np.ndarray):
+    """heard(epc) -> whether a fixed antenna has reported the tag since the core started (`last_any_us`: the read
+    evidence's last report per tag id, -1 never; `tag_of`: epc -> tag id of every tag the core has placed)."""
+
+    def heard(epc: str) -> bool:
+        g = tag_of.get(epc)
+        return g is not None and g < len(last_any_us) and int(last_any_us[g]) >= 0
+
+    return heard

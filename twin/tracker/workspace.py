@@ -26,6 +26,7 @@ from .inventory import HOME_SHARE, Inventory
 from .kernels_alerts import fixed_rows
 from .lifecycle import Lifecycle, raised
 from .store import Store
+from .unread import heard_since_start
 
 _EMPTY_ALERTS = ALERTS_SCHEMA.empty_table()
 
@@ -132,7 +133,9 @@ class Workspace:
                                          lambda e: bool(st.get(e, {}).get("holder"))
                                          or e in self.alerts.place.checked_out,
                                          lambda: {e: (s.get("space") or "", s.get("storage") or "")
-                                                  for e, s in st.items()}):  # fmt: skip
+                                                  for e, s in st.items()},
+                                         heard_since_start(self.alerts.tag_of,
+                                                           self.alerts.evidence.last_any_us)):  # fmt: skip
             self.sweeps.append(rep)
             self._events.append({"t_us": rep["t1_us"], "kind": "sweep_report", "officer": rep["officer"],
                                  "detail": json.dumps(rep, sort_keys=True)})  # fmt: skip
