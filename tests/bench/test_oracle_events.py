@@ -92,3 +92,33 @@ def test_the_bench_driver_tells_the_oracle_when_the_portals_ran(tmp_path):
     d.step(types.SimpleNamespace(t0_us=1, t1_us=2, segments="segs", reads=None, events=None))
     d.close()
     assert calls == [(1, 2, "segs")]
+
+
+def _deaf_at(core, unit: str, n: int = 3000) -> bytes:
+    """A dossier EPC whose true per-round probability is nil on every antenna at the unit (its shadowing draws)."""
+    m = core.m
+    c = int(np.flatnonzero(m.c_storage == m.storage_ids.index(unit))[0])
+    cols = np.arange(m.c_start[c], m.c_start[c + 1])
+    epcs = np.array([f"2C{i:022X}".encode() for i in range(1000, 1000 + n)], dtype="S24")
+    p = m.per_round_p(epcs)[:, cols].max(axis=1)
+    return bytes(epcs[int(np.argmin(p))])
+
+
+def test_a_filing_counts_from_its_own_time_not_from_the_start_of_its_chunk():
+    """Carried in room b (read there until 49 s), then filed on a/S2 at 50 s of the same chunk, on a unit where no
+    antenna can hear this tag: the filing shows at 50 s and holds. Applied at the chunk's start (as before), the
+    carry's reads after it overrode the filing and the dossier stayed in b."""
+    core = _core()
+    epc = _deaf_at(core, "a/S2")
+    core.ingest(_reads(epc, "R-b", 1, [float(s) for s in range(1, 60)]))
+    assert set(core.advance(T0 + MIN).estimates["space"].to_pylist()) == {"b"}
+    core.ingest(_reads(epc, "R-b", 1, [float(s) for s in range(60, 110)]))
+    core.apply(_event(T0 + MIN + 50_000_000, "archive", epc.decode(), "a/S2"))
+    est = core.advance(T0 + 2 * MIN).estimates
+    rows = [(t - T0, s, u) for t, e, s, u in zip(est["t_us"].to_pylist(), est["epc"].to_pylist(),
+                                                 est["space"].to_pylist(), est["storage"].to_pylist())
+            if e == epc.decode()]  # fmt: skip
+    assert rows == [(MIN + 50_000_000, "a", "a/S2")]
+    est = core.advance(T0 + 10 * MIN).estimates  # eight silent minutes on the deaf unit: it stays
+    assert epc.decode() not in est["epc"].to_pylist()
+

@@ -47,6 +47,12 @@ FINE_STEP_S = 1.0  # step of tags a portal (or continuous reader) read in the in
 PORTAL_CROSS = 0.3  # share of a tag's belief in either space of a door that crosses it in each 1 s step in which
 #                    two antennas of the door's portal heard it (assumption, tuned on ci-baseline seed 1 against 0.5
 #                    and a one-way crossing at the end of the pass: the reads' own evidence then picks the side)
+REST_FACTOR = 0.02  # move rate of a tag on a storage unit beside one anywhere else (assumption: a filed dossier is
+#                     taken from its unit ~once in hours, about 2e-5/s on ci-baseline; carried ones move within
+#                     seconds; one rate for both let a silent shelf tag's belief leak ~6 % a minute into the corridors)
+CARRY_FACTOR = 5.0  # the same for a tag anywhere else in the building (assumption: a dossier in the station is on
+#                      a unit or in someone's hands -- the truth has no other kind of stay -- so a belief off the
+#                      units is a carried one and moves on, or is put down, within a minute; off-site places keep 1)
 GENERIC_PRIOR = 0.25  # prior weight of a space's centroid and "anywhere" places beside 1 per storage unit (assumption:
 #                       a dossier at rest is in a unit; the generic places stand for carried or mislaid ones)
 
@@ -122,6 +128,9 @@ class OracleCore:
         self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]
         g = float(self.config.get("generic_prior", GENERIC_PRIOR))
         self.c_prior = np.where(m.c_storage >= 0, 1.0, g)
+        carry = float(self.config.get("carry_factor", CARRY_FACTOR))
+        self.c_rate = np.where(m.c_storage >= 0, float(self.config.get("rest_factor", REST_FACTOR)),
+                               np.where(m.c_level >= 0, carry, 1.0))
         gen = np.flatnonzero(m.c_storage < 0)
         self.gen_of_space = [gen[m.c_space[gen] == s] for s in range(NS)]
         self.pairs_of_ant = [np.flatnonzero(m.pair_a == a) for a in range(len(m.A.keys))]
@@ -251,12 +260,12 @@ class OracleCore:
             self._t = int(t.min()) // self.step_us * self.step_us
             self._t_first = self._t
         t0 = self._t
-        now, ops = due_ops(self, t0, t_us)
-        self._event_rows += now
-        ev = self._shown(t_us, t0)
         self.read_ever[tag] = True
         if len(tag):
             np.maximum.at(self.last_read, tag, t)
+        now, ops = due_ops(self, t0, t_us)
+        self._event_rows += now
+        ev = self._shown(t_us, t0)
         if t_us <= t0:
             return CoreOutput(self._table(*ev), empty_alerts())
         S = -(-(t_us - t0) // self.step_us)

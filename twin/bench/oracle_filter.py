@@ -236,6 +236,7 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     Cs = np.maximum(C, 0)
     # prior weight of each candidate (storage units where dossiers rest, the generic places less)
     wc = np.where(valid, core.c_prior[Cs], 0.0)
+    rc = np.where(valid, core.c_rate[Cs], 0.0)  # how readily each candidate's belief moves (a unit: rarely)
     B = np.zeros((n_t, Kmax))
     prev_s, prev_b = core.sup[T], core.bel[T]
     for k in range(core.M):
@@ -269,10 +270,11 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
             continue  # no evidence in this step: its moves are folded into the next step that has some
         q_in, W, leave = core.trans(gap * step_us)
         gap = 0
-        stay = 1.0 - np.r_[q_in + leave, 0.0][sidx]
+        stay = 1.0 - rc * np.r_[q_in + leave, 0.0][sidx]
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
+        Bm = np.bincount(flat, (B * rc).ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)  # the moving part
         inflow = np.zeros((n_t, NS + 1))
-        inflow[:, :NS] = q_in * Bs[:, :NS] + W.T.dot(Bs[:, :NS].T).T
+        inflow[:, :NS] = q_in * Bm[:, :NS] + W.T.dot(Bm[:, :NS].T).T
         if p_lo[s + 1] > p_lo[s]:  # a passing tag at the door: belief on either side partly crosses
             g, d, side = pk[p_lo[s]:p_lo[s + 1], 1:].T
             a, b = core.door_ab[d, side], core.door_ab[d, 1 - side]
@@ -281,7 +283,8 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
             np.add.at(inflow, (g, b), q * Bs[g, a])
             stay = stay * np.take_along_axis(keep, sidx, 1)
         B = B * stay + np.take_along_axis(inflow, sidx, 1) * share
-        post = B * np.exp(Es - Es.max(axis=1, keepdims=True))
+        top = Es.max(axis=1, keepdims=True)
+        post = B * np.exp(Es - np.where(np.isfinite(top), top, 0.0))
         tot = post.sum(axis=1, keepdims=True)
         ok = tot[:, 0] > 0
         B[ok] = post[ok] / tot[ok]
