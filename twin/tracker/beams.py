@@ -158,19 +158,21 @@ class Beams:
         self.c_origin, self.c_kind, self.c_conf = self.c_origin[sel], self.c_kind[sel], self.c_conf[sel]
 
     def match(self, door: np.ndarray, start: np.ndarray, t_us: np.ndarray, pre_us: int) -> tuple[np.ndarray, ...]:
-        """Per portal row (its door, its burst's start, its time): (to, crossed, live) -- to: +1 when every directed
-        crossing of the door from pre_us before the burst's start up to the row's time went to the door's space with
-        the higher index, -1 when every one went to the lower, 0 otherwise (none, undirected only, or both ways);
-        crossed: some crossing (directed or not) lies in that span; live: the door's beams work. A crossing is
-        never taken from after the row (an estimate is stamped with the read that decided it)."""
+        """Per portal row (its door, its burst's start, its time): (to, crossed, live, to_hi, to_lo) -- to: +1 when
+        every directed crossing of the door from pre_us before the burst's start up to the row's time went to the
+        door's space with the higher index, -1 when every one went to the lower, 0 otherwise (none, undirected only,
+        or both ways); crossed: some crossing (directed or not) lies in that span; live: the door's beams work;
+        to_hi / to_lo: some crossing in the span went to the higher / lower. A crossing is never taken from after
+        the row (an estimate is stamped with the read that decided it)."""
         n = len(door)
         if n == 0 or not self.any:
             z = np.zeros(n, np.int8)
-            return z, z.astype(bool), z.astype(bool)
+            return z, z.astype(bool), z.astype(bool), z.astype(bool), z.astype(bool)
         live = self.live[np.asarray(door, np.int64)]
-        to, crossed = _match_pass(np.asarray(door, np.int64), np.asarray(start, np.int64), np.asarray(t_us, np.int64),
-                                  int(pre_us), self.c_door, self.c_t, self.c_dest, self.c_origin)  # fmt: skip
-        return to, crossed, live
+        to, crossed, to_hi, to_lo = _match_pass(np.asarray(door, np.int64), np.asarray(start, np.int64),
+                                                np.asarray(t_us, np.int64), int(pre_us), self.c_door, self.c_t,
+                                                self.c_dest, self.c_origin)  # fmt: skip
+        return to, crossed, live, to_hi, to_lo
 
 
 @njit(cache=True)
@@ -243,6 +245,8 @@ def _match_pass(door, start, t, pre_us, c_door, c_t, c_dest, c_origin):
     n = len(door)
     to = np.zeros(n, np.int8)
     crossed = np.zeros(n, np.bool_)
+    to_hi = np.zeros(n, np.bool_)
+    to_lo = np.zeros(n, np.bool_)
     for i in range(n):
         lo = np.searchsorted(c_door, door[i])
         up = np.searchsorted(c_door, door[i], side="right")
@@ -262,25 +266,31 @@ def _match_pass(door, start, t, pre_us, c_door, c_t, c_dest, c_origin):
             to[i] = 1
         elif lo_n > 0 and hi_n == 0:
             to[i] = -1
-    return to, crossed
+        to_hi[i], to_lo[i] = hi_n > 0, lo_n > 0
+    return to, crossed, to_hi, to_lo
 
 
 def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarray, door: np.ndarray,
               start: np.ndarray, t_us: np.ndarray, own: np.ndarray, other: np.ndarray, rssi: np.ndarray,
-              here: np.ndarray, pre_us: int, min_rssi_dbm: float, one_side: bool,
+              here: np.ndarray, pre_us: int, min_rssi_dbm: float, one_side: bool, quiet_us: np.ndarray,
+              one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
               sides: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
-    burst's span; own / other: the row's antenna's side of the door and the space beyond; here: the tag's place.
-    While the door's beams work, a burst with no crossing beside it is a walk past: its rows are no passage. With
-    one_side, a row the antennas alone would not count (one side unheard or faint) is a passage when a crossing of its
-    door went from where the tag was to the side that heard it, at min_rssi_dbm or louder (a tag resting by the door
-    is already on the side a crossing toward it goes to; one carried through is heard on the far side at least).
+    burst's span; own / other: the row's antenna's side of the door and the space beyond; here: the tag's place;
+    quiet_us: the tag's silence at the door before the row's burst (`Passages.quiet_us_row`). While the door's beams
+    work, a burst with no crossing beside it is a walk past: its rows are no passage. With one_side, a row the
+    antennas alone would not count (one side unheard or faint) is a passage when a crossing of its door went to the
+    side that heard it, at min_rssi_dbm or louder, the tag was placed on the other side, the door had not heard it
+    for one_side_quiet_us and another door heard it within moving_us of the burst's start (`Passages.last`, per tag
+    and door): a tag resting in a room by the door is heard by the far side's antenna through the doorway, at
+    crossing after crossing and by no other door; one carried through is heard on its new side at least, and
+    usually at the doors it passed on the way.
     to: per row, the crossing's direction (+1: toward the side with the higher space index, -1: the lower, 0: none
     or both ways) for `portal.direction`. sides (`Passages.sides`, per tag and door): a walk past's burst is marked
     heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either."""
-    to, crossed, live = beams.match(door, start, t_us, pre_us)
+    to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
     past = live & ~crossed
     young = young & ~past
     if sides is not None and past.any():
@@ -289,6 +299,11 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
         shut = np.setdiff1d(key[past], key[crossed])
         sides.reshape(-1)[shut] = 0
     if one_side:
-        into_own = ((to > 0) & (own > other)) | ((to < 0) & (own < other))
-        young |= fresh & into_own & (here == other) & (rssi >= min_rssi_dbm)
+        into_own = np.where(own > other, to_hi, to_lo)
+        cand = fresh & into_own & (here == other) & (rssi >= min_rssi_dbm) & (quiet_us >= one_side_quiet_us) & ~young
+        if last is not None and cand.any():
+            lt = last[np.asarray(tag, np.int64)[cand]].copy()
+            lt[np.arange(len(lt)), np.asarray(door, np.int64)[cand]] = _OLD  # other doors only
+            cand[cand] = (np.abs(lt - start[cand][:, None]) <= moving_us).any(axis=1)
+        young |= cand
     return young, to

@@ -130,6 +130,11 @@ class TrackerConfig:
     #: a burst heard by one side only (or one side fainter than passage_min_rssi_dbm) is a passage when a crossing
     #: of its door took the tag from where it was to the side that heard it, loud enough (assumption)
     beam_one_side: bool = True
+    #: ... only for a tag unheard at that door this long before its burst (assumption: a dossier resting in a room
+    #: by the door is heard by the far side's antenna through the doorway at every crossing, minutes apart; on the
+    #: ci-baseline recording one on the dossier room's shelf was taken into the corridor at -62 dBm, 130 s after its
+    #: last burst there)
+    beam_one_side_quiet_s: float = 600.0
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

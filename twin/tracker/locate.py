@@ -177,7 +177,8 @@ class Locator(BusinessPriors):
                                         start, p_t, m.ant_space[pa_], m.ant_other[pa_], p_rssi,
                                         self.space_st.accepted[p_tag], int(self.cfg.beam_pre_s * 1e6),
                                         self.cfg.passage_min_rssi_dbm, self.cfg.beam_one_side,
-                                        self.passages.sides)  # fmt: skip
+                                        self.passages.quiet_us_row, int(self.cfg.beam_one_side_quiet_s * 1e6),
+                                        self.passages.last, self.walks.passby_us, self.passages.sides)  # fmt: skip
                 b_to = b_to[young]
             rows = idx[young]
             a = ant[rows]

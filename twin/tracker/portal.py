@@ -34,6 +34,10 @@ class Passages:
         self.t_both = np.zeros((0, self.n_doors), np.int64)  # when both sides had been heard in the current burst
         self.sw = np.zeros((0, self.n_doors, 2))  # reads per side in the current burst (TagSeenCount summed)
         self.swt = np.zeros((0, self.n_doors, 2))  # ... times their seconds since the burst's start
+        self.quiet = np.zeros((0, self.n_doors), np.int64)  # silence at the door before the current burst (us)
+        #: per row of the last `young` call (input order): the tag's silence at the row's door before its burst (us;
+        #: a tag never heard there before: very large) -- a tag resting near a door is heard at it again and again
+        self.quiet_us_row = np.zeros(0, np.int64)
         #: per row of the last `young` call (input order): the side-2 minus side-1 read-time centroid of the burst so
         #: far, in seconds (NaN until both sides were heard): > 0 when the tag went from side 1 to side 2
         self.seq = np.zeros(0)
@@ -55,6 +59,7 @@ class Passages:
             self.sw = np.vstack([self.sw, np.zeros((k, self.n_doors, 2))])
             self.t_both = np.vstack([self.t_both, np.full((k, self.n_doors), _OLD, np.int64)])
             self.swt = np.vstack([self.swt, np.zeros((k, self.n_doors, 2))])
+            self.quiet = np.vstack([self.quiet, np.full((k, self.n_doors), 1 << 62, np.int64)])
 
     def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
               rssi: np.ndarray | None = None, detail: bool = False, count: np.ndarray | None = None,
@@ -75,6 +80,7 @@ class Passages:
         n = len(tag)
         self.seq = np.full(n, np.nan)
         self.carrier = np.full(n, np.nan)
+        self.quiet_us_row = np.zeros(n, np.int64)
         if n == 0:
             z = np.zeros(0, bool)
             return (z, z, np.zeros(0, np.int64), np.zeros(0, np.int64)) if detail else z
@@ -82,12 +88,14 @@ class Passages:
         o = np.argsort(key, kind="stable")  # keeps time order within (tag, door); the pass runs in this order
         has = (side is not None, side is not None and count is not None, side is not None and rssi is not None)
         z = np.zeros(n, np.int8)
-        young, peak, start, lo, seq = _burst_pass(o, key, t_us, side if has[0] else z, rssi if has[2] else z,
-                                                  count if has[1] else z, *has, self.quiet_us, self.burst_us,
-                                                  self.last.reshape(-1), self.start.reshape(-1), self.n.reshape(-1),
-                                                  self.sides.reshape(-1), self.t_both.reshape(-1),
-                                                  self.sw.reshape(-1, 2), self.swt.reshape(-1, 2),
-                                                  self.loud.reshape(-1, 2), self.t_loud.reshape(-1, 2))  # fmt: skip
+        young, peak, start, lo, seq, qt = _burst_pass(o, key, t_us, side if has[0] else z, rssi if has[2] else z,
+                                                      count if has[1] else z, *has, self.quiet_us, self.burst_us,
+                                                      self.last.reshape(-1), self.start.reshape(-1),
+                                                      self.n.reshape(-1), self.sides.reshape(-1),
+                                                      self.t_both.reshape(-1), self.sw.reshape(-1, 2),
+                                                      self.swt.reshape(-1, 2), self.loud.reshape(-1, 2),
+                                                      self.t_loud.reshape(-1, 2), self.quiet.reshape(-1))  # fmt: skip
+        self.quiet_us_row = qt
         if has[1]:
             self.seq = seq
             if badge is not None and self.carrier_window_us > 0:
@@ -101,7 +109,7 @@ class Passages:
 
 @njit(cache=True)
 def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us, last, start, nn, sides, t_both,
-                sw, swt, loud, t_loud):  # fmt: skip
+                sw, swt, loud, t_loud, quiet):  # fmt: skip
     """`Passages.young` as one pass over the rows in the order o (by tag * n_doors + door, then time), updating the
     flat state; results are per row in input order.
 
@@ -114,6 +122,7 @@ def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst
     st = np.empty(n, np.int64)
     lo = np.zeros(n, np.int64)
     seq = np.full(n, np.nan)
+    qt = np.zeros(n, np.int64)
     t_end = t[o[n - 1]]
     c = np.zeros(4)  # batch-wide running sums: w side 1, w side 2, w*rel side 1, w*rel side 2
     base = np.zeros(4)
@@ -130,9 +139,11 @@ def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst
         carried = first and not new
         if new:
             start[g] = t[i]
+            quiet[g] = t[i] - prev if prev > -(1 << 61) else 1 << 62
             nth = 0
         else:
             nth = nn[g]
+        qt[i] = quiet[g]
         nn[g] = nth + 1
         last[g] = t[i]
         s0 = start[g]
@@ -181,7 +192,7 @@ def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst
             if loud[g, 1] < -128:
                 t_loud[g, 1] = t_end
         young[i] = yg
-    return young, peak, st, lo, seq
+    return young, peak, st, lo, seq, qt
 
 
 
