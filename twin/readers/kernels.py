@@ -55,7 +55,7 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
     not shielded when metal is opaque; tag alive; the pair's own forward fading draw reaching the minimum margin):
     (row, antenna index into `ant`, borderline), in row-major order (that of `np.nonzero` on the (slot, antenna)
     matrix). A pair not borderline passes every exact screen by more than the slack; a borderline one (within the
-    slack of a threshold, or whose mean level is not in the grid yet: NaN) is for the caller's exact screens.
+    slack of a threshold, or whose mean level is not in the grid yet: +0.0) is for the caller's exact screens.
     `phi`: `phi_table(clip)`."""
     n, m = xy.shape[0], axy.shape[0]
     cap = 1 << 14
@@ -86,7 +86,7 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
             sh = (shield_tag[i] or a_metal[j]) and container[i] != a_storage[j]
             if sh and metal_opaque:
                 continue
-            if math.isnan(pt):
+            if pt == 0.0 and math.copysign(1.0, pt) > 0.0:  # +0.0: not filled yet (`linkcache.unfilled`)
                 border = True
             else:
                 if sh:

@@ -198,7 +198,8 @@ class WallGrid:
             x0, y0 = np.floor(np.min(pts, axis=0) / self.cell) * self.cell
             x1, y1 = np.max(pts, axis=0)
             nx, ny = int((x1 - x0) / self.cell) + 2, int((y1 - y0) / self.cell) + 2
-            self._grids[lv] = (x0, y0, nx, ny, np.full((len(self.ant_level), nx * ny), -1, np.int16))
+            # walls + 1, 0 where not counted yet: zero pages, so memory is committed only where cells are filled
+            self._grids[lv] = (x0, y0, nx, ny, np.zeros((len(self.ant_level), nx * ny), np.int16))
         return self._grids[lv]
 
     def walls(self, lv: int, ant: np.ndarray, xy: np.ndarray) -> np.ndarray:
@@ -214,15 +215,27 @@ class WallGrid:
             out[o] = self.floor.walls_crossed(name, self.ant_xy[ant[o]], xy[o])
         a, cell = ant[inb], ix[inb] * ny + iy[inb]
         v = g[a, cell]
-        miss = v < 0
+        miss = v == 0
         if miss.any():
             flat = np.unique(a[miss].astype(np.int64) * (nx * ny) + cell[miss])
             ma, mc = flat // (nx * ny), flat % (nx * ny)
             centres = np.column_stack([x0 + (mc // ny + 0.5) * self.cell, y0 + (mc % ny + 0.5) * self.cell])
-            g[ma, mc] = self.floor.walls_crossed(name, self.ant_xy[ma], centres)
+            g[ma, mc] = self.floor.walls_crossed(name, self.ant_xy[ma], centres) + 1
             v = g[a, cell]
-        out[inb] = v
+        out[inb] = v - 1
         return out
+
+
+def encode(x: np.ndarray) -> np.ndarray:
+    """float32 levels as a LinkGrid grid holds them: a level of exactly +0.0 as -0.0 (equal to it in every sum and
+    comparison), so an all-zero word (+0.0, the grid's initial zero pages) means not filled yet (`unfilled`)."""
+    x = np.asarray(x, np.float32)
+    return np.where(x == 0, np.float32(-0.0), x)
+
+
+def unfilled(x: np.ndarray) -> np.ndarray:
+    """Mask of LinkGrid words never written (+0.0)."""
+    return (x == 0) & ~np.signbit(x)
 
 
 class LinkGrid(WallGrid):
@@ -243,41 +256,42 @@ class LinkGrid(WallGrid):
         return ix * ny + iy
 
     def forward_grid(self, lv: int) -> np.ndarray:
-        """The (antennas, cells) float32 grid of mean forward power at the tag of level lv (NaN where not filled
-        yet; `levels_at` fills it)."""
+        """The (antennas, cells) float32 grid of mean forward power at the tag of level lv (+0.0 where not filled
+        yet, `unfilled`; `levels_at` fills it). Grids start as zero pages, so memory is committed (and a fresh
+        engine pays for it) only where cells are filled."""
+        return self._levels(lv)[0]
+
+    def _levels(self, lv: int) -> tuple[np.ndarray, np.ndarray]:
         if lv not in self._lv:
             x0, y0, nx, ny, g = self._grid(lv)
             shape = (len(self.ant_level), nx * ny)
-            self._lv[lv] = (np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32))
-        return self._lv[lv][0]
+            self._lv[lv] = (np.zeros(shape, np.float32), np.zeros(shape, np.float32))
+        return self._lv[lv]
 
     def levels_at(self, lv: int, ant: np.ndarray, cell: np.ndarray, walls: bool = True):
         """(p_tag_dbm, rssi_dbm[, walls]) from fixed antennas `ant` (on level lv) to the centres of cells `cell`
         (any matching shapes), filling cells never asked for first."""
         x0, y0, nx, ny, g = self._grid(lv)
-        if lv not in self._lv:
-            shape = (len(self.ant_level), nx * ny)
-            self._lv[lv] = (np.full(shape, np.nan, np.float32), np.full(shape, np.nan, np.float32))
-        P, R = self._lv[lv]
+        P, R = self._levels(lv)
         pt = P[ant, cell]
-        miss = np.isnan(pt)
+        miss = unfilled(pt)
         if miss.any():
             ab, cb = np.broadcast_arrays(ant, cell)
             flat = np.unique(ab[miss].astype(np.int64) * (nx * ny) + cb[miss])
             ma, mc = flat // (nx * ny), flat % (nx * ny)
             centres = np.column_stack([x0 + (mc // ny + 0.5) * self.cell, y0 + (mc % ny + 0.5) * self.cell])
-            w = g[ma, mc]
+            w = g[ma, mc] - 1
             todo = w < 0
             if todo.any():
                 w[todo] = walls_by_antenna(self.floor, self.levels[lv], self.ant_xy, ma[todo], centres[todo])
-                g[ma[todo], mc[todo]] = w[todo]
+                g[ma[todo], mc[todo]] = w[todo] + 1
             p_tag, rssi = rf.pair_mean_levels(self.A, ma, self.ant_xy[ma], centres, w, np.zeros(len(ma), bool),
                                               self.params)
-            P[ma, mc], R[ma, mc] = p_tag, rssi
+            P[ma, mc], R[ma, mc] = encode(p_tag), encode(rssi)
             pt = P[ant, cell]
         if not walls:
             return pt, R[ant, cell]
-        return pt, R[ant, cell], g[ant, cell]
+        return pt, R[ant, cell], g[ant, cell] - 1
 
     def mean_levels(self, lv: int, ant: np.ndarray, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(p_tag_dbm, rssi_dbm, walls) from fixed antennas `ant` (on level lv) to the cell centres of points xy."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.readers import rf
-from twin.readers.linkcache import walls_between
+from twin.readers.linkcache import unfilled, walls_between
 from twin.readers.links import free_reach, mean_screen
 from twin.readers.staticpairs import places
 from twin.readers.timegrid import expand, leg_distance, slots, unique_index
@@ -198,7 +198,7 @@ def _prefill(eng, lv, F, cell) -> None:
     uc = uc[~done[uc]]
     if not len(uc):
         return
-    miss = np.isnan(eng.walls.forward_grid(lv)[np.ix_(F, uc)])
+    miss = unfilled(eng.walls.forward_grid(lv)[np.ix_(F, uc)])
     done[uc] = True
     if not miss.any():
         return
