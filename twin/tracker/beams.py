@@ -292,7 +292,7 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either."""
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
     past = live & ~crossed
-    young = young & ~past
+    young = young & ~past & ~(to_hi & to_lo & (rssi < min_rssi_dbm))  # crossings both ways: a faint read says little
     if sides is not None and past.any():
         n_d = sides.shape[1]
         key = np.asarray(tag, np.int64) * n_d + door
