@@ -69,14 +69,14 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
     if not special:
         ok = we > ws  # already sorted by antenna, start
         return a[ok], ws[ok], we[ok], k[ok]
-    parts = [(a, ws, we, k)]
-    for ant, iv in special.items():
-        p, o_, n_ = int(period_us[ant]), int(off[ant]), int(ln[ant])
-        for lo, hi in iv:
-            kk = np.arange(lo // p, (hi - 1) // p + 1, dtype=np.int64)
-            s, e = np.maximum(kk * p + o_, lo), np.minimum(kk * p + o_ + n_, hi)
-            parts.append((np.full(len(kk), ant, np.int64), s, e, kk))
-    a, ws, we, k = (np.concatenate([q[i] for q in parts]).astype(np.int64) for i in range(4))
+    # every special interval at once: its periods' windows clipped to it (an antenna's intervals are disjoint)
+    iv = np.concatenate([np.asarray(v, np.int64).reshape(-1, 2) for v in special.values()])
+    sa = np.repeat(np.fromiter(special, np.int64, len(special)), [len(v) for v in special.values()])
+    p, o_, n_ = np.asarray(period_us, np.int64)[sa], off[sa], ln[sa]
+    own, kk = expand(iv[:, 0] // p, (iv[:, 1] - 1) // p + 1)
+    s = np.maximum(kk * p[own] + o_[own], iv[own, 0])
+    e = np.minimum(kk * p[own] + o_[own] + n_[own], iv[own, 1])
+    a, ws, we, k = (np.concatenate([x, y]).astype(np.int64) for x, y in ((a, sa[own]), (ws, s), (we, e), (k, kk)))
     o = np.lexsort((ws, a))
     a, ws, we, k = a[o], ws[o], we[o], k[o]
     ok = we > ws
