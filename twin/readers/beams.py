@@ -20,7 +20,8 @@ The model (all assumptions; no published figures for doorway light barriers were
 - each interruption is missed (no rows) with probability MISS_P, drawn from the beams' own stream.
 Left out: stuck or failed beams, sensor response delay (a constant of a few ms), carried objects or doors swinging
 through a beam, people standing in a doorway other than as their legs say. No rows while the reader's connection is
-down; a beam still broken when it goes down clears unreported (no events are invented after reconnection).
+down (a hung reader keeps its link and still reports its inputs); a beam still broken when the link goes down clears
+unreported (no events are invented after reconnection).
 """
 
 from __future__ import annotations
