@@ -122,6 +122,7 @@ class ReaderEngine:
         self._gpi_xy = np.array([self.a_xy[self.a_reader == r].mean(axis=0) for r in gpi]).reshape(-1, 2)
         self._gpi_level = np.array([self.a_level[self.a_reader == r][0] for r in gpi], np.int64)
         self._gpi_carry = np.zeros(len(gpi), np.int64)
+        self._gpi_ants = [np.flatnonzero(self.a_reader == r).tolist() for r in gpi]  # each GPI reader's antennas
         self.fixed = np.flatnonzero(~self.a_carried & (self.a_level >= 0))
         self._down = {}
         for i, a in enumerate(ants):
@@ -204,10 +205,11 @@ class ReaderEngine:
             P = self.params
             trig, self._gpi_carry = triggers.gpi_intervals(t0, t1, self._gpi_xy, self._gpi_level, P.gpi_radius_m,
                                                            int(P.gpi_hold_ms * 1e3), self._gpi_carry, tags, live)
-            for j, r in enumerate(self._gpi):
-                iv = trig.get(j, np.zeros((0, 2), np.int64))
-                for i in np.flatnonzero(self.a_reader == r):
-                    out[int(i)] = iv
+            none = np.zeros((0, 2), np.int64)
+            for j, ants in enumerate(self._gpi_ants):
+                iv = trig.get(j, none)
+                for i in ants:
+                    out[i] = iv
         for i, rows in track_rows.items():
             tr = self._track
             iv = np.zeros((0, 2), np.int64) if not len(rows) else np.column_stack(
