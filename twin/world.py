@@ -1,8 +1,9 @@
 """Puts the building, the readers and the agents on one simpy.Environment and runs it chunk by chunk.
 
 Each chunk advances the SimPy clock to the chunk's end, asks the ledger for the motion of every tag over the chunk,
-has the reader engine turn that motion into tag reports, and hands out the reads, the business events, the anomalies
-and the truth intervals closed meanwhile. Nothing of a chunk is kept once it is yielded (DESIGN: bounded memory).
+has the reader engine turn that motion into tag reports, and hands out the reads, the business events, the anomalies,
+the truth intervals closed meanwhile and the readers' status rows (keepalives, reader events, and the GPIEvents of the
+doorway light barriers the people's legs break, twin.readers.beams). Nothing of a chunk is kept once it is yielded (DESIGN: bounded memory).
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class Chunk:
     segments: np.ndarray  # twin.agents.ledger.SEGMENT_DTYPE: the motion of every tag the engine was given
     handhelds: np.ndarray  # twin.agents.ledger.HANDHELD_DTYPE: where switched-on handheld readers were
     counters: dict = field(default_factory=dict)
-    reader_events: pa.Table | None = None  # READER_EVENTS_SCHEMA: keepalives and reader event notifications
+    reader_events: pa.Table | None = None  # READER_EVENTS_SCHEMA: keepalives, reader event notifications, GPIEvents
 
 
 class World:
