@@ -3,7 +3,8 @@
 Each chunk advances the SimPy clock to the chunk's end, asks the ledger for the motion of every tag over the chunk,
 has the reader engine turn that motion into tag reports, and hands out the reads, the business events, the anomalies,
 the truth intervals closed meanwhile and the readers' status rows (keepalives, reader events, and the GPIEvents of the
-doorway light barriers the people's legs break, twin.readers.beams). Nothing of a chunk is kept once it is yielded (DESIGN: bounded memory).
+doorway light barriers the people's legs break, twin.readers.beams). Nothing of a chunk is kept once it is yielded
+(DESIGN: bounded memory).
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ BEAMS = beam_set(FLOOR, placement())
 def legs(*pieces):
     """Pieces (t0_s, t1_s, x0, y0, x1, y1) on level L1 as leg columns (µs from T0)."""
     arr = np.array(pieces, np.float64).reshape(-1, 6)
-    return {"t0_us": T0 + np.rint(arr[:, 0] * 1e6).astype(np.int64), "t1_us": T0 + np.rint(arr[:, 1] * 1e6).astype(np.int64),
+    us = lambda c: T0 + np.rint(arr[:, c] * 1e6).astype(np.int64)  # noqa: E731
+    return {"t0_us": us(0), "t1_us": us(1),
             "level": np.zeros(len(arr), np.int64), "x0": arr[:, 2], "y0": arr[:, 3], "x1": arr[:, 4], "y1": arr[:, 5]}
 
 

@@ -17,7 +17,8 @@ from twin.errors import InputError, Problem, ProblemList, display_path
 from .placement import ANTENNA_KINDS, GPI_KINDS, READER_KINDS, SESSIONS, TRIGGERS, Antenna, GpiInput, Placement, Reader
 
 SCHEMA_VERSION = 1
-MAX_GPI_PORT = 16  # LLRP GPIPortNumber is 1-based; fixed readers have 2-4 GPI inputs, a GPIO box a few more (assumption)
+#: LLRP GPIPortNumber is 1-based; fixed readers have 2-4 GPI inputs, a GPIO expansion box a few more (assumption)
+MAX_GPI_PORT = 16
 MAX_PORT = 32  # LLRP AntennaID is 1-based; a reader with antenna hubs multiplexes up to 32 ports (assumption)
 POWER_RANGE_DBM = (0.0, 33.0)  # conducted power; UHF readers top out at 30-33 dBm (ANCHORS: ~1 W, 4 W EIRP)
 GAIN_RANGE_DBI = (-10.0, 12.0)  # assumption: desk pads / near-field strips to high-gain patches
