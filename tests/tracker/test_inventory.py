@@ -249,3 +249,10 @@ def test_reconcile_partitions_expected_and_found(expected, found):
     assert all(e in "aeg" and e not in found for e in rep["unread_label"])
     assert sorted(rep["present"] + mis + [m["epc"] for m in rep["unexpected"]]) == sorted(found)
     assert all(m["found"] and m["home"] and m["found"] != m["home"] for m in rep["misplaced"])
+
+
+def test_heard_since_start_reads_the_evidence_of_placed_tags():
+    from twin.tracker.unread import heard_since_start
+
+    heard = heard_since_start({"a": 0, "b": 1, "c": 5}, np.array([10, -1, 3], np.int64))
+    assert heard("a") and not heard("b") and not heard("c") and not heard("z")
