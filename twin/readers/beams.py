@@ -51,8 +51,12 @@ BEAM_OFFSET_M = 0.10
 MISS_P = 0.002
 #: Interruptions of one beam closer than this merge into one (assumption: a sensor's off-delay / debounce).
 MERGE_GAP_US = 20_000
-#: A leg whose both ends lie within this of a door's line runs along its wall (assumption: route points are exact).
-ALONG_EPS_M = 0.02
+#: A leg whose both ends lie within this of a door's line runs along its wall, and a leg end this close to the door
+#: point is at it: the router's legs start and end exactly at door points (a chunk's cut lands anywhere).
+ALONG_EPS_M = 1e-6
+#: Below this duration a leg's speed (from µs-rounded times) is too coarse for the square passage; its own geometry
+#: is used instead.
+DOOR_LEG_MIN_US = 20_000
 
 
 @dataclass(frozen=True)
@@ -159,13 +163,13 @@ def interruptions(beams: BeamSet, t0_us, t1_us, level, x0, y0, x1, y1, *, body_d
         v = np.hypot(bx - ax, by - ay) / np.maximum(span, 1.0)  # m per µs
         sigma = np.where(at1, np.sign(n0), -np.sign(n1))
         t_door = np.where(at1, t1_us[li], t0_us[li]).astype(np.float64)
-        ok = door & (v > 0) & (sigma != 0)
+        ok = door & (v > 0) & (sigma != 0) & (span >= DOOR_LEG_MIN_US)
         vs = np.where(ok, v, 1.0)
         near = np.where(sigma > 0, (offset_m - r) / vs, -(offset_m + r) / vs)  # t_door - t at the ends of the overlap
         far = np.where(sigma > 0, (offset_m + r) / vs, -(offset_m - r) / vs)
         on = np.where(ok, t_door - far, on)
         off = np.where(ok, t_door - near, off)
-        hit = np.where(door, ok, hit)
+        hit |= ok
     li, bi, on, off = li[hit], bi[hit], np.rint(on[hit]).astype(np.int64), np.rint(off[hit]).astype(np.int64)
     k = off > on
     return bi[k], on[k], off[k]
