@@ -136,9 +136,10 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
         rows = np.flatnonzero(tags.level[sg] == lv)
         xy = txy[rows]
         cell = eng.walls.cells(lv, xy)
-        _prefill(eng, lv, F, cell)
+        alive, gslot = alive_slots(F, s[rows], t0, t1, grid, wa, ws, we)
+        _prefill(eng, lv, F, cell, alive, gslot)
         ni, na, border = _candidates(eng, lv, F, xy, cell, shield_tag[rows], tags.container[sg[rows]],
-                                     th[own[rows]], offset[own[rows]], dead[own[rows]])
+                                     th[own[rows]], offset[own[rows]], dead[own[rows]], alive, gslot)
         b = np.flatnonzero(border)  # the exact screens (`_exact_screens`) decide the borderline pairs
         if len(b):
             ok = np.ones(len(ni), bool)
@@ -185,39 +186,65 @@ def _exact_screens(eng, lv, F, xy, cell, shield_tag, container, ni, na, th, offs
     return ok & (pt + fwd - (P.tag_sensitivity_dbm + offset[ni]) >= rf.min_margin_db(P)) & ~dead[ni]
 
 
-def _prefill(eng, lv, F, cell) -> None:
-    """Fill the mean levels of the visited cells from the antennas that can reach them, all at once, before the
-    compiled screen looks them up (a cell with no level yet is borderline there, left to the numpy screens): the
-    same values as filled one borderline pair at a time (a cell's level depends on the cell and antenna only).
-    Cells once filled are remembered per level (`eng._filled`), so a warm grid costs one lookup per slot."""
+def alive_slots(F, s, t0, t1, grid, wa, ws, we):
+    """(alive, gslot): alive[g, j] whether antenna F[j] has an alive window meeting the g-th grid slot of the chunk
+    (slots are cut at multiples of `grid`), and the grid slot of each slot start s. A pair of a slot and an
+    antenna not alive in it has no window to be clipped to, so the screens may skip it: only 2-10 % of the pairs
+    of periodic and GPI readers are alive (each antenna inventories one dwell per cycle, a portal on a trigger)."""
+    g0 = t0 // grid
+    col = np.full(int(max(F.max(), wa.max() if len(wa) else 0)) + 1, -1, np.int64)
+    col[F] = np.arange(len(F))
+    alive = np.zeros(((t1 - 1) // grid - g0 + 1, len(F)), bool)
+    m = np.flatnonzero(col[wa] >= 0) if len(wa) else np.zeros(0, np.int64)
+    own, g = expand(ws[m] // grid - g0, (we[m] - 1) // grid - g0 + 1)
+    alive[g, col[wa[m]][own]] = True
+    return alive, s // grid - g0
+
+
+def _prefill(eng, lv, F, cell, alive=None, gslot=None) -> None:
+    """Fill the mean levels of the visited cells from the antennas that can reach them and are alive there (all of
+    F without `alive`), all at once, before the compiled screen looks them up (a cell with no level yet is
+    borderline there, left to the numpy screens): the same values as filled one borderline pair at a time (a
+    cell's level depends on the cell and antenna only). (antenna, cell) pairs once looked at, and the cells looked
+    at from every antenna, are remembered per level (`eng._filled`), so a warm grid costs one lookup per slot."""
     x0, y0, nx, ny, _ = eng.walls._grid(lv)
-    done = eng._filled.get(lv)
-    if done is None:
-        done = eng._filled[lv] = np.zeros(nx * ny, bool)
-    uc = unique_index(cell, nx * ny)[0]
-    uc = uc[~done[uc]]
-    if not len(uc):
+    nc = nx * ny
+    memo = eng._filled.get(lv)
+    if memo is None:  # zero pages: committed where looked at
+        memo = eng._filled[lv] = (np.zeros((len(eng.ant), nc), bool), np.zeros(nc, bool))
+    done, full = memo  # (antenna, cell) looked at; cell looked at from every antenna of F
+    if alive is None:
+        alive, gslot = np.ones((1, len(F)), bool), np.zeros(len(cell), np.int64)
+    rows = np.flatnonzero(~full[cell])
+    if not len(rows):
         return
-    miss = unfilled(eng.walls.forward_grid(lv)[np.ix_(F, uc)])
-    done[uc] = True
-    if not miss.any():
+    ri, fj = np.nonzero(alive[gslot[rows]])  # (slot, antenna) pairs alive
+    key = np.unique(fj * nc + cell[rows[ri]])
+    a, c = F[key // nc], key % nc
+    new = ~done[a, c]
+    a, c = a[new], c[new]
+    if not len(a):
         return
-    fi, ci = np.nonzero(miss)
+    done[a, c] = True
+    tc = np.unique(c)
+    full[tc] = done[np.ix_(F, tc)].all(axis=0)
+    miss = unfilled(eng.walls.forward_grid(lv)[a, c])
+    a, c = a[miss], c[miss]
     cm = eng.walls.cell
-    cx, cy = x0 + (uc[ci] // ny + 0.5) * cm, y0 + (uc[ci] % ny + 0.5) * cm
-    a = F[fi]
+    cx, cy = x0 + (c // ny + 0.5) * cm, y0 + (c % ny + 0.5) * cm
     near = np.hypot(cx - eng.a_xy[a, 0], cy - eng.a_xy[a, 1]) <= eng.a_range[a] + 0.75 * cm  # any point of the cell
     if near.any():
-        eng.walls.levels_at(lv, a[near], uc[ci[near]], walls=False)
+        eng.walls.levels_at(lv, a[near], c[near], walls=False)
 
 
 _PHI: dict[float, np.ndarray] = {}  # clip -> `kernels.phi_table(clip)`
 
 
-def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead):
+def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead, alive=None, gslot=None):
     """(slot row, index into F, borderline) of the pairs that may pass the screens of `_fixed_pieces`
     (`kernels.screen`: a superset in row-major order; the pairs not borderline pass the exact screens for sure, the
-    borderline ones, including those whose cell has no mean level yet, are for `_exact_screens`)."""
+    borderline ones, including those whose cell has no mean level yet, are for `_exact_screens`). With `alive`,
+    `gslot` (`alive_slots`) only pairs whose antenna is alive in the slot's grid slot (the others have no window)."""
     from twin.readers import kernels  # numba loads on the first moving tag, not with every `twin` command
 
     grid = eng.walls.forward_grid(lv)
@@ -231,7 +258,8 @@ def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead
                           eng.a_storage[F], eng._metal[eng.a_storage[F]], eng.A.key[F], grid, P.metal_loss_db, luck,
                           P.tag_sensitivity_dbm, rf.min_margin_db(P), bool(P.metal_opaque),
                           np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), P.shadow_cell_m, P.shadow_clip_sigma,
-                          P.shadow_sigma_db, phi)
+                          P.shadow_sigma_db, phi, *((np.ones((1, len(F)), bool), np.zeros(len(xy), np.int64))
+                                                    if alive is None else (alive, gslot)))
 
 
 def clip_spans(h, s, e, wa, ws, we):
