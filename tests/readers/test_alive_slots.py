@@ -71,3 +71,27 @@ def test_screen_with_alive_pairs_is_the_screen_cut_to_them(seed, warm):
     ai, aj, ab = _candidates(eng, 0, F, xy, cell, shield_tag, container, th, off, dead)
     keep = alive[gslot[ai], aj]
     assert np.array_equal(ci, ai[keep]) and np.array_equal(cj, aj[keep]) and np.array_equal(cb, ab[keep])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_looked_at_is_the_plain_first_visit_rule(seed):
+    from twin.readers import kernels
+    from twin.readers.moving import alive_lists
+
+    g = np.random.default_rng(seed)
+    nA, nc, G, n = 9, 30, 5, int(g.integers(0, 300))
+    F = np.sort(g.choice(nA, int(g.integers(1, nA + 1)), replace=False)).astype(np.int64)
+    alive = g.random((G, len(F))) < g.uniform(0.0, 1.0)
+    cell, gslot = g.integers(0, nc, n), g.integers(0, G, n)
+    done = g.random((nA, nc)) < 0.3
+    want_done, want = done.copy(), []
+    for i in range(n):  # the plain rule: each alive (antenna, cell) pair not looked at yet, in slot order
+        for j in np.flatnonzero(alive[gslot[i]]):
+            if not want_done[F[j], cell[i]]:
+                want_done[F[j], cell[i]] = True
+                want.append((F[j], cell[i]))
+    ptr, js, gs = alive_lists(F, n, alive, gslot)
+    a, c = kernels.looked_at(cell.astype(np.int64), gs, ptr, js, F, done)
+    assert list(zip(a.tolist(), c.tolist())) == [(int(x), int(y)) for x, y in want]
+    assert np.array_equal(done, want_done)

@@ -50,15 +50,15 @@ def phi_table(clip: float) -> np.ndarray:
 
 @njit(cache=True)
 def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, ant, a_storage, a_metal, a_key, grid,
-           metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db, phi, alive,
-           gslot):
+           metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db, phi, ptr,
+           js, gslot):
     """Slot x fixed-antenna pairs that may pass the engine's screens of moving tags (in range; best-case margin;
     not shielded when metal is opaque; tag alive; the pair's own forward fading draw reaching the minimum margin):
     (row, antenna index into `ant`, borderline), in row-major order (that of `np.nonzero` on the (slot, antenna)
     matrix). A pair not borderline passes every exact screen by more than the slack; a borderline one (within the
     slack of a threshold, or whose mean level is not in the grid yet: +0.0) is for the caller's exact screens.
-    `phi`: `phi_table(clip)`. Only pairs with alive[gslot[i], j] (the antenna inventorying in the slot's grid
-    slot, `moving.alive_slots`) are considered: the others have no window, so nothing to keep."""
+    `phi`: `phi_table(clip)`. Only the antennas js[ptr[g]:ptr[g + 1]] (ascending) alive in grid slot g = gslot[i]
+    are tried for slot i (`moving.alive_slots`): the others have no window there, so nothing to keep."""
     n, m = xy.shape[0], axy.shape[0]
     cap = 1 << 14
     out_i = np.empty(cap, np.int64)
@@ -78,10 +78,9 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
         cx = np.uint64(np.int64(math.floor(x / cell_m)))
         cy = np.uint64(np.int64(math.floor(y / cell_m)))
         thr_tag = min_margin_db + sens_dbm + offset[i]
-        on = alive[gslot[i]]
-        for j in range(m):
-            if not on[j]:
-                continue
+        g = gslot[i]
+        for q in range(ptr[g], ptr[g + 1]):
+            j = js[q]
             dx, dy = x - axy[j, 0], y - axy[j, 1]
             d2 = dx * dx + dy * dy
             if d2 > r2_hi[j]:
@@ -126,6 +125,29 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
             out_b[k] = border
             k += 1
     return out_i[:k], out_j[:k], out_b[:k]
+
+
+@njit(cache=True)
+def looked_at(cell, gslot, ptr, js, F, done):
+    """(antenna, cell) pairs of slots (cell[i], grid slot gslot[i]) x their alive antennas F[js[ptr[g]:ptr[g + 1]]]
+    not marked in `done` (antennas x cells) yet, each once, marked as they are found."""
+    out_a = np.empty(64, np.int64)
+    out_c = np.empty(64, np.int64)
+    k = 0
+    for i in range(cell.shape[0]):
+        c, g = cell[i], gslot[i]
+        for q in range(ptr[g], ptr[g + 1]):
+            a = F[js[q]]
+            if done[a, c]:
+                continue
+            done[a, c] = True
+            if k == out_a.shape[0]:
+                out_a = np.concatenate((out_a, np.empty(k, np.int64)))
+                out_c = np.concatenate((out_c, np.empty(k, np.int64)))
+            out_a[k] = a
+            out_c[k] = c
+            k += 1
+    return out_a[:k], out_c[:k]
 
 
 @njit(cache=True, inline="always")
@@ -261,7 +283,8 @@ def warm() -> float:
     z1 = np.zeros(1, np.int64)
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
-           True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5), np.ones((1, 1), bool), z1)
+           True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5), np.array([0, 1]), z1, z1)
+    looked_at(z1, z1, np.array([0, 1]), z1, z1, np.zeros((1, 1), bool))
     clip_slots(z1, z1, z1 + 1, z1, z1 + 1, z1, z1 + 1)
     w = np.zeros((1, 4))
     crossed_pairs(xy, xy, w, 1e-12)

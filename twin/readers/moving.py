@@ -201,33 +201,32 @@ def alive_slots(F, s, t0, t1, grid, wa, ws, we):
     return alive, s // grid - g0
 
 
+def alive_lists(F, n, alive=None, gslot=None):
+    """(ptr, js, gslot) of `kernels.screen` and `kernels.looked_at`: per grid slot g the antennas alive in it,
+    js[ptr[g]:ptr[g + 1]] ascending, from `alive_slots` (all of F in one grid slot without `alive`)."""
+    if alive is None:
+        alive, gslot = np.ones((1, len(F)), bool), np.zeros(n, np.int64)
+    gi, js = np.nonzero(alive)
+    ptr = np.r_[0, np.cumsum(np.bincount(gi, minlength=len(alive)))]
+    return ptr.astype(np.int64), js.astype(np.int64), np.ascontiguousarray(gslot, np.int64)
+
+
 def _prefill(eng, lv, F, cell, alive=None, gslot=None) -> None:
     """Fill the mean levels of the visited cells from the antennas that can reach them and are alive there (all of
     F without `alive`), all at once, before the compiled screen looks them up (a cell with no level yet is
     borderline there, left to the numpy screens): the same values as filled one borderline pair at a time (a
-    cell's level depends on the cell and antenna only). (antenna, cell) pairs once looked at, and the cells looked
-    at from every antenna, are remembered per level (`eng._filled`), so a warm grid costs one lookup per slot."""
+    cell's level depends on the cell and antenna only). (antenna, cell) pairs once looked at are remembered per
+    level (`eng._filled`; `kernels.looked_at`), so a warm grid costs one lookup per alive pair."""
+    from twin.readers import kernels
+
     x0, y0, nx, ny, _ = eng.walls._grid(lv)
-    nc = nx * ny
-    memo = eng._filled.get(lv)
-    if memo is None:  # zero pages: committed where looked at
-        memo = eng._filled[lv] = (np.zeros((len(eng.ant), nc), bool), np.zeros(nc, bool))
-    done, full = memo  # (antenna, cell) looked at; cell looked at from every antenna of F
-    if alive is None:
-        alive, gslot = np.ones((1, len(F)), bool), np.zeros(len(cell), np.int64)
-    rows = np.flatnonzero(~full[cell])
-    if not len(rows):
-        return
-    ri, fj = np.nonzero(alive[gslot[rows]])  # (slot, antenna) pairs alive
-    key = np.unique(fj * nc + cell[rows[ri]])
-    a, c = F[key // nc], key % nc
-    new = ~done[a, c]
-    a, c = a[new], c[new]
+    done = eng._filled.get(lv)
+    if done is None:  # zero pages: committed where looked at
+        done = eng._filled[lv] = np.zeros((len(eng.ant), nx * ny), bool)
+    ptr, js, gslot = alive_lists(F, len(cell), alive, gslot)
+    a, c = kernels.looked_at(np.ascontiguousarray(cell, np.int64), gslot, ptr, js, F.astype(np.int64), done)
     if not len(a):
         return
-    done[a, c] = True
-    tc = np.unique(c)
-    full[tc] = done[np.ix_(F, tc)].all(axis=0)
     miss = unfilled(eng.walls.forward_grid(lv)[a, c])
     a, c = a[miss], c[miss]
     cm = eng.walls.cell
@@ -258,8 +257,7 @@ def _candidates(eng, lv, F, xy, cell, shield_tag, container, tag_h, offset, dead
                           eng.a_storage[F], eng._metal[eng.a_storage[F]], eng.A.key[F], grid, P.metal_loss_db, luck,
                           P.tag_sensitivity_dbm, rf.min_margin_db(P), bool(P.metal_opaque),
                           np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), P.shadow_cell_m, P.shadow_clip_sigma,
-                          P.shadow_sigma_db, phi, *((np.ones((1, len(F)), bool), np.zeros(len(xy), np.int64))
-                                                    if alive is None else (alive, gslot)))
+                          P.shadow_sigma_db, phi, *alive_lists(F, len(xy), alive, gslot))
 
 
 def clip_spans(h, s, e, wa, ws, we):
