@@ -132,3 +132,24 @@ def test_comotion_links_a_dossier_crossing_with_a_badge_and_follows_it():
     # the badge crosses again without the dossier: the link ends
     cm.step(core, np.array([b, b]), np.array([a2, a1]), T0 + S * np.array([30, 31]), (z, z, z, np.zeros(0)))
     assert cm.links == {}
+
+
+def test_doorway_places_sit_inside_each_side_of_a_portal_door():
+    """Each portal-watched door gets a doorway place on either side: generic places of that side's space whose
+    sample points lie inside it, within 1.5 m of the door (a tag a portal hears passing is there, not anywhere)."""
+    from twin.bench.oracle_model import DOOR_IN_M, _doorway_points
+
+    core = _core()
+    m = core.m
+    door = next(iter(m.floor.doors.values()))
+    for side in (door.a, door.b):
+        sp = m.floor.spaces[side]
+        pts = _doorway_points(m.floor, door, sp)
+        assert pts is not None and len(pts) >= 3
+        assert all(sp.contains(*p) for p in pts)
+        d = np.hypot(*(pts - np.asarray(door.position)).T)
+        assert d.max() <= np.hypot(max(DOOR_IN_M), 0.4) + 1e-9
+    # one more generic place per side than the centroid and "anywhere" ones
+    for side in (door.a, door.b):
+        s = m.space_ids.index(side)
+        assert len(core.gen_of_space[s]) == 3

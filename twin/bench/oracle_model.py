@@ -84,6 +84,32 @@ def _avg_p(p_tag, rssi, P: rf.RFParams) -> np.ndarray:
     return (rf.detection_probability(m, rev, P) * w).sum(axis=1) * (1.0 - P.dead_share)
 
 
+DOOR_IN_M = (0.6, 1.2)  # depths into a space of the doorway places' sample points (assumption: where a carried tag
+#                        is while a portal hears it pass, one and two steps from the door)
+DOOR_ALONG_M = 0.4  # their spread along the wall, each way (assumption: about half a door's width)
+
+
+def _doorway_points(floor: Floor, door, space) -> np.ndarray | None:
+    """Sample points just inside `space` at `door`: off the boundary edge nearest the door, on the space's side."""
+    poly = np.asarray(space.polygon, float)
+    if len(poly) < 3:
+        return None
+    d = np.asarray(door.position, float)
+    a, b = poly, np.roll(poly, -1, axis=0)
+    ab = b - a
+    t = np.clip(((d - a) * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-12), 0.0, 1.0)
+    k = int(np.argmin(np.hypot(*(a + t[:, None] * ab - d).T)))
+    u = ab[k] / max(float(np.hypot(*ab[k])), 1e-12)
+    n = np.array([-u[1], u[0]])
+    if not space.contains(*(d + 0.3 * n)):
+        n = -n
+    if not space.contains(*(d + 0.3 * n)):
+        return None
+    pts = [d + n * depth + u * off for depth in DOOR_IN_M for off in (-DOOR_ALONG_M, 0.0, DOOR_ALONG_M)]
+    pts = [q for q in pts if space.contains(*q)]
+    return np.array(pts) if pts else None
+
+
 class StationModel:
     """Candidates, pairs and the per-tag cache of expected reads per second on each pair."""
 
@@ -109,6 +135,17 @@ class StationModel:
             pts = _sample_points(s.polygon) if s.has_geometry else np.zeros((1, 2))
             rows.append((sp[s.id], -1, lvl, -1, EXACT, pts[:1]))
             rows.append((sp[s.id], -1, lvl, -1, ANYWHERE, pts))
+        # doorway places on either side of each portal-watched door: a tag a portal hears passing is there, not
+        # anywhere in the room (whose mean link to the door's antennas is weak) -- the sides tell its direction
+        watched = sorted({a.door for r in placement.readers.values() for a in r.antennas
+                          if a.kind == "portal" and a.door in floor.doors})
+        for did in watched:
+            door = floor.doors[did]
+            for side in (door.a, door.b):
+                sp_ = floor.spaces[side]
+                pts = _doorway_points(floor, door, sp_) if sp_.has_geometry else None
+                if pts is not None:
+                    rows.append((sp[side], -1, levels.get(sp_.level, -1), -1, ANYWHERE, pts))
         self.c_space = np.array([r[0] for r in rows], np.int64)
         self.c_storage = np.array([r[1] for r in rows], np.int64)
         self.c_level = np.array([r[2] for r in rows], np.int64)
