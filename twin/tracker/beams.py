@@ -58,6 +58,15 @@ class Beams:
             self.b_side[k] = s
             self.side_beam[d, s] = k
         self.has = (self.side_beam >= 0).all(axis=1)  # doors with a beam on both sides
+        # spaces a tag may pass between unseen: the same, or joined by a link or a door no portal watches (last
+        # row / column: no space, open to none)
+        n_s = len(model.spaces)
+        self.free = np.zeros((n_s + 1, n_s + 1), bool)
+        self.free[np.arange(n_s), np.arange(n_s)] = True
+        for i, adj in enumerate(model.adjacency):
+            for v in adj:
+                if frozenset((i, v)) not in model.portal_pairs:
+                    self.free[i, v] = self.free[v, i] = True
         self.door_readers = [sorted({int(self.b_reader[k]) for k in self.side_beam[d] if k >= 0})
                              for d in range(self.n_doors)]  # fmt: skip
         self.down = np.full(nb, -1, np.int64)  # interrupted since (-1: clear)
@@ -74,6 +83,8 @@ class Beams:
         self.c_conf = np.zeros(0)
         self.live = np.zeros(self.n_doors, bool)  # per door: its beams are working (as of the last update)
         self.heard_us = _OLD  # the first beam change of the stream: every door's beams are presumed working since
+        #: per portal row of the last `beam_rows`: a passage only if a badge crossing beside it went where it did
+        self.follow = np.zeros(0, bool)
         self.counts: Counter[str] = Counter()  # crossings by kind, edges taken
         self.quarantine: Counter[str] = Counter()
 
@@ -274,7 +285,7 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               start: np.ndarray, t_us: np.ndarray, own: np.ndarray, other: np.ndarray, rssi: np.ndarray,
               here: np.ndarray, pre_us: int, min_rssi_dbm: float, one_side: bool, quiet_us: np.ndarray,
               one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
-              sides: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              sides: np.ndarray | None = None, follow_badge: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -290,6 +301,7 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     to: per row, the crossing's direction (+1: toward the side with the higher space index, -1: the lower, 0: none
     or both ways) for `portal.direction`. sides (`Passages.sides`, per tag and door): a walk past's burst is marked
     heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either."""
+    beams.follow = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
     past = live & ~crossed
     young = young & ~past & ~(to_hi & to_lo & (rssi < min_rssi_dbm))  # crossings both ways: a faint read says little
@@ -300,10 +312,16 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
         sides.reshape(-1)[shut] = 0
     if one_side:
         into_own = np.where(own > other, to_hi, to_lo)
-        cand = fresh & into_own & (here == other) & (rssi >= min_rssi_dbm) & (quiet_us >= one_side_quiet_us) & ~young
-        if last is not None and cand.any():
-            lt = last[np.asarray(tag, np.int64)[cand]].copy()
-            lt[np.arange(len(lt)), np.asarray(door, np.int64)[cand]] = _OLD  # other doors only
-            cand[cand] = (np.abs(lt - start[cand][:, None]) <= moving_us).any(axis=1)
-        young |= cand
+        base = fresh & (rssi >= min_rssi_dbm) & (quiet_us >= one_side_quiet_us) & ~young
+        if last is not None and base.any():
+            lt = last[np.asarray(tag, np.int64)[base]].copy()
+            lt[np.arange(len(lt)), np.asarray(door, np.int64)[base]] = _OLD  # other doors only
+            base[base] = (np.abs(lt - start[base][:, None]) <= moving_us).any(axis=1)
+        young |= base & into_own & ((here == other) | (here < 0))
+        if follow_badge:
+            out_own = np.where(own > other, to_lo, to_hi)
+            near = beams.free[here, own] | (here < 0)  # on the origin side, or in a space open to it
+            fl = base & out_own & near & ~young
+            young |= fl
+            beams.follow = fl
     return young, to

@@ -135,6 +135,10 @@ class TrackerConfig:
     #: ci-baseline recording one on the dossier room's shelf was taken into the corridor at -62 dBm, 130 s after its
     #: last burst there)
     beam_one_side_quiet_s: float = 600.0
+    #: ... and a burst heard on the crossing's origin side only (its new side never heard it: a storage room's
+    #: antenna busy with its shelf tags) counts when a badge's burst at the door, beside it (holder_window_s), was
+    #: judged to the crossing's destination: the carrier took it through (assumption)
+    beam_follow_badge: bool = True
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

@@ -170,7 +170,7 @@ class Locator(BusinessPriors):
             seq = self.passages.seq  # each row's antenna sequence so far in its burst (side 2 after side 1: > 0)
             carrier = self.passages.carrier  # ... and its carrier badge's (twin.tracker.carrier), NaN: none
             young &= loud >= self.cfg.passage_min_rssi_dbm  # carried through: both antennas hear it up close
-            b_to = None
+            b_to = follow = None
             if self.beams is not None:  # the door's light barriers: a crossing's direction, or a walk past
                 pa_ = ant[idx]
                 young, b_to = beam_rows(self.beams, young, p_t - start <= self.passages.burst_us, p_tag, p_door,
@@ -178,8 +178,9 @@ class Locator(BusinessPriors):
                                         self.space_st.accepted[p_tag], int(self.cfg.beam_pre_s * 1e6),
                                         self.cfg.passage_min_rssi_dbm, self.cfg.beam_one_side,
                                         self.passages.quiet_us_row, int(self.cfg.beam_one_side_quiet_s * 1e6),
-                                        self.passages.last, self.walks.passby_us, self.passages.sides)  # fmt: skip
-                b_to = b_to[young]
+                                        self.passages.last, self.walks.passby_us, self.passages.sides,
+                                        self.cfg.beam_follow_badge)  # fmt: skip
+                b_to, follow = b_to[young], self.beams.follow[young]
             rows = idx[young]
             a = ant[rows]
             rt = tag[rows]
@@ -187,7 +188,7 @@ class Locator(BusinessPriors):
             here0 = self.space_st.accepted[rt]
             dest, by_path = self._directions(rt, t[rows], m.ant_door[a], start[young], m.ant_space[a],
                                              m.ant_other[a], here0, peak[young], seq[young], carrier[young],
-                                             b_to)  # fmt: skip
+                                             b_to, follow)  # fmt: skip
             keep = dest >= 0
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
@@ -241,13 +242,23 @@ class Locator(BusinessPriors):
             self._merge(s_tag, s_t, s_pl, s_conf, u_tag, u_t, u_pl, u_conf, pre_unit)
 
     def _directions(self, tag, t_us, door, start, own, beyond, here, peak, seq=None, carrier=None,
-                    beam=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                    beam=None, follow=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the
         destination of a badge crossing the same door in the same burst (holder inference); beam: per row, the
-        door's light-barrier crossing (twin.tracker.beams.beam_rows), None without."""
+        door's light-barrier crossing (twin.tracker.beams.beam_rows), None without; follow: rows that count only
+        when such a badge went where the crossing did (twin.tracker.beams.beam_rows)."""
         hops, mh = self._hops, self.cfg.passage_hops
         bw = self.cfg.beam_weight_s
         isb = self.badge[tag] if self.cfg.badge_direction and len(self.badge) >= len(self.out_space) else None
+        if follow is not None and follow.any() and (isb is None or not isb.any()):  # no badge to follow
+            dest = np.full(len(tag), -1, np.int32)
+            by_path = np.zeros(len(tag), bool)
+            k = np.flatnonzero(~follow)
+            dest[k], by_path[k] = self._directions(tag[k], t_us[k], door[k], start[k], own[k], beyond[k], here[k],
+                                                   peak[k], None if seq is None else seq[k],
+                                                   None if carrier is None else carrier[k],
+                                                   None if beam is None else beam[k])  # fmt: skip
+            return dest, by_path
         if isb is None or not isb.any():
             return direction(tag, t_us, door, start, own, beyond, here, peak, self.walks, hops, mh, seq=seq,
                              carrier=carrier, carrier_w=self.cfg.carrier_seq_weight, beam=beam, beam_w=bw)
@@ -262,11 +273,20 @@ class Locator(BusinessPriors):
         if len(r):
             bd = badge_destinations(door[r], start[r], door[b], start[b], np.where(p_b, d_b, -1),
                                     int(self.cfg.holder_window_s * 1e6))  # fmt: skip
+            if follow is not None and follow[r].any():
+                fw = follow[r]
+                ok = ~fw | ((bd >= 0) & (bd != here[r]))  # ... followed only into a space the tag was not in
+                if not ok.all():
+                    r, bd, fw = r[ok], bd[ok], fw[ok]
+                    if not len(r):
+                        return dest, by_path
             d_r, p_r = direction(tag[r], t_us[r], door[r], start[r], own[r], beyond[r], here[r], peak[r],
                                  self.walks, hops, mh, bd, prefer_badge=self.cfg.badge_first, seq=sq[r],
                                  carrier=None if carrier is None else carrier[r],
                                  carrier_w=self.cfg.carrier_seq_weight, beam=None if beam is None else beam[r],
                                  beam_w=bw)  # fmt: skip
+            if follow is not None:
+                d_r = np.where(follow[r] & (d_r != bd), -1, d_r)
             dest[r], by_path[r] = d_r, p_r | (bd >= 0)
         return dest, by_path
 
