@@ -16,10 +16,13 @@ follows from the session and the report period. So reads/s is reported beside ro
 - `station` (the shipped placement over a world-like stretch): the engine inputs (tag legs, handheld tracks) of the
   first 30 simulated minutes of scenarios/ci-baseline.toml (full placement: periodic S2 shelf readers, GPI portals)
   replayed into a fresh engine. Single-target S2 reads each tag once per cycle, so reads per row are few here
-  (3.7): ~1,800 rows and ~6,700 reads per 60 s chunk. Its cost is a floor per chunk (~40 report windows' Gen2 and
-  session bookkeeping, report shaping, the pair-cache gather: ~1.5-2 ms of numpy and compiled calls when nothing
-  moves) plus the cold links of new resting places and of cells first visited by moving tags; at that floor the
-  load cannot reach 10 M reads/s (6,700 reads in 0.67 ms) however fast each row is.
+  (3.7): ~1,800 rows and ~6,700 reads per 60 s chunk. Its cost is a floor per chunk (~1.6-1.9 ms CPU when nothing
+  moves: session rules ~0.6 ms, report shaping ~0.4, the pair-cache gather and whole-chunk exposures ~0.3, windows
+  and door triggers ~0.2; some 300 numpy and compiled calls on a few thousand pairs) plus a fresh engine's cold
+  work (the first chunk's links of ~1,600 resting tags, ~15 ms; mean levels of cells first visited by moving tags)
+  and 5-12 ms in each chunk people walk in. Moving-tag screens try only the antennas alive in each 0.5 s slot
+  (periodic and GPI readers inventory 2-10 % of the time). At that floor the load cannot reach 10 M reads/s
+  (6,700 reads in 0.67 ms) however fast each row is.
 
 Each load is generated with a fresh engine (cold link caches) in 60 s chunks. The engine's compiled screens
 (`twin.readers.kernels`, numba) are compiled or loaded once per process before any timing; what that costs is
