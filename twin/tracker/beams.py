@@ -37,7 +37,7 @@ class Beams:
     matching with bursts of reads.
     """
 
-    def __init__(self, model: SiteModel, pair_s: float = 1.5, silence_s: float = 3600.0, stuck_s: float = 60.0,
+    def __init__(self, model: SiteModel, pair_s: float = 1.5, silence_s: float = 86400.0, stuck_s: float = 60.0,
                  keep_s: float = 600.0) -> None:  # fmt: skip
         self.n_doors = max(len(model.doors), 1)
         self.pair_us, self.silence_us = int(pair_s * 1e6), int(silence_s * 1e6)
