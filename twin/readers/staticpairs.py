@@ -84,7 +84,8 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
 def static_pairs(eng, t0, t1, tags, live, wa, ws, we):
     """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""
     st = np.flatnonzero(live & tags.is_static)
-    cols = (tags.epc[st], tags.x0[st], tags.y0[st], tags.level[st], tags.container[st])
+    cols = (rf.epc_words(tags.epc[st]), tags.x0[st], tags.y0[st], tags.level[st], tags.container[st])  # EPCs as
+    # words: compared as integers, far cheaper than as byte strings (equal words, equal EPCs)
     memo = eng._key_memo  # the same resting tags as last chunk (most chunks): same keys, all known
     if (memo is not None and memo[0] == eng.pairs.resets and len(memo[1][0]) == len(st)
             and all(np.array_equal(a, b) for a, b in zip(memo[1], cols))):
