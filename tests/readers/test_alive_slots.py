@@ -84,14 +84,19 @@ def test_looked_at_is_the_plain_first_visit_rule(seed):
     F = np.sort(g.choice(nA, int(g.integers(1, nA + 1)), replace=False)).astype(np.int64)
     alive = g.random((G, len(F))) < g.uniform(0.0, 1.0)
     cell, gslot = g.integers(0, nc, n), g.integers(0, G, n)
-    done = g.random((nA, nc)) < 0.3
-    want_done, want = done.copy(), []
+    done = g.random((nc, nA)) < 0.3
+    done[g.random(nc) < 0.2] = True  # some cells looked at from every antenna
+    full = done[:, F].all(axis=1)
+    want_done, want_full, want = done.copy(), full.copy(), []
     for i in range(n):  # the plain rule: each alive (antenna, cell) pair not looked at yet, in slot order
+        if want_full[cell[i]]:
+            continue
         for j in np.flatnonzero(alive[gslot[i]]):
-            if not want_done[F[j], cell[i]]:
-                want_done[F[j], cell[i]] = True
+            if not want_done[cell[i], F[j]]:
+                want_done[cell[i], F[j]] = True
                 want.append((F[j], cell[i]))
+        want_full[cell[i]] = want_done[cell[i], F].all()
     ptr, js, gs = alive_lists(F, n, alive, gslot)
-    a, c = kernels.looked_at(cell.astype(np.int64), gs, ptr, js, F, done)
+    a, c = kernels.looked_at(cell.astype(np.int64), gs, ptr, js, F, done, full)
     assert list(zip(a.tolist(), c.tolist())) == [(int(x), int(y)) for x, y in want]
-    assert np.array_equal(done, want_done)
+    assert np.array_equal(done, want_done) and np.array_equal(full, want_full)

@@ -130,7 +130,7 @@ class ReaderEngine:
             if iv:
                 self._down[i] = np.concatenate(iv).astype(np.int64)
         self.walls = LinkGrid(floor, self.level_ids, self.a_level, self.a_xy, P.shadow_cell_m, self.A, P)
-        self._filled: dict[int, np.ndarray] = {}  # per level: (antenna, cell) pairs `moving._prefill` looked at
+        self._filled: dict[int, tuple] = {}  # per level: (cell, antenna) pairs and cells `moving._prefill` looked at
         self.pairs = PairCache()
         self._key_memo: tuple | None = None
         self._win_memo: dict = {}

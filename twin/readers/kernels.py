@@ -128,25 +128,36 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
 
 
 @njit(cache=True)
-def looked_at(cell, gslot, ptr, js, F, done):
+def looked_at(cell, gslot, ptr, js, F, done, full):
     """(antenna, cell) pairs of slots (cell[i], grid slot gslot[i]) x their alive antennas F[js[ptr[g]:ptr[g + 1]]]
-    not marked in `done` (antennas x cells) yet, each once, marked as they are found."""
+    not marked in `done` (cells x antennas) yet, each once, marked as they are found; a cell marked `full` (every
+    antenna of F looked at there) is skipped whole, and marked so once it is."""
     out_a = np.empty(64, np.int64)
     out_c = np.empty(64, np.int64)
     k = 0
     for i in range(cell.shape[0]):
         c, g = cell[i], gslot[i]
+        if full[c]:
+            continue
+        k0 = k
         for q in range(ptr[g], ptr[g + 1]):
             a = F[js[q]]
-            if done[a, c]:
+            if done[c, a]:
                 continue
-            done[a, c] = True
+            done[c, a] = True
             if k == out_a.shape[0]:
                 out_a = np.concatenate((out_a, np.empty(k, np.int64)))
                 out_c = np.concatenate((out_c, np.empty(k, np.int64)))
             out_a[k] = a
             out_c[k] = c
             k += 1
+        if k > k0:
+            every = True
+            for f in F:
+                if not done[c, f]:
+                    every = False
+                    break
+            full[c] = every
     return out_a[:k], out_c[:k]
 
 
@@ -284,7 +295,7 @@ def warm() -> float:
     screen(xy, z1, np.zeros(1, bool), z1, np.zeros(1, np.uint64), np.zeros(1), np.zeros(1, bool), xy, np.ones(1),
            z1, z1, np.zeros(1, bool), np.zeros(1, np.uint64), np.zeros((1, 1), np.float32), 1.0, 1.0, -20.0, 0.0,
            True, np.uint64(1), 0.5, 3.0, 4.0, np.linspace(0.0, 1.0, 5), np.array([0, 1]), z1, z1)
-    looked_at(z1, z1, np.array([0, 1]), z1, z1, np.zeros((1, 1), bool))
+    looked_at(z1, z1, np.array([0, 1]), z1, z1, np.zeros((1, 1), bool), np.zeros(1, bool))
     clip_slots(z1, z1, z1 + 1, z1, z1 + 1, z1, z1 + 1)
     w = np.zeros((1, 4))
     crossed_pairs(xy, xy, w, 1e-12)

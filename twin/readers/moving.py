@@ -215,16 +215,17 @@ def _prefill(eng, lv, F, cell, alive=None, gslot=None) -> None:
     """Fill the mean levels of the visited cells from the antennas that can reach them and are alive there (all of
     F without `alive`), all at once, before the compiled screen looks them up (a cell with no level yet is
     borderline there, left to the numpy screens): the same values as filled one borderline pair at a time (a
-    cell's level depends on the cell and antenna only). (antenna, cell) pairs once looked at are remembered per
-    level (`eng._filled`; `kernels.looked_at`), so a warm grid costs one lookup per alive pair."""
+    cell's level depends on the cell and antenna only). (cell, antenna) pairs once looked at, and the cells looked
+    at from every antenna, are remembered per level (`eng._filled`; `kernels.looked_at`), so a warm grid costs one
+    lookup per slot or per alive pair."""
     from twin.readers import kernels
 
     x0, y0, nx, ny, _ = eng.walls._grid(lv)
-    done = eng._filled.get(lv)
-    if done is None:  # zero pages: committed where looked at
-        done = eng._filled[lv] = np.zeros((len(eng.ant), nx * ny), bool)
+    memo = eng._filled.get(lv)
+    if memo is None:  # zero pages: committed where looked at
+        memo = eng._filled[lv] = (np.zeros((nx * ny, len(eng.ant)), bool), np.zeros(nx * ny, bool))
     ptr, js, gslot = alive_lists(F, len(cell), alive, gslot)
-    a, c = kernels.looked_at(np.ascontiguousarray(cell, np.int64), gslot, ptr, js, F.astype(np.int64), done)
+    a, c = kernels.looked_at(np.ascontiguousarray(cell, np.int64), gslot, ptr, js, F.astype(np.int64), *memo)
     if not len(a):
         return
     miss = unfilled(eng.walls.forward_grid(lv)[a, c])
