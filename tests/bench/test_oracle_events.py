@@ -122,3 +122,23 @@ def test_a_filing_counts_from_its_own_time_not_from_the_start_of_its_chunk():
     est = core.advance(T0 + 10 * MIN).estimates  # eight silent minutes on the deaf unit: it stays
     assert epc.decode() not in est["epc"].to_pylist()
 
+
+
+def test_a_carried_dossier_gone_silent_is_put_back_on_its_registered_home():
+    """Registered with home a/S2 (a unit no antenna can hear this tag on), carried in room b for a minute, then
+    silent while b's reader is down (its silence says nothing): the oracle keeps moving a belief that is off the
+    units (carried) and, with the home in its support, shows it back on a/S2. Before, a silent tag whose belief
+    expected no reads was not filtered at all and stayed in b."""
+    core = _core()
+    epc = _deaf_at(core, "a/S2")
+    j = core.m.ant_index[(b"R-b", 1)]
+    core.trig.down[j] = np.array([[T0 + MIN, T0 + 60 * MIN]], np.int64)
+    core.apply(_event(T0 - 3_600_000_000, "register", epc.decode(), "volume 1 of 1; criminal; home a/S2"))
+    core.ingest(_reads(epc, "R-b", 1, [float(s) for s in range(1, 60)]))
+    last = None
+    for k in range(2, 12):
+        est = core.advance(T0 + k * MIN).estimates
+        for e, s, u in zip(est["epc"].to_pylist(), est["space"].to_pylist(), est["storage"].to_pylist()):
+            if e == epc.decode():
+                last = (s, u)
+    assert last == ("a", "a/S2")

@@ -5,13 +5,15 @@ probabilities of every antenna at every candidate place (`oracle_model.StationMo
 inventoried — and runs a per-tag Bayesian filter over candidate places (`oracle_filter`): emissions of each antenna's
 reads and silences as the engine makes them (Poisson for S0/S1, once per inventory for periodic S2/S3) given the
 tag's true expected reads at each candidate, transitions only along the site graph (stay, re-place within a
-space, move to an adjacent space; doors watched by portals are rarely crossed unseen). It emits the MAP space (and
+space, move to an adjacent space; doors watched by portals are rarely crossed unseen; a tag on a storage unit moves
+rarely, one elsewhere in the building -- carried -- readily; off-site places are reached by road only). It emits the MAP space (and
 storage unit within it) with its posterior when the place changes. Its figures bound what a locator can reach on the
 same stream, so a real core's are read as a share of them.
 
 Config: {"world": World} or {"scenario": Scenario} (floor, placement and rf seed rebuilt as the world builds them), or
 {"floor": Floor, "placement": Placement, "rf_seed": int, "engine": ReaderEngine}; optional "step_s", "fine_step_s",
-"support", "extra", "p_move", "p_adjacent", "portal_factor", "generic_prior", "offsite_stages" (stage -> off-site
+"support", "extra", "p_move", "p_adjacent", "portal_factor", "generic_prior", "rest_factor", "carry_factor" (move
+rates on a unit / elsewhere in the building beside p_move and p_adjacent), "offsite_stages" (stage -> off-site
 space, default the tracker's), "portal_cross", "comotion" (bool: carried dossiers follow badges). The read model
 follows the engine's start triggers (`oracle_triggers`): give it the engine (a World's is taken) and, per chunk,
 `observe(t0_us, t1_us, segments)` so it knows when the GPI portals ran; `run_with_cores` does both. Business events
@@ -179,6 +181,7 @@ class OracleCore:
         self.last_read = np.zeros(0, np.int64)  # per tag: latest read (true time)
         self.read_ever = np.zeros(0, bool)  # per tag: read at least once
         self.placed = np.zeros(0, bool)  # per tag: placed by an event
+        self.home_c = np.zeros(0, np.int64)  # per tag: candidate of the home unit its registration named (-1)
         self._t = None
 
     def trans(self, dt_us: int) -> tuple[float, np.ndarray, np.ndarray]:
@@ -349,6 +352,7 @@ class OracleCore:
         self.read_ever = np.concatenate([self.read_ever, np.zeros(n - n_old, bool)])
         self.last_read = np.concatenate([self.last_read, np.full(n - n_old, np.iinfo(np.int64).min // 2, np.int64)])
         self.placed = np.concatenate([self.placed, np.zeros(n - n_old, bool)])
+        self.home_c = np.concatenate([self.home_c, np.full(n - n_old, -1, np.int64)])
 
     def _table(self, t: np.ndarray, tag: np.ndarray, cand: np.ndarray, conf: np.ndarray) -> pa.Table:
         if not len(t):

@@ -70,6 +70,8 @@ def apply_events(core, events: pa.Table) -> list[tuple[int, int, int]]:
         i = int(core._epcs.ids(np.array([e.encode("ascii")], dtype="S24"))[0])
         core._grow()
         core.placed[i] = True
+        if k in ("register", "item_register"):
+            core.home_c[i] = c
         core._ops.append((int(t or 0), i, c, mass))
     # after the filing and home priors (queued before it): a volume the case software says is away is there, whatever
     # its home, unless its reads placed it (as the tracker)

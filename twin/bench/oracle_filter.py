@@ -128,6 +128,8 @@ def _support(core, T, r_i, r_a, ops=None):
     ent = [np.repeat(np.arange(len(T)), core.M)[prev >= 0] * K + prev[prev >= 0]]
     if ops is not None and len(ops[0]):
         ent.append(ops[0] * K + ops[1])
+    home = core.home_c[T]  # the registered home unit: where a carried dossier is most often put back
+    ent.append(np.flatnonzero(home >= 0) * K + home[home >= 0])
     nA = len(m.A.keys)
     ua = np.unique(r_i * nA + r_a)
     ui, uant = ua // nA, ua % nA
@@ -193,6 +195,12 @@ def run_filter(core, tag, ant, t, n, t0: int, t_end: int, coarse, fine, ops=None
     r_i = np.searchsorted(T, tag)
     Xtot = coarse[2].sum(axis=0, keepdims=True)
     busy, explained = screen(core, T, r_i, ant, n, t, Xtot)
+    # a silent tag believed carried (off the units, in the building) still moves: it is put down somewhere
+    top = core.sup[T, 0]
+    m = core.m
+    carried = (top >= 0) & (m.c_storage[np.maximum(top, 0)] < 0) & (m.c_level[np.maximum(top, 0)] >= 0)
+    busy |= carried
+    explained &= ~carried
     o_i = np.searchsorted(T, ops[:, 1])
     busy[o_i] = True
     explained[o_i] = False  # an event moves it: the step pass, with the event's candidate in its support
