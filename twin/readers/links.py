@@ -11,12 +11,20 @@ from twin.readers import rf
 from twin.readers.timegrid import unique_index
 
 
-def free_reach(eng, ai, c, axy, txy) -> np.ndarray:
-    """Mask of pairs (antennas ai, tags in containers c) whose wall-free mean budget passes the screen of `links`
-    (a superset of its pairs: walls only lower the level)."""
-    P = eng.params.rf
+def shielding(eng, ai, c, opened=None) -> np.ndarray:
+    """Pairs (antennas ai, tags in containers c) a metal unit stands between: the tag's or the antenna's container
+    is metal and they differ, unless `opened` says the tag's metal unit is open to that antenna (a handheld at an
+    open cabinet, `moving.open_to_handheld`)."""
     sa = eng.a_storage[ai]
     shielded = (eng._metal[c] | eng._metal[sa]) & (c != sa)
+    return shielded if opened is None else shielded & ~opened
+
+
+def free_reach(eng, ai, c, axy, txy, opened=None) -> np.ndarray:
+    """Mask of pairs (antennas ai, tags in containers c) whose wall-free mean budget passes the screen of `links`
+    (a superset of its pairs: walls only lower the level). `opened`: as in `shielding`."""
+    P = eng.params.rf
+    shielded = shielding(eng, ai, c, opened)
     p_tag, _ = rf.pair_mean_levels(eng.A, ai, axy, txy, 0, shielded, P)
     ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
     if P.metal_opaque:
@@ -24,13 +32,13 @@ def free_reach(eng, ai, c, axy, txy) -> np.ndarray:
     return ok
 
 
-def mean_screen(eng, ai, c, axy, txy, walls, levels=None):
+def mean_screen(eng, ai, c, axy, txy, walls, levels=None, opened=None):
     """The mean-budget part of `links` before any per-tag draw: (kept pair indices, p_tag of all pairs, the levels
     `rf.pair_link` takes for the kept ones, shielded). `levels`: the pairs' mean (p_tag, rssi) without shielding
-    when known (per-cell cache)."""
+    when known (per-cell cache); `opened`: as in `shielding`."""
     P = eng.params.rf
     sa = eng.a_storage[ai]
-    shielded = (eng._metal[c] | eng._metal[sa]) & (c != sa)
+    shielded = shielding(eng, ai, c, opened)
     iso = eng._iso[ai] * ((sa >= 0) & (c != sa))  # outside an antenna's bay (Antenna.isolation_db), each way
     rssi = None
     if iso.any():

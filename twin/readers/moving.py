@@ -82,10 +82,48 @@ def _geometries(tags, seg, slot):
     return rep, inv
 
 
+# A steel cabinet is scanned with its doors open: a handheld held this close in front of a cabinet's face, within its
+# width, is at the open cabinet and reads its inside unshielded (assumption: a forearm's length; the sweep holds the
+# handheld `agents.sweep.HOLD_GAP_M` = 0.15 m from the face, a keeper walking past keeps to the aisle, and handhelds
+# are on only while sweeping). The door leaves are not modelled, and other antennas still see the cabinet closed.
+OPEN_REACH_M = 0.3
+
+
+def _cabinets(eng):
+    """Per container index (-1 last): (is a metal cabinet, centre xy, facing unit vector, half depth, half width),
+    cached on the engine."""
+    got = getattr(eng, "_open_cabinets", None)
+    if got is None:
+        units = [eng.floor.storage[s] for s in eng.storage_ids]
+        n = len(units) + 1
+        cab, xy, f, hd, hw = np.zeros(n, bool), np.zeros((n, 2)), np.zeros((n, 2)), np.zeros(n), np.zeros(n)
+        for i, u in enumerate(units):
+            cab[i] = u.kind == "cabinet" and bool(u.metal)
+            a = np.radians(u.facing_deg)
+            xy[i], f[i], hd[i], hw[i] = u.position, (np.cos(a), np.sin(a)), u.depth_m / 2, u.width_m / 2
+        got = eng._open_cabinets = (cab, xy, f, hd, hw)
+    return got
+
+
+def open_to_handheld(eng, axy, c) -> np.ndarray:
+    """Mask: the handheld at axy is at the open cabinet c (a metal cabinet whose face it is within OPEN_REACH_M in
+    front of, within the face's width), so that cabinet does not shield the pair. Geometry only: the engine knows
+    nothing of why the handheld is there."""
+    cab, xy, f, hd, hw = _cabinets(eng)
+    c = np.asarray(c, np.int64)
+    out = cab[c]
+    if not out.any():
+        return out
+    d = np.asarray(axy, np.float64).reshape(-1, 2) - xy[c]
+    ahead_m = d[:, 0] * f[c, 0] + d[:, 1] * f[c, 1] - hd[c]
+    side_m = -d[:, 0] * f[c, 1] + d[:, 1] * f[c, 0]
+    return out & (ahead_m >= 0.0) & (ahead_m <= OPEN_REACH_M) & (np.abs(side_m) <= hw[c])
+
+
 def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     """(kept mask, p, rssi) of carried antenna h at axy to tag segments seg at txy: range, then the wall-free budget
-    (exact screens of `links`) before walls are counted. Range, screens, walls and mean levels depend on the
-    geometry only (`_geometries`: `slot` identifies the antenna's point), so they are computed once per geometry;
+    (exact screens of `links`; a cabinet the handheld is at is open, `open_to_handheld`) before walls are counted.
+    Range, screens, walls and mean levels depend on the geometry only (`_geometries`: `slot` identifies the antenna's point), so they are computed once per geometry;
     the tag's own draws and the link per pair (the same values as pair by pair)."""
     N = len(seg)
     ok, pa, ra = np.zeros(N, bool), np.zeros(N), np.zeros(N)
@@ -96,9 +134,10 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     gx, gt, gc = axy[rep], txy[rep], tags.container[seg[rep]]
     hh = np.full(len(rep), h, np.int64)
     m = np.flatnonzero(np.hypot(gt[:, 0] - gx[:, 0], gt[:, 1] - gx[:, 1]) <= eng.a_range[h])
-    m = m[free_reach(eng, hh[m], gc[m], gx[m], gt[m])]
+    opened = open_to_handheld(eng, gx, gc)
+    m = m[free_reach(eng, hh[m], gc[m], gx[m], gt[m], opened[m])]
     walls = walls_between(eng.floor, eng.level_ids[lvl], gx[m], gt[m])
-    k, _, lv, shielded = mean_screen(eng, hh[m], gc[m], gx[m], gt[m], walls)
+    k, _, lv, shielded = mean_screen(eng, hh[m], gc[m], gx[m], gt[m], walls, opened=opened[m])
     pos = np.full(len(rep), -1, np.int64)
     pos[m[k]] = np.arange(len(k))
     j = np.flatnonzero(pos[inv] >= 0)  # pairs whose geometry passed
