@@ -4,7 +4,8 @@
 Each room is its own sweep (sweep_start / sweep_end naming the room's handheld). At each shelf or cabinet the keeper
 first scans the unit's location label, which the handheld app records as a `sweep_unit` event ("READER UNIT"), then
 passes the handheld along the unit's face, held a hand's width from the spines, pausing at a few points; the reads
-up to the next label belong to that unit. Sweep times fall inside the day shift's working windows: a time in the
+up to the next label belong to that unit. A steel cabinet is scanned with its doors open: held at its face, the
+handheld reads its inside (the read engine's `readers.moving.open_to_handheld`). Sweep times fall inside the day shift's working windows: a time in the
 midday break moves to its end, one too close to the end of the day moves earlier.
 """
 
