@@ -95,8 +95,9 @@ ALERTS_SCHEMA = ANOMALIES_SCHEMA
 
 #: reader_events.parquet: one LLRP message a client receives from a reader besides tag reports -- KEEPALIVE, or a
 #: READER_EVENT_NOTIFICATION's event (ConnectionAttemptEvent, ConnectionCloseEvent, AntennaEvent,
-#: ReaderExceptionEvent); `t_us` reader clock, `antenna` the AntennaID (0 when none), `detail` the event's field
-#: (Status, EventType or Message). See twin.readers.keepalive and docs/reader-events.md.
+#: ReaderExceptionEvent, GPIEvent); `t_us` reader clock, `antenna` the AntennaID, or the GPIPortNumber of a GPIEvent
+#: (0 when none), `detail` the event's field (Status, EventType, Message, or a GPIEvent's new state "true"/"false").
+#: See twin.readers.keepalive, twin.readers.beams and docs/reader-events.md.
 READER_EVENTS_SCHEMA = pa.schema(
     [
         ("t_us", pa.int64()),
