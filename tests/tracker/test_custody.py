@@ -119,3 +119,67 @@ def test_a_badge_renamed_by_an_event_is_one_holder_under_both_names():
     _walk(c, [], 2000)
     rows, alerts = c.take()
     assert alerts == [] and [r["holder"] for r in rows] == ["urn-a"]  # no change of holder: one badge
+
+
+BC = "2D" + "0" * 21 + "3"
+
+
+def test_a_badge_row_earlier_in_the_advance_than_its_taking_the_tag_is_no_walking_away():
+    """One advance: A's badge goes through the corridor, then carries D into the office (the badge's office row a
+    second after D's). Its corridor row precedes the taking: D stays with A (it used to be put down at the corridor
+    row's time, before D even came)."""
+    c = Custody()
+    c.name_badge(BA, "A")
+    _walk(c, [(0, BA, "room-a", "", "", "badge"), (0, D, "dr", "dr/S1", "", "dossier")], 10)
+    _walk(c, [(26, BA, "corr", "", "", "badge"), (38, D, "corr", "", "", "dossier"),
+              (40, D, "office", "", "A", "dossier"), (41, BA, "office", "", "", "badge")], 60)  # fmt: skip
+    assert c.held_by("A") == [D]
+    assert [(r["holder"], r["how"]) for r in c.take()[0]] == [("A", "badge")]
+
+
+def test_a_resting_tag_back_from_a_flicker_after_the_badge_left_was_not_put_down_by_it():
+    """D rests on a shelf by the door; A walks in and out, and D's estimate flickers to the corridor as A leaves
+    (named after A) and back to its shelf after A's badge has left. B's badge sits in the room (a stale estimate);
+    later D flickers out with B for minutes. A never carried D in, so B took nothing over from A."""
+    c = Custody(CustodyConfig(handover_window_s=300))
+    c.name_badge(BA, "A")
+    c.name_badge(BB, "B")
+    _walk(c, [(0, BB, "dr", "", "", "badge"), (0, D, "dr", "dr/S1", "", "dossier"), (0, BA, "corr", "", "", "badge")],
+          10)  # fmt: skip
+    _walk(c, [(100, BA, "dr", "", "", "badge"), (104, BA, "corr", "", "", "badge"),
+              (105, D, "corr", "", "A", "dossier"), (111, D, "dr", "dr/S1", "", "dossier")], 120)  # fmt: skip
+    _walk(c, [(3000, BB, "corr", "", "", "badge"), (3000, D, "corr", "", "B", "dossier")], 3010)
+    _walk(c, [], 3100)  # D stayed out with B past min_stay_s
+    _walk(c, [(3400, D, "dr", "dr/S1", "", "dossier")], 3410)
+    _walk(c, [], 5000)
+    assert c.take()[1] == []
+
+
+def _sitter_scene(c: Custody, *, beside: bool) -> list:
+    """B sits in the office; A carries D in, puts it on a desk and walks out; later D is carried out into the
+    corridor, named after B, whose badge the locator moves out beside it; with `beside`, C's badge (which the
+    locator still placed elsewhere) comes out 0.1 s later, and D goes on with C while B's badge stays."""
+    c.name_badge(BA, "A")
+    c.name_badge(BB, "B")
+    c.name_badge(BC, "C")
+    _walk(c, [(0, BB, "office", "", "", "badge"), (0, BA, "corr", "", "", "badge"), (0, BC, "dr", "", "", "badge")],
+          10)  # fmt: skip
+    _walk(c, [(3900, BA, "office", "", "", "badge"), (3900, D, "office", "", "A", "dossier")], 3910)
+    _walk(c, [(4000, D, "office", "office/D1", "", "dossier")], 4010)
+    _walk(c, [(4030, BA, "corr2", "", "", "badge")], 4040)
+    t = 5800
+    rows = [(t, D, "corr", "", "B", "dossier"), (t + 0.05, BB, "corr", "", "", "badge")]
+    if beside:
+        rows.append((t + 0.1, BC, "corr", "", "", "badge"))
+    _walk(c, rows, t + 10)
+    if beside:
+        _walk(c, [(t + 90, BC, "room-x", "", "", "badge"), (t + 90, D, "room-x", "", "C", "dossier")], t + 100)
+    _walk(c, [], t + 2000)
+    return c.take()[1]
+
+
+def test_a_file_carried_out_beside_two_badges_has_no_known_receiver():
+    """Two badges came out with the file (a sitter's badge by the door dragged along by the carrier's crossing):
+    either may carry it, so no hand-over is claimed; B alone is still flagged."""
+    assert [a["officer"] for a in _sitter_scene(Custody(), beside=False)] == ["B"]
+    assert _sitter_scene(Custody(), beside=True) == []

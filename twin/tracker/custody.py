@@ -27,6 +27,9 @@ from typing import Any
 import pyarrow as pa
 
 
+ARRIVALS_KEEP_S = 3600.0  # badge arrivals kept for `_along` (assumption: taken-on tags wait min_stay_s, not hours)
+
+
 @dataclass(frozen=True)
 class CustodyConfig:
     handover_window_s: float = 300.0  # a recorded hand-over this close to the inferred change backs it (assumption)
@@ -35,6 +38,9 @@ class CustodyConfig:
     keep_s: float = 10 * 3600.0  # a put-down file carried on by one who was there is a hand-over this long after
     # (a working day: a reviewed file handed back in the morning is often carried on only at the evening tidy)
     receiver_lead_s: float = 60.0  # the receiver's badge was in the room this long before the file came in
+    #: another badge coming into the tag's new space this close to the taker's taking it on: who carried it is not
+    #: known, no hand-over is claimed (assumption; the locator's holder_window_s)
+    together_s: float = 3.0
 
 
 def _rows(events: Any) -> list[dict]:
@@ -68,6 +74,7 @@ class Custody:
         self.taken: list[tuple[int, str, str, str, str]] = []  # hand-overs seen taken on, awaiting the taker's badge
         self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
         self.came_for: dict[tuple[int, str], int] = {}  # (put-down t, epc) -> when the tag came into that room
+        self.arrivals: list[tuple[int, str, str]] = []  # (t, holder name, space) of badges changing space lately
         self.rows: list[dict] = []  # custody rows not yet taken
         self.alerts: list[dict] = []
 
@@ -120,6 +127,8 @@ class Custody:
             self.storage[e] = u or ""
             if k == "badge":
                 if e in self.name_of:
+                    if self.space_before[e] != s:
+                        self.arrivals.append((int(ti), self.name_of[e], s))
                     self.badge_space[self.name_of[e]] = s
                     self._with_tag(self.name_of[e])
                 moved_badges.append((ti, e, s))
@@ -157,7 +166,10 @@ class Custody:
         for c, e in moved_on:  # ... and that holder's badge went there too (not a resting tag's estimate flickering
             if self.badge_space.get(c[3]) == self.space.get(e):  # between rooms, named after a passer-by)
                 self.pending.append(c)
-        for ti, b, s in moved_badges:  # a holder walking away without the tag has put it down
+        last = {b: i for i, (_, b, _) in enumerate(moved_badges)}
+        for i, (ti, b, s) in enumerate(moved_badges):  # a holder walking away without the tag has put it down
+            if last[b] != i:  # (its present place only: an earlier row of the advance may precede its taking the tag)
+                continue
             h = self.name_of.get(b)
             for e in sorted(self.held.get(h, ())) if h else ():
                 if self.space.get(e) not in (s, None):
@@ -172,7 +184,9 @@ class Custody:
         b = self.badge_of.get(self._canon(by), "")
         if self.space.get(b) == sp:
             b_came = self.entered.get(b)
-        elif self.space_before.get(b) == sp:  # it has just walked away without the tag
+        elif self.space_before.get(b) == sp:  # it has just walked away without the tag ...
+            if self.entered.get(b, t) < came:  # ... before the tag came: a resting tag's estimate back from a flicker
+                return
             b_came = self.entered_prev.get(b)
         else:
             return
@@ -199,7 +213,13 @@ class Custody:
         """Taken-on hand-overs whose taker's badge is (now, as rows come in time order) where the tag is: pending."""
         for c in [c for c in self.taken if c[3] == name and self.badge_space.get(name) == self.space.get(c[1])]:
             self.taken.remove(c)
-            self.leaving[c[1]] = (self.entered.get(c[1], c[0]), c)
+            self.leaving[c[1]] = (self.entered.get(c[1], c[0]), c, self.space.get(c[1], ""))
+
+    def _along(self, t: int, sp: str, taker: str) -> bool:
+        """Another badge came into `sp` within together_s of t (the tag taken on there by `taker`): either may carry
+        it (a sitter's badge by the door dragged out by a crossing beside the carrier's, named nearer in time)."""
+        w = int(self.config.together_s * 1e6)
+        return any(s == sp and abs(ta - t) <= w and self._canon(n) != taker for ta, n, s in self.arrivals)
 
     def _backed(self, epc: str, t: int, came: int | None = None) -> bool:
         """A recorded hand-over within handover_window_s of t, or of `came` (a desk hand-over happens when the file
@@ -211,10 +231,13 @@ class Custody:
     def _flush(self, now_us: int) -> None:
         w = int(self.config.handover_window_s * 1e6)
         stay = int(self.config.min_stay_s * 1e6)
-        for e, (t, c) in sorted(self.leaving.items()):
+        for e, (t, c, sp) in sorted(self.leaving.items()):
             if now_us - t >= stay:
                 del self.leaving[e]
-                self.pending.append(c)
+                if not self._along(t, sp, c[3]):
+                    self.pending.append(c)
+        old = now_us - int(ARRIVALS_KEEP_S * 1e6)
+        self.arrivals = [a for a in self.arrivals if a[0] >= old]
         keep = []
         for p in self.pending:
             t, e, frm, to, s = p
