@@ -14,13 +14,13 @@ def _walk(c: Custody, rows, now_s: float) -> None:
 
 
 def _scene(c: Custody, recorded: bool) -> tuple[list, list]:
-    """A carries D into room-b and stays; B takes it over there and walks it out to the corridor."""
+    """B sits in room-b; A carries D in and stays; B takes it over there and walks it out to the corridor."""
     c.name_badge(BA, "A")
     c.name_badge(BB, "B")
     if recorded:
         c.apply([{"t_us": 200 * S, "kind": "handover", "epc": D, "officer": "B", "detail": "A"}])
-    _walk(c, [(10, BA, "room-b", "", "", "badge"), (10, D, "room-b", "", "A", "dossier"),
-              (11, BB, "room-b", "", "", "badge")], 20)  # fmt: skip
+    _walk(c, [(0, BB, "room-b", "", "", "badge")], 5)
+    _walk(c, [(100, BA, "room-b", "", "", "badge"), (100, D, "room-b", "", "A", "dossier")], 110)
     _walk(c, [(250, BB, "corr", "", "", "badge"), (250, D, "corr", "", "B", "dossier")], 260)
     _walk(c, [(300, BB, "room-a", "", "", "badge"), (300, D, "room-a", "", "B", "dossier")], 310)
     _walk(c, [], 2000)
@@ -183,3 +183,17 @@ def test_a_file_carried_out_beside_two_badges_has_no_known_receiver():
     either may carry it, so no hand-over is claimed; B alone is still flagged."""
     assert [a["officer"] for a in _sitter_scene(Custody(), beside=False)] == ["B"]
     assert _sitter_scene(Custody(), beside=True) == []
+
+
+def test_a_companion_who_came_in_with_the_file_takes_over_no_handover():
+    """A and B come into the room together with D (named after A: the nearer badge); B later carries D out. Either
+    carried it in, so no hand-over is claimed; B in the room from long before is one (test above)."""
+    c = Custody(CustodyConfig(handover_window_s=300))
+    c.name_badge(BA, "A")
+    c.name_badge(BB, "B")
+    _walk(c, [(100, BB, "room-b", "", "", "badge"), (100.5, D, "room-b", "", "A", "dossier"),
+              (103, BA, "room-b", "", "", "badge")], 110)  # fmt: skip
+    _walk(c, [(250, BB, "corr", "", "", "badge"), (250, D, "corr", "", "B", "dossier")], 260)
+    _walk(c, [(300, BB, "room-a", "", "", "badge"), (300, D, "room-a", "", "B", "dossier")], 310)
+    _walk(c, [], 2000)
+    assert c.take()[1] == []

@@ -118,6 +118,7 @@ class Custody:
         moved_on: list[tuple[tuple, str]] = []
         for ti, e, s, u, h, k in zip(t, epc, space, storage, holder, kind):
             self.space_before[e] = self.space.get(e)
+            came = self.entered.get(e)  # when it came into the space it was in before this row
             if self.space.get(e) != s:
                 self.stay[e] = int(ti) - self.entered.get(e, int(ti))
                 if e in self.entered:
@@ -156,7 +157,9 @@ class Custody:
             b_old = self.badge_space.get(old)
             dwelt = self.stay.get(e, 0) >= int(self.config.min_stay_s * 1e6)
             if old and new and dwelt and b_old is not None and b_old == self.space_before.get(e) and not self._backed(e, ti):
-                self.confirm[e] = (ti, e, old, new, s)
+                b_came = self._came(new, b_old)  # ... not when the new holder came in with the tag: either carried it
+                if b_came is None or came is None or abs(b_came - came) > int(self.config.receiver_lead_s * 1e6):
+                    self.confirm[e] = (ti, e, old, new, s)
             self._row(ti, e, new, old, "badge" if new else "inferred")
             if old and not new:
                 self._put(int(ti), e, old, s)
@@ -182,14 +185,9 @@ class Custody:
         tag came in with the holder's badge: not a resting tag's estimate named after a passer-by)."""
         lead, came = int(self.config.receiver_lead_s * 1e6), self.entered.get(e, t)
         b = self.badge_of.get(self._canon(by), "")
-        if self.space.get(b) == sp:
-            b_came = self.entered.get(b)
-        elif self.space_before.get(b) == sp:  # it has just walked away without the tag ...
-            if self.entered.get(b, t) < came:  # ... before the tag came: a resting tag's estimate back from a flicker
-                return
-            b_came = self.entered_prev.get(b)
-        else:
-            return
+        if self.space.get(b) != sp and self.entered.get(b, t) < came:  # it walked away before the tag came: a
+            return  # resting tag's estimate back from a flicker
+        b_came = self._came(by, sp)
         if b_came is None or abs(b_came - came) > lead:
             return
         there = frozenset(n for n, b_sp in self.badge_space.items()
@@ -197,6 +195,15 @@ class Custody:
         self.put_down[e] = (t, self._canon(by), sp, there)
         self.came_for[(t, e)] = came
         (self.on_unit.add if self.storage.get(e) else self.on_unit.discard)(e)
+
+    def _came(self, name: str, sp: str) -> int | None:
+        """When the holder's badge came into `sp`, where it is or which it has just left; None: neither."""
+        b = self.badge_of.get(self._canon(name), "")
+        if self.space.get(b) == sp:
+            return self.entered.get(b)
+        if self.space_before.get(b) == sp:
+            return self.entered_prev.get(b)
+        return None
 
     def _taken(self, t: int, e: str, by: str, frm: str | None) -> None:
         """A holder carries the tag on: one who was there when another put it down took it over."""
