@@ -285,7 +285,8 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               start: np.ndarray, t_us: np.ndarray, own: np.ndarray, other: np.ndarray, rssi: np.ndarray,
               here: np.ndarray, pre_us: int, min_rssi_dbm: float, one_side: bool, quiet_us: np.ndarray,
               one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
-              sides: np.ndarray | None = None, follow_badge: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              sides: np.ndarray | None = None, follow_badge: bool = False,
+              badge: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -300,7 +301,9 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     usually at the doors it passed on the way.
     to: per row, the crossing's direction (+1: toward the side with the higher space index, -1: the lower, 0: none
     or both ways) for `portal.direction`. sides (`Passages.sides`, per tag and door): a walk past's burst is marked
-    heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either."""
+    heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either. badge: per
+    row, the tag is a badge: a badge follows no other (it is the carrier), so its origin-side-only burst never counts
+    by follow_badge (an officer sitting by the door was taken out with the one who crossed)."""
     beams.follow = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
     past = live & ~crossed
@@ -322,6 +325,8 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
             out_own = np.where(own > other, to_lo, to_hi)
             near = beams.free[here, own] | (here < 0)  # on the origin side, or in a space open to it
             fl = base & out_own & near & ~young
+            if badge is not None:
+                fl &= ~badge
             young |= fl
             beams.follow = fl
     return young, to
