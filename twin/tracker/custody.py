@@ -17,6 +17,10 @@ day), B's badge is the one that carries it on, while A's is elsewhere, and the t
 within `min_stay_s`; no `handover` event names the tag within `handover_window_s` of the put-down or of its coming
 into the room (recorded as it is handed over; the desk estimate settles minutes later). The alert's time
 is the put-down's (when custody passed); it is decided when B carries the file.
+
+Neither is claimed when the core cannot tell who carried the file: the new holder's badge came into the room with
+it (`receiver_lead_s`), or another badge came out beside it (`together_s`); nor is a put-down by a badge that left
+the room before the file's estimate came (back) into it.
 """
 
 from __future__ import annotations
