@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 Point = tuple[float, float]
@@ -94,6 +96,17 @@ def distance_to_segment(ax: float, ay: float, bx: float, by: float, x: float, y:
 
 def distance_to_boundary(poly: Polygon, x: float, y: float) -> float:
     return min(distance_to_segment(a[0], a[1], b[0], b[1], x, y) for a, b in edges(poly))
+
+
+def inward_normal(poly: Polygon, p: Point) -> Point:
+    """Unit normal of the polygon's edge nearest to p, pointing into the polygon (a door's way into a room)."""
+    (a, b) = min(edges(poly), key=lambda e: distance_to_segment(*e[0], *e[1], *p))
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    n = math.hypot(dx, dy)
+    nx, ny = -dy / n, dx / n
+    if not point_in_polygon(poly, p[0] + 0.05 * nx, p[1] + 0.05 * ny):
+        nx, ny = -nx, -ny
+    return nx, ny
 
 
 def segments_crossed(p: np.ndarray, q: np.ndarray, walls: np.ndarray) -> np.ndarray:

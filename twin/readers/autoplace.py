@@ -22,7 +22,7 @@ import argparse
 import math
 from pathlib import Path
 
-from twin.building.geometry import ahead, distance_to_segment, edges
+from twin.building.geometry import ahead, distance_to_segment, edges, inward_normal
 from twin.building.model import STORAGE_PURPOSES, Door, Floor, Space
 
 from .placement import Antenna, GpiInput, Placement, Reader
@@ -213,20 +213,9 @@ def _door_beams(floor: Floor, rid: str, door: Door, ants: list[Antenna]) -> tupl
 def portal_mount(space: Space, door_xy: tuple[float, float]) -> tuple[tuple[float, float], float]:
     """(position, azimuth_deg) of a portal antenna on `space`'s face of the door at door_xy: over the door,
     PORTAL_OFFSET_M off the wall (PORTAL_SIDE_M along it), facing away from the door into the space."""
-    nx, ny = _inward_normal(space, door_xy)
+    nx, ny = inward_normal(space.polygon, door_xy)
     xy = (door_xy[0] + PORTAL_OFFSET_M * nx - PORTAL_SIDE_M * ny, door_xy[1] + PORTAL_OFFSET_M * ny + PORTAL_SIDE_M * nx)
     return xy, math.degrees(math.atan2(ny, nx)) % 360.0
-
-
-def _inward_normal(space: Space, p: tuple[float, float]) -> tuple[float, float]:
-    """Unit normal of the space's wall nearest to p, pointing into the space."""
-    (a, b) = min(edges(space.polygon), key=lambda e: distance_to_segment(*e[0], *e[1], *p))
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    n = math.hypot(dx, dy)
-    nx, ny = -dy / n, dx / n
-    if not space.contains(p[0] + 0.05 * nx, p[1] + 0.05 * ny):
-        nx, ny = -nx, -ny
-    return nx, ny
 
 
 def _toward(src: tuple[float, float], dst: tuple[float, float]) -> float:

@@ -26,13 +26,12 @@ unreported (no events are invented after reconnection).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 
-from twin.building.geometry import distance_to_segment, edges
+from twin.building.geometry import inward_normal
 from twin.building.model import Floor
 from twin.records import READER_EVENTS_SCHEMA
 
@@ -77,18 +76,6 @@ class BeamSet:
         return len(self.reader)
 
 
-def inward_normal(floor: Floor, space_id: str, p: tuple[float, float]) -> tuple[float, float]:
-    """Unit normal of the space's wall nearest to p, pointing into the space."""
-    space = floor.spaces[space_id]
-    (a, b) = min(edges(space.polygon), key=lambda e: distance_to_segment(*e[0], *e[1], *p))
-    dx, dy = b[0] - a[0], b[1] - a[1]
-    n = math.hypot(dx, dy)
-    nx, ny = -dy / n, dx / n
-    if not space.contains(p[0] + 0.05 * nx, p[1] + 0.05 * ny):
-        nx, ny = -nx, -ny
-    return nx, ny
-
-
 def beam_set(floor: Floor, placement: Placement) -> BeamSet:
     """Every light barrier of the placement's readers, in (reader, port) order."""
     lv = {name: i for i, name in enumerate(floor.levels)}
@@ -98,7 +85,7 @@ def beam_set(floor: Floor, placement: Placement) -> BeamSet:
             if g.kind != BEAM_KIND:
                 continue
             d = floor.doors[g.door]
-            n = inward_normal(floor, g.side, d.position)
+            n = inward_normal(floor.spaces[g.side].polygon, d.position)
             rows.append((rid, g.port, lv[floor.spaces[g.side].level], d.position[0], d.position[1], n[0], n[1],
                          d.width_m / 2.0))  # fmt: skip
     cols = list(zip(*rows)) if rows else [()] * 8
