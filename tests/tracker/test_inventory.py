@@ -164,13 +164,19 @@ def test_sweep_without_unit_labels_reports_the_room():
     assert rep["unexpected"] == [{"epc": "2C99", "found": ""}]
 
 
-def test_shielded_cabinet_vouched_for_by_its_own_antenna():
+def _swept_steel_cabinet() -> Inventory:
+    """A sweep of one room whose only unit is a steel cabinet, C1 (label scanned, no tag read)."""
     site = {**SITE, "storage": SITE["storage"] + [{"id": "dossiers/C1", "space": "dossiers", "kind": "cabinet",
                                                     "metal": True}]}  # fmt: skip
     inv = Inventory(site)
     inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
     inv.event({"t_us": 0, "kind": "sweep_unit", "officer": "dk-1", "detail": "H-1 dossiers/C1"})
     inv.event({"t_us": 10 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
+    return inv
+
+
+def test_shielded_cabinet_vouched_for_by_its_own_antenna():
+    inv = _swept_steel_cabinet()
     homes = {"c1": "dossiers/C1", "c2": "dossiers/C1"}
     (rep,) = inv.finish(20 * S, 2 * S, homes, lambda e: False, lambda: {"c1": ("dossiers", "dossiers/C1")})
     assert rep["present"] == ["c1"] and rep["missing"] == ["c2"]
@@ -179,12 +185,7 @@ def test_shielded_cabinet_vouched_for_by_its_own_antenna():
 def test_a_shielded_cabinet_vouches_only_for_tags_something_has_heard():
     """The core places c1 and c3 in the cabinet, c3 only by its registered home (no antenna has ever heard it: a dead
     label): the cabinet's antenna vouches for c1; c3 is a label to check, not found."""
-    site = {**SITE, "storage": SITE["storage"] + [{"id": "dossiers/C1", "space": "dossiers", "kind": "cabinet",
-                                                    "metal": True}]}  # fmt: skip
-    inv = Inventory(site)
-    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
-    inv.event({"t_us": 0, "kind": "sweep_unit", "officer": "dk-1", "detail": "H-1 dossiers/C1"})
-    inv.event({"t_us": 10 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 1 units"})
+    inv = _swept_steel_cabinet()
     homes = {"c1": "dossiers/C1", "c3": "dossiers/C1"}
     loc = {"c1": ("dossiers", "dossiers/C1"), "c3": ("dossiers", "dossiers/C1")}
     (rep,) = inv.finish(20 * S, 2 * S, homes, lambda e: False, lambda: loc, {"c1"}.__contains__)

@@ -190,13 +190,7 @@ def _gpi_inputs(pl: ProblemList, floor: Floor, rfld: str, rid: str, rkind, raw: 
             continue
         n0 = len(pl.problems)
         port = g.get("port")
-        if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= MAX_GPI_PORT:
-            pl.add(fld + "port", port, f"an integer GPI port in [1, {MAX_GPI_PORT}]")
-        elif port in ports:
-            pl.add(fld + "port", port, "a GPI port not used by another input of this reader")
-        else:
-            ports.add(port)
-            fld = f"{rfld}gpi[port {port}]."
+        fld = _port(pl, fld, f"{rfld}gpi", port, ports, MAX_GPI_PORT, "GPI port", "input")
         _unknown(pl, fld, g, GPI_KEYS)
         kind = _choice(pl, fld + "kind", g.get("kind"), GPI_KINDS)
         door_id, side = g.get("door"), g.get("side")
@@ -212,6 +206,19 @@ def _gpi_inputs(pl: ProblemList, floor: Floor, rfld: str, rid: str, rkind, raw: 
     return tuple(sorted(out, key=lambda g: g.port))
 
 
+def _port(pl, fld: str, table: str, port, ports: set[int], top: int, what: str, owner: str) -> str:
+    """Check a 1-based port number unique within its reader; returns the field prefix naming the entry by its port
+    once the port is good (so later problems say `antennas[port 2].` rather than `antennas[1].`)."""
+    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= top:
+        pl.add(fld + "port", port, f"an integer {what} in [1, {top}]")
+    elif port in ports:
+        pl.add(fld + "port", port, f"a {what} not used by another {owner} of this reader")
+    else:
+        ports.add(port)
+        return f"{table}[port {port}]."
+    return fld
+
+
 def _antenna(pl, floor: Floor, rfld: str, rid: str, rkind, j: int, raw: object, ports: set[int]) -> Antenna | None:
     fld = f"{rfld}antennas[{j}]."
     if not isinstance(raw, dict):
@@ -219,13 +226,7 @@ def _antenna(pl, floor: Floor, rfld: str, rid: str, rkind, j: int, raw: object, 
         return None
     n0 = len(pl.problems)
     port = raw.get("port")
-    if not isinstance(port, int) or isinstance(port, bool) or not 1 <= port <= MAX_PORT:
-        pl.add(fld + "port", port, f"an integer port in [1, {MAX_PORT}]")
-    elif port in ports:
-        pl.add(fld + "port", port, "a port not used by another antenna of this reader")
-    else:
-        ports.add(port)
-        fld = f"{rfld}antennas[port {port}]."
+    fld = _port(pl, fld, f"{rfld}antennas", port, ports, MAX_PORT, "port", "antenna")
     _unknown(pl, fld, raw, ANTENNA_KEYS)
     kind = _choice(pl, fld + "kind", raw.get("kind"), ANTENNA_KINDS)
     if kind is not None and rkind is not None and (kind == "handheld") != (rkind == "handheld"):
