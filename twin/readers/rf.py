@@ -22,7 +22,7 @@ C_MPS = 299_792_458.0
 class RFParams:
     """Constants of the link model (dB, dBm, dBi, metres)."""
 
-    freq_mhz: float = 922.5  # centre of the China UHF RFID band 920-925 MHz (brief; GB/T 29768)
+    freq_mhz: float = 922.5  # centre of the China UHF RFID band 920-925 MHz (GB/T 29768)
     ref_dist_m: float = 1.0  # log-distance reference; free-space loss up to it (Rappaport's model form)
     path_loss_exponent: float = 2.4  # ANCHORS: Rappaport, soft-partition office, 900 MHz
     shadow_sigma_db: float = 9.6  # ANCHORS: Rappaport, same row
