@@ -202,7 +202,8 @@ def overdue(store: Store, t_us: Any = None) -> list[dict]:
     return sorted(out, key=lambda r: (r["deadline_us"], r["case"]))
 
 
-_SWP = ("t_us", "space", "reader", "officer", "expected", "present", "missing", "misplaced", "unexpected")
+_SWP = ("t_us", "space", "reader", "officer", "expected", "present", "missing", "unread_label", "misplaced",
+        "unexpected")
 
 
 def _sweep_reports(store: Store, t: int, space_id: str | None) -> list[dict]:
@@ -219,17 +220,20 @@ def _sweep_reports(store: Store, t: int, space_id: str | None) -> list[dict]:
 
 @_with_store
 def sweeps(store: Store, t_us: Any = None, space_id: str | None = None) -> list[dict]:
-    """Inventory sweeps finished by t_us (default now), optionally of one space: counts of each report."""
+    """Inventory sweeps finished by t_us (default now), optionally of one space: counts of each report (present,
+    missing, unread_label -- expected, never heard by any reader: a label to check -- misplaced, unexpected; a report
+    stored before unread labels were told apart counts none)."""
     rows = []
     for rep in _sweep_reports(store, _at(store, t_us), space_id):
         rows.append({"t_us": rep["t1_us"], "space": rep["space"], "reader": rep["reader"], "officer": rep["officer"],
-                     "expected": rep["expected"], **{k: len(rep[k]) for k in _SWP[5:]}})  # fmt: skip
+                     "expected": rep["expected"], **{k: len(rep.get(k, ())) for k in _SWP[5:]}})  # fmt: skip
     return rows
 
 
 @_with_store
 def sweep(store: Store, space_id: str | None = None, t_us: Any = None) -> list[dict]:
-    """The findings of the latest sweep (of a space) by t_us: missing, misplaced (home, found at), unexpected."""
+    """The findings of the latest sweep (of a space) by t_us: missing, unread_label, misplaced (home, found at),
+    unexpected."""
     from .inventory import report_rows
 
     reps = _sweep_reports(store, _at(store, t_us), space_id)
