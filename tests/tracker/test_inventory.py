@@ -213,6 +213,34 @@ def test_the_fixed_antennas_unit_wins_among_the_candidates():
     assert arbitrate(ev, units, home="B", located="C") == "B"  # then the home
 
 
+def test_a_tag_not_taken_out_stays_home_though_a_neighbours_antenna_holds_it():
+    """Not moved since it last rested: a fixed antennas' unit other than its home is its home's radio signature (its
+    own bay's antenna in a fade), so the home wins among the candidates; the fixed antennas' unit still wins over a
+    home the handheld did not take as a candidate."""
+    units = ["A", "B", "C"]
+    ev = np.array([[6.0, -50.0], [9.0, -45.0], [1.0, -70.0]])
+    assert arbitrate(ev, units, home="B", located="A", moved=False) == "B"
+    assert arbitrate(ev, units, home="A", located="B", moved=False) == "A"
+    assert arbitrate(ev, units, home="C", located="A", moved=False) == "A"  # C read in 1 of B's 9 periods
+    assert arbitrate(ev, units, home="Z", located="C", moved=False) == "C"
+
+
+def test_sweep_keeps_unmoved_dossiers_home_and_reports_moved_ones_where_the_fixed_antennas_hold_them():
+    homes = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
+    shadowed = [_epc(0, k) for k in range(10)]  # on S1, its own antenna in a fade: the fixed antennas hold them on S2
+    loc = {e: ("dossiers", UNITS[1] if e in shadowed else u) for e, u in homes.items()}
+    reps = {}
+    for moved in (False, True):
+        inv = Inventory(SITE)
+        _one_sweep(inv, homes, 0.0, 3)
+        (reps[moved],) = inv.finish(83 * S, 2 * S, homes, lambda e: False, lambda: loc, None,
+                                    lambda e, m=moved: m)  # fmt: skip
+    assert reps[False]["misplaced"] == [] and set(reps[False]["present"]) == set(homes)
+    wrong = [m["epc"] for m in reps[True]["misplaced"]]  # taken out and back: where the bay's antenna holds it
+    assert sorted(wrong) == sorted(shadowed)
+    assert all(m["found"] == UNITS[1] for m in reps[True]["misplaced"])
+
+
 def test_next_door_tags_heard_and_homeless_dossiers_expected_where_held():
     site = {**SITE, "storage": SITE["storage"] + [{"id": "archive/S1", "space": "archive", "kind": "shelf"}]}
     own = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}

@@ -71,16 +71,18 @@ def unit_evidence(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.nd
 
 
 def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: float = HOME_SHARE,
-              located: str = "") -> str:  # fmt: skip
+              located: str = "", moved: bool = True) -> str:  # fmt: skip
     """The unit a tag was found on. Candidates: the units that read it in at least home_share of the report periods
     of the unit that read it most steadily. The unit the fixed antennas place it on when a candidate (a bay's own
     antenna tells neighbouring bays apart better than a passing handheld), else its home when a candidate or when
     the fixed antennas still hold it there (the prior: misfiles are rare), else the fixed antennas' unit when it was
-    scanned, else the most steady, then loudest, unit."""
+    scanned, else the most steady, then loudest, unit. moved=False: the core has not seen the tag taken out since it
+    last rested, so a fixed antennas' unit other than its home is its home's radio signature (its own bay's antenna
+    in a fade, a neighbour's hearing it), not a move: its home wins first when a candidate."""
     best = max(range(len(units)), key=lambda k: (ev[k, 0], ev[k, 1]))
     if ev[best, 0] <= 0:
         return ""
-    for want in (located, home):
+    for want in (located, home) if moved else (home, located):
         if want and any(u == want and ev[k, 0] >= home_share * ev[best, 0] for k, u in enumerate(units)):
             return want
     if home and located == home:
@@ -91,9 +93,11 @@ def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: floa
 
 
 def place_reads(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndarray, units: list[str],
-                home: dict[str, str], home_share: float = HOME_SHARE, located=None) -> dict[str, str]:  # fmt: skip
+                home: dict[str, str], home_share: float = HOME_SHARE, located=None,
+                moved=None) -> dict[str, str]:  # fmt: skip
     """Where each read tag was found: epc -> unit (arbitrated between the units that read it); located(epc) -> the
-    unit the core's fixed antennas place it on ('' none)."""
+    unit the core's fixed antennas place it on ('' none); moved(epc) -> False when the core has not seen the tag
+    taken out since it last rested (without it, every tag may have moved)."""
     if len(t) == 0 or not units:
         return {}
     order = np.argsort(unit_t, kind="stable")
@@ -102,7 +106,8 @@ def place_reads(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndar
     evid = unit_evidence(np.asarray(t, np.int64), epc, np.asarray(rssi), ut, len(us))
     out = {}
     for e, ev in evid.items():
-        u = arbitrate(ev, us, home.get(e, ""), home_share, located(e) if located is not None else "")
+        u = arbitrate(ev, us, home.get(e, ""), home_share, located(e) if located is not None else "",
+                      True if moved is None else bool(moved(e)))  # fmt: skip
         if u:
             out[e] = u
     return out
@@ -164,23 +169,26 @@ class Inventory:
         sw["rssi"].append(rssi[m])
 
     def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, located=None,
-               heard=None) -> list[dict]:  # fmt: skip
+               heard=None, moved=None) -> list[dict]:  # fmt: skip
         """Close sweeps whose end the reads have passed; their reports. away(epc) -> True when known elsewhere;
         located() -> {epc: (space, unit)} where the core's fixed antennas place tags now (called once per report);
         heard(epc) -> True when a fixed antenna has reported the tag since the core started (without it, no
-        expected tag is taken as never heard: no unread_label)."""
+        expected tag is taken as never heard: no unread_label); moved(epc) -> True when the core has seen the tag
+        taken out since it last rested, or holds it misfiled (without it, any tag may have moved: the fixed
+        antennas' unit wins over its home)."""
         out = []
         for reader, sw in sorted(self.open.items()):
             if "t1" not in sw or now_us - watermark_us < sw["t1"]:
                 continue
             del self.open[reader]
             unheard = None if heard is None else (lambda e: e not in self.hand_heard and not heard(e))
-            rep = self._report(reader, sw, homes, away, located() if located is not None else {}, unheard)
+            rep = self._report(reader, sw, homes, away, located() if located is not None else {}, unheard, moved)
             self.reports.append(rep)
             out.append(rep)
         return out
 
-    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict, unheard=None) -> dict:
+    def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict, unheard=None,
+                moved=None) -> dict:  # fmt: skip
         space = self.handheld_space[reader]
         t = np.concatenate(sw["t"]) if sw["t"] else np.zeros(0, np.int64)
         rssi = np.concatenate(sw["rssi"]) if sw["rssi"] else np.zeros(0, np.int16)
@@ -188,7 +196,7 @@ class Inventory:
         unit_of = {e: u for e, (_, u) in loc.items() if u}
         if units:
             found = place_reads(t, sw["epc"], rssi, np.asarray(sw["unit_t"], np.int64), units, homes,
-                                self.home_share, lambda e: unit_of.get(e, ""))  # fmt: skip
+                                self.home_share, lambda e: unit_of.get(e, ""), moved)  # fmt: skip
         else:  # no unit labels scanned: the room as a whole (where in it unknown)
             found = {e: "" for e in sw["epc"]}
         off = {e for e, (sp, _) in loc.items() if sp in self.external}  # placed off site (by the business process)

@@ -135,7 +135,9 @@ class Workspace:
                                          lambda: {e: (s.get("space") or "", s.get("storage") or "")
                                                   for e, s in st.items()},
                                          heard_since_start(self.alerts.tag_of,
-                                                           self.alerts.evidence.last_any_us)):  # fmt: skip
+                                                           self.alerts.evidence.last_any_us),
+                                         lambda e: e in self.alerts.place.away
+                                         or e in self.alerts.book.misfiled):  # fmt: skip
             self.sweeps.append(rep)
             self._events.append({"t_us": rep["t1_us"], "kind": "sweep_report", "officer": rep["officer"],
                                  "detail": json.dumps(rep, sort_keys=True)})  # fmt: skip
