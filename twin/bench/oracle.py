@@ -21,7 +21,10 @@ set filing and off-site priors (`oracle_events`, with the tracker's `OffsitePrio
 Joint evidence a real core may use too: a tag two antennas of a door's portal heard is filtered on the 1 s grid with
 both spaces of the door as candidates, and in each such step portal_cross of its belief on either side crosses the
 door (`oracle_filter.passing`, `portal_steps`); a dossier crossing with a
-badge follows the badge's estimate (`oracle_comotion`).
+badge follows the badge's estimate (`oracle_comotion`). The door light barriers are sensed too ("beams", default
+on): GPIEvent rows handed to `reader_events` are paired into directed crossings as the tracker pairs them, and in
+a passing step most of the belief on a crossing's origin side goes to its destination, none back; a walk past under
+working beams crosses nothing (`oracle_beams`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import pyarrow as pa
 from ..errors import InputError, Problem
 from ..records import ESTIMATES_SCHEMA, READ_DTYPE
 from .naive import _Interner
+from .oracle_beams import OracleBeams
 from .oracle_comotion import CoMotion
 from .oracle_events import apply_events, due_ops, road_trips, unread_prior
 from .oracle_filter import run_filter
@@ -125,6 +129,8 @@ class OracleCore:
         self.ant_door, self.ant_side, self.door_ab = self._portal_map(sp)
         self.comotion = CoMotion() if self.config.get("comotion", True) else None
         self.portal_cross = float(self.config.get("portal_cross", PORTAL_CROSS))
+        # door light barriers (sensed): a passing tag crosses towards a crossing's destination (`oracle_beams`)
+        self.beams = OracleBeams(self) if self.config.get("beams", True) else None
         self._trans: dict[int, tuple] = {}
         adj = (W > 0) | np.eye(NS, dtype=bool)
         self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]
@@ -228,6 +234,12 @@ class OracleCore:
         the GPI portals' door sensors fired. Without it portals give no silence evidence."""
         self.trig.observe(t0_us, t1_us, segments)
 
+    def reader_events(self, table: pa.Table) -> None:
+        """Reader status rows (READER_EVENTS_SCHEMA, reader clock): the GPIEvent rows of the door light barriers
+        (`oracle_beams`), paired into crossings by the next advance."""
+        if self.beams is not None:
+            self.beams.push(table)
+
     def ingest(self, reads: np.ndarray) -> None:
         if len(reads) == 0:
             return
@@ -275,6 +287,9 @@ class OracleCore:
         self._t = t0 + S * self.step_us
         Sf = -(-(t_us - t0) // self.fine_us)
         X = self.trig.exposure(t0, S, self.step_us)
+        if self.beams is not None:
+            self.beams.update(t_us)
+            self.beams.note_reads(tag, self.ant_door[ant] if len(ant) else ant, t)
         self._rates(tag, ant, X)
         rows = run_filter(self, tag, ant, t, n, t0, t_us, (self.step_us, S, X),
                           (self.fine_us, Sf, self.trig.exposure(t0, Sf, self.fine_us)), ops)

@@ -287,8 +287,10 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
             g, d, side = pk[p_lo[s]:p_lo[s + 1], 1:].T
             a, b = core.door_ab[d, side], core.door_ab[d, 1 - side]
             keep = np.ones((n_t, NS + 1))
-            np.multiply.at(keep, (g, a), 1.0 - q)
-            np.add.at(inflow, (g, b), q * Bs[g, a])
+            qs = q if core.beams is None else core.beams.share(d, a, b, np.full(len(d), t0 + s * step_us),
+                                                                  np.full(len(d), t0 + (s + 1) * step_us), q, T[g])
+            np.multiply.at(keep, (g, a), 1.0 - qs)
+            np.add.at(inflow, (g, b), qs * Bs[g, a])
             stay = stay * np.take_along_axis(keep, sidx, 1)
         B = B * stay + np.take_along_axis(inflow, sidx, 1) * share
         top = Es.max(axis=1, keepdims=True)

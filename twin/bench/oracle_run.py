@@ -35,6 +35,9 @@ def run_with_cores(scn, core_names=("naive", "oracle"), *, world_kw: dict | None
                 core.observe(ch.t0_us, ch.t1_us, ch.segments)
             core.ingest(ch.reads)
             core.apply(ch.events)
+            status = getattr(ch, "reader_events", None)
+            if status is not None and hasattr(core, "reader_events"):  # door light barriers, reader status
+                core.reader_events(status)
             out = core.advance(ch.t1_us)
             wall[name] += time.perf_counter() - w0
             est[name].append(out.estimates)
