@@ -269,6 +269,29 @@ def test_next_door_tags_heard_and_homeless_dossiers_expected_where_held():
     assert {r["unit"]: r["expected"] for r in rep["units"]}["(room)"] == 1
 
 
+def test_a_dossier_of_the_room_heard_faintly_from_a_desk_next_door_is_missing_not_misplaced():
+    """Out at an officer's desk next door (the fixed antennas hold it there), read once, faintly, through the wall at
+    the unit nearest it: not found in the room (missing; a held one is not even expected), not misplaced there. One
+    as loud as the room's own tags is taken as lying here, wherever the fixed antennas last held it."""
+    homes = {_epc(u, k): UNITS[u] for u in range(4) for k in range(10)}
+    desk, held, loud = _epc(0, 1), _epc(1, 1), _epc(2, 1)  # out next door; out, in an officer's hands; back, loud
+    loc = {e: ("dossiers", u) for e, u in homes.items()}
+    loc.update({desk: ("office-1", "office-1/D1"), held: ("office-1", ""), loud: ("office-1", "office-1/D1")})
+    inv = Inventory(SITE)
+    inv.event({"t_us": 0, "kind": "sweep_start", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    for k, u in enumerate(UNITS):
+        inv.event({"t_us": 20 * k * S, "kind": "sweep_unit", "officer": "dk-1", "detail": f"H-1 {u}"})
+    t, epc, rssi = _sweep({e: u for e, u in homes.items() if e not in (desk, held, loud)}, np.random.default_rng(7))
+    t = np.concatenate([t, [70 * S, 71 * S, 72 * S]]).astype(np.int64)
+    epc = epc + [desk, held, loud]
+    rssi = np.concatenate([rssi, [-85, -88, -35]]).astype(np.int16)  # all read at S4 only
+    inv.reads("H-1", t, epc, rssi)
+    inv.event({"t_us": 80 * S, "kind": "sweep_end", "officer": "dk-1", "detail": "H-1 dossiers 4 units"})
+    (rep,) = inv.finish(90 * S, 2 * S, homes, lambda e: e == held, lambda: loc)
+    assert rep["heard_from_elsewhere"] == 2 and rep["missing"] == [desk] and rep["expected"] == 39
+    assert rep["misplaced"] == [{"epc": loud, "home": UNITS[2], "found": UNITS[3]}] and desk not in rep["found"]
+
+
 @given(st.dictionaries(st.sampled_from("abcdefgh"), st.sampled_from(["", "S1", "S2"]), max_size=8),
        st.dictionaries(st.sampled_from("defghijk"), st.sampled_from(["", "S1", "S2", "S3"]), max_size=8))
 def test_reconcile_partitions_expected_and_found(expected, found):

@@ -215,6 +215,8 @@ class Inventory:
                                       {e: self.unit_space.get(u, "") for e, u in homes.items()})  # fmt: skip
         for e in heard:
             del found[e]
+            if e in expected and (away(e) or e in off or self.registered_us.get(e, t0) > t0):
+                del expected[e]  # expected only because the sweep read it
         rep = {"reader": reader, "space": space, "officer": sw["officer"], "t0_us": sw["t0"], "t1_us": sw["t1"],
                "expected": len(expected), "units_scanned": len(units), "heard_from_elsewhere": len(heard),
                **reconcile(expected, found, unheard)}  # fmt: skip
@@ -225,9 +227,11 @@ class Inventory:
 
 def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, epc: list[str], rssi,
                           home_space: dict) -> list[str]:  # fmt: skip
-    """Read tags not expected here that the fixed antennas place in another room, and either have their home there
-    or were never as loud as the room's own tags (below the HEARD_QUANTILE of the loudest reads of tags found on
-    their expected unit): heard through a wall or a door from next door, not lying here."""
+    """Read tags that the fixed antennas place in another room and were never as loud as the room's own tags (below
+    the HEARD_QUANTILE of the loudest reads of tags found on their expected unit), or, not expected here, have their
+    home in that room: heard through a wall or a door from next door, not lying here. A dossier of this room so heard
+    (out at an officer's desk next door) is not found: missing from the room, not misplaced on the unit nearest the
+    wall."""
     loud: dict[str, float] = {}
     for e, r in zip(epc, np.asarray(rssi).tolist()):
         if r > loud.get(e, -1e9):
@@ -237,8 +241,12 @@ def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, ep
     out = []
     for e in found:
         there = (loc.get(e) or ("", ""))[0]
-        elsewhere = loud.get(e, -1e9) < floor or (there and home_space.get(e) == there)
-        if e not in expected and there != space and elsewhere:
+        faint = loud.get(e, -1e9) < floor
+        if e in expected:
+            elsewhere = bool(there) and faint
+        else:
+            elsewhere = faint or (there and home_space.get(e) == there)
+        if there != space and elsewhere:
             out.append(e)
     return sorted(out)
 
