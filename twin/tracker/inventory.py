@@ -7,16 +7,19 @@ read at several units (a low-power handheld still reaches the neighbouring bays 
 each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
 (how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
 are candidates; the unit the core's fixed shelf antennas place it on wins among them, then the tag's home (misfiles
-are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best.
+are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best; the
+home comes first for a tag the core has not seen taken out since it last rested (the fixed antennas' other unit is
+then its home's radio signature, not a move).
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
 that are not known to be elsewhere (held, checked out, placed off site -- an external place no antenna covers, where
 only the case software's stages or a checkout put it -- or registered only after the sweep began) unless the sweep
 read them; a dossier with no home known yet
 is expected where the fixed antennas hold it. A read tag neither expected nor placed here, that the fixed antennas
 hold in its own home room or that was never as loud as the room's own tags, was heard from next door (counted, not
-listed). Report: present (found at home), misplaced (found on another unit: where), missing (expected, not read),
-unread_label (expected, not read, and heard by no reader -- fixed antenna or handheld -- since the core started: its
-label may be dead, check it by eye), unexpected (read, not expected there), and per-unit rows. A closed steel cabinet
+listed); so was an expected one the fixed antennas hold in another room and never as loud (not found: missing).
+Report: present (found at home), misplaced (found on another unit: where), missing (expected, not read), unread_label
+(expected, not read, and heard by no reader -- fixed antenna or handheld -- since the core started: its label may be
+dead, check it by eye), unexpected (read, not expected there), and per-unit rows. A closed steel cabinet
 (site storage `metal`) shields its contents from the handheld; what its own antenna places on it counts as found
 there.
 """
