@@ -10,7 +10,7 @@ import re
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -51,14 +51,42 @@ class Outage(_Strict):
     duration_s: Annotated[float, Field(gt=0), BeforeValidator(parse_duration_s)]
 
 
+class BeamFault(_Strict):
+    """A scheduled fault of one doorway light barrier (a reader's GPI port, twin.readers.beams): `blocked` reports
+    the beam interrupted at the start and cleared at the end, nothing in between; `dead` reports nothing."""
+
+    reader: str
+    port: int = Field(ge=1)
+    kind: Literal["blocked", "dead"]
+    start: AwareDatetime
+    duration_s: Annotated[float, Field(gt=0), BeforeValidator(parse_duration_s)]
+
+
 class FaultsConfig(_Strict):
-    """Reader faults: scheduled outages and random ones (MTBF/MTTR; mtbf_h = 0 means none)."""
+    """Reader faults: scheduled outages and random ones (MTBF/MTTR; mtbf_h = 0 means none); light-barrier faults:
+    scheduled ones (`beams`) and random ones per beam (beam_mtbf_h = 0 means none; a share blocked, the rest dead)."""
 
     outages: tuple[Outage, ...] = ()
     mtbf_h: float = Field(0.0, ge=0)
     mttr_min: float = Field(20.0, gt=0)
     #: KEEPALIVE period of the fixed readers' LLRP connections (KeepaliveSpec; twin.readers.keepalive)
     keepalive_s: float = Field(10.0, gt=0)
+    beams: tuple[BeamFault, ...] = ()
+    beam_mtbf_h: float = Field(0.0, ge=0)
+    beam_mttr_min: float = Field(120.0, gt=0)
+    beam_blocked_share: float = Field(0.5, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _beams_apart(self) -> "FaultsConfig":
+        by: dict[tuple[str, int], list] = {}
+        for i, f in enumerate(self.beams):
+            by.setdefault((f.reader, f.port), []).append((f.start.timestamp(), f.start.timestamp() + f.duration_s, i))
+        for (r, p), iv in by.items():
+            iv.sort()
+            for (_, e0, i0), (s1, _, i1) in zip(iv, iv[1:]):
+                if s1 < e0:
+                    raise ValueError(f"beams[{i1}] ({r} port {p}) to start after beams[{i0}] on the same beam ends")
+        return self
 
 
 class Band(_Strict):
@@ -153,7 +181,8 @@ def load_scenario(path: str | Path) -> Scenario:
         if short in raw and full not in raw:
             raw[full] = raw.pop(short)
     for sect in ("faults",):
-        for o in raw.get(sect, {}).get("outages", []) or []:
+        sec = raw.get(sect, {})
+        for o in [*(sec.get("outages", []) or []), *(sec.get("beams", []) or [])] if isinstance(sec, dict) else []:
             if isinstance(o, dict) and "duration" in o and "duration_s" not in o:
                 o["duration_s"] = o.pop("duration")
     base = path.resolve().parent

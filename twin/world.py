@@ -3,8 +3,8 @@
 Each chunk advances the SimPy clock to the chunk's end, asks the ledger for the motion of every tag over the chunk,
 has the reader engine turn that motion into tag reports, and hands out the reads, the business events, the anomalies,
 the truth intervals closed meanwhile and the readers' status rows (keepalives, reader events, and the GPIEvents of the
-doorway light barriers the people's legs break, twin.readers.beams). Nothing of a chunk is kept once it is yielded
-(DESIGN: bounded memory).
+doorway light barriers the people's legs break, twin.readers.beams, as their faults leave them). Nothing of a chunk
+is kept once it is yielded (DESIGN: bounded memory).
 """
 
 from __future__ import annotations
@@ -103,6 +103,7 @@ class World:
             self.streams.generator("faults"),
         )
         self.status = self._reader_status()
+        self.beam_faults = self._beam_faults()
         self.beams = self._door_beams()
         if real_engine:
             self.engine = engine_factory(self.floor, self.placement, None, self.streams,
@@ -129,7 +130,7 @@ class World:
         end_s = scn.duration_s
         t0 = 0.0
         pending = sorted(self.outages, key=lambda o: o.t0_s)
-        k = 0
+        k = kb = 0
         while t0 < end_s:
             t1 = min(t0 + scn.chunk_s, end_s)
             if t1 > self.env.now:
@@ -141,6 +142,11 @@ class World:
                     detail = f"antenna {o.reader}:{o.antenna} disconnected for {o.t1_s - o.t0_s:.0f} s"
                 self.journal.anomaly(max(o.t0_s, 0.0), "reader_offline", space=o.space, detail=detail)
                 k += 1
+            while kb < len(self.beam_faults) and self.beam_faults[kb].t0_us < self._us(t1):
+                f = self.beam_faults[kb]  # a light barrier blocked or dead: truth beside the outages
+                self.journal.anomaly((f.t0_us - scn.start_us) / 1e6, "reader_offline", space=f.space,
+                                     detail=f.detail())
+                kb += 1
             segs = self.ledger.segments(t0, t1)
             hh = self.ledger.handheld_antennas(t0, t1)
             reads = self.engine.generate(self._us(t0), self._us(t1), self._tag_segments(segs),
@@ -204,7 +210,17 @@ class World:
 
         empty = np.zeros((0, 2), np.int64)
         return DoorBeams(self.floor, self.placement, self.streams.generator("door_beams"),
-                         silent=lambda r: self.status.silent.get(r, empty))
+                         silent=lambda r: self.status.silent.get(r, empty), faults=self.beam_faults)
+
+    def _beam_faults(self):
+        """The scenario's light-barrier faults, scheduled (validated against the placement) and random (drawn from
+        their own stream, so nothing else changes; none unless `[faults] beam_mtbf_h` > 0)."""
+        from .errors import display_path
+        from .readers.faults import beam_faults
+
+        scn = self.scenario
+        return beam_faults(scn.faults, self.placement, scn.start_us, scn.end_us, self.streams.generator("beam_faults"),
+                           display_path(scn.source) if scn.source else "<scenario>")
 
     def _reader_clock(self, reader: str):
         """The engine's clock of a reader once drawn (None before the first chunk and for stand-in engines)."""

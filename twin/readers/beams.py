@@ -18,10 +18,16 @@ The model (all assumptions; no published figures for doorway light barriers were
   body off both beams and breaks nothing; any other leg overlaps a beam where its geometry says;
 - overlapping interruptions of one beam (two bodies, or gaps shorter than MERGE_GAP_US) are one interruption;
 - each interruption is missed (no rows) with probability MISS_P, drawn from the beams' own stream.
-Left out: stuck or failed beams, sensor response delay (a constant of a few ms), carried objects or doors swinging
-through a beam, people standing in a doorway other than as their legs say. No rows while the reader's connection is
-down (a hung reader keeps its link and still reports its inputs); a beam still broken when the link goes down clears
-unreported (no events are invented after reconnection).
+Faults (scenario `[[faults.beams]]` or random ones, twin.readers.faults.beam_faults): a `blocked` beam (a box in
+the doorway, a misaligned reflector) reports "true" at the fault's start (none when it already read interrupted) and
+nothing until the fault ends; a `dead` one (a dirty lens, a cut cable) reports nothing while the fault lasts, its
+input holding the last state it reported. At the end the beam reports its real state if that differs from the last
+one it reported ("false" when nobody is in it), and works normally again. A fault changes neither the reads (the
+portal's start trigger is a sensor of its own, twin.readers.triggers) nor the other beam of the door.
+Left out: sensor response delay (a constant of a few ms), carried objects or doors swinging through a beam, people
+standing in a doorway other than as their legs say, a beam that flickers (intermittent faults). No rows while the
+reader's connection is down (a hung reader keeps its link and still reports its inputs); a beam still broken when the
+link goes down clears unreported (no events are invented after reconnection).
 """
 
 from __future__ import annotations
@@ -193,8 +199,15 @@ class DoorBeams:
     `silent(reader)` gives the (K, 2) µs intervals when the reader's connection is down (no rows then)."""
 
     def __init__(self, floor: Floor, placement: Placement, rng: np.random.Generator, silent=None,
-                 miss_p: float = MISS_P) -> None:  # fmt: skip
+                 miss_p: float = MISS_P, faults=()) -> None:  # fmt: skip
         self.beams = beam_set(floor, placement)
+        #: per faulted beam index: its faults (twin.readers.faults.BeamFault, true time) in time order
+        ix = {(r, int(p)): j for j, (r, p) in enumerate(zip(self.beams.reader, self.beams.port.tolist()))}
+        self._faults: dict[int, list] = {}
+        for f in sorted(faults, key=lambda f: f.t0_us):
+            self._faults.setdefault(ix[(f.reader, f.port)], []).append(f)
+        # per faulted beam: [real state, reported state, kind of the fault going on or None]
+        self._fstate = {j: [False, False, None] for j in self._faults}
         self.rng = rng
         self.miss_p = float(miss_p)
         silent = silent or (lambda _r: np.zeros((0, 2), np.int64))
@@ -232,6 +245,8 @@ class DoorBeams:
         beam = np.r_[mb[send_on], mb[send_off]]
         t = np.r_[mon[send_on], moff[send_off]]
         state = np.r_[np.ones(send_on.sum(), bool), np.zeros(send_off.sum(), bool)]
+        if self._faults:
+            beam, t, state = self._apply_faults(t0_us, t1_us, beam, t, state)
         if not len(t):
             return READER_EVENTS_SCHEMA.empty_table()
         if self._down:
@@ -251,6 +266,50 @@ class DoorBeams:
                          "kind": pa.array([GPI_EVENT] * len(t), pa.string()),
                          "detail": pa.array(np.where(state, "true", "false").tolist(), pa.string())},
                         schema=READER_EVENTS_SCHEMA)  # fmt: skip
+
+    def _apply_faults(self, t0_us: int, t1_us: int, beam: np.ndarray, t: np.ndarray, state: np.ndarray):
+        """The chunk's rows of the faulted beams as their faults leave them (module docstring): per faulted beam, its
+        rows and the fault starts and ends in [t0_us, t1_us) in time order (at one instant an end, then a start, then
+        the rows)."""
+        keep = np.ones(len(t), bool)
+        add_b: list[int] = []
+        add_t: list[int] = []
+        add_s: list[bool] = []
+        for j, fs in self._faults.items():
+            ev = [(int(f.t1_us), 0, f.kind) for f in fs if t0_us <= f.t1_us < t1_us]
+            ev += [(int(f.t0_us), 1, f.kind) for f in fs if t0_us <= f.t0_us < t1_us]
+            m = np.flatnonzero(beam == j)
+            if not ev and self._fstate[j][2] is None:  # no fault now: rows pass, the states follow them
+                if len(m):
+                    last = m[np.argmax(t[m])]
+                    self._fstate[j][0] = self._fstate[j][1] = bool(state[last])
+                continue
+            keep[m] = False
+            ev += [(int(t[i]), 2, bool(state[i])) for i in m]
+            st = self._fstate[j]
+            for tt, what, arg in sorted(ev, key=lambda e: (e[0], e[1])):
+                out = None
+                if what == 2:  # a row of the real beam
+                    st[0] = arg
+                    if st[2] is None and st[1] != arg:
+                        out = arg
+                elif what == 1:  # a fault starts
+                    st[2] = arg
+                    if arg == "blocked" and not st[1]:
+                        out = True
+                else:  # a fault ends: the beam says how it really is
+                    st[2] = None
+                    if st[1] != st[0]:
+                        out = st[0]
+                if out is not None:
+                    st[1] = out
+                    add_b.append(j)
+                    add_t.append(tt)
+                    add_s.append(out)
+        if not add_t and keep.all():
+            return beam, t, state
+        return (np.r_[beam[keep], np.array(add_b, np.int64)], np.r_[t[keep], np.array(add_t, np.int64)],
+                np.r_[state[keep], np.array(add_s, bool)])
 
 
 def with_beams(status: pa.Table, beams: pa.Table, clock) -> pa.Table:

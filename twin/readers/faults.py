@@ -1,7 +1,10 @@
-"""Reader faults: readers offline and antennas disconnected over intervals, scheduled or drawn from MTBF/MTTR.
+"""Reader faults: readers offline and antennas disconnected over intervals, scheduled or drawn from MTBF/MTTR; and
+doorway light barriers blocked or dead (`beam_faults`, applied to the GPIEvent rows by twin.readers.beams).
 
-The intervals are ground truth (the bench scores `reader_offline` alerts against them); the engine produces no reads
-from a reader or antenna while it is down.
+The intervals are ground truth (the bench scores `reader_offline` alerts against them: the world writes one
+anomalies row per outage and per light-barrier fault); the engine produces no reads from a reader or antenna while
+it is down. A light-barrier fault leaves the reads alone (the portal's start trigger is a separate sensor,
+twin.readers.triggers).
 """
 
 from __future__ import annotations
@@ -92,3 +95,79 @@ class Faults:
         rows += [{"kind": "antenna_disconnected", "reader": k[0], "port": k[1], "t0_us": int(a), "t1_us": int(b)}
                  for k, iv in self.antennas.items() for a, b in iv]
         return sorted(rows, key=lambda r: (r["t0_us"], r["reader"], r["port"]))
+
+
+#: Light-barrier fault kinds: `blocked` (a box in the doorway, a misaligned reflector: the beam reads interrupted until
+#: the fault ends) and `dead` (a dirty lens, a cut cable: the input reports nothing until the fault ends).
+BEAM_FAULT_KINDS = ("blocked", "dead")
+
+
+@dataclass(frozen=True)
+class BeamFault:
+    """One light barrier (a reader's GPI port) faulted over [t0_us, t1_us) of true time; `door` and `side` say where
+    the beam is, `space` is the reader's (its first antenna's) space, as for its outages."""
+
+    reader: str
+    port: int
+    kind: str
+    t0_us: int
+    t1_us: int
+    door: str = ""
+    side: str = ""
+    space: str = ""
+    scheduled: bool = True
+
+    def detail(self) -> str:
+        """The ground-truth row's detail; it names the reader as outages do ("reader R-x ...")."""
+        return (f"reader {self.reader} light barrier {self.port} ({self.door}, {self.side} side) {self.kind} for "
+                f"{(self.t1_us - self.t0_us) / 1e6:.0f} s")
+
+
+def beam_faults(faults, placement, start_us: int, end_us: int, rng: np.random.Generator,
+                file: str = "<scenario>") -> tuple[BeamFault, ...]:  # fmt: skip
+    """The scenario's light-barrier faults over the run [start_us, end_us): the scheduled ones (`faults.beams`,
+    validated against the placement: InputError naming the file, field and value) and random ones per light barrier
+    in (reader, port) order (exponential up time of mean `beam_mtbf_h`, fault time of mean `beam_mttr_min`, blocked
+    with probability `beam_blocked_share`; all assumptions). A random fault overlapping a scheduled one on the same
+    beam is dropped. Faults are clipped to the run and sorted by (t0_us, reader, port)."""
+    from twin.errors import ProblemList
+
+    barriers = {(r.id, g.port): g for r in placement.readers.values() for g in r.gpi if g.kind == "light_barrier"}
+    space = {rid: (r.antennas[0].space if r.antennas else "") for rid, r in placement.readers.items()}
+    problems = ProblemList(file)
+    out: list[BeamFault] = []
+    for i, f in enumerate(getattr(faults, "beams", ()) or ()):
+        where = f"faults.beams[{i}]"
+        if f.reader not in placement.readers:
+            problems.add(where + ".reader", f.reader, "a reader of the placement (" + ", ".join(
+                sorted({r for r, _ in barriers})) + " have light barriers)")
+            continue
+        g = barriers.get((f.reader, f.port))
+        if g is None:
+            ports = sorted(p for r, p in barriers if r == f.reader)
+            problems.add(where + ".port", f.port, f"a light-barrier GPI port of reader {f.reader} "
+                         f"({', '.join(map(str, ports)) if ports else 'it has none'})")
+            continue
+        t0 = int(round(f.start.timestamp() * 1e6))
+        t1 = t0 + int(round(f.duration_s * 1e6))
+        out.append(BeamFault(f.reader, f.port, f.kind, t0, t1, g.door, g.side, space[f.reader]))
+    problems.raise_if_any()
+    mtbf_h = float(getattr(faults, "beam_mtbf_h", 0.0) or 0.0)
+    if mtbf_h > 0:
+        mttr_s = float(faults.beam_mttr_min) * 60.0
+        share = float(faults.beam_blocked_share)
+        for rid, port in sorted(barriers):
+            g = barriers[(rid, port)]
+            mine = [(f.t0_us, f.t1_us) for f in out if f.scheduled and (f.reader, f.port) == (rid, port)]
+            t = start_us + rng.exponential(mtbf_h * 3600.0) * 1e6
+            while t < end_us:
+                d = max(1.0, rng.exponential(mttr_s) * 1e6)
+                kind = BEAM_FAULT_KINDS[0] if rng.random() < share else BEAM_FAULT_KINDS[1]
+                a, b = int(t), int(t + d)
+                if not any(a < e and s < b for s, e in mine):
+                    out.append(BeamFault(rid, port, kind, a, b, g.door, g.side, space[rid], scheduled=False))
+                t += d + rng.exponential(mtbf_h * 3600.0) * 1e6
+    clipped = [BeamFault(f.reader, f.port, f.kind, max(f.t0_us, start_us), min(f.t1_us, end_us), f.door, f.side,
+                         f.space, f.scheduled) for f in out if f.t1_us > start_us and f.t0_us < end_us]  # fmt: skip
+    return tuple(sorted(clipped, key=lambda f: (f.t0_us, f.reader, f.port)))
+
