@@ -31,8 +31,8 @@ from twin.readers.placement import Placement
 from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.staticpairs import static_pairs
-from twin.readers.sessionkernels import group_rows
-from twin.readers.sessions import SessionState, s0_reads, session_reads, split
+from twin.readers import sessionpass
+from twin.readers.sessions import SessionState, s0_reads
 from twin.readers.timegrid import lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
 from twin.rng import Streams
@@ -137,6 +137,7 @@ class ReaderEngine:
         self._point_walls = PointWalls(floor, self.a_xy)
         self.state = SessionState()
         self._aggs = airtime.StaticAggs()
+        self.plain_sessions = False  # True: the plain numpy/compiled steps of the session rules (reference)
 
     # -- public ----------------------------------------------------------------------------------------------------
     def generate(self, t0_us: int, t1_us: int, tags: TagSegments,
@@ -278,21 +279,9 @@ class ReaderEngine:
             i = np.flatnonzero(z & given)
             out.append((i, lam[i].astype(np.int64), s0[i], s1[i] - 1))
         i = np.flatnonzero(~z)
-        if len(i):
-            o = i[lexsort_ints((ant[i], wk[w[i]], tag[i], rdr[i]))]  # the order of lexsort((ant, wk, key))
-            key = (rdr[o] << TAG_BITS) | tag[o]
-            per = wk[w[o]]
-            i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-            b, gk, g0, g1, gst, gv, gs1, grp = group_rows(  # groups (reader, tag, period): spans, flags
-                i8(key), i8(per), i8(s0[o]), i8(s1[o]), np.ascontiguousarray(steady[o]),
-                np.ascontiguousarray(given[o]), code[o] == 1)
-            gl = np.add.reduceat(lam[o], b)
-            P = self.params.gen2
-            n, f, l_ = session_reads(gs1, gk, gl, g0, g1, gst, gv, self.state, rng, P.s1_persistence_s * 1e6,
-                                     P.s2_reset_s * 1e6)
-            m, mf, ml = split(rng, grp, lam[o], n, f, l_)
-            k = m > 0
-            out.append((o[k], m[k], mf[k], ml[k]))
+        if len(i):  # flagged sessions (S1/S2/S3): `sessionpass` (`session_rows_py` when self.plain_sessions)
+            step = sessionpass.session_rows_py if self.plain_sessions else sessionpass.session_rows
+            out.append(step(self, i, lam, s0, s1, steady, given, ant, wk[w], tag, rdr, code, rng))
         i, n, f, l_ = (np.concatenate([x[j] for x in out]) for j in range(4))
         if not len(i):
             return None
