@@ -8,6 +8,7 @@ empty-slot share and the success weight) are kept (`StaticAggs`) and recomputed 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from twin.readers import gen2
 from twin.readers.timegrid import expand, lexsort_ints
@@ -127,17 +128,87 @@ def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
     out = [(w, seg[k], plan["lw"], sr[k], ws[w], we[w], plan["powered"], np.zeros(len(k), bool))]
     i, cl, tot = plan["weak"], plan["cl"], plan["tot"]
     n_weak = int(rng.poisson(tot))
-    ri = i[np.minimum(np.searchsorted(cl, rng.random(n_weak) * tot, side="right"), max(len(i) - 1, 0))]
-    if len(ri):
-        cum0 = plan["cum0"]
-        a = sa[ri]
-        u = cum0[lo[a]] + rng.random(len(ri)) * (cum0[hi[a]] - cum0[lo[a]])
-        w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
-        t = ws[w] + (rng.random(len(ri)) * dur[w]).astype(np.int64)
-        o = lexsort_ints((t, w, ri))
-        ri, w, t = ri[o], w[o], t[o]
-        b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (w[1:] != w[:-1])])
-        n0 = np.diff(np.r_[b, len(ri)]).astype(np.float64)
-        out.append((w[b], seg[ri[b]], n0, sr[ri[b]], t[b], np.maximum.reduceat(t, b) + 1,
-                    np.zeros(len(b), bool), np.ones(len(b), bool)))
+    if n_weak:  # three uniforms per read, drawn as the steps of `weak_reads_py` draw them (one after the other)
+        u = rng.random(3 * n_weak)
+        step = weak_reads_py if getattr(eng, "plain", False) else weak_reads
+        w, s, n0, r, f, l_ = step(u[:n_weak], u[n_weak:2 * n_weak], u[2 * n_weak:], tot, cl, i, sa, lo, hi,
+                                 plan["cum0"], ws, dur, seg, sr)
+        out.append((w, s, n0, r, f, l_, np.zeros(len(w), bool), np.ones(len(w), bool)))
     return out
+
+
+def weak_reads_py(u1, u2, u3, tot, cl, i, sa, lo, hi, cum0, ws, dur, seg, sr):
+    """The rarely read pairs' reads from their uniforms: pair by its share of the expected reads (u1), window by its
+    share of the rate (u2), time in the window (u3); one exposure per (pair, window): window, segment, reads, mean
+    RSSI, first, last + 1. The plain rule (reference of `weak_reads`)."""
+    ri = i[np.minimum(np.searchsorted(cl, u1 * tot, side="right"), max(len(i) - 1, 0))]
+    a = sa[ri]
+    u = cum0[lo[a]] + u2 * (cum0[hi[a]] - cum0[lo[a]])
+    w = np.clip(np.searchsorted(cum0, u, side="right") - 1, lo[a], hi[a] - 1)
+    t = ws[w] + (u3 * dur[w]).astype(np.int64)
+    o = lexsort_ints((t, w, ri))
+    ri, w, t = ri[o], w[o], t[o]
+    b = np.flatnonzero(np.r_[True, (ri[1:] != ri[:-1]) | (w[1:] != w[:-1])])
+    n0 = np.diff(np.r_[b, len(ri)]).astype(np.float64)
+    return w[b], seg[ri[b]], n0, sr[ri[b]], t[b], np.maximum.reduceat(t, b) + 1
+
+
+@njit(cache=True)
+def _right(a, x):
+    """np.searchsorted(a, x, side="right") for one value."""
+    lo, hi = 0, a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] <= x:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
+def weak_reads(u1, u2, u3, tot, cl, i, sa, lo, hi, cum0, ws, dur, seg, sr):
+    """`weak_reads_py` in one compiled pass: the same arithmetic per read, the reads ordered by (pair, window, time)
+    (a sort of the three packed into one integer), one exposure per (pair, window)."""
+    n = u1.shape[0]
+    ri = np.empty(n, np.int64)
+    w = np.empty(n, np.int64)
+    t = np.empty(n, np.int64)
+    top = max(i.shape[0] - 1, 0)
+    for k in range(n):
+        r = i[min(_right(cl, u1[k] * tot), top)]
+        a = sa[r]
+        c0, c1 = cum0[lo[a]], cum0[hi[a]]
+        u = c0 + u2[k] * (c1 - c0)
+        wk = min(max(_right(cum0, u) - 1, lo[a]), hi[a] - 1)
+        ri[k], w[k] = r, wk
+        t[k] = ws[wk] + np.int64(u3[k] * dur[wk])
+    t_lo = t.min()
+    bt = max(1, int(np.ceil(np.log2(t.max() - t_lo + 1.0))) + 1)
+    bw = max(1, int(np.ceil(np.log2(w.max() + 1.0))) + 1)
+    br = max(1, int(np.ceil(np.log2(ri.max() + 1.0))) + 1)
+    if br + bw + bt <= 62:
+        key = np.empty(n, np.int64)
+        for k in range(n):
+            key[k] = (ri[k] << (bt + bw)) | (w[k] << bt) | (t[k] - t_lo)
+        o = np.argsort(key, kind="mergesort")
+    else:  # three stable sorts, least significant key first
+        o = np.argsort(t, kind="mergesort")
+        o = o[np.argsort(w[o], kind="mergesort")]
+        o = o[np.argsort(ri[o], kind="mergesort")]
+    G = 0
+    for j in range(n):
+        k = o[j]
+        if j == 0 or ri[k] != ri[o[j - 1]] or w[k] != w[o[j - 1]]:
+            G += 1
+    gw, gs, gn, gr = np.empty(G, np.int64), np.empty(G, np.int64), np.zeros(G), np.empty(G)
+    gf, gl = np.empty(G, np.int64), np.empty(G, np.int64)
+    g = -1
+    for j in range(n):
+        k = o[j]
+        if j == 0 or ri[k] != ri[o[j - 1]] or w[k] != w[o[j - 1]]:
+            g += 1
+            gw[g], gs[g], gr[g], gf[g], gl[g] = w[k], seg[ri[k]], sr[ri[k]], t[k], t[k] + 1
+        gn[g] += 1.0
+        gl[g] = max(gl[g], t[k] + 1)
+    return gw, gs, gn, gr, gf, gl

@@ -137,7 +137,7 @@ class ReaderEngine:
         self._point_walls = PointWalls(floor, self.a_xy)
         self.state = SessionState()
         self._aggs = airtime.StaticAggs()
-        self.plain_sessions = False  # True: the plain numpy/compiled steps of the session rules (reference)
+        self.plain = False  # True: the plain steps each compiled pass replaced (reference implementations)
 
     # -- public ----------------------------------------------------------------------------------------------------
     def generate(self, t0_us: int, t1_us: int, tags: TagSegments,
@@ -279,8 +279,8 @@ class ReaderEngine:
             i = np.flatnonzero(z & given)
             out.append((i, lam[i].astype(np.int64), s0[i], s1[i] - 1))
         i = np.flatnonzero(~z)
-        if len(i):  # flagged sessions (S1/S2/S3): `sessionpass` (`session_rows_py` when self.plain_sessions)
-            step = sessionpass.session_rows_py if self.plain_sessions else sessionpass.session_rows
+        if len(i):  # flagged sessions (S1/S2/S3): `sessionpass` (`session_rows_py` when self.plain)
+            step = sessionpass.session_rows_py if self.plain else sessionpass.session_rows
             out.append(step(self, i, lam, s0, s1, steady, given, ant, wk[w], tag, rdr, code, rng))
         i, n, f, l_ = (np.concatenate([x[j] for x in out]) for j in range(4))
         if not len(i):
