@@ -31,7 +31,7 @@ from twin.readers.placement import Placement
 from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.staticpairs import static_pairs
-from twin.readers import sessionpass
+from twin.readers import reportpass, sessionpass
 from twin.readers.sessions import SessionState, s0_reads
 from twin.readers.timegrid import lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
@@ -183,7 +183,7 @@ class ReaderEngine:
         rows = self._sessions(ex, wa, wk, rng)
         if rows is None:
             return empty
-        return report_rows(self, rows, tags, rng)
+        return (report_rows if self.plain else reportpass.report_rows_fused)(self, rows, tags, rng)
 
     def outages(self) -> list[dict]:
         """Ground truth of reader and antenna outages."""

@@ -1,0 +1,177 @@
+"""LLRP report shaping (`reports.report_rows`) in two compiled passes instead of some sixty numpy and compiled calls:
+`ids_pass` finds the report messages (reader, period) of the rows, each message's end and each row's and message's
+hash uniform (channel hop, network delay); numpy then takes the inverse normal, tanh and exp of those (as
+`reports.channel_rows` and `delay_rows` do) and the one normal draw per row; `shape_pass` computes peak RSSI,
+channels, the messages' delivery ranks, the reader-clock times and the rows' order, and writes every field of the
+packed record array. Integer and IEEE arithmetic only in the passes, in the order numpy does it, so the same bytes as
+`report_rows` (the plain steps, kept as the reference).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+from scipy.special import ndtri
+
+from twin.readers import reportkernels
+from twin.readers.reports import _BLOM, _BLOM_N, peak_rssi, report_rows
+from twin.records import READ_DTYPE
+
+_M1 = np.uint64(0xBF58476D1CE4E5B9)
+_M2 = np.uint64(0x94D049BB133111EB)
+_GOLD = np.uint64(0x9E3779B97F4A7C15)
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_SALT_CHAN, _SALT_DELAY = 0x5EED_C4A1, 0xDE1A_7000
+
+
+@njit(cache=True)
+def _uniform(h0, col):
+    """`rf.to_normal`'s uniform of `reports._row_normal`: splitmix64 of h0 ^ (col + golden), top 53 bits."""
+    h = h0 ^ (np.uint64(col) + _GOLD)
+    h = h ^ (h >> _S30)
+    h = h * _M1
+    h = h ^ (h >> _S27)
+    h = h * _M2
+    h = h ^ (h >> _S31)
+    return (np.float64(h >> _S11) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def ids_pass(rdr, per, first, n_readers, h0_chan, h0_delay, phase, dwell, trig, period, run):
+    """Per row its report message and the uniform of its channel hop (window (first - phase) // dwell); per message
+    (reader, period) its reader, period, end (a periodic reader's cycle end, else the period's end) and the uniform
+    of its network delay. Empty message ids when the (reader, period) table would be too large (`message_ids`)."""
+    n = rdr.shape[0]
+    gi, ur, up = reportkernels.message_ids(rdr, per, n_readers, 8 * n + 4096)
+    u_chan = np.empty(n)
+    for i in range(n):
+        r = rdr[i]
+        u_chan[i] = _uniform(h0_chan[r], (first[i] - phase[r]) // dwell[r])
+    m = ur.shape[0]
+    end = np.empty(m, np.int64)
+    u_delay = np.empty(m)
+    for k in range(m):
+        r, p = ur[k], up[k]
+        end[k] = p * period[r] + phase[r] + run[r] if trig[r] == 1 else (p + 1) * period[r]
+        u_delay[k] = _uniform(h0_delay[r], p)
+    return gi, ur, up, end, u_chan, u_delay
+
+
+@njit(cache=True)
+def _stable_order(major, minor):
+    """The stable order of rows by (major, minor)."""
+    o = np.argsort(minor, kind="mergesort")
+    return o[np.argsort(major[o], kind="mergesort")]
+
+
+@njit(cache=True)
+def _put(row, off, v, nbytes):
+    for b in range(nbytes):
+        row[off + b] = np.uint8((v >> (8 * b)) & 0xFF)
+
+
+@njit(cache=True)
+def shape_pass(buf, offs, gi, ur, dl, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, noise, chan_u, n_ch, off_r,
+               drift_r, ref_us, sync_us, names, port, epc, rssi_in):
+    """Rows of the engine into `buf` (the record array as (rows, itemsize) bytes; field offsets `offs`: t_us,
+    first_us, reader, antenna, epc, rssi_dbm, count, channel) in delivery order: messages by (delivery, reader),
+    rows of a message by last seen on the reader's clock, ties in row order. Peak RSSI from the Blom tables (or
+    `rssi_in` when given), channel from its tanh'd uniform. Returns the order and each row's delivery."""
+    N, M = rdr.shape[0], ur.shape[0]
+    go = _stable_order(dl, ur)  # lexsort((ur, dl))
+    rank = np.empty(M, np.int64)
+    c = -1
+    for j in range(M):
+        k = go[j]
+        if j == 0 or dl[k] != dl[go[j - 1]] or ur[k] != ur[go[j - 1]]:
+            c += 1
+        rank[k] = c
+    tl = np.empty(N, np.int64)
+    tf = np.empty(N, np.int64)
+    rk = np.empty(N, np.int64)
+    for i in range(N):
+        r = rdr[i]
+        for which in range(2):
+            t = l_[i] if which == 0 else f[i]
+            since = t - ref_us
+            if sync_us > 0:
+                since = since % sync_us
+            v = t + np.int64(np.rint(off_r[r] + drift_r[r] * 1e-6 * np.float64(since)))
+            if which == 0:
+                tl[i] = v
+            else:
+                tf[i] = min(v, tl[i])
+        rk[i] = rank[gi[i]]
+    o = _stable_order(rk, tl)
+    out_dl = np.empty(N, np.int64)
+    ew = names.shape[1]
+    for k in range(N):
+        i = o[k]
+        row = buf[k]
+        r = rdr[i]
+        _put(row, offs[0], tl[i], 8)
+        _put(row, offs[1], tf[i], 8)
+        for b in range(ew):
+            row[offs[2] + b] = names[r, b]
+        _put(row, offs[3], np.int64(port[ant[i]]), 2)
+        g = seg[i]
+        for b in range(epc.shape[1]):
+            row[offs[4] + b] = epc[g, b]
+        if rssi_in.shape[0]:
+            ri = np.int64(rssi_in[i])
+        else:
+            c_ = max(n[i], 1)
+            val = rs[i] + noise * (e_max_t[c_] + spread_t[c_] * z[i])
+            ri = np.int64(min(max(np.rint(val), -100.0), -15.0))
+        _put(row, offs[5], ri, 2)
+        _put(row, offs[6], n[i], 4)
+        ch = min(np.int64(chan_u[i] * n_ch), n_ch - 1) + 1
+        _put(row, offs[7], ch, 2)
+        out_dl[k] = dl[gi[i]]
+    return out_dl
+
+
+_OFFS = np.array([READ_DTYPE.fields[k][1] for k in ("t_us", "first_us", "reader", "antenna", "epc", "rssi_dbm",
+                                                     "count", "channel")], np.int64)
+
+
+def _u8(a: np.ndarray) -> np.ndarray:
+    a = np.ascontiguousarray(a)
+    return a.view(np.uint8).reshape(len(a), a.dtype.itemsize)
+
+
+def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
+    """`reports.report_rows` through `ids_pass` and `shape_pass` (the same rows and delivery times)."""
+    P = eng.params
+    ant, seg, per, n, f, l_, rs = rows
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    rdr = i8(eng.a_reader[ant])
+    c = getattr(eng, "_shape_cols", None)  # per reader, fixed once the clocks are drawn
+    if c is None:
+        seed = np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF)
+        key = eng.r_key.astype(np.uint64)
+        c = eng._shape_cols = (
+            key ^ seed ^ np.uint64(_SALT_CHAN), key ^ seed ^ np.uint64(_SALT_DELAY), i8(eng.r_dwell), i8(eng.r_trig), i8(eng.r_period),
+            i8(eng.r_phase), i8(eng.r_run), np.array([rd.clock.offset_us for rd in eng.readers]),
+            np.array([rd.clock.drift_ppm for rd in eng.readers]),
+            _u8(np.array([rd.id.encode("ascii") for rd in eng.readers], dtype=READ_DTYPE["reader"])),
+            np.ascontiguousarray(eng.a_port, np.uint16))
+    h0c, h0d, dwell, trig, period, r_phase, run, off_r, drift_r, names, port = c
+    n8, f8, l8 = i8(n), i8(f), i8(l_)
+    gi, ur, up, end, u_chan, u_delay = ids_pass(rdr, i8(per), f8, len(eng.readers), h0c, h0d, r_phase, dwell, trig,
+                                                period, run)
+    if len(rdr) and not len(gi):  # periods too spread for a table: the plain steps
+        return report_rows(eng, rows, tags, rng)
+    z = rng.standard_normal(len(n))
+    chan_u = 0.5 * (1.0 + np.tanh(ndtri(u_chan) * 0.7978845608))  # as `reports.channel_rows`
+    zd = ndtri(u_delay)  # as `reports.delay_rows`
+    dl = end + np.rint(P.net_delay_median_ms * 1e3 * np.exp(P.net_delay_sigma * np.clip(zd, -4, 4))).astype(np.int64)
+    rssi_in = np.zeros(0, np.int16)
+    if len(n8) and int(n8.max()) >= _BLOM_N:
+        rssi_in = peak_rssi(rs, n, z, P.rf.rssi_noise_db)
+    out = np.empty(len(rdr), dtype=READ_DTYPE)
+    buf = out.view(np.uint8).reshape(len(out), READ_DTYPE.itemsize)
+    out_dl = shape_pass(buf, _OFFS, gi, ur, dl, rdr, i8(ant), i8(seg), n8, f8, l8, np.ascontiguousarray(rs, np.float64),
+                        z, _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), chan_u, int(P.n_channels), off_r, drift_r,
+                        int(eng._t_ref), int(eng.readers[0].clock.sync_us), names, port, _u8(tags.epc), rssi_in)
+    return out, out_dl
