@@ -212,3 +212,10 @@ def weak_reads(u1, u2, u3, tot, cl, i, sa, lo, hi, cum0, ws, dur, seg, sr):
         gn[g] += 1.0
         gl[g] = max(gl[g], t[k] + 1)
     return gw, gs, gn, gr, gf, gl
+
+
+def warm() -> None:
+    """Compile (first install) or load (later) `weak_reads` on tiny inputs of the engine's types (pair antennas
+    int32, as the pair cache holds them)."""
+    z, f = np.zeros(1, np.int64), np.zeros(1)
+    weak_reads(f, f, f, 1.0, np.ones(1), z, z.astype(np.int32), z, z + 1, np.array([0.0, 1.0]), z, np.ones(1), z, f)

@@ -307,4 +307,9 @@ def warm() -> float:
     from twin.readers import sessionkernels
 
     sessionkernels.warm()
+    from twin.readers import airtime, reportpass, sessionpass
+
+    sessionpass.warm()
+    reportpass.warm()
+    airtime.warm()
     return time.perf_counter() - t

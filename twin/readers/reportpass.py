@@ -151,8 +151,8 @@ def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
         seed = np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF)
         key = eng.r_key.astype(np.uint64)
         c = eng._shape_cols = (
-            key ^ seed ^ np.uint64(_SALT_CHAN), key ^ seed ^ np.uint64(_SALT_DELAY), i8(eng.r_dwell), i8(eng.r_trig), i8(eng.r_period),
-            i8(eng.r_phase), i8(eng.r_run), np.array([rd.clock.offset_us for rd in eng.readers]),
+            key ^ seed ^ np.uint64(_SALT_CHAN), key ^ seed ^ np.uint64(_SALT_DELAY), i8(eng.r_dwell), i8(eng.r_trig),
+            i8(eng.r_period), i8(eng.r_phase), i8(eng.r_run), np.array([rd.clock.offset_us for rd in eng.readers]),
             np.array([rd.clock.drift_ppm for rd in eng.readers]),
             _u8(np.array([rd.id.encode("ascii") for rd in eng.readers], dtype=READ_DTYPE["reader"])),
             np.ascontiguousarray(eng.a_port, np.uint16))
@@ -171,7 +171,19 @@ def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
         rssi_in = peak_rssi(rs, n, z, P.rf.rssi_noise_db)
     out = np.empty(len(rdr), dtype=READ_DTYPE)
     buf = out.view(np.uint8).reshape(len(out), READ_DTYPE.itemsize)
-    out_dl = shape_pass(buf, _OFFS, gi, ur, dl, rdr, i8(ant), i8(seg), n8, f8, l8, np.ascontiguousarray(rs, np.float64),
-                        z, _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), chan_u, int(P.n_channels), off_r, drift_r,
+    rs8 = np.ascontiguousarray(rs, np.float64)
+    out_dl = shape_pass(buf, _OFFS, gi, ur, dl, rdr, i8(ant), i8(seg), n8, f8, l8, rs8, z, _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), chan_u, int(P.n_channels), off_r, drift_r,
                         int(eng._t_ref), int(eng.readers[0].clock.sync_us), names, port, _u8(tags.epc), rssi_in)
     return out, out_dl
+
+
+def warm() -> None:
+    """Compile (first install) or load (later) the passes on tiny inputs of the engine's types."""
+    z, f = np.zeros(2, np.int64), np.zeros(2)
+    u = np.zeros(2, np.uint64)
+    gi, ur, up, end, uc, ud = ids_pass(z, z, z, 1, u, u, z, z + 1, z, z + 1, z)
+    out = np.empty(2, dtype=READ_DTYPE)
+    names = _u8(np.array([b"R"], dtype=READ_DTYPE["reader"]))
+    shape_pass(out.view(np.uint8).reshape(2, READ_DTYPE.itemsize), _OFFS, gi, ur, end, z, z, z, z + 1, z, z, f, f,
+               _BLOM[0], _BLOM[1], 1.0, f, 16, f, f, 0, 0, names, np.zeros(1, np.uint16),
+               _u8(np.array([b"E", b"F"], dtype="S24")), np.zeros(0, np.int16))

@@ -226,3 +226,18 @@ def session_rows_py(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, c
     m, mf, ml = split(rng, grp, lam[o], n, f, l_)
     k = m > 0
     return o[k], m[k], mf[k], ml[k]
+
+
+def warm() -> None:
+    """Compile (first install) or load (later) the passes on tiny inputs of the engine's types."""
+    from types import SimpleNamespace
+
+    from twin.readers.gen2 import Gen2Params
+    from twin.readers.sessions import SessionState
+
+    eng = SimpleNamespace(params=SimpleNamespace(gen2=Gen2Params()), state=SessionState())
+    z, one = np.zeros(2, np.int64), np.ones(2, np.int64)
+    b = np.array([False, True])
+    session_rows(eng, np.arange(2), np.ones(2), z, z + 10, b, b, z, z, np.arange(2), z, one + 1,
+                 np.random.default_rng(0))
+    reduceat_sum(np.ones(2), np.zeros(1, np.int64))
