@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401
 import pytest
 
 from twin.errors import InputError
@@ -110,3 +112,35 @@ def test_dead_beams_are_distrusted_by_the_silence_rule(full):
         assert B.trusted_share(r, "silence_10min", f.door, f.t0_us + 900 * US, f.t1_us) < 0.35
     t, live = r.live["beams"]
     assert np.asarray(live).shape == (len(t), len(r.doors))
+
+
+def _stream(scn):
+    w = World(scn)
+    h, st = [], []
+    for ch in w.run():
+        h.append(np.ascontiguousarray(ch.reads).tobytes())
+        st.append(ch.reader_events)
+    return w, b"".join(h), pa.concat_tables(st)
+
+
+def test_random_beam_faults_touch_only_the_faulted_beams_rows():
+    base = load_scenario(B.SCENARIO).model_copy(update={"duration_s": 1200.0})  # people walk from ~08:15
+    base = _faults(base, ())
+    rnd = base.model_copy(update={"faults": base.faults.model_copy(update={"beam_mtbf_h": 0.25,
+                                                                           "beam_mttr_min": 3.0})})
+    w0, r0, s0 = _stream(base)
+    w1, r1, s1 = _stream(rnd)
+    assert w0.beam_faults == () and len(w1.beam_faults) >= 10
+    assert {f.kind for f in w1.beam_faults} == {"blocked", "dead"} and not any(f.scheduled for f in w1.beam_faults)
+    assert r0 == r1  # the reads do not change
+    gpi = lambda s: pa.compute.equal(s["kind"], "GPIEvent")  # noqa: E731
+    assert s0.filter(pa.compute.invert(gpi(s0))).equals(s1.filter(pa.compute.invert(gpi(s1))))
+    faulted = {(f.reader, f.port) for f in w1.beam_faults}
+    rows = lambda s: [r for r in s.filter(gpi(s)).to_pylist()]  # noqa: E731
+    clean = lambda s: [r for r in rows(s) if (r["reader"], r["antenna"]) not in faulted]  # noqa: E731
+    assert clean(s0) == clean(s1)  # the other beams' rows are the same
+    assert len(rows(s0)) - len(clean(s0)) >= 20  # ... and the faulted ones had rows to lose
+    for f in w1.beam_faults:  # strictly inside a fault (on the reader's clock) the beam says nothing
+        a, b = w1._reader_clock(f.reader).to_reader(np.array([f.t0_us, f.t1_us], np.int64)).tolist()
+        inside = [r for r in rows(s1) if (r["reader"], r["antenna"]) == (f.reader, f.port) and a < r["t_us"] < b]
+        assert inside == [], (f, inside)
