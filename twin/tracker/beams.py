@@ -67,6 +67,10 @@ class Beams:
             for v in adj:
                 if frozenset((i, v)) not in model.portal_pairs:
                     self.free[i, v] = self.free[v, i] = True
+        # ... and the same joined through any chain of such passages (a corridor run with its stairs and lifts)
+        self.reach = self.free.copy()
+        for k in range(n_s):
+            self.reach |= self.reach[:, k:k + 1] & self.reach[k:k + 1, :]
         self.door_readers = [sorted({int(self.b_reader[k]) for k in self.side_beam[d] if k >= 0})
                              for d in range(self.n_doors)]  # fmt: skip
         self.down = np.full(nb, -1, np.int64)  # interrupted since (-1: clear)
@@ -281,12 +285,34 @@ def _match_pass(door, start, t, pre_us, c_door, c_t, c_dest, c_origin):
     return to, crossed, to_hi, to_lo
 
 
+@njit(cache=True)
+def _batch_place(tag, door, young, to, door_spaces, here):
+    """Per portal row (sorted by tag, time): where the tag is before the row's burst -- the side a directed crossing
+    took it to at the latest earlier passage row of this batch at another door, else its accepted place."""
+    n = len(tag)
+    out = here.copy()
+    cur = before = cur_door = -1
+    for i in range(n):
+        if i == 0 or tag[i] != tag[i - 1]:
+            cur = before = cur_door = -1
+        p = cur if cur_door != door[i] else before
+        if p >= 0:
+            out[i] = p
+        if young[i] and to[i] != 0:
+            a, b = door_spaces[door[i], 0], door_spaces[door[i], 1]
+            dest = max(a, b) if to[i] > 0 else min(a, b)
+            if door[i] != cur_door:
+                before, cur_door = cur, door[i]
+            cur = dest
+    return out
+
+
 def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarray, door: np.ndarray,
               start: np.ndarray, t_us: np.ndarray, own: np.ndarray, other: np.ndarray, rssi: np.ndarray,
               here: np.ndarray, pre_us: int, min_rssi_dbm: float, one_side: bool, quiet_us: np.ndarray,
               one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
               sides: np.ndarray | None = None, follow_badge: bool = False,
-              badge: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              badge: np.ndarray | None = None, batch_place: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -314,16 +340,20 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
         shut = np.setdiff1d(key[past], key[crossed])
         sides.reshape(-1)[shut] = 0
     if one_side:
+        if batch_place:  # the tag's place as this batch's earlier passages left it (not the place before the batch)
+            here = _batch_place(np.asarray(tag, np.int64), np.asarray(door, np.int64), young, to,
+                                beams.door_spaces, np.asarray(here, np.int64))  # fmt: skip
         into_own = np.where(own > other, to_hi, to_lo)
         base = fresh & (rssi >= min_rssi_dbm) & (quiet_us >= one_side_quiet_us) & ~young
         if last is not None and base.any():
             lt = last[np.asarray(tag, np.int64)[base]].copy()
             lt[np.arange(len(lt)), np.asarray(door, np.int64)[base]] = _OLD  # other doors only
             base[base] = (np.abs(lt - start[base][:, None]) <= moving_us).any(axis=1)
-        young |= base & into_own & ((here == other) | (here < 0))
+        open_ = beams.reach if batch_place else beams.free
+        young |= base & into_own & ((here == other) | (here < 0) | (batch_place and open_[here, other]))
         if follow_badge:
             out_own = np.where(own > other, to_lo, to_hi)
-            near = beams.free[here, own] | (here < 0)  # on the origin side, or in a space open to it
+            near = open_[here, own] | (here < 0)  # on the origin side, or in a space open to it
             fl = base & out_own & near & ~young
             if badge is not None:
                 fl &= ~badge

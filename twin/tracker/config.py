@@ -139,6 +139,11 @@ class TrackerConfig:
     #: antenna busy with its shelf tags) counts when a badge's burst at the door, beside it (holder_window_s), was
     #: judged to the crossing's destination: the carrier took it through (assumption)
     beam_follow_badge: bool = True
+    #: ... judging "placed on the other side" (and "on the origin side" for a badge to follow) by where this batch's
+    #: earlier directed passages of the tag left it, and any space joined to that side by unwatched doors, links or
+    #: corridors counting as that side (a dossier carried out of an office and along the corridor to the dossier room
+    #: was still "in the office" until the batch ended, so its one-sided entry did not count)
+    beam_batch_place: bool = True
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

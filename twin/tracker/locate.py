@@ -179,7 +179,8 @@ class Locator(BusinessPriors):
                                         self.cfg.passage_min_rssi_dbm, self.cfg.beam_one_side,
                                         self.passages.quiet_us_row, int(self.cfg.beam_one_side_quiet_s * 1e6),
                                         self.passages.last, self.walks.passby_us, self.passages.sides,
-                                        self.cfg.beam_follow_badge, p_badge if has_b else None)  # fmt: skip
+                                        self.cfg.beam_follow_badge, p_badge if has_b else None,
+                                        self.cfg.beam_batch_place)  # fmt: skip
                 b_to, follow = b_to[young], self.beams.follow[young]
             rows = idx[young]
             a = ant[rows]
