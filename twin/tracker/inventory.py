@@ -172,26 +172,29 @@ class Inventory:
         sw["rssi"].append(rssi[m])
 
     def finish(self, now_us: int, watermark_us: int, homes: dict[str, str], away, located=None,
-               heard=None, moved=None) -> list[dict]:  # fmt: skip
+               heard=None, moved=None, misfiled=None) -> list[dict]:  # fmt: skip
         """Close sweeps whose end the reads have passed; their reports. away(epc) -> True when known elsewhere;
         located() -> {epc: (space, unit)} where the core's fixed antennas place tags now (called once per report);
         heard(epc) -> True when a fixed antenna has reported the tag since the core started (without it, no
         expected tag is taken as never heard: no unread_label); moved(epc) -> True when the core has seen the tag
         taken out since it last rested, or holds it misfiled (without it, any tag may have moved: the fixed
-        antennas' unit wins over its home)."""
+        antennas' unit wins over its home); misfiled(epc) -> the shelf the fixed antennas' inventories rest a
+        dossier on that the core holds misfiled ('' for the rest): the fixed antennas' unit for it, whatever its
+        estimate shows (an estimate may stay on the home while the misfiled rule has seen another shelf win)."""
         out = []
         for reader, sw in sorted(self.open.items()):
             if "t1" not in sw or now_us - watermark_us < sw["t1"]:
                 continue
             del self.open[reader]
             unheard = None if heard is None else (lambda e: e not in self.hand_heard and not heard(e))
-            rep = self._report(reader, sw, homes, away, located() if located is not None else {}, unheard, moved)
+            rep = self._report(reader, sw, homes, away, located() if located is not None else {}, unheard, moved,
+                               misfiled)  # fmt: skip
             self.reports.append(rep)
             out.append(rep)
         return out
 
     def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict, unheard=None,
-                moved=None) -> dict:  # fmt: skip
+                moved=None, misfiled=None) -> dict:  # fmt: skip
         space = self.handheld_space[reader]
         t = np.concatenate(sw["t"]) if sw["t"] else np.zeros(0, np.int64)
         rssi = np.concatenate(sw["rssi"]) if sw["rssi"] else np.zeros(0, np.int16)
@@ -199,7 +202,7 @@ class Inventory:
         unit_of = {e: u for e, (_, u) in loc.items() if u}
         if units:
             found = place_reads(t, sw["epc"], rssi, np.asarray(sw["unit_t"], np.int64), units, homes,
-                                self.home_share, lambda e: unit_of.get(e, ""), moved)  # fmt: skip
+                                self.home_share, fixed_unit(unit_of, misfiled), moved)  # fmt: skip
         else:  # no unit labels scanned: the room as a whole (where in it unknown)
             found = {e: "" for e in sw["epc"]}
         off = {e for e, (sp, _) in loc.items() if sp in self.external}  # placed off site (by the business process)
@@ -226,6 +229,14 @@ class Inventory:
         rep["found"] = dict(sorted(found.items()))  # epc -> unit each read tag was placed on
         rep["units"] = unit_rows(rep, expected, units)
         return rep
+
+
+def fixed_unit(unit_of: dict[str, str], misfiled=None):
+    """located(epc) for the arbitration: the shelf the fixed antennas rest a dossier held misfiled on
+    (misfiled(epc), '' for the rest), else the unit its estimate shows (unit_of)."""
+    if misfiled is None:
+        return lambda e: unit_of.get(e, "")
+    return lambda e: misfiled(e) or unit_of.get(e, "")
 
 
 def _heard_from_elsewhere(found: dict, expected: dict, loc: dict, space: str, epc: list[str], rssi,
@@ -331,5 +342,5 @@ def units_table(rep: dict):
     return tab
 
 
-__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "Inventory", "arbitrate", "place_reads", "reconcile", "report_rows",
-           "report_table", "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip
+__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "Inventory", "arbitrate", "fixed_unit", "place_reads", "reconcile",
+           "report_rows", "report_table", "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip

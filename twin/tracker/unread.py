@@ -2,7 +2,8 @@
 have passed, in its home's room when business events named its home (registration, filing), else where most dossiers
 like it are -- the space holding most of the read dossiers with no home known (active cases' volumes), learned from
 the stream itself. Low confidence; the first read replaces it. `heard_since_start` tells an inventory which
-expected dossiers no fixed antenna has heard since the core started (a label to check: twin.tracker.inventory).
+expected dossiers no fixed antenna has heard since the core started (a label to check: twin.tracker.inventory), and
+`misfiled_shelf` on which shelf the fixed antennas rest a dossier the core holds misfiled.
 """
 
 from __future__ import annotations
@@ -53,3 +54,20 @@ def heard_since_start(tag_of: dict[str, int], last_any_us: np.ndarray):
         return g is not None and g < len(last_any_us) and int(last_any_us[g]) >= 0
 
     return heard
+
+
+def misfiled_shelf(tag_of: dict[str, int], wins: np.ndarray, units: list[str], held):
+    """misfiled(epc) -> for a dossier the alert rules hold misfiled (`held`: the EPCs of the open misfiled alerts),
+    the shelf whose antenna won most of its inventories since it was last taken out (`wins`: the read evidence's
+    credits per tag id and shelf column, `units`: column -> unit); '' for the rest. That is where the fixed
+    antennas rest it, whatever its estimate shows (twin.tracker.inventory)."""
+
+    def shelf(epc: str) -> str:
+        if epc not in held:
+            return ""
+        g = tag_of.get(epc)
+        if g is None or g >= len(wins) or not wins.shape[1] or not wins[g].any():
+            return ""
+        return units[int(np.argmax(wins[g]))]
+
+    return shelf

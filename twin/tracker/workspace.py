@@ -26,7 +26,7 @@ from .inventory import HOME_SHARE, Inventory
 from .kernels_alerts import fixed_rows
 from .lifecycle import Lifecycle, raised
 from .store import Store
-from .unread import heard_since_start
+from .unread import heard_since_start, misfiled_shelf
 
 _EMPTY_ALERTS = ALERTS_SCHEMA.empty_table()
 
@@ -137,7 +137,10 @@ class Workspace:
                                          heard_since_start(self.alerts.tag_of,
                                                            self.alerts.evidence.last_any_us),
                                          lambda e: e in self.alerts.place.away
-                                         or e in self.alerts.book.misfiled):  # fmt: skip
+                                         or e in self.alerts.book.misfiled,
+                                         misfiled_shelf(self.alerts.tag_of, self.alerts.evidence.wins,
+                                                        self.alerts.evidence.units,
+                                                        self.alerts.book.misfiled)):  # fmt: skip
             self.sweeps.append(rep)
             self._events.append({"t_us": rep["t1_us"], "kind": "sweep_report", "officer": rep["officer"],
                                  "detail": json.dumps(rep, sort_keys=True)})  # fmt: skip
