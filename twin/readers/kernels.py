@@ -307,9 +307,10 @@ def warm() -> float:
     from twin.readers import sessionkernels
 
     sessionkernels.warm()
-    from twin.readers import airtime, reportpass, sessionpass
+    from twin.readers import airtime, reportpass, sessionpass, triggers
 
     sessionpass.warm()
     reportpass.warm()
     airtime.warm()
+    triggers.merge(z1, z1, z1 + 1)
     return time.perf_counter() - t

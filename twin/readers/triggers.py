@@ -13,6 +13,7 @@ Every person in the station wears a badge tag, so moving tag legs stand for the 
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 CODES = {"continuous": 0, "periodic": 1, "gpi": 2}
 
@@ -50,8 +51,9 @@ def leg_inside(t0_us, t1_us, x0, y0, x1, y1, cx, cy, radius_m):
     return a, np.where(hit & (u1 > u0), b, a)
 
 
-def merge(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.ndarray]:
-    """Union of half-open intervals per owner: owner -> (K, 2) sorted, disjoint."""
+def merge_py(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.ndarray]:
+    """Union of half-open intervals per owner: owner -> (K, 2) sorted, disjoint. The plain rule (reference of
+    `merge`)."""
     out: dict[int, np.ndarray] = {}
     if not len(owner):
         return out
@@ -65,6 +67,45 @@ def merge(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.nda
         s = np.flatnonzero(new)
         out[int(ow)] = np.column_stack([a[s], np.maximum.reduceat(reach, s)]).astype(np.int64)
     return out
+
+
+@njit(cache=True)
+def _merge(owner, lo, hi):
+    """`merge_py` in one pass after a stable sort by (owner, start): the owners, where each one's intervals start
+    in the output, and the (K, 2) intervals."""
+    n = owner.shape[0]
+    o = np.argsort(lo, kind="mergesort")
+    o = o[np.argsort(owner[o], kind="mergesort")]
+    iv = np.empty((n, 2), np.int64)
+    owners = np.empty(n, np.int64)
+    ptr = np.zeros(n + 1, np.int64)
+    k, m = 0, 0
+    reach = 0
+    for j in range(n):
+        i = o[j]
+        first = j == 0 or owner[i] != owner[o[j - 1]]
+        if first:
+            owners[m] = owner[i]
+            ptr[m] = k
+            m += 1
+        if first or lo[i] > reach:
+            iv[k, 0] = lo[i]
+            reach = hi[i]
+            k += 1
+        else:
+            reach = max(reach, hi[i])
+        iv[k - 1, 1] = reach
+    ptr[m] = k
+    return owners[:m], ptr[:m + 1], iv[:k]
+
+
+def merge(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.ndarray]:
+    """Union of half-open intervals per owner: owner -> (K, 2) sorted, disjoint (`_merge`, compiled)."""
+    if not len(owner):
+        return {}
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    owners, ptr, iv = _merge(i8(owner), i8(lo), i8(hi))
+    return {ow: iv[ptr[j]:ptr[j + 1]] for j, ow in enumerate(owners.tolist())}
 
 
 def gpi_intervals(t0: int, t1: int, centre_xy: np.ndarray, centre_level: np.ndarray, radius_m: float, hold_us: int,
