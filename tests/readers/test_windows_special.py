@@ -48,3 +48,13 @@ def test_windows_match_plain_rule(case):
     assert np.all(np.diff(got[0]) >= 0)  # sorted by antenna, then start
     same = got[0][1:] == got[0][:-1]
     assert np.all(got[1][1:][same] > got[1][:-1][same])
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases())
+def test_compiled_special_windows_same_as_plain_steps(case):
+    """`timegrid.special_windows` (compiled) and `special_windows_py` give the same arrays, in the same order."""
+    t0, t1, period, special, off, ln = case
+    got = windows(t0, t1, period, special, off, ln)
+    want = windows(t0, t1, period, special, off, ln, plain_rule=True)
+    assert all(np.array_equal(a, b) and a.dtype == b.dtype for a, b in zip(got, want))

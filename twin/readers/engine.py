@@ -171,7 +171,7 @@ class ReaderEngine:
         track = self._track_rows(antennas_override)
         live = (tags.t1_us > t0) & (tags.t0_us < t1) & (tags.level >= 0)
         wa, ws, we, wk = windows(t0, t1, self.a_period, self._special(t0, t1, track, tags, live), self.a_off,
-                                 self.a_len, self._win_memo)
+                                 self.a_len, self._win_memo, self.plain)
         whole, part = static_pairs(self, t0, t1, tags, live, wa, ws, we)
         mov = moving_pieces(self, t0, t1, tags, live, track, wa, ws, we)
         w, seg, p, r, s0, s1, steady = (np.concatenate([part[i], mov[i]]) for i in range(7))

@@ -307,10 +307,11 @@ def warm() -> float:
     from twin.readers import sessionkernels
 
     sessionkernels.warm()
-    from twin.readers import airtime, reportpass, sessionpass, triggers
+    from twin.readers import airtime, reportpass, sessionpass, timegrid, triggers
 
     sessionpass.warm()
     reportpass.warm()
     airtime.warm()
     triggers.merge(z1, z1, z1 + 1)
+    timegrid.special_windows(z1, z1, z1 + 1, z1, np.array([[0, 1]]), z1, z1 + 1, z1, z1 + 1)
     return time.perf_counter() - t

@@ -9,6 +9,7 @@ sampled at the midpoints of a fixed time grid (EngineParams.grid_ms).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -37,13 +38,15 @@ def subtract(iv: np.ndarray, down: np.ndarray) -> np.ndarray:
 
 
 def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarray],
-            slot_off: np.ndarray | None = None, slot_len: np.ndarray | None = None, memo: dict | None = None):
+            slot_off: np.ndarray | None = None, slot_len: np.ndarray | None = None, memo: dict | None = None,
+            plain_rule: bool = False):
     """Alive windows of every antenna over [t0, t1): arrays (ant, start, end, period index) sorted by antenna, start.
 
     period_us: (A,) report period of each antenna's reader. special: antenna -> its alive intervals (K, 2) within the
     chunk when not simply [t0, t1) (faults, carried antennas, GPI triggers); others are alive throughout.
     slot_off, slot_len: (A,) the part [k P + off, k P + off + len) of each period k in which the antenna inventories
-    (a periodic reader's antenna dwell); default the whole period.
+    (a periodic reader's antenna dwell); default the whole period. plain_rule: the special windows by the plain rule
+    (`special_windows_py`) instead of the compiled one.
     """
     A = len(period_us)
     off = np.zeros(A, np.int64) if slot_off is None else np.asarray(slot_off, np.int64)
@@ -72,7 +75,15 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
     # every special interval at once: its periods' windows clipped to it (an antenna's intervals are disjoint)
     iv = np.concatenate([np.asarray(v, np.int64).reshape(-1, 2) for v in special.values()])
     sa = np.repeat(np.fromiter(special, np.int64, len(special)), [len(v) for v in special.values()])
-    p, o_, n_ = np.asarray(period_us, np.int64)[sa], off[sa], ln[sa]
+    if plain_rule:
+        return special_windows_py(a, ws, we, k, iv, sa, np.asarray(period_us, np.int64), off, ln)
+    return special_windows(a, ws, we, k, iv, sa, np.asarray(period_us, np.int64), off, ln)
+
+
+def special_windows_py(a, ws, we, k, iv, sa, period_us, off, ln):
+    """The plain antennas' windows (a, ws, we, k) with those of the special intervals iv (K, 2) of antennas sa, sorted
+    by antenna and start, empty ones dropped. The plain rule (reference of `special_windows`)."""
+    p, o_, n_ = period_us[sa], off[sa], ln[sa]
     own, kk = expand(iv[:, 0] // p, (iv[:, 1] - 1) // p + 1)
     s = np.maximum(kk * p[own] + o_[own], iv[own, 0])
     e = np.minimum(kk * p[own] + o_[own] + n_[own], iv[own, 1])
@@ -81,6 +92,46 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
     a, ws, we, k = a[o], ws[o], we[o], k[o]
     ok = we > ws
     return a[ok], ws[ok], we[ok], k[ok]
+
+
+@njit(cache=True)
+def _special_windows(a, ws, we, k, iv, sa, period_us, off, ln):
+    P = a.shape[0]
+    n = P
+    for j in range(sa.shape[0]):
+        p = period_us[sa[j]]
+        n += max((iv[j, 1] - 1) // p + 1 - iv[j, 0] // p, 0)
+    A, S, E, K = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, np.int64)
+    A[:P], S[:P], E[:P], K[:P] = a, ws, we, k
+    m = P
+    for j in range(sa.shape[0]):
+        x = sa[j]
+        p, o_, n_ = period_us[x], off[x], ln[x]
+        for kk in range(iv[j, 0] // p, (iv[j, 1] - 1) // p + 1):
+            A[m], K[m] = x, kk
+            S[m] = max(kk * p + o_, iv[j, 0])
+            E[m] = min(kk * p + o_ + n_, iv[j, 1])
+            m += 1
+    o = np.argsort(S, kind="mergesort")
+    o = o[np.argsort(A[o], kind="mergesort")]
+    c = 0
+    for i in o:
+        if E[i] > S[i]:
+            c += 1
+    ra, rs, re, rk = np.empty(c, np.int64), np.empty(c, np.int64), np.empty(c, np.int64), np.empty(c, np.int64)
+    c = 0
+    for i in o:
+        if E[i] > S[i]:
+            ra[c], rs[c], re[c], rk[c] = A[i], S[i], E[i], K[i]
+            c += 1
+    return ra, rs, re, rk
+
+
+def special_windows(a, ws, we, k, iv, sa, period_us, off, ln):
+    """`special_windows_py` in one compiled pass (the same arrays)."""
+    i8 = lambda x: np.ascontiguousarray(x, np.int64)  # noqa: E731
+    return _special_windows(i8(a), i8(ws), i8(we), i8(k), i8(iv).reshape(-1, 2), i8(sa), i8(period_us), i8(off),
+                            i8(ln))
 
 
 def unique_index(a: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
