@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from twin.readers import gen2
+from twin.readers.radix import argsort_stable
 from twin.readers.timegrid import expand, lexsort_ints
 
 
@@ -191,11 +192,11 @@ def weak_reads(u1, u2, u3, tot, cl, i, sa, lo, hi, cum0, ws, dur, seg, sr):
         key = np.empty(n, np.int64)
         for k in range(n):
             key[k] = (ri[k] << (bt + bw)) | (w[k] << bt) | (t[k] - t_lo)
-        o = np.argsort(key, kind="mergesort")
+        o = argsort_stable(key)
     else:  # three stable sorts, least significant key first
-        o = np.argsort(t, kind="mergesort")
-        o = o[np.argsort(w[o], kind="mergesort")]
-        o = o[np.argsort(ri[o], kind="mergesort")]
+        o = argsort_stable(t - t_lo)
+        o = o[argsort_stable(w[o])]
+        o = o[argsort_stable(ri[o])]
     G = 0
     for j in range(n):
         k = o[j]

@@ -307,7 +307,10 @@ def warm() -> float:
     from twin.readers import sessionkernels
 
     sessionkernels.warm()
-    from twin.readers import airtime, reportpass, sessionpass, timegrid, triggers
+    from twin.readers import airtime, radix, reportpass, sessionpass, timegrid, triggers
+
+    radix.argsort_pairs(z1, z1)
+    radix.argsort_stable(z1)
 
     sessionpass.warm()
     reportpass.warm()

@@ -14,6 +14,7 @@ from numba import njit
 from scipy.special import ndtri
 
 from twin.readers import reportkernels
+from twin.readers.radix import argsort_pairs
 from twin.readers.reports import _BLOM, _BLOM_N, peak_rssi, report_rows
 from twin.records import READ_DTYPE
 
@@ -58,13 +59,6 @@ def ids_pass(rdr, per, first, n_readers, h0_chan, h0_delay, phase, dwell, trig, 
 
 
 @njit(cache=True)
-def _stable_order(major, minor):
-    """The stable order of rows by (major, minor)."""
-    o = np.argsort(minor, kind="mergesort")
-    return o[np.argsort(major[o], kind="mergesort")]
-
-
-@njit(cache=True)
 def _put(row, off, v, nbytes):
     for b in range(nbytes):
         row[off + b] = np.uint8((v >> (8 * b)) & 0xFF)
@@ -78,7 +72,7 @@ def shape_pass(buf, offs, gi, ur, dl, rdr, ant, seg, n, f, l_, rs, z, e_max_t, s
     rows of a message by last seen on the reader's clock, ties in row order. Peak RSSI from the Blom tables (or
     `rssi_in` when given), channel from its tanh'd uniform. Returns the order and each row's delivery."""
     N, M = rdr.shape[0], ur.shape[0]
-    go = _stable_order(dl, ur)  # lexsort((ur, dl))
+    go = argsort_pairs(dl, ur)  # lexsort((ur, dl))
     rank = np.empty(M, np.int64)
     c = -1
     for j in range(M):
@@ -102,7 +96,7 @@ def shape_pass(buf, offs, gi, ur, dl, rdr, ant, seg, n, f, l_, rs, z, e_max_t, s
             else:
                 tf[i] = min(v, tl[i])
         rk[i] = rank[gi[i]]
-    o = _stable_order(rk, tl)
+    o = argsort_pairs(rk, tl)
     out_dl = np.empty(N, np.int64)
     ew = names.shape[1]
     for k in range(N):

@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from twin.readers import sessionkernels as sk
+from twin.readers.radix import argsort_stable
 from twin.readers.sessions import _lattice, order_stats_from, session_reads, split
 from twin.readers.timegrid import lexsort_ints
 
@@ -100,7 +101,7 @@ def group_pass(rows, ant, per, tag, rdr, s0, s1, steady, given, code, lam, tag_b
         bits += w
     if not ok:
         packed[:] = 0
-    o = rows[np.argsort(packed, kind="mergesort")]
+    o = rows[argsort_stable(packed)]
     key = np.empty(n, np.int64)
     for i in range(n):
         key[i] = (rdr[o[i]] << tag_bits) | tag[o[i]]

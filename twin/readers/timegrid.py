@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from twin.readers.radix import argsort_pairs
+
 
 def expand(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """For ranges [lo[i], hi[i]): (owner i, value) of every integer inside, vectorised."""
@@ -112,8 +114,7 @@ def _special_windows(a, ws, we, k, iv, sa, period_us, off, ln):
             S[m] = max(kk * p + o_, iv[j, 0])
             E[m] = min(kk * p + o_ + n_, iv[j, 1])
             m += 1
-    o = np.argsort(S, kind="mergesort")
-    o = o[np.argsort(A[o], kind="mergesort")]
+    o = argsort_pairs(A, S)
     c = 0
     for i in o:
         if E[i] > S[i]:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from twin.readers.radix import argsort_pairs
+
 CODES = {"continuous": 0, "periodic": 1, "gpi": 2}
 
 
@@ -74,8 +76,7 @@ def _merge(owner, lo, hi):
     """`merge_py` in one pass after a stable sort by (owner, start): the owners, where each one's intervals start
     in the output, and the (K, 2) intervals."""
     n = owner.shape[0]
-    o = np.argsort(lo, kind="mergesort")
-    o = o[np.argsort(owner[o], kind="mergesort")]
+    o = argsort_pairs(owner, lo)
     iv = np.empty((n, 2), np.int64)
     owners = np.empty(n, np.int64)
     ptr = np.zeros(n + 1, np.int64)
