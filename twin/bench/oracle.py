@@ -39,6 +39,7 @@ from .oracle_beams import OracleBeams
 from .oracle_comotion import CoMotion
 from .oracle_events import apply_events, due_ops, road_trips, unread_prior
 from .oracle_filter import run_filter
+from .oracle_hold import Holds
 from .oracle_model import StationModel
 from .oracle_triggers import TriggerModel
 from .protocol import CoreOutput, empty_alerts, empty_estimates
@@ -131,6 +132,8 @@ class OracleCore:
         self.portal_cross = float(self.config.get("portal_cross", PORTAL_CROSS))
         # door light barriers (sensed): a passing tag crosses towards a crossing's destination (`oracle_beams`)
         self.beams = OracleBeams(self) if self.config.get("beams", True) else None
+        # tags the beams saw cross are not back on the side they left until a crossing back (`oracle_hold`)
+        self.holds = Holds() if self.config.get("holds", True) else None
         self._trans: dict[int, tuple] = {}
         adj = (W > 0) | np.eye(NS, dtype=bool)
         self.adj_lists = [np.flatnonzero(adj[s]) for s in range(NS)]

@@ -92,6 +92,17 @@ class OracleBeams:
                 out[i] = self.r_start[j]
         return out
 
+    def heard_near(self, tag: int, door: int, t_us: int) -> bool:
+        """Whether the door's portal read the tag within near_s of t_us (this interval's reads, or the last one of
+        the intervals before)."""
+        key = int(tag) * self.nd + int(door)
+        lo, hi = np.searchsorted(self.r_key, [key, key + 1])
+        ts = self.r_t[lo:hi]
+        if len(ts) and (np.abs(ts - t_us) <= self.near_us).any():
+            return True
+        last = self._last.get(key)
+        return last is not None and abs(last[0] - t_us) <= self.near_us
+
     def push(self, table: pa.Table | None) -> None:
         """Take the GPIEvent rows of a reader status table (other rows and bad frames are left out)."""
         if self.beams is None or table is None or table.num_rows == 0:

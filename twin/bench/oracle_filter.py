@@ -17,6 +17,7 @@ import numpy as np
 from scipy import sparse
 
 from ..readers.timegrid import expand
+from .oracle_hold import drive, put_down, road_targets
 
 P_MIN = 1e-3  # per-round p below which an antenna's read does not add a candidate to the support (assumption)
 LAM_FLOOR = 1e-4  # expected reads per unit granted where the model says none (assumption: slack for moving tags
@@ -130,6 +131,8 @@ def _support(core, T, r_i, r_a, ops=None):
         ent.append(ops[0] * K + ops[1])
     home = core.home_c[T]  # the registered home unit: where a carried dossier is most often put back
     ent.append(np.flatnonzero(home >= 0) * K + home[home >= 0])
+    road = road_targets(core, T)[0]  # the off-site place an open checkout names: reached by road
+    ent.append(np.flatnonzero(road >= 0) * K + road[road >= 0])
     nA = len(m.A.keys)
     ua = np.unique(r_i * nA + r_a)
     ui, uant = ua // nA, ua % nA
@@ -164,11 +167,14 @@ def _support(core, T, r_i, r_a, ops=None):
 
 
 def _prune(core, T, C, E, ops=None):
-    """Keep each tag's previous support, its events' candidates and the candidates that best explain the interval."""
+    """Keep each tag's previous support, its events' and its checkout's candidates and the candidates that best
+    explain the interval."""
     keep = min(core.M + core.extra, C.shape[1])
     L = E.sum(axis=1)
     prev = core.sup[T]
     Lk = L.copy()
+    road = road_targets(core, T)[0]
+    Lk[(C == road[:, None]) & (road[:, None] >= 0)] = np.inf
     for k in range(core.M):
         Lk[(C == prev[:, k:k + 1]) & (prev[:, k:k + 1] >= 0)] = np.inf
     if ops is not None and len(ops[0]):
@@ -258,6 +264,15 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     flat = (np.repeat(np.arange(n_t), Kmax) * (NS + 1) + sidx.ravel())
     wsum = np.bincount(flat, wc.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
     share = wc / np.maximum(np.take_along_axis(wsum, sidx, 1), 1e-300)
+    carried = valid & (m.c_storage[Cs] < 0)  # generic places: a tag there is carried (or mislaid)
+    wg = np.where(carried, wc, 0.0)
+    gsum = np.bincount(flat, wg.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
+    share_gen = wg / np.maximum(np.take_along_axis(gsum, sidx, 1), 1e-300)
+    # a carried tag in a space with units in its support is put down on one of them (`oracle_hold.put_down`)
+    wu = np.where(valid & ~carried, wc, 0.0)
+    usum = np.take_along_axis(np.bincount(flat, wu.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1), sidx, 1)
+    share_unit = wu / np.maximum(usum, 1e-300)
+    putting = carried & (usum > 0)
     # portal passes: (tag row, step, door) of every step in which a door's portal read the tag
     pk = portal_steps(core, r_i, ant, step) if full else np.zeros((0, 4), np.int64)
     p_lo = np.searchsorted(pk[:, 0], np.arange(S + 1))
@@ -267,6 +282,8 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
     np.maximum.at(LR, (o_i, o_s), np.clip(o_t, t0, t_end))  # an event's place is shown from the event on
     o_k = np.argmax(C[o_i] == o_c[:, None], axis=1)  # the event candidate's column (in the support: `_support`)
     o_lo = np.searchsorted(o_s, np.arange(S + 1))  # ops come in time order (`due_ops`)
+    hold = core.holds.for_pass(core, T) if core.beams is not None and core.holds is not None else None
+    road, t_co = road_targets(core, T) if full else (np.full(n_t, -1, np.int64), None)
     out_t, out_tag, out_c, out_p = [], [], [], []
     last_sp, last_st = core.last_space[T], core.last_store[T]
     ar = np.arange(n_t)
@@ -277,22 +294,38 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         if s < S - 1 and not Es[valid].any() and o_lo[s + 1] == o_lo[s]:
             continue  # no evidence in this step: its moves are folded into the next step that has some
         q_in, W, leave = core.trans(gap * step_us)
+        dt_s = gap * step_us / 1e6
         gap = 0
         stay = 1.0 - rc * np.r_[q_in + leave, 0.0][sidx]
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)
         Bm = np.bincount(flat, (B * rc).ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)  # the moving part
+        Bg = np.bincount(flat, (B * carried).ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)  # off units
         inflow = np.zeros((n_t, NS + 1))
         inflow[:, :NS] = q_in * Bm[:, :NS] + W.T.dot(Bm[:, :NS].T).T
-        if p_lo[s + 1] > p_lo[s]:  # a passing tag at the door: belief on either side partly crosses
+        cross_in = None
+        if p_lo[s + 1] > p_lo[s]:  # a passing tag at the door: its carried belief on either side partly crosses
             g, d, side = pk[p_lo[s]:p_lo[s + 1], 1:].T
             a, b = core.door_ab[d, side], core.door_ab[d, 1 - side]
             keep = np.ones((n_t, NS + 1))
             qs = q if core.beams is None else core.beams.share(d, a, b, np.full(len(d), t0 + s * step_us),
                                                                   np.full(len(d), t0 + (s + 1) * step_us), q, T[g])
+            qs = np.broadcast_to(qs, len(g))
             np.multiply.at(keep, (g, a), 1.0 - qs)
-            np.add.at(inflow, (g, b), qs * Bs[g, a])
-            stay = stay * np.take_along_axis(keep, sidx, 1)
+            cross_in = np.zeros((n_t, NS + 1))
+            sent = qs * Bg[g, a]  # a tag on a unit is not carried through a door: it is picked up first
+            np.add.at(cross_in, (g, b), sent)
+            stay = stay * np.where(carried, np.take_along_axis(keep, sidx, 1), 1.0)
+            if hold is not None:  # sent across by the beams: not back on the side it left until a crossing back
+                hold.start(g, a, qs, sent, t0 + s * step_us)
         B = B * stay + np.take_along_axis(inflow, sidx, 1) * share
+        if cross_in is not None:  # arrives carried: on the generic places of the side it entered
+            B += np.take_along_axis(cross_in, sidx, 1) * share_gen
+        t_s = t0 + s * step_us
+        B = put_down(B, putting, share_unit, flat, n_t, NS, dt_s)
+        if (road >= 0).any():
+            B = drive(core, B, C, sidx, road, t_co, t_s, dt_s)
+        if hold is not None:
+            B = hold.mask(B, sidx, t_s)
         top = Es.max(axis=1, keepdims=True)
         post = B * np.exp(Es - np.where(np.isfinite(top), top, 0.0))
         tot = post.sum(axis=1, keepdims=True)
@@ -316,6 +349,8 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
             out_p.append(Bs[ch, best[ch]])
             last_sp, last_st = np.where(ch, sp, last_sp), np.where(ch, st, last_st)
     core.last_space[T], core.last_store[T] = last_sp, last_st
+    if hold is not None:
+        hold.save(t_end)
     M = core.M
     o = np.argsort(-B, axis=1)[:, :M]
     keep_c = np.take_along_axis(C, o, 1)
