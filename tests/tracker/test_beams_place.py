@@ -62,3 +62,28 @@ def test_a_one_sided_entry_after_a_passage_in_the_same_batch_counts():
     assert _one_sided_entry({})[-1] == "room-b"
     # judged by the place before the batch (room-a, not the corridor the crossing came from): no entry
     assert "room-b" not in _one_sided_entry({"beam_batch_place": False})
+
+
+def test_sealed_space_is_not_opened_for_leaving_by_a_burst_the_beams_took_into_it():
+    from twin.tracker.kernels_locate import seal_pass
+
+    # space 1 (a sealed office) behind door 0 from space 0 (the corridor); the tag (0) placed in the office, a row of
+    # corridor evidence 30 s after the tag's burst at the office door (heard by both sides)
+    tag, t = np.array([0]), np.array([130 * S], np.int64)
+    space, ev, strong = np.array([0]), np.array([1.0]), np.array([False])
+    accepted, by_prior = np.array([1, -1]), np.array([False])
+    sealed = np.array([False, True, False])
+    space_doors = np.array([[-1], [0], [-1]])
+    p_start, p_sides = np.array([[100 * S]], np.int64), np.array([[3]], np.int8)
+    door_spaces = np.array([[0, 1]])
+    args = (tag, t, space, ev, strong, accepted, sealed, by_prior, space_doors, p_start, p_sides, 120 * S, True, 0.1)
+    assert seal_pass(*args)[0] == 1.0  # the burst opened the office
+    for to, want in ((1, 0.1), (-1, 1.0), (0, 1.0)):  # beams: into the office / out of it / none or both ways
+        assert seal_pass(*args, False, door_spaces, np.array([[to]], np.int8))[0] == want
+    # ... and a passage earlier in the batch places the tag before its later rows are judged
+    tag2, t2 = np.array([0, 0]), np.array([125 * S, 130 * S], np.int64)
+    sp2, ev2, st2 = np.array([1, 0]), np.array([5.0, 1.0]), np.array([True, False])
+    acc2 = np.array([0, -1])  # in the corridor before the batch: its corridor row is no move
+    a2 = (tag2, t2, sp2, ev2, st2, acc2, sealed, by_prior, space_doors, p_start, p_sides, 120 * S, True, 0.1)
+    assert seal_pass(*a2)[1] == 1.0
+    assert seal_pass(*a2, True, door_spaces, np.array([[1]], np.int8))[1] == 0.1  # now in the office, entered

@@ -312,7 +312,8 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               here: np.ndarray, pre_us: int, min_rssi_dbm: float, one_side: bool, quiet_us: np.ndarray,
               one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
               sides: np.ndarray | None = None, follow_badge: bool = False,
-              badge: np.ndarray | None = None, batch_place: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              badge: np.ndarray | None = None, batch_place: bool = False,
+              beam_to: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -329,11 +330,16 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     or both ways) for `portal.direction`. sides (`Passages.sides`, per tag and door): a walk past's burst is marked
     heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either. badge: per
     row, the tag is a badge: a badge follows no other (it is the carrier), so its origin-side-only burst never counts
-    by follow_badge (an officer sitting by the door was taken out with the one who crossed)."""
+    by follow_badge (an officer sitting by the door was taken out with the one who crossed). beam_to (per tag and
+    door, `Passages.beam_to`): set to the direction of each (tag, door)'s latest row here, for the sealed-space rule."""
     beams.follow = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
     past = live & ~crossed
     young = young & ~past & ~(to_hi & to_lo & (rssi < min_rssi_dbm))  # crossings both ways: a faint read says little
+    if beam_to is not None and len(door):  # the latest row of each (tag, door) burst: the beams' word on it
+        key = np.asarray(tag, np.int64) * beam_to.shape[1] + door
+        k, first = np.unique(key[::-1], return_index=True)
+        beam_to.reshape(-1)[k] = to[::-1][first]
     if sides is not None and past.any():
         n_d = sides.shape[1]
         key = np.asarray(tag, np.int64) * n_d + door

@@ -105,6 +105,14 @@ class TrackerConfig:
     sealed_open_s: float = 120.0
     #: ... a burst counts once both of the door's antennas heard the tag (off: any burst; ci-baseline zone -0.3 pp)
     sealed_both_sides: bool = True
+    #: ... the place a row leaves is where the tag's latest passage earlier in the batch took it (a dossier carried in
+    #: from the car park, placed at the procuratorate by a business event, was taken into the evidence room by a walk
+    #: past its door seconds after its passage into the corridor: the passage had made its place one of reads)
+    sealed_batch_place: bool = True
+    #: ... a burst the door's light barriers took into the space opens it for no leaving, one they took out of it for
+    #: no entering (assumption: the beams tell the way through; a dossier just carried into office-05 was pulled out
+    #: by the corridor antenna of the door opposite while its entering burst kept the office open)
+    sealed_beam_close: bool = True
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
     #: a tag crossing a portal with a badge (bursts starting within holder_window_s) takes the mean of its own antenna
     #: sequence and the badge's, the badge's counting this much (twin.tracker.carrier; assumption, checked on the

@@ -55,21 +55,33 @@ def evidence_pass(ant, cnt, rssi, weight, inv_factor, weak_dbm, weak_factor, use
 
 @njit(cache=True)
 def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_doors, p_start, p_sides,
-              open_us, both_sides, factor):  # fmt: skip
+              open_us, both_sides, factor, batch_place=False, door_spaces=None, beam_to=None):  # fmt: skip
     """Sealed spaces (see Locator.process): a placed tag's evidence for another place times `factor` unless a burst at
     a door of the sealed space it leaves (and of the sealed space it enters, when its place came from reads) began
-    within open_us before. Returns ev itself when no row is blocked, else a changed copy."""
+    within open_us before. Returns ev itself when no row is blocked, else a changed copy.
+
+    batch_place: the tag's place is the destination of its latest passage row (strong) earlier in the batch, else its
+    accepted place (a passage in the batch also makes the place one read from reads). beam_to (per tag and door, with
+    door_spaces): the direction the door's light barriers gave the tag's burst there (+1: toward the door's space with
+    the higher index, -1: the lower, 0: none or both ways); a burst the beams took into the space opens it for no
+    leaving, one they took out of the space opens it for no entering."""
     out = ev
     copied = False
+    hr = -1
+    prior = False
     for i in range(len(tag)):
         tg, sp = tag[i], space[i]
-        hr = accepted[tg]
+        if i == 0 or tag[i - 1] != tg:
+            hr, prior = accepted[tg], by_prior[tg]
+        if batch_place and strong[i]:
+            hr, prior = sp, False
+            continue
         if sp == hr or hr < 0 or strong[i] or not (sealed[hr] or sealed[sp]):
             continue
         blocked = False
         for side in range(2):  # leave the space it is in; enter the one the evidence names
             pl = hr if side == 0 else sp
-            if not sealed[pl] or (side == 1 and by_prior[tg]):
+            if not sealed[pl] or (side == 1 and prior):
                 continue
             recent = False
             for j in range(space_doors.shape[1]):
@@ -78,6 +90,12 @@ def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_do
                     continue
                 st = p_start[tg, d]
                 if st <= t_us[i] and t_us[i] - st <= open_us and (not both_sides or p_sides[tg, d] == 3):
+                    if beam_to is not None:
+                        bt = beam_to[tg, d]
+                        hi = max(door_spaces[d, 0], door_spaces[d, 1])
+                        into = (bt > 0) == (pl == hi)  # the beams took it into pl (when bt != 0)
+                        if bt != 0 and into == (side == 0):
+                            continue  # taken into the space it is in / out of the one named: no way through
                     recent = True
                     break
             if not recent:

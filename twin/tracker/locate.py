@@ -180,7 +180,8 @@ class Locator(BusinessPriors):
                                         self.passages.quiet_us_row, int(self.cfg.beam_one_side_quiet_s * 1e6),
                                         self.passages.last, self.walks.passby_us, self.passages.sides,
                                         self.cfg.beam_follow_badge, p_badge if has_b else None,
-                                        self.cfg.beam_batch_place)  # fmt: skip
+                                        self.cfg.beam_batch_place,
+                                        self.passages.beam_to if self.cfg.sealed_beam_close else None)  # fmt: skip
                 b_to, follow = b_to[young], self.beams.follow[young]
             rows = idx[young]
             a = ant[rows]
@@ -219,9 +220,12 @@ class Locator(BusinessPriors):
         # evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in
         # (and of the one the evidence names, when its place came from reads) began within `sealed_open_s` before
         if self.cfg.sealed_factor < 1.0:
+            close = self.cfg.sealed_beam_close and self.beams is not None
             ev = seal_pass(tag, t, space, ev, strong, self.space_st.accepted, self._sealed, self.by_prior,
                            self._space_doors, self.passages.start, self.passages.sides, self._open_us,
-                           self.cfg.sealed_both_sides, self.cfg.sealed_factor)  # fmt: skip
+                           self.cfg.sealed_both_sides, self.cfg.sealed_factor, self.cfg.sealed_batch_place,
+                           self.beams.door_spaces if close else None,
+                           self.passages.beam_to if close else None)  # fmt: skip
         # spaces: cycles, read rates (a passage burst is no steady read rate), the batch's thresholds and windows (a
         # tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window), runs
         cf, ss, us = self.cfg, self.space_st, self.unit_st

@@ -35,6 +35,9 @@ class Passages:
         self.sw = np.zeros((0, self.n_doors, 2))  # reads per side in the current burst (TagSeenCount summed)
         self.swt = np.zeros((0, self.n_doors, 2))  # ... times their seconds since the burst's start
         self.quiet = np.zeros((0, self.n_doors), np.int64)  # silence at the door before the current burst (us)
+        #: the door light barriers' direction of the current burst as of its latest row (twin.tracker.beams.beam_rows;
+        #: +1: toward the door's space with the higher index, -1: the lower, 0: none or both ways)
+        self.beam_to = np.zeros((0, self.n_doors), np.int8)
         #: per row of the last `young` call (input order): the tag's silence at the row's door before its burst (us;
         #: a tag never heard there before: very large) -- a tag resting near a door is heard at it again and again
         self.quiet_us_row = np.zeros(0, np.int64)
@@ -60,6 +63,7 @@ class Passages:
             self.t_both = np.vstack([self.t_both, np.full((k, self.n_doors), _OLD, np.int64)])
             self.swt = np.vstack([self.swt, np.zeros((k, self.n_doors, 2))])
             self.quiet = np.vstack([self.quiet, np.full((k, self.n_doors), 1 << 62, np.int64)])
+            self.beam_to = np.vstack([self.beam_to, np.zeros((k, self.n_doors), np.int8)])
 
     def young(self, tag: np.ndarray, t_us: np.ndarray, door: np.ndarray, side: np.ndarray | None = None,
               rssi: np.ndarray | None = None, detail: bool = False, count: np.ndarray | None = None,
