@@ -1,5 +1,15 @@
 """Seeded: a dossier-room sweep on the morning after dossiers were misfiled (ci-sized station) finds the present
-dossiers and reports each misfiled one at its true shelf, through the twin, the tracker and the bench."""
+dossiers and reports the misfiled ones at their true shelf, through the twin, the tracker and the bench.
+
+Seeds 3 and 4 hold the most misfiled dossiers in the room at sweep time of seeds 1-8 (3 each). Three of the six the
+misfiled rule holds on another shelf while their estimates still show their homes: reported misplaced where the
+fixed antennas rest them (twin.tracker.unread.misfiled_shelf; 1 / 3 at the true shelf on each seed before). Two no
+reader could place (docs/inventory.md): on seed 3 one lies on S24 but S21's antenna across the aisle won 388 of its
+inventories to S24's 44 and the handheld read it at S21 in 13 reports (-38 dBm) against 7 at S24 (-53 dBm), so it
+is reported misplaced at S21; on seed 4 one that no shelf antenna heard after it was put back is reported present
+at home (the handheld's 14 reports at S10 against 9 at home are no stronger than what a tenth of the dossiers at
+home show).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2] / "scenarios"
 SCENARIO = f"""schema_version = 1
 name = "ci-sweep"
 description = "Shelf returns misfiled at the end of Monday; the dossier-room sweep on Tuesday morning."
-seed = 1
+seed = {{seed}}
 start = "2026-03-02T17:00:00+08:00"
 duration = "945min"
 chunk = "60s"
@@ -42,18 +52,21 @@ mtbf_h = 0
 
 
 @pytest.mark.slow
-def test_morning_sweep_finds_present_and_misfiled_at_true_shelf(tmp_path):
+@pytest.mark.parametrize(("seed", "misplaced"), [(3, 3), (4, 2)])
+def test_morning_sweep_finds_present_and_misfiled_at_true_shelf(tmp_path, seed, misplaced):
     from twin.bench.drive import run_with_core
 
     scn = tmp_path / "ci-sweep.toml"
-    scn.write_text(SCENARIO, encoding="utf-8")
+    scn.write_text(SCENARIO.replace("{seed}", str(seed)), encoding="utf-8")
     run_with_core(scn, tmp_path / "run", core="tracker", progress=False, report=False)
     m = json.loads((tmp_path / "run" / "metrics.json").read_text())["bench"]
     assert m["inventory_sweep_time_s"]["sweeps"] == 1  # the dossier room, ~7 min
     assert 300 < m["inventory_sweep_time_s"]["value"] < 900
-    assert m["inventory_misfiled_found_share"]["misfiled"] >= 1
-    assert m["inventory_misfiled_found_share"]["value"] == 1.0  # every misfiled dossier at its true shelf
+    mis = m["inventory_misfiled_found_share"]
+    assert mis["misfiled"] == 3
+    assert mis["value"] >= 2 / 3 - 1e-9  # all but the one no reader could place
     # every present dossier but the unreadable ones (dead inlays, ~1 %: RFParams.dead_share) is found
     assert m["inventory_found_share"]["value"] >= 0.97
     assert m["inventory_false_missing"]["value"] <= 0.02 * m["inventory_found_share"]["in_room"]
-    assert m["inventory_false_misplaced"]["value"] <= 5
+    assert m["inventory_false_misplaced"]["value"] == 0
+    assert m["inventory_false_misplaced"]["reported_misplaced"] >= misplaced
