@@ -3,6 +3,10 @@
 numba's own sorts are comparison sorts several times slower than numpy's vectorised ones on the few thousand keys a
 chunk sorts; a radix sort over the keys' actual bit width (a few 11-bit passes) is cheaper, and stable, so it gives
 exactly the order of numpy's stable argsort (and of np.lexsort on keys packed into one integer).
+
+numba's on-disk cache keys a compiled function on its own source file only: a pass that calls a kernel of another
+module (this one, `sessionkernels`, `reportkernels`) keeps its cached machine code when only that module changes.
+After changing such a kernel, touch the files of the passes calling it (or clear their __pycache__).
 """
 
 from __future__ import annotations

@@ -175,18 +175,26 @@ def session_all(rng, key, s1_mode, lam, lam_us, s0, s1, steady, given, flick_lam
     seen = np.empty(U, np.int64)
     S = st_keys.shape[0]
     neg = -(1 << 62)
+    lo = 0  # keys ascend: a galloping search on from the last key's place (the place a binary search finds)
     for g in range(G):
         if g == 0 or key[g] != key[g - 1]:
             k = key[g]
             j = u_of[g]
             ukeys[j] = k
-            lo, hi = 0, S
-            while lo < hi:
-                mid = (lo + hi) >> 1
-                if st_keys[mid] < k:
-                    lo = mid + 1
-                else:
-                    hi = mid
+            if g > 0 and k < key[g - 1]:
+                lo = 0  # not ascending (a caller's own order): from the start
+            if lo < S and st_keys[lo] < k:
+                step = 1
+                while lo + step < S and st_keys[lo + step] < k:
+                    step <<= 1
+                a, b = lo + (step >> 1) + 1, min(lo + step, S)  # st_keys[a - 1] < k <= st_keys[b] (or b == S)
+                while a < b:
+                    mid = (a + b) >> 1
+                    if st_keys[mid] < k:
+                        a = mid + 1
+                    else:
+                        b = mid
+                lo = a
             if lo < S and st_keys[lo] == k:
                 elig[j], armed[j], seen[j] = st_elig[lo], st_armed[lo], st_seen[lo]
             else:
@@ -250,7 +258,11 @@ def split_draws(rng, grp, lam, n):
                     continue
                 rem = gs[i] - gs[ends[i]]
                 p = min(max(lam[i] / max(rem, 1e-300), 0.0), 1.0)
-                take = rng.binomial(left[i], p)
+                if p == 1.0 and left[i] > 0:  # numpy's inversion for p = 1 takes one uniform and gives n
+                    rng.random()
+                    take = left[i]
+                else:
+                    take = rng.binomial(left[i], p)
                 out[i] = take
                 if i + 1 < ends[i]:
                     left[i + 1] = left[i] - take
