@@ -3,6 +3,7 @@ against one SimPy event per read on the same read count in the same run.
 
     .venv/bin/pytest benchmarks/bench_readers.py -m benchmark     # pytest-benchmark, figures in extra_info
     .venv/bin/python benchmarks/bench_readers.py                   # the same figures as a plain report
+    .venv/bin/python benchmarks/bench_readers.py --stages [station]  # CPU ms per chunk per stage of the engine
 
 The engine's cost follows report rows and candidate (antenna, tag) pairs, not reads: how many reads a row carries
 follows from the session and the report period. So reads/s is reported beside rows/s for three loads:
@@ -347,7 +348,34 @@ def test_kernel_compile_and_load_cost(benchmark):
     assert costs["load_s"] <= costs["compile_s"] + 1.0
 
 
+def load_stages(name: str = "station", runs: int = 3) -> dict[str, float]:
+    """CPU ms per chunk of each stage of the engine (`bench_world.StageTimers`) on one load, fresh engine per run,
+    the least of `runs` runs per stage (kernels warmed before)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_world import StageTimers
+
+    warm_kernels()
+    load = loads()[name] if name != "station" else station_inputs()
+    best: dict[str, float] = {}
+    for _ in range(runs):
+        with StageTimers() as timers:
+            run_load(load)
+        for k, v in timers.out.items():
+            best[k] = min(best.get(k, float("inf")), 1e3 * v / len(load[4]))
+    return best
+
+
 if __name__ == "__main__":
+    import sys
+
+    if "--stages" in sys.argv:  # the station load's CPU ms per chunk per stage of the engine
+        st = load_stages(sys.argv[-1] if sys.argv[-1] != "--stages" else "station")
+        for k, v in sorted(st.items(), key=lambda kv: -kv[1]):
+            print(f"{k:20s} {v:7.3f} ms/chunk  {100 * v / max(st['total'], 1e-9):5.1f} %")
+        raise SystemExit(0)
     if warm_kernels() is not None:
         print("kernels:", "  ".join(f"{k}={v}" for k, v in kernel_costs().items()))
     for m in measure():

@@ -114,59 +114,80 @@ def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top:
 
 
 STAGES = {  # module -> the engine's stages timed by `engine_stages` (functions looked up by name at call time)
-    "twin.readers.engine": ("windows", "static_pairs", "moving_pieces", "report_rows", "s0_reads", "session_reads",
-                            "split"),
+    "twin.readers.engine": ("windows", "static_pairs", "moving_pieces", "s0_reads"),
+    "twin.readers.sessionpass": ("session_rows",),
+    "twin.readers.reportpass": ("report_rows_fused",),
     "twin.readers.airtime": ("window_rates", "whole_static"),
     "twin.readers.staticpairs": ("new_static",),
     "twin.readers.moving": ("_fixed_pieces", "_carried_links"),
 }
+METHODS = ("_special", "_exposures", "_sessions")  # ReaderEngine methods timed too
 
 
-def engine_stages(start_h: float, end_h: float, scenario: Path = BASELINE) -> dict[str, float]:
-    """CPU seconds of the reader engine (`total`) and of its stages over [start_h, end_h) of the first day, timed
-    with process_time around each stage (no profiler: compiled kernels and small numpy calls are counted as they
-    run). Stages nest (moving_pieces holds _fixed_pieces and _carried_links)."""
-    import importlib
+class StageTimers:
+    """CPU seconds per stage of the reader engine (`STAGES`, `METHODS`; `total` = generate_with_delivery) while
+    `on`, with process_time around each stage (no profiler: compiled kernels and small numpy calls are counted as
+    they run). Stages nest (moving_pieces holds _fixed_pieces and _carried_links, _sessions holds session_rows).
+    A context manager: the stages are wrapped inside it and restored after."""
 
-    from twin.readers import kernels
-    from twin.readers.engine import ReaderEngine
-    from twin.scenario import load_scenario
-    from twin.world import World
+    def __init__(self) -> None:
+        self.out: dict[str, float] = {"total": 0.0}
+        self.on = True
 
-    kernels.warm()
-    out, on = {"total": 0.0}, [False]
-
-    def timed(fn, name):
+    def _timed(self, fn, name):
         def run(*a, **k):
-            if not on[0]:
+            if not self.on:
                 return fn(*a, **k)
             c = time.process_time()
             try:
                 return fn(*a, **k)
             finally:
-                out[name] = out.get(name, 0.0) + time.process_time() - c
+                self.out[name] = self.out.get(name, 0.0) + time.process_time() - c
         return run
 
-    saved = []
-    for mod_name, names in STAGES.items():
-        mod = importlib.import_module(mod_name)
-        for n in names:
-            saved.append((mod, n, getattr(mod, n)))
-            setattr(mod, n, timed(getattr(mod, n), n))
-    for n in ("_sessions", "generate_with_delivery"):
-        saved.append((ReaderEngine, n, getattr(ReaderEngine, n)))
-        setattr(ReaderEngine, n, timed(getattr(ReaderEngine, n), "total" if n == "generate_with_delivery" else n))
-    try:
+    def __enter__(self):
+        import importlib
+
+        from twin.readers.engine import ReaderEngine
+
+        self._saved = []
+        for mod_name, names in STAGES.items():
+            mod = importlib.import_module(mod_name)
+            for n in names:
+                self._saved.append((mod, n, getattr(mod, n)))
+                setattr(mod, n, self._timed(getattr(mod, n), n))
+        for n in METHODS + ("generate_with_delivery",):
+            self._saved.append((ReaderEngine, n, getattr(ReaderEngine, n)))
+            setattr(ReaderEngine, n, self._timed(getattr(ReaderEngine, n),
+                                                 "total" if n == "generate_with_delivery" else n))
+        return self
+
+    def __exit__(self, *exc):
+        for mod, n, fn in self._saved:
+            setattr(mod, n, fn)
+
+    def report(self) -> str:
+        st = self.out
+        return "\n".join(f"{k:20s} {v:7.3f} s  {100 * v / max(st['total'], 1e-9):5.1f} %"
+                         for k, v in sorted(st.items(), key=lambda kv: -kv[1]))
+
+
+def engine_stages(start_h: float, end_h: float, scenario: Path = BASELINE) -> dict[str, float]:
+    """CPU seconds of the reader engine (`total`) and of its stages (`StageTimers`) over [start_h, end_h) of the
+    first day."""
+    from twin.readers import kernels
+    from twin.scenario import load_scenario
+    from twin.world import World
+
+    kernels.warm()
+    with StageTimers() as timers:
         world = World(load_scenario(scenario))
         for ch in world.run():
             h = (ch.t0_us - world.scenario.start_us) / 3.6e9
-            on[0] = start_h <= h < end_h
+            timers.on = start_h <= h < end_h
             if h >= end_h:
                 break
-    finally:
-        for mod, n, fn in saved:
-            setattr(mod, n, fn)
-    return out
+    return timers.out
 
 
 def engine_hours(scenario: Path = BASELINE) -> list[float]:
@@ -238,7 +259,7 @@ if __name__ == "__main__":
     if args.stages:
         st = engine_stages(*args.stages, scenario=args.scenario)
         for k, v in sorted(st.items(), key=lambda kv: -kv[1]):
-            print(f"{k:16s} {v:7.3f} s  {100 * v / max(st['total'], 1e-9):5.1f} %")
+            print(f"{k:20s} {v:7.3f} s  {100 * v / max(st['total'], 1e-9):5.1f} %")
         raise SystemExit(0)
     if args.engine_hours:
         if hasattr(os, "sched_setaffinity"):
