@@ -87,3 +87,26 @@ def test_sealed_space_is_not_opened_for_leaving_by_a_burst_the_beams_took_into_i
     a2 = (tag2, t2, sp2, ev2, st2, acc2, sealed, by_prior, space_doors, p_start, p_sides, 120 * S, True, 0.1)
     assert seal_pass(*a2)[1] == 1.0
     assert seal_pass(*a2, True, door_spaces, np.array([[1]], np.int8))[1] == 0.1  # now in the office, entered
+
+
+def _both_ways(cfg: dict) -> list[str]:
+    """A dossier heard by d-a's corridor side, then by its room side (its own sequence: into room-a), beside a badge
+    heard the other way round (out), with crossings both ways in the burst; returns the dossier's spaces."""
+    from .synth import BADGE
+
+    core = TrackerCore(_site(), cfg)
+    t = 100.0
+    rows = [(t, "R-d-a", 2, DOSSIER, -45, 5), (t + 0.5, "R-d-a", 2, DOSSIER, -42, 5),
+            (t + 1.0, "R-d-a", 1, DOSSIER, -44, 5), (t + 2.0, "R-d-a", 1, DOSSIER, -40, 5),
+            (t + 3.0, "R-d-a", 1, DOSSIER, -41, 5)]  # fmt: skip
+    rows += [(t - 1.0, "R-d-a", 1, BADGE, -40, 5), (t - 0.5, "R-d-a", 1, BADGE, -40, 5)]
+    rows += [(t + 2.0 + k * 0.5, "R-d-a", 2, BADGE, -40, 5) for k in range(4)]
+    core.reader_events(_table(_crossing("R-d-a", 1, 2, t + 0.2) + _crossing("R-d-a", 2, 1, t + 1.6)))
+    core.ingest(reads(sorted(rows)))
+    est = core.advance(T0 + int((t + 60) * S)).estimates
+    return [s for e, s in zip(est.column("epc").to_pylist(), est.column("space").to_pylist()) if e == DOSSIER]
+
+
+def test_crossings_both_ways_leave_the_direction_to_the_tags_own_sequence():
+    assert _both_ways({})[-1] == "room-a"
+    assert _both_ways({"beam_both_own_seq": False})[-1] == "corr"  # the badge's sequence (out) outweighed it

@@ -89,6 +89,8 @@ class Beams:
         self.heard_us = _OLD  # the first beam change of the stream: every door's beams are presumed working since
         #: per portal row of the last `beam_rows`: a passage only if a badge crossing beside it went where it did
         self.follow = np.zeros(0, bool)
+        #: per portal row of the last `beam_rows`: crossings both ways beside it
+        self.both = np.zeros(0, bool)
         self.counts: Counter[str] = Counter()  # crossings by kind, edges taken
         self.quarantine: Counter[str] = Counter()
 
@@ -331,9 +333,11 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     heard by neither side, so it opens no sealed space (twin.tracker.kernels_locate.seal_pass) either. badge: per
     row, the tag is a badge: a badge follows no other (it is the carrier), so its origin-side-only burst never counts
     by follow_badge (an officer sitting by the door was taken out with the one who crossed). beam_to (per tag and
-    door, `Passages.beam_to`): set to the direction of each (tag, door)'s latest row here, for the sealed-space rule."""
+    door, `Passages.beam_to`): set to the direction of each (tag, door)'s latest row here, for the sealed-space rule;
+    `beams.both`: per row, crossings both ways beside it."""
     beams.follow = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
+    beams.both = to_hi & to_lo
     past = live & ~crossed
     young = young & ~past & ~(to_hi & to_lo & (rssi < min_rssi_dbm))  # crossings both ways: a faint read says little
     if beam_to is not None and len(door):  # the latest row of each (tag, door) burst: the beams' word on it

@@ -152,6 +152,10 @@ class TrackerConfig:
     #: corridors counting as that side (a dossier carried out of an office and along the corridor to the dossier room
     #: was still "in the office" until the batch ended, so its one-sided entry did not count)
     beam_batch_place: bool = True
+    #: with crossings both ways beside a burst (the antennas decide), the tag's own antenna sequence alone, not mixed
+    #: with a carrier badge's (matched by burst start, with several people at the door often another one's: a dossier
+    #: carried out of the dossier room was turned back by the sequence of a badge that had gone in 11 s before)
+    beam_both_own_seq: bool = True
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

@@ -182,6 +182,8 @@ class Locator(BusinessPriors):
                                         self.cfg.beam_follow_badge, p_badge if has_b else None,
                                         self.cfg.beam_batch_place,
                                         self.passages.beam_to if self.cfg.sealed_beam_close else None)  # fmt: skip
+                if self.cfg.beam_both_own_seq:  # crossings both ways: the tag's own sequence, not a carrier's
+                    carrier = np.where(self.beams.both, np.nan, carrier)
                 b_to, follow = b_to[young], self.beams.follow[young]
             rows = idx[young]
             a = ant[rows]
