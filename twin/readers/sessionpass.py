@@ -14,7 +14,7 @@ from numba import njit
 
 from twin.readers import sessionkernels as sk
 from twin.readers.radix import argsort_stable
-from twin.readers.sessions import _lattice, order_stats_from, session_reads, split
+from twin.readers.sessions import order_stats_from, session_reads, split
 from twin.readers.timegrid import lexsort_ints
 
 
@@ -201,13 +201,43 @@ def session_rows(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, code
             uf, ul = order_stats_from(fu, fv, fm)
             first[fg] = np.where(got, first[fg], (base + uf * span).astype(np.int64))
             last[fg] = (base + ul * span).astype(np.int64)
-    if how == 2:
-        m, u1, u2 = res[5]
-        m, mf, ml = _lattice(m, n[grp].astype(np.float64), grp, first, last, u1, u2)
-    else:
+    if how != 2:
         m, mf, ml = split(rng, grp, lam_o, n, first, last)
-    k = m > 0
-    return o[k], m[k], mf[k], ml[k]
+        k = m > 0
+        return o[k], m[k], mf[k], ml[k]
+    m, u1, u2 = res[5]
+    if len(m) and int(m.max()) >= 2:  # numpy's powers where a member has several reads, as `sessions._lattice`
+        kf = np.maximum(m, 1).astype(np.float64)
+        many = kf != 1.0
+        np.power(u1, 1.0 / kf, out=u1, where=many)
+        np.power(u2, 1.0 / kf, out=u2, where=many)
+    return lattice_rows(o, m, n, grp, first, last, u1, u2)
+
+
+@njit(cache=True)
+def lattice_rows(o, out, n, grp, first, last, u1, u2):
+    """`sessions._lattice` after its powers (u1, u2 already raised to 1 / reads where a member has several), then
+    the members read at least once: (row, reads, first, last)."""
+    M = out.shape[0]
+    c = 0
+    for i in range(M):
+        if out[i] > 0:
+            c += 1
+    ro, rm, rf, rl = np.empty(c, np.int64), np.empty(c, np.int64), np.empty(c, np.int64), np.empty(c, np.int64)
+    c = 0
+    for i in range(M):
+        if out[i] <= 0:
+            continue
+        g = grp[i]
+        nt = np.float64(n[g])
+        step = np.float64(last[g] - first[g]) / max(nt - 1.0, 1.0) if nt > 1 else 0.0
+        room = max(nt - out[i], 0.0)
+        i_f = min(np.floor(nt * (1.0 - u1[i])), room)
+        i_l = min(max(nt - 1 - np.floor(nt * (1.0 - u2[i])), i_f + out[i] - 1), nt - 1)
+        f = first[g] + np.int64(i_f * step)
+        ro[c], rm[c], rf[c], rl[c] = o[i], out[i], f, max(first[g] + np.int64(i_l * step), f)
+        c += 1
+    return ro, rm, rf, rl
 
 
 def session_rows_py(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, code, rng):
