@@ -152,6 +152,20 @@ class TrackerConfig:
     #: corridors counting as that side (a dossier carried out of an office and along the corridor to the dossier room
     #: was still "in the office" until the batch ended, so its one-sided entry did not count)
     beam_batch_place: bool = True
+    #: failed light barriers found fast (twin.tracker.beam_watch): a beam unchanged through `beam_alone_n`
+    #: interruptions of its door's other beam is dead (assumption: a person going through breaks both; the twin misses
+    #: one interruption in 500); a door whose two beams did not change while `beam_unseen_n` tags in a row were carried
+    #: through (heard by both of its antennas, the loudest read of each side at `beam_unseen_dbm` or louder, out of
+    #: `beam_unseen_quiet_s` of silence there; moved by the core across it and still there `beam_unseen_stay_s` later;
+    #: no beam change within `beam_unseen_near_s` of it) is not trusted until a beam changes; both raise
+    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before
+    beam_watch: bool = True
+    beam_alone_n: int = 3
+    beam_unseen_n: int = 2
+    beam_unseen_dbm: float = -65.0
+    beam_unseen_quiet_s: float = 60.0
+    beam_unseen_stay_s: float = 60.0
+    beam_unseen_near_s: float = 5.0
     #: with crossings both ways beside a burst (the antennas decide), the tag's own antenna sequence alone, not mixed
     #: with a carrier badge's (matched by burst start, with several people at the door often another one's: a dossier
     #: carried out of the dossier room was turned back by the sequence of a badge that had gone in 11 s before)
