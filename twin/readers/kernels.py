@@ -307,7 +307,7 @@ def warm() -> float:
     from twin.readers import sessionkernels
 
     sessionkernels.warm()
-    from twin.readers import airtime, radix, reportpass, sessionpass, timegrid, triggers
+    from twin.readers import airtime, radix, reportpass, sessionpass, staticpairs, timegrid, triggers
 
     radix.argsort_pairs(z1, z1)
     radix.argsort_stable(z1)
@@ -316,5 +316,8 @@ def warm() -> float:
     reportpass.warm()
     airtime.warm()
     triggers.merge(z1, z1, z1 + 1)
+    f1, u3 = np.zeros(1), np.zeros((1, 3), np.uint64)
+    staticpairs.same_rest(z1, u3, f1, f1, z1, z1, u3, f1, f1, z1, z1)
+    staticpairs.split_pairs(z1, z1, z1.astype(np.int32), f1, f1, z1, z1 + 1, z1, z1, z1 + 1, 0, 1, 0.5, 1)
     timegrid.special_windows(z1, z1, z1 + 1, z1, np.array([[0, 1]]), z1, z1 + 1, z1, z1 + 1)
     return time.perf_counter() - t

@@ -10,6 +10,7 @@ computed once per (point, container, antenna), then every tag at that point take
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from twin.readers import rf
 from twin.readers.links import free_reach, mean_screen
@@ -82,21 +83,64 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
 
 
 def static_pairs(eng, t0, t1, tags, live, wa, ws, we):
-    """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones."""
+    """Cached pairs of resting tags: (whole-chunk pairs: seg, ant, p, rssi), pieces of part-chunk ones. With
+    `eng.plain` the plain steps (`_memo_py`, `_split_py`), else their compiled passes (`same_rest`, `split_pairs`)."""
     st = np.flatnonzero(live & tags.is_static)
-    cols = (rf.epc_words(tags.epc[st]), tags.x0[st], tags.y0[st], tags.level[st], tags.container[st])  # EPCs as
-    # words: compared as integers, far cheaper than as byte strings (equal words, equal EPCs)
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
     memo = eng._key_memo  # the same resting tags as last chunk (most chunks): same keys, all known
-    if (memo is not None and memo[0] == eng.pairs.resets and len(memo[1][0]) == len(st)
-            and all(np.array_equal(a, b) for a, b in zip(memo[1], cols))):
+    if eng.plain:
+        cols = _cols(tags, st)
+        hit = _memo_py(memo, eng.pairs.resets, cols)
+    else:
+        cols = None
+        words = rf.epc_words(tags.epc)  # EPCs as words: compared as integers (equal words, equal EPCs)
+        hit = (memo is not None and memo[0] == eng.pairs.resets and len(memo[1][0]) == len(st)
+               and same_rest(st, words, f8(tags.x0), f8(tags.y0), i8(tags.level), i8(tags.container), *memo[1]))
+    if hit:
         keys = memo[2]
     else:
         keys = seg_keys(eng, tags, st)
         miss = eng.pairs.missing(keys)
         if miss.any():
             new_static(eng, st[miss], keys[miss], tags)
-        eng._key_memo = (eng.pairs.resets, cols, keys)
+        eng._key_memo = (eng.pairs.resets, cols or _cols(tags, st), keys)
     q, pa, pp, pr = eng.pairs.gather(keys)
+    if eng.plain:
+        return _split_py(st, q, pa, pp, pr, tags, t0, t1, wa, ws, we, eng.params.rf.p_powered)
+    w0, w1, w2, w3, p0, p1, p2, p3, p4, p5, p6 = split_pairs(
+        st, i8(q), pa, pp, pr, i8(tags.t0_us), i8(tags.t1_us), i8(wa), i8(ws), i8(we), int(t0), int(t1),
+        float(eng.params.rf.p_powered), len(eng.ant))
+    return (w0, w1, w2, w3), (p0, p1, p2, p3, p4, p5, p6, np.zeros(len(p0), bool))
+
+
+def _cols(tags, st):
+    """What the memo of `static_pairs` compares: the resting segments' EPC words, positions, levels, containers."""
+    return (rf.epc_words(tags.epc[st]), np.ascontiguousarray(tags.x0[st], np.float64),
+            np.ascontiguousarray(tags.y0[st], np.float64), np.ascontiguousarray(tags.level[st], np.int64),
+            np.ascontiguousarray(tags.container[st], np.int64))
+
+
+def _memo_py(memo, resets, cols) -> bool:
+    """Whether the resting segments are those of the memo (the plain rule of `same_rest`)."""
+    return (memo is not None and memo[0] == resets and len(memo[1][0]) == len(cols[0])
+            and all(np.array_equal(a, b) for a, b in zip(memo[1], cols)))
+
+
+@njit(cache=True)
+def same_rest(st, words, x0, y0, level, container, m_words, m_x0, m_y0, m_level, m_container):
+    """Whether segments st have the memo's EPC words, positions, levels and containers (`_memo_py`; lengths equal)."""
+    for k in range(st.shape[0]):
+        i = st[k]
+        if (words[i, 0] != m_words[k, 0] or words[i, 1] != m_words[k, 1] or words[i, 2] != m_words[k, 2]
+                or x0[i] != m_x0[k] or y0[i] != m_y0[k] or level[i] != m_level[k] or container[i] != m_container[k]):
+            return False
+    return True
+
+
+def _split_py(st, q, pa, pp, pr, tags, t0, t1, wa, ws, we, p_powered):
+    """Gathered pairs split into those resting all chunk and pieces (window, segment, p, rssi, start, end, powered,
+    given) of the others: the plain rule (reference of `split_pairs`)."""
     seg = st[q]
     whole = (tags.t0_us[seg] <= t0) & (tags.t1_us[seg] >= t1)
     j = np.flatnonzero(~whole)
@@ -106,6 +150,45 @@ def static_pairs(eng, t0, t1, tags, live, wa, ws, we):
     s1 = np.minimum(we[w], tags.t1_us[sg])
     ok = s1 > s0
     p = pp[j][own][ok]
-    part = (w[ok], sg[ok], p, pr[j][own][ok], s0[ok], s1[ok], p >= eng.params.rf.p_powered,
-            np.zeros(int(ok.sum()), bool))
+    part = (w[ok], sg[ok], p, pr[j][own][ok], s0[ok], s1[ok], p >= p_powered, np.zeros(int(ok.sum()), bool))
     return (seg[whole], pa[whole], pp[whole], pr[whole]), part
+
+
+@njit(cache=True)
+def split_pairs(st, q, pa, pp, pr, t0_us, t1_us, wa, ws, we, t0, t1, p_powered, n_ant):
+    """`_split_py` in one compiled pass: the whole-chunk pairs (seg, ant, p, rssi), then the pieces of the others
+    per window of their antenna (window, seg, p, rssi, start, end, powered)."""
+    lo = np.zeros(n_ant + 1, np.int64)  # windows of antenna a: wa[lo[a]:lo[a + 1]] (wa sorted)
+    for x in range(wa.shape[0]):
+        lo[wa[x] + 1] += 1
+    for a in range(n_ant):
+        lo[a + 1] += lo[a]
+    n = q.shape[0]
+    nw, npc = 0, 0
+    for k in range(n):
+        g = st[q[k]]
+        if t0_us[g] <= t0 and t1_us[g] >= t1:
+            nw += 1
+        else:
+            a = pa[k]
+            for w in range(lo[a], lo[a + 1]):
+                if min(we[w], t1_us[g]) > max(ws[w], t0_us[g]):
+                    npc += 1
+    s_w, a_w, p_w, r_w = np.empty(nw, np.int64), np.empty(nw, pa.dtype), np.empty(nw), np.empty(nw)
+    w_p, s_p, p_p, r_p = np.empty(npc, np.int64), np.empty(npc, np.int64), np.empty(npc), np.empty(npc)
+    b_p, e_p, pw_p = np.empty(npc, np.int64), np.empty(npc, np.int64), np.empty(npc, np.bool_)
+    i, j = 0, 0
+    for k in range(n):
+        g = st[q[k]]
+        if t0_us[g] <= t0 and t1_us[g] >= t1:
+            s_w[i], a_w[i], p_w[i], r_w[i] = g, pa[k], pp[k], pr[k]
+            i += 1
+            continue
+        a = pa[k]
+        for w in range(lo[a], lo[a + 1]):
+            b, e = max(ws[w], t0_us[g]), min(we[w], t1_us[g])
+            if e > b:
+                w_p[j], s_p[j], p_p[j], r_p[j], b_p[j], e_p[j] = w, g, pp[k], pr[k], b, e
+                pw_p[j] = pp[k] >= p_powered
+                j += 1
+    return s_w, a_w, p_w, r_w, w_p, s_p, p_p, r_p, b_p, e_p, pw_p
