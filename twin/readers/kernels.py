@@ -317,6 +317,10 @@ def warm() -> float:
     airtime.warm()
     triggers.merge(z1, z1, z1 + 1)
     f1, u3 = np.zeros(1), np.zeros((1, 3), np.uint64)
+    from twin.readers.rf import RFParams
+    from twin.readers.tagdraws import tag_draws
+
+    tag_draws(0, np.array([b"E"], dtype="S24"), RFParams())
     staticpairs.same_rest(z1, u3, f1, f1, z1, z1, u3, f1, f1, z1, z1)
     staticpairs.split_pairs(z1, z1, z1.astype(np.int32), f1, f1, z1, z1 + 1, z1, z1, z1 + 1, 0, 1, 0.5, 1)
     timegrid.special_windows(z1, z1, z1 + 1, z1, np.array([[0, 1]]), z1, z1 + 1, z1, z1 + 1)

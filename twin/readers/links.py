@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.readers import rf
+from twin.readers.tagdraws import tag_draws
 from twin.readers.timegrid import unique_index
 
 
@@ -82,8 +83,7 @@ def links(eng, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, s
         return k, np.zeros(0), np.zeros(0)
     us, inv = unique_index(seg[k], len(tags))  # per-tag hashes once per segment
     e = tags.epc[us]
-    off, dead = rf.tag_quality(eng.seed, e, P)
-    th = rf.tag_hash(eng.seed, e)
+    th, off, dead = tag_draws(eng.seed, e, P)
     if moving is None:  # fixed antennas: most candidates fail on their own forward fading draw; drop them first
         txk = np.asarray(txy, dtype=np.float64).reshape(-1, 2)[k]
         fwd = eng._forward_fading_db(ai[k], txk, th[inv])

@@ -12,6 +12,7 @@ from twin.readers import rf
 from twin.readers.linkcache import unfilled, walls_between
 from twin.readers.links import free_reach, mean_screen
 from twin.readers.staticpairs import places
+from twin.readers.tagdraws import tag_draws
 from twin.readers.timegrid import expand, leg_distance, slots, unique_index
 
 
@@ -146,8 +147,7 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     q = pos[inv[j]]
     us, ui = unique_index(seg[j], len(tags))  # per-tag draws once per segment
     e = tags.epc[us]
-    off, dead = rf.tag_quality(eng.seed, e, P)
-    th = rf.tag_hash(eng.seed, e)
+    th, off, dead = tag_draws(eng.seed, e, P)
     p, r = rf.pair_link(eng.A, hh[:1].repeat(len(j)), axy[j], txy[j], th[ui], off[ui], dead[ui], walls[k][q],
                         shielded[k][q], eng.seed, P, moving_antenna=np.ones(len(j), bool),
                         levels=(lv[0][q], lv[1][q]))
@@ -165,8 +165,7 @@ def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
     sg = mv[own]
     txy = tags.position(sg, mid)
     shield_tag = eng._metal[tags.container[sg]]
-    th = rf.tag_hash(eng.seed, tags.epc[mv])  # per leg, then per slot through `own`
-    offset, dead = rf.tag_quality(eng.seed, tags.epc[mv], P)
+    th, offset, dead = tag_draws(eng.seed, tags.epc[mv], P)  # per leg, then per slot through `own`
     parts = []
     for lv in np.unique(tags.level[sg]).tolist():
         F = eng.fixed[eng.a_level[eng.fixed] == lv]

@@ -14,6 +14,7 @@ from numba import njit
 
 from twin.readers import rf
 from twin.readers.links import free_reach, mean_screen
+from twin.readers.tagdraws import tag_draws
 from twin.readers.timegrid import expand
 
 
@@ -62,8 +63,7 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
         lo = np.searchsorted(ci, np.arange(len(ps)), side="left")
         hi = np.searchsorted(ci, np.arange(len(ps)), side="right")
         e = tags.epc[s]
-        off, dead = rf.tag_quality(eng.seed, e, P)
-        th = rf.tag_hash(eng.seed, e)
+        th, off, dead = tag_draws(eng.seed, e, P)
         alive = np.flatnonzero(~dead)  # a dead tag passes no screen
         own, row = expand(lo[pinv[alive]], hi[pinv[alive]])
         t = alive[own]
