@@ -368,3 +368,18 @@ def _steady_pairs(key, cnt, heard, is_silent):
             r_out[m], g_out[m], h_out[m] = r, key[i] >> 32, heard[i]
             m += 1
     return r_out[:m], g_out[:m], h_out[:m]
+
+
+def barrier_alerts(book, watch: ReaderWatch, rows) -> None:
+    """Light barriers the core stopped or started trusting again (twin.tracker.beam_watch: (t_us, reader id, GPI port,
+    raised, why)) as reader_offline raised and cleared in the alert book, one per (reader, port), in the reader's
+    space, the detail naming both ("reader R-x light barrier 1 (door, side) ...") as the twin's truth does; a beam's
+    alert is apart from its reader's own outage (one does not clear the other)."""
+    for t, reader, port, raised, why in rows:
+        r = watch._rindex.get(reader)
+        space = watch.space[r] if r is not None else ""
+        key = f"{reader}/gpi{port}"
+        if raised:
+            book.raise_(t, "reader_offline", "", space, "", f"reader {reader} light barrier {port} {why}", key)
+        else:
+            book.clear(t, "reader_offline", "", space, key)

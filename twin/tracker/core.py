@@ -22,6 +22,8 @@ from .holder import Holders
 from .ingest import Batch, Ingest
 from .locate import Locator
 from .beams import Beams
+from .beam_watch import BeamWatch
+from .alert_readers import barrier_alerts
 from .calib import ReaderClocks
 from .offsite import OffsitePrior
 from .unread import UnreadPrior
@@ -90,6 +92,12 @@ class TrackerCore:
         if self.beams is not None and not self.beams.any:
             self.beams = None
         self.locator.beams = self.beams
+        # failed light barriers found fast (twin.tracker.beam_watch): the beams' trust masked, reader_offline alerts
+        self.beam_watch = None
+        if self.beams is not None and cf.beam_watch:
+            self.beam_watch = BeamWatch(self.model, self.beams, cf.beam_stuck_s, cf.beam_alone_n, cf.beam_unseen_n,
+                                        cf.beam_unseen_dbm, cf.beam_unseen_quiet_s, cf.beam_unseen_stay_s,
+                                        cf.beam_unseen_near_s, cf.quiet_s)  # fmt: skip
 
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
@@ -156,6 +164,8 @@ class TrackerCore:
         if self.beams is not None:
             q0 = self.beams.quarantine.copy()
             kept = self.beams.push(t, ix, cols[2][g], [cols[4][i] for i in gpi], self.ingest_.now_us)
+            if self.beam_watch is not None:
+                self.beam_watch.push(t, ix, cols[2][g], [cols[4][i] for i in gpi])
             watch.quarantine.update(self.beams.quarantine - q0)
             watch.status_counts["GPIEvent"] += kept
         else:
@@ -173,6 +183,10 @@ class TrackerCore:
             w = self.workspace.alerts.watch
             up = {r: w.down_since[i] < 0 for i, r in enumerate(w.readers)}
             self.beams.update(int(t_us), np.array([up.get(r, True) for r in self.model.readers], bool))
+            if self.beam_watch is not None:  # beams silent through crossings: not trusted; alerts for failed beams
+                self.beam_watch.reads(batch.tag, batch.t_us, batch.ant, batch.rssi)
+                barrier_alerts(self.workspace.alerts.book, w, self.beam_watch.step(int(t_us)))
+                self.beams.live &= self.beam_watch.trusted
         if len(batch):
             self.workspace.observe(batch, self.model, self.ingest_)
             batch = self._locatable(batch)
@@ -242,6 +256,8 @@ class TrackerCore:
 
     def _output(self):
         t, tag, space, storage, conf, _ = self.locator.take()
+        if self.beam_watch is not None:
+            self.beam_watch.moves(t, tag, space)
         names = self.ingest_.epcs.names
         holder = self.holders.infer(t, tag, space, storage, self.ingest_.kind, self._badge_name)
         if len(self._epc_list) != len(names):  # extended only when new tags were seen
@@ -290,7 +306,8 @@ class TrackerCore:
                 "events": dict(self.events.counts),
                 "reader_events": {"kept": dict(self.workspace.alerts.watch.status_counts),
                                   "quarantine": dict(self.workspace.alerts.watch.quarantine)},
-                "beams": dict(self.beams.counts) if self.beams is not None else {}}  # fmt: skip
+                "beams": dict(self.beams.counts) if self.beams is not None else {},
+                "beam_watch": dict(self.beam_watch.counts) if self.beam_watch is not None else {}}  # fmt: skip
 
 
 __all__ = ["TrackerCore"]
