@@ -80,6 +80,7 @@ def test_sealed_space_is_not_opened_for_leaving_by_a_burst_the_beams_took_into_i
     assert seal_pass(*args)[0] == 1.0  # the burst opened the office
     for to, want in ((1, 0.1), (-1, 1.0), (0, 1.0)):  # beams: into the office / out of it / none or both ways
         assert seal_pass(*args, False, door_spaces, np.array([[to]], np.int8))[0] == want
+    assert seal_pass(*args, False, door_spaces, np.array([[1]], np.int8), 0.02)[0] == 0.02  # shut by the beams
     # ... and a passage earlier in the batch places the tag before its later rows are judged
     tag2, t2 = np.array([0, 0]), np.array([125 * S, 130 * S], np.int64)
     sp2, ev2, st2 = np.array([1, 0]), np.array([5.0, 1.0]), np.array([True, False])

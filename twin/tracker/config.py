@@ -113,6 +113,10 @@ class TrackerConfig:
     #: no entering (assumption: the beams tell the way through; a dossier just carried into office-05 was pulled out
     #: by the corridor antenna of the door opposite while its entering burst kept the office open)
     sealed_beam_close: bool = True
+    #: ... and evidence the beams so shut out counts this share of itself (< 0: sealed_factor; assumption: the beams'
+    #: word is firmer than "no burst lately"; a dossier just carried into office-02 was pulled out at 0.1 by the steady
+    #: reads of the corridor antenna of the door opposite; baseline day 0.0 and 0.02 the same, 0.02 leaves a way back)
+    sealed_beam_factor: float = 0.02
     holder_window_s: float = 3.0  # a dossier and a badge crossing one door within this are taken as carried together
     #: a tag crossing a portal with a badge (bursts starting within holder_window_s) takes the mean of its own antenna
     #: sequence and the badge's, the badge's counting this much (twin.tracker.carrier; assumption, checked on the
@@ -152,20 +156,6 @@ class TrackerConfig:
     #: corridors counting as that side (a dossier carried out of an office and along the corridor to the dossier room
     #: was still "in the office" until the batch ended, so its one-sided entry did not count)
     beam_batch_place: bool = True
-    #: failed light barriers found fast (twin.tracker.beam_watch): a beam unchanged through `beam_alone_n`
-    #: interruptions of its door's other beam is dead (assumption: a person going through breaks both; the twin misses
-    #: one interruption in 500); a door whose two beams did not change while `beam_unseen_n` tags in a row were carried
-    #: through (heard by both of its antennas, the loudest read of each side at `beam_unseen_dbm` or louder, out of
-    #: `beam_unseen_quiet_s` of silence there; moved by the core across it and still there `beam_unseen_stay_s` later;
-    #: no beam change within `beam_unseen_near_s` of it) is not trusted until a beam changes; both raise
-    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before
-    beam_watch: bool = True
-    beam_alone_n: int = 3
-    beam_unseen_n: int = 2
-    beam_unseen_dbm: float = -65.0
-    beam_unseen_quiet_s: float = 60.0
-    beam_unseen_stay_s: float = 60.0
-    beam_unseen_near_s: float = 5.0
     #: with crossings both ways beside a burst (the antennas decide), the tag's own antenna sequence alone, not mixed
     #: with a carrier badge's (matched by burst start, with several people at the door often another one's: a dossier
     #: carried out of the dossier room was turned back by the sequence of a badge that had gone in 11 s before)

@@ -55,7 +55,8 @@ def evidence_pass(ant, cnt, rssi, weight, inv_factor, weak_dbm, weak_factor, use
 
 @njit(cache=True)
 def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_doors, p_start, p_sides,
-              open_us, both_sides, factor, batch_place=False, door_spaces=None, beam_to=None):  # fmt: skip
+              open_us, both_sides, factor, batch_place=False, door_spaces=None, beam_to=None,
+              beam_factor=-1.0):  # fmt: skip
     """Sealed spaces (see Locator.process): a placed tag's evidence for another place times `factor` unless a burst at
     a door of the sealed space it leaves (and of the sealed space it enters, when its place came from reads) began
     within open_us before. Returns ev itself when no row is blocked, else a changed copy.
@@ -64,7 +65,8 @@ def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_do
     accepted place (a passage in the batch also makes the place one read from reads). beam_to (per tag and door, with
     door_spaces): the direction the door's light barriers gave the tag's burst there (+1: toward the door's space with
     the higher index, -1: the lower, 0: none or both ways); a burst the beams took into the space opens it for no
-    leaving, one they took out of the space opens it for no entering."""
+    leaving, one they took out of the space opens it for no entering; a row blocked so (the beams closed the way)
+    counts beam_factor of itself when that is >= 0, else factor."""
     out = ev
     copied = False
     hr = -1
@@ -79,6 +81,7 @@ def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_do
         if sp == hr or hr < 0 or strong[i] or not (sealed[hr] or sealed[sp]):
             continue
         blocked = False
+        shut = False
         for side in range(2):  # leave the space it is in; enter the one the evidence names
             pl = hr if side == 0 else sp
             if not sealed[pl] or (side == 1 and prior):
@@ -95,6 +98,7 @@ def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_do
                         hi = max(door_spaces[d, 0], door_spaces[d, 1])
                         into = (bt > 0) == (pl == hi)  # the beams took it into pl (when bt != 0)
                         if bt != 0 and into == (side == 0):
+                            shut = True
                             continue  # taken into the space it is in / out of the one named: no way through
                     recent = True
                     break
@@ -104,7 +108,7 @@ def seal_pass(tag, t_us, space, ev, strong, accepted, sealed, by_prior, space_do
             if not copied:
                 out = ev.copy()
                 copied = True
-            out[i] *= factor
+            out[i] *= beam_factor if (shut and beam_factor >= 0.0) else factor
     return out
 
 

@@ -227,7 +227,7 @@ class Locator(BusinessPriors):
                            self._space_doors, self.passages.start, self.passages.sides, self._open_us,
                            self.cfg.sealed_both_sides, self.cfg.sealed_factor, self.cfg.sealed_batch_place,
                            self.beams.door_spaces if close else None,
-                           self.passages.beam_to if close else None)  # fmt: skip
+                           self.passages.beam_to if close else None, self.cfg.sealed_beam_factor)  # fmt: skip
         # spaces: cycles, read rates (a passage burst is no steady read rate), the batch's thresholds and windows (a
         # tag not placed yet may wait for the next periodic inventory; a placed one keeps its adaptive window), runs
         cf, ss, us = self.cfg, self.space_st, self.unit_st
