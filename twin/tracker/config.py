@@ -161,6 +161,21 @@ class TrackerConfig:
     #: carried out of the dossier room was turned back by the sequence of a badge that had gone in 11 s before)
     beam_both_own_seq: bool = True
 
+    #: failed light barriers found fast (twin.tracker.beam_watch): a beam unchanged through `beam_alone_n`
+    #: interruptions of its door's other beam is dead (assumption: a person going through breaks both; the twin misses
+    #: one interruption in 500); a door whose two beams did not change while `beam_unseen_n` tags in a row were carried
+    #: through (heard by both of its antennas, the loudest read of each side at `beam_unseen_dbm` or louder, out of
+    #: `beam_unseen_quiet_s` of silence there; moved by the core across it and still there `beam_unseen_stay_s` later;
+    #: no beam change within `beam_unseen_near_s` of it) is not trusted until a beam changes; both raise
+    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before
+    beam_watch: bool = True
+    beam_alone_n: int = 3
+    beam_unseen_n: int = 2
+    beam_unseen_dbm: float = -65.0
+    beam_unseen_quiet_s: float = 60.0
+    beam_unseen_stay_s: float = 60.0
+    beam_unseen_near_s: float = 5.0
+
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":
         d = dict(d or {})
