@@ -54,3 +54,21 @@ def test_same_rest_as_plain_rule(seed, n, change):
     got = same_rest(stt, rf.epc_words(tags.epc), tags.x0, tags.y0, tags.level.astype(np.int64),
                     tags.container.astype(np.int64), *memo[1])
     assert got == want
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**64 - 1), st.integers(1, 300))
+def test_seg_keys_same_as_plain_rule(seed, n):
+    """Positions on and off the millimetre grid's half points, negative levels and containers, float levels."""
+    from types import SimpleNamespace
+
+    from twin.readers.staticpairs import seg_keys, seg_keys_py
+
+    g = np.random.default_rng(seed % 2**32)
+    tags = _tags(g, n)
+    x = np.round(g.uniform(-50, 50, n), int(g.integers(0, 5))) + g.choice([0.0, 5e-4, -5e-4], n)
+    lv = g.integers(-1, 3, n).astype(g.choice([np.int64, np.float64]))
+    tags = TagSegments(tags.tag, tags.epc, tags.t0_us, tags.t1_us, lv, x, -x, x, -x, tags.container)
+    idx = np.flatnonzero(g.random(n) < 0.8)
+    eng = SimpleNamespace(seed=seed, plain=False)
+    assert np.array_equal(seg_keys(eng, tags, idx), seg_keys_py(eng, tags, idx))

@@ -322,6 +322,7 @@ def warm() -> float:
 
     tag_draws(0, np.array([b"E"], dtype="S24"), RFParams())
     staticpairs.same_rest(z1, u3, f1, f1, z1, z1, u3, f1, f1, z1, z1)
+    staticpairs._seg_keys(np.uint64(1), z1, u3, f1, f1, z1, z1)
     staticpairs.split_pairs(z1, z1, z1.astype(np.int32), f1, f1, z1, z1 + 1, z1, z1, z1 + 1, 0, 1, 0.5, 1)
     timegrid.special_windows(z1, z1, z1 + 1, z1, np.array([[0, 1]]), z1, z1 + 1, z1, z1 + 1)
     return time.perf_counter() - t

@@ -14,16 +14,50 @@ from numba import njit
 
 from twin.readers import rf
 from twin.readers.links import free_reach, mean_screen
-from twin.readers.tagdraws import tag_draws
+from twin.readers.tagdraws import _GOLD, _mix, tag_draws
 from twin.readers.timegrid import expand
 
 
-def seg_keys(eng, tags, idx: np.ndarray) -> np.ndarray:
-    """The pair-cache key of resting segments idx: hash of tag, position (mm), level and container."""
+def seg_keys_py(eng, tags, idx: np.ndarray) -> np.ndarray:
+    """The pair-cache key of resting segments idx: hash of tag, position (mm), level and container (the plain rule
+    of `seg_keys`)."""
     w = rf.epc_words(tags.epc[idx])
     xq = np.rint(tags.x0[idx] * 1000).astype(np.int64)
     yq = np.rint(tags.y0[idx] * 1000).astype(np.int64)
     return rf.hash_u64(eng.seed, w[:, 0], w[:, 1], w[:, 2], xq, yq, tags.level[idx], tags.container[idx])
+
+
+def seg_keys(eng, tags, idx: np.ndarray) -> np.ndarray:
+    """`seg_keys_py` in one compiled pass (`_seg_keys`; the same keys)."""
+    if eng.plain:
+        return seg_keys_py(eng, tags, idx)
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
+    return _seg_keys(np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), i8(idx), np.ascontiguousarray(rf.epc_words(tags.epc)),
+                     f8(tags.x0), f8(tags.y0), i8(tags.level), i8(tags.container))
+
+
+@njit(cache=True)
+def _seg_keys(seed, idx, words, x0, y0, level, container):
+    """`rf.hash_u64` of (EPC words, x and y in mm, level, container) per segment idx, splitmix64 as `tagdraws._mix`."""
+    out = np.empty(idx.shape[0], np.uint64)
+    for k in range(idx.shape[0]):
+        i = idx[k]
+        h = seed
+        for c in range(7):
+            if c < 3:
+                v = words[i, c]
+            elif c == 3:
+                v = np.uint64(np.int64(np.rint(x0[i] * 1000)))
+            elif c == 4:
+                v = np.uint64(np.int64(np.rint(y0[i] * 1000)))
+            elif c == 5:
+                v = np.uint64(level[i])
+            else:
+                v = np.uint64(container[i])
+            h = _mix(h ^ (v + _GOLD))
+        out[k] = h
+    return out
 
 
 def places(tags, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
