@@ -4,8 +4,10 @@ estimate still shows its home (seeded synthetic sweeps, known answers)."""
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 
-from twin.tracker.inventory import Inventory, fixed_unit
+from twin.tracker.inventory import Inventory, fixed_unit, place_reads, unit_evidence
 from twin.tracker.unread import misfiled_shelf
 
 S = 1_000_000
@@ -90,3 +92,25 @@ def test_a_misfiled_shelf_that_was_not_scanned_leaves_a_home_the_handheld_read()
     (rep,) = inv.finish(110 * S, 2 * S, homes, lambda e: False, lambda: loc, None, lambda e: e == back,
                         {back: "dossiers/S9"}.get)  # fmt: skip
     assert rep["misplaced"] == [] and back in rep["present"]  # S9 not scanned: the home, a candidate, wins
+
+
+@given(st.lists(st.tuples(st.integers(0, 79), st.sampled_from(["a", "b", "c"]), st.integers(-90, -20)), min_size=1,
+                max_size=60),
+       st.sampled_from(UNITS), st.sampled_from(UNITS + [""]))  # fmt: skip
+def test_a_misfiled_shelf_the_handheld_read_best_always_wins(rows, home, estimate):
+    """Whatever the home and the estimate, a tag held misfiled on the unit the handheld read it at most steadily is
+    found there; with no tag held misfiled the word changes nothing."""
+    t = np.array([(20 * (s // 20) + 2 + s % 20) * S for s, _, _ in rows], np.int64)
+    epc = [e for _, e, _ in rows]
+    rssi = np.array([r for _, _, r in rows], np.int16)
+    unit_t = np.arange(len(UNITS), dtype=np.int64) * 20 * S
+    homes = {e: home for e in "abc"}
+    shown = {e: estimate for e in "abc"}
+    plain = place_reads(t, epc, rssi, unit_t, UNITS, homes, located=fixed_unit(shown), moved=lambda e: True)
+    none = place_reads(t, epc, rssi, unit_t, UNITS, homes, located=fixed_unit(shown, lambda e: ""),
+                       moved=lambda e: True)  # fmt: skip
+    assert none == plain
+    ev = unit_evidence(t, epc, rssi, unit_t, len(UNITS))
+    best = {e: UNITS[max(range(len(UNITS)), key=lambda k: (v[k, 0], v[k, 1]))] for e, v in ev.items()}
+    held = place_reads(t, epc, rssi, unit_t, UNITS, homes, located=fixed_unit({}, best.get), moved=lambda e: True)
+    assert held == best
