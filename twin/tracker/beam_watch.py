@@ -32,6 +32,7 @@ from .sitemodel import KIND_CODES, SiteModel
 OK, STUCK, ALONE, SILENT = 0, 1, 2, 3  # a beam's verdict
 _OLD = -(1 << 62)
 _QUIET_NEVER = 1 << 62
+_NEVER = 1 << 62
 
 
 class BeamWatch:
@@ -91,9 +92,9 @@ class BeamWatch:
         self.quiet = np.zeros((0, k), np.int64)  # silence there before it
         self.loud = np.zeros((0, k, 2), np.int16)  # loudest read per side in it
         self.space = np.zeros(0, np.int64)  # per tag: its space as the core last emitted it (-1: none)
-        self.changed = np.zeros(0, np.int64)  # per tag: time of its last space change
         self._edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._moves: list[tuple[int, int, int, int]] = []  # (t_us, tag, door, burst start) waiting for judgement
+        #: crossings waiting for judgement: [t_us, tag, door, burst start, the tag's next change (_NEVER: none yet)]
+        self._moves: list[list[int]] = []
         self._out: list[tuple[int, str, int, bool, str]] = []
         self.counts = {"stuck": 0, "alone": 0, "silent": 0, "unseen_crossings": 0}
 
@@ -109,7 +110,6 @@ class BeamWatch:
         self.quiet = np.vstack([self.quiet, np.full((k, c), _QUIET_NEVER, np.int64)])
         self.loud = np.vstack([self.loud, np.full((k, c, 2), -999, np.int16)])
         self.space = np.concatenate([self.space, np.full(k, -1, np.int64)])
-        self.changed = np.concatenate([self.changed, np.full(k, _OLD, np.int64)])
 
     def push(self, t_us: np.ndarray, reader: np.ndarray, port: np.ndarray, detail) -> None:
         """GPIEvent rows as handed to `Beams.push` (core clock, reader indices, ports, "true"/"false"); the rows
@@ -151,14 +151,17 @@ class BeamWatch:
             before = int(self.space[g])
             if s == before:
                 continue
-            self.space[g], self.changed[g] = s, t
+            self.space[g] = s
+            for mv in self._moves:
+                if mv[1] == g and mv[4] == _NEVER and t > mv[0]:
+                    mv[4] = t
             if before < 0 or s < 0:
                 continue
             for c in np.flatnonzero(self.crosses[before, s]).tolist():
                 lo = self.loud[g, c]
                 if (lo.min() >= self.loud_dbm and self.quiet[g, c] >= self.quiet_us
                         and t - self.near_us - self.gap_us <= self.last[g, c] and self.start[g, c] <= t + self.near_us):
-                    self._moves.append((t, g, int(self.col_door[c]), int(self.start[g, c])))
+                    self._moves.append([t, g, int(self.col_door[c]), int(self.start[g, c]), _NEVER])
 
     # -- judging -----------------------------------------------------------------------------------------------------
     def step(self, now_us: int) -> list[tuple[int, str, int, bool, str]]:
@@ -223,8 +226,8 @@ class BeamWatch:
         else:
             self.down[k] = -1
 
-    def _judge(self, t: int, g: int, d: int, start: int) -> None:
-        if self.changed[g] != t or not self.beams.has[d]:
+    def _judge(self, t: int, g: int, d: int, start: int, left: int) -> None:
+        if left - t < self.stay_us or not self.beams.has[d]:
             return  # moved on within stay_s (a flicker), or no beams
         e = self.edge_times[d]
         if ((e >= start - self.near_us) & (e <= t + self.near_us)).any() or self.door_edge[d] > t + self.near_us:
