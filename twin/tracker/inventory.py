@@ -6,7 +6,8 @@ each time the keeper scans a shelf's location label; the reads up to the next la
 read at several units (a low-power handheld still reaches the neighbouring bays and the bay across the aisle), so
 each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
 (how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
-are candidates; the unit the core's fixed shelf antennas place it on wins among them, then the tag's home (misfiles
+are candidates; the unit the core's fixed shelf antennas place it on (for a dossier the core holds misfiled, the
+shelf the misfiled rule rests it on, whatever its estimate shows) wins among them, then the tag's home (misfiles
 are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best; the
 home comes first for a tag the core has not seen taken out since it last rested (the fixed antennas' other unit is
 then its home's radio signature, not a move).
