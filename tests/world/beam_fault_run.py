@@ -1,7 +1,9 @@
 """One twin run through the tracker twice (door light barriers read, and antennas only) for the light-barrier fault
 tests: per faulted door, whether the tracker trusted its beams over time, and the portal direction of the dossier
 passages through it (the bench's rule, twin.bench.score_days: the estimate in force MIN_STAY_S after the passage
-names the new space). `python -m tests.world.beam_fault_run [SCENARIO]` prints the figures."""
+names the new space), how soon the tracker stopped trusting a faulted door, and its reader_offline alerts scored
+against the twin's anomalies (twin.bench.score_alerts). `python -m tests.world.beam_fault_run [SCENARIO]` prints the
+figures."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from twin.bench.score_alerts import match_alerts
 from twin.bench.score_days import MIN_STAY_S
 from twin.readers.site import export_site
 from twin.scenario import SCENARIOS_DIR, load_scenario
@@ -19,8 +22,10 @@ from twin.world import World
 
 US = 1_000_000
 SCENARIO = SCENARIOS_DIR / "beam-faults.toml"
-#: the tracker as shipped; with its antennas alone; and trusting the beams whatever they do (no stuck or silence rule)
-CONFIGS = {"beams": {}, "antennas": {"beams": False}, "no_fallback": {"beam_stuck_s": 1e9, "beam_silence_s": 1e9}}
+#: the tracker as shipped; without the beam watch (twin.tracker.beam_watch); with its antennas alone; and trusting the
+#: beams whatever they do (no stuck, silence or watch rule)
+CONFIGS = {"beams": {}, "no_watch": {"beam_watch": False}, "antennas": {"beams": False},
+           "no_fallback": {"beam_stuck_s": 1e9, "beam_silence_s": 1e9, "beam_watch": False}}
 
 
 @dataclass
@@ -31,7 +36,9 @@ class Run:
     world: World
     truth: pa.Table
     doors: tuple[str, ...]
+    anomalies: pa.Table | None = None
     estimates: dict[str, pa.Table] = field(default_factory=dict)
+    alerts: dict[str, pa.Table] = field(default_factory=dict)
     live: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     stats: dict[str, dict] = field(default_factory=dict)
 
@@ -43,10 +50,13 @@ def run(scn, configs: dict[str, dict]) -> Run:
     cores = {k: TrackerCore(site, cfg) for k, cfg in configs.items()}
     doors = cores[next(iter(cores))].model.doors
     est: dict[str, list] = {k: [] for k in cores}
+    alr: dict[str, list] = {k: [] for k in cores}
+    anomalies = []
     live: dict[str, list] = {k: [] for k in cores}
     times, truth = [], []
     for ch in world.run():
         truth.append(ch.truth)
+        anomalies.append(ch.anomalies)
         times.append(ch.t1_us)
         for k, core in cores.items():
             core.ingest(ch.reads)
@@ -54,11 +64,13 @@ def run(scn, configs: dict[str, dict]) -> Run:
             core.reader_events(ch.reader_events)
             out = core.advance(ch.t1_us)
             est[k].append(out.estimates)
+            alr[k].append(out.alerts)
             b = core.beams
             live[k].append(b.live.copy() if b is not None else np.zeros(len(doors), bool))
-    r = Run(world, pa.concat_tables(truth), tuple(doors))
+    r = Run(world, pa.concat_tables(truth), tuple(doors), pa.concat_tables(anomalies))
     for k in cores:
         r.estimates[k] = pa.concat_tables(est[k])
+        r.alerts[k] = pa.concat_tables(alr[k])
         r.live[k] = (np.array(times, np.int64), np.array(live[k]))
         r.stats[k] = cores[k].stats()
     return r
@@ -121,6 +133,35 @@ def trusted_share(r: Run, name: str, door: str, t0_us: int, t1_us: int) -> float
     return float(live[sel, r.doors.index(door)].mean()) if sel.any() else float("nan")
 
 
+def distrusted_after_s(r: Run, name: str, door: str, t0_us: int, t1_us: int) -> float:
+    """Seconds from t0_us to the first advance in [t0_us, t1_us) at which the tracker did not trust the door's beams
+    (NaN: trusted throughout)."""
+    t, live = r.live[name]
+    sel = (t >= t0_us) & (t < t1_us) & ~live[:, r.doors.index(door)]
+    return float((t[sel][0] - t0_us) / US) if sel.any() else float("nan")
+
+
+def first_crossing_us(r: Run, door: str, t0_us: int, t1_us: int) -> int | None:
+    """The first true passage of anyone (badge or dossier) through the door in [t0_us, t1_us), or None."""
+    d = r.world.floor.doors[door]
+    tr = r.truth.to_pydict()
+    rows = sorted(zip(tr["epc"], tr["t0_us"], tr["space"]))
+    out = [t for (e0, _, s0), (e1, t, s1) in zip(rows, rows[1:])
+           if e0 == e1 and {s0, s1} == {d.a, d.b} and t0_us <= t < t1_us]  # fmt: skip
+    return min(out) if out else None
+
+
+def offline_alerts(r: Run, name: str, window_s: float | None = None) -> dict:
+    """The config's reader_offline alerts against the twin's anomalies, over the whole run (the bench's matching;
+    window_s: another matching window than the bench's default): alerts, anomalies, precision, recall, delays."""
+    w = {"reader_offline": {"window_s": window_s}} if window_s else None
+    res = match_alerts(r.anomalies, r.alerts[name], w0_us=0, w1_us=1 << 62, windows=w).get("reader_offline")
+    if res is None:
+        return {"alerts": 0, "anomalies": 0}
+    return {"alerts": res.n_alerts, "anomalies": res.n_anomalies, "precision": res.precision, "recall": res.recall,
+            "delays_s": [round(float(x), 1) for x in res.delays_s]}
+
+
 def report(r: Run) -> list[dict]:
     """Per fault of the run: its door and window, the beams trusted before / during / after, and the direction of the
     passages through the door during the fault by each config."""
@@ -130,6 +171,8 @@ def report(r: Run) -> list[dict]:
         d = floor.doors[f.door]
         ps = passages(r.truth, d.a, d.b, f.t0_us, f.t1_us)
         row = {"fault": f.detail(), "door": f.door, "passages": len(ps)}
+        first = first_crossing_us(r, f.door, f.t0_us, f.t1_us)
+        row["first_crossing_s"] = None if first is None else round((first - f.t0_us) / US, 1)
         for k in r.estimates:
             row[f"right_{k}"] = int(right(r.estimates[k], ps).sum())
             lat = latency_s(r.estimates[k], ps)
@@ -138,6 +181,7 @@ def report(r: Run) -> list[dict]:
                 row[f"trusted_before_{k}"] = trusted_share(r, k, f.door, f.t0_us - 3600 * US, f.t0_us)
                 row[f"trusted_during_{k}"] = trusted_share(r, k, f.door, f.t0_us + 120 * US, f.t1_us)
                 row[f"trusted_after_{k}"] = trusted_share(r, k, f.door, f.t1_us + 120 * US, f.t1_us + 3600 * US)
+                row[f"distrusted_after_s_{k}"] = distrusted_after_s(r, k, f.door, f.t0_us, f.t1_us)
         rows.append(row)
     return rows
 
@@ -147,3 +191,5 @@ if __name__ == "__main__":
     res = run(scn, CONFIGS)
     for row in report(res):
         print(row)
+    for k in res.alerts:
+        print(k, "reader_offline", offline_alerts(res, k), "window 1 h:", offline_alerts(res, k, 3600.0))

@@ -1,7 +1,9 @@
 """Light-barrier faults through twin and tracker: the tracker stops trusting a door whose beam is blocked (its stuck
 rule) and trusts it again once it clears, and the portal direction of the dossier passages through a faulted door
-is no worse than the antennas-only tracker's on the same stream. A door whose beams are dead is caught only by the
-silence rule (`beam_silence_s`, 24 h by default): shown here with a 10 min window (docs/scenario-format.md, figures)."""
+is no worse than the antennas-only tracker's on the same stream. A door whose two beams are dead is caught by the beam
+watch (twin.tracker.beam_watch) minutes after people start crossing it, and its passages are then shown as fast as
+the antennas alone show them; every fault is a reader_offline alert naming its reader and port
+(docs/reader-events.md, figures)."""
 
 from __future__ import annotations
 
@@ -77,10 +79,21 @@ def test_blocked_beam_door_is_distrusted_while_blocked_and_direction_holds(short
     assert n >= 10
 
 
+def test_each_blocked_beam_is_one_reader_offline_alert_the_bench_matches(short):
+    rows = short.alerts["beams"].filter(pa.compute.equal(short.alerts["beams"]["kind"], "reader_offline")).to_pylist()
+    assert sorted(r["detail"] for r in rows) == [
+        "reader R-d-archive light barrier 2 (d-archive, corr-2c side) interrupted for over 60 s",
+        "reader R-d-dossier-room light barrier 1 (d-dossier-room, dossier-room side) interrupted for over 60 s"]
+    got = B.offline_alerts(short, "beams")
+    assert (got["precision"], got["recall"]) == (1.0, 1.0) and got["delays_s"] == [60.0, 60.0]
+    assert B.offline_alerts(short, "antennas")["alerts"] == 0
+
+
 @pytest.fixture(scope="module")
 def full():
     scn = load_scenario(B.SCENARIO)
-    return B.run(scn, {"beams": {}, "antennas": {"beams": False}, "silence_10min": {"beam_silence_s": 600.0}}), scn
+    return B.run(scn, {"beams": {}, "no_watch": {"beam_watch": False}, "antennas": {"beams": False},
+                       "silence_10min": {"beam_silence_s": 600.0, "beam_watch": False}}), scn
 
 
 @pytest.mark.slow
@@ -112,6 +125,43 @@ def test_dead_beams_are_distrusted_by_the_silence_rule(full):
         assert B.trusted_share(r, "silence_10min", f.door, f.t0_us + 900 * US, f.t1_us) < 0.35
     t, live = r.live["beams"]
     assert np.asarray(live).shape == (len(t), len(r.doors))
+
+
+@pytest.mark.slow
+def test_the_dead_archive_door_is_distrusted_minutes_after_people_cross_it_and_its_passages_are_fast_again(full):
+    r, _ = full
+    f = next(f for f in r.world.beam_faults if f.door == "d-archive")
+    first = B.first_crossing_us(r, f.door, f.t0_us, f.t1_us)  # nobody crosses it for its first 26 min
+    assert first is not None and first - f.t0_us > 600 * US
+    # trusted until people cross it (a door nobody uses says nothing), distrusted within 10 min of the first crossing
+    # (two carried through unseen, a minute's stay, a chunk); without the watch: trusted throughout (24 h rule)
+    assert B.trusted_share(r, "beams", f.door, f.t0_us + 120 * US, first) == 1.0
+    lost = B.distrusted_after_s(r, "beams", f.door, first, f.t1_us)
+    assert lost <= 600.0, lost
+    assert B.trusted_share(r, "no_watch", f.door, first, f.t1_us) == 1.0
+    # the passages after that: as fast as the antennas alone show them (healthy beams: 0.4 s), not 3-6 s late
+    d = r.world.floor.doors[f.door]
+    ps = B.passages(r.truth, d.a, d.b, first + int(lost * US), f.t1_us)
+    assert len(ps) >= 3
+    watch, ants = B.latency_s(r.estimates["beams"], ps), B.latency_s(r.estimates["antennas"], ps)
+    slow = B.latency_s(r.estimates["no_watch"], ps)
+    assert np.median(watch) <= np.median(ants) + 0.5 and np.median(watch) < np.median(slow) - 1.0, (watch, ants, slow)
+    assert B.right(r.estimates["beams"], ps).all()
+
+
+@pytest.mark.slow
+def test_every_fault_is_one_reader_offline_alert_naming_its_reader_and_port(full):
+    r, scn = full
+    rows = r.alerts["beams"].filter(pa.compute.equal(r.alerts["beams"]["kind"], "reader_offline")).to_pylist()
+    named = sorted((row["detail"].split()[1], int(row["detail"].split()[4])) for row in rows)
+    assert named == sorted((f.reader, f.port) for f in scn.faults.beams)
+    # the bench's window (10 min from the fault's start) holds only the blocked beam's: a dead beam shows when people
+    # cross its door (office-04's third crossing 15 min in, the archive's first 26 min in); with an hour's window
+    # every one matches, none is false
+    assert B.offline_alerts(r, "beams")["recall"] == 0.25
+    late = B.offline_alerts(r, "beams", 3600.0)
+    assert (late["precision"], late["recall"]) == (1.0, 1.0)
+    assert B.offline_alerts(r, "no_watch")["alerts"] == 0
 
 
 def _stream(scn):
