@@ -1,10 +1,9 @@
-"""LLRP report shaping (`reports.report_rows`) in two compiled passes around numpy's vectorised steps instead of
-some sixty calls: `ids_pass` finds the report messages (reader, period) of the rows, each message's end and each
-row's and message's hash uniform (channel hop, network delay); numpy then takes the inverse normal, tanh and exp of
-those (as `reports.channel_rows` and `delay_rows` do), the one normal draw per row, the messages' delivery ranks, the
-rows' last seen on the reader's clock and their order (numpy's sort of packed keys, `reports._order`: faster than
-any compiled sort here); `fill_pass` writes every field of each row into the packed record array (first seen on
-the reader's clock, peak RSSI, channel, names, counts). Integer and IEEE arithmetic only in the passes, in the order
+"""LLRP report shaping (`reports.report_rows`) in two compiled passes instead of some sixty numpy and compiled calls:
+`ids_pass` finds the report messages (reader, period) of the rows, each message's end and each row's and message's
+hash uniform (channel hop, network delay); numpy then takes the inverse normal, tanh and exp of those (as
+`reports.channel_rows` and `delay_rows` do) and the one normal draw per row; `shape_pass` ranks the messages by
+delivery, puts the rows on their reader's clock, orders them (`radix`) and writes every field of each row into the
+packed record array (peak RSSI, channel, names, counts). Integer and IEEE arithmetic only in the passes, in the order
 numpy does it, so the same bytes as `report_rows` (the plain steps, kept as the reference).
 """
 
@@ -15,7 +14,8 @@ from numba import njit
 from scipy.special import ndtri
 
 from twin.readers import reportkernels
-from twin.readers.reports import _BLOM, _BLOM_N, _order, peak_rssi, report_rows, to_reader_rows
+from twin.readers.radix import argsort_pairs
+from twin.readers.reports import _BLOM, _BLOM_N, peak_rssi, report_rows
 from twin.records import READ_DTYPE
 
 _M1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -59,13 +59,32 @@ def ids_pass(rdr, per, first, n_readers, h0_chan, h0_delay, phase, dwell, trig, 
 
 
 @njit(cache=True)
-def fill_pass(o, gi, dl, rdr, ant, seg, n, f, tl, rs, z, e_max_t, spread_t, noise, chan_u, n_ch, off_r, drift_r,
-              ref_us, sync_us, names, port, epc, rssi_in, t_dst, first_dst, reader_dst, antenna_dst, epc_dst,
-              rssi_dst, count_dst, chan_dst):
-    """Row o[k] of the engine into row k of every field of the record array (strided views `*_dst`, byte strings as
-    (rows, width) uint8): reader-clock times (first seen clamped to last), peak RSSI from the Blom tables (or
-    `rssi_in` when given), channel from its tanh'd uniform. Returns each row's delivery."""
-    N = o.shape[0]
+def shape_pass(gi, ur, dl, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, noise, chan_u, n_ch, off_r, drift_r,
+               ref_us, sync_us, names, port, epc, rssi_in, t_dst, first_dst, reader_dst, antenna_dst, epc_dst,
+               rssi_dst, count_dst, chan_dst):
+    """The engine's rows into every field of the record array (strided views `*_dst`, byte strings as (rows, width)
+    uint8) in delivery order: messages by (delivery, reader), rows of a message by last seen on the reader's clock,
+    ties in row order (`reports._order`); first seen clamped to last, peak RSSI from the Blom tables (or `rssi_in`
+    when given), channel from its tanh'd uniform. Returns each row's delivery."""
+    N, M = rdr.shape[0], ur.shape[0]
+    go = argsort_pairs(dl, ur)  # lexsort((ur, dl))
+    rank = np.empty(M, np.int64)
+    c = -1
+    for j in range(M):
+        k = go[j]
+        if j == 0 or dl[k] != dl[go[j - 1]] or ur[k] != ur[go[j - 1]]:
+            c += 1
+        rank[k] = c
+    tl = np.empty(N, np.int64)
+    rk = np.empty(N, np.int64)
+    for i in range(N):
+        r = rdr[i]
+        since = l_[i] - ref_us
+        if sync_us > 0:
+            since = since % sync_us
+        tl[i] = l_[i] + np.int64(np.rint(off_r[r] + drift_r[r] * 1e-6 * np.float64(since)))
+        rk[i] = rank[gi[i]]
+    o = argsort_pairs(rk, tl)
     out_dl = np.empty(N, np.int64)
     ew, pw = names.shape[1], epc.shape[1]
     for k in range(N):
@@ -103,7 +122,7 @@ def _u8(a: np.ndarray) -> np.ndarray:
 
 
 def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
-    """`reports.report_rows` through `ids_pass` and `fill_pass` (the same rows and delivery times)."""
+    """`reports.report_rows` through `ids_pass` and `shape_pass` (the same rows and delivery times)."""
     P = eng.params
     ant, seg, per, n, f, l_, rs = rows
     i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
@@ -131,18 +150,11 @@ def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
     rssi_in = np.zeros(0, np.int16)
     if len(n8) and int(n8.max()) >= _BLOM_N:
         rssi_in = peak_rssi(rs, n, z, P.rf.rssi_noise_db)
-    go = np.lexsort((ur, dl))  # messages in delivery order; equal (delivery, reader) share a rank (`report_rows`)
-    new = np.r_[True, (dl[go][1:] != dl[go][:-1]) | (ur[go][1:] != ur[go][:-1])]
-    rank = np.empty(len(ur), np.int64)
-    rank[go] = np.cumsum(new) - 1
-    sync = int(eng.readers[0].clock.sync_us)
-    tl = to_reader_rows(l8, off_r[rdr], drift_r[rdr], eng._t_ref, sync)
-    o = _order(rank[gi], tl, len(rank))  # by (rank, last seen), ties in row order
     out = np.empty(len(rdr), dtype=READ_DTYPE)
-    out_dl = fill_pass(o, gi, dl, rdr, i8(ant), i8(seg), n8, f8, tl, np.ascontiguousarray(rs, np.float64), z,
-                       _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), chan_u, int(P.n_channels), off_r, drift_r,
-                       int(eng._t_ref), sync, names, port, _u8(tags.epc), rssi_in,
-                       *(reportkernels._field(out, k) for k in _FIELDS))
+    out_dl = shape_pass(gi, ur, dl, rdr, i8(ant), i8(seg), n8, f8, l8, np.ascontiguousarray(rs, np.float64), z,
+                        _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), chan_u, int(P.n_channels), off_r, drift_r,
+                        int(eng._t_ref), int(eng.readers[0].clock.sync_us), names, port, _u8(tags.epc), rssi_in,
+                        *(reportkernels._field(out, k) for k in _FIELDS))
     return out, out_dl
 
 
@@ -153,6 +165,6 @@ def warm() -> None:
     gi, ur, up, end, uc, ud = ids_pass(z, z, z, 1, u, u, z, z + 1, z, z + 1, z)
     out = np.empty(2, dtype=READ_DTYPE)
     names = _u8(np.array([b"R"], dtype=READ_DTYPE["reader"]))
-    fill_pass(z, z, end, z, z, z, z + 1, z, z, f, f, _BLOM[0], _BLOM[1], 1.0, f, 16, f, f, 0, 0, names,
-              np.zeros(1, np.uint16), _u8(np.array([b"E", b"F"], dtype="S24")), np.zeros(0, np.int16),
-              *(reportkernels._field(out, k) for k in _FIELDS))
+    shape_pass(gi, ur, end, z, z, z, z + 1, z, z, f, f, _BLOM[0], _BLOM[1], 1.0, f, 16, f, f, 0, 0, names,
+               np.zeros(1, np.uint16), _u8(np.array([b"E", b"F"], dtype="S24")), np.zeros(0, np.int16),
+               *(reportkernels._field(out, k) for k in _FIELDS))
