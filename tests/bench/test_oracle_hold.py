@@ -118,3 +118,33 @@ def test_without_a_checkout_nothing_goes_by_road():
     core.ingest(_reads([0.0], [2], 1))
     core.advance(T0 + 120 * S)
     assert _space_belief(core, D1).get("procuratorate", 0.0) < 0.01
+
+
+def _put_down_share(rate: float, monkeypatch) -> float:
+    """Belief on its home shelf a/S1 (a unit no antenna hears) of a dossier carried in room a, 10 s later, silent."""
+    import twin.bench.oracle_hold as oh
+    from .test_oracle_passes import _core as _passes_core
+
+    monkeypatch.setattr(oh, "PUT_DOWN_RATE", rate)
+    core = _passes_core()
+    core.apply(_events([{"t_us": T0 - 100 * S, "kind": "register", "case": "K1", "epc": D1,
+                         "detail": "volume 1; home a/S1"}]))
+    core.advance(T0 - 99 * S)
+    i = int(core._epcs.ids(np.array([D1.encode()], dtype="S24"))[0])
+    core.sup[i], core.bel[i] = -1, 0.0
+    s = core.m.space_ids.index("a")
+    core.sup[i, 0], core.bel[i, 0] = int(core.gen_of_space[s][0]), 1.0
+    core.last_space[i], core.last_store[i] = s, -1
+    core.read_ever[i] = True
+    core._t = T0
+    core.advance(T0 + 10 * S)
+    unit = core.m.storage_ids.index("a/S1")
+    return float(sum(b for c, b in zip(core.sup[i], core.bel[i]) if c >= 0 and core.m.c_storage[c] == unit))
+
+
+def test_a_carried_dossier_is_put_down_on_a_unit_of_its_room_within_seconds(monkeypatch):
+    from twin.bench.oracle_hold import PUT_DOWN_RATE
+
+    assert _put_down_share(PUT_DOWN_RATE, monkeypatch) > 0.5
+    # at the rate of re-placing a tag at rest it would still be shown carried
+    assert _put_down_share(0.0, monkeypatch) < 0.1

@@ -24,7 +24,10 @@ door (`oracle_filter.passing`, `portal_steps`); a dossier crossing with a
 badge follows the badge's estimate (`oracle_comotion`). The door light barriers are sensed too ("beams", default
 on): GPIEvent rows handed to `reader_events` are paired into directed crossings as the tracker pairs them, and in
 a passing step most of the belief on a crossing's origin side goes to its destination, none back; a walk past under
-working beams crosses nothing (`oracle_beams`).
+working beams crosses nothing (`oracle_beams`). A tag a crossing sent across is held in the region it entered (the
+spaces joined without a working light barrier) until the portal hears it at a crossing out of it; a carried tag is
+put down on its space's units within seconds; a checked-out dossier in an outside space is driven to the place its
+checkout names (`oracle_hold`; config "holds", default on).
 """
 
 from __future__ import annotations
@@ -132,7 +135,7 @@ class OracleCore:
         self.portal_cross = float(self.config.get("portal_cross", PORTAL_CROSS))
         # door light barriers (sensed): a passing tag crosses towards a crossing's destination (`oracle_beams`)
         self.beams = OracleBeams(self) if self.config.get("beams", True) else None
-        # tags the beams saw cross are not back on the side they left until a crossing back (`oracle_hold`)
+        # tags the beams saw cross are held in the region they entered until they cross out (`oracle_hold`)
         self.holds = Holds() if self.config.get("holds", True) else None
         self._trans: dict[int, tuple] = {}
         adj = (W > 0) | np.eye(NS, dtype=bool)
@@ -187,6 +190,7 @@ class OracleCore:
         self.offsite = OffsitePrior(tuple(m.space_ids), stages, silence_s=TrackerConfig().offsite_silence_s)
         kinds = {str(s.get("id")): s.get("kind") for s in site.get("spaces") or [] if isinstance(s, dict)}
         self.outside = np.array([kinds.get(s) == "outside" for s in m.space_ids] + [False], bool)
+        self.offsite_space = np.array([not m.floor.spaces[s].has_geometry for s in m.space_ids] + [False], bool)
         self.last_read = np.zeros(0, np.int64)  # per tag: latest read (true time)
         self.read_ever = np.zeros(0, bool)  # per tag: read at least once
         self.placed = np.zeros(0, bool)  # per tag: placed by an event

@@ -17,12 +17,15 @@ import numpy as np
 from scipy import sparse
 
 from ..readers.timegrid import expand
-from .oracle_hold import drive, put_down, road_targets
+from .oracle_hold import HOLD_MASS, drive, put_down, road_targets
 
 P_MIN = 1e-3  # per-round p below which an antenna's read does not add a candidate to the support (assumption)
 LAM_FLOOR = 1e-4  # expected reads per unit granted where the model says none (assumption: slack for moving tags
 #                   sampled at fixed points, and for reads the model cannot explain)
 LAM_EXPLAINED = 0.05  # expected reads per unit at the MAP place below which a read there is unexplained (assumption)
+FLOOR = 1e-6  # belief spread over a tag's whole support in every step (assumption: the support is a truncation --
+#              a tag reaches a place by paths through places outside it, e.g. down the stairs to the ground floor; the
+#              belief a strong silence once took from a place must be able to come back when the reads say so)
 SILENT_COST = 0.7  # a tag whose belief expects silence at odds below 1/2 over the interval is filtered unread
 
 
@@ -258,7 +261,8 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         B += ((C == pc) & (pc >= 0)) * prev_b[:, k:k + 1]
     fresh = B.sum(axis=1) <= 0
     B[fresh] = wc[fresh] / np.maximum(wc[fresh].sum(axis=1, keepdims=True), 1e-300)
-    B = np.where(valid, 0.999999 * B + 1e-6 * wc / np.maximum(wc.sum(axis=1, keepdims=True), 1e-300), 0.0)
+    floor = np.where(valid, wc / np.maximum(wc.sum(axis=1, keepdims=True), 1e-300), 0.0)
+    B = np.where(valid, (1.0 - FLOOR) * B + FLOOR * floor, 0.0)
     NS = len(m.space_ids)
     sidx = np.where(valid, m.c_space[Cs], NS)
     flat = (np.repeat(np.arange(n_t), Kmax) * (NS + 1) + sidx.ravel())
@@ -302,7 +306,7 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
         Bg = np.bincount(flat, (B * carried).ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)  # off units
         inflow = np.zeros((n_t, NS + 1))
         inflow[:, :NS] = q_in * Bm[:, :NS] + W.T.dot(Bm[:, :NS].T).T
-        cross_in = None
+        cross_in = crossed = None
         if p_lo[s + 1] > p_lo[s]:  # a passing tag at the door: its carried belief on either side partly crosses
             g, d, side = pk[p_lo[s]:p_lo[s + 1], 1:].T
             a, b = core.door_ab[d, side], core.door_ab[d, 1 - side]
@@ -315,9 +319,9 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
             sent = qs * Bg[g, a]  # a tag on a unit is not carried through a door: it is picked up first
             np.add.at(cross_in, (g, b), sent)
             stay = stay * np.where(carried, np.take_along_axis(keep, sidx, 1), 1.0)
-            if hold is not None:  # sent across by the beams: not back on the side it left until a crossing back
-                hold.start(g, a, qs, sent, t0 + s * step_us)
+            crossed = (g, b, qs, hold.inside(Bs, g, b) if hold is not None else None)
         B = B * stay + np.take_along_axis(inflow, sidx, 1) * share
+        B = (1.0 - FLOOR) * B + FLOOR * floor  # every step: paths through places outside the support
         if cross_in is not None:  # arrives carried: on the generic places of the side it entered
             B += np.take_along_axis(cross_in, sidx, 1) * share_gen
         t_s = t0 + s * step_us
@@ -336,6 +340,9 @@ def _pass(core, T, r_i, ant, t, n, t0, t_end, sel, step_us, S, X, full=True):
             B[g] *= 1.0 - o_m[j]
             B[g, o_k[j]] += o_m[j]
         Bs = np.bincount(flat, B.ravel(), minlength=n_t * (NS + 1)).reshape(n_t, NS + 1)[:, :NS]
+        if hold is not None and crossed is not None:  # the beams sent it in, its reads agree: held in that region
+            g, b, qs, before = crossed
+            hold.start(g, b, qs, np.where(before < HOLD_MASS, Bs[g, b], 0.0), t_s)
         best = Bs.argmax(axis=1)
         k = np.where(sidx == best[:, None], B, -1.0).argmax(axis=1)
         c = C[ar, k]

@@ -6,10 +6,10 @@ the re-placing rate of a tag at rest: in the truth a dossier carried into a room
 its unit may be one whose antenna hears it only at the next inventory (a minute later) or never; while it was left on
 the room's generic places, the portal's silence as its carrier walked out refuted them and sent it to the corridor.
 
-Side holds: a tag the door light barriers saw cross a door (`oracle_beams.share` sent its belief to the crossing's
-destination) cannot be back on the side it came from until somebody crosses towards that side again: with the
-beams working, every way back through that door is seen. Until such a crossing (or the door's beams stop working),
-the belief on the origin space is dropped in each step of the filter. Without the hold, the count likelihood of the
+Holds: a tag the door light barriers saw cross a door (`oracle_beams.share` sent its belief to the crossing's
+destination) is inside the region of that space -- the spaces reached from it without crossing a door whose beams
+work (`regions`) -- until a crossing out of the region at which the door's portal heard it: with the beams working,
+every way out is seen. Until then the belief outside the region is dropped in each step of the filter. Without the hold, the count likelihood of the
 portal's cross-reads (a tag put down just inside a room is heard by the corridor antenna too, more than the doorway
 places' sample points explain) pulled the tiny belief the filter keeps everywhere back to the corridor ~9 s after
 the crossing.
@@ -29,8 +29,8 @@ DRIVE_RATE = 1.0 / 30.0  # per s: a checked-out dossier in an outside space leav
 #                          carry it to a car and drive off within a minute; the tracker's offsite_silence_s is 30 s)
 
 
-HOLD_MASS = 0.5  # a crossing holds a tag when it sent more than this of its belief across (assumption: the side the
-#                 MAP estimate shows; a crossing that moved less leaves the reads to decide)
+HOLD_MASS = 0.5  # a crossing holds a tag whose belief is mostly on its destination after the step (assumption: the
+#                 side the MAP estimate shows; otherwise the reads decide)
 
 
 PUT_DOWN_RATE = 1.0 / 20.0  # per s: a dossier carried into a space with storage units is put down on one (assumption:
@@ -39,14 +39,38 @@ PUT_DOWN_RATE = 1.0 / 20.0  # per s: a dossier carried into a space with storage
 
 
 class Holds:
-    """Per tag: the origin space it may not be in since a beam crossing (start time), until a crossing back."""
+    """Per tag: the space a beam crossing sent it into (and when); it is held in that space's region."""
 
     def __init__(self) -> None:
-        self.origin: dict[int, int] = {}
+        self.dest: dict[int, int] = {}
         self.since: dict[int, int] = {}
 
     def for_pass(self, core, T: np.ndarray) -> "PassHolds":
         return PassHolds(core, self, T)
+
+
+def regions(core) -> np.ndarray:
+    """Per space index (and one more, for padding: -1): its region -- the spaces reached without crossing a door
+    whose light barriers work (doors without a portal, doors whose beams do not work, stairs and lifts join)."""
+    m, b = core.m, core.beams
+    NS = len(m.space_ids)
+    sp = {s: i for i, s in enumerate(m.space_ids)}
+    parent = list(range(NS))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    cut = {(int(a), int(c)) for (a, c), live in zip(core.door_ab.tolist(), b.live.tolist()) if live}
+    joins = [(sp[d.a], sp[d.b]) for d in m.floor.doors.values()] + [(sp[k.a], sp[k.b]) for k in m.floor.links.values()]
+    watched = {(sp[m.floor.doors[d].a], sp[m.floor.doors[d].b]) for d in core._portal_doors() if d in m.floor.doors}
+    for a, c in joins:
+        if (a, c) in watched and ((a, c) in cut or (c, a) in cut):
+            continue
+        parent[find(a)] = find(c)
+    return np.array([find(x) for x in range(NS)] + [-1], np.int64)
 
 
 class PassHolds:
@@ -54,48 +78,66 @@ class PassHolds:
 
     def __init__(self, core, holds: Holds, T: np.ndarray) -> None:
         self.core, self.holds, self.T = core, holds, T
+        self.region = regions(core)
         n = len(T)
-        self.origin = np.full(n, -1, np.int64)
+        self.dest = np.full(n, -1, np.int64)
         self.since = np.zeros(n, np.int64)
         self.until = np.full(n, np.iinfo(np.int64).max, np.int64)
-        if holds.origin:
-            rows = np.flatnonzero(np.isin(T, np.fromiter(holds.origin, np.int64)))
+        if holds.dest:
+            rows = np.flatnonzero(np.isin(T, np.fromiter(holds.dest, np.int64)))
             for g in rows.tolist():
-                self.origin[g] = holds.origin[int(T[g])]
+                self.dest[g] = holds.dest[int(T[g])]
                 self.since[g] = holds.since[int(T[g])]
             self._release(rows)
 
     def _release(self, rows: np.ndarray) -> None:
-        """Until when each row's hold stands: the first directed crossing towards its origin after it began that the
+        """Until when each row's hold stands: the first directed crossing out of its region after it began that the
         tag could have made -- the door's portal heard it near the crossing (a portal inventories whenever its door
         sensor fires, and reads a tag carried through it; somebody else walking out leaves the tag where it is)."""
-        b = self.core.beams
+        b, R = self.core.beams, self.region
+        ab = self.core.door_ab
         for g in rows.tolist():
-            later = np.flatnonzero((b.dest == self.origin[g]) & (b.t > self.since[g]))
+            r = R[self.dest[g]]
+            out = (R[b.dest] != r) & ((R[ab[b.door, 0]] == r) | (R[ab[b.door, 1]] == r)) & (b.t > self.since[g])
+            later = np.flatnonzero(out)
             for k in later[np.argsort(b.t[later])].tolist():
                 if b.heard_near(int(self.T[g]), int(b.door[k]), int(b.t[k])):
                     self.until[g] = int(b.t[k])
                     break
 
-    def start(self, g: np.ndarray, frm: np.ndarray, share: np.ndarray, mass: np.ndarray, t_us: int) -> None:
-        """Rows g whose belief on frm a crossing of this step sent across (share: the beams' share of each; mass: the
-        belief it sent). Held: the rows the beams' crossing took (share) with most of their belief (a tag resting
-        beside the door, its belief on a unit, is not held by somebody else's crossing)."""
+    def inside(self, Bs: np.ndarray, g: np.ndarray, to: np.ndarray) -> np.ndarray:
+        """Per row g: its belief (Bs: per space) already in the region of space `to` before the step."""
+        R = self.region
+        nR = int(R.max()) + 1
+        per = np.zeros((len(g), nR))
+        sp = np.arange(Bs.shape[1] - 1)
+        for k, row in enumerate(g.tolist()):
+            np.add.at(per[k], R[sp], Bs[row, :-1])
+        return per[np.arange(len(g)), R[to]]
+
+    def start(self, g: np.ndarray, to: np.ndarray, share: np.ndarray, mass: np.ndarray, t_us: int) -> None:
+        """Rows g a crossing of this step sent into space `to` (share: the beams' share of each; mass: their belief on
+        `to` after the step's evidence, 0 for rows mostly in its region before the step). Held: the rows the beams'
+        crossing took (share) that the step's evidence leaves mostly in `to` (a tag resting beside the door, already
+        on that side, is not held by somebody else's crossing)."""
         sent = (share >= self.core.beams.cross) & (mass > HOLD_MASS)
         if not sent.any():
             return
         g = g[sent]
-        self.origin[g], self.since[g] = frm[sent], t_us
+        self.dest[g], self.since[g] = to[sent], t_us
         self.until[g] = np.iinfo(np.int64).max
         self._release(np.unique(g))
 
     def mask(self, B: np.ndarray, sidx: np.ndarray, t_us: int) -> np.ndarray:
-        """Drop the belief on each held row's origin space at t_us (rows left with nothing keep theirs)."""
-        on = (self.origin >= 0) & (self.since <= t_us) & (t_us < self.until)
+        """Drop the belief outside each held row's region at t_us (off-site places, reached by road, excepted; rows
+        left with nothing keep theirs)."""
+        on = (self.dest >= 0) & (self.since <= t_us) & (t_us < self.until)
         if not on.any():
             return B
         g = np.flatnonzero(on)
-        off = sidx[g] == self.origin[g][:, None]
+        R = self.region
+        off = (R[sidx[g]] != R[self.dest[g]][:, None]) & (sidx[g] < len(R) - 1)
+        off &= ~self.core.offsite_space[sidx[g]]
         kept = np.where(off, 0.0, B[g])
         tot = kept.sum(axis=1)
         ok = tot > 0
@@ -106,10 +148,10 @@ class PassHolds:
         h = self.holds
         for g in range(len(self.T)):
             tag = int(self.T[g])
-            if self.origin[g] >= 0 and self.until[g] > t_end:
-                h.origin[tag], h.since[tag] = int(self.origin[g]), int(self.since[g])
+            if self.dest[g] >= 0 and self.until[g] > t_end:
+                h.dest[tag], h.since[tag] = int(self.dest[g]), int(self.since[g])
             else:
-                h.origin.pop(tag, None)
+                h.dest.pop(tag, None)
                 h.since.pop(tag, None)
 
 
