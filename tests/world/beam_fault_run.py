@@ -173,8 +173,16 @@ def report(r: Run) -> list[dict]:
         row = {"fault": f.detail(), "door": f.door, "passages": len(ps)}
         first = first_crossing_us(r, f.door, f.t0_us, f.t1_us)
         row["first_crossing_s"] = None if first is None else round((first - f.t0_us) / US, 1)
+        lost = distrusted_after_s(r, "beams", f.door, first, f.t1_us) if first is not None and "beams" in r.live else None
+        later = passages(r.truth, d.a, d.b, first + int(lost * US), f.t1_us) if lost == lost and lost is not None else []
+        row["passages_after_distrust"] = len(later)
+        if later:
+            row["distrusted_after_first_crossing_s"] = round(lost, 1)
         for k in r.estimates:
             row[f"right_{k}"] = int(right(r.estimates[k], ps).sum())
+            if later:
+                lat = latency_s(r.estimates[k], later)
+                row[f"latency_after_distrust_s_{k}"] = [round(float(np.median(lat)), 1), round(float(lat.max()), 1)]
             lat = latency_s(r.estimates[k], ps)
             row[f"latency_s_{k}"] = [round(float(np.median(lat)), 1), round(float(lat.max()), 1)] if len(lat) else []
             if r.live[k][1].any():
