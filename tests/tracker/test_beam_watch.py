@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from twin.bench.score_alerts import match_alerts, reader_of
 from twin.tracker.beam_watch import ALONE, OK, SILENT, STUCK, BeamWatch
@@ -177,3 +179,25 @@ def test_without_the_watch_the_core_raises_nothing_for_beams():
     assert _advance(core, [], 200.0).num_rows == 0
     assert core.stats()["beam_watch"] == {}
     assert DOSSIER and DOSSIER2 and BADGE3 and DOSSIER3
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.floats(2.0, 3600.0), st.booleans(), st.booleans(), st.integers(0, 5)), max_size=40))
+def test_healthy_beams_are_never_judged_failed(crossings):
+    """Any schedule of people crossing either door either way (both beams broken each time), tags carried through
+    beside some of them, with quiet hours between: no verdict, no alert, every door trusted."""
+    m, _, w = _watch()
+    _placed(w, m, list(range(6)))
+    t = 0.0
+    inside = [False] * 6
+    out = []
+    for gap, door_a, inward, tag in crossings:
+        t += gap
+        reader = "R-d-a" if door_a else "R-d-b"
+        _push(w, m, _crossing(reader, 1 if inward else 2, 2 if inward else 1, t))
+        if door_a:  # the tag carried with the person, heard by both antennas, moved across
+            inside[tag] = not inside[tag]
+            _carried(w, m, tag, t - 1.0, into="room-a" if inside[tag] else "corr")
+        out += w.step(T0 + int((t + 0.5) * S))
+    assert out + w.step(T0 + int((t + 86_400) * S)) == []
+    assert (w.why == OK).all() and w.trusted.all() and w.counts["unseen_crossings"] == 0

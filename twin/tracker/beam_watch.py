@@ -173,17 +173,14 @@ class BeamWatch:
             self._edges = [(t[~due], b[~due], on[~due])] if not due.all() else []
             o = np.argsort(t[due], kind="stable")
             t, b, on = t[due][o], b[due][o], on[due][o]
-            moves = sorted(m for m in self._moves if m[0] + max(self.stay_us, self.near_us) <= now_us)
-            self._moves = [m for m in self._moves if m[0] + max(self.stay_us, self.near_us) > now_us]
-            for i in range(len(t)):  # edges one by one, each door's record first (the judging looks at it)
-                d = int(self.b_door[b[i]])
-                self.edge_times[d] = np.append(self.edge_times[d], t[i])
+            for d in np.unique(self.b_door[b]).tolist():  # each door's record first (the judging looks at it)
+                self.edge_times[d] = np.concatenate([self.edge_times[d], t[self.b_door[b] == d]])
             for tt, k, up in zip(t.tolist(), b.tolist(), on.tolist()):
                 self._edge(tt, k, up)
-        else:
-            moves = sorted(m for m in self._moves if m[0] + max(self.stay_us, self.near_us) <= now_us)
-            self._moves = [m for m in self._moves if m[0] + max(self.stay_us, self.near_us) > now_us]
-        for m in moves:
+        wait = max(self.stay_us, self.near_us)  # a crossing is judged once it stayed and its door's beams were heard
+        due_m = sorted(m for m in self._moves if m[0] + wait <= now_us)
+        self._moves = [m for m in self._moves if m[0] + wait > now_us]
+        for m in due_m:
             self._judge(*m)
         for k in np.flatnonzero((self.down >= 0) & (now_us - self.down > self.stuck_us) & (self.why == OK)).tolist():
             self._set(k, STUCK, int(self.down[k]) + self.stuck_us, f"interrupted for over {self.stuck_us / 1e6:.0f} s")
