@@ -46,3 +46,20 @@ def test_rows_without_a_reader_match_by_space_as_before():
     assert (r.tp_alerts, r.found) == (1, 1)
     r = _res(_t((100, "office", "")), _t((120, "office", "reader R-a silent"), (130, "archive", "")))
     assert (r.n_alerts, r.tp_alerts, r.found) == (2, 1, 1)
+
+
+def test_a_fault_is_detected_while_it_lasts_not_only_in_the_first_ten_minutes():
+    from twin.bench.score_alerts import lasting_s
+
+    assert lasting_s("reader R-a light barrier 1 (d-archive, archive side) dead for 3600 s") == 3600.0
+    assert lasting_s("reader R-a offline for 900 s") == 900.0 and lasting_s("x") == 0.0 and lasting_s(None) == 0.0
+    dead = _t((100, "archive", "reader R-a light barrier 1 (d-archive, archive side) dead for 3600 s"))
+    r = _res(dead, _t((100 + 1900, "archive", "reader R-a light barrier 1 silent through 2 crossings")))
+    assert (r.tp_alerts, r.found) == (1, 1) and r.delays_s.tolist() == [1900.0]
+    r = _res(dead, _t((100 + 3601, "archive", "reader R-a light barrier 1 silent")))  # after it ended: false
+    assert (r.tp_alerts, r.found) == (0, 0)
+    short = _t((100, "office", "reader R-b offline for 120 s"))  # a short outage keeps the 600 s window
+    r = _res(short, _t((100 + 500, "office", "reader R-b silent")))
+    assert (r.tp_alerts, r.found) == (1, 1)
+    r = _res(short, _t((100 + 601, "office", "reader R-b silent")))
+    assert (r.tp_alerts, r.found) == (0, 0)

@@ -3,8 +3,10 @@
 An alert matches a not-yet-matched anomaly of the same kind and key (the tag's EPC; for reader_offline the space,
 and the reader when both the alert's and the anomaly's detail name one: a space often has a portal, desk and shelf
 readers, and one reader's alert does not detect another's outage) when the alert time lies in
-[anomaly.t - early_s, anomaly.t + window_s]. Alerts are taken in time order and each
-takes the earliest eligible anomaly; with one window length per kind this greedy choice gives a maximum matching.
+[anomaly.t - early_s, anomaly.t + window_s]; for reader_offline (`while_lasting`) the window stays open while the fault
+lasts, when that is longer (a dead light barrier on a quiet door shows only once people cross it; its truth row's
+detail ends "for N s"). Alerts are taken in time order and each takes the earliest eligible anomaly; with one window
+length per kind this greedy choice gives a maximum matching (with per-fault lengths, nearly always).
 Duplicate alerts therefore match once: the rest are false positives.
 
 Undetectable anomalies: one about a tag that can never answer (a dead inlay, twin.bench.dead_tags) is beyond any RFID
@@ -31,6 +33,7 @@ class AlertWindow:
     window_s: float
     key: str = "epc"  # anomaly/alert column that must be equal besides the kind
     same_reader: bool = False  # ... and the reader named in `detail` ("reader R-x", "antenna R-x:2"), if both do
+    while_lasting: bool = False  # ... or while the fault lasts, when the anomaly's detail ends "for N s" (a fault)
 
 
 #: Defaults per kind (assumption: what a station supervisor would still call "caught"; override per scenario).
@@ -42,7 +45,7 @@ DEFAULT_WINDOWS: dict[str, AlertWindow] = {
     "overdue_warning": AlertWindow(300, 900),
     "overdue": AlertWindow(300, 900),
     "separated": AlertWindow(60, 900),
-    "reader_offline": AlertWindow(60, 600, key="space", same_reader=True),
+    "reader_offline": AlertWindow(60, 600, key="space", same_reader=True, while_lasting=True),
     "unrecorded_handover": AlertWindow(60, 900),
 }
 FALLBACK_WINDOW = AlertWindow(60, 900)
@@ -54,7 +57,7 @@ def window_for(kind: str, overrides: dict | None = None) -> AlertWindow:
     if isinstance(w, dict):
         base = DEFAULT_WINDOWS.get(kind, FALLBACK_WINDOW)
         return AlertWindow(w.get("early_s", base.early_s), w.get("window_s", base.window_s), w.get("key", base.key),
-                           w.get("same_reader", base.same_reader))
+                           w.get("same_reader", base.same_reader), w.get("while_lasting", base.while_lasting))
     return w or DEFAULT_WINDOWS.get(kind, FALLBACK_WINDOW)
 
 
@@ -94,6 +97,15 @@ def reader_of(detail: str | None) -> str:
     return m.group(1) if m else ""
 
 
+_LASTING = re.compile(r"\bfor (\d+(?:\.\d+)?) s$")
+
+
+def lasting_s(detail: str | None) -> float:
+    """How long a fault lasted, from its truth row's detail ("reader R-x offline for 1200 s"), or 0."""
+    m = _LASTING.search(detail or "")
+    return float(m.group(1)) if m else 0.0
+
+
 def _rows(table: pa.Table | None, key: str) -> list[tuple[int, str, str]]:
     if table is None or table.num_rows == 0:
         return []
@@ -130,6 +142,11 @@ def match_alerts(
         if w.same_reader:
             an_r, al_r = _readers(anomalies), _readers(alerts)
         early, late = int(round(w.early_s * 1e6)), int(round(w.window_s * 1e6))
+        if w.while_lasting and an:  # per anomaly: the window, or the fault's length if longer
+            details = anomalies.column("detail").to_pylist() if "detail" in anomalies.column_names else []
+            lates = [max(late, int(round(lasting_s(details[a[2]] if details else "") * 1e6))) for a in an]
+        else:
+            lates = [late] * len(an)
         waiting: dict[str, deque] = defaultdict(deque)  # key -> anomalies whose window has opened, by time
         matched_an: dict[int, int] = {}  # anomaly position -> alert time
         matched_al: set[int] = set()
@@ -139,11 +156,11 @@ def match_alerts(
                 waiting[an[k][1]].append(k)
                 k += 1
             q = waiting[va]
-            while q and an[q[0]][0] + late < ta:
+            while q and an[q[0]][0] + lates[q[0]] < ta:
                 q.popleft()  # window closed before this alert; later alerts are later still
             if q and w.same_reader:  # the earliest open anomaly of a compatible reader
                 ra = al_r[al[j][2]]
-                pick = next((p for p in q if an[p][0] + late >= ta and (not ra or an_r[an[p][2]] in ("", ra))), None)
+                pick = next((p for p in q if an[p][0] + lates[p] >= ta and (not ra or an_r[an[p][2]] in ("", ra))), None)
                 if pick is not None:
                     q.remove(pick)
                     matched_an[pick] = ta
