@@ -148,3 +148,27 @@ def test_a_carried_dossier_is_put_down_on_a_unit_of_its_room_within_seconds(monk
     assert _put_down_share(PUT_DOWN_RATE, monkeypatch) > 0.5
     # at the rate of re-placing a tag at rest it would still be shown carried
     assert _put_down_share(0.0, monkeypatch) < 0.1
+
+
+def test_a_silence_too_weak_to_matter_in_one_interval_still_counts_over_many(monkeypatch):
+    """A silent dossier, half on its deaf shelf a/S1 and half on room a's centroid (which the door antenna hears
+    0.044 times a second: a 10 s interval's silence costs it e^-0.44, too little to filter the tag for): over five
+    minutes of 10 s intervals the centroid is refuted all the same."""
+    import twin.bench.oracle_hold as oh
+    from .test_oracle_passes import _core as _passes_core
+
+    monkeypatch.setattr(oh, "PUT_DOWN_RATE", 0.0)  # the silence alone, not the put-down, is under test
+    core = _passes_core()
+    i = int(core._epcs.ids(np.array([D1.encode()], dtype="S24"))[0])
+    core._grow()
+    a = core.m.space_ids.index("a")
+    unit = int(np.flatnonzero(core.m.c_storage == core.m.storage_ids.index("a/S1"))[0])
+    centroid = int(core.gen_of_space[a][0])
+    core.sup[i, :2], core.bel[i, :2] = (unit, centroid), (0.5, 0.5)
+    core.last_space[i], core.last_store[i] = a, core.m.storage_ids.index("a/S1")
+    core.read_ever[i] = True
+    core._t = T0
+    for k in range(1, 31):
+        core.advance(T0 + 10 * k * S)
+    on = dict(zip(core.sup[i].tolist(), core.bel[i].tolist()))
+    assert on.get(unit, 0.0) > 0.99 and on.get(centroid, 0.0) < 0.01

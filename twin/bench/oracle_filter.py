@@ -220,7 +220,11 @@ def run_filter(core, tag, ant, t, n, t0: int, t_end: int, coarse, fine, ops=None
     explained[r_i[at_portal]] = False
     pois[r_i[at_portal]] = True
     whole = coarse[0] * coarse[1]
-    out = [_pass(core, T, r_i, ant, t, n, t0, t_end, busy & explained, whole, 1, Xtot, full=False)]
+    # quiet tags too take the one step on their previous support: a silence expected at odds above 1/2 in one
+    # interval is still evidence, and skipped interval after interval it never refuted a place (a deaf dossier's
+    # belief drifted to dark places near a far antenna that hears it once an hour, and stayed there)
+    quiet = ~busy & (core.sup[T, 0] >= 0)
+    out = [_pass(core, T, r_i, ant, t, n, t0, t_end, (busy & explained) | quiet, whole, 1, Xtot, full=False)]
     out += [_pass(core, T, r_i, ant, t, n, t0, t_end, busy & ~explained & sel, *grid)
             for sel, grid in ((pois, fine), (~pois, coarse))]
     return tuple(np.concatenate([o[i] for o in out]) for i in range(4))
