@@ -111,3 +111,26 @@ def _both_ways(cfg: dict) -> list[str]:
 def test_crossings_both_ways_leave_the_direction_to_the_tags_own_sequence():
     assert _both_ways({})[-1] == "room-a"
     assert _both_ways({"beam_both_own_seq": False})[-1] == "corr"  # the badge's sequence (out) outweighed it
+
+
+def _new_side_first(cfg: dict) -> tuple[list[str], list[int]]:
+    """A dossier in the corridor (placed by a passage out of room-b) heard by d-a's room side only, 0.5 s before
+    someone breaks d-a's beams corridor -> room-a: (spaces estimated, their times)."""
+    core = TrackerCore(_site(), cfg)
+    t0 = 100.0
+    out = [(t0, "R-d-b", 1, DOSSIER, -45, 5), (t0 + 0.5, "R-d-b", 1, DOSSIER, -42, 5),
+           (t0 + 1.0, "R-d-b", 2, DOSSIER, -44, 5), (t0 + 1.5, "R-d-b", 2, DOSSIER, -40, 5)]  # fmt: skip
+    core.reader_events(_table(_crossing("R-d-b", 2, 1, t0 + 0.7)))
+    core.ingest(reads(out))
+    core.advance(T0 + int((t0 + 30) * S))
+    t = t0 + 40.0
+    core.reader_events(_table(_crossing("R-d-a", 1, 2, t + 0.35)))
+    core.ingest(reads([(t, "R-d-a", 1, DOSSIER, -48, 5)]))
+    est = core.advance(T0 + int((t + 30) * S)).estimates
+    return est.column("space").to_pylist(), est.column("t_us").to_pylist()
+
+
+def test_a_new_side_read_just_before_the_crossing_counts_stamped_after_it():
+    spaces, times = _new_side_first({})
+    assert spaces == ["room-a"] and times[0] >= T0 + int(140.5 * S)  # never before the crossing (140.5 s)
+    assert _new_side_first({"beam_post_s": 0})[0] == []

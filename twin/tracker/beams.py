@@ -91,6 +91,7 @@ class Beams:
         self.follow = np.zeros(0, bool)
         #: per portal row of the last `beam_rows`: crossings both ways beside it
         self.both = np.zeros(0, bool)
+        self.shift = np.zeros(0, bool)  # ... rows taken on a crossing just after them (stamped later)
         self.counts: Counter[str] = Counter()  # crossings by kind, edges taken
         self.quarantine: Counter[str] = Counter()
 
@@ -315,7 +316,7 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
               sides: np.ndarray | None = None, follow_badge: bool = False,
               badge: np.ndarray | None = None, batch_place: bool = False,
-              beam_to: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              beam_to: np.ndarray | None = None, post_us: int = 0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -334,8 +335,11 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     row, the tag is a badge: a badge follows no other (it is the carrier), so its origin-side-only burst never counts
     by follow_badge (an officer sitting by the door was taken out with the one who crossed). beam_to (per tag and
     door, `Passages.beam_to`): set to the direction of each (tag, door)'s latest row here, for the sealed-space rule;
-    `beams.both`: per row, crossings both ways beside it."""
+    `beams.both`: per row, crossings both ways beside it. post_us > 0: a row the one-sided rule would take but for its
+    crossing coming up to post_us after it (one way only) is taken too; `beams.shift` marks it: its evidence must be
+    stamped post_us later (never before the crossing that decided it)."""
     beams.follow = np.zeros(len(door), bool)
+    beams.shift = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
     beams.both = to_hi & to_lo
     past = live & ~crossed
@@ -360,7 +364,16 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
             lt[np.arange(len(lt)), np.asarray(door, np.int64)[base]] = _OLD  # other doors only
             base[base] = (np.abs(lt - start[base][:, None]) <= moving_us).any(axis=1)
         open_ = beams.reach if batch_place else beams.free
-        young |= base & into_own & ((here == other) | (here < 0) | (batch_place and open_[here, other]))
+        placed = (here == other) | (here < 0) | (batch_place and open_[here, other])
+        young |= base & into_own & placed
+        if post_us > 0:  # the new side heard just before the carrier's body broke the second beam
+            _, _, _, hi_p, lo_p = beams.match(door, start, t_us + post_us, pre_us)
+            into_p = np.where(own > other, hi_p & ~lo_p, lo_p & ~hi_p)
+            late = base & ~into_own & into_p & placed & ~young
+            if late.any():
+                young |= late
+                to = np.where(late, np.where(own > other, 1, -1), to).astype(np.int8)
+                beams.shift = late
         if follow_badge:
             out_own = np.where(own > other, to_lo, to_hi)
             near = open_[here, own] | (here < 0)  # on the origin side, or in a space open to it

@@ -160,6 +160,10 @@ class TrackerConfig:
     #: with a carrier badge's (matched by burst start, with several people at the door often another one's: a dossier
     #: carried out of the dossier room was turned back by the sequence of a badge that had gone in 11 s before)
     beam_both_own_seq: bool = True
+    #: a one-sided burst row (beam_one_side) whose crossing comes up to this long after it counts too, stamped this
+    #: long after the read (assumption: a dossier carried in front of the body is through the door, and heard on its
+    #: new side, before the body breaks the second beam); 0: off
+    beam_post_s: float = 1.0
 
     #: failed light barriers found fast (twin.tracker.beam_watch): a beam unchanged through `beam_alone_n`
     #: interruptions of its door's other beam is dead (assumption: a person going through breaks both; the twin misses
@@ -167,9 +171,7 @@ class TrackerConfig:
     #: through (heard by both of its antennas, the loudest read of each side at `beam_unseen_dbm` or louder, out of
     #: `beam_unseen_quiet_s` of silence there; moved by the core across it and still there `beam_unseen_stay_s` later;
     #: no beam change within `beam_unseen_near_s` of it) is not trusted until a beam changes; both raise
-    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before.
-    #: The numbers are assumptions, checked for no verdict on healthy beams (ci-baseline, ci-misbehaviour and the
-    #: baseline day, seed 1: 0, 2 and 4 crossings unseen, never two in a row at one door; docs/reader-events.md)
+    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before
     beam_watch: bool = True
     beam_alone_n: int = 3
     beam_unseen_n: int = 2

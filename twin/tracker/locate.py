@@ -161,6 +161,7 @@ class Locator(BusinessPriors):
         ev = evidence_pass(ant, cnt, rssi, self.weight, self._inv_factor, self._weak_dbm, self.cfg.zone_weak_factor,
                            self.cfg.zone_weak_factor < 1.0)  # fmt: skip
         strong = np.zeros(len(tag), bool)
+        shifted = False
         if pm.any():
             has_b = len(self.badge) >= len(self.out_space)  # the core has told which tags are badges
             idx, p_tag, p_t, p_door, p_side, p_rssi, p_cnt, p_badge = portal_rows(
@@ -181,7 +182,12 @@ class Locator(BusinessPriors):
                                         self.passages.last, self.walks.passby_us, self.passages.sides,
                                         self.cfg.beam_follow_badge, p_badge if has_b else None,
                                         self.cfg.beam_batch_place,
-                                        self.passages.beam_to if self.cfg.sealed_beam_close else None)  # fmt: skip
+                                        self.passages.beam_to if self.cfg.sealed_beam_close else None,
+                                        int(self.cfg.beam_post_s * 1e6))  # fmt: skip
+                if self.beams.shift.any():  # decided by a crossing just after the read: stamped after the crossing
+                    t = t.copy()
+                    t[idx[self.beams.shift]] += int(self.cfg.beam_post_s * 1e6)
+                    shifted = True
                 if self.cfg.beam_both_own_seq:  # crossings both ways: the tag's own sequence, not a carrier's
                     carrier = np.where(self.beams.both, np.nan, carrier)
                 b_to, follow = b_to[young], self.beams.follow[young]
@@ -218,6 +224,9 @@ class Locator(BusinessPriors):
             if self.cfg.passage_latest_wins:  # a burst judged again row by row: its latest judgement wins its cycle
                 ev[rows] = latest_wins(tag[rows], ev[rows])
             strong[rows] = True
+        if shifted:  # rows stay in (tag, time) order
+            o = np.lexsort((t, tag))
+            tag, t, ant, cnt, rssi, space, ev, strong, pm = (x[o] for x in (tag, t, ant, cnt, rssi, space, ev, strong, pm))
         # sealed spaces (every door portal-watched) are left and entered only through a passage: a placed tag's
         # evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in
         # (and of the one the evidence names, when its place came from reads) began within `sealed_open_s` before
