@@ -17,17 +17,21 @@ follows from the session and the report period. So reads/s is reported beside ro
 - `station` (the shipped placement over a world-like stretch): the engine inputs (tag legs, handheld tracks) of the
   first 30 simulated minutes of scenarios/ci-baseline.toml (full placement: periodic S2 shelf readers, GPI portals)
   replayed into a fresh engine. Single-target S2 reads each tag once per cycle, so reads per row are few here
-  (3.7): ~1,800 rows and ~6,700 reads per 60 s chunk. Its cost is a floor per chunk (~1.6-1.9 ms CPU when nothing
-  moves: session rules ~0.6 ms, report shaping ~0.4, the pair-cache gather and whole-chunk exposures ~0.3, windows
-  and door triggers ~0.2; some 300 numpy and compiled calls on a few thousand pairs) plus a fresh engine's cold
-  work (the first chunk's links of ~1,600 resting tags, ~15 ms; mean levels of cells first visited by moving tags)
-  and 5-12 ms in each chunk people walk in. Moving-tag screens try only the antennas alive in each 0.5 s slot
-  (periodic and GPI readers inventory 2-10 % of the time). At that floor the load cannot reach 10 M reads/s
-  (6,700 reads in 0.67 ms) however fast each row is.
+  (3.7): ~1,800 rows and ~6,700 reads per 60 s chunk. A chunk where nothing moves costs ~1.1-1.3 ms CPU (1.8-2.0
+  ms on the plain steps, same process, interleaved): session rules ~0.4 ms (two compiled passes, `sessionpass`,
+  with numpy's exp and pow between), report shaping ~0.2 (`reportpass`), the resting pairs' memo, gather and split
+  ~0.15, windows and door triggers ~0.15, the chunk's Generator ~0.07, the rest some 60 numpy and compiled calls.
+  Averaged over the load's 30 chunks (`--stages`, CPU on a loaded machine, ~5 ms per chunk): moving tags ~1.4 ms
+  (fixed-antenna screens, exact links of the survivors, mean levels of cells first visited), links of newly
+  resting tags ~1.0 (mostly a fresh engine's first chunk: ~1,600 resting tags), session rules ~0.65, report shaping
+  ~0.4, whole-chunk exposures ~0.27, windows and triggers ~0.28, Gen2 rates ~0.16. Moving-tag screens try only the
+  antennas alive in each 0.5 s slot (periodic and GPI readers inventory 2-10 % of the time). At that cost the load
+  cannot reach 10 M reads/s (6,700 reads in 0.67 ms per chunk) however fast each row is.
 
-Each load is generated with a fresh engine (cold link caches) in 60 s chunks. The engine's compiled screens
-(`twin.readers.kernels`, numba) are compiled or loaded once per process before any timing; what that costs is
-reported apart (`kernels`: numba import, compile with no cache, load from the cache), never in the figures above.
+Each load is generated with a fresh engine (cold link caches) in 60 s chunks. The engine's compiled screens and
+passes (numba; `twin.readers.kernels.warm`) are compiled or loaded once per process before any timing; what that
+costs is reported apart (`kernels`: numba import, compile with no cache, load from the cache), never in the figures
+above.
 Reference: the same number of reads, each one a SimPy timeout event recorded as a row (ANCHORS: 0.25-0.4 M reads/s).
 Target (issue 3): >= 10 M reads/s and >= 25x the reference. Wall-clock figures and whether each target is met go to
 extra_info (`meets_reads_target`, `meets_ratio_target`); the plain report adds the same figures on CPU time
