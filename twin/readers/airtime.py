@@ -72,9 +72,9 @@ def window_rates(eng, w, p, s0, s1, wa, ws, we, whole):
     return out
 
 
-def _plan(eng, sa, sp, wa, ws, we, L, qi, rate):
+def _plan_py(eng, sa, sp, wa, ws, we, L, qi, rate):
     """The deterministic part of `whole_static`: which pairs are well read (and their exposures per window), the
-    rarely read ones and their expected reads."""
+    rarely read ones and their expected reads. The plain rule (reference of `_plan`)."""
     nA = len(eng.ant)
     dur = (we - ws).astype(np.float64)
     lo, hi = np.searchsorted(wa, np.arange(nA)), np.searchsorted(wa, np.arange(nA), side="right")
@@ -108,6 +108,110 @@ def _plan(eng, sa, sp, wa, ws, we, L, qi, rate):
     cl = np.cumsum(lam_tot[weak])  # one Poisson total, each read given to a pair by its share (Poisson splitting)
     return dict(dur=dur, lo=lo, hi=hi, w=w, k=k, lw=lw, powered=sp[k] >= eng.params.rf.p_powered, weak=weak, cl=cl,
                 tot=float(cl[-1]) if len(cl) else 0.0, cum0=np.r_[0.0, np.cumsum(rate * dur)])
+
+
+def _plan(eng, sa, sp, wa, ws, we, L, qi, rate):
+    """`_plan_py` in one compiled pass (`plan_pass`; the same arrays)."""
+    if getattr(eng, "plain", False):
+        return _plan_py(eng, sa, sp, wa, ws, we, L, qi, rate)
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    dur = (we - ws).astype(np.float64)
+    f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
+    lo, hi, w, k, lw, powered, weak, cl, cum0 = plan_pass(
+        i8(sa), f8(sp), i8(wa), i8(qi), f8(rate), dur, f8(L), len(eng.ant), float(eng.params.rf.p_powered),
+        int(eng.params.gen2.q_min))
+    return dict(dur=dur, lo=lo, hi=hi, w=w, k=k, lw=lw, powered=powered, weak=weak, cl=cl,
+                tot=float(cl[-1]) if len(cl) else 0.0, cum0=cum0)
+
+
+@njit(cache=True)
+def plan_pass(sa, sp, wa, qi, rate, dur, L, nA, p_powered, q_min):
+    """The arithmetic of `_plan_py` pair by pair in its order: per antenna its windows (wa sorted), the sums of
+    rate x duration per antenna (per Q where its windows' Q differ, added Q by Q ascending), each pair's expected
+    reads, the well read pairs' exposures per window and the rarely read pairs' running total."""
+    W, S = wa.shape[0], sa.shape[0]
+    lo = np.zeros(nA, np.int64)
+    hi = np.zeros(nA, np.int64)
+    for x in range(W):
+        hi[wa[x]] += 1
+    c = 0
+    for a in range(nA):
+        lo[a] = c
+        c += hi[a]
+        hi[a] = c
+    rd = rate * dur
+    tot_a = np.zeros(nA)  # np.bincount(wa, rd): in window order
+    for x in range(W):
+        tot_a[wa[x]] += rd[x]
+    q_lo = np.full(nA, -1, np.int64)
+    q_hi = np.full(nA, -1, np.int64)
+    for a in range(nA):
+        if hi[a] > lo[a]:
+            q_lo[a], q_hi[a] = qi[lo[a]:hi[a]].min(), qi[lo[a]:hi[a]].max()
+    nq = 0
+    for x in range(W):
+        if q_lo[wa[x]] != q_hi[wa[x]]:
+            nq = max(nq, qi[x] + 1)
+    seen = np.zeros(nq, np.bool_)
+    for x in range(W):
+        if q_lo[wa[x]] != q_hi[wa[x]]:
+            seen[qi[x]] = True
+    mixed_q = np.flatnonzero(seen)
+    lam_tot = np.zeros(S)
+    for i in range(S):
+        a = sa[i]
+        if hi[a] > lo[a] and q_lo[a] == q_hi[a]:
+            L1 = L[lo[a]]
+            lam_tot[i] = sp[i] / (1.0 - sp[i] / L1) * tot_a[a]
+    if mixed_q.shape[0]:
+        for j in mixed_q:
+            Lv = 2.0 ** (q_min + j)
+            part = np.zeros(nA)
+            for x in range(W):
+                if qi[x] == j:
+                    part[wa[x]] += rd[x]
+            for i in range(S):
+                a = sa[i]
+                if hi[a] > lo[a] and q_lo[a] != q_hi[a]:
+                    lam_tot[i] += sp[i] / (1.0 - sp[i] / Lv) * part[a]
+    n_strong, n_exp, n_weak = 0, 0, 0
+    strong = np.zeros(S, np.bool_)
+    for i in range(S):
+        a = sa[i]
+        if hi[a] > lo[a]:
+            if lam_tot[i] >= 0.5 * (hi[a] - lo[a]):
+                strong[i] = True
+                n_exp += hi[a] - lo[a]
+            else:
+                n_weak += 1
+    w = np.empty(n_exp, np.int64)
+    k = np.empty(n_exp, np.int64)
+    lw = np.empty(n_exp)
+    powered = np.empty(n_exp, np.bool_)
+    weak = np.empty(n_weak, np.int64)
+    cl = np.empty(n_weak)
+    e, m, acc = 0, 0, 0.0
+    for i in range(S):
+        a = sa[i]
+        if hi[a] <= lo[a]:
+            continue
+        if strong[i]:
+            for x in range(lo[a], hi[a]):
+                w[e], k[e] = x, i
+                lw[e] = sp[i] / (1.0 - sp[i] / L[x]) * rate[x] * dur[x]
+                powered[e] = sp[i] >= p_powered
+                e += 1
+        else:
+            acc += lam_tot[i]
+            weak[m], cl[m] = i, acc
+            m += 1
+    cum0 = np.empty(W + 1)
+    cum0[0] = 0.0
+    acc = 0.0
+    for x in range(W):
+        acc += rd[x]
+        cum0[x + 1] = acc
+    return lo, hi, w, k, lw, powered, weak, cl, cum0
 
 
 def whole_static(eng, whole, wa, ws, we, L, qi, rate, rng):
@@ -220,3 +324,4 @@ def warm() -> None:
     int32, as the pair cache holds them)."""
     z, f = np.zeros(1, np.int64), np.zeros(1)
     weak_reads(f, f, f, 1.0, np.ones(1), z, z.astype(np.int32), z, z + 1, np.array([0.0, 1.0]), z, np.ones(1), z, f)
+    plan_pass(z, f, z, z, f, f + 1, f + 1, 1, 0.5, 4)
