@@ -205,7 +205,8 @@ class ReaderEngine:
         if len(self._gpi):
             P = self.params
             trig, self._gpi_carry = triggers.gpi_intervals(t0, t1, self._gpi_xy, self._gpi_level, P.gpi_radius_m,
-                                                           int(P.gpi_hold_ms * 1e3), self._gpi_carry, tags, live)
+                                                           int(P.gpi_hold_ms * 1e3), self._gpi_carry, tags, live,
+                                                           self.plain)
             none = np.zeros((0, 2), np.int64)
             for j, ants in enumerate(self._gpi_ants):
                 iv = trig.get(j, none)

@@ -316,6 +316,8 @@ def warm() -> float:
     reportpass.warm()
     airtime.warm()
     triggers.merge(z1, z1, z1 + 1)
+    triggers._gpi_pass(0, 1, np.zeros((1, 2)), np.zeros(1), 1.0, 1, z1, z1, np.zeros(1), z1, z1 + 1, np.zeros(1),
+                       np.zeros(1), np.zeros(1), np.zeros(1))
     f1, u3 = np.zeros(1), np.zeros((1, 3), np.uint64)
     from twin.readers.rf import RFParams
     from twin.readers.tagdraws import tag_draws

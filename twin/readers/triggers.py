@@ -110,9 +110,20 @@ def merge(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.nda
 
 
 def gpi_intervals(t0: int, t1: int, centre_xy: np.ndarray, centre_level: np.ndarray, radius_m: float, hold_us: int,
-                  carry_us: np.ndarray, tags, live: np.ndarray) -> tuple[dict[int, np.ndarray], np.ndarray]:
+                  carry_us: np.ndarray, tags, live: np.ndarray,
+                  plain: bool = False) -> tuple[dict[int, np.ndarray], np.ndarray]:
     """Triggered intervals within [t0, t1) per GPI reader (index into centre_xy), and each reader's carry-over
-    (end of its last trigger, to keep it running into the next chunk)."""
+    (end of its last trigger, to keep it running into the next chunk). `plain`: the numpy steps, else one compiled
+    pass (`_gpi_pass`, the same intervals)."""
+    if not plain:
+        f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
+        i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+        mv = np.flatnonzero(live & ~tags.is_static)
+        owners, ptr, iv, carry = _gpi_pass(int(t0), int(t1), f8(centre_xy).reshape(-1, 2), f8(centre_level),
+                                           float(radius_m), int(hold_us), i8(carry_us), mv, f8(tags.level),
+                                           i8(tags.t0_us), i8(tags.t1_us), f8(tags.x0), f8(tags.y0), f8(tags.x1),
+                                           f8(tags.y1))
+        return {ow: iv[ptr[j]:ptr[j + 1]] for j, ow in enumerate(owners.tolist())}, carry
     carry = carry_us.copy()
     mv = np.flatnonzero(live & ~tags.is_static)
     R = len(centre_xy)
@@ -136,3 +147,54 @@ def gpi_intervals(t0: int, t1: int, centre_xy: np.ndarray, centre_level: np.ndar
     lo, hi = np.maximum(lo, t0), np.minimum(hi, t1)
     k = hi > lo
     return merge(own[k], lo[k], hi[k]), carry
+
+
+@njit(cache=True)
+def _gpi_pass(t0, t1, cxy, clevel, radius_m, hold_us, carry_us, mv, level, t0_us, t1_us, x0, y0, x1, y1):
+    """`gpi_intervals` in one pass: `leg_inside` per (GPI reader, moving leg on its level) with numpy's arithmetic
+    in its order, the carry-over, then `_merge`."""
+    R, n = cxy.shape[0], mv.shape[0]
+    carry = carry_us.copy()
+    own = np.empty(R * n + R, np.int64)
+    lo = np.empty(R * n + R, np.int64)
+    hi = np.empty(R * n + R, np.int64)
+    m = 0
+    for r in range(R):
+        cx, cy = cxy[r, 0], cxy[r, 1]
+        for s in range(n):
+            g = mv[s]
+            if level[g] != clevel[r]:
+                continue
+            span = np.float64(t1_us[g] - t0_us[g])
+            dx, dy = x1[g] - x0[g], y1[g] - y0[g]
+            fx, fy = x0[g] - cx, y0[g] - cy
+            A = dx * dx + dy * dy
+            B = 2.0 * (fx * dx + fy * dy)
+            C = fx * fx + fy * fy - radius_m * radius_m
+            disc = B * B - 4.0 * A * C
+            if A > 0:
+                sq = np.sqrt(max(disc, 0.0))
+                u0, u1, hit = (-B - sq) / (2.0 * A), (-B + sq) / (2.0 * A), disc >= 0
+            else:
+                u0, u1, hit = (0.0, 1.0, True) if C <= 0 else (1.0, 0.0, False)
+            u0, u1 = min(max(u0, 0.0), 1.0), min(max(u1, 0.0), 1.0)
+            a = t0_us[g] + np.int64(u0 * span)
+            b = t0_us[g] + np.int64(u1 * span) if hit and u1 > u0 else a
+            if b > a:
+                e = b + hold_us
+                carry[r] = max(carry[r], e)
+                lo_, hi_ = max(a, t0), min(e, t1)
+                if hi_ > lo_:
+                    own[m], lo[m], hi[m] = r, lo_, hi_
+                    m += 1
+    for r in range(R):
+        if carry_us[r] > t0:
+            lo_, hi_ = t0, min(carry_us[r], t1)
+            if hi_ > lo_:
+                own[m], lo[m], hi[m] = r, lo_, hi_
+                m += 1
+    if m == 0:
+        z = np.zeros(0, np.int64)
+        return z, np.zeros(1, np.int64), np.zeros((0, 2), np.int64), carry
+    owners, ptr, iv = _merge(own[:m], lo[:m], hi[:m])
+    return owners, ptr, iv, carry
