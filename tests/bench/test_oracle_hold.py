@@ -172,3 +172,24 @@ def test_a_silence_too_weak_to_matter_in_one_interval_still_counts_over_many(mon
         core.advance(T0 + 10 * k * S)
     on = dict(zip(core.sup[i].tolist(), core.bel[i].tolist()))
     assert on.get(unit, 0.0) > 0.99 and on.get(centroid, 0.0) < 0.01
+
+
+def test_a_dossier_at_an_off_site_place_stays_there_while_silent():
+    """Off-site places are left by road only when the reads say so: a silent dossier placed at the procuratorate
+    (road link to space b) is still there an hour later (the road is not a move of the filter's graph)."""
+    from twin.building.model import Link
+
+    f, pl = _site()
+    f = dataclasses.replace(f, links={"road": Link("road", "road", "b", "procuratorate", 600.0)})
+    core = OracleCore(export_site(f, pl), {"floor": f, "placement": pl, "rf_seed": 1})
+    i = int(core._epcs.ids(np.array([D1.encode()], dtype="S24"))[0])
+    core._grow()
+    s = core.m.space_ids.index("procuratorate")
+    core.sup[i, 0], core.bel[i, 0] = int(core.gen_of_space[s][0]), 1.0
+    core.sup[i, 1] = int(core.gen_of_space[core.m.space_ids.index("b")][0])  # where it came from, in its support
+    core.last_space[i], core.last_store[i] = s, -1
+    core.read_ever[i] = True
+    core._t = T0
+    for k in range(1, 61):
+        core.advance(T0 + 60 * k * S)
+    assert _space_belief(core, D1).get("procuratorate", 0.0) > 0.99

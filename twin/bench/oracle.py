@@ -125,10 +125,12 @@ class OracleCore:
             W[sp[d.a], sp[d.b]] = W[sp[d.b], sp[d.a]] = max(W[sp[d.a], sp[d.b]], w)
         for k in m.floor.links.values():
             W[sp[k.a], sp[k.b]] = W[sp[k.b], sp[k.a]] = p_adj
-        # off-site places (no level: no reader there) are reached by road only (`oracle_events.road_trips`): the
-        # filter would otherwise let a silent tag's belief drift there from the car park before the trip is judged
+        # off-site places (no level: no reader there) are reached and left by road only (`oracle_events.road_trips`,
+        # `oracle_hold.drive`; back by the reads at the doors): the filter would otherwise let a silent tag's belief
+        # drift there from the car park before the trip is judged, or back from the procuratorate into the car park
         away = np.array([not m.floor.spaces[s].has_geometry for s in m.space_ids], bool)
         W[:, away] = 0.0
+        W[away, :] = 0.0
         self.W_rate = W
         self.ant_door, self.ant_side, self.door_ab = self._portal_map(sp)
         self.comotion = CoMotion() if self.config.get("comotion", True) else None
