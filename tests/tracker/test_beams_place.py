@@ -135,14 +135,3 @@ def test_a_new_side_read_just_before_the_crossing_counts_stamped_after_it():
     assert spaces == ["room-a"] and times[0] >= T0 + int(140.5 * S)  # never before the crossing (140.5 s)
     assert _new_side_first({"beam_post_s": 0})[0] == []
 
-
-def test_a_newer_burst_at_another_door_supersedes_an_older_bursts_late_rows():
-    from twin.tracker.locate import _superseded
-
-    # tag 1: a burst at one door started at 10, another door's at 20 judged next; the first burst's later row (start
-    # 10) says nothing, the second's own later row stands; a row not kept does not count as judged; tag 2 apart
-    tag = np.array([1, 1, 1, 1, 2, 2])
-    start = np.array([10, 20, 10, 20, 5, 3])
-    keep = np.array([True, True, True, False, True, True])
-    assert _superseded(tag, start, keep).tolist() == [False, False, True, False, False, True]
-    assert not _superseded(tag, start, np.zeros(6, bool)).any()

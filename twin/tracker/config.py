@@ -126,10 +126,6 @@ class TrackerConfig:
     #: a passage row outweighs all earlier passage rows of its tag in the batch (portal.latest_wins), so the latest
     #: judgement of a burst wins its 1 s cycle instead of the side read most often in it
     passage_latest_wins: bool = True
-    #: ... but a row of a burst that began before another burst of the tag (at another door) already judged is no
-    #: passage (a dossier carried out of office-07 and on into the dossier room was turned back into the corridor by
-    #: the office door's late reads, which latest_wins let outweigh the entry)
-    passage_newest_burst: bool = True
     #: door light barriers (site.json reader `gpi`, kind light_barrier; GPIEvent rows in the reader status stream;
     #: twin.tracker.beams): a passage burst takes the direction of the door's crossing beside it, and a burst with no
     #: crossing while the door's beams work is a walk past (no move). False: the antennas alone, as without beams

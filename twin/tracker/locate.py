@@ -36,24 +36,6 @@ def _grow(a: np.ndarray, n: int, fill) -> np.ndarray:
     return a if len(a) >= n else np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
 
 
-def _superseded(tag: np.ndarray, start: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    """Passage rows (sorted by tag, time) whose burst began before that of an earlier kept row of the same tag: a
-    newer burst at another door was judged already (two bursts of a tag at one door never overlap)."""
-    n = len(tag)
-    if n == 0:
-        return np.zeros(0, bool)
-    gs = np.ones(n, bool)
-    gs[1:] = tag[1:] != tag[:-1]
-    rank = np.searchsorted(np.unique(start), start)  # 0 .. n-1, order kept
-    grp = np.cumsum(gs) - 1
-    key = grp * (n + 1) + np.where(keep, rank + 1, 0)  # per group: 0 (not kept) or 1 + its start's rank
-    run = np.maximum.accumulate(key) - grp * (n + 1)  # the latest kept start so far in the group (as rank + 1)
-    prev = np.zeros(n, np.int64)
-    prev[1:] = run[:-1]
-    prev[gs] = 0
-    return rank + 1 < prev
-
-
 def _ffill(vals: np.ndarray, is_set: np.ndarray, group_start: np.ndarray, init: np.ndarray) -> np.ndarray:
     """Last set value at or before each row within its group (rows sorted by group), else the group's init."""
     n = len(vals)
@@ -218,8 +200,6 @@ class Locator(BusinessPriors):
                                              m.ant_other[a], here0, peak[young], seq[young], carrier[young],
                                              b_to, follow)  # fmt: skip
             keep = dest >= 0
-            if self.cfg.passage_newest_burst and keep.any():  # a burst that began after this one's, at another door,
-                keep &= ~_superseded(rt, start[young], keep)  # already judged: this one's late rows say nothing
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
             # new space is taken as the burst goes by, not after the smoothing window
