@@ -21,10 +21,10 @@ follows from the session and the report period. So reads/s is reported beside ro
   ms on the plain steps, same process, interleaved): session rules ~0.4 ms (two compiled passes, `sessionpass`,
   with numpy's exp and pow between), report shaping ~0.2 (`reportpass`), the resting pairs' memo, gather and split
   ~0.15, windows and door triggers ~0.15, the chunk's Generator ~0.07, the rest some 60 numpy and compiled calls.
-  Averaged over the load's 30 chunks (`--stages`, CPU on a loaded machine, ~5 ms per chunk): moving tags ~1.4 ms
-  (fixed-antenna screens, exact links of the survivors, mean levels of cells first visited), links of newly
-  resting tags ~1.0 (mostly a fresh engine's first chunk: ~1,600 resting tags), session rules ~0.65, report shaping
-  ~0.4, whole-chunk exposures ~0.27, windows and triggers ~0.28, Gen2 rates ~0.16. Moving-tag screens try only the
+  Averaged over the load's 30 chunks (`--stages`, CPU on a loaded machine, ~4.7 ms per chunk): moving tags ~1.4
+  ms (fixed-antenna screens, exact links of the survivors, mean levels of cells first visited), links of newly
+  resting tags ~0.9 (mostly a fresh engine's first chunk: ~1,600 resting tags), session rules ~0.6, report shaping
+  ~0.35, windows and triggers ~0.22, Gen2 rates ~0.17, whole-chunk exposures ~0.14. Moving-tag screens try only the
   antennas alive in each 0.5 s slot (periodic and GPI readers inventory 2-10 % of the time). At that cost the load
   cannot reach 10 M reads/s (6,700 reads in 0.67 ms per chunk) however fast each row is.
 
