@@ -226,7 +226,8 @@ class Locator(BusinessPriors):
             strong[rows] = True
         if shifted:  # rows stay in (tag, time) order
             o = np.lexsort((t, tag))
-            tag, t, ant, cnt, rssi, space, ev, strong, pm = (x[o] for x in (tag, t, ant, cnt, rssi, space, ev, strong, pm))
+            tag, t, ant, cnt, rssi = tag[o], t[o], ant[o], cnt[o], rssi[o]
+            space, ev, strong, pm = space[o], ev[o], strong[o], pm[o]
         # sealed spaces (every door portal-watched) are left and entered only through a passage: a placed tag's
         # evidence for another place counts `sealed_factor` of itself unless a burst at a door of the space it is in
         # (and of the one the evidence names, when its place came from reads) began within `sealed_open_s` before
