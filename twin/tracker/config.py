@@ -171,7 +171,9 @@ class TrackerConfig:
     #: through (heard by both of its antennas, the loudest read of each side at `beam_unseen_dbm` or louder, out of
     #: `beam_unseen_quiet_s` of silence there; moved by the core across it and still there `beam_unseen_stay_s` later;
     #: no beam change within `beam_unseen_near_s` of it) is not trusted until a beam changes; both raise
-    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before
+    #: reader_offline naming the reader and port, as a beam interrupted for over beam_stuck_s does. False: as before.
+    #: The numbers are assumptions, checked for no verdict on healthy beams (ci-baseline, ci-misbehaviour and the
+    #: baseline day, seed 1: 0, 2 and 4 crossings unseen, never two in a row at one door; docs/reader-events.md)
     beam_watch: bool = True
     beam_alone_n: int = 3
     beam_unseen_n: int = 2
