@@ -54,7 +54,22 @@ def test_a_stay_split_by_a_put_down_is_one_stay():
 
 def test_a_core_that_never_estimates_gets_no_passage_right():
     m = run(truth(("A", 0, 50, "corr"), ("A", 50, 90, "archive")), estimates())
-    assert m["portal_direction_right"] == {"value": 0.0, "unit": "ratio", "passages": 1}
+    assert m["portal_direction_right"] == {"value": 0.0, "unit": "ratio", "passages": 1, "value_all": 0.0,
+                                           "dead_passages": 0}
+
+
+def test_a_dead_tags_passages_are_counted_apart():
+    # A right, B wrong, B's tag never answers: over live tags 1 of 1, over all 1 of 2
+    tr = truth(("A", 0, 50, "corr"), ("A", 50, 90, "archive"), ("B", 0, 50, "corr"), ("B", 50, 90, "archive"))
+    est = estimates((0, "A", "corr"), (51, "A", "archive"), (0, "B", "corr"))
+    both = score(tr, est, None, None, start_us=T0, end_us=T0 + 100 * S, warmup_s=0, site=SITE)
+    assert both["portal_direction_right"]["value"] == 0.5 and both["portal_direction_right"]["dead_passages"] == 0
+    d = score(tr, est, None, None, start_us=T0, end_us=T0 + 100 * S, warmup_s=0, site=SITE,
+              dead_tags=["B"])["portal_direction_right"]
+    assert (d["value"], d["value_all"], d["passages"], d["dead_passages"]) == (1.0, 0.5, 1, 1)
+    only = score(tr, est, None, None, start_us=T0, end_us=T0 + 100 * S, warmup_s=0, site=SITE,
+                 dead_tags=["A", "B"])["portal_direction_right"]
+    assert only["value"] is None and only["value_all"] == 0.5
 
 
 def test_no_portal_doors_no_direction_metric():

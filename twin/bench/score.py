@@ -54,7 +54,7 @@ class _Coded:
 
     def __init__(self, truth: pa.Table, est: pa.Table, w0: int, w1: int):
         self.truth, self.w0, self.w1 = truth, w0, w1
-        (self.t_tag, self.e_tag), _ = joint_codes(truth["epc"], est["epc"])
+        (self.t_tag, self.e_tag), self.tag_names = joint_codes(truth["epc"], est["epc"])
         (self.t_space, self.e_space), self.space_names = joint_codes(truth["space"], est["space"])
         (self.t_storage, self.e_storage), _ = joint_codes(truth["storage"], est["storage"])
         self.t0 = truth["t0_us"].to_numpy()
@@ -151,7 +151,8 @@ def score(
 ) -> dict[str, dict]:
     """All accuracy, latency and alert metrics of one run over [start + warm-up, end); with the core's sweep
     reports (`sweeps`), the inventory metrics too (twin.bench.score_inventory). `dead_tags`: EPCs whose tags never
-    answer (twin.bench.dead_tags): alert recall and the sweep figures count them apart, as undetectable."""
+    answer (twin.bench.dead_tags): alert recall, portal direction and the sweep figures count them apart, as
+    undetectable."""
     view = as_site_view(site)
     w0 = int(start_us) + int(round(warmup_s * 1e6))
     w1 = int(end_us)
@@ -173,13 +174,14 @@ def score(
     pairs = _portal_pairs(view)
     if pairs:
         passages = portal_passages(coded.t_tag, coded.t0, coded.t1, coded.t_space, pairs, coded.space_names, w0)
-        out["portal_direction_right"] = portal_direction(passages, coded.steps("space"))
+        dead_code = np.isin(np.asarray(coded.tag_names, dtype=object), list(set(dead_tags or ())))
+        out["portal_direction_right"] = portal_direction(passages, coded.steps("space"), dead=dead_code)
         days = day_windows(start_us, w0, w1)
         if len(days) > 1:
             per = []
             for k, a, b in days:
                 sel = (passages[1] >= a) & (passages[1] < b)
-                d = portal_direction(tuple(x[sel] for x in passages), coded.steps("space"))
+                d = portal_direction(tuple(x[sel] for x in passages), coded.steps("space"), dead=dead_code)
                 per.append({"day": k, "value": d["value"], "passages": d["passages"]})
             out["portal_direction_right_min_day"] = worst_day(per, RATIO)
     if len(day_windows(start_us, w0, w1)) > 1:

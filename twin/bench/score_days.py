@@ -79,15 +79,23 @@ def portal_passages(tag, t0, t1, space, portal_pairs: set[frozenset], names: lis
     return s_tag[idx], s_t0[idx], s_space[idx], s_t1[idx]
 
 
-def portal_direction(passages, steps, min_stay_s: float = MIN_STAY_S) -> dict:
-    """Share of portal passages whose estimate `min_stay_s` after the passage names the new space."""
+def portal_direction(passages, steps, min_stay_s: float = MIN_STAY_S, dead: np.ndarray | None = None) -> dict:
+    """Share of portal passages whose estimate `min_stay_s` after the passage names the new space.
+
+    `dead` (bool per tag code): tags that never answer (twin.bench.dead_tags). Their passages are unseen by any RFID
+    core, so `value` is over the others' passages; `value_all` counts every passage, `dead_passages` how many."""
     tag, t, new, end = passages
     n = len(tag)
     if n == 0:
-        return {"value": None, "unit": "ratio", "passages": 0}
+        return {"value": None, "unit": "ratio", "passages": 0, "value_all": None, "dead_passages": 0}
     at = np.minimum(t + int(min_stay_s * US), end - 1)
     if len(steps.tag) == 0:  # the core never estimated anything: no passage was shown
-        return {"value": 0.0, "unit": "ratio", "passages": n}
-    i = in_force(steps, tag, at)
-    right = (i >= 0) & (steps.val[np.maximum(i, 0)] == new)
-    return {"value": float(right.sum()) / n, "unit": "ratio", "passages": n}
+        right = np.zeros(n, bool)
+    else:
+        i = in_force(steps, tag, at)
+        right = (i >= 0) & (steps.val[np.maximum(i, 0)] == new)
+    is_dead = dead[tag] if dead is not None and len(dead) else np.zeros(n, bool)
+    live = ~is_dead
+    value = float(right[live].sum()) / int(live.sum()) if live.any() else None
+    return {"value": value, "unit": "ratio", "passages": int(live.sum()), "value_all": float(right.sum()) / n,
+            "dead_passages": int(is_dead.sum())}
