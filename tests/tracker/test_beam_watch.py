@@ -77,13 +77,16 @@ def test_a_beam_interrupted_for_over_stuck_s_is_stuck_until_it_clears():
     assert [(t, up) for t, _, _, up, _ in w.step(T0 + 601 * S)] == [(T0 + 600 * S, False)]
 
 
-def _carried(w: BeamWatch, m, tag: int, t_s: float, into: str = "room-a", rssi: int = -50) -> None:
-    """Tag `tag` heard by both of d-a's antennas from t_s (corridor side first), then moved by the core into `into`."""
+def _carried(w: BeamWatch, m, tag: int, t_s: float, into: str = "room-a", rssi: int = -50,
+             badge: int | None = None) -> None:  # fmt: skip
+    """Tag `tag` heard by both of d-a's antennas from t_s (corridor side first), then moved by the core into `into`;
+    with `badge`, that badge tag heard beside it (the person carrying it)."""
     ant = {(m.readers[r], int(p)): i for i, (r, p) in enumerate(zip(m.ant_reader.tolist(), m.ant_port.tolist()))}
     rows = [(t_s, ant[("R-d-a", 2)]), (t_s + 0.5, ant[("R-d-a", 2)]), (t_s + 1.0, ant[("R-d-a", 1)]),
             (t_s + 1.5, ant[("R-d-a", 1)])]  # fmt: skip
-    w.reads(np.full(len(rows), tag, np.int64), np.array([T0 + int(t * S) for t, _ in rows], np.int64),
-            np.array([a for _, a in rows], np.int64), np.full(len(rows), rssi, np.int64))
+    for g in [tag] + ([] if badge is None else [badge]):
+        w.reads(np.full(len(rows), g, np.int64), np.array([T0 + int(t * S) for t, _ in rows], np.int64),
+                np.array([a for _, a in rows], np.int64), np.full(len(rows), rssi, np.int64))
     w.moves(np.array([T0 + int((t_s + 3) * S)], np.int64), np.array([tag]), np.array([m.space_index(into)]))
 
 
@@ -93,13 +96,15 @@ def _placed(w: BeamWatch, m, tags: list[int], space: str = "corr") -> None:
 
 def test_a_door_whose_beams_stay_silent_while_two_tags_are_carried_through_is_not_trusted_until_a_beam_changes():
     m, b, w = _watch(unseen_n=2, stay_s=60.0)
+    w.alert_silent = True  # (core config beam_silent_alert; off by default: the verdict then only masks the trust)
+    w.badge = np.array([False] * 5 + [True])  # tag 5: an officer's badge
     d_a = m.doors.index("d-a")
-    _placed(w, m, [0, 1, 2])
+    _placed(w, m, [0, 1, 2, 5])
     _push(w, m, _crossing("R-d-b", 1, 2, 5.0))  # the stream's beams work elsewhere
     _push_beams(b, m, _crossing("R-d-b", 1, 2, 5.0))
-    _carried(w, m, 0, 100.0)
+    _carried(w, m, 0, 100.0, badge=5)
     assert w.step(T0 + 200 * S) == [] and w.trusted.all()  # one crossing unseen: not yet
-    _carried(w, m, 1, 300.0)
+    _carried(w, m, 1, 300.0, badge=5)
     assert w.step(T0 + 362 * S) == []  # judged once it stayed stay_s (60 s) after the move at 303 s
     out = w.step(T0 + 364 * S)
     assert sorted((t, r, p, up) for t, r, p, up, _ in out) == [(T0 + 363 * S, "R-d-a", 1, True),
@@ -116,8 +121,23 @@ def test_a_door_whose_beams_stay_silent_while_two_tags_are_carried_through_is_no
     assert SILENT != OK
 
 
+def test_tags_moved_across_with_no_badge_heard_at_the_door_are_no_crossings():
+    """Items resting by a door whose estimates flicker across it at night, beams quiet: no person, no verdict."""
+    m, _, w = _watch(unseen_n=2, stay_s=60.0)
+    w.badge = np.array([False] * 5 + [True])
+    _placed(w, m, [0, 1, 2, 3])
+    for g, t in ((0, 100.0), (1, 300.0), (2, 500.0), (3, 700.0)):
+        _carried(w, m, g, t)
+    assert w.step(T0 + 2000 * S) == [] and w.trusted.all() and w.counts["unseen_crossings"] == 0
+    _carried(w, m, 0, 2100.0, into="corr", badge=5)  # with the badge beside it: one unseen crossing
+    _carried(w, m, 1, 2300.0, into="corr", badge=5)
+    assert w.step(T0 + 3000 * S) == [] and not w.trusted[m.doors.index("d-a")]  # distrusted, no alert by default
+    assert w.counts["silent"] == 2
+
+
 def test_crossings_the_beams_saw_flickers_one_tag_again_and_faint_bursts_say_nothing():
     m, _, w = _watch(unseen_n=2, stay_s=60.0)
+    w.need_badge = False  # the rules below, badge or not
     _placed(w, m, [0, 1, 2, 3])
     _push(w, m, _crossing("R-d-a", 1, 2, 101.0))  # seen: the beams changed beside it
     _carried(w, m, 0, 100.0)
@@ -131,7 +151,7 @@ def test_crossings_the_beams_saw_flickers_one_tag_again_and_faint_bursts_say_not
 
 
 def _core() -> TrackerCore:
-    return TrackerCore(_site(), {"watermark_s": 0.0})
+    return TrackerCore(_site(), {"watermark_s": 0.0, "beam_alone_n": 3})
 
 
 def _advance(core: TrackerCore, rows: list[tuple], t_s: float, tag_rows: list[tuple] | None = None) -> pa.Table:
@@ -187,6 +207,7 @@ def test_healthy_beams_are_never_judged_failed(crossings):
     """Any schedule of people crossing either door either way (both beams broken each time), tags carried through
     beside some of them, with quiet hours between: no verdict, no alert, every door trusted."""
     m, _, w = _watch()
+    w.need_badge = False  # the stricter check: any tag carried through counts
     _placed(w, m, list(range(6)))
     t = 0.0
     inside = [False] * 6

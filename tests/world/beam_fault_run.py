@@ -24,7 +24,8 @@ US = 1_000_000
 SCENARIO = SCENARIOS_DIR / "beam-faults.toml"
 #: the tracker as shipped; without the beam watch (twin.tracker.beam_watch); with its antennas alone; and trusting the
 #: beams whatever they do (no stuck, silence or watch rule)
-CONFIGS = {"beams": {}, "no_watch": {"beam_watch": False}, "antennas": {"beams": False},
+CONFIGS = {"beams": {}, "silent_alerts": {"beam_silent_alert": True}, "no_watch": {"beam_watch": False},
+           "antennas": {"beams": False},
            "no_fallback": {"beam_stuck_s": 1e9, "beam_silence_s": 1e9, "beam_watch": False}}
 
 

@@ -12,9 +12,13 @@ beam, on the core's clock:
 - silent, both: `unseen_n` tags in a row (distinct, at least `event_gap_s` apart) were carried through the door with
   no change of either beam -- each one heard by both of its antennas (the loudest read of each side at `loud_dbm` or
   louder) in a burst out of `quiet_s` of silence there, moved by the core between the door's sides (or spaces open to
-  them), still there `stay_s` later, and no beam of the door changed from `near_s` before that burst to `near_s`
-  after the move. The door is then not trusted (`trusted`), so its passages go by the antennas, not judged walks
-  past. A door nobody goes through says nothing: a quiet door at night is no dead beam.
+  them), still there `stay_s` later, a badge heard at the door during that burst (a person carried it: without one,
+  a resting item by the door whose estimate flickers across it at night is no crossing; the week's evidence room, seed
+  1), and no beam of the door changed from `near_s` before that burst to `near_s` after the move. The door is then not trusted (`trusted`), so its passages go by the antennas, not judged walks
+  past. It raises an alert only with `alert_silent` (config `beam_silent_alert`, off): the crossings it counts are
+  the core's own moves, and a misjudged one looks the same (the seed-1 week: resting items by the evidence room's and
+  the archive's doors moved back and forth across them, with badges walking past, 4 false alerts); a door wrongly
+  distrusted only falls back to its antennas, an alert calls a person. A door nobody goes through says nothing: a quiet door at night is no dead beam.
 
 Any change of a beam clears its verdicts (a door's change clears the door's silence). `step` returns the transitions
 as (t_us, reader id, GPI port, raised, why) for the alert book (twin.tracker.alert_readers.barrier_alerts), each
@@ -92,6 +96,9 @@ class BeamWatch:
         self.quiet = np.zeros((0, k), np.int64)  # silence there before it
         self.loud = np.zeros((0, k, 2), np.int16)  # loudest read per side in it
         self.space = np.zeros(0, np.int64)  # per tag: its space as the core last emitted it (-1: none)
+        self.badge = np.zeros(0, bool)  # per tag: a badge (set by the core from the decoded EPCs)
+        self.need_badge = True  # a crossing counts only with a badge heard at the door in its burst
+        self.alert_silent = False  # the silent verdict masks the door's trust; an alert only when asked (core config)
         self._edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         #: crossings waiting for judgement: [t_us, tag, door, burst start, the tag's next change (_NEVER: none yet)]
         self._moves: list[list[int]] = []
@@ -160,8 +167,19 @@ class BeamWatch:
             for c in np.flatnonzero(self.crosses[before, s]).tolist():
                 lo = self.loud[g, c]
                 if (lo.min() >= self.loud_dbm and self.quiet[g, c] >= self.quiet_us
-                        and t - self.near_us - self.gap_us <= self.last[g, c] and self.start[g, c] <= t + self.near_us):
+                        and t - self.near_us - self.gap_us <= self.last[g, c] and self.start[g, c] <= t + self.near_us
+                        and (not self.need_badge or self._badge_near(g, c, t))):
                     self._moves.append([t, g, int(self.col_door[c]), int(self.start[g, c]), _NEVER])
+
+    def _badge_near(self, g: int, c: int, t: int) -> bool:
+        """A badge other than tag g heard at door column c from `near_s` before g's burst there to `near_s` after t."""
+        n = min(len(self.badge), len(self.last))
+        if n == 0:
+            return False
+        b = np.flatnonzero(self.badge[:n])
+        b = b[b != g]
+        lo = int(self.start[g, c]) - self.near_us
+        return bool(((self.last[b, c] >= lo) & (self.start[b, c] <= t + self.near_us)).any())
 
     # -- judging -----------------------------------------------------------------------------------------------------
     def step(self, now_us: int) -> list[tuple[int, str, int, bool, str]]:
@@ -244,12 +262,13 @@ class BeamWatch:
         old = int(self.why[k])
         if old == why:
             return
-        if old != OK:  # a verdict replaced by another (alone -> silent) is cleared first
+        if old != OK and (old != SILENT or self.alert_silent):  # a verdict replaced (alone -> silent) is cleared first
             self._out.append((t, *self.names[k], False, ""))
         self.why[k] = why
         if why != OK:
             self.counts[("", "stuck", "alone", "silent")[why]] += 1
-            self._out.append((t, *self.names[k], True, f"{self.where[k]} {text}"))
+            if why != SILENT or self.alert_silent:
+                self._out.append((t, *self.names[k], True, f"{self.where[k]} {text}"))
 
 
 @njit(cache=True)

@@ -175,12 +175,21 @@ class TrackerConfig:
     #: The numbers are assumptions, checked for no verdict on healthy beams (ci-baseline, ci-misbehaviour and the
     #: baseline day, seed 1: 0, 2 and 4 crossings unseen, never two in a row at one door; docs/reader-events.md)
     beam_watch: bool = True
-    beam_alone_n: int = 3
+    beam_alone_n: int = 6
     beam_unseen_n: int = 2
     beam_unseen_dbm: float = -65.0
     beam_unseen_quiet_s: float = 60.0
     beam_unseen_stay_s: float = 60.0
     beam_unseen_near_s: float = 5.0
+    #: ... and only crossings with a badge heard at the door in the tag's burst count (a person carried it). Seed 1
+    #: week, without it and with beam_alone_n 3: 5 false reader_offline alerts -- items resting by the evidence room's
+    #: door flickering across it at night (2 doors x 2 beams), one person turning back in the dossier room's doorway
+    #: three times in a row (alone)
+    beam_unseen_badge: bool = True
+    #: a door judged silent through crossings is distrusted (its passages go by the antennas) but raises reader_offline
+    #: only when this is on: those crossings are the core's own moves, and misjudged ones look the same (the seed-1
+    #: week, badge rule on: 4 false alerts, resting items flickering across the evidence room's and archive's doors)
+    beam_silent_alert: bool = False
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None, source: str = "tracker config") -> "TrackerConfig":

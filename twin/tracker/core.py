@@ -98,6 +98,8 @@ class TrackerCore:
             self.beam_watch = BeamWatch(self.model, self.beams, cf.beam_stuck_s, cf.beam_alone_n, cf.beam_unseen_n,
                                         cf.beam_unseen_dbm, cf.beam_unseen_quiet_s, cf.beam_unseen_stay_s,
                                         cf.beam_unseen_near_s, cf.quiet_s)  # fmt: skip
+            self.beam_watch.need_badge = cf.beam_unseen_badge
+            self.beam_watch.alert_silent = cf.beam_silent_alert
 
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
@@ -191,6 +193,8 @@ class TrackerCore:
             self.workspace.observe(batch, self.model, self.ingest_)
             batch = self._locatable(batch)
             self.locator.badge = self.ingest_.kind == KIND_BADGE
+            if self.beam_watch is not None:
+                self.beam_watch.badge = self.locator.badge
             self.locator.process(batch)
         self.locator.settle_filed(int(t_us))
         if self.offsite.checkout and self.config.offsite_silence_s > 0:  # checked out and gone by road
