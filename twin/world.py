@@ -265,7 +265,7 @@ class World:
 
         port = np.array([self._hh_port.get(r, 1) for r in hh["reader"]], dtype=np.uint16)
         return AntennaTrack(hh["reader"], port, hh["t0_us"], hh["t1_us"], hh["level"], hh["x0"], hh["y0"],
-                            hh["x1"], hh["y1"], np.full(len(hh), np.nan))
+                            hh["x1"], hh["y1"], hh["azimuth_deg"])
 
     def _drop_offline(self, reads: np.ndarray, t0: float, t1: float) -> np.ndarray:
         """No reports from a reader (or a disconnected antenna) while it is down."""

@@ -62,3 +62,42 @@ def test_every_unit_scanned_in_order_between_start_and_end(sweep_day):
         assert per_unit_s.min() >= LABEL_S + len(HOLD_ALONG) * HOLD_S
         assert per_unit_s.max() < LABEL_S + len(HOLD_ALONG) * HOLD_S + 10.0
         k += 2 + len(rooms[space])
+
+
+def test_handheld_aimed_at_each_units_face_while_scanned(sweep_day):
+    """The handheld's track carries its aim: standing at a unit's stops it points at the unit's face (the unit's
+    facing + 180 deg), walking on to the next unit it points along the walk. (Runs last: it pulls the day's
+    segments from the ledger.)"""
+    from twin.agents.sweep import aim_deg
+
+    st, rows = sweep_day
+    st.ledger.segments(0.0, 11 * 3600.0)
+    hh = st.ledger.handheld_antennas(0.0, 11 * 3600.0)
+    assert len(hh) and "azimuth_deg" in hh.dtype.names
+    units = [r for r in rows if r["kind"] == "sweep_unit"]
+    ends = [r["t_us"] for r in rows if r["kind"] == "sweep_end"]
+    checked = 0
+    for k, r in enumerate(units):
+        reader, unit = r["detail"].split()
+        nxt = min([u["t_us"] for u in units[k + 1:]] + [e for e in ends if e > r["t_us"]])
+        mine = hh[(hh["reader"] == reader.encode()) & (hh["t0_us"] >= r["t_us"]) & (hh["t1_us"] <= nxt)]
+        still = mine[(mine["x0"] == mine["x1"]) & (mine["y0"] == mine["y1"])]
+        assert len(still) >= len(HOLD_ALONG)  # the label scan and the stops
+        assert np.allclose(still["azimuth_deg"], aim_deg(st.floor, unit))
+        checked += 1
+    assert checked == len(units)
+    walking = hh[(hh["x0"] != hh["x1"]) | (hh["y0"] != hh["y1"])]
+    along = np.degrees(np.arctan2(walking["y1"] - walking["y0"], walking["x1"] - walking["x0"]))
+    aimed = np.abs((walking["azimuth_deg"] - along + 180.0) % 360.0 - 180.0) > 1e-6
+    # moving and aimed: only the short steps between the stops of one unit, along its face
+    assert 0 < aimed.sum() < len(walking)
+    assert not np.isnan(hh["azimuth_deg"]).any()  # on only while sweeping: always aimed or walking
+
+
+def test_aim_is_against_the_units_facing(floor):
+    from twin.agents.sweep import aim_deg
+
+    for u in ("dossier-room/S01", "dossier-room/C01", "archive/S10"):
+        f = floor.storage[u].facing_deg
+        assert aim_deg(floor, u) == pytest.approx((f + 180.0) % 360.0)
+        assert 0.0 <= aim_deg(floor, u) < 360.0

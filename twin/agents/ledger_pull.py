@@ -54,7 +54,11 @@ class ChunkPulls:
         wins = [(r, h, max(a, t0_s), min(b, t1_s)) for r, h, a, b in self._handheld_closed]
         wins += [(r, h, max(a, t0_s), t1_s) for r, (h, a) in sorted(self._handhelds.items())]
         self._handheld_closed = []
-        self._hh_chunk = handheld_segments(P, start, count, [w for w in wins if w[3] > w[2]], self.start_us)
+        aims = getattr(self, "_hh_aims", {})
+        self._hh_chunk = handheld_segments(P, start, count, [w for w in wins if w[3] > w[2]], self.start_us, aims)
+        for r, ev in aims.items():  # keep the aim in force at the chunk's end and what comes after
+            k = sum(1 for e in ev if e[0] <= t1_s)
+            del ev[: max(0, k - 1)]
         # Drop officer pieces that ended in this chunk (the last one always stays: it ends later or never).
         for o in self._officer_list:
             if len(o.pieces) > 1 and o.pieces[0][1] <= t1_s:
@@ -63,6 +67,11 @@ class ChunkPulls:
         if not parts:
             return np.zeros(0, SEGMENT_DTYPE)
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def aim_handheld(self, reader: str, t_s: float, azimuth_deg: float) -> None:
+        """The keeper points handheld `reader` along azimuth_deg (plan, deg) from t_s on; NaN: no longer aimed (it
+        then points along the walk). Times in order per reader."""
+        self.__dict__.setdefault("_hh_aims", {}).setdefault(reader, []).append((float(t_s), float(azimuth_deg)))
 
     def handheld_antennas(self, t0_s: float, t1_s: float) -> np.ndarray:
         """Where each switched-on handheld reader was over the chunk last passed to `segments` (HANDHELD_DTYPE)."""

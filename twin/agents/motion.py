@@ -42,6 +42,7 @@ HANDHELD_DTYPE = np.dtype(
         ("y0", "<f8"),
         ("x1", "<f8"),
         ("y1", "<f8"),
+        ("azimuth_deg", "<f8"),  # where the handheld points in the plan; NaN: the placement's azimuth
     ],
     align=True,
 )
@@ -156,8 +157,12 @@ def rest_segments(tags, a_s, b_s, level, x, y, container, epc_b, start_us: int) 
     return s[s["t1_us"] > s["t0_us"]]
 
 
-def handheld_segments(P, start, count, wins, start_us: int) -> np.ndarray:
-    """Where handheld readers were: wins = [(reader, officer index, t0_s, t1_s)], following each officer's pieces."""
+def handheld_segments(P, start, count, wins, start_us: int, aims=None) -> np.ndarray:
+    """Where handheld readers were: wins = [(reader, officer index, t0_s, t1_s)], following each officer's pieces.
+
+    aims = {reader: [(t_s, azimuth_deg), ...]} time-ordered, the keeper pointing the handheld from t_s on (NaN: not
+    aimed). A piece takes the aim in force at its midpoint; an unaimed piece points along the walk while moving,
+    and keeps the placement's azimuth (NaN) while standing."""
     if not wins:
         return np.zeros(0, HANDHELD_DTYPE)
     h = np.array([w[1] for w in wins], dtype=np.int64)
@@ -170,4 +175,17 @@ def handheld_segments(P, start, count, wins, start_us: int) -> np.ndarray:
     out["reader"] = names[rep]
     for f in ("t0_us", "t1_us", "level", "x0", "y0", "x1", "y1"):
         out[f] = seg[f]
+    dx, dy = out["x1"] - out["x0"], out["y1"] - out["y0"]
+    walk = np.where((dx != 0) | (dy != 0), np.degrees(np.arctan2(dy, dx)), np.nan)
+    aim = np.full(len(out), np.nan)
+    mid = (out["t0_us"] + out["t1_us"]) // 2
+    for r, ev in (aims or {}).items():
+        if not ev:
+            continue
+        rows = np.flatnonzero(out["reader"] == r.encode("ascii"))
+        t = start_us + np.round(np.array([e[0] for e in ev]) * 1e6).astype(np.int64)
+        k = np.searchsorted(t, mid[rows], side="right") - 1
+        got = k >= 0
+        aim[rows[got]] = np.array([e[1] for e in ev], np.float64)[k[got]]
+    out["azimuth_deg"] = np.where(np.isnan(aim), walk, aim)
     return out[out["t1_us"] > out["t0_us"]]

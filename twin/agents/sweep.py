@@ -3,10 +3,12 @@
 
 Each room is its own sweep (sweep_start / sweep_end naming the room's handheld). At each shelf or cabinet the keeper
 first scans the unit's location label, which the handheld app records as a `sweep_unit` event ("READER UNIT"), then
-passes the handheld along the unit's face, held a hand's width from the spines, pausing at a few points; the reads
-up to the next label belong to that unit. A steel cabinet is scanned with its doors open: held at its face, the
-handheld reads its inside (the read engine's `readers.moving.open_to_handheld`). Sweep times fall inside the day shift's working windows: a time in the
-midday break moves to its end, one too close to the end of the day moves earlier.
+passes the handheld along the unit's face, held a hand's width from the spines and pointed at them (its patch
+antenna aimed at the face, `aim_deg`), pausing at a few points; the reads up to the next label belong to that unit.
+Walking on to the next unit the handheld points along the walk. A steel cabinet is scanned with its doors open:
+held at its face, the handheld reads its inside (the read engine's `readers.moving.open_to_handheld`). Sweep times
+fall inside the day shift's working windows: a time in the midday break moves to its end, one too close to the end
+of the day moves earlier.
 """
 
 from __future__ import annotations
@@ -64,6 +66,11 @@ def hold_points(floor, unit: str) -> list[Place]:
     return [Place(u.space, ahead(front, side, f * u.width_m)) for f in HOLD_ALONG]
 
 
+def aim_deg(floor, unit: str) -> float:
+    """Where the handheld points while `unit` is scanned: at its face, against the unit's facing (plan, deg)."""
+    return (floor.storage[unit].facing_deg + 180.0) % 360.0
+
+
 def planned_sweeps(st, oid: str, day: int) -> list:
     """Sweeps of `day` for this keeper: inventory_sweeps_per_day, hourly from sweep_at, keepers taking turns; the
     first sweep of every archive_sweep_every_d-th working day goes on into the archive."""
@@ -105,12 +112,16 @@ def sweep_room(st, oid: str, space: str, units: tuple[str, ...]):
     for u in units:
         stops = hold_points(st.floor, u)
         yield from st.walk(oid, stops[0])
+        if reader:  # pointed at the unit's face from its first stop to its last
+            st.ledger.aim_handheld(reader, st.now, aim_deg(st.floor, u))
         st.journal.event(st.now, "sweep_unit", officer=oid, detail=f"{reader} {u}")
         yield st.env.timeout(LABEL_S)
         for k, p in enumerate(stops):
             if k:
                 yield from st.walk(oid, p)
             yield st.env.timeout(HOLD_S)
+        if reader:  # carried along the walk to the next unit
+            st.ledger.aim_handheld(reader, st.now, float("nan"))
     if reader:
         st.ledger.handheld_off(reader, st.now)
     st.journal.event(st.now, "sweep_end", officer=oid, detail=f"{reader} {space} {len(units)} units")

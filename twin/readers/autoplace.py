@@ -88,10 +88,12 @@ DESK_SHIELD_DB = 10.0
 # Handheld (assumptions): for shelf-by-shelf inventory the keeper turns the handheld down (handhelds adjust their
 # transmit power over ~0-30 dBm) to 20 dBm, 10 dB below the ~1 W that reads to 3-4 m (ANCHORS, Welbourne et al.), and
 # runs it in S0 (dual target: every tag in reach answers in every round, so how steadily a tag answers at each shelf
-# tells its shelf; ANCHORS: dual target to detect removal from a shelf); it reports to the app every second. The
-# twin carries no orientation for a handheld, so its pattern is taken as nearly omnidirectional in plan (a 360 deg
-# "beamwidth": at most 3 dB off axis) rather than a patch pointed the wrong way half of the time.
-HANDHELD = dict(power_dbm=20.0, gain_dbi=1.0, beamwidth_deg=360.0, height_m=1.2, session="S0", trigger="continuous")
+# tells its shelf; ANCHORS: dual target to detect removal from a shelf); it reports to the app every second. Its
+# antenna is a small integrated patch, the keeper pointing it at the unit being scanned (the sweep's aim, carried on
+# the handheld's track; along the walk between units): 90 deg beamwidth, 4 dBi (assumption: no datasheet figure at
+# hand; a palm-sized UHF patch is broader and lower in gain than a 70 deg, 6 dBi fixed panel), its back lobe the
+# link model's front_to_back_db (20 dB, assumption) as every antenna's.
+HANDHELD = dict(power_dbm=20.0, gain_dbi=4.0, beamwidth_deg=90.0, height_m=1.2, session="S0", trigger="continuous")
 DWELL_MS = 200.0
 # Report periods per reader kind (assumption). An LLRP reader aggregates TagReportData (TagSeenCount, First/LastSeen)
 # until its ROReportSpec trigger fires (every N tags or at the end of an AISpec/ROSpec; ANCHORS LLRP 1.1 §14.2):

@@ -10,7 +10,7 @@ import numpy as np
 
 from twin.readers import rf
 from twin.readers.linkcache import unfilled, walls_between
-from twin.readers.links import free_reach, mean_screen
+from twin.readers.links import free_reach, mean_screen, shielding
 from twin.readers.staticpairs import places
 from twin.readers.tagdraws import tag_draws
 from twin.readers.timegrid import expand, leg_distance, slots, unique_index
@@ -32,6 +32,7 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             if hi <= lo:
                 continue
             lvl = int(tr.level[row])
+            az = float(tr.azimuth_deg[row])
             cand = np.flatnonzero(live & (tags.level == lvl) & (tags.t1_us > lo) & (tags.t0_us < hi))
             mx, my = (tags.x0[cand] + tags.x1[cand]) / 2, (tags.y0[cand] + tags.y1[cand]) / 2
             half = np.hypot(tags.x1[cand] - tags.x0[cand], tags.y1[cand] - tags.y0[cand]) / 2
@@ -44,7 +45,8 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
                 if len(rest):
                     lo_r, hi_r = np.maximum(tags.t0_us[rest], lo), np.minimum(tags.t1_us[rest], hi)
                     axy = np.tile([float(tr.x0[row]), float(tr.y0[row])], (len(rest), 1))
-                    ok, pr, rr = _carried_links(eng, h, lvl, rest, axy, tags.position(rest, lo_r), tags)
+                    ok, pr, rr = _carried_links(eng, h, lvl, rest, axy, tags.position(rest, lo_r), tags,
+                                                azimuth_deg=az)
                     m = np.flatnonzero(ok)
                     i, w, s0, s1 = clip_spans(h, lo_r[m], hi_r[m], wa, ws, we)
                     m = m[i]
@@ -55,7 +57,7 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             axy = np.column_stack([tr.x0[row] + f * (tr.x1[row] - tr.x0[row]),
                                    tr.y0[row] + f * (tr.y1[row] - tr.y0[row])])
             txy = tags.position(seg, mid)
-            ok, pr, rr = _carried_links(eng, h, lvl, seg, axy, txy, tags, mid)
+            ok, pr, rr = _carried_links(eng, h, lvl, seg, axy, txy, tags, mid, az)
             m = np.flatnonzero(ok)
             i, w, s0, s1 = clip(np.full(len(m), h, np.int64), s[m], e[m], wa, ws, we, t0)
             m = m[i]
@@ -121,11 +123,13 @@ def open_to_handheld(eng, axy, c) -> np.ndarray:
     return out & (ahead_m >= 0.0) & (ahead_m <= OPEN_REACH_M) & (np.abs(side_m) <= hw[c])
 
 
-def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
+def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None, azimuth_deg=np.nan):
     """(kept mask, p, rssi) of carried antenna h at axy to tag segments seg at txy: range, then the wall-free budget
     (exact screens of `links`; a cabinet the handheld is at is open, `open_to_handheld`) before walls are counted.
-    Range, screens, walls and mean levels depend on the geometry only (`_geometries`: `slot` identifies the antenna's point), so they are computed once per geometry;
-    the tag's own draws and the link per pair (the same values as pair by pair)."""
+    Range, screens, walls and mean levels depend on the geometry only (`_geometries`: `slot` identifies the
+    antenna's point), so they are computed once per geometry; the tag's own draws and the link per pair (the same
+    values as pair by pair). `azimuth_deg`: where the handheld points in the plan (its track's aim; NaN: the
+    placement's azimuth)."""
     N = len(seg)
     ok, pa, ra = np.zeros(N, bool), np.zeros(N), np.zeros(N)
     if not N:
@@ -136,9 +140,15 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     hh = np.full(len(rep), h, np.int64)
     m = np.flatnonzero(np.hypot(gt[:, 0] - gx[:, 0], gt[:, 1] - gx[:, 1]) <= eng.a_range[h])
     opened = open_to_handheld(eng, gx, gc)
-    m = m[free_reach(eng, hh[m], gc[m], gx[m], gt[m], opened[m])]
-    walls = walls_between(eng.floor, eng.level_ids[lvl], gx[m], gt[m])
-    k, _, lv, shielded = mean_screen(eng, hh[m], gc[m], gx[m], gt[m], walls, opened=opened[m])
+    if np.isnan(azimuth_deg):
+        m = m[free_reach(eng, hh[m], gc[m], gx[m], gt[m], opened[m])]
+        walls = walls_between(eng.floor, eng.level_ids[lvl], gx[m], gt[m])
+        k, _, lv, shielded = mean_screen(eng, hh[m], gc[m], gx[m], gt[m], walls, opened=opened[m])
+    else:  # aimed: the same screens on levels of the aimed pattern
+        m = m[_aimed_free_reach(eng, hh[m], gc[m], gx[m], gt[m], opened[m], azimuth_deg)]
+        walls = walls_between(eng.floor, eng.level_ids[lvl], gx[m], gt[m])
+        lv0 = rf.pair_mean_levels(eng.A, hh[m], gx[m], gt[m], walls, np.zeros(len(m), bool), P, azimuth_deg)
+        k, _, lv, shielded = mean_screen(eng, hh[m], gc[m], gx[m], gt[m], walls, levels=lv0, opened=opened[m])
     pos = np.full(len(rep), -1, np.int64)
     pos[m[k]] = np.arange(len(k))
     j = np.flatnonzero(pos[inv] >= 0)  # pairs whose geometry passed
@@ -154,6 +164,17 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None):
     keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
     ok[j[keep]], pa[j[keep]], ra[j[keep]] = True, p[keep], r[keep]
     return ok, pa, ra
+
+
+def _aimed_free_reach(eng, ai, c, axy, txy, opened, azimuth_deg) -> np.ndarray:
+    """`links.free_reach` with the pattern pointed along azimuth_deg (a superset of the pairs `mean_screen` keeps)."""
+    P = eng.params.rf
+    shielded = shielding(eng, ai, c, opened)
+    p_tag, _ = rf.pair_mean_levels(eng.A, ai, axy, txy, 0, shielded, P, azimuth_deg)
+    ok = rf.best_margin_db(p_tag, P) >= rf.min_margin_db(P)
+    if P.metal_opaque:
+        ok &= ~shielded
+    return ok
 
 
 def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):

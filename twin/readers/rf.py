@@ -327,8 +327,10 @@ class AntennaArrays:
                    np.array([stable_key(f"{a.reader}/{a.port}") for a in ants], np.uint64))
 
 
-def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, params: RFParams = RFParams()):
-    """`geometry` + `mean_levels` for pairs of different antennas ai (same formulas, per-pair antenna columns)."""
+def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, params: RFParams = RFParams(),
+                     azimuth_deg=None):
+    """`geometry` + `mean_levels` for pairs of different antennas ai (same formulas, per-pair antenna columns).
+    `azimuth_deg`: per-pair boresight in the plan (a handheld aimed by its keeper) instead of the antenna's own."""
     a = np.asarray(ant_xy, dtype=np.float64).reshape(-1, 2)
     t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
     dx, dy = t[:, 0] - a[:, 0], t[:, 1] - a[:, 1]
@@ -337,11 +339,12 @@ def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, para
     vert = A.vertical[ai]
     v = np.maximum(np.abs(dz), params.min_vertical_m)
     off_v = np.degrees(np.arctan2(horiz, v))
-    off_h = (np.degrees(np.arctan2(dy, dx)) - A.azimuth_deg[ai] + 180.0) % 360.0 - 180.0
+    az = A.azimuth_deg[ai] if azimuth_deg is None else np.broadcast_to(np.asarray(azimuth_deg, np.float64), horiz.shape)
+    off_h = (np.degrees(np.arctan2(dy, dx)) - az + 180.0) % 360.0 - 180.0
     off = np.where(vert, off_v, off_h)
     tilt = A.tilted[ai]
     if np.any(tilt):
-        off = np.where(tilt, tilted_off_axis_deg(dx, dy, dz, A.azimuth_deg[ai], depression_deg(A.height_m[ai], params)),
+        off = np.where(tilt, tilted_off_axis_deg(dx, dy, dz, az, depression_deg(A.height_m[ai], params)),
                        off)
     dist = np.where(vert, np.hypot(horiz, v), np.hypot(horiz, dz))
     pl = path_loss_db(dist, params)
@@ -353,14 +356,17 @@ def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, para
 
 
 def pair_link(A: AntennaArrays, ai, ant_xy, tag_xy, tag_h, offset, dead, walls, shielded, seed: int,
-              params: RFParams = RFParams(), moving_antenna=None, levels=None) -> tuple[np.ndarray, np.ndarray]:
+              params: RFParams = RFParams(), moving_antenna=None, levels=None,
+              azimuth_deg=None) -> tuple[np.ndarray, np.ndarray]:
     """(p, rssi_dbm) of `link` for pairs of different antennas: same budget, fading hash, tag quality and cap.
 
     tag_h, offset and dead are per pair (gathered from `tag_hash` / `tag_quality`); where `moving_antenna` is true the
     fading cell also follows the antenna, as `link(..., moving_antenna=True)`. `levels` = (p_tag, rssi) of
-    `pair_mean_levels` when the caller already has them (e.g. from a per-cell cache).
+    `pair_mean_levels` when the caller already has them (e.g. from a per-cell cache); `azimuth_deg`: per-pair
+    boresight as there.
     """
-    p_tag, rssi = levels if levels is not None else pair_mean_levels(A, ai, ant_xy, tag_xy, walls, shielded, params)
+    p_tag, rssi = levels if levels is not None else pair_mean_levels(A, ai, ant_xy, tag_xy, walls, shielded, params,
+                                                                     azimuth_deg)
     t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
     cs = params.shadow_cell_m
     with np.errstate(over="ignore"):
