@@ -3,12 +3,12 @@ dossiers and reports the misfiled ones at their true shelf, through the twin, th
 
 Seeds 3 and 4 hold the most misfiled dossiers in the room at sweep time of seeds 1-8 (3 each). Three of the six the
 misfiled rule holds on another shelf while their estimates still show their homes: reported misplaced where the
-fixed antennas rest them (twin.tracker.unread.misfiled_shelf; 1 / 3 at the true shelf on each seed before). Two no
-reader could place (docs/inventory.md): on seed 3 one lies on S24 but S21's antenna across the aisle won 388 of its
-inventories to S24's 44 and the handheld read it at S21 in 13 reports (-38 dBm) against 7 at S24 (-53 dBm), so it
-is reported misplaced at S21; on seed 4 one that no shelf antenna heard after it was put back is reported present
-at home (the handheld's 14 reports at S10 against 9 at home are no stronger than what a tenth of the dossiers at
-home show).
+fixed antennas rest them (twin.tracker.unread.misfiled_shelf). On seed 3 one lies on S24 while S21's antenna across
+the aisle won most of its inventories; the keeper aims the handheld at the bay scanned, which read it at S24 in 10
+report periods and at S21 in 1, and a steady handheld reading outweighs the fixed antennas' unit
+(inventory.STEADY_PERIODS): at S24. On seed 4 one that no shelf antenna heard after it was put back is reported
+present at home: the handheld read it at S10 (its shelf) in 13 periods, S15 in 11 and its home S12 in 9 -- no
+reader tells it (docs/inventory.md).
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ mtbf_h = 0
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("seed", "misplaced"), [(3, 3), (4, 2)])
-def test_morning_sweep_finds_present_and_misfiled_at_true_shelf(tmp_path, seed, misplaced):
+@pytest.mark.parametrize(("seed", "misplaced", "at_shelf"), [(3, 3, 1.0), (4, 2, 2 / 3)])
+def test_morning_sweep_finds_present_and_misfiled_at_true_shelf(tmp_path, seed, misplaced, at_shelf):
     from twin.bench.drive import run_with_core
 
     scn = tmp_path / "ci-sweep.toml"
@@ -64,7 +64,7 @@ def test_morning_sweep_finds_present_and_misfiled_at_true_shelf(tmp_path, seed, 
     assert 300 < m["inventory_sweep_time_s"]["value"] < 900
     mis = m["inventory_misfiled_found_share"]
     assert mis["misfiled"] == 3
-    assert mis["value"] >= 2 / 3 - 1e-9  # all but the one no reader could place
+    assert mis["value"] >= at_shelf - 1e-9  # seed 4: all but the one no reader could place
     # every present dossier but the unreadable ones (dead inlays, ~1 %: RFParams.dead_share) is found
     assert m["inventory_found_share"]["value"] >= 0.97
     assert m["inventory_false_missing"]["value"] <= 0.02 * m["inventory_found_share"]["in_room"]

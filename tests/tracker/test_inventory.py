@@ -139,6 +139,18 @@ def test_neighbours_reading_more_often_than_home_take_the_tag():
     assert arbitrate(np.zeros((2, 2)), ["A", "B"]) == ""
 
 
+def test_a_steady_handheld_reading_outweighs_the_fixed_antennas_unit_across_the_aisle():
+    # misfiled on B (home H, not scanned), the fixed antennas hold it on A across the aisle: the aimed handheld read
+    # it at B in 10 periods, at A in 1 -- found on B; with only 4 periods at B the fixed antennas' A stands
+    units = ["A", "B", "C"]
+    ev = np.array([[1.0, -64.0], [10.0, -47.0], [0.0, -np.inf]])
+    assert arbitrate(ev, units, home="H", located="A") == "B"
+    weak = np.array([[0.0, -np.inf], [4.0, -60.0], [0.0, -np.inf]])
+    assert arbitrate(weak, units, home="H", located="A") == "A"
+    assert arbitrate(ev, units, home="A", located="A") == "A"  # its bay's antenna holds it at home: home
+    assert arbitrate(np.array([[2.0, -60.0], [10.0, -47.0], [0.0, -np.inf]]), units, home="H", located="A") == "A"
+
+
 @given(st.lists(st.tuples(st.integers(0, 99), st.sampled_from(["a", "b", "c"]), st.integers(-90, -20)), max_size=60))
 def test_every_read_tag_after_the_first_label_is_placed_on_a_scanned_unit(rows):
     t = np.array([r[0] * S for r in rows], np.int64)
@@ -207,7 +219,10 @@ def test_the_fixed_antennas_unit_wins_among_the_candidates():
     units = ["A", "B", "C"]
     ev = np.array([[6.0, -50.0], [9.0, -45.0], [1.0, -70.0]])
     assert arbitrate(ev, units, home="Z", located="A") == "A"  # A is a candidate (6 >= 0.2 * 9)
-    assert arbitrate(ev, units, home="Z", located="C") == "C"  # C is not a candidate, but the bay's antenna holds it
+    # C is not a candidate: the bay's antenna holds it there, but the handheld read it steadily (9 periods) at B
+    assert arbitrate(ev, units, home="Z", located="C") == "B"
+    few = np.array([[2.0, -50.0], [4.0, -45.0], [0.0, -np.inf]])
+    assert arbitrate(few, units, home="Z", located="C") == "C"  # no steady reading anywhere: the bay's antenna
     assert arbitrate(ev, units, home="Z", located="Q") == "B"  # held on no scanned unit: the handheld's best
     assert arbitrate(ev, units, home="B", located="A") == "A"  # the fixed antennas first
     assert arbitrate(ev, units, home="B", located="C") == "B"  # then the home
@@ -222,7 +237,7 @@ def test_a_tag_not_taken_out_stays_home_though_a_neighbours_antenna_holds_it():
     assert arbitrate(ev, units, home="B", located="A", moved=False) == "B"
     assert arbitrate(ev, units, home="A", located="B", moved=False) == "A"
     assert arbitrate(ev, units, home="C", located="A", moved=False) == "A"  # C read in 1 of B's 9 periods
-    assert arbitrate(ev, units, home="Z", located="C", moved=False) == "C"
+    assert arbitrate(ev, units, home="Z", located="C", moved=False) == "B"  # read steadily at B
 
 
 def test_sweep_keeps_unmoved_dossiers_home_and_reports_moved_ones_where_the_fixed_antennas_hold_them():

@@ -37,6 +37,12 @@ HOME_SHARE = 0.2
 #: A read tag not expected in the swept room is taken as heard from next door when its loudest read stays below this
 #: quantile of the loudest reads of the room's own tags in the same sweep (self-calibrating; assumption).
 HEARD_QUANTILE = 0.02
+#: A tag the handheld read at one unit in at least this many report periods (1 s each), while the unit the fixed
+#: antennas place it on was scanned and not a candidate, is found where the handheld read it: the keeper aims the
+#: handheld's patch at the bay scanned (twin.agents.sweep), so a steady reading there outweighs the fixed antennas'
+#: unit across the aisle (misfile mornings seed 3: 10 periods at S24, 1 at S21 where the fixed antennas held it).
+#: Assumption, checked on the misfile mornings (seeds 1-8) and the baseline day (docs/inventory.md).
+STEADY_PERIODS = 5
 
 
 def reconcile(expected: dict[str, str], found: dict[str, str], unheard=None) -> dict[str, list]:
@@ -80,7 +86,8 @@ def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: floa
     of the unit that read it most steadily. The unit the fixed antennas place it on when a candidate (a bay's own
     antenna tells neighbouring bays apart better than a passing handheld), else its home when a candidate or when
     the fixed antennas still hold it there (the prior: misfiles are rare), else the fixed antennas' unit when it was
-    scanned, else the most steady, then loudest, unit. moved=False: the core has not seen the tag taken out since it
+    scanned and the handheld read it there or nowhere steadily (fewer than STEADY_PERIODS report periods at its best
+    unit), else the most steady, then loudest, unit. moved=False: the core has not seen the tag taken out since it
     last rested, so a fixed antennas' unit other than its home is its home's radio signature (its own bay's antenna
     in a fade, a neighbour's hearing it), not a move: its home wins first when a candidate."""
     best = max(range(len(units)), key=lambda k: (ev[k, 0], ev[k, 1]))
@@ -91,9 +98,9 @@ def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: floa
             return want
     if home and located == home:
         return home  # its bay's own antenna still holds it at home: the handheld only heard it from the next bays
-    if located and located in units:
+    if located and located in units and ev[best, 0] < STEADY_PERIODS:
         return located  # not at home: where its bay's antenna holds it, though the handheld missed it there
-    return units[best]
+    return units[best]  # (the handheld read it steadily at its best unit: found there)
 
 
 def place_reads(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndarray, units: list[str],
@@ -343,5 +350,5 @@ def units_table(rep: dict):
     return tab
 
 
-__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "Inventory", "arbitrate", "fixed_unit", "place_reads", "reconcile",
+__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "STEADY_PERIODS", "Inventory", "arbitrate", "fixed_unit", "place_reads", "reconcile",
            "report_rows", "report_table", "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip
