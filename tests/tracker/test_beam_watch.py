@@ -126,6 +126,7 @@ def test_tags_moved_across_with_no_badge_heard_at_the_door_are_no_crossings():
     m, _, w = _watch(unseen_n=2, stay_s=60.0)
     w.badge = np.array([False] * 5 + [True])
     _placed(w, m, [0, 1, 2, 3])
+    _push(w, m, _crossing("R-d-b", 1, 2, 5.0))  # the stream's beams work elsewhere
     for g, t in ((0, 100.0), (1, 300.0), (2, 500.0), (3, 700.0)):
         _carried(w, m, g, t)
     assert w.step(T0 + 2000 * S) == [] and w.trusted.all() and w.counts["unseen_crossings"] == 0
@@ -133,6 +134,17 @@ def test_tags_moved_across_with_no_badge_heard_at_the_door_are_no_crossings():
     _carried(w, m, 1, 2300.0, into="corr", badge=5)
     assert w.step(T0 + 3000 * S) == [] and not w.trusted[m.doors.index("d-a")]  # distrusted, no alert by default
     assert w.counts["silent"] == 2
+
+
+def test_a_stream_without_light_barrier_events_is_not_watched():
+    """Before the stream's first beam change `Beams` trusts no door: the watch keeps only the tags' spaces."""
+    m, _, w = _watch(unseen_n=2, stay_s=60.0)
+    w.need_badge = False
+    _placed(w, m, [0, 1, 2])
+    _carried(w, m, 0, 100.0)
+    _carried(w, m, 1, 300.0)
+    assert w.step(T0 + 2000 * S) == [] and w.counts["unseen_crossings"] == 0 and not w.any_edge
+    assert w.space[1] == m.space_index("room-a")  # the spaces are kept all the same
 
 
 def test_crossings_the_beams_saw_flickers_one_tag_again_and_faint_bursts_say_nothing():

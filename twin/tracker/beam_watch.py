@@ -102,6 +102,11 @@ class BeamWatch:
         self._edges: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         #: crossings waiting for judgement: [t_us, tag, door, burst start, the tag's next change (_NEVER: none yet)]
         self._moves: list[list[int]] = []
+        #: no beam has changed yet: `Beams` trusts no door before the stream's first beam change, so there is nothing to
+        #: watch: reads are not kept and moves only update the spaces (a stream without light-barrier events costs
+        #: next to nothing here)
+        self.any_edge = False
+        self._open: dict[int, list[list[int]]] = {}  # tag -> its crossings in _moves still waiting for its next change
         self._out: list[tuple[int, str, int, bool, str]] = []
         self.counts = {"stuck": 0, "alone": 0, "silent": 0, "unseen_crossings": 0}
 
@@ -131,10 +136,11 @@ class BeamWatch:
         keep = (beam >= 0) & state & (t >= EPOCH_2000_US)
         if keep.any():
             self._edges.append((t[keep], beam[keep], (d == "true")[keep]))
+            self.any_edge = True
 
     def reads(self, tag: np.ndarray, t_us: np.ndarray, ant: np.ndarray, rssi: np.ndarray) -> None:
         """A batch's rows, sorted by (tag, time): the watched doors' portal reads update each (tag, door) burst."""
-        if len(tag) == 0 or len(self.col_door) == 0:
+        if len(tag) == 0 or len(self.col_door) == 0 or not self.any_edge:
             return
         a = np.asarray(ant, np.int64)
         c = self.ant_col[a]
@@ -153,31 +159,61 @@ class BeamWatch:
         tag = np.asarray(tag, np.int64)
         self.grow(int(tag.max()) + 1)
         n_s = self.crosses.shape[0] - 1
-        for t, g, s in zip(np.asarray(t_us, np.int64).tolist(), tag.tolist(), np.asarray(space).tolist()):
-            s = int(s) if 0 <= s < n_s else -1
-            before = int(self.space[g])
-            if s == before:
+        sp = np.asarray(space, np.int64)
+        sp = np.where((sp >= 0) & (sp < n_s), sp, -1)
+        t_all = np.asarray(t_us, np.int64)
+        # only rows that change the tag's space do anything: each row's space before it (the previous row of the same
+        # tag in this batch, else the space last emitted) in numpy; rows that may cross a watched door, and the tags
+        # with crossings waiting for their next change, are walked in the given order; the rest only move the space
+        o = np.argsort(tag, kind="stable")
+        to = tag[o]
+        prev = self.space[to].copy()
+        same = np.zeros(len(o), bool)
+        same[1:] = to[1:] == to[:-1]
+        prev[same] = sp[o][:-1][same[1:]]
+        before_all = np.empty(len(tag), np.int64)
+        before_all[o] = prev
+        changed = sp != before_all
+        last = np.ones(len(o), bool)  # each tag's last row: its space now
+        last[:-1] = to[1:] != to[:-1]
+        self.space[to[last]] = sp[o][last]
+        if not changed.any() or not self.any_edge:  # (before the first beam change only the spaces are kept)
+            return
+        cand = changed & (before_all >= 0) & (sp >= 0)
+        cand[cand] = self.crosses[before_all[cand], sp[cand]].any(axis=1)
+        walk_tags = set(tag[cand].tolist()) | set(self._open)
+        if not walk_tags:
+            return
+        sel = np.flatnonzero(changed & np.isin(tag, np.fromiter(walk_tags, np.int64, len(walk_tags))))
+        badges = np.flatnonzero(self.badge[:len(self.last)]) if self.need_badge else None
+        for r, t, g, s_ in zip(sel.tolist(), t_all[sel].tolist(), tag[sel].tolist(), sp[sel].tolist()):
+            waiting = self._open.get(g)
+            if waiting:
+                for mv in waiting:
+                    if t > mv[0]:
+                        mv[4] = t
+                waiting = [mv for mv in waiting if mv[4] == _NEVER]
+                if waiting:
+                    self._open[g] = waiting
+                else:
+                    del self._open[g]
+            if not cand[r]:
                 continue
-            self.space[g] = s
-            for mv in self._moves:
-                if mv[1] == g and mv[4] == _NEVER and t > mv[0]:
-                    mv[4] = t
-            if before < 0 or s < 0:
-                continue
-            for c in np.flatnonzero(self.crosses[before, s]).tolist():
+            before = int(before_all[r])
+            for c in np.flatnonzero(self.crosses[before, s_]).tolist():
                 lo = self.loud[g, c]
                 if (lo.min() >= self.loud_dbm and self.quiet[g, c] >= self.quiet_us
                         and t - self.near_us - self.gap_us <= self.last[g, c] and self.start[g, c] <= t + self.near_us
-                        and (not self.need_badge or self._badge_near(g, c, t))):
-                    self._moves.append([t, g, int(self.col_door[c]), int(self.start[g, c]), _NEVER])
+                        and (badges is None or self._badge_near(badges, g, c, t))):
+                    mv = [t, g, int(self.col_door[c]), int(self.start[g, c]), _NEVER]
+                    self._moves.append(mv)
+                    self._open.setdefault(g, []).append(mv)
 
-    def _badge_near(self, g: int, c: int, t: int) -> bool:
+    def _badge_near(self, badges: np.ndarray, g: int, c: int, t: int) -> bool:
         """A badge other than tag g heard at door column c from `near_s` before g's burst there to `near_s` after t."""
-        n = min(len(self.badge), len(self.last))
-        if n == 0:
+        b = badges[badges != g]
+        if len(b) == 0:
             return False
-        b = np.flatnonzero(self.badge[:n])
-        b = b[b != g]
         lo = int(self.start[g, c]) - self.near_us
         return bool(((self.last[b, c] >= lo) & (self.start[b, c] <= t + self.near_us)).any())
 
@@ -198,6 +234,13 @@ class BeamWatch:
         wait = max(self.stay_us, self.near_us)  # a crossing is judged once it stayed and its door's beams were heard
         due_m = sorted(m for m in self._moves if m[0] + wait <= now_us)
         self._moves = [m for m in self._moves if m[0] + wait > now_us]
+        if due_m:  # judged crossings no longer wait for their tag's next change
+            for g in {m[1] for m in due_m}:
+                left = [mv for mv in self._open.get(g, ()) if mv[0] + wait > now_us]
+                if left:
+                    self._open[g] = left
+                else:
+                    self._open.pop(g, None)
         for m in due_m:
             self._judge(*m)
         for k in np.flatnonzero((self.down >= 0) & (now_us - self.down > self.stuck_us) & (self.why == OK)).tolist():
