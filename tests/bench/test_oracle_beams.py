@@ -68,6 +68,11 @@ def _space_after(core: OracleCore, frm: str, to_side: str | None) -> dict[str, f
     core.reader_events(_gpi(ev))
     core.ingest(_pass_reads(T0))
     core.advance(T0 + 4 * S)  # the pass's end (later, the zone reader in b would hear a tag there)
+    return belief_by_space(core, i)
+
+
+def belief_by_space(core, i: int) -> dict[str, float]:
+    """Tag i's belief summed per space (its candidate places' spaces)."""
     out: dict[str, float] = {}
     for c, b in zip(core.sup[i].tolist(), core.bel[i].tolist()):
         if c >= 0:

@@ -14,20 +14,14 @@ from twin.readers.site import export_site
 from twin.records import READ_DTYPE
 
 from .test_oracle import T0
-from .test_oracle_beams import _core, _gpi
+from .test_oracle_beams import _core, _gpi, belief_by_space
 from .test_oracle_passes import D1, _events, _site
 
 S = 1_000_000
 
 
 def _space_belief(core: OracleCore, epc: str) -> dict[str, float]:
-    i = int(core._epcs.ids(np.array([epc.encode()], dtype="S24"))[0])
-    out: dict[str, float] = {}
-    for c, b in zip(core.sup[i].tolist(), core.bel[i].tolist()):
-        if c >= 0:
-            sp = core.m.space_ids[core.m.c_space[c]]
-            out[sp] = out.get(sp, 0.0) + b
-    return out
+    return belief_by_space(core, int(core._epcs.ids(np.array([epc.encode()], dtype="S24"))[0]))
 
 
 def _reads(t_s, ports, n=20) -> np.ndarray:
