@@ -34,11 +34,16 @@ class Outage:
     space: str
 
 
-def draw_outages(faults, placement, start, duration_s: float, rng: np.random.Generator) -> list[Outage]:
-    """Scheduled outages from the scenario plus random ones per fixed reader (exponential MTBF / MTTR).
+def draw_outages(faults, placement, start, duration_s: float, rng: np.random.Generator,
+                 file: str = "<scenario>") -> list[Outage]:  # fmt: skip
+    """Scheduled outages from the scenario (validated against the placement: InputError naming the file, field and
+    value) plus random ones per fixed reader (exponential MTBF / MTTR).
 
     Exponential failure and repair times are an assumption (no published figures for reader outages).
     """
+    from .readers.faults import check_outages
+
+    check_outages(faults.outages, placement, file)
     out: list[Outage] = []
     for o in faults.outages:
         r = placement.readers.get(o.reader)
@@ -100,7 +105,7 @@ class World:
         self.placement = load_placement(scenario.placement, self.floor)
         self.outages: list[Outage] = draw_outages(
             scenario.faults, self.placement, scenario.start, scenario.duration_s,
-            self.streams.generator("faults"),
+            self.streams.generator("faults"), self._source_name(),
         )
         self.status = self._reader_status()
         self.beam_faults = self._beam_faults()
@@ -212,15 +217,20 @@ class World:
         return DoorBeams(self.floor, self.placement, self.streams.generator("door_beams"),
                          silent=lambda r: self.status.silent.get(r, empty), faults=self.beam_faults)
 
+    def _source_name(self) -> str:
+        """The scenario file as error messages name it."""
+        from .errors import display_path
+
+        return display_path(self.scenario.source) if self.scenario.source else "<scenario>"
+
     def _beam_faults(self):
         """The scenario's light-barrier faults, scheduled (validated against the placement) and random (drawn from
         their own stream, so nothing else changes; none unless `[faults] beam_mtbf_h` > 0)."""
-        from .errors import display_path
         from .readers.faults import beam_faults
 
         scn = self.scenario
         return beam_faults(scn.faults, self.placement, scn.start_us, scn.end_us, self.streams.generator("beam_faults"),
-                           display_path(scn.source) if scn.source else "<scenario>")
+                           self._source_name())
 
     def _reader_clock(self, reader: str):
         """The engine's clock of a reader once drawn (None before the first chunk and for stand-in engines)."""

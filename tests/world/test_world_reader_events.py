@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 
+from twin.errors import InputError
 from twin.scenario import Outage
 from twin.world import World
 
@@ -37,3 +39,25 @@ def test_status_stream_follows_the_outages_chunk_by_chunk():
     assert len(others) == 720 * (len(fixed) - 1)  # one keepalive per 5 s per connected reader
     again = pa.concat_tables([c.reader_events for c in World(scn, **FAKE).run()])
     assert again.to_pylist() == rows
+
+
+def test_scheduled_outages_are_checked_against_the_placement():
+    """A scheduled outage naming no reader of the placement, or a port its reader lacks, is an InputError naming the
+    scenario file, the field and the value (it would otherwise be ground truth for a reader no core can know)."""
+    scn = small(4, 1.0, 10, 200, 60.0)
+    readers = World(scn, **FAKE).placement.readers
+    reader = min(r for r in readers if readers[r].kind != "handheld")
+    ports = sorted(a.port for a in readers[reader].antennas)
+    outs = (Outage(reader="R-nowhere", start=scn.at(600.0), duration_s=60.0),
+            Outage(reader=reader, antenna=max(ports) + 1, start=scn.at(600.0), duration_s=60.0),
+            Outage(reader=reader, antenna=ports[0], start=scn.at(900.0), duration_s=60.0))
+    bad = scn.model_copy(update={"faults": scn.faults.model_copy(update={"outages": outs})})
+    with pytest.raises(InputError) as e:
+        World(bad, **FAKE)
+    msg = str(e.value)
+    assert "ci-baseline.toml: faults.outages[0].reader = 'R-nowhere': expected a reader of the placement" in msg
+    assert (f"faults.outages[1].antenna = {max(ports) + 1}: expected an antenna port of reader {reader} "
+            f"({', '.join(map(str, ports))})") in msg
+    assert "outages[2]" not in msg
+    good = scn.model_copy(update={"faults": scn.faults.model_copy(update={"outages": outs[2:]})})
+    assert [(o.reader, o.antenna) for o in World(good, **FAKE).outages] == [(reader, ports[0])]

@@ -97,6 +97,26 @@ class Faults:
         return sorted(rows, key=lambda r: (r["t0_us"], r["reader"], r["port"]))
 
 
+def check_outages(outages, placement, file: str = "<scenario>") -> None:
+    """Validate the scenario's scheduled outages (`faults.outages`) against the placement: each names a reader of it
+    and, when it disconnects one antenna, a port of that reader. InputError naming the file, field and value."""
+    from twin.errors import ProblemList
+
+    problems = ProblemList(file)
+    for i, o in enumerate(outages or ()):
+        where = f"faults.outages[{i}]"
+        r = placement.readers.get(o.reader)
+        if r is None:
+            problems.add(where + ".reader", o.reader, "a reader of the placement (" + ", ".join(
+                sorted(placement.readers)) + ")")
+            continue
+        if o.antenna is not None and o.antenna not in {a.port for a in r.antennas}:
+            ports = sorted(a.port for a in r.antennas)
+            problems.add(where + ".antenna", o.antenna, f"an antenna port of reader {o.reader} "
+                         f"({', '.join(map(str, ports)) if ports else 'it has none'})")
+    problems.raise_if_any()
+
+
 #: Light-barrier fault kinds: `blocked` (a box in the doorway, a misaligned reflector: the beam reads interrupted until
 #: the fault ends) and `dead` (a dirty lens, a cut cable: the input reports nothing until the fault ends).
 BEAM_FAULT_KINDS = ("blocked", "dead")
