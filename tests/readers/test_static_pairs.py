@@ -136,3 +136,44 @@ def test_carried_links_per_geometry_equal_links_per_pair(seed, n, n_slots):
     b = _carried_per_pair(eng, 0, 0, seg, axy, txy, tags)
     for x, y in zip(a, b):
         assert np.array_equal(x, y)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(0, 60), st.integers(1, 40))
+def test_fading_screen_equals_plain_rule(seed, n_tags, n_rows):
+    """The compiled forward-fading screen keeps the pairs numpy's exact rule keeps, in its order, also with
+    thresholds at and around the clip bounds and draws just at the threshold (the borderline pairs)."""
+    from twin.readers.linkcache import forward_fading_db
+    from twin.readers.staticpairs import fading_screen, fading_screen_py
+
+    g = np.random.default_rng(seed)
+    eng = ReaderEngine(two_rooms(), placement(), streams=Streams(seed % 7))
+    P = eng.params.rf
+    nA = len(eng.ant)
+    pxy = np.column_stack([g.uniform(0, 16, 9), g.uniform(0, 6, 9)])
+    ci = np.sort(g.integers(0, 9, n_rows))
+    ai = g.integers(0, nA, n_rows)
+    th = g.integers(0, 2**63, n_tags + 1).astype(np.uint64)
+    off = g.normal(0, 2, n_tags + 1)
+    alive = np.sort(g.choice(n_tags + 1, n_tags, replace=False)) if n_tags else np.zeros(0, np.int64)
+    lo = np.searchsorted(ci, np.arange(9))[g.integers(0, 9, n_tags)] if n_tags else np.zeros(0, np.int64)
+    hi = np.minimum(lo + g.integers(0, 6, len(lo)), n_rows)
+    base = P.tag_sensitivity_dbm + rf_min_margin(P)
+    need = g.choice([-P.shadow_clip_sigma, P.shadow_clip_sigma, 0.0, 1.3], n_rows) + g.normal(0, 1e-7, n_rows)
+    p_tag = base - need * P.shadow_sigma_db  # thresholds near the clip bounds and inside
+    if n_tags and n_rows:  # one pair exactly at its draw: the threshold is its own fading
+        t0, r0 = alive[0], (lo[0] if hi[0] > lo[0] else None)
+        if r0 is not None:
+            fwd = forward_fading_db(eng.seed, eng.A.key[ai[[r0]]], pxy[ci[[r0]]], th[[t0]], P)[0]
+            p_tag[r0] = P.tag_sensitivity_dbm + off[t0] + rf_min_margin(P) - fwd
+    p_tag = p_tag + g.choice([0.0, 0.0, 5.0, -5.0], n_rows)
+    a = fading_screen(eng, alive, lo, hi, ci, pxy, ai, th, off, p_tag)
+    b = fading_screen_py(eng, alive, lo, hi, ci, pxy, ai, th, off, p_tag)
+    for x, y in zip(a, b):
+        assert np.array_equal(x, y)
+
+
+def rf_min_margin(P):
+    from twin.readers.rf import min_margin_db
+
+    return min_margin_db(P)

@@ -308,6 +308,9 @@ def warm() -> float:
 
     sessionkernels.warm()
     from twin.readers import airtime, radix, reportpass, sessionpass, staticpairs, timegrid, triggers
+    from twin.readers import streamseed
+
+    streamseed.warm()
 
     radix.argsort_pairs(z1, z1)
     radix.argsort_stable(z1)

@@ -9,6 +9,8 @@ computed once per (point, container, antenna), then every tag at that point take
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -99,12 +101,7 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
         e = tags.epc[s]
         th, off, dead = tag_draws(eng.seed, e, P)
         alive = np.flatnonzero(~dead)  # a dead tag passes no screen
-        own, row = expand(lo[pinv[alive]], hi[pinv[alive]])
-        t = alive[own]
-        txy = pxy[ci[row]]
-        fwd = eng._forward_fading_db(ai[row], txy, th[t])
-        ok = p_tag[row] + fwd - (P.tag_sensitivity_dbm + off[t]) >= rf.min_margin_db(P)
-        t, row, txy = t[ok], row[ok], txy[ok]
+        t, row, txy = fading_screen(eng, alive, lo[pinv[alive]], hi[pinv[alive]], ci, pxy, ai, th, off, p_tag)
         p, r = rf.pair_link(eng.A, ai[row], eng.a_xy[ai[row]], txy, th[t], off[t], dead[t], walls[row],
                             shielded[row], eng.seed, P, levels=(lvl[0][row], lvl[1][row]))
         keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
@@ -114,6 +111,87 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
         out[3].append(r[keep])
     cat = [np.concatenate(x) if x else np.zeros(0) for x in out]
     eng.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
+
+
+def fading_screen_py(eng, alive, lo, hi, ci, pxy, ai, th, off, p_tag):
+    """Every alive tag (alive) x its place's pairs (rows lo[i]:hi[i], tag-major): (tag, row, tag xy) of those whose
+    forward fading draw (`linkcache.forward_fading_db`) reaches the minimum margin. The plain rule (reference of
+    `fading_screen`)."""
+    P = eng.params.rf
+    own, row = expand(lo, hi)
+    t = alive[own]
+    txy = pxy[ci[row]]
+    fwd = eng._forward_fading_db(ai[row], txy, th[t])
+    ok = p_tag[row] + fwd - (P.tag_sensitivity_dbm + off[t]) >= rf.min_margin_db(P)
+    return t[ok], row[ok], txy[ok]
+
+
+def fading_screen(eng, alive, lo, hi, ci, pxy, ai, th, off, p_tag):
+    """`fading_screen_py`: a compiled pass decides every pair whose draw is clear of the threshold by more than a
+    slack (`_fade_pass`, comparing the draw's uniform with the normal CDF at the threshold); numpy's exact rule
+    decides the few within it. The same pairs in the same order."""
+    if eng.plain:
+        return fading_screen_py(eng, alive, lo, hi, ci, pxy, ai, th, off, p_tag)
+    P = eng.params.rf
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
+    t, row, border = _fade_pass(i8(alive), i8(lo), i8(hi), i8(ci), f8(pxy).reshape(-1, 2), i8(ai),
+                                np.ascontiguousarray(eng.A.key, np.uint64), np.ascontiguousarray(th, np.uint64),
+                                f8(off), f8(p_tag), np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), float(P.shadow_cell_m),
+                                float(P.shadow_clip_sigma), float(P.shadow_sigma_db),
+                                float(P.tag_sensitivity_dbm), float(rf.min_margin_db(P)))
+    txy = pxy[ci[row]]
+    b = np.flatnonzero(border)
+    if len(b):  # the exact rule where the compiled comparison is within its slack
+        fwd = eng._forward_fading_db(ai[row[b]], txy[b], th[t[b]])
+        bad = b[~(p_tag[row[b]] + fwd - (P.tag_sensitivity_dbm + off[t[b]]) >= rf.min_margin_db(P))]
+        if len(bad):
+            keep = np.ones(len(t), bool)
+            keep[bad] = False
+            t, row, txy = t[keep], row[keep], txy[keep]
+    return t, row, txy
+
+
+_SQRT1_2 = 0.7071067811865476
+_SLACK_U = 1e-9  # uniform slack of `_fade_pass` (the normal CDF and inverse are exact to ~1e-16)
+_SLACK_Z = 1e-6  # sigma slack at the clip bounds
+
+
+@njit(cache=True)
+def _fade_pass(alive, lo, hi, ci, pxy, ai, akey, th, off, p_tag, seed, cell_m, clip, sigma_db, sens_dbm, mm_db):
+    """(tag, row, borderline) of the pairs of `fading_screen_py` that pass or are within the slack: the forward
+    draw's hash as `linkcache.forward_fading_db` (seed ^ antenna key, then tag hash, cell x, cell y), its uniform
+    against Phi(threshold) instead of the inverse normal of the uniform against the threshold."""
+    n = 0
+    for i in range(alive.shape[0]):
+        n += max(hi[i] - lo[i], 0)
+    ot = np.empty(n, np.int64)
+    orow = np.empty(n, np.int64)
+    ob = np.empty(n, np.bool_)
+    m = 0
+    for i in range(alive.shape[0]):
+        t = alive[i]
+        for r in range(lo[i], hi[i]):
+            need = (mm_db + (sens_dbm + off[t]) - p_tag[r]) / sigma_db  # pass iff clip(z) >= need
+            if need <= -clip - _SLACK_Z:
+                ot[m], orow[m], ob[m] = t, r, False
+                m += 1
+                continue
+            if need > clip + _SLACK_Z:
+                continue
+            p = ci[r]
+            h = seed ^ akey[ai[r]]
+            h = _mix(h ^ (th[t] + _GOLD))
+            h = _mix(h ^ (np.uint64(np.int64(np.floor(pxy[p, 0] / cell_m))) + _GOLD))
+            h = _mix(h ^ (np.uint64(np.int64(np.floor(pxy[p, 1] / cell_m))) + _GOLD))
+            u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+            pu = 0.5 * math.erfc(-need * _SQRT1_2)
+            if u < pu - _SLACK_U:
+                continue
+            ot[m], orow[m] = t, r
+            ob[m] = u <= pu + _SLACK_U or abs(abs(need) - clip) <= _SLACK_Z
+            m += 1
+    return ot[:m], orow[:m], ob[:m]
 
 
 def static_pairs(eng, t0, t1, tags, live, wa, ws, we):
