@@ -11,6 +11,7 @@ walls at the cell centre), so a moving tag's link costs only its fading draw whi
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from twin.building.geometry import EPS
 from twin.building.model import Floor
@@ -141,12 +142,16 @@ class PairCache:
         self.r = np.zeros(0)
         self._last: tuple | None = None
 
-    def missing(self, keys: np.ndarray) -> np.ndarray:
-        """Mask of keys never computed."""
+    def missing_py(self, keys: np.ndarray) -> np.ndarray:
+        """Mask of keys never computed (the plain rule of `missing`)."""
         if not len(self.known):
             return np.ones(len(keys), bool)
         i = np.minimum(np.searchsorted(self.known, keys), len(self.known) - 1)
         return self.known[i] != keys
+
+    def missing(self, keys: np.ndarray) -> np.ndarray:
+        """Mask of keys never computed (`_missing`: one binary search per key, compiled)."""
+        return _missing(self.known, np.ascontiguousarray(keys, np.uint64))
 
     def put(self, computed: np.ndarray, k, ant, p, r) -> None:
         """Record that the segment keys `computed` are done, with their pairs (k, ant, p, r)."""
@@ -164,10 +169,22 @@ class PairCache:
         self._len = np.diff(np.r_[first, len(self.k)])
         self._last = None
 
-    def gather(self, keys: np.ndarray):
-        """(query row, antenna, p, rssi) of every cached pair of the queried keys (all must be known)."""
+    def gather(self, keys: np.ndarray, plain: bool = False):
+        """(query row, antenna, p, rssi) of every cached pair of the queried keys (all must be known), each key's
+        pairs in cache order. `plain`: the numpy steps (`gather_py`), else one compiled pass (`_gather`)."""
         if self._last is not None and np.array_equal(self._last[0], keys):
             return self._last[1]
+        if plain:
+            return self.gather_py(keys)
+        uk = getattr(self, "_uk", self.k)
+        if not len(uk):
+            return self.gather_py(keys)
+        out = _gather(np.ascontiguousarray(keys, np.uint64), uk, self._start, self._len, self.ant, self.p, self.r)
+        self._last = (keys.copy(), out)
+        return out
+
+    def gather_py(self, keys: np.ndarray):
+        """The plain rule of `gather` (numpy searches, repeats and fancy indexing)."""
         uk = getattr(self, "_uk", self.k)
         if not len(uk):
             lo = n = np.zeros(len(keys), np.int64)
@@ -180,6 +197,58 @@ class PairCache:
         out = (own, self.ant[idx], self.p[idx], self.r[idx])
         self._last = (keys.copy(), out)
         return out
+
+
+@njit(cache=True)
+def _missing(known, keys):
+    """`PairCache.missing_py`: a key is missing unless a binary search of the sorted known keys finds it."""
+    n, K = keys.shape[0], known.shape[0]
+    out = np.ones(n, np.bool_)
+    for i in range(n):
+        lo, hi = 0, K
+        k = keys[i]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if known[mid] < k:
+                lo = mid + 1
+            else:
+                hi = mid
+        out[i] = not (lo < K and known[lo] == k)
+    return out
+
+
+@njit(cache=True)
+def _gather(keys, uk, start, ln, ant, p, r):
+    """`PairCache.gather_py` in one pass: each key's run of pairs (binary search of the keys with pairs), query
+    rows ascending, a run's pairs in cache order."""
+    n, U = keys.shape[0], uk.shape[0]
+    lo_k = np.empty(n, np.int64)
+    n_k = np.zeros(n, np.int64)
+    tot = 0
+    for i in range(n):
+        lo, hi = 0, U
+        k = keys[i]
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if uk[mid] < k:
+                lo = mid + 1
+            else:
+                hi = mid
+        j = min(lo, U - 1)
+        lo_k[i] = start[j]
+        if uk[j] == k:
+            n_k[i] = ln[j]
+            tot += ln[j]
+    own = np.empty(tot, np.int64)
+    oa = np.empty(tot, ant.dtype)
+    op = np.empty(tot)
+    orr = np.empty(tot)
+    m = 0
+    for i in range(n):
+        for x in range(lo_k[i], lo_k[i] + n_k[i]):
+            own[m], oa[m], op[m], orr[m] = i, ant[x], p[x], r[x]
+            m += 1
+    return own, oa, op, orr
 
 
 class WallGrid:

@@ -213,11 +213,11 @@ def static_pairs(eng, t0, t1, tags, live, wa, ws, we):
         keys = memo[2]
     else:
         keys = seg_keys(eng, tags, st)
-        miss = eng.pairs.missing(keys)
+        miss = eng.pairs.missing_py(keys) if eng.plain else eng.pairs.missing(keys)
         if miss.any():
             new_static(eng, st[miss], keys[miss], tags)
         eng._key_memo = (eng.pairs.resets, cols or _cols(tags, st), keys)
-    q, pa, pp, pr = eng.pairs.gather(keys)
+    q, pa, pp, pr = eng.pairs.gather(keys, eng.plain)
     if eng.plain:
         return _split_py(st, q, pa, pp, pr, tags, t0, t1, wa, ws, we, eng.params.rf.p_powered)
     w0, w1, w2, w3, p0, p1, p2, p3, p4, p5, p6 = split_pairs(

@@ -71,12 +71,14 @@ def windows(t0: int, t1: int, period_us: np.ndarray, special: dict[int, np.ndarr
         we = np.minimum(k * P[own] + O[own] + N[own], t1)
         if memo is not None:
             memo["sig"], memo["plain"] = sig, (a, ws - t0, we - t0, k - t0 // P[own])
-    if not special:
+    # special antennas without an alive interval (idle GPI portals, antennas no one carries) add no window
+    busy = {i: v for i, v in special.items() if len(v)} if not plain_rule else special
+    if not busy:
         ok = we > ws  # already sorted by antenna, start
         return a[ok], ws[ok], we[ok], k[ok]
     # every special interval at once: its periods' windows clipped to it (an antenna's intervals are disjoint)
-    iv = np.concatenate([np.asarray(v, np.int64).reshape(-1, 2) for v in special.values()])
-    sa = np.repeat(np.fromiter(special, np.int64, len(special)), [len(v) for v in special.values()])
+    iv = np.concatenate([np.asarray(v, np.int64).reshape(-1, 2) for v in busy.values()])
+    sa = np.repeat(np.fromiter(busy, np.int64, len(busy)), [len(v) for v in busy.values()])
     if plain_rule:
         return special_windows_py(a, ws, we, k, iv, sa, np.asarray(period_us, np.int64), off, ln)
     return special_windows(a, ws, we, k, iv, sa, np.asarray(period_us, np.int64), off, ln)
