@@ -74,8 +74,7 @@ def _field(out: np.ndarray, name: str) -> np.ndarray:
     dt, off = out.dtype.fields[name][:2]
     if dt.kind != "S":
         return out[name]
-    raw = out.view(np.uint8).reshape(-1)
-    return np.lib.stride_tricks.as_strided(raw[off:], (len(out), dt.itemsize), (out.dtype.itemsize, 1))
+    return out.view(np.uint8).reshape(len(out), out.dtype.itemsize)[:, off:off + dt.itemsize]  # a column slice
 
 
 def _u8(a: np.ndarray) -> np.ndarray:

@@ -44,29 +44,32 @@ def ids_pass(rdr, per, first, n_readers, h0_chan, h0_delay, phase, dwell, trig, 
     of its network delay. Empty message ids when the (reader, period) table would be too large (`message_ids`)."""
     n = rdr.shape[0]
     gi, ur, up = reportkernels.message_ids(rdr, per, n_readers, 8 * n + 4096)
-    u_chan = np.empty(n)
+    m = ur.shape[0]
+    u = np.empty(n + m)  # the rows' channel uniforms, then the messages' delay uniforms (one inverse normal)
     for i in range(n):
         r = rdr[i]
-        u_chan[i] = _uniform(h0_chan[r], (first[i] - phase[r]) // dwell[r])
-    m = ur.shape[0]
+        u[i] = _uniform(h0_chan[r], (first[i] - phase[r]) // dwell[r])
     end = np.empty(m, np.int64)
-    u_delay = np.empty(m)
     for k in range(m):
         r, p = ur[k], up[k]
         end[k] = p * period[r] + phase[r] + run[r] if trig[r] == 1 else (p + 1) * period[r]
-        u_delay[k] = _uniform(h0_delay[r], p)
-    return gi, ur, up, end, u_chan, u_delay
+        u[n + k] = _uniform(h0_delay[r], p)
+    return gi, ur, up, end, u
 
 
 @njit(cache=True)
-def shape_pass(gi, ur, dl, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, noise, chan_u, n_ch, off_r, drift_r,
-               ref_us, sync_us, names, port, epc, rssi_in, t_dst, first_dst, reader_dst, antenna_dst, epc_dst,
+def shape_pass(gi, ur, end, ex, med_us, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, noise, th, n_ch, off_r,
+               drift_r, ref_us, sync_us, names, port, epc, rssi_in, t_dst, first_dst, reader_dst, antenna_dst, epc_dst,
                rssi_dst, count_dst, chan_dst):
     """The engine's rows into every field of the record array (strided views `*_dst`, byte strings as (rows, width)
     uint8) in delivery order: messages by (delivery, reader), rows of a message by last seen on the reader's clock,
     ties in row order (`reports._order`); first seen clamped to last, peak RSSI from the Blom tables (or `rssi_in`
-    when given), channel from its tanh'd uniform. Returns each row's delivery."""
+    when given), channel from its uniform (0.5 (1 + th), th numpy's tanh), delivery end + rint(med_us x ex) (ex
+    numpy's exp, as `reports.delay_rows`). Returns each row's delivery."""
     N, M = rdr.shape[0], ur.shape[0]
+    dl = np.empty(M, np.int64)
+    for k in range(M):
+        dl[k] = end[k] + np.int64(np.rint(med_us * ex[k]))
     go = argsort_pairs(dl, ur)  # lexsort((ur, dl))
     rank = np.empty(M, np.int64)
     c = -1
@@ -108,7 +111,7 @@ def shape_pass(gi, ur, dl, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, no
             val = rs[i] + noise * (e_max_t[c_] + spread_t[c_] * z[i])
             rssi_dst[k] = np.int16(min(max(np.rint(val), -100.0), -15.0))
         count_dst[k] = n[i]
-        chan_dst[k] = min(np.int64(chan_u[i] * n_ch), n_ch - 1) + 1
+        chan_dst[k] = min(np.int64(0.5 * (1.0 + th[i]) * n_ch), n_ch - 1) + 1
         out_dl[k] = dl[gi[i]]
     return out_dl
 
@@ -139,22 +142,21 @@ def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
             np.ascontiguousarray(eng.a_port, np.uint16))
     h0c, h0d, dwell, trig, period, r_phase, run, off_r, drift_r, names, port = c
     n8, f8, l8 = i8(n), i8(f), i8(l_)
-    gi, ur, up, end, u_chan, u_delay = ids_pass(rdr, i8(per), f8, len(eng.readers), h0c, h0d, r_phase, dwell, trig,
-                                                period, run)
+    gi, ur, up, end, u = ids_pass(rdr, i8(per), f8, len(eng.readers), h0c, h0d, r_phase, dwell, trig, period, run)
     if len(rdr) and not len(gi):  # periods too spread for a table: the plain steps
         return report_rows(eng, rows, tags, rng)
     z = rng.standard_normal(len(n))
-    chan_u = 0.5 * (1.0 + np.tanh(ndtri(u_chan) * 0.7978845608))  # as `reports.channel_rows`
-    zd = ndtri(u_delay)  # as `reports.delay_rows`
-    dl = end + np.rint(P.net_delay_median_ms * 1e3 * np.exp(P.net_delay_sigma * np.clip(zd, -4, 4))).astype(np.int64)
+    zz = ndtri(u)  # numpy's tanh and exp, as `reports.channel_rows` and `delay_rows`; the rest in `shape_pass`
+    th = np.tanh(zz[:len(n)] * 0.7978845608)
+    ex = np.exp(P.net_delay_sigma * np.clip(zz[len(n):], -4, 4))
     rssi_in = np.zeros(0, np.int16)
     if len(n8) and int(n8.max()) >= _BLOM_N:
         rssi_in = peak_rssi(rs, n, z, P.rf.rssi_noise_db)
     out = np.empty(len(rdr), dtype=READ_DTYPE)
-    out_dl = shape_pass(gi, ur, dl, rdr, i8(ant), i8(seg), n8, f8, l8, np.ascontiguousarray(rs, np.float64), z,
-                        _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), chan_u, int(P.n_channels), off_r, drift_r,
-                        int(eng._t_ref), int(eng.readers[0].clock.sync_us), names, port, _u8(tags.epc), rssi_in,
-                        *(reportkernels._field(out, k) for k in _FIELDS))
+    out_dl = shape_pass(gi, ur, end, ex, P.net_delay_median_ms * 1e3, rdr, i8(ant), i8(seg), n8, f8, l8,
+                        np.ascontiguousarray(rs, np.float64), z, _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), th,
+                        int(P.n_channels), off_r, drift_r, int(eng._t_ref), int(eng.readers[0].clock.sync_us), names,
+                        port, _u8(tags.epc), rssi_in, *(reportkernels._field(out, k) for k in _FIELDS))
     return out, out_dl
 
 
@@ -162,9 +164,9 @@ def warm() -> None:
     """Compile (first install) or load (later) the passes on tiny inputs of the engine's types."""
     z, f = np.zeros(2, np.int64), np.zeros(2)
     u = np.zeros(2, np.uint64)
-    gi, ur, up, end, uc, ud = ids_pass(z, z, z, 1, u, u, z, z + 1, z, z + 1, z)
+    gi, ur, up, end, uu = ids_pass(z, z, z, 1, u, u, z, z + 1, z, z + 1, z)
     out = np.empty(2, dtype=READ_DTYPE)
     names = _u8(np.array([b"R"], dtype=READ_DTYPE["reader"]))
-    shape_pass(gi, ur, end, z, z, z, z + 1, z, z, f, f, _BLOM[0], _BLOM[1], 1.0, f, 16, f, f, 0, 0, names,
-               np.zeros(1, np.uint16), _u8(np.array([b"E", b"F"], dtype="S24")), np.zeros(0, np.int16),
+    shape_pass(gi, ur, end, uu[2:], 3000.0, z, z, z, z + 1, z, z, f, f, _BLOM[0], _BLOM[1], 1.0, f, 16, f, f, 0, 0,
+               names, np.zeros(1, np.uint16), _u8(np.array([b"E", b"F"], dtype="S24")), np.zeros(0, np.int16),
                *(reportkernels._field(out, k) for k in _FIELDS))
