@@ -330,4 +330,7 @@ def warm() -> float:
     staticpairs._seg_keys(np.uint64(1), z1, u3, f1, f1, z1, z1)
     staticpairs.split_pairs(z1, z1, z1.astype(np.int32), f1, f1, z1, z1 + 1, z1, z1, z1 + 1, 0, 1, 0.5, 1)
     timegrid.special_windows(z1, z1, z1 + 1, z1, np.array([[0, 1]]), z1, z1 + 1, z1, z1 + 1)
+    from twin.readers import fixedkernels
+
+    fixedkernels.warm()
     return time.perf_counter() - t

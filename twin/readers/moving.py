@@ -178,9 +178,20 @@ def _aimed_free_reach(eng, ai, c, axy, txy, opened, azimuth_deg) -> np.ndarray:
 
 
 def _fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
-    """Moving tags x fixed antennas, all at once per level: the grid slots of every moving leg (positions once per
-    slot), the per-cell mean levels of every antenna of the level gathered as one (slot, antenna) matrix and
-    screened on the luckiest fading; only survivors are cut to alive windows and get their fading draw."""
+    """(window, segment, p, rssi, start, end) of moving tags x fixed antennas: `fixedpass.fixed_pieces` (compiled
+    passes), or `_fixed_pieces_py` on the plain steps (`ReaderEngine.plain`); the same pieces in the same order."""
+    if eng.plain:
+        return _fixed_pieces_py(eng, t0, t1, tags, mv, grid, wa, ws, we)
+    from twin.readers.fixedpass import fixed_pieces
+
+    return fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we)
+
+
+def _fixed_pieces_py(eng, t0, t1, tags, mv, grid, wa, ws, we):
+    """Moving tags x fixed antennas, all at once per level (the plain rule of `fixedpass.fixed_pieces`): the grid
+    slots of every moving leg (positions once per slot), the per-cell mean levels of every antenna of the level
+    gathered as one (slot, antenna) matrix and screened on the luckiest fading; only survivors are cut to alive
+    windows and get their fading draw."""
     P = eng.params.rf
     own, s, e, mid = slots(np.maximum(tags.t0_us[mv], t0), np.minimum(tags.t1_us[mv], t1), grid)
     sg = mv[own]
