@@ -32,13 +32,15 @@ from twin.readers.reports import ReaderClock, report_rows
 from twin.readers.segments import AntennaTrack, TagSegments
 from twin.readers.staticpairs import static_pairs
 from twin.readers.streamseed import Spawner
-from twin.readers import reportpass, sessionpass
+from twin.readers import reportpass, sessionfuse, sessionpass
 from twin.readers.sessions import SessionState, s0_reads
 from twin.readers.timegrid import lexsort_ints, subtract, windows
 from twin.records import READ_DTYPE
 from twin.rng import Streams
 
 TAG_BITS = 44  # session keys: reader << TAG_BITS | tag (tag ids below 2^44)
+_NO_IV = np.zeros((0, 2), np.int64)  # no alive interval (shared, never written)
+_NO_ROWS = np.zeros(0, np.int64)
 
 
 @dataclass(frozen=True)
@@ -124,6 +126,8 @@ class ReaderEngine:
         self._gpi_level = np.array([self.a_level[self.a_reader == r][0] for r in gpi], np.int64)
         self._gpi_carry = np.zeros(len(gpi), np.int64)
         self._gpi_ants = [np.flatnonzero(self.a_reader == r).tolist() for r in gpi]  # each GPI reader's antennas
+        self._gpi_idle = dict.fromkeys([i for a in self._gpi_ants for i in a], _NO_IV)
+        self._carried = np.flatnonzero(self.a_carried).tolist()
         self.fixed = np.flatnonzero(~self.a_carried & (self.a_level >= 0))
         self._down = {}
         for i, a in enumerate(ants):
@@ -202,12 +206,10 @@ class ReaderEngine:
 
     # -- windows ---------------------------------------------------------------------------------------------------
     def _track_rows(self, track: AntennaTrack | None) -> dict[int, np.ndarray]:
-        out = {}
-        for i in np.flatnonzero(self.a_carried):
-            a = self.ant[i]
-            out[int(i)] = track.rows_of(a.reader, a.port) if track is not None else np.zeros(0, np.int64)
         self._track = track
-        return out
+        if track is None:  # no one carries an antenna in this chunk
+            return dict.fromkeys(self._carried, _NO_ROWS)
+        return {i: track.rows_of(self.ant[i].reader, self.ant[i].port) for i in self._carried}
 
     def _special(self, t0, t1, track_rows, tags, live) -> dict[int, np.ndarray]:
         """Alive intervals of antennas not simply alive over the whole chunk (carried, GPI-triggered, or with a
@@ -215,15 +217,21 @@ class ReaderEngine:
         out = {}
         if len(self._gpi):
             P = self.params
-            trig, self._gpi_carry = triggers.gpi_intervals(t0, t1, self._gpi_xy, self._gpi_level, P.gpi_radius_m,
-                                                           int(P.gpi_hold_ms * 1e3), self._gpi_carry, tags, live,
-                                                           self.plain)
-            none = np.zeros((0, 2), np.int64)
-            for j, ants in enumerate(self._gpi_ants):
-                iv = trig.get(j, none)
-                for i in ants:
-                    out[i] = iv
+            mv = np.flatnonzero(live & ~tags.is_static)
+            if not self.plain and not len(mv) and not (self._gpi_carry > t0).any():
+                out.update(self._gpi_idle)  # no one near a door and no trigger running on: every portal idle
+            else:
+                trig, self._gpi_carry = triggers.gpi_intervals(t0, t1, self._gpi_xy, self._gpi_level,
+                                                               P.gpi_radius_m, int(P.gpi_hold_ms * 1e3),
+                                                               self._gpi_carry, tags, live, self.plain, mv)
+                for j, ants in enumerate(self._gpi_ants):
+                    iv = trig.get(j, _NO_IV)
+                    for i in ants:
+                        out[i] = iv
         for i, rows in track_rows.items():
+            if not len(rows) and not self.plain:
+                out[i] = _NO_IV
+                continue
             tr = self._track
             iv = np.zeros((0, 2), np.int64) if not len(rows) else np.column_stack(
                 [np.maximum(tr.t0_us[rows], t0), np.minimum(tr.t1_us[rows], t1)])
@@ -274,7 +282,14 @@ class ReaderEngine:
                 np.maximum.reduceat(s1[o], b)[keep], st[keep], np.zeros(int(keep.sum()), bool))
 
     def _sessions(self, ex, wa, wk, rng):
-        """Rows (antenna, segment, period, reads, first, last, mean RSSI) after each reader's session rules."""
+        """Rows (antenna, segment, period, reads, first, last, mean RSSI) after each reader's session rules
+        (`sessionfuse.sessions_fused`; `_sessions_py` when self.plain)."""
+        if self.plain:
+            return self._sessions_py(ex, wa, wk, rng)
+        return sessionfuse.sessions_fused(self, ex, wa, wk, rng)
+
+    def _sessions_py(self, ex, wa, wk, rng):
+        """The plain steps of `_sessions`."""
         w, seg, lam, r, s0, s1, steady, given, tag = ex
         tag = tag[seg]
         if not len(w):

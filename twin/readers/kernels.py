@@ -308,9 +308,10 @@ def warm() -> float:
 
     sessionkernels.warm()
     from twin.readers import airtime, radix, reportpass, sessionpass, staticpairs, timegrid, triggers
-    from twin.readers import streamseed
+    from twin.readers import sessionfuse, streamseed
 
     streamseed.warm()
+    sessionfuse.warm()
 
     radix.argsort_pairs(z1, z1)
     radix.argsort_stable(z1)

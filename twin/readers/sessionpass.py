@@ -65,7 +65,10 @@ def reduceat_sum(a, starts):
 
 @njit(cache=True)
 def _bits(x):
-    """(min, bit width of max - min, at least 1) of an int64 array (`timegrid.lexsort_ints`' packing)."""
+    """(min, bit width of max - min, at least 1) of an int64 array (`timegrid.lexsort_ints`' packing); (0, 1) when
+    empty."""
+    if x.shape[0] == 0:
+        return 0, 1
     lo, hi = x[0], x[0]
     for v in x:
         lo, hi = min(lo, v), max(hi, v)
@@ -185,6 +188,17 @@ def session_rows(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, code
                                       i8(code), np.ascontiguousarray(lam, np.float64), TAG_BITS, reset, tau)
     if not ok:
         return session_rows_py(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, code, rng)
+    how, res = after_groups(eng, rng, o, grp, lam_o, g)
+    return res if how == "rows" else lattice_rows(*res)
+
+
+def after_groups(eng, rng, o, grp, lam_o, g):
+    """The session rules on `group_pass`'s groups: numpy's exp and pow, `rules_pass`, the flicker re-reads' times
+    and the split. ("rows", (row, reads, first, last)) when a numpy rule had to take over, else ("lattice", the
+    arguments of `lattice_rows`)."""
+    P = eng.params.gen2
+    tau, reset = P.s1_persistence_s * 1e6, P.s2_reset_s * 1e6
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
     gk, g0, g1, gst, gv, gs1, gl, lam_us, x_exp, x_pow = g
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         flick = gl * np.exp(x_exp)  # numpy's exp and pow, as the numpy rule computes them
@@ -204,14 +218,14 @@ def session_rows(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, code
     if how != 2:
         m, mf, ml = split(rng, grp, lam_o, n, first, last)
         k = m > 0
-        return o[k], m[k], mf[k], ml[k]
+        return "rows", (o[k], m[k], mf[k], ml[k])
     m, u1, u2 = res[5]
     if len(m) and int(m.max()) >= 2:  # numpy's powers where a member has several reads, as `sessions._lattice`
         kf = np.maximum(m, 1).astype(np.float64)
         many = kf != 1.0
         np.power(u1, 1.0 / kf, out=u1, where=many)
         np.power(u2, 1.0 / kf, out=u2, where=many)
-    return lattice_rows(o, m, n, grp, first, last, u1, u2)
+    return "lattice", (o, m, n, grp, first, last, u1, u2)
 
 
 @njit(cache=True)

@@ -110,15 +110,15 @@ def merge(owner: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> dict[int, np.nda
 
 
 def gpi_intervals(t0: int, t1: int, centre_xy: np.ndarray, centre_level: np.ndarray, radius_m: float, hold_us: int,
-                  carry_us: np.ndarray, tags, live: np.ndarray,
-                  plain: bool = False) -> tuple[dict[int, np.ndarray], np.ndarray]:
+                  carry_us: np.ndarray, tags, live: np.ndarray, plain: bool = False,
+                  mv: np.ndarray | None = None) -> tuple[dict[int, np.ndarray], np.ndarray]:
     """Triggered intervals within [t0, t1) per GPI reader (index into centre_xy), and each reader's carry-over
     (end of its last trigger, to keep it running into the next chunk). `plain`: the numpy steps, else one compiled
-    pass (`_gpi_pass`, the same intervals)."""
+    pass (`_gpi_pass`, the same intervals). `mv`: the live moving segments when the caller has them."""
     if not plain:
         f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
         i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
-        mv = np.flatnonzero(live & ~tags.is_static)
+        mv = np.flatnonzero(live & ~tags.is_static) if mv is None else mv
         owners, ptr, iv, carry = _gpi_pass(int(t0), int(t1), f8(centre_xy).reshape(-1, 2), f8(centre_level),
                                            float(radius_m), int(hold_us), i8(carry_us), mv, f8(tags.level),
                                            i8(tags.t0_us), i8(tags.t1_us), f8(tags.x0), f8(tags.y0), f8(tags.x1),

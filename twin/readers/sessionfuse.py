@@ -1,0 +1,118 @@
+"""The engine's session step (`ReaderEngine._sessions`) with its bookkeeping in two compiled passes around the rules:
+`flagged_pass` reads each exposure's antenna, reader, session and report period from the engine's per-antenna and
+per-reader arrays, picks the S0 exposures (drawn by numpy, `sessions.s0_reads`) and groups the flagged-session ones
+(`sessionpass.group_pass`); `finish_pass` places each member's reads on its group's lattice
+(`sessionpass.lattice_rows`) and writes the rows (antenna, segment, period, reads, first, last, mean RSSI), S0 rows
+first, as `ReaderEngine._sessions_py` concatenates and gathers them. The rules between them (`sessionpass.
+after_groups`) and every draw are unchanged, so the same rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from twin.readers.sessionpass import after_groups, group_pass, lattice_rows, session_rows_py
+from twin.readers.sessions import s0_reads
+
+
+@njit(cache=True, error_model="numpy")
+def flagged_pass(w, seg, lam, s0, s1, steady, given, tagid, wa, wk, a_reader, r_code, tag_bits, reset_us, tau_us):
+    """Per exposure its antenna, report period and reader; the S0 exposures not given (i0) and given (i1), the
+    flagged ones (rows), and `group_pass` over those."""
+    n = w.shape[0]
+    ant = np.empty(n, np.int64)
+    per = np.empty(n, np.int64)
+    rdr = np.empty(n, np.int64)
+    code = np.empty(n, np.int64)
+    tag = np.empty(n, np.int64)
+    n0 = n1 = nf = 0
+    for x in range(n):
+        a = wa[w[x]]
+        ant[x], per[x], tag[x] = a, wk[w[x]], tagid[seg[x]]
+        r = a_reader[a]
+        rdr[x], code[x] = r, r_code[r]
+        if code[x] != 0:
+            nf += 1
+        elif given[x]:
+            n1 += 1
+        else:
+            n0 += 1
+    i0, i1, rows = np.empty(n0, np.int64), np.empty(n1, np.int64), np.empty(nf, np.int64)
+    n0 = n1 = nf = 0
+    for x in range(n):
+        if code[x] != 0:
+            rows[nf] = x
+            nf += 1
+        elif given[x]:
+            i1[n1] = x
+            n1 += 1
+        else:
+            i0[n0] = x
+            n0 += 1
+    ok, o, grp, lam_o, g = group_pass(rows, ant, per, tag, rdr, s0, s1, steady, given, code, lam, tag_bits,
+                                      reset_us, tau_us)
+    return i0, i1, rows, ant, per, rdr, tag, code, ok, o, grp, lam_o, g
+
+
+@njit(cache=True)
+def finish_pass(i_s0, n_s0, f_s0, l_s0, o, m, n, grp, first, last, u1, u2, ant, seg, per, r):
+    """The S0 rows (i_s0, reads, first, last), then `lattice_rows` of the flagged members, as engine rows."""
+    ro, rm, rf, rl = lattice_rows(o, m, n, grp, first, last, u1, u2)
+    k0, k1 = i_s0.shape[0], ro.shape[0]
+    N = k0 + k1
+    oa, os_, op = np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N, np.int64)
+    on, of, ol, orr = np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N, np.int64), np.empty(N)
+    for j in range(N):
+        if j < k0:
+            i, c, f, l_ = i_s0[j], n_s0[j], f_s0[j], l_s0[j]
+        else:
+            i, c, f, l_ = ro[j - k0], rm[j - k0], rf[j - k0], rl[j - k0]
+        oa[j], os_[j], op[j], on[j], of[j], ol[j], orr[j] = ant[i], seg[i], per[i], c, f, l_, r[i]
+    return oa, os_, op, on, of, ol, orr
+
+
+def sessions_fused(eng, ex, wa, wk, rng):
+    """`ReaderEngine._sessions_py` through `flagged_pass` and `finish_pass`: the same rows (or None)."""
+    from twin.readers.engine import TAG_BITS
+
+    w, seg, lam, r, s0, s1, steady, given, tagid = ex
+    if not len(w):
+        return None
+    P = eng.params.gen2
+    i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+    seg, s0, s1 = i8(seg), i8(s0), i8(s1)
+    i0, i1, rows, ant, per, rdr, tag, code, ok, o, grp, lam_o, g = flagged_pass(
+        i8(w), seg, np.ascontiguousarray(lam, np.float64), s0, s1, np.ascontiguousarray(steady, np.bool_),
+        np.ascontiguousarray(given, np.bool_), i8(tagid), i8(wa), i8(wk), i8(eng.a_reader), i8(eng.r_code), TAG_BITS,
+        P.s2_reset_s * 1e6, P.s1_persistence_s * 1e6)
+    out = []
+    if len(i0) or len(i1):  # S0: numpy's Poisson counts, then the given ones as they are
+        k, n, f, l_ = s0_reads(rng, lam[i0], s0[i0], s1[i0])
+        out += [(i0[k], n, f, l_), (i1, lam[i1].astype(np.int64), s0[i1], s1[i1] - 1)]
+    if len(rows):
+        if not ok:
+            how, res = "rows", session_rows_py(eng, rows, lam, s0, s1, steady, given, ant, per, tag, rdr, code, rng)
+        else:
+            how, res = after_groups(eng, rng, o, grp, lam_o, g)
+        if how == "lattice":
+            s = [np.concatenate([x[j] for x in out]) if out else np.zeros(0, np.int64) for j in range(4)]
+            rows_out = finish_pass(*(i8(x) for x in s), *res, ant, seg, per, np.ascontiguousarray(r, np.float64))
+            return rows_out if len(rows_out[0]) else None
+        out.append(res)
+    if not out:
+        return None
+    i, n, f, l_ = (np.concatenate([x[j] for x in out]) for j in range(4))
+    if not len(i):
+        return None
+    return ant[i], seg[i], per[i], n, f, l_, r[i]
+
+
+def warm() -> None:
+    """Compile (first install) or load (later) the passes on tiny inputs of the engine's types."""
+    z, one = np.zeros(2, np.int64), np.ones(2, np.int64)
+    b = np.array([False, True])
+    flagged_pass(z, z, np.ones(2), z, z + 10, b, b, z, z, z, z, one, 44, 1.0, 1.0)
+    f = np.zeros(2)
+    finish_pass(z, z, z, z, z, z, z, z, z, z, f, f, z, z, z, f)
+    lattice_rows(z, z, z, z, z, z, f, f)
