@@ -4,13 +4,12 @@ A sweep is the reads of a handheld reader (site kind handheld) between a `sweep_
 event naming it (detail "READER ..."). Between them the handheld app records a `sweep_unit` event ("READER UNIT")
 each time the keeper scans a shelf's location label; the reads up to the next label belong to that unit. A tag is
 read at several units (a low-power handheld still reaches the neighbouring bays and the bay across the aisle), so
-each tag is arbitrated between the units that read it: per unit, the number of report periods that carried it
-(how steadily it answered there), then its loudest RSSI. Units with at least `home_share` of the best unit's periods
-are candidates; the unit the core's fixed shelf antennas place it on (for a dossier the core holds misfiled, the
-shelf the misfiled rule rests it on, whatever its estimate shows) wins among them, then the tag's home (misfiles
-are rare: the home is the prior; a tag the fixed antennas still hold on its home stays there), then the best; the
-home comes first for a tag the core has not seen taken out since it last rested (the fixed antennas' other unit is
-then its home's radio signature, not a move).
+each tag is arbitrated between the units that read it (twin.tracker.sweep_units): the handheld's report periods and
+loudest RSSI per unit, weighed against the fixed shelf antennas' word (the unit they place it on; for a dossier the
+core holds misfiled, the shelf the misfiled rule rests it on; the shelves that credited it since it last left
+storage), its home (misfiles are rare: the home is the prior) and whether the core saw it taken out. A tag taken out
+that no shelf antenna credited since and that the handheld read more steadily elsewhere than where it is placed is
+also listed to check by eye at its candidate bays (`check`): no reader tells its bay.
 Expected: dossiers and items whose home unit (archive events, else the first long rest) lies in the swept space and
 that are not known to be elsewhere (held, checked out, placed off site -- an external place no antenna covers, where
 only the case software's stages or a checkout put it -- or registered only after the sweep began) unless the sweep
@@ -20,7 +19,8 @@ hold in its own home room or that was never as loud as the room's own tags, was 
 listed); so was an expected one the fixed antennas hold in another room and never as loud (not found: missing).
 Report: present (found at home), misplaced (found on another unit: where), missing (expected, not read), unread_label
 (expected, not read, and heard by no reader -- fixed antenna or handheld -- since the core started: its label may be
-dead, check it by eye), unexpected (read, not expected there), and per-unit rows. A closed steel cabinet
+dead, check it by eye), unexpected (read, not expected there), check (found, but its bay in doubt: the bays to look
+at), and per-unit rows. A closed steel cabinet
 (site storage `metal`) shields its contents from the handheld; what its own antenna places on it counts as found
 there.
 """
@@ -30,19 +30,12 @@ from __future__ import annotations
 
 import numpy as np
 
-#: A tag stays on its home unit while that unit read it in at least this share of the report periods of the unit
-#: that read it most steadily (assumption: misfiles are rare, ~0.5 % of shelf returns in the twin's baseline, so the
-#: home needs only modest support; measured on sweeps of ci-misbehaviour-like days, see docs/tracker.md).
-HOME_SHARE = 0.2
+from .sweep_units import (AGREE_DB, CHECK_BAYS, CHECK_SHARE, HOME_SHARE, STEADY_PERIODS, agreed, arbitrate,
+                          doubt, place_reads, unit_evidence)
+
 #: A read tag not expected in the swept room is taken as heard from next door when its loudest read stays below this
 #: quantile of the loudest reads of the room's own tags in the same sweep (self-calibrating; assumption).
 HEARD_QUANTILE = 0.02
-#: A tag the handheld read at one unit in at least this many report periods (1 s each), while the unit the fixed
-#: antennas place it on was scanned and not a candidate, is found where the handheld read it: the keeper aims the
-#: handheld's patch at the bay scanned (twin.agents.sweep), so a steady reading there outweighs the fixed antennas'
-#: unit across the aisle (misfile mornings seed 3: 10 periods at S24, 1 at S21 where the fixed antennas held it).
-#: Assumption, checked on the misfile mornings (seeds 1-8) and the baseline day (docs/inventory.md).
-STEADY_PERIODS = 5
 
 
 def reconcile(expected: dict[str, str], found: dict[str, str], unheard=None) -> dict[str, list]:
@@ -60,68 +53,6 @@ def reconcile(expected: dict[str, str], found: dict[str, str], unheard=None) -> 
                         key=lambda r: r["epc"])  # fmt: skip
     return {"present": present, "misplaced": misplaced, "missing": missing, "unread_label": unread,
             "unexpected": unexpected}
-
-
-def unit_evidence(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndarray,
-                  n_units: int) -> dict[str, np.ndarray]:  # fmt: skip
-    """Per read tag, an (n_units, 2) array: report periods read at each scanned unit, loudest RSSI there (-inf none).
-    Reads before the first unit label belong to no unit."""
-    seg = np.searchsorted(unit_t, t, side="right") - 1
-    out: dict[str, np.ndarray] = {}
-    for s, e, r in zip(seg.tolist(), epc, rssi.tolist()):
-        if s < 0:
-            continue
-        ev = out.get(e)
-        if ev is None:
-            ev = out[e] = np.zeros((n_units, 2))
-            ev[:, 1] = -np.inf
-        ev[s, 0] += 1.0
-        ev[s, 1] = max(ev[s, 1], float(r))
-    return out
-
-
-def arbitrate(ev: np.ndarray, units: list[str], home: str = "", home_share: float = HOME_SHARE,
-              located: str = "", moved: bool = True) -> str:  # fmt: skip
-    """The unit a tag was found on. Candidates: the units that read it in at least home_share of the report periods
-    of the unit that read it most steadily. The unit the fixed antennas place it on when a candidate (a bay's own
-    antenna tells neighbouring bays apart better than a passing handheld), else its home when a candidate or when
-    the fixed antennas still hold it there (the prior: misfiles are rare), else the fixed antennas' unit when it was
-    scanned and the handheld read it there or nowhere steadily (fewer than STEADY_PERIODS report periods at its best
-    unit), else the most steady, then loudest, unit. moved=False: the core has not seen the tag taken out since it
-    last rested, so a fixed antennas' unit other than its home is its home's radio signature (its own bay's antenna
-    in a fade, a neighbour's hearing it), not a move: its home wins first when a candidate."""
-    best = max(range(len(units)), key=lambda k: (ev[k, 0], ev[k, 1]))
-    if ev[best, 0] <= 0:
-        return ""
-    for want in (located, home) if moved else (home, located):
-        if want and any(u == want and ev[k, 0] >= home_share * ev[best, 0] for k, u in enumerate(units)):
-            return want
-    if home and located == home:
-        return home  # its bay's own antenna still holds it at home: the handheld only heard it from the next bays
-    if located and located in units and ev[best, 0] < STEADY_PERIODS:
-        return located  # not at home: where its bay's antenna holds it, though the handheld missed it there
-    return units[best]  # (the handheld read it steadily at its best unit: found there)
-
-
-def place_reads(t: np.ndarray, epc: list[str], rssi: np.ndarray, unit_t: np.ndarray, units: list[str],
-                home: dict[str, str], home_share: float = HOME_SHARE, located=None,
-                moved=None) -> dict[str, str]:  # fmt: skip
-    """Where each read tag was found: epc -> unit (arbitrated between the units that read it); located(epc) -> the
-    unit the core's fixed antennas place it on ('' none); moved(epc) -> False when the core has not seen the tag
-    taken out since it last rested (without it, every tag may have moved)."""
-    if len(t) == 0 or not units:
-        return {}
-    order = np.argsort(unit_t, kind="stable")
-    ut = np.asarray(unit_t, np.int64)[order]
-    us = [units[k] for k in order.tolist()]
-    evid = unit_evidence(np.asarray(t, np.int64), epc, np.asarray(rssi), ut, len(us))
-    out = {}
-    for e, ev in evid.items():
-        u = arbitrate(ev, us, home.get(e, ""), home_share, located(e) if located is not None else "",
-                      True if moved is None else bool(moved(e)))  # fmt: skip
-        if u:
-            out[e] = u
-    return out
 
 
 class Inventory:
@@ -196,21 +127,22 @@ class Inventory:
             del self.open[reader]
             unheard = None if heard is None else (lambda e: e not in self.hand_heard and not heard(e))
             rep = self._report(reader, sw, homes, away, located() if located is not None else {}, unheard, moved,
-                               misfiled)  # fmt: skip
+                               misfiled, getattr(misfiled, "credits", None))  # fmt: skip
             self.reports.append(rep)
             out.append(rep)
         return out
 
     def _report(self, reader: str, sw: dict, homes: dict[str, str], away, loc: dict, unheard=None,
-                moved=None, misfiled=None) -> dict:  # fmt: skip
+                moved=None, misfiled=None, credits=None) -> dict:  # fmt: skip
         space = self.handheld_space[reader]
         t = np.concatenate(sw["t"]) if sw["t"] else np.zeros(0, np.int64)
         rssi = np.concatenate(sw["rssi"]) if sw["rssi"] else np.zeros(0, np.int16)
         units = sw["units"]
         unit_of = {e: u for e, (_, u) in loc.items() if u}
+        check: list[dict] = []
         if units:
             found = place_reads(t, sw["epc"], rssi, np.asarray(sw["unit_t"], np.int64), units, homes,
-                                self.home_share, fixed_unit(unit_of, misfiled), moved)  # fmt: skip
+                                self.home_share, fixed_unit(unit_of, misfiled), moved, credits, check)  # fmt: skip
         else:  # no unit labels scanned: the room as a whole (where in it unknown)
             found = {e: "" for e in sw["epc"]}
         off = {e for e, (sp, _) in loc.items() if sp in self.external}  # placed off site (by the business process)
@@ -235,6 +167,7 @@ class Inventory:
                "expected": len(expected), "units_scanned": len(units), "heard_from_elsewhere": len(heard),
                **reconcile(expected, found, unheard)}  # fmt: skip
         rep["found"] = dict(sorted(found.items()))  # epc -> unit each read tag was placed on
+        rep["check"] = sorted((c for c in check if c["epc"] in found), key=lambda c: c["epc"])  # bays to check by eye
         rep["units"] = unit_rows(rep, expected, units)
         return rep
 
@@ -304,10 +237,14 @@ def unit_rows(rep: dict, expected: dict[str, str], units: list[str]) -> list[dic
 
 
 def report_rows(rep: dict) -> list[dict]:
-    """One row per finding of a sweep report (status, epc, home, found), missing, unread labels and misplaced first."""
+    """One row per finding of a sweep report (status, epc, home, found), missing, unread labels and misplaced first;
+    a tag to check by eye has a `check` row whose found column lists its candidate bays (it also has its row as
+    present or misplaced where the sweep placed it)."""
     out = [{"status": "missing", "epc": e, "home": "", "found": ""} for e in rep["missing"]]
     out += [{"status": "unread_label", "epc": e, "home": "", "found": ""} for e in rep.get("unread_label", ())]
     out += [{"status": "misplaced", "epc": m["epc"], "home": m["home"], "found": m["found"]} for m in rep["misplaced"]]
+    out += [{"status": "check", "epc": c["epc"], "home": c["home"], "found": " ".join(c["candidates"])}
+            for c in rep.get("check", ())]  # fmt: skip
     out += [{"status": "unexpected", "epc": m["epc"], "home": "", "found": m["found"]} for m in rep["unexpected"]]
     out += [{"status": "present", "epc": e, "home": "", "found": ""} for e in rep["present"]]
     return out
@@ -334,6 +271,8 @@ def report_table(rep: dict):
         tab.add_row("misplaced", m["epc"], m["home"], m["found"])
     for m in rep["unexpected"]:
         tab.add_row("unexpected", m["epc"], "", m["found"])
+    for c in rep.get("check", ()):
+        tab.add_row("check", c["epc"], c["home"], " ".join(c["candidates"]))
     return tab
 
 
@@ -350,5 +289,6 @@ def units_table(rep: dict):
     return tab
 
 
-__all__ = ["HEARD_QUANTILE", "HOME_SHARE", "STEADY_PERIODS", "Inventory", "arbitrate", "fixed_unit", "place_reads", "reconcile",
-           "report_rows", "report_table", "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip
+__all__ = ["AGREE_DB", "CHECK_BAYS", "CHECK_SHARE", "HEARD_QUANTILE", "HOME_SHARE", "STEADY_PERIODS", "Inventory",
+           "agreed", "arbitrate", "doubt", "fixed_unit", "place_reads", "reconcile", "report_rows", "report_table",
+           "shelf_scan", "unit_evidence", "unit_rows", "units_table"]  # fmt: skip

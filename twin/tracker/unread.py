@@ -3,7 +3,8 @@ have passed, in its home's room when business events named its home (registratio
 like it are -- the space holding most of the read dossiers with no home known (active cases' volumes), learned from
 the stream itself. Low confidence; the first read replaces it. `heard_since_start` tells an inventory which
 expected dossiers no fixed antenna has heard since the core started (a label to check: twin.tracker.inventory), and
-`misfiled_shelf` on which shelf the fixed antennas rest a dossier the core holds misfiled.
+`misfiled_shelf` on which shelf the fixed antennas rest a dossier the core holds misfiled (and which shelves credited
+any tag since it last left storage).
 """
 
 from __future__ import annotations
@@ -56,18 +57,39 @@ def heard_since_start(tag_of: dict[str, int], last_any_us: np.ndarray):
     return heard
 
 
-def misfiled_shelf(tag_of: dict[str, int], wins: np.ndarray, units: list[str], held):
+class ShelfEvidence:
+    """The fixed shelf antennas' word on where each tag rests, from the alert rules' read evidence (`wins`: credits
+    per tag id and shelf column since the tag last left storage, `units`: column -> unit; `tag_of`: epc -> tag id;
+    `held`: the EPCs of the open misfiled alerts). Called with an EPC: the shelf the fixed antennas rest a dossier
+    held misfiled on, '' for the rest (see misfiled_shelf); `credits(epc)`: {unit: inventories won} of every shelf
+    whose antenna credited it since it last left storage ({} none)."""
+
+    def __init__(self, tag_of: dict[str, int], wins: np.ndarray, units: list[str], held) -> None:
+        self.tag_of, self.wins, self.units, self.held = tag_of, wins, units, held
+
+    def _row(self, epc: str):
+        g = self.tag_of.get(epc)
+        if g is None or g >= len(self.wins) or not self.wins.shape[1]:
+            return None
+        return self.wins[g]
+
+    def __call__(self, epc: str) -> str:
+        if epc not in self.held:
+            return ""
+        w = self._row(epc)
+        return "" if w is None or not w.any() else self.units[int(np.argmax(w))]
+
+    def credits(self, epc: str) -> dict[str, int]:
+        w = self._row(epc)
+        if w is None:
+            return {}
+        return {self.units[k]: int(w[k]) for k in np.flatnonzero(w).tolist()}
+
+
+def misfiled_shelf(tag_of: dict[str, int], wins: np.ndarray, units: list[str], held) -> ShelfEvidence:
     """misfiled(epc) -> for a dossier the alert rules hold misfiled (`held`: the EPCs of the open misfiled alerts),
     the shelf whose antenna won most of its inventories since it was last taken out (`wins`: the read evidence's
     credits per tag id and shelf column, `units`: column -> unit); '' for the rest. That is where the fixed
-    antennas rest it, whatever its estimate shows (twin.tracker.inventory)."""
-
-    def shelf(epc: str) -> str:
-        if epc not in held:
-            return ""
-        g = tag_of.get(epc)
-        if g is None or g >= len(wins) or not wins.shape[1] or not wins[g].any():
-            return ""
-        return units[int(np.argmax(wins[g]))]
-
-    return shelf
+    antennas rest it, whatever its estimate shows (twin.tracker.inventory). Its `credits(epc)` gives every shelf
+    that credited a tag since it last left storage (the sweep's arbitration weighs the handheld against them)."""
+    return ShelfEvidence(tag_of, wins, units, held)
