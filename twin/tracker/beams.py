@@ -153,12 +153,16 @@ class Beams:
         if self.heard_us == _OLD and self.counts["edges"]:
             self.heard_us = int(self.last.max())
         self.live = self.has.copy()
-        for dd in np.flatnonzero(self.has).tolist():
-            ks = self.side_beam[dd]
-            quiet = (now_us - np.maximum(self.last[ks], self.heard_us) > self.silence_us).any()
-            stuck = ((self.down[ks] >= 0) & (now_us - self.down[ks] > self.stuck_us)).any()
-            off = reader_up is not None and not all(bool(reader_up[r]) for r in self.door_readers[dd])
-            self.live[dd] = not (quiet or stuck or off)
+        h = np.flatnonzero(self.has)  # every such door at once: its two beams (and their readers) side by side
+        if len(h):
+            ks = self.side_beam[h]
+            quiet = (now_us - np.maximum(self.last[ks], self.heard_us) > self.silence_us).any(axis=1)
+            down = self.down[ks]
+            stuck = ((down >= 0) & (now_us - down > self.stuck_us)).any(axis=1)
+            live = ~(quiet | stuck)
+            if reader_up is not None:
+                live &= np.asarray(reader_up, bool)[self.b_reader[ks]].all(axis=1)
+            self.live[h] = live
 
     def _add(self, t, door, dest, origin, kind, conf) -> None:
         for k, nm in ((CROSSED, "crossed"), (ONE_BEAM, "one_beam"), (TIED, "tied")):
