@@ -20,6 +20,7 @@ from .ale import CycleReport, EventCycles
 from .events import EventLog
 from .holder import Holders
 from .ingest import Batch, Ingest
+from .kernels_ingest import locatable_rows
 from .locate import Locator
 from .beams import Beams
 from .beam_watch import BeamWatch
@@ -182,12 +183,11 @@ class TrackerCore:
         batch = self.ingest_.pop(int(t_us))
         self.locator.grow(len(self.ingest_.epcs))
         if self.beams is not None:  # crossings up to now (the batch's rows lie a watermark before it)
-            w = self.workspace.alerts.watch
-            up = {r: w.down_since[i] < 0 for i, r in enumerate(w.readers)}
-            self.beams.update(int(t_us), np.array([up.get(r, True) for r in self.model.readers], bool))
+            self.beams.update(int(t_us), self._readers_up())
             if self.beam_watch is not None:  # beams silent through crossings: not trusted; alerts for failed beams
                 self.beam_watch.reads(batch.tag, batch.t_us, batch.ant, batch.rssi)
-                barrier_alerts(self.workspace.alerts.book, w, self.beam_watch.step(int(t_us)))
+                al = self.workspace.alerts
+                barrier_alerts(al.book, al.watch, self.beam_watch.step(int(t_us)))
                 self.beams.live &= self.beam_watch.trusted
         if len(batch):
             self.workspace.observe(batch, self.model, self.ingest_)
@@ -211,6 +211,21 @@ class TrackerCore:
         return self._output()
 
     # -- helpers ----------------------------------------------------------------------------------------------------
+    _carried: np.ndarray | None = None  # per antenna: carried (handheld), its rows place no tag (built once)
+    _watch_ix: np.ndarray | None = None  # per site reader: its index in the reader watch, -1 none (built once)
+
+    def _readers_up(self) -> np.ndarray:
+        """Per reader of the site model: not down by the reader watch (a reader it does not know counts as up)."""
+        w = self.workspace.alerts.watch
+        if self._watch_ix is None or len(self._watch_ix) != len(self.model.readers):
+            at = {r: i for i, r in enumerate(w.readers)}  # a reader named twice: its last entry, as a dict keeps it
+            self._watch_ix = np.array([at.get(r, -1) for r in self.model.readers], np.int64)
+        ix = self._watch_ix
+        up = np.ones(len(ix), bool)
+        known = ix >= 0
+        up[known] = w.down_since[ix[known]] < 0
+        return up
+
     def _units_of(self, rows: list[tuple[int, str, str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(t_us, tag ids, unit indices) of (t_us, epc, unit) rows naming a unit of the site and a 96-bit EPC."""
         uidx = {u: i for i, u in enumerate(self.model.storage)}
@@ -252,10 +267,12 @@ class TrackerCore:
 
     def _locatable(self, b: Batch) -> Batch:
         """Rows that can place a tag: not from a carried (handheld) antenna, not of a foreign tag."""
-        keep = (self.model.ant_kind[b.ant] != KIND_CODES["handheld"]) & (self.ingest_.kind[b.tag] != KIND_FOREIGN)
-        if keep.all():
+        if self._carried is None:
+            self._carried = self.model.ant_kind == KIND_CODES["handheld"]
+        drop, keep = locatable_rows(b.ant, b.tag, self._carried, self.ingest_.kind, KIND_FOREIGN)
+        if not drop:
             return b
-        self.ingest_.counts["not_locating"] += int((~keep).sum())
+        self.ingest_.counts["not_locating"] += int(drop)
         return b.take(keep)
 
     def _output(self):

@@ -133,3 +133,16 @@ def probe_rows(rw, ew, r_names, r_h, r_id, e_names, e_h, e_id, mix, rid, tag):  
             tag[i] = find_row(ew, i, e_names, e_h, e_id, mix)
         miss += tag[i] < 0
     return miss
+
+
+@njit(cache=True)
+def locatable_rows(ant, tag, carried_ant, kind, foreign):  # pragma: no cover - compiled
+    """Rows that can place a tag (not from a carried antenna, not of a foreign tag): (how many cannot, keep mask)."""
+    n = len(ant)
+    keep = np.empty(n, np.bool_)
+    drop = 0
+    for i in range(n):
+        ok = not carried_ant[ant[i]] and kind[tag[i]] != foreign
+        keep[i] = ok
+        drop += not ok
+    return drop, keep
