@@ -116,6 +116,7 @@ def profile_engine(start_h: float, end_h: float, scenario: Path = BASELINE, top:
 STAGES = {  # module -> the engine's stages timed by `engine_stages` (functions looked up by name at call time)
     "twin.readers.engine": ("windows", "static_pairs", "moving_pieces", "s0_reads"),
     "twin.readers.sessionpass": ("session_rows",),
+    "twin.readers.sessionfuse": ("sessions_fused",),
     "twin.readers.reportpass": ("report_rows_fused",),
     "twin.readers.airtime": ("window_rates", "whole_static"),
     "twin.readers.staticpairs": ("new_static",),

@@ -312,6 +312,11 @@ def warm() -> float:
 
     streamseed.warm()
     sessionfuse.warm()
+    from twin.readers.paircache import PairCache
+
+    c = PairCache()  # the compiled merge and look-ups
+    c.put(np.ones(1, np.uint64), np.ones(1, np.uint64), np.zeros(1, np.int32), np.ones(1), np.ones(1))
+    c.gather(c.k)
 
     radix.argsort_pairs(z1, z1)
     radix.argsort_stable(z1)

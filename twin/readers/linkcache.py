@@ -3,7 +3,7 @@ and the mean link levels a moving tag sees there.
 
 A resting tag's per-round probability and mean RSSI for a fixed antenna never change while it rests, so the
 (antenna, tag) pairs in reach are computed once per resting place (keyed by a hash of tag, position and container)
-and gathered with numpy afterwards; a tag that moves gets a new key. A moving tag's wall count is taken at the
+and gathered afterwards (`paircache.PairCache`); a tag that moves gets a new key. A moving tag's wall count is taken at the
 centre of its fading cell, filled lazily per antenna; so are its mean levels (LinkGrid: path loss, pattern and
 walls at the cell centre), so a moving tag's link costs only its fading draw while it stays in a known cell.
 """
@@ -11,11 +11,11 @@ walls at the cell centre), so a moving tag's link costs only its fading draw whi
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from twin.building.geometry import EPS
 from twin.building.model import Floor
 from twin.readers import rf
+from twin.readers.paircache import PairCache  # noqa: F401  (kept importable from here)
 
 
 def walls_by_antenna(floor: Floor, level: str, ant_xy: np.ndarray, ai: np.ndarray, txy: np.ndarray) -> np.ndarray:
@@ -126,129 +126,6 @@ class PointWalls:
             w[miss] = walls_by_antenna(self.floor, level, self.ant_xy, a[b[miss]], t[b[miss]])
             d.update(zip(((level, ua[i], ux[i], uy[i]) for i in miss.tolist()), w[miss].tolist()))
         return w[inv]
-
-
-class PairCache:
-    """Static segment key -> its (antenna, p, rssi) pairs with p > 0; flat arrays sorted by key."""
-
-    LIMIT = 4_000_000  # pairs; bounded memory on long runs with much churn (stale keys are dropped wholesale)
-
-    def __init__(self) -> None:
-        self.resets = getattr(self, "resets", -1) + 1  # times the cache was emptied (callers' memos go stale)
-        self.known = np.zeros(0, np.uint64)
-        self.k = np.zeros(0, np.uint64)
-        self.ant = np.zeros(0, np.int32)
-        self.p = np.zeros(0)
-        self.r = np.zeros(0)
-        self._last: tuple | None = None
-
-    def missing_py(self, keys: np.ndarray) -> np.ndarray:
-        """Mask of keys never computed (the plain rule of `missing`)."""
-        if not len(self.known):
-            return np.ones(len(keys), bool)
-        i = np.minimum(np.searchsorted(self.known, keys), len(self.known) - 1)
-        return self.known[i] != keys
-
-    def missing(self, keys: np.ndarray) -> np.ndarray:
-        """Mask of keys never computed (`_missing`: one binary search per key, compiled)."""
-        return _missing(self.known, np.ascontiguousarray(keys, np.uint64))
-
-    def put(self, computed: np.ndarray, k, ant, p, r) -> None:
-        """Record that the segment keys `computed` are done, with their pairs (k, ant, p, r)."""
-        if len(self.k) + len(k) > self.LIMIT:
-            self.__init__()
-        c = np.unique(computed)
-        c = c[self.missing(c)]  # merged into the sorted keys (insertion, not a sort of the whole cache)
-        self.known = np.insert(self.known, np.searchsorted(self.known, c), c)
-        o = np.argsort(k, kind="stable")  # after equal keys already held, in their order: a stable sort's order
-        pos = np.searchsorted(self.k, k[o], side="right")
-        self.k, self.ant = np.insert(self.k, pos, k[o]), np.insert(self.ant, pos, ant[o])
-        self.p, self.r = np.insert(self.p, pos, p[o]), np.insert(self.r, pos, r[o])
-        first = np.flatnonzero(np.r_[True, self.k[1:] != self.k[:-1]]) if len(self.k) else np.zeros(0, np.int64)
-        self._uk, self._start = self.k[first], first  # each key with pairs: where its run starts, and its length
-        self._len = np.diff(np.r_[first, len(self.k)])
-        self._last = None
-
-    def gather(self, keys: np.ndarray, plain: bool = False):
-        """(query row, antenna, p, rssi) of every cached pair of the queried keys (all must be known), each key's
-        pairs in cache order. `plain`: the numpy steps (`gather_py`), else one compiled pass (`_gather`)."""
-        if self._last is not None and np.array_equal(self._last[0], keys):
-            return self._last[1]
-        if plain:
-            return self.gather_py(keys)
-        uk = getattr(self, "_uk", self.k)
-        if not len(uk):
-            return self.gather_py(keys)
-        out = _gather(np.ascontiguousarray(keys, np.uint64), uk, self._start, self._len, self.ant, self.p, self.r)
-        self._last = (keys.copy(), out)
-        return out
-
-    def gather_py(self, keys: np.ndarray):
-        """The plain rule of `gather` (numpy searches, repeats and fancy indexing)."""
-        uk = getattr(self, "_uk", self.k)
-        if not len(uk):
-            lo = n = np.zeros(len(keys), np.int64)
-        else:
-            j = np.minimum(np.searchsorted(uk, keys), len(uk) - 1)  # one search over the keys that have pairs
-            hit = uk[j] == keys
-            lo, n = self._start[j], np.where(hit, self._len[j], 0)
-        own = np.repeat(np.arange(len(keys)), n)
-        idx = np.repeat(lo - (np.cumsum(n) - n), n) + np.arange(int(n.sum()))
-        out = (own, self.ant[idx], self.p[idx], self.r[idx])
-        self._last = (keys.copy(), out)
-        return out
-
-
-@njit(cache=True)
-def _missing(known, keys):
-    """`PairCache.missing_py`: a key is missing unless a binary search of the sorted known keys finds it."""
-    n, K = keys.shape[0], known.shape[0]
-    out = np.ones(n, np.bool_)
-    for i in range(n):
-        lo, hi = 0, K
-        k = keys[i]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if known[mid] < k:
-                lo = mid + 1
-            else:
-                hi = mid
-        out[i] = not (lo < K and known[lo] == k)
-    return out
-
-
-@njit(cache=True)
-def _gather(keys, uk, start, ln, ant, p, r):
-    """`PairCache.gather_py` in one pass: each key's run of pairs (binary search of the keys with pairs), query
-    rows ascending, a run's pairs in cache order."""
-    n, U = keys.shape[0], uk.shape[0]
-    lo_k = np.empty(n, np.int64)
-    n_k = np.zeros(n, np.int64)
-    tot = 0
-    for i in range(n):
-        lo, hi = 0, U
-        k = keys[i]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if uk[mid] < k:
-                lo = mid + 1
-            else:
-                hi = mid
-        j = min(lo, U - 1)
-        lo_k[i] = start[j]
-        if uk[j] == k:
-            n_k[i] = ln[j]
-            tot += ln[j]
-    own = np.empty(tot, np.int64)
-    oa = np.empty(tot, ant.dtype)
-    op = np.empty(tot)
-    orr = np.empty(tot)
-    m = 0
-    for i in range(n):
-        for x in range(lo_k[i], lo_k[i] + n_k[i]):
-            own[m], oa[m], op[m], orr[m] = i, ant[x], p[x], r[x]
-            m += 1
-    return own, oa, op, orr
 
 
 class WallGrid:

@@ -110,7 +110,7 @@ def new_static(eng, idx: np.ndarray, keys: np.ndarray, tags) -> None:
         out[2].append(p[keep])
         out[3].append(r[keep])
     cat = [np.concatenate(x) if x else np.zeros(0) for x in out]
-    eng.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3])
+    eng.pairs.put(uk, cat[0].astype(np.uint64), cat[1].astype(np.int32), cat[2], cat[3], eng.plain)
 
 
 def fading_screen_py(eng, alive, lo, hi, ci, pxy, ai, th, off, p_tag):

@@ -78,12 +78,36 @@ def _seed_words(seed: int) -> list[int]:
     return w
 
 
+def _entropy(seed: int, n_key: int) -> list[int]:
+    """The run entropy words of `seed` as SeedSequence assembles them before a spawn key of n_key words."""
+    run = _seed_words(int(seed))
+    if n_key and len(run) < 4:  # numpy pads the run entropy to the pool size before a spawn key
+        run = run + [0] * (4 - len(run))
+    return run
+
+
 def pcg64_state(seed: int, spawn_key: tuple[int, ...]) -> tuple[int, int]:
     """(state, inc) of `PCG64(SeedSequence(entropy=seed, spawn_key=spawn_key))` (pool size 4)."""
-    run = _seed_words(int(seed))
-    if spawn_key and len(run) < 4:  # numpy pads the run entropy to the pool size before a spawn key
-        run = run + [0] * (4 - len(run))
-    w = _words(np.array(run + [int(k) & _M32 for k in spawn_key], np.int64)).tolist()
+    w = _words(np.array(_entropy(seed, len(spawn_key)) + [int(k) & _M32 for k in spawn_key], np.int64)).tolist()
+    return _seeded(w)
+
+
+@njit(cache=True)
+def _words_key(run, digest):
+    """`_words` of the run words followed by the first 16 bytes of a digest as four little-endian uint32 words
+    (`Streams._key`)."""
+    e = np.empty(run.shape[0] + 4, np.int64)
+    e[:run.shape[0]] = run
+    for k in range(4):
+        v = np.int64(0)
+        for b in range(4):
+            v |= np.int64(digest[4 * k + b]) << (8 * b)
+        e[run.shape[0] + k] = v
+    return _words(e)
+
+
+def _seeded(w: list[int]) -> tuple[int, int]:
+    """PCG64's (state, inc) from SeedSequence's eight output words (as four little-endian uint64)."""
     s0, s1, i0, i1 = (w[2 * k] | (w[2 * k + 1] << 32) for k in range(4))
     initstate, initseq = (s0 << 64) | s1, (i0 << 64) | i1  # pcg64_set_seed: seed[0] high, seed[1] low
     inc = ((initseq << 1) | 1) & _M128
@@ -101,10 +125,11 @@ class Spawner:
         self.streams = streams
         self.bg = np.random.PCG64(0)
         self.gen = np.random.Generator(self.bg)
+        self._run = np.array(_entropy(streams.seed, 4), np.int64)
 
     def generator(self, name: str) -> np.random.Generator:
-        key = np.frombuffer(hashlib.sha256(name.encode("utf-8")).digest(), "<u4", 4)  # `Streams._key`
-        state, inc = pcg64_state(self.streams.seed, key.tolist())
+        digest = np.frombuffer(hashlib.sha256(name.encode("utf-8")).digest(), np.uint8)  # `Streams._key`
+        state, inc = _seeded(_words_key(self._run, digest).tolist())
         self.bg.state = {"bit_generator": "PCG64", "state": {"state": state, "inc": inc}, "has_uint32": 0,
                          "uinteger": 0}
         return self.gen
@@ -113,3 +138,4 @@ class Spawner:
 def warm() -> None:
     """Compile (first install) or load (later) `_words`."""
     _words(np.zeros(8, np.int64))
+    _words_key(np.zeros(4, np.int64), np.zeros(32, np.uint8))
