@@ -83,6 +83,7 @@ def test_exact_screens_on_cell_tables_are_the_plain_screens(seed, warm):
     n = 400
     xy = np.column_stack([g.uniform(-2, 18, n), g.uniform(-3, 9, n)])
     cell = fast.walls.cells(0, xy)
+    assert all(fixedpass.grid_of(fast, lv) == plain.walls._grid(lv)[:4] for lv in (0, 1))
     C = fixedpass._cells(fast, 0)
     C.room(n)
     C.row[np.unique(cell)] = np.arange(len(np.unique(cell)))
@@ -149,3 +150,27 @@ def test_alive_index_is_the_alive_matrix(seed):
     alive, _ = alive_slots(F, np.array([t0]), t0, t1, GRID, wa, ws, we)
     p2, js, _ = alive_lists(F, 1, alive, np.zeros(1, np.int64))
     assert np.array_equal(ptr, p2) and np.array_equal(ants, F[js])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**31 - 1))
+def test_links_on_given_draws_are_the_links_drawing_them(seed):
+    """`links.links` with the tags' draws given (`screened`) on pairs some of which a bay's isolation lowers: the same
+    kept pairs, p and rssi as drawing them per segment (the plain rule)."""
+    from twin.readers import links, rf
+
+    g = np.random.default_rng(seed)
+    eng = ReaderEngine(two_rooms(), _placement(1000.0, iso=True), streams=Streams(seed % 5))
+    n = 300
+    tags = _legs(g, n, T0, T0 + 60_000_000)
+    seg = g.integers(0, n, 2 * n)
+    F = eng.fixed[eng.a_level[eng.fixed] == 0]
+    ai = g.choice(F, len(seg))
+    txy = np.column_stack([g.uniform(-1, 17, len(seg)), g.uniform(-1, 7, len(seg))])
+    axy = eng.a_xy[ai]
+    walls = eng._walls_by_antenna("L1", ai, txy)
+    levels = rf.pair_mean_levels(eng.A, ai, axy, txy, walls, np.zeros(len(ai), bool), eng.params.rf)
+    th, off, dead = tag_draws(eng.seed, tags.epc[seg], eng.params.rf)
+    got = links.links(eng, ai, seg, axy, txy, walls, tags, None, levels, screened=(th, off, dead))
+    want = links.links(eng, ai, seg, axy, txy, walls, tags, None, levels)
+    assert len(want[0]) and all(np.array_equal(x, y) for x, y in zip(got, want))

@@ -57,10 +57,23 @@ class CellLevels:
             self.P, self.R, self.W = grow(self.P), grow(self.R), grow(self.W)
 
 
+def grid_of(eng, lv: int) -> tuple[float, float, int, int]:
+    """(x0, y0, nx, ny) of level lv's cell grid, as `WallGrid._grid` lays it out, without allocating its grids."""
+    d = eng.__dict__.setdefault("_cell_grid", {})
+    if lv not in d:
+        W = eng.walls
+        name = W.levels[lv]
+        pts = [p for sp in W.floor.spaces.values() if sp.level == name for p in sp.polygon] or [(0.0, 0.0)]
+        x0, y0 = np.floor(np.min(pts, axis=0) / W.cell) * W.cell
+        x1, y1 = np.max(pts, axis=0)
+        d[lv] = (x0, y0, int((x1 - x0) / W.cell) + 2, int((y1 - y0) / W.cell) + 2)
+    return d[lv]
+
+
 def _cells(eng, lv: int) -> CellLevels:
     d = eng.__dict__.setdefault("_cell_levels", {})
     if lv not in d:
-        x0, y0, nx, ny, _ = eng.walls._grid(lv)
+        x0, y0, nx, ny = grid_of(eng, lv)
         d[lv] = CellLevels(nx * ny, _static(eng)[3][lv], len(eng.ant))
     return d[lv]
 
@@ -75,7 +88,7 @@ def fill(eng, todo: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]) -> Non
     W = eng.walls
     parts = []
     for lv, ma, mc, _ in todo:
-        x0, y0, nx, ny, _ = W._grid(lv)
+        x0, y0, nx, ny = grid_of(eng, lv)
         centres = np.column_stack([x0 + (mc // ny + 0.5) * W.cell, y0 + (mc % ny + 0.5) * W.cell])
         parts.append((ma, centres, walls_by_antenna(W.floor, W.levels[lv], W.ant_xy, ma, centres)))
     ma = np.concatenate([p[0] for p in parts])
@@ -138,7 +151,7 @@ def fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we):
     rows_of, todo = {}, []
     for lv in levels:  # cells and first looks per level, then one fill for all
         rows = np.flatnonzero(lvl == lv)
-        x0, y0, nx, ny, _ = eng.walls._grid(lv)
+        x0, y0, nx, ny = grid_of(eng, lv)
         C = _cells(eng, lv)
         C.room(len(rows))
         c, a, cc, rr = fk.visit(txy[rows], gslot[rows], float(x0), float(y0), nx, ny, eng.walls.cell, ptr, ants,

@@ -63,7 +63,8 @@ def links(eng, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, s
     """(kept pair indices, p, rssi) of pairs that can reach p > 0 (cheap mean-budget screen first). `levels`: the
     pairs' mean (p_tag, rssi) without shielding when known (per-cell cache); `mask`: pairs to consider.
     `screened`: per pair (tag hash, chip offset, dead) of fixed-antenna pairs that passed these very screens on
-    these levels (`moving._fixed_pieces`); with no bay isolation lowering a level, only the link is left."""
+    these levels (`moving._fixed_pieces`); with no bay isolation lowering a level, only the link is left, with some
+    the screens again on those draws (`_screened_again`; the plain rule, `ReaderEngine.plain`, draws them again)."""
     P = eng.params.rf
     c = tags.container[seg]
     sa = eng.a_storage[ai]
@@ -75,6 +76,8 @@ def links(eng, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, s
             lv = (levels[0] - P.metal_loss_db * shielded, levels[1] - 2.0 * P.metal_loss_db * shielded)
             p, r = rf.pair_link(eng.A, ai, axy, txy, th, off, dead, walls, shielded, eng.seed, P, levels=lv)
             return np.flatnonzero(p >= P.p_floor), p[p >= P.p_floor], r[p >= P.p_floor]
+        if not eng.plain:  # bay isolation lowers some levels: the screens again, on the pairs' own draws
+            return _screened_again(eng, ai, c, axy, txy, walls, levels, screened)
     k, p_tag, lv, shielded = mean_screen(eng, ai, c, axy, txy, walls, levels)
     if mask is not None:
         keep = mask[k]
@@ -93,5 +96,24 @@ def links(eng, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, s
             return k, np.zeros(0), np.zeros(0)
     p, r = rf.pair_link(eng.A, ai[k], axy[k], txy[k], th[inv], off[inv], dead[inv], walls[k], shielded[k],
                         eng.seed, P, moving_antenna=moving[k] if moving is not None else None, levels=lv)
+    keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
+    return k[keep], p[keep], r[keep]
+
+
+def _screened_again(eng, ai, c, axy, txy, walls, levels, screened):
+    """`links` of fixed-antenna pairs on known levels, the tags' draws (tag hash, chip offset, dead) given per pair
+    (`screened`) instead of drawn again per segment: the same screens and link, so the same kept pairs and values."""
+    P = eng.params.rf
+    k, p_tag, lv, shielded = mean_screen(eng, ai, c, axy, txy, walls, levels)
+    if not len(k):
+        return k, np.zeros(0), np.zeros(0)
+    th, off, dead = (x[k] for x in screened)
+    txk = np.asarray(txy, dtype=np.float64).reshape(-1, 2)[k]
+    fwd = eng._forward_fading_db(ai[k], txk, th)
+    ok = (p_tag[k] + fwd - (P.tag_sensitivity_dbm + off) >= rf.min_margin_db(P)) & ~dead
+    k, th, off, dead, lv = k[ok], th[ok], off[ok], dead[ok], (lv[0][ok], lv[1][ok])
+    if not len(k):
+        return k, np.zeros(0), np.zeros(0)
+    p, r = rf.pair_link(eng.A, ai[k], axy[k], txy[k], th, off, dead, walls[k], shielded[k], eng.seed, P, levels=lv)
     keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
     return k[keep], p[keep], r[keep]
