@@ -138,7 +138,7 @@ def test_carried_links_per_geometry_equal_links_per_pair(seed, n, n_slots):
         assert np.array_equal(x, y)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.integers(0, 2**31 - 1), st.integers(0, 60), st.integers(1, 40))
 def test_fading_screen_equals_plain_rule(seed, n_tags, n_rows):
     """The compiled forward-fading screen keeps the pairs numpy's exact rule keeps, in its order, also with
@@ -177,3 +177,33 @@ def rf_min_margin(P):
     from twin.readers.rf import min_margin_db
 
     return min_margin_db(P)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(1, 20))
+def test_places_of_few_segments_equal_lexsort_rule(seed, n):
+    """`places` for a few segments (a sort of Python tuples) gives the lexsort rule's places and order, with
+    repeated points, containers and signed zeros."""
+    from twin.readers.staticpairs import places, places_py
+
+    g = np.random.default_rng(seed)
+    pts = np.array([0.0, -0.0, 1.5, -2.25, 3.0])
+    xy = pts[g.integers(0, len(pts), (n, 2))]
+    c = g.integers(-1, 2, n)
+    tags = TagSegments(np.arange(n), epcs(n), np.zeros(n, np.int64), np.ones(n, np.int64), np.zeros(n, np.int64),
+                       xy[:, 0], xy[:, 1], xy[:, 0], xy[:, 1], c)
+    s = g.permutation(n)[: g.integers(1, n + 1)]  # callers ask for at least one segment
+    a, b = places(tags, s), places_py(tags, s)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+
+
+def test_point_walls_small_and_repeated_sets_count_as_the_floor():
+    """`PointWalls.walls` counted directly (a few pairs) or through its memo of repeated points: the floor's counts."""
+    eng = ReaderEngine(two_rooms(), placement(), streams=Streams(1))
+    g = np.random.default_rng(3)
+    lv = eng.level_ids[0]
+    for n in (1, 7, 300, 2000):
+        pts = np.column_stack([g.uniform(0, 16, 40), g.uniform(0, 6, 40)])[g.integers(0, 40, n)]
+        ai = eng.fixed[g.integers(0, len(eng.fixed), n)]
+        want = eng.floor.walls_crossed(lv, eng.a_xy[ai], pts)
+        assert np.array_equal(eng._point_walls.walls(lv, ai, pts), want)

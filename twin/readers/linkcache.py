@@ -98,6 +98,7 @@ class PointWalls:
     once (`walls_by_antenna` for the new ones)."""
 
     LIMIT = 2_000_000  # entries; dropped wholesale beyond it (bounded memory)
+    SMALL = 256  # pairs counted directly, without looking for repeated (antenna, point)s
 
     def __init__(self, floor: Floor, ant_xy: np.ndarray):
         self.floor, self.ant_xy = floor, ant_xy
@@ -110,6 +111,8 @@ class PointWalls:
             self._d.clear()
         t = np.ascontiguousarray(txy, dtype=np.float64)
         a = np.asarray(ai, np.int64)
+        if len(a) <= self.SMALL:  # a few pairs: count them all (the same counts), no search for repeats
+            return walls_by_antenna(self.floor, level, self.ant_xy, a, t)
         xb, yb = t[:, 0].view(np.int64), t[:, 1].view(np.int64)
         o = np.lexsort((yb, xb, a))
         first = np.r_[True, (a[o][1:] != a[o][:-1]) | (xb[o][1:] != xb[o][:-1]) | (yb[o][1:] != yb[o][:-1])]

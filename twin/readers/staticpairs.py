@@ -66,6 +66,23 @@ def places(tags, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(one segment per distinct (x, y, container) of segments s, index of each segment's place)."""
     xb, yb = tags.x0[s].view(np.int64), tags.y0[s].view(np.int64)
     c = tags.container[s]
+    if len(s) <= 16:  # a few segments: the same stable order and places from a sort of Python tuples
+        key = list(zip(xb.tolist(), yb.tolist(), c.tolist()))
+        o = sorted(range(len(s)), key=key.__getitem__)
+        inv, first, n = [0] * len(s), [], -1
+        for j, i in enumerate(o):
+            if j == 0 or key[i] != key[o[j - 1]]:
+                n += 1
+                first.append(i)
+            inv[i] = n
+        return s[np.array(first, np.int64)], np.array(inv, np.int64)
+    return places_py(tags, s)
+
+
+def places_py(tags, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`places` by a lexsort (the plain rule, and the way for many segments)."""
+    xb, yb = tags.x0[s].view(np.int64), tags.y0[s].view(np.int64)
+    c = tags.container[s]
     o = np.lexsort((c, yb, xb))
     new = np.r_[True, (xb[o][1:] != xb[o][:-1]) | (yb[o][1:] != yb[o][:-1]) | (c[o][1:] != c[o][:-1])]
     inv = np.empty(len(s), np.int64)
@@ -179,6 +196,10 @@ def _fade_pass(alive, lo, hi, ci, pxy, ai, akey, th, off, p_tag, seed, cell_m, c
                 continue
             if need > clip + _SLACK_Z:
                 continue
+            if abs(abs(need) - clip) <= _SLACK_Z:  # at a clip bound: numpy's rule decides
+                ot[m], orow[m], ob[m] = t, r, True
+                m += 1
+                continue
             p = ci[r]
             h = seed ^ akey[ai[r]]
             h = _mix(h ^ (th[t] + _GOLD))
@@ -189,7 +210,7 @@ def _fade_pass(alive, lo, hi, ci, pxy, ai, akey, th, off, p_tag, seed, cell_m, c
             if u < pu - _SLACK_U:
                 continue
             ot[m], orow[m] = t, r
-            ob[m] = u <= pu + _SLACK_U or abs(abs(need) - clip) <= _SLACK_Z
+            ob[m] = u <= pu + _SLACK_U
             m += 1
     return ot[:m], orow[:m], ob[:m]
 

@@ -6,6 +6,8 @@ some thirty numpy passes.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import njit
 from scipy.special import ndtri
@@ -42,11 +44,16 @@ def _hashes(words, s_tag, s_off, s_dead):
     return th, u_off, u_dead
 
 
+@functools.lru_cache(maxsize=64)
+def _seeds(seed: int) -> tuple:
+    """The three hash seeds of `tag_draws` for a run seed (tag identity; offset and dead uniforms)."""
+    m = 0xFFFFFFFFFFFFFFFF
+    return tuple(np.uint64((seed ^ rf.stable_key(k)) & m) for k in ("tag", "tag-offset", "tag-dead"))
+
+
 def tag_draws(seed: int, epc: np.ndarray, params: rf.RFParams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(tag hash, chip offset dB, dead) per tag: `rf.tag_hash` and `rf.tag_quality` (the same values)."""
-    m = 0xFFFFFFFFFFFFFFFF
-    seeds = (np.uint64((seed ^ rf.stable_key(k)) & m) for k in ("tag", "tag-offset", "tag-dead"))
-    th, u_off, u_dead = _hashes(np.ascontiguousarray(rf.epc_words(epc)), *seeds)
+    th, u_off, u_dead = _hashes(np.ascontiguousarray(rf.epc_words(epc)), *_seeds(int(seed)))
     z = ndtri(u_off)
     offset = params.tag_offset_sigma_db * np.clip(z, -params.shadow_clip_sigma, params.shadow_clip_sigma)
     d = params.dead_share
