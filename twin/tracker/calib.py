@@ -30,8 +30,8 @@ def precision_of_weight(w: np.ndarray) -> np.ndarray:
 
 def weight_of_precision(p: np.ndarray) -> np.ndarray:
     """A read's weight: log(p / (1 - p)) over ACCEPT_LLR, within [W_MIN, W_MAX] (p below 0.5 -> W_MIN)."""
-    p = np.clip(p, 0.5, 1 - 1e-4)
-    return np.clip(np.log(p / (1 - p)) / ACCEPT_LLR, W_MIN, W_MAX)
+    p = np.minimum(np.maximum(p, 0.5), 1 - 1e-4)  # np.clip's values, without its dispatch (called every batch)
+    return np.minimum(np.maximum(np.log(p / (1 - p)) / ACCEPT_LLR, W_MIN), W_MAX)
 
 
 class AntennaCalibration:
@@ -106,17 +106,30 @@ class ReaderClocks:
         self.x_first = np.full(n_readers, np.nan)
         self.ppm = np.zeros(n_readers)
 
+    def __setstate__(self, d: dict) -> None:
+        self.__dict__.update(d)
+        self.drifting = bool(self.ppm.any())  # a checkpoint from before the flag
+
     def observe(self, reader: np.ndarray, t_us: np.ndarray) -> None:
         """Keepalive stamps handed in (reader index per row; negative: unknown reader, ignored)."""
         ok = reader >= 0
         if ok.any():
             np.maximum.at(self.pending, reader[ok], np.asarray(t_us)[ok].astype(np.int64))
+            self._waiting = True
+
+    #: some keepalive was handed in since the last arrive (an advance without one skips the fit)
+    _waiting = True
+    #: some reader has a drift fitted (rows need correcting)
+    drifting = False
 
     def arrive(self, now_us: int) -> None:
         """The core's clock at an advance: the keepalives handed in since the last one had arrived by now."""
         now_us = int(now_us)
         if self.t0_us is None:
             self.t0_us = now_us
+        if not self._waiting:
+            return
+        self._waiting = False
         has = self.pending > np.iinfo(np.int64).min
         if not has.any():
             return
@@ -135,10 +148,11 @@ class ReaderClocks:
         ppm = np.where(var > 0, (sxy - sx * sy / np.maximum(n, 1)) / np.maximum(var, 1e-300), 0.0)  # us per s = ppm
         span = x - self.x_first
         self.ppm = np.where((span >= CLOCK_MIN_S) & (np.abs(ppm) <= CLOCK_MAX_PPM), ppm, 0.0)
+        self.drifting = bool(self.ppm.any())
 
     def correct(self, reader: np.ndarray, t_us: np.ndarray) -> np.ndarray:
         """Stamps on the core's clock: t - drift x (t - t0) (unknown readers, no fit yet: unchanged)."""
-        if self.t0_us is None or not self.ppm.any():
+        if self.t0_us is None or not self.drifting:
             return t_us
         p = np.where(reader >= 0, self.ppm[np.maximum(reader, 0)], 0.0)
         return t_us - np.rint(p * 1e-6 * (t_us - self.t0_us)).astype(np.int64)

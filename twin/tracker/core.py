@@ -105,7 +105,7 @@ class TrackerCore:
     # -- the Core protocol ------------------------------------------------------------------------------------------
     def ingest(self, reads: np.ndarray) -> None:
         self.reads_in += len(reads)
-        if len(reads) and self.clocks.ppm.any():  # stamps on the core's clock (readers drift apart over days)
+        if len(reads) and self.clocks.drifting:  # stamps on the core's clock (readers drift apart over days)
             u, inv = np.unique(reads["reader"], return_inverse=True)
             ix = np.array([self._reader_ix.get(r.decode("ascii", "replace"), -1) for r in u.tolist()], np.int64)[inv]
             reads = reads.copy()

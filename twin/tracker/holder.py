@@ -26,30 +26,37 @@ class Holders:
         n = len(t)
         if n == 0:
             return []
-        k = kind[tag]
-        by_space: dict[int, tuple[list[int], list[int]]] = {}
-        first = np.zeros(n, bool)
-        for i, tg in enumerate(tag.tolist()):
-            if tg not in self.seen:
+        # plain lists once: the loops below look at single rows (a numpy scalar per look costs more than the look)
+        tl, gl, sl, ul = t.tolist(), tag.tolist(), space.tolist(), unit.tolist()
+        kl = kind[tag].tolist()
+        seen = self.seen
+        first = [False] * n
+        for i, tg in enumerate(gl):
+            if tg not in seen:
                 first[i] = True
-                self.seen.add(tg)
-        for i in np.flatnonzero((k == KIND_BADGE) & ~first).tolist():  # rows are in time order
-            ts, tags = by_space.setdefault(int(space[i]), ([], []))
-            ts.append(int(t[i]))
-            tags.append(int(tag[i]))
+                seen.add(tg)
+        by_space: dict[int, tuple[list[int], list[int]]] = {}
+        for i in range(n):  # rows are in time order
+            if kl[i] == KIND_BADGE and not first[i]:
+                ts, tags = by_space.setdefault(sl[i], ([], []))
+                ts.append(tl[i])
+                tags.append(gl[i])
         out = [""] * n
-        carried = np.flatnonzero((k == KIND_DOSSIER) | (k == KIND_ITEM))
-        for i in carried.tolist():
-            tg = int(tag[i])
-            if unit[i] >= 0 or first[i]:
+        win = self.window_us
+        for i in range(n):
+            if kl[i] != KIND_DOSSIER and kl[i] != KIND_ITEM:
+                continue
+            tg = gl[i]
+            if ul[i] >= 0 or first[i]:
                 self.of.pop(tg, None)
                 continue
-            ts, tags = by_space.get(int(space[i]), ([], []))
-            j = bisect.bisect_left(ts, int(t[i]) - self.window_us)
-            best, best_dt, same = None, self.window_us + 1, False
+            ts, tags = by_space.get(sl[i], ([], []))
+            ti = tl[i]
+            j = bisect.bisect_left(ts, ti - win)
+            best, best_dt, same = None, win + 1, False
             now = self.of.get(tg)
-            while j < len(ts) and ts[j] <= int(t[i]) + self.window_us:
-                dt = abs(ts[j] - int(t[i]))
+            while j < len(ts) and ts[j] <= ti + win:
+                dt = abs(ts[j] - ti)
                 # the badge that carried it here keeps it when it came along too (a passer-by's badge whose
                 # estimate flickers between neighbouring rooms changes space every minute and may be closer in time)
                 mine = now is not None and badge_name(tags[j]) == now
