@@ -1,7 +1,8 @@
 """LLRP report shaping (`reports.report_rows`) in two compiled passes instead of some sixty numpy and compiled calls:
-`ids_pass` finds the report messages (reader, period) of the rows, each message's end and each row's and message's
-hash uniform (channel hop, network delay); numpy then takes the inverse normal, tanh and exp of those (as
-`reports.channel_rows` and `delay_rows` do) and the one normal draw per row; `shape_pass` ranks the messages by
+`ids_pass` finds the report messages (reader, period) of the rows, each message's end, the hash uniforms of each
+distinct channel-hop window (rows of one antenna dwell share it) and of each message's network delay; numpy then
+takes the inverse normal, tanh and exp of those (as `reports.channel_rows` and `delay_rows` do) and the one normal
+draw per row; `shape_pass` ranks the messages by
 delivery, puts the rows on their reader's clock, orders them (`radix`) and writes every field of each row into the
 packed record array (peak RSSI, channel, names, counts). Integer and IEEE arithmetic only in the passes, in the order
 numpy does it, so the same bytes as `report_rows` (the plain steps, kept as the reference).
@@ -39,32 +40,51 @@ def _uniform(h0, col):
 
 @njit(cache=True)
 def ids_pass(rdr, per, first, n_readers, h0_chan, h0_delay, phase, dwell, trig, period, run):
-    """Per row its report message and the uniform of its channel hop (window (first - phase) // dwell); per message
-    (reader, period) its reader, period, end (a periodic reader's cycle end, else the period's end) and the uniform
-    of its network delay. Empty message ids when the (reader, period) table would be too large (`message_ids`)."""
+    """Per row its report message and its channel hop window (window (first - phase) // dwell of its reader: rows
+    of one window share it, so each distinct window once, `wi` its index); the windows' uniforms, then per message
+    (reader, period) its uniform of the network delay; per message its reader, period and end (a periodic reader's
+    cycle end, else the period's end). Empty message ids when the (reader, period) table would be too large
+    (`message_ids`)."""
     n = rdr.shape[0]
     gi, ur, up = reportkernels.message_ids(rdr, per, n_readers, 8 * n + 4096)
     m = ur.shape[0]
-    u = np.empty(n + m)  # the rows' channel uniforms, then the messages' delay uniforms (one inverse normal)
+    cap = 16
+    while cap < 2 * n:
+        cap <<= 1
+    slot_r = np.full(cap, -1, np.int64)  # open addressing over (reader, window)
+    slot_w = np.empty(cap, np.int64)
+    slot_i = np.empty(cap, np.int64)
+    wi = np.empty(n, np.int64)
+    u = np.empty(n + m)
+    c = 0
     for i in range(n):
         r = rdr[i]
-        u[i] = _uniform(h0_chan[r], (first[i] - phase[r]) // dwell[r])
+        win = (first[i] - phase[r]) // dwell[r]
+        h = np.int64((np.uint64(win) * _GOLD + np.uint64(r)) >> np.uint64(20)) & (cap - 1)
+        while slot_r[h] >= 0 and (slot_r[h] != r or slot_w[h] != win):
+            h = (h + 1) & (cap - 1)
+        if slot_r[h] < 0:
+            slot_r[h], slot_w[h], slot_i[h] = r, win, c
+            u[c] = _uniform(h0_chan[r], win)
+            c += 1
+        wi[i] = slot_i[h]
     end = np.empty(m, np.int64)
     for k in range(m):
         r, p = ur[k], up[k]
         end[k] = p * period[r] + phase[r] + run[r] if trig[r] == 1 else (p + 1) * period[r]
-        u[n + k] = _uniform(h0_delay[r], p)
-    return gi, ur, up, end, u
+        u[c + k] = _uniform(h0_delay[r], p)
+    return gi, ur, up, end, u[:c + m], wi, c
 
 
 @njit(cache=True)
-def shape_pass(gi, ur, end, ex, med_us, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, noise, th, n_ch, off_r,
+def shape_pass(gi, ur, end, ex, med_us, rdr, ant, seg, n, f, l_, rs, z, e_max_t, spread_t, noise, th, wi, n_ch, off_r,
                drift_r, ref_us, sync_us, names, port, epc, rssi_in, t_dst, first_dst, reader_dst, antenna_dst, epc_dst,
                rssi_dst, count_dst, chan_dst):
     """The engine's rows into every field of the record array (strided views `*_dst`, byte strings as (rows, width)
     uint8) in delivery order: messages by (delivery, reader), rows of a message by last seen on the reader's clock,
     ties in row order (`reports._order`); first seen clamped to last, peak RSSI from the Blom tables (or `rssi_in`
-    when given), channel from its uniform (0.5 (1 + th), th numpy's tanh), delivery end + rint(med_us x ex) (ex
+    when given), channel from its window's uniform (0.5 (1 + th[wi]), th numpy's tanh), delivery end +
+    rint(med_us x ex) (ex
     numpy's exp, as `reports.delay_rows`). Returns each row's delivery."""
     N, M = rdr.shape[0], ur.shape[0]
     dl = np.empty(M, np.int64)
@@ -111,7 +131,7 @@ def shape_pass(gi, ur, end, ex, med_us, rdr, ant, seg, n, f, l_, rs, z, e_max_t,
             val = rs[i] + noise * (e_max_t[c_] + spread_t[c_] * z[i])
             rssi_dst[k] = np.int16(min(max(np.rint(val), -100.0), -15.0))
         count_dst[k] = n[i]
-        chan_dst[k] = min(np.int64(0.5 * (1.0 + th[i]) * n_ch), n_ch - 1) + 1
+        chan_dst[k] = min(np.int64(0.5 * (1.0 + th[wi[i]]) * n_ch), n_ch - 1) + 1
         out_dl[k] = dl[gi[i]]
     return out_dl
 
@@ -142,20 +162,21 @@ def report_rows_fused(eng, rows, tags, rng) -> tuple[np.ndarray, np.ndarray]:
             np.ascontiguousarray(eng.a_port, np.uint16))
     h0c, h0d, dwell, trig, period, r_phase, run, off_r, drift_r, names, port = c
     n8, f8, l8 = i8(n), i8(f), i8(l_)
-    gi, ur, up, end, u = ids_pass(rdr, i8(per), f8, len(eng.readers), h0c, h0d, r_phase, dwell, trig, period, run)
+    gi, ur, up, end, u, wi, nw = ids_pass(rdr, i8(per), f8, len(eng.readers), h0c, h0d, r_phase, dwell, trig,
+                                          period, run)
     if len(rdr) and not len(gi):  # periods too spread for a table: the plain steps
         return report_rows(eng, rows, tags, rng)
     z = rng.standard_normal(len(n))
     zz = ndtri(u)  # numpy's tanh and exp, as `reports.channel_rows` and `delay_rows`; the rest in `shape_pass`
-    th = np.tanh(zz[:len(n)] * 0.7978845608)
-    ex = np.exp(P.net_delay_sigma * np.clip(zz[len(n):], -4, 4))
+    th = np.tanh(zz[:nw] * 0.7978845608)
+    ex = np.exp(P.net_delay_sigma * np.clip(zz[nw:], -4, 4))
     rssi_in = np.zeros(0, np.int16)
     if len(n8) and int(n8.max()) >= _BLOM_N:
         rssi_in = peak_rssi(rs, n, z, P.rf.rssi_noise_db)
     out = np.empty(len(rdr), dtype=READ_DTYPE)
     out_dl = shape_pass(gi, ur, end, ex, P.net_delay_median_ms * 1e3, rdr, i8(ant), i8(seg), n8, f8, l8,
                         np.ascontiguousarray(rs, np.float64), z, _BLOM[0], _BLOM[1], float(P.rf.rssi_noise_db), th,
-                        int(P.n_channels), off_r, drift_r, int(eng._t_ref), int(eng.readers[0].clock.sync_us), names,
+                        wi, int(P.n_channels), off_r, drift_r, int(eng._t_ref), int(eng.readers[0].clock.sync_us), names,
                         port, _u8(tags.epc), rssi_in, *(reportkernels._field(out, k) for k in _FIELDS))
     return out, out_dl
 
@@ -164,9 +185,9 @@ def warm() -> None:
     """Compile (first install) or load (later) the passes on tiny inputs of the engine's types."""
     z, f = np.zeros(2, np.int64), np.zeros(2)
     u = np.zeros(2, np.uint64)
-    gi, ur, up, end, uu = ids_pass(z, z, z, 1, u, u, z, z + 1, z, z + 1, z)
+    gi, ur, up, end, uu, wi, nw = ids_pass(z, z, z, 1, u, u, z, z + 1, z, z + 1, z)
     out = np.empty(2, dtype=READ_DTYPE)
     names = _u8(np.array([b"R"], dtype=READ_DTYPE["reader"]))
-    shape_pass(gi, ur, end, uu[2:], 3000.0, z, z, z, z + 1, z, z, f, f, _BLOM[0], _BLOM[1], 1.0, f, 16, f, f, 0, 0,
-               names, np.zeros(1, np.uint16), _u8(np.array([b"E", b"F"], dtype="S24")), np.zeros(0, np.int16),
-               *(reportkernels._field(out, k) for k in _FIELDS))
+    shape_pass(gi, ur, end, uu[nw:], 3000.0, z, z, z, z + 1, z, z, f, f, _BLOM[0], _BLOM[1], 1.0, uu[:nw], wi, 16, f,
+               f, 0, 0, names, np.zeros(1, np.uint16), _u8(np.array([b"E", b"F"], dtype="S24")),
+               np.zeros(0, np.int16), *(reportkernels._field(out, k) for k in _FIELDS))
