@@ -174,3 +174,56 @@ def test_links_on_given_draws_are_the_links_drawing_them(seed):
     got = links.links(eng, ai, seg, axy, txy, walls, tags, None, levels, screened=(th, off, dead))
     want = links.links(eng, ai, seg, axy, txy, walls, tags, None, levels)
     assert len(want[0]) and all(np.array_equal(x, y) for x, y in zip(got, want))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.integers(0, 200), st.booleans())
+def test_geometry_groups_are_the_plain_partition(seed, n, slotted):
+    from twin.readers.moving import _geometries
+
+    g = np.random.default_rng(seed)
+    k = max(1, n // 4)
+    x0, y0 = g.choice(np.array([0.5, 1.0, -0.0, 0.0, 2.25]), k), g.choice(np.array([1.0, 3.5, 2.0]), k)
+    still = g.random(k) < 0.7
+    tags = TagSegments(np.arange(k), epcs(k), np.zeros(k), np.ones(k), np.zeros(k), x0, y0,
+                       np.where(still, x0, x0 + 1.0), y0, g.integers(-1, 2, k))
+    seg = g.integers(0, k, n)
+    slot = g.integers(0, 3, n) * 500_000 if slotted else None
+    rep, inv = _geometries(tags, seg, slot)
+    rep2, inv2 = fk.geometry_groups(np.zeros(n, np.int64) if slot is None else slot, tags.is_static[seg],
+                                    tags.x0[seg].view(np.int64), tags.y0[seg].view(np.int64), tags.container[seg])
+    assert len(rep2) == len(rep) and np.array_equal(inv2[rep2], np.arange(len(rep2)))
+    same = inv[:, None] == inv[None, :]
+    assert np.array_equal(same, inv2[:, None] == inv2[None, :])
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(0, 2**31 - 1), st.sampled_from([90.0, np.nan]))
+def test_carried_antenna_rows_are_the_plain_rules(seed, aim):
+    """A handheld resting then walking along shelves, loose and moving tags about: the same rows and delivery times
+    with the compiled passes as on the plain steps (`ReaderEngine.plain`)."""
+    from twin.readers.placement import Placement
+    from twin.readers.segments import AntennaTrack
+
+    from _floors import shelf_tags
+
+    g = np.random.default_rng(seed)
+    f = two_rooms()
+    pl = placement()
+    h = ant("H", 1, "handheld", (0.0, 0.0), 90.0, height=1.2, bw=90.0, gain=4.0)
+    pl = Placement(pl.name, pl.source, 1, f.name, {**pl.readers, "H": Reader("H", "handheld", 20.0, "S0", 200.0,
+                                                                               1000.0, (h,))})
+    t1 = T0 + 60_000_000
+    tags = TagSegments.concat([shelf_tags(60, T0, t1, container=0), shelf_tags(10, T0, t1, x=(5.6, 6.4), container=1,
+                                                                             start=100), _legs(g, 20, T0, t1)])
+    s = 1_000_000
+    x = g.uniform(1, 7, 3)
+    tr = AntennaTrack([b"H"] * 3, [1] * 3, [T0 + 5 * s, T0 + 20 * s, T0 + 33 * s], [T0 + 20 * s, T0 + 33 * s,
+                      T0 + 50 * s], [0] * 3, x, [4.3] * 3, [x[0], x[2], x[2]], [4.3] * 3, [aim] * 3)
+    out = []
+    for plain in (False, True):
+        eng = ReaderEngine(f, pl, streams=Streams(seed % 5))
+        eng.plain = plain
+        out.append(eng.generate_with_delivery(T0, t1, tags, tr))
+    assert len(out[0][0]) and out[0][0].tobytes() == out[1][0].tobytes()
+    assert np.array_equal(out[0][1], out[1][1])

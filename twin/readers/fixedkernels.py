@@ -255,6 +255,52 @@ def screen_clip(rows, xy, cell, gslot, s, e, shield_tag, container, tag_h, offse
     return pi[:k], pa[:k], pb[:k], pm, rm, pw, oi[:m], ow[:m], o0[:m], o1[:m]
 
 
+@njit(cache=True)
+def geometry_groups(slot, static, xb, yb, c):
+    """(representative pair, each pair's group) of pairs (slot, tag segment) of a carried antenna: pairs in one slot
+    (slot: its midpoint, one antenna point) with resting tags at one place (the bits of x and y, and the container)
+    in one group, a moving tag's pairs each in its own: the partition of `moving._geometries` (groups in another
+    order; every group's values depend on its inputs only). Hash of the key, a stable sort of the hashes, then exact
+    keys compared along each run of equal hashes."""
+    n = slot.shape[0]
+    inv = np.full(n, -1, np.int64)
+    rep = np.empty(n, np.int64)
+    st = np.flatnonzero(static)
+    h = np.empty(st.shape[0], np.uint64)
+    for q in range(st.shape[0]):
+        i = st[q]
+        x = _mix(np.uint64(slot[i]) + _GOLD)
+        x = _mix(x ^ (np.uint64(xb[i]) + _GOLD))
+        x = _mix(x ^ (np.uint64(yb[i]) + _GOLD))
+        h[q] = _mix(x ^ (np.uint64(c[i]) + _GOLD))
+    order = st[np.argsort(h, kind="mergesort")]
+    hs = np.sort(h)
+    g = 0
+    k = 0
+    while k < order.shape[0]:
+        e = k + 1
+        while e < order.shape[0] and hs[e] == hs[k]:
+            e += 1
+        for a in range(k, e):
+            i = order[a]
+            if inv[i] >= 0:
+                continue
+            inv[i] = g
+            rep[g] = i
+            for b in range(a + 1, e):
+                j = order[b]
+                if inv[j] < 0 and slot[j] == slot[i] and xb[j] == xb[i] and yb[j] == yb[i] and c[j] == c[i]:
+                    inv[j] = g
+            g += 1
+        k = e
+    for i in range(n):
+        if not static[i]:
+            inv[i] = g
+            rep[g] = i
+            g += 1
+    return rep[:g], inv
+
+
 def warm() -> None:
     """Compile or load the kernels on tiny inputs."""
     z1 = np.zeros(1, np.int64)
@@ -263,6 +309,7 @@ def warm() -> None:
     b1 = np.zeros(1, bool)
     leg_slots(z1, z1 + 1, 1, z1, z1 + 1, f1, f1, f1, f1)
     ptr, ants, a_lo, a_hi = alive_index(np.ones(1, bool), z1, z1, z1 + 1, 0, 1, 1)
+    geometry_groups(z1, b1, z1, z1, z1.astype(np.int32))
     g32, w16 = np.zeros((1, 1), np.float32), np.zeros((1, 1), np.int16)
     row = np.full(1, -1, np.int64)
     visit(xy, z1, 0.0, 0.0, 1, 1, 0.5, ptr, ants, z1, 0, z1, xy, f1 + 1, row, np.zeros(1, np.int64), g32, w16)

@@ -135,7 +135,14 @@ def _carried_links(eng, h, lvl, seg, axy, txy, tags, slot=None, azimuth_deg=np.n
     if not N:
         return ok, pa, ra
     P = eng.params.rf
-    rep, inv = _geometries(tags, seg, slot)
+    if eng.plain:
+        rep, inv = _geometries(tags, seg, slot)
+    else:  # the same partition in one compiled pass
+        from twin.readers.fixedkernels import geometry_groups
+
+        rep, inv = geometry_groups(np.zeros(N, np.int64) if slot is None else np.ascontiguousarray(slot, np.int64),
+                                   (tags.x0[seg] == tags.x1[seg]) & (tags.y0[seg] == tags.y1[seg]),
+                                   tags.x0[seg].view(np.int64), tags.y0[seg].view(np.int64), tags.container[seg])
     gx, gt, gc = axy[rep], txy[rep], tags.container[seg[rep]]
     hh = np.full(len(rep), h, np.int64)
     m = np.flatnonzero(np.hypot(gt[:, 0] - gx[:, 0], gt[:, 1] - gx[:, 1]) <= eng.a_range[h])
