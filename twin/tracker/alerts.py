@@ -200,7 +200,7 @@ class Alerts:
             self._judge_missing(e)
             self.place.changed(st, e, int(ti), old)
         if len(tag_ids):
-            self.watch.grow(int(max(tag_ids)) + 1)
+            self.watch.grow(int(np.max(tag_ids)) + 1)
 
     def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int, ant: np.ndarray | None = None,
                 rssi: np.ndarray | None = None, ordered: bool = False) -> None:  # fmt: skip

@@ -79,6 +79,7 @@ class Custody:
         self.put_down: dict[str, tuple[int, str, str, frozenset]] = {}  # epc -> (t, by, space, badges there then)
         self.came_for: dict[tuple[int, str], int] = {}  # (put-down t, epc) -> when the tag came into that room
         self.arrivals: list[tuple[int, str, str]] = []  # (t, holder name, space) of badges changing space lately
+        self._arrivals_sorted = True  # ... in time order (then _flush drops the old ones as a prefix)
         self.rows: list[dict] = []  # custody rows not yet taken
         self.alerts: list[dict] = []
 
@@ -112,6 +113,8 @@ class Custody:
         self.name_of[badge_epc] = name
         self.badge_of[name] = badge_epc
 
+    _arrivals_sorted = False  # a checkpoint from before the flag: checked at the next flush
+
     def _canon(self, name: str) -> str:
         return self.alias.get(name, name) if name else name
 
@@ -133,6 +136,8 @@ class Custody:
             if k == "badge":
                 if e in self.name_of:
                     if self.space_before[e] != s:
+                        if self.arrivals and int(ti) < self.arrivals[-1][0]:
+                            self._arrivals_sorted = False
                         self.arrivals.append((int(ti), self.name_of[e], s))
                     self.badge_space[self.name_of[e]] = s
                     self._with_tag(self.name_of[e])
@@ -248,7 +253,16 @@ class Custody:
                 if not self._along(t, sp, c[3]):
                     self.pending.append(c)
         old = now_us - int(ARRIVALS_KEEP_S * 1e6)
-        self.arrivals = [a for a in self.arrivals if a[0] >= old]
+        arr = self.arrivals
+        if self._arrivals_sorted:  # in time order (the usual case): the old ones are a prefix
+            i = 0
+            while i < len(arr) and arr[i][0] < old:
+                i += 1
+            if i:
+                del arr[:i]
+        else:
+            self.arrivals = arr = [a for a in arr if a[0] >= old]
+            self._arrivals_sorted = all(a[0] <= b[0] for a, b in zip(arr, arr[1:]))
         keep = []
         for p in self.pending:
             t, e, frm, to, s = p
