@@ -260,44 +260,40 @@ def geometry_groups(slot, static, xb, yb, c):
     """(representative pair, each pair's group) of pairs (slot, tag segment) of a carried antenna: pairs in one slot
     (slot: its midpoint, one antenna point) with resting tags at one place (the bits of x and y, and the container)
     in one group, a moving tag's pairs each in its own: the partition of `moving._geometries` (groups in another
-    order; every group's values depend on its inputs only). Hash of the key, a stable sort of the hashes, then exact
-    keys compared along each run of equal hashes."""
+    order; every group's values depend on its inputs only). One pass with an open-addressing table of the keys."""
     n = slot.shape[0]
-    inv = np.full(n, -1, np.int64)
+    inv = np.empty(n, np.int64)
     rep = np.empty(n, np.int64)
-    st = np.flatnonzero(static)
-    h = np.empty(st.shape[0], np.uint64)
-    for q in range(st.shape[0]):
-        i = st[q]
-        x = _mix(np.uint64(slot[i]) + _GOLD)
-        x = _mix(x ^ (np.uint64(xb[i]) + _GOLD))
-        x = _mix(x ^ (np.uint64(yb[i]) + _GOLD))
-        h[q] = _mix(x ^ (np.uint64(c[i]) + _GOLD))
-    order = st[np.argsort(h, kind="mergesort")]
-    hs = np.sort(h)
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, np.int64)  # group id per slot of the table
     g = 0
-    k = 0
-    while k < order.shape[0]:
-        e = k + 1
-        while e < order.shape[0] and hs[e] == hs[k]:
-            e += 1
-        for a in range(k, e):
-            i = order[a]
-            if inv[i] >= 0:
-                continue
-            inv[i] = g
-            rep[g] = i
-            for b in range(a + 1, e):
-                j = order[b]
-                if inv[j] < 0 and slot[j] == slot[i] and xb[j] == xb[i] and yb[j] == yb[i] and c[j] == c[i]:
-                    inv[j] = g
-            g += 1
-        k = e
     for i in range(n):
         if not static[i]:
             inv[i] = g
             rep[g] = i
             g += 1
+            continue
+        x = _mix(np.uint64(slot[i]) + _GOLD)
+        x = _mix(x ^ (np.uint64(xb[i]) + _GOLD))
+        x = _mix(x ^ (np.uint64(yb[i]) + _GOLD))
+        x = _mix(x ^ (np.uint64(c[i]) + _GOLD))
+        q = np.int64(x & mask)
+        while True:
+            t = table[q]
+            if t < 0:
+                table[q] = g
+                inv[i] = g
+                rep[g] = i
+                g += 1
+                break
+            j = rep[t]
+            if static[j] and slot[j] == slot[i] and xb[j] == xb[i] and yb[j] == yb[i] and c[j] == c[i]:
+                inv[i] = t
+                break
+            q = (q + 1) & (size - 1)
     return rep[:g], inv
 
 
