@@ -22,7 +22,8 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
     to the alive windows of its antenna (links are computed only where the antenna is inventorying)."""
     grid = max(1, int(eng.params.grid_ms * 1e3))
     out = []
-    mv = np.flatnonzero(live & ~tags.is_static)
+    static = tags.is_static
+    mv = np.flatnonzero(live & ~static)
     if len(mv) and len(eng.fixed):
         out.append(_fixed_pieces(eng, t0, t1, tags, mv, grid, wa, ws, we))
     tr = eng._track
@@ -40,8 +41,8 @@ def moving_pieces(eng, t0, t1, tags, live, track_rows, wa, ws, we):
             seg = cand[d <= eng.a_range[h]]
             if tr.x0[row] == tr.x1[row] and tr.y0[row] == tr.y1[row]:
                 # a resting antenna sees a resting tag the same all along: one piece per alive window, no slots
-                rest = seg[tags.is_static[seg]]
-                seg = seg[~tags.is_static[seg]]
+                rest = seg[static[seg]]
+                seg = seg[~static[seg]]
                 if len(rest):
                     lo_r, hi_r = np.maximum(tags.t0_us[rest], lo), np.minimum(tags.t1_us[rest], hi)
                     axy = np.tile([float(tr.x0[row]), float(tr.y0[row])], (len(rest), 1))
