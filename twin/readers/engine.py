@@ -158,14 +158,14 @@ class ReaderEngine:
         if self._t_ref is None:
             self._t_ref = t0
         if self.readers and self.readers[0].clock is None:
-            for rd in self.readers:
+            n_ant = np.bincount(self.a_reader, minlength=len(self.readers)).tolist()  # antennas per reader
+            for ri, rd in enumerate(self.readers):
                 g = self._generator(f"readers/clock/{rd.id}")
                 rd.clock = ReaderClock.draw(g, self._t_ref, self.params.clock_offset_ms, self.params.clock_drift_ppm,
                                             self.params.clock_sync_s)
                 rd.phase_us = int(g.integers(0, rd.dwell_us))
                 if rd.trigger == "periodic":  # the cycle starts at a reader's own phase within the period
-                    rd.phase_us = int(g.integers(0, max(1, rd.period_us - rd.dwell_us * sum(
-                        1 for a in self.ant if a.reader == rd.id)) + 1))
+                    rd.phase_us = int(g.integers(0, max(1, rd.period_us - rd.dwell_us * n_ant[ri]) + 1))
             ph = np.array([rd.phase_us for rd in self.readers], np.int64)
             self.r_phase = ph
             self.a_off, self.a_len = triggers.slot_offsets(self.a_reader, self.a_rank, self.r_dwell, self.r_period, ph,
