@@ -227,3 +227,30 @@ def test_carried_antenna_rows_are_the_plain_rules(seed, aim):
         out.append(eng.generate_with_delivery(T0, t1, tags, tr))
     assert len(out[0][0]) and out[0][0].tobytes() == out[1][0].tobytes()
     assert np.array_equal(out[0][1], out[1][1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**63 - 1), st.integers(0, 300))
+def test_link_on_compiled_fading_hashes_is_the_link(seed, n):
+    """`rf.pair_link` given the fading hashes of `fixedkernels.fading_hashes`: the same p and rssi as hashing in
+    numpy, and the forward draw the same as `linkcache.forward_fading_db`'s."""
+    from twin.readers import rf
+    from twin.readers.linkcache import forward_fading_db
+
+    g = np.random.default_rng(seed % 2**32)
+    A = rf.AntennaArrays.of([ant("R", i, k, (0.0, 0.0)) for i, k in enumerate(("zone", "shelf", "portal"))],
+                            [30.0, 27.0, 30.0])
+    P = rf.RFParams()
+    ai = g.integers(0, 3, n)
+    txy = np.column_stack([g.uniform(-30, 30, n), g.uniform(-30, 30, n)])
+    th = g.integers(0, 2**63, n).astype(np.uint64) * np.uint64(3)
+    off, dead = g.normal(0, 2, n), g.random(n) < 0.05
+    walls, sh = g.integers(0, 4, n), g.random(n) < 0.1
+    levels = (g.uniform(-60, 10, n), g.uniform(-100, -30, n))
+    h = fk.fading_hashes(np.uint64(seed), A.key[ai], th, txy, P.shadow_cell_m)
+    got = rf.pair_link(A, ai, np.zeros((n, 2)), txy, th, off, dead, walls, sh, seed, P, levels=levels, hashes=h)
+    want = rf.pair_link(A, ai, np.zeros((n, 2)), txy, th, off, dead, walls, sh, seed, P, levels=levels)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    clip = P.shadow_clip_sigma
+    fwd = np.clip(rf.to_normal(h[0]), -clip, clip) * P.shadow_sigma_db
+    assert np.array_equal(fwd, forward_fading_db(seed, A.key[ai], txy, th, P))

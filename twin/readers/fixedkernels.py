@@ -297,6 +297,24 @@ def geometry_groups(slot, static, xb, yb, c):
     return rep[:g], inv
 
 
+@njit(cache=True)
+def fading_hashes(seed, keys, tag_h, txy, cell_m):
+    """The hashes behind a fixed antenna's fading draws on tags at txy (`rf.pair_link` without a moving antenna,
+    `linkcache.forward_fading_db`): h of (seed, antenna key, tag hash, 0.5 m cell) and the reverse link's
+    _mix(h ^ GOLD), the same wrapping uint64 operations in the same order."""
+    n = keys.shape[0]
+    h = np.empty(n, np.uint64)
+    h2 = np.empty(n, np.uint64)
+    for i in range(n):
+        x = seed ^ keys[i]
+        x = _mix(x ^ (tag_h[i] + _GOLD))
+        x = _mix(x ^ (np.uint64(np.int64(math.floor(txy[i, 0] / cell_m))) + _GOLD))
+        x = _mix(x ^ (np.uint64(np.int64(math.floor(txy[i, 1] / cell_m))) + _GOLD))
+        h[i] = x
+        h2[i] = _mix(x ^ _GOLD)
+    return h, h2
+
+
 def warm() -> None:
     """Compile or load the kernels on tiny inputs."""
     z1 = np.zeros(1, np.int64)
@@ -306,6 +324,7 @@ def warm() -> None:
     leg_slots(z1, z1 + 1, 1, z1, z1 + 1, f1, f1, f1, f1)
     ptr, ants, a_lo, a_hi = alive_index(np.ones(1, bool), z1, z1, z1 + 1, 0, 1, 1)
     geometry_groups(z1, b1, z1, z1, z1.astype(np.int32))
+    fading_hashes(np.uint64(1), np.zeros(1, np.uint64), np.zeros(1, np.uint64), xy, 0.5)
     g32, w16 = np.zeros((1, 1), np.float32), np.zeros((1, 1), np.int16)
     row = np.full(1, -1, np.int64)
     visit(xy, z1, 0.0, 0.0, 1, 1, 0.5, ptr, ants, z1, 0, z1, xy, f1 + 1, row, np.zeros(1, np.int64), g32, w16)

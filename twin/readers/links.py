@@ -74,7 +74,9 @@ def links(eng, ai, seg, axy, txy, walls, tags, moving, levels=None, mask=None, s
             shielded = (eng._metal[c] | eng._metal[sa]) & (c != sa)
             th, off, dead = screened
             lv = (levels[0] - P.metal_loss_db * shielded, levels[1] - 2.0 * P.metal_loss_db * shielded)
-            p, r = rf.pair_link(eng.A, ai, axy, txy, th, off, dead, walls, shielded, eng.seed, P, levels=lv)
+            hs = None if eng.plain else _hashes(eng, ai, txy, th)
+            p, r = rf.pair_link(eng.A, ai, axy, txy, th, off, dead, walls, shielded, eng.seed, P, levels=lv,
+                                hashes=hs)
             return np.flatnonzero(p >= P.p_floor), p[p >= P.p_floor], r[p >= P.p_floor]
         if not eng.plain:  # bay isolation lowers some levels: the screens again, on the pairs' own draws
             return _screened_again(eng, ai, c, axy, txy, walls, levels, screened)
@@ -109,11 +111,22 @@ def _screened_again(eng, ai, c, axy, txy, walls, levels, screened):
         return k, np.zeros(0), np.zeros(0)
     th, off, dead = (x[k] for x in screened)
     txk = np.asarray(txy, dtype=np.float64).reshape(-1, 2)[k]
-    fwd = eng._forward_fading_db(ai[k], txk, th)
+    h, h2 = _hashes(eng, ai[k], txk, th)  # the forward draw's hash is the link's: once
+    clip = P.shadow_clip_sigma
+    fwd = np.clip(rf.to_normal(h), -clip, clip) * P.shadow_sigma_db  # `linkcache.forward_fading_db`
     ok = (p_tag[k] + fwd - (P.tag_sensitivity_dbm + off) >= rf.min_margin_db(P)) & ~dead
     k, th, off, dead, lv = k[ok], th[ok], off[ok], dead[ok], (lv[0][ok], lv[1][ok])
     if not len(k):
         return k, np.zeros(0), np.zeros(0)
-    p, r = rf.pair_link(eng.A, ai[k], axy[k], txy[k], th, off, dead, walls[k], shielded[k], eng.seed, P, levels=lv)
+    p, r = rf.pair_link(eng.A, ai[k], axy[k], txy[k], th, off, dead, walls[k], shielded[k], eng.seed, P, levels=lv,
+                        hashes=(h[ok], h2[ok]))
     keep = p >= P.p_floor  # below it the pair is out of field (RFParams.p_floor)
     return k[keep], p[keep], r[keep]
+
+
+def _hashes(eng, ai, txy, th):
+    """`fixedkernels.fading_hashes` of fixed antennas ai and tags (hashes th) at txy."""
+    from twin.readers.fixedkernels import fading_hashes
+
+    return fading_hashes(np.uint64(eng.seed & 0xFFFFFFFFFFFFFFFF), eng.A.key[ai], np.ascontiguousarray(th, np.uint64),
+                         np.ascontiguousarray(txy, np.float64).reshape(-1, 2), float(eng.params.rf.shadow_cell_m))

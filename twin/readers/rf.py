@@ -357,16 +357,22 @@ def pair_mean_levels(A: AntennaArrays, ai, ant_xy, tag_xy, walls, shielded, para
 
 def pair_link(A: AntennaArrays, ai, ant_xy, tag_xy, tag_h, offset, dead, walls, shielded, seed: int,
               params: RFParams = RFParams(), moving_antenna=None, levels=None,
-              azimuth_deg=None) -> tuple[np.ndarray, np.ndarray]:
+              azimuth_deg=None, hashes=None) -> tuple[np.ndarray, np.ndarray]:
     """(p, rssi_dbm) of `link` for pairs of different antennas: same budget, fading hash, tag quality and cap.
 
     tag_h, offset and dead are per pair (gathered from `tag_hash` / `tag_quality`); where `moving_antenna` is true the
     fading cell also follows the antenna, as `link(..., moving_antenna=True)`. `levels` = (p_tag, rssi) of
     `pair_mean_levels` when the caller already has them (e.g. from a per-cell cache); `azimuth_deg`: per-pair
-    boresight as there.
+    boresight as there; `hashes`: the fading hashes (h, _mix(h ^ GOLD)) when the caller already has them (no moving
+    antenna; `fixedkernels.fading_hashes`).
     """
     p_tag, rssi = levels if levels is not None else pair_mean_levels(A, ai, ant_xy, tag_xy, walls, shielded, params,
                                                                      azimuth_deg)
+    if hashes is not None:
+        clip = params.shadow_clip_sigma
+        fwd = np.clip(to_normal(hashes[0]), -clip, clip) * params.shadow_sigma_db
+        rev = np.clip(to_normal(hashes[1]), -clip, clip) * params.reverse_sigma_db
+        return _link_of(p_tag, rssi, fwd, rev, offset, dead, shielded, params)
     t = np.asarray(tag_xy, dtype=np.float64).reshape(-1, 2)
     cs = params.shadow_cell_m
     with np.errstate(over="ignore"):
@@ -383,6 +389,11 @@ def pair_link(A: AntennaArrays, ai, ant_xy, tag_xy, tag_h, offset, dead, walls, 
         clip = params.shadow_clip_sigma
         fwd = np.clip(to_normal(h), -clip, clip) * params.shadow_sigma_db
         rev = np.clip(to_normal(_mix(h ^ _GOLD)), -clip, clip) * params.reverse_sigma_db
+    return _link_of(p_tag, rssi, fwd, rev, offset, dead, shielded, params)
+
+
+def _link_of(p_tag, rssi, fwd, rev, offset, dead, shielded, params: RFParams) -> tuple[np.ndarray, np.ndarray]:
+    """(p, rssi_dbm) of `pair_link` from the mean levels and the fading draws."""
     margin = p_tag + fwd - (params.tag_sensitivity_dbm + offset)
     rssi = rssi + 2.0 * fwd + rev
     p = detection_probability(margin, rssi - params.reader_sensitivity_dbm, params)
