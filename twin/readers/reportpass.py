@@ -109,9 +109,12 @@ def shape_pass(gi, ur, end, ex, med_us, rdr, ant, seg, n, f, l_, rs, z, e_max_t,
         rk[i] = rank[gi[i]]
     o = argsort_pairs(rk, tl)
     out_dl = np.empty(N, np.int64)
-    ew, pw = names.shape[1], epc.shape[1]
+    inv = np.empty(N, np.int64)  # each row's place in the output: rows read in order, records written in place
     for k in range(N):
-        i = o[k]
+        inv[o[k]] = k
+    ew, pw = names.shape[1], epc.shape[1]
+    for i in range(N):
+        k = inv[i]
         r = rdr[i]
         since = f[i] - ref_us
         if sync_us > 0:

@@ -17,6 +17,7 @@ from collections import Counter
 import numpy as np
 from numba import njit
 
+from .kernels_portal import seen_side_pass
 from .sitemodel import SiteModel
 
 CROSSED, ONE_BEAM, TIED = 0, 1, 2  # crossing kinds: both beams in order; one beam only; both at the same instant
@@ -41,6 +42,7 @@ class Beams:
                  keep_s: float = 600.0) -> None:  # fmt: skip
         self.n_doors = max(len(model.doors), 1)
         self.pair_us, self.silence_us = int(pair_s * 1e6), int(silence_s * 1e6)
+        self.shared_us = 0  # an interruption alone this soon after the other beam's paired one: a second crossing
         self.stuck_us, self.keep_us = int(stuck_s * 1e6), int(keep_s * 1e6)
         n_r = max(len(model.readers), 1)
         nb = len(model.gpi_port)
@@ -143,7 +145,7 @@ class Beams:
                 self._rises = self._rises[np.argsort(self._rises[:, 0], kind="stable")]
         if len(self._rises):
             out, rest = _pair_pass(self._rises[:, 0].copy(), self._rises[:, 1].copy(), self.b_door, self.b_side,
-                                   self.door_spaces, self.pair_us, int(now_us))  # fmt: skip
+                                   self.door_spaces, self.pair_us, int(now_us), self.shared_us)  # fmt: skip
             self._rises = self._rises[rest]
             if len(out[0]):
                 self._add(*out)
@@ -215,11 +217,13 @@ def _edges_pass(t, b, on, down, last):
 
 
 @njit(cache=True)
-def _pair_pass(t, b, b_door, b_side, door_spaces, pair_us, now_us):
+def _pair_pass(t, b, b_door, b_side, door_spaces, pair_us, now_us, shared_us=0):
     """Interruptions (t, beam) in time order paired per door: one on each side within pair_us is a crossing from the
     first side to the other (at the second's time; the same instant: tied, no direction); one left alone once its
-    window has passed is a one-beam crossing. Returns the crossings (t, door, dest, origin, kind, confidence) and
-    the indices of interruptions still waiting for a partner."""
+    window has passed is a one-beam crossing, unless the other beam's interruption, already paired, came at most
+    shared_us before it: then two people crossed the door opposite ways at once, the other beam's interruptions by
+    both merged into one, and it is a crossing toward its own side. Returns the crossings (t, door, dest, origin,
+    kind, confidence) and the indices of interruptions still waiting for a partner."""
     n = len(t)
     used = np.zeros(n, np.bool_)
     ct = np.empty(n, np.int64)
@@ -246,6 +250,12 @@ def _pair_pass(t, b, b_door, b_side, door_spaces, pair_us, now_us):
             used[i] = True
             ct[m], cd[m], ck[m], cc[m] = t[i], d, 1, 0.5
             cdest[m], corig[m] = -1, -1
+            j = i - 1
+            while shared_us > 0 and j >= 0 and t[i] - t[j] <= shared_us:
+                if used[j] and b_door[b[j]] == d and b_side[b[j]] != s and t[j] < t[i]:
+                    ck[m], cdest[m], corig[m] = 0, door_spaces[d, s], door_spaces[d, 1 - s]
+                    break
+                j -= 1
             m += 1
             continue
         used[i] = used[partner] = True
@@ -320,7 +330,9 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               one_side_quiet_us: int, last: np.ndarray | None = None, moving_us: int = 0,
               sides: np.ndarray | None = None, follow_badge: bool = False,
               badge: np.ndarray | None = None, batch_place: bool = False,
-              beam_to: np.ndarray | None = None, post_us: int = 0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              beam_to: np.ndarray | None = None, post_us: int = 0,
+              follow_seen: bool = False,
+              follow_post: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -341,7 +353,10 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     door, `Passages.beam_to`): set to the direction of each (tag, door)'s latest row here, for the sealed-space rule;
     `beams.both`: per row, crossings both ways beside it. post_us > 0: a row the one-sided rule would take but for its
     crossing coming up to post_us after it (one way only) is taken too; `beams.shift` marks it: its evidence must be
-    stamped post_us later (never before the crossing that decided it)."""
+    stamped post_us later (never before the crossing that decided it). follow_seen: a tag just carried along the
+    origin side (a passage row at another door heard there within moving_us) may follow a badge too; follow_post: a
+    row whose crossing out of its side comes up to post_us after it may follow (stamped post_us later,
+    `beams.shift`)."""
     beams.follow = np.zeros(len(door), bool)
     beams.shift = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
@@ -381,9 +396,23 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
         if follow_badge:
             out_own = np.where(own > other, to_lo, to_hi)
             near = open_[here, own] | (here < 0)  # on the origin side, or in a space open to it
+            if follow_seen:  # ... or just carried along it (a passage row at another door, heard on that side)
+                near |= seen_side_pass(np.asarray(tag, np.int64), np.asarray(door, np.int64),
+                                       np.asarray(t_us, np.int64), young, to, np.asarray(own, np.int64), beams.reach,
+                                       int(moving_us))  # fmt: skip
             fl = base & out_own & near & ~young
             if badge is not None:
                 fl &= ~badge
+            if post_us > 0 and follow_post:  # the crossing just after the origin side's last read (stamped after it)
+                _, _, _, hi_p, lo_p = beams.match(door, start, t_us + post_us, pre_us)
+                out_p = np.where(own > other, lo_p & ~hi_p, hi_p & ~lo_p)
+                fl_late = base & ~out_own & out_p & near & ~young & ~fl
+                if badge is not None:
+                    fl_late &= ~badge
+                if fl_late.any():
+                    to = np.where(fl_late, np.where(own > other, -1, 1), to).astype(np.int8)
+                    beams.shift = beams.shift | fl_late
+                    fl |= fl_late
             young |= fl
             beams.follow = fl
     return young, to

@@ -56,6 +56,11 @@ class TrackerConfig:
     #: a carrier walks from door to door along a corridor within a minute)
     passby_s: float = 60.0
     burst_s: float = 8.0  # a passage burst lasts at most this long (a walk through a portal's field; assumption)
+    #: a tag heard at another door (at passage_min_rssi_dbm or louder) since its last read at a door, and silent there
+    #: this long, opens a new burst there even within quiet_s (assumption: it was carried away and back, e.g. out of
+    #: an office, into the room next door and back within 20 s -- one burst, whose return was past its young span);
+    #: 0: off
+    burst_split_s: float = 2.0
     #: a burst is a passage only once both of the door's antennas heard the tag this loud (assumption, checked on the
     #: ci-baseline recording: 96 % of crossings reach -60 dBm on both sides; about a third of the bursts of tags walked
     #: past the door or resting near it stay below -65 dBm on one side)
@@ -131,6 +136,11 @@ class TrackerConfig:
     #: crossing while the door's beams work is a walk past (no move). False: the antennas alone, as without beams
     beams: bool = True
     beam_pair_s: float = 1.5  # a door's second beam broken within this after the first: one crossing (assumption)
+    #: a beam broken alone this soon after the door's other beam, already paired with an earlier break of this one:
+    #: a second crossing, toward this beam's side (assumption: two people crossing opposite ways at once break the
+    #: other beam once, the sensor merging overlapping bodies: 3 of the seed-1 week's wrong passages; 0: off, such a
+    #: break is a crossing of unknown direction)
+    beam_shared_s: float = 0.5
     beam_silence_s: float = 86400.0  # a beam unchanged this long is not trusted to work (assumption)
     beam_stuck_s: float = 60.0  # a beam interrupted this long is blocked or failed (assumption)
     #: a crossing up to this long before a burst's first read belongs to it (assumption: a tag first heard on the far
@@ -156,6 +166,16 @@ class TrackerConfig:
     #: corridors counting as that side (a dossier carried out of an office and along the corridor to the dossier room
     #: was still "in the office" until the batch ended, so its one-sided entry did not count)
     beam_batch_place: bool = True
+    #: ... also for a tag just carried along the origin side (a passage row of the batch at another door heard on a
+    #: side open to it, within passby_s): a dossier carried out of office-06 into the dossier room was "in office-06"
+    #: still, its exit judged by its own sequence with crossings both ways, so the beams' place had not moved
+    beam_follow_seen: bool = True
+    #: ... and a row whose crossing out of its side comes up to beam_post_s after it follows too, stamped then (the
+    #: corridor side hears a carried dossier up to the door; the room side, busy with its shelf tags, never does)
+    beam_follow_post: bool = True
+    #: ... the badge to follow may also be one with a passage row at the door within holder_window_s of the row (its
+    #: burst began earlier: an officer near the door before going through; matched by burst start it was missed)
+    beam_follow_time: bool = True
     #: with crossings both ways beside a burst (the antennas decide), the tag's own antenna sequence alone, not mixed
     #: with a carrier badge's (matched by burst start, with several people at the door often another one's: a dossier
     #: carried out of the dossier room was turned back by the sequence of a badge that had gone in 11 s before)

@@ -139,3 +139,26 @@ def latest_pass(tag, out, factor):
         out[i] = max(out[i], factor * acc)
         acc += out[i]
     return out
+
+
+@njit(cache=True)
+def seen_side_pass(tag, door, t_us, young, to, own, reach, moving_us):
+    """Per portal row (sorted by tag, time): the tag's latest passage row of the batch at another door, at most
+    moving_us before, had no beam direction (crossings both ways: its antennas judged it), and a passage row of that
+    burst was heard on a side open to this row's side (`Beams.reach`): the tag may have just been carried along that
+    side (`beams.beam_rows`, `beam_follow_seen`; a directed one moved the batch place already)."""
+    n = len(tag)
+    out = np.zeros(n, np.bool_)
+    for i in range(n):
+        j = i - 1
+        while j >= 0 and tag[j] == tag[i] and not (young[j] and door[j] != door[i]):
+            j -= 1
+        if j < 0 or tag[j] != tag[i] or t_us[i] - t_us[j] > moving_us or to[j] != 0:
+            continue
+        d = door[j]
+        while j >= 0 and tag[j] == tag[i] and door[j] == d:
+            if young[j] and to[j] == 0 and reach[own[j], own[i]]:
+                out[i] = True
+                break
+            j -= 1
+    return out

@@ -73,7 +73,8 @@ class Locator(BusinessPriors):
         self.passages = Passages(len(model.doors), cfg.quiet_s, cfg.burst_s)
         self.walks = Walks(cfg.passby_s)
         self.passages.carrier_window_us = int(cfg.holder_window_s * 1e6) if cfg.carrier_seq_weight > 0 else 0
-        self.beams = None  # the door light barriers (twin.tracker.beams.Beams), set by the core when the site has them
+        self.passages.split_us, self.passages.split_dbm = int(cfg.burst_split_s * 1e6), cfg.passage_min_rssi_dbm
+        self._beams = None  # the door light barriers (twin.tracker.beams.Beams), set by the core when the site has them
         self._portal = model.ant_kind == KIND_CODES["portal"]
         # per antenna: reads fainter than this are weak (zone antennas only)
         self._weak_dbm = np.where(model.ant_kind == KIND_CODES["zone"], cfg.zone_weak_dbm, -1e9).astype(np.float32)
@@ -114,6 +115,16 @@ class Locator(BusinessPriors):
         n_ws = max(int(cfg.window_max_s), 1)
         self._ln = math.log(1.0 / max(cfg.delta, 1e-9))
         self._wmin, self._wmax = cfg.window_min_s, float(n_ws)
+
+    @property
+    def beams(self):
+        return self._beams
+
+    @beams.setter
+    def beams(self, b) -> None:
+        self._beams = b
+        if b is not None:
+            b.shared_us = int(self.cfg.beam_shared_s * 1e6)
 
     def grow(self, n: int) -> None:
         if n <= len(self.out_space):  # every per-tag array is grown here, together: nothing new
@@ -183,9 +194,10 @@ class Locator(BusinessPriors):
                                         self.cfg.beam_follow_badge, p_badge if has_b else None,
                                         self.cfg.beam_batch_place,
                                         self.passages.beam_to if self.cfg.sealed_beam_close else None,
-                                        int(self.cfg.beam_post_s * 1e6))  # fmt: skip
+                                        int(self.cfg.beam_post_s * 1e6), self.cfg.beam_follow_seen,
+                                        self.cfg.beam_follow_post)  # fmt: skip
                 if self.beams.shift.any():  # decided by a crossing just after the read: stamped after the crossing
-                    t = t.copy()
+                    t0, t = t, t.copy()
                     t[idx[self.beams.shift]] += int(self.cfg.beam_post_s * 1e6)
                     shifted = True
                 if self.cfg.beam_both_own_seq:  # crossings both ways: the tag's own sequence, not a carrier's
@@ -200,6 +212,8 @@ class Locator(BusinessPriors):
                                              m.ant_other[a], here0, peak[young], seq[young], carrier[young],
                                              b_to, follow)  # fmt: skip
             keep = dest >= 0
+            if shifted and not keep.all():  # a row left undecided is a plain read again, at its own time
+                t[rows[~keep]] = t0[rows[~keep]]
             rows, a, rt, by_path, dest = rows[keep], a[keep], rt[keep], by_path[keep], dest[keep]
             # every fresh row of a decided burst is evidence for its destination, whichever antenna heard it: the
             # new space is taken as the burst goes by, not after the smoothing window
@@ -292,6 +306,10 @@ class Locator(BusinessPriors):
                                     int(self.cfg.holder_window_s * 1e6))  # fmt: skip
             if follow is not None and follow[r].any():
                 fw = follow[r]
+                if self.cfg.beam_follow_time:  # ... or a badge's passage row at the door close in time
+                    bt = badge_destinations(door[r], t_us[r], door[b], t_us[b], np.where(p_b, d_b, -1),
+                                            int(self.cfg.holder_window_s * 1e6))  # fmt: skip
+                    bd = np.where(fw & (bd < 0), bt, bd)
                 ok = ~fw | ((bd >= 0) & (bd != here[r]))  # ... followed only into a space the tag was not in
                 if not ok.all():
                     r, bd, fw = r[ok], bd[ok], fw[ok]

@@ -48,6 +48,10 @@ class Passages:
         #: fresh rows of tags that are not badges, NaN elsewhere; badge bursts starting within `carrier_window_us`
         self.carrier = np.zeros(0)
         self.carrier_window_us = 0
+        #: > 0: a tag heard (at `split_dbm` or louder) at another door since its last read at a door, and silent there
+        #: at least this long, opens a new burst there even within quiet_s (`burst_split_s`)
+        self.split_us = 0
+        self.split_dbm = -65.0
 
     def grow(self, n_tags: int) -> None:
         k = n_tags - len(self.last)
@@ -92,13 +96,17 @@ class Passages:
         o = np.argsort(key, kind="stable")  # keeps time order within (tag, door); the pass runs in this order
         has = (side is not None, side is not None and count is not None, side is not None and rssi is not None)
         z = np.zeros(n, np.int8)
+        oth = _other_door_pass(np.asarray(tag, np.int64), np.asarray(door, np.int64), np.asarray(t_us, np.int64),
+                               rssi if rssi is not None else np.zeros(n, np.int16), self.split_dbm,
+                               self.last.reshape(-1), self.n_doors) if self.split_us > 0 else np.full(n, _OLD)
         young, peak, start, lo, seq, qt = _burst_pass(o, key, t_us, side if has[0] else z, rssi if has[2] else z,
                                                       count if has[1] else z, *has, self.quiet_us, self.burst_us,
                                                       self.last.reshape(-1), self.start.reshape(-1),
                                                       self.n.reshape(-1), self.sides.reshape(-1),
                                                       self.t_both.reshape(-1), self.sw.reshape(-1, 2),
                                                       self.swt.reshape(-1, 2), self.loud.reshape(-1, 2),
-                                                      self.t_loud.reshape(-1, 2), self.quiet.reshape(-1))  # fmt: skip
+                                                      self.t_loud.reshape(-1, 2), self.quiet.reshape(-1), oth,
+                                                      self.split_us)  # fmt: skip
         self.quiet_us_row = qt
         if has[1]:
             self.seq = seq
@@ -113,7 +121,7 @@ class Passages:
 
 @njit(cache=True)
 def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst_us, last, start, nn, sides, t_both,
-                sw, swt, loud, t_loud, quiet):  # fmt: skip
+                sw, swt, loud, t_loud, quiet, oth, split_us):  # fmt: skip
     """`Passages.young` as one pass over the rows in the order o (by tag * n_doors + door, then time), updating the
     flat state; results are per row in input order.
 
@@ -138,7 +146,7 @@ def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst
         g = k[i]
         first = q == 0 or k[o[q - 1]] != g
         prev = last[g] if first else t[o[q - 1]]
-        new = t[i] - prev > quiet_us
+        new = t[i] - prev > quiet_us or (split_us > 0 and oth[i] > prev and t[i] - prev >= split_us)
         opened = new or first
         carried = first and not new
         if new:
@@ -197,6 +205,34 @@ def _burst_pass(o, k, t, sd, r, cn, has_side, has_cnt, has_rssi, quiet_us, burst
                 t_loud[g, 1] = t_end
         young[i] = yg
     return young, peak, st, lo, seq, qt
+
+
+@njit(cache=True)
+def _other_door_pass(tag, door, t, rssi, min_dbm, last, n_doors):
+    """Per row (sorted by tag, time): the latest time before it that the tag was heard at another door -- rows of the
+    batch at min_dbm or louder, else the state's last read per door (`Passages.burst_split_s`)."""
+    n = len(tag)
+    out = np.full(n, _OLD, np.int64)
+    d1 = d2 = -1
+    t1 = t2 = _OLD
+    for i in range(n):
+        g = tag[i]
+        if i == 0 or g != tag[i - 1]:
+            d1 = d2 = -1
+            t1 = t2 = _OLD
+            for d in range(n_doors):  # the state: the two latest doors of the tag before this batch
+                v = last[g * n_doors + d]
+                if v > t1:
+                    d2, t2, d1, t1 = d1, t1, d, v
+                elif v > t2:
+                    d2, t2 = d, v
+        out[i] = t1 if d1 != door[i] else t2
+        if rssi[i] >= min_dbm:
+            if door[i] == d1:
+                t1 = t[i]
+            else:
+                d2, t2, d1, t1 = d1, t1, door[i], t[i]
+    return out
 
 
 
