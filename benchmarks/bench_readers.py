@@ -27,6 +27,10 @@ follows from the session and the report period. So reads/s is reported beside ro
   ~0.35, windows and triggers ~0.22, Gen2 rates ~0.17, whole-chunk exposures ~0.14. Moving-tag screens try only the
   antennas alive in each 0.5 s slot (periodic and GPI readers inventory 2-10 % of the time). At that cost the load
   cannot reach 10 M reads/s (6,700 reads in 0.67 ms per chunk) however fast each row is.
+  Moving tags since their compiled passes (`fixedpass`: legs to surviving (antenna, tag, slot) pieces in a few calls
+  per level, the mean levels of new cells in one call, one link call per chunk): ~0.45-0.5 ms per chunk averaged
+  over the load (1.1-1.2 at e403d0e, same loaded machine, interleaved), a chunk with walking tags ~4.2-4.8 ms
+  (5.7-6.2 ms).
 
 Each load is generated with a fresh engine (cold link caches) in 60 s chunks. The engine's compiled screens and
 passes (numba; `twin.readers.kernels.warm`) are compiled or loaded once per process before any timing; what that
