@@ -62,3 +62,20 @@ def test_fused_sessions_equal_plain_steps(seed, n, scale, carried):
     for f in ("keys", "elig_us", "armed", "seen_us"):
         assert np.array_equal(getattr(eng.state, f), getattr(eng2.state, f))
     assert ra.bit_generator.state == rb.bit_generator.state
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31), st.integers(0, 400), st.sampled_from([0.01, 0.3, 1.0, 3.0, 50.0, 900.0]))
+def test_fused_s0_reads_equal_numpy_rule(seed, n, scale):
+    """`sessionfuse.s0_reads_fused` against `sessions.s0_reads`: the same rows, counts, times and draws."""
+    from twin.readers.sessionfuse import s0_reads_fused
+    from twin.readers.sessions import s0_reads
+
+    g = np.random.default_rng(seed)
+    lam = g.exponential(scale, n) * (g.random(n) < 0.8)
+    s0 = T0 + g.integers(0, 10**8, n)
+    s1 = s0 + g.integers(1, 10**8, n)
+    ra, rb = np.random.default_rng(seed), np.random.default_rng(seed)
+    for x, y in zip(s0_reads(ra, lam, s0, s1), s0_reads_fused(rb, lam, s0, s1)):
+        assert np.array_equal(x, y) and x.dtype == y.dtype
+    assert ra.bit_generator.state == rb.bit_generator.state

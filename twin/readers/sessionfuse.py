@@ -13,7 +13,6 @@ import numpy as np
 from numba import njit
 
 from twin.readers.sessionpass import after_groups, group_pass, lattice_rows, session_rows_py
-from twin.readers.sessions import s0_reads
 
 
 @njit(cache=True, error_model="numpy")
@@ -72,6 +71,54 @@ def finish_pass(i_s0, n_s0, f_s0, l_s0, o, m, n, grp, first, last, u1, u2, ant, 
     return oa, os_, op, on, of, ol, orr
 
 
+@njit(cache=True)
+def _s0_counts(n):
+    """The read S0 exposures (k), their counts and the exponents of `sessions.order_stats_from` (1 / n; 1 / (n - 1)
+    floored at 1), and where each power applies (n != 1; n > 2)."""
+    K = 0
+    for x in range(n.shape[0]):
+        if n[x] != 0:
+            K += 1
+    k, c = np.empty(K, np.int64), np.empty(K, np.int64)
+    e1, e2 = np.empty(K), np.empty(K)
+    m1, m2 = np.empty(K, np.bool_), np.empty(K, np.bool_)
+    j = 0
+    for x in range(n.shape[0]):
+        if n[x] != 0:
+            nf = max(np.float64(n[x]), 1.0)
+            k[j], c[j] = x, n[x]
+            e1[j], e2[j] = 1.0 / nf, 1.0 / max(nf - 1.0, 1.0)
+            m1[j], m2[j] = nf != 1.0, nf > 2.0
+            j += 1
+    return k, c, e1, e2, m1, m2
+
+
+@njit(cache=True)
+def _s0_times(k, c, u, v, s0, s1):
+    """First and last read of each read S0 exposure from its powered uniforms (`sessions.s0_reads`)."""
+    K = k.shape[0]
+    f, l_ = np.empty(K, np.int64), np.empty(K, np.int64)
+    for j in range(K):
+        first = 1.0 - u[j]
+        last = first + (1.0 - first) * v[j] if c[j] >= 2 else first
+        span = np.float64(s1[k[j]] - s0[k[j]])
+        f[j] = s0[k[j]] + np.int64(first * span)
+        l_[j] = s0[k[j]] + np.int64(last * span)
+    return f, l_
+
+
+def s0_reads_fused(rng, lam, s0, s1):
+    """`sessions.s0_reads` with numpy's Poisson counts, uniforms and powers and the rest in two compiled passes (the
+    same rows and draws)."""
+    k, c, e1, e2, m1, m2 = _s0_counts(rng.poisson(lam))
+    u = rng.random(len(k))
+    v = rng.random(len(k))
+    np.power(u, e1, out=u, where=m1)
+    np.power(v, e2, out=v, where=m2)
+    f, l_ = _s0_times(k, c, u, v, np.ascontiguousarray(s0, np.int64), np.ascontiguousarray(s1, np.int64))
+    return k, c, f, l_
+
+
 def sessions_fused(eng, ex, wa, wk, rng):
     """`ReaderEngine._sessions_py` through `flagged_pass` and `finish_pass`: the same rows (or None)."""
     from twin.readers.engine import TAG_BITS
@@ -88,7 +135,7 @@ def sessions_fused(eng, ex, wa, wk, rng):
         P.s2_reset_s * 1e6, P.s1_persistence_s * 1e6)
     out = []
     if len(i0) or len(i1):  # S0: numpy's Poisson counts, then the given ones as they are
-        k, n, f, l_ = s0_reads(rng, lam[i0], s0[i0], s1[i0])
+        k, n, f, l_ = s0_reads_fused(rng, lam[i0], s0[i0], s1[i0])
         out += [(i0[k], n, f, l_), (i1, lam[i1].astype(np.int64), s0[i1], s1[i1] - 1)]
     if len(rows):
         if not ok:
@@ -116,3 +163,4 @@ def warm() -> None:
     f = np.zeros(2)
     finish_pass(z, z, z, z, z, z, z, z, z, z, f, f, z, z, z, f)
     lattice_rows(z, z, z, z, z, z, f, f)
+    s0_reads_fused(np.random.default_rng(0), np.ones(2), z, z + 10)
