@@ -79,3 +79,25 @@ def test_fused_s0_reads_equal_numpy_rule(seed, n, scale):
     for x, y in zip(s0_reads(ra, lam, s0, s1), s0_reads_fused(rb, lam, s0, s1)):
         assert np.array_equal(x, y) and x.dtype == y.dtype
     assert ra.bit_generator.state == rb.bit_generator.state
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**31), st.integers(1, 300), st.booleans())
+def test_merged_pieces_equal_numpy_rule(seed, n, wide):
+    """`ReaderEngine._exposures` (compiled merge) against `_exposures_py`: pieces of a few windows and tags, repeated
+    (window, tag) with several pieces, zero lam, keys too wide to pack (the numpy rule then)."""
+    g = np.random.default_rng(seed)
+    tags = SimpleNamespace(tag=np.arange(60) * (2**50 if wide else 1) + 7)
+    w = g.integers(0, 9, n)
+    seg = g.integers(0, 60, n)
+    s0 = T0 + g.integers(0, 10**8, n)
+    s1 = s0 + g.integers(1, 10**7, n)
+    lam = g.exponential(1.0, n) * (g.random(n) < 0.85)
+    r = g.normal(-60, 8, n)
+    steady = g.random(n) < 0.5
+    eng = ReaderEngine.__new__(ReaderEngine)  # the two rules need nothing of an engine but `plain`
+    eng.plain = False
+    a = eng._exposures(w, seg, lam, r, s0, s1, steady, tags)
+    b = eng._exposures_py(w, seg, lam, r, s0, s1, steady, tags)
+    for x, y in zip(a, b):
+        assert np.array_equal(x, y) and x.dtype == y.dtype

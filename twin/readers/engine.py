@@ -267,7 +267,19 @@ class ReaderEngine:
         return airtime.window_rates(self, w, p, s0, s1, wa, ws, we, whole)
 
     def _exposures(self, w, seg, lam, r, s0, s1, steady, tags):
-        """Merge pieces (part-chunk resting tags, grid slots of moving ones) into one exposure per (window, tag)."""
+        """Merge pieces (part-chunk resting tags, grid slots of moving ones) into one exposure per (window, tag)
+        (`sessionfuse.merge_pieces`; `_exposures_py` when self.plain)."""
+        if not self.plain and len(w):
+            i8 = lambda a: np.ascontiguousarray(a, np.int64)  # noqa: E731
+            f8 = lambda a: np.ascontiguousarray(a, np.float64)  # noqa: E731
+            ok, *ex = sessionfuse.merge_pieces(i8(w), i8(seg), i8(tags.tag), f8(lam), f8(r), i8(s0), i8(s1),
+                                               np.ascontiguousarray(steady, np.bool_))
+            if ok:
+                return (*ex, np.zeros(len(ex[0]), bool))
+        return self._exposures_py(w, seg, lam, r, s0, s1, steady, tags)
+
+    def _exposures_py(self, w, seg, lam, r, s0, s1, steady, tags):
+        """The plain steps of `_exposures`."""
         tag = tags.tag[seg]
         o = lexsort_ints((s0, tag, w))
         if not len(o):

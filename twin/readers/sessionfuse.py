@@ -12,7 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from twin.readers.sessionpass import after_groups, group_pass, lattice_rows, session_rows_py
+from twin.readers.radix import argsort_stable
+from twin.readers.sessionpass import _bits, after_groups, group_pass, lattice_rows, reduceat_sum, session_rows_py
 
 
 @njit(cache=True, error_model="numpy")
@@ -69,6 +70,67 @@ def finish_pass(i_s0, n_s0, f_s0, l_s0, o, m, n, grp, first, last, u1, u2, ant, 
             i, c, f, l_ = ro[j - k0], rm[j - k0], rf[j - k0], rl[j - k0]
         oa[j], os_[j], op[j], on[j], of[j], ol[j], orr[j] = ant[i], seg[i], per[i], c, f, l_, r[i]
     return oa, os_, op, on, of, ol, orr
+
+
+@njit(cache=True)
+def merge_pieces(w, seg, tagid, lam, r, s0, s1, steady):
+    """`ReaderEngine._exposures_py` in one pass: pieces ordered by (window, tag, start) (stable; `timegrid.
+    lexsort_ints`' packing, radix sorted), one exposure per (window, tag): summed lam (numpy's reduceat), lam-weighted
+    mean RSSI, earliest start, latest end, steady if all pieces are, kept where lam > 0. ok False when the keys do
+    not pack into 63 bits (the caller's numpy rule then)."""
+    n = w.shape[0]
+    tag = np.empty(n, np.int64)
+    for i in range(n):
+        tag[i] = tagid[seg[i]]
+    packed = np.zeros(n, np.int64)
+    bits = 0
+    for c in range(3):  # least significant first, as lexsort_ints((s0, tag, w))
+        col = s0 if c == 0 else tag if c == 1 else w
+        lo, wd = _bits(col)
+        if bits + wd > 63:
+            z = np.zeros(0, np.int64)
+            return False, z, z, np.zeros(0), np.zeros(0), z, z, np.zeros(0, np.bool_)
+        for i in range(n):
+            packed[i] |= (col[i] - lo) << bits
+        bits += wd
+    o = argsort_stable(packed)
+    starts = np.empty(n, np.int64)
+    G = 0
+    for j in range(n):
+        if j == 0 or w[o[j]] != w[o[j - 1]] or tag[o[j]] != tag[o[j - 1]]:
+            starts[G] = j
+            G += 1
+    starts = starts[:G]
+    lo_ = np.empty(n)
+    rl = np.empty(n)
+    le = np.empty(n)
+    for j in range(n):
+        i = o[j]
+        lo_[j] = lam[i]
+        le[j] = lam[i] + 1e-12
+        rl[j] = r[i] * le[j]
+    ls, num, den = reduceat_sum(lo_, starts), reduceat_sum(rl, starts), reduceat_sum(le, starts)
+    K = 0
+    for g in range(G):
+        if ls[g] > 0:
+            K += 1
+    ow, osg, oa0, oa1 = np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64), np.empty(K, np.int64)
+    ol, orr, ost = np.empty(K), np.empty(K), np.empty(K, np.bool_)
+    m = 0
+    for g in range(G):
+        a = starts[g]
+        b = starts[g + 1] if g + 1 < G else n
+        if not ls[g] > 0:
+            continue
+        i = o[a]
+        ow[m], osg[m], ol[m], orr[m] = w[i], seg[i], ls[g], num[g] / den[g]
+        mn, mx, st = s0[i], s1[i], steady[i]
+        for j in range(a + 1, b):
+            x = o[j]
+            mn, mx, st = min(mn, s0[x]), max(mx, s1[x]), st and steady[x]
+        oa0[m], oa1[m], ost[m] = mn, mx, st
+        m += 1
+    return True, ow, osg, ol, orr, oa0, oa1, ost
 
 
 @njit(cache=True)
@@ -164,3 +226,4 @@ def warm() -> None:
     finish_pass(z, z, z, z, z, z, z, z, z, z, f, f, z, z, z, f)
     lattice_rows(z, z, z, z, z, z, f, f)
     s0_reads_fused(np.random.default_rng(0), np.ones(2), z, z + 10)
+    merge_pieces(z, z, z, np.ones(2), f, z, z + 1, b)
