@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.tracker.beams import CROSSED, ONE_BEAM, Beams
-from twin.tracker.kernels_portal import seen_side_pass
+from twin.tracker.kernels_portal import crossed_between, seen_side_pass
 from twin.tracker.portal import Passages, badge_destinations
 from twin.tracker.sitemodel import site_model
 
@@ -86,3 +86,13 @@ def test_badge_matched_by_time_when_its_burst_began_earlier():
     by_start = badge_destinations(d, np.array([100 * S]), d, np.array([88 * S]), np.array([7]), 3 * S)
     by_time = badge_destinations(d, np.array([101 * S]), d, np.array([int(100.5 * S)]), np.array([7]), 3 * S)
     assert by_start.tolist() == [-1] and by_time.tolist() == [7]
+
+
+def test_crossings_since_the_door_last_heard_a_tag_are_counted_per_door():
+    # door 0 crossed at 10, 20 and 30 s, door 1 at 15 s; rows ask for (t0, t1) open intervals
+    c_door = np.array([0, 0, 0, 1])
+    c_t = np.array([10, 20, 30, 15], np.int64) * S
+    door = np.array([0, 0, 1, 0])
+    t0 = np.array([5, 10, 5, 30], np.int64) * S
+    t1 = np.array([35, 30, 35, 20], np.int64) * S
+    assert crossed_between(door, t0, t1, c_door, c_t).tolist() == [3, 1, 1, 0]

@@ -17,7 +17,7 @@ from collections import Counter
 import numpy as np
 from numba import njit
 
-from .kernels_portal import seen_side_pass
+from .kernels_portal import crossed_between, seen_side_pass
 from .sitemodel import SiteModel
 
 CROSSED, ONE_BEAM, TIED = 0, 1, 2  # crossing kinds: both beams in order; one beam only; both at the same instant
@@ -331,7 +331,7 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               sides: np.ndarray | None = None, follow_badge: bool = False,
               badge: np.ndarray | None = None, batch_place: bool = False,
               beam_to: np.ndarray | None = None, post_us: int = 0,
-              follow_seen: bool = False,
+              follow_seen: bool = False, unheard_n: int = 0,
               follow_post: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
@@ -356,7 +356,8 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     stamped post_us later (never before the crossing that decided it). follow_seen: a tag just carried along the
     origin side (a passage row at another door heard there within moving_us) may follow a badge too; follow_post: a
     row whose crossing out of its side comes up to post_us after it may follow (stamped post_us later,
-    `beams.shift`)."""
+    `beams.shift`). unheard_n > 0: a tag heard at the door more lately than one_side_quiet_us counts as quiet there
+    too when the door's beams saw unheard_n crossings or more since, none of which heard it."""
     beams.follow = np.zeros(len(door), bool)
     beams.shift = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
@@ -377,7 +378,15 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
             here = _batch_place(np.asarray(tag, np.int64), np.asarray(door, np.int64), young, to,
                                 beams.door_spaces, np.asarray(here, np.int64))  # fmt: skip
         into_own = np.where(own > other, to_hi, to_lo)
-        base = fresh & (rssi >= min_rssi_dbm) & (quiet_us >= one_side_quiet_us) & ~young
+        calm = quiet_us >= one_side_quiet_us
+        if unheard_n > 0:  # ... or crossings of the door since it last heard the tag did not hear it: not by the door
+            q = ~calm & (quiet_us < (1 << 61))
+            if q.any():
+                s0 = np.asarray(start, np.int64)[q]
+                n_x = crossed_between(np.asarray(door, np.int64)[q], s0 - np.asarray(quiet_us, np.int64)[q],
+                                      s0 - pre_us, beams.c_door, beams.c_t)  # fmt: skip
+                calm[q] = n_x >= unheard_n
+        base = fresh & (rssi >= min_rssi_dbm) & calm & ~young
         if last is not None and base.any():
             lt = last[np.asarray(tag, np.int64)[base]].copy()
             lt[np.arange(len(lt)), np.asarray(door, np.int64)[base]] = _OLD  # other doors only

@@ -157,6 +157,10 @@ class TrackerConfig:
     #: ci-baseline recording one on the dossier room's shelf was taken into the corridor at -62 dBm, 130 s after its
     #: last burst there)
     beam_one_side_quiet_s: float = 600.0
+    #: ... or, heard there more lately, when this many crossings of the door since its last read there did not hear
+    #: it (a tag resting by the door is heard at every crossing; a dossier taken into the dossier room 34 s before and
+    #: carried out, heard on the corridor side only, stayed in the room; seed-1 week 62 -> 60 wrong); 0: off
+    beam_one_side_unheard_n: int = 2
     #: ... and a burst heard on the crossing's origin side only (its new side never heard it: a storage room's
     #: antenna busy with its shelf tags) counts when a badge's burst at the door, beside it (holder_window_s), was
     #: judged to the crossing's destination: the carrier took it through (assumption)

@@ -162,3 +162,19 @@ def seen_side_pass(tag, door, t_us, young, to, own, reach, moving_us):
                 break
             j -= 1
     return out
+
+
+@njit(cache=True)
+def crossed_between(door, t0, t1, c_door, c_t):
+    """Per row: how many crossings of its door (c_door, c_t sorted by door, then time) lie in (t0, t1)."""
+    n = len(door)
+    out = np.zeros(n, np.int64)
+    for i in range(n):
+        lo = np.searchsorted(c_door, door[i])
+        up = np.searchsorted(c_door, door[i], side="right")
+        if lo == up or t1[i] <= t0[i]:
+            continue
+        a = lo + np.searchsorted(c_t[lo:up], t0[i], side="right")
+        b = lo + np.searchsorted(c_t[lo:up], t1[i])
+        out[i] = max(b - a, 0)
+    return out
