@@ -9,12 +9,17 @@
     .venv/bin/python benchmarks/bench_tracker.py --hash RUN [RUN ...] --site site.json
         # row counts and hashes of the replayed estimates and alerts: a speed change must leave them unchanged
     .venv/bin/python benchmarks/bench_tracker.py --reads RUN/reads.parquet --site site.json --breakdown
-        # CPU seconds by step of the core (ingest, locate and its passes, output, alerts), one instrumented run
+        # CPU seconds by step of the core (ingest, locate and its passes, beams, output, alerts), one instrumented run
+    .venv/bin/python benchmarks/bench_tracker.py --reads RUN/reads.parquet --site site.json --merge 4
+        # every 4 recorded chunks handed in as one: the cost per advance (a diagnostic; the outputs differ)
 
 Reads are the sum of TagSeenCount (LLRP reads); rows (TagReportData) are reported beside them. A core is timed in CPU
 seconds (time.process_time: the machine may be shared) on ingest + advance per 60 s chunk, the way the bench drives
 it. Target (issue 6): >= 5 M reads/s on one core; the figure and the ratio to the naive core are recorded in
-extra_info, not asserted (the figures depend on the machine and on what else runs on it).
+extra_info, not asserted (the figures depend on the machine and on what else runs on it). On the recorded baseline
+day (6.31 M rows, 16.65 M reads, 1,440 advances) the tracker took 3.46-3.72 s (4.5-4.8 M reads/s, ratio to naive
+0.56-0.62) on the shared 2-core machine at load ~6, against 3.71-4.20 s before round 9 in alternating runs
+(docs/tracker.md, "Throughput (round 9)"); about 1.5 ms of it is a cost per advance, whatever the rows.
 """
 
 from __future__ import annotations
@@ -70,6 +75,7 @@ STEPS = (
     ("twin.tracker.calib", "AntennaCalibration", "weights", "  calib.weights"),
     ("twin.tracker.locate", None, "evidence_pass", "  evidence_pass"),
     ("twin.tracker.portal", "Passages", "young", "  portal.young"),
+    ("twin.tracker.locate", None, "beam_rows", "  beams.beam_rows"),
     ("twin.tracker.locate", "Locator", "_directions", "  locate._directions"),
     ("twin.tracker.locate", None, "seal_pass", "  seal_pass"),
     ("twin.tracker.locate", None, "space_pass", "  space_pass"),
@@ -80,10 +86,14 @@ STEPS = (
     ("twin.tracker.locate", "Locator", "_learn_rate", "  locate._learn_rate"),
     ("twin.tracker.locate", "Locator", "_merge", "  locate._merge"),
     ("twin.tracker.locate", "Locator", "grow", "locate.grow"),
+    ("twin.tracker.beams", "Beams", "update", "beams.update"),
     ("twin.tracker.core", "TrackerCore", "_output", "core._output (all below)"),
     ("twin.tracker.holder", "Holders", "infer", "  holder.infer"),
     ("twin.tracker.ale", "EventCycles", "cycle", "  ale.cycle"),
     ("twin.tracker.workspace", "Workspace", "advance", "  workspace.advance"),
+    ("twin.tracker.alerts", "Alerts", "changes", "    alerts.changes"),
+    ("twin.tracker.alerts", "Alerts", "tick", "    alerts.tick"),
+    ("twin.tracker.custody", "Custody", "update", "    custody.update"),
     ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"),
 )
 
@@ -128,12 +138,19 @@ def synthetic(n_reads: int = 1_000_000, n_tags: int = 5_000, n_chunks: int = 4):
     return site, chunks, [int(c["t_us"].max()) + 1 for c in chunks]
 
 
-def recorded(reads_path: str, site_path: str, max_chunks: int | None = None):
+def recorded(reads_path: str, site_path: str, max_chunks: int | None = None, merge: int = 1):
+    """(site, chunks, advance times) of a recorded stream in the replay's 60 s chunks; merge > 1: every `merge`
+    chunks handed in as one, advanced to the last one's edge (a diagnostic of the cost per advance: the outputs
+    differ, as the core advances less often)."""
     from twin.tracker.replay import iter_chunks
 
     site = json.loads(open(site_path, encoding="utf-8").read())
     pairs = list(iter_chunks(reads_path))[:max_chunks]
-    return site, [p[0] for p in pairs], [p[1] for p in pairs]
+    chunks, edges = [p[0] for p in pairs], [p[1] for p in pairs]
+    if merge > 1:
+        edges = [edges[min(i + merge, len(edges)) - 1] for i in range(0, len(chunks), merge)]
+        chunks = [np.concatenate(chunks[i:i + merge]) for i in range(0, len(chunks), merge)]
+    return site, chunks, edges
 
 
 def memory(n_tags: int = 100_000, n_reads: int = 50_000_000, chunk: int = 1_000_000) -> dict:
@@ -238,6 +255,7 @@ if __name__ == "__main__":
     ap.add_argument("--site")
     ap.add_argument("--config")
     ap.add_argument("--chunks", type=int)
+    ap.add_argument("--merge", type=int, default=1, help="hand in every N recorded chunks as one (cost per advance)")
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--score", metavar="RUN_DIR")
     ap.add_argument("--hash", metavar="RUN_DIR", nargs="+", help="hashes of the replayed estimates and alerts")
@@ -245,7 +263,7 @@ if __name__ == "__main__":
     a = ap.parse_args()
     if a.breakdown:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
-        s, ch, ed = recorded(a.reads, a.site, a.chunks) if a.reads else synthetic()
+        s, ch, ed = recorded(a.reads, a.site, a.chunks, a.merge) if a.reads else synthetic()
         print(json.dumps(breakdown(s, ch, ed, cfg), indent=2))
     elif a.hash:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
@@ -257,5 +275,5 @@ if __name__ == "__main__":
         print(json.dumps(memory(), indent=2))
     else:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
-        s, ch, ed = recorded(a.reads, a.site, a.chunks) if a.reads else synthetic()
+        s, ch, ed = recorded(a.reads, a.site, a.chunks, a.merge) if a.reads else synthetic()
         print(json.dumps(compare(s, ch, ed, cfg), indent=2))
