@@ -17,20 +17,32 @@ follows from the session and the report period. So reads/s is reported beside ro
 - `station` (the shipped placement over a world-like stretch): the engine inputs (tag legs, handheld tracks) of the
   first 30 simulated minutes of scenarios/ci-baseline.toml (full placement: periodic S2 shelf readers, GPI portals)
   replayed into a fresh engine. Single-target S2 reads each tag once per cycle, so reads per row are few here
-  (3.7): ~1,800 rows and ~6,700 reads per 60 s chunk. A chunk where nothing moves costs ~1.1-1.3 ms CPU (1.8-2.0
-  ms on the plain steps, same process, interleaved): session rules ~0.4 ms (two compiled passes, `sessionpass`,
-  with numpy's exp and pow between), report shaping ~0.2 (`reportpass`), the resting pairs' memo, gather and split
-  ~0.15, windows and door triggers ~0.15, the chunk's Generator ~0.07, the rest some 60 numpy and compiled calls.
-  Averaged over the load's 30 chunks (`--stages`, CPU on a loaded machine, ~4.7 ms per chunk): moving tags ~1.4
-  ms (fixed-antenna screens, exact links of the survivors, mean levels of cells first visited), links of newly
-  resting tags ~0.9 (mostly a fresh engine's first chunk: ~1,600 resting tags), session rules ~0.6, report shaping
-  ~0.35, windows and triggers ~0.22, Gen2 rates ~0.17, whole-chunk exposures ~0.14. Moving-tag screens try only the
-  antennas alive in each 0.5 s slot (periodic and GPI readers inventory 2-10 % of the time). At that cost the load
-  cannot reach 10 M reads/s (6,700 reads in 0.67 ms per chunk) however fast each row is.
+  (3.7): ~1,800 rows and ~6,700 reads per 60 s chunk. A chunk where nothing moves costs ~0.75-0.85 ms CPU on a
+  loaded machine (0.9-1.0 at e403d0e, interleaved): session rules ~0.35 ms (`sessionfuse`: one compiled pass picks
+  and groups the exposures, numpy's exp and pow, the rules and draws, one pass places the reads and writes the rows),
+  report shaping ~0.17 (`reportpass`: the channel's inverse normal once per dwell window, records written in place),
+  the resting pairs' memo, gather and split ~0.08, windows and door triggers ~0.06 (idle portals skipped), the
+  chunk's Generator ~0.03 (`streamseed`: numpy's SeedSequence and PCG64 seeding in integer arithmetic on a kept bit
+  generator, the same numbers), the rest some 40 numpy and compiled calls. A fresh engine's first chunk ~9 ms (13-14
+  at e403d0e): links of its ~1,500 newly resting tags ~5.5 ms (forward-fading screen compiled; the rest is
+  `links`/`rf` numpy), reader clocks ~1.6 ms. Averaged over the load's 30 chunks (`--stages`, CPU on a loaded
+  machine, ~2.9-3.1 ms per chunk with the stage timers, 4.4-4.5 at e403d0e, interleaved): links of newly resting
+  tags ~0.63-0.71 ms (0.92; the first chunk, then ~14 small fills of 1-6 tags at ~0.9 ms each, mostly the fixed cost
+  of `links.free_reach`, `mean_screen` and `rf.pair_link` on tiny arrays), moving tags ~0.54-0.57 (1.27-1.32), session
+  rules ~0.49-0.53 (0.58-0.59), report shaping ~0.25-0.29 (0.34), Gen2 rates ~0.15, whole-chunk exposures ~0.14,
+  windows and triggers ~0.13 (0.21). At that cost the load cannot reach 10 M reads/s (6,700 reads
+  in 0.67 ms per chunk): the compiled passes' own work, the random draws and numpy's transcendental passes of the
+  session rules and report shaping (kept in numpy for the same bytes: numpy's AVX-512 exp and pow differ from libm's
+  in the last bit) already take ~0.4 ms of a quiet chunk, and moving tags ~0.5 ms averaged over the load.
   Moving tags since their compiled passes (`fixedpass`: legs to surviving (antenna, tag, slot) pieces in a few calls
   per level, the mean levels of new cells in one call, one link call per chunk): ~0.45-0.5 ms per chunk averaged
   over the load (1.1-1.2 at e403d0e, same loaded machine, interleaved), a chunk with walking tags ~4.2-4.8 ms
   (5.7-6.2 ms).
+
+Figures (CPU time, a shared 2-core machine under load, best of 3 runs, three interleaved rounds; e403d0e -> the
+resting-pair and moving-tag passes): shelves 27-30 -> 30-33 M reads/s (ratio 26-30x -> 28-30x), mixed 5.3-5.9 ->
+5.9-6.6 M (5.1-5.4x -> 5.5-6.1x), station 1.7-2.1 -> 2.4-2.9 M (1.6-2.0x -> 2.3-2.4x). Wall-clock figures on such a
+machine run 1.5-4x below the CPU ones.
 
 Each load is generated with a fresh engine (cold link caches) in 60 s chunks. The engine's compiled screens and
 passes (numba; `twin.readers.kernels.warm`) are compiled or loaded once per process before any timing; what that
