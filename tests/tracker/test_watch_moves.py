@@ -1,4 +1,5 @@
-"""`ReaderWatch.step` with the tags' last moves as an array (one vectorised judgement) against the callable form."""
+"""`ReaderWatch.step` with the tags' last moves as an array (two compiled passes) against the callable form (the numpy
+steps)."""
 
 from __future__ import annotations
 
@@ -35,11 +36,18 @@ def test_step_with_move_times_matches_callable(data, n_readers, n_tags):
     k = data.draw(st.integers(0, n_tags))
     since = np.array(data.draw(st.lists(st.sampled_from([NEVER, 0, t0 - 2_000_000, t0 - 500_000, t0, t0 + 1]),
                                         min_size=k, max_size=k)), np.int64)  # fmt: skip
+    # readers with a status stream: their last keepalive long enough ago (link down), recent, or none
+    ka = data.draw(st.lists(st.sampled_from([-1, t0 - 40_000_000, t0 - 25_000_000, t0]), min_size=n_readers,
+                            max_size=n_readers))  # fmt: skip
+    a.ka_last[:] = np.array(ka, np.int64)
     b = copy.deepcopy(a)
     now = t0 + data.draw(st.sampled_from([1_000_000, 10_000_000]))
-    plain = b.step(now, lambda g, t: g < len(since) and int(since[g]) > t)
-    assert a.step(now, since) == plain
+    plain = b.step(now, lambda g, t: g < len(since) and int(since[g]) > t)  # the numpy steps (_step_plain)
+    assert a.step(now, since) == plain  # the compiled passes (links_due, silent_down)
     np.testing.assert_array_equal(a.down_since, b.down_since)
+    np.testing.assert_array_equal(a.down_by, b.down_by)
+    np.testing.assert_array_equal(a.ka_checked, b.ka_checked)
+    assert a.why == b.why
 
 
 def test_silent_reader_with_resting_tags_goes_down_unless_they_moved():

@@ -138,9 +138,10 @@ class PlaceRules:
 
     # -- on an estimate change --------------------------------------------------------------------------------------
     def changed(self, st: dict, epc: str, t: int, old_space: str) -> None:
-        book, space, unit, kind = self.book, st["space"], st["storage"], st["kind"]
-        self._grow(st["tag"] + 1)
-        self.dossier_tag[st["tag"]] = kind == "dossier"
+        book, space, unit, kind, g = self.book, st["space"], st["storage"], st["kind"], st["tag"]
+        if g >= len(self.dossier_tag):
+            self._grow(g + 1)
+        self.dossier_tag[g] = kind == "dossier"
         if kind == "item":
             self.dirty_items.add(epc)
         elif kind == "dossier":

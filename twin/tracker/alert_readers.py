@@ -26,6 +26,8 @@ from collections import Counter
 import numpy as np
 from numba import njit
 
+from .kernels_alerts import links_due, silent_down
+
 #: reader_events kinds (LLRP 1.1 names, twin.readers.keepalive) and their codes in the watch
 STATUS_KINDS = ("KEEPALIVE", "ConnectionAttemptEvent", "ConnectionCloseEvent", "AntennaEvent", "ReaderExceptionEvent")
 KA, ATTEMPT, CLOSE, ANTENNA, EXCEPTION = range(5)
@@ -129,6 +131,22 @@ class ReaderWatch:
         `moved_after`: a callable (tag id, t_us) -> bool, or per tag id the time of its last estimate change (an
         int64 array; a tag beyond it has none) -- a tag moved after t_us when that time is later."""
         self._apply_status(now_us)
+        if callable(moved_after):
+            self._step_plain(now_us, moved_after)
+        else:  # the same judgement in two compiled passes (a tick's few dozen numpy calls were its cost)
+            for r, due in zip(*links_due(self.ka_last, self.ka_timeout, self.ka_us, self.down_since, self.ka_checked,
+                                          now_us)):  # fmt: skip
+                r, due = int(r), int(due)
+                self._down(r, due, LINK, f"sent no KEEPALIVE for {self.ka_timeout * self.ka_us[r] / 1e6:.0f} s")
+            for r in silent_down(self.steady, self.last_us, self.down_since, self.thr_us, now_us, self.pair_key,
+                                  self.pair_n, self.pair_seen, moved_after,
+                                  float(self.cfg.offline_min_tags)).tolist():  # fmt: skip
+                self._down(r, int(self.last_us[r]) + int(self.thr_us[r]), SILENCE, "silent")
+        out, self._pending = sorted(self._pending), []
+        return out
+
+    def _step_plain(self, now_us: int, moved_after) -> None:
+        """`step`'s judgement in numpy steps (kept for a callable `moved_after` and as the plain rule)."""
         due = self.ka_last + (self.ka_timeout * self.ka_us).astype(np.int64)
         for r in np.flatnonzero((self.ka_last >= 0) & (self.down_since < 0) & (due < now_us)).tolist():
             # no keepalive for the timeout: the link is dead
@@ -152,8 +170,6 @@ class ReaderWatch:
             still = np.bincount(pr[~moved], minlength=len(self.readers))
             for r in silent[still[silent] >= self.cfg.offline_min_tags].tolist():
                 self._down(r, int(self.last_us[r]) + int(self.thr_us[r]), SILENCE, "silent")
-        out, self._pending = sorted(self._pending), []
-        return out
 
     # -- the reader status stream ----------------------------------------------------------------------------------
     def status(self, t_us, reader, antenna, kind, detail, now_us: int | None = None) -> int:

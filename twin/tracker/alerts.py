@@ -67,6 +67,17 @@ class AlertConfig:
         return cls(**d)
 
 
+def _grown(a: np.ndarray, tags: list[int], fill) -> np.ndarray:
+    """`a` long enough for these tag ids, grown as a tag at a time would grow it (by at least 1024)."""
+    n = len(a)
+    for g in tags:
+        if g >= n:
+            n += max(g + 1 - n, 1024)
+    if n == len(a):
+        return a
+    return np.concatenate([a, np.full(n - len(a), fill, a.dtype)])
+
+
 class AlertBook:
     """Open alerts by (kind, key); raise_ and clear append rows with state only on a change.
 
@@ -183,24 +194,32 @@ class Alerts:
                            and place.space_kind.get(st["space"]) == "room")  # fmt: skip
 
     def changes(self, t, epc, space, storage, holder, kind, tag_ids) -> None:
-        for ti, e, s, u, h, k, g in zip(t, epc, space, storage, holder, kind, tag_ids):
-            st = self.state.get(e)
-            before_change(self.place, e, int(ti), st)  # kept as it stood at the coming drawer mark
+        if not len(tag_ids):
+            return
+        gs = tag_ids.tolist() if isinstance(tag_ids, np.ndarray) else [int(g) for g in tag_ids]
+        top = max(gs) + 1
+        # the per-tag arrays grown once for the advance, to the lengths a change at a time grew them to
+        self.since_tag = _grown(self.since_tag, gs, _NEVER)
+        self.miss_ok = _grown(self.miss_ok, gs, False)
+        place, state, since_tag, miss_ok = self.place, self.state, self.since_tag, self.miss_ok
+        place._grow(top)
+        checked_out, purpose, space_kind = place.checked_out, place.purpose, place.space_kind
+        for ti, e, s, u, h, k, g in zip(t, epc, space, storage, holder, kind, gs):
+            ti = int(ti)
+            st = state.get(e)
+            before_change(place, e, ti, st)  # kept as it stood at the coming drawer mark
             old = st["space"] if st else ""
             if st is None:
                 self.seq[e] = len(self.seq)
             moved = bool(st) and (st.get("moved") or s != old)
-            self.state[e] = st = {"space": s, "storage": u, "holder": h, "since": int(ti), "kind": k, "moved": moved,
-                                  "tag": int(g)}  # fmt: skip
-            self.tag_of[e], self.epc_of[int(g)] = int(g), e
-            if g >= len(self.since_tag):
-                self.since_tag = np.concatenate([self.since_tag, np.full(max(g + 1 - len(self.since_tag), 1024),
-                                                                         _NEVER, np.int64)])  # fmt: skip
-            self.since_tag[g] = int(ti)
-            self._judge_missing(e)
-            self.place.changed(st, e, int(ti), old)
-        if len(tag_ids):
-            self.watch.grow(int(np.max(tag_ids)) + 1)
+            state[e] = st = {"space": s, "storage": u, "holder": h, "since": ti, "kind": k, "moved": moved, "tag": g}
+            self.tag_of[e], self.epc_of[g] = g, e
+            since_tag[g] = ti
+            # the unseen-missing rule's candidate (as _judge_missing)
+            miss_ok[g] = (k == "dossier" and e not in checked_out and not h and purpose.get(s) not in STORAGE_ROOMS
+                          and space_kind.get(s) == "room")  # fmt: skip
+            place.changed(st, e, ti, old)
+        self.watch.grow(top)
 
     def observe(self, t: np.ndarray, tag: np.ndarray, reader: np.ndarray, n_tags: int, ant: np.ndarray | None = None,
                 rssi: np.ndarray | None = None, ordered: bool = False) -> None:  # fmt: skip

@@ -58,4 +58,54 @@ def taken_out(home_tag, away_tag, last_store, last_else, now_us, quiet_us):
     return out[:k]
 
 
-__all__ = ["fixed_rows", "missing_candidates", "taken_out"]
+
+
+@njit(cache=True)
+def links_due(ka_last, ka_timeout, ka_us, down_since, ka_checked, now_us):
+    """(readers, due times) of up links whose keepalive timeout passed before now_us; marks every reader with a
+    status stream as checked up to now_us."""
+    n = len(ka_last)
+    rs = np.empty(n, np.int64)
+    ts = np.empty(n, np.int64)
+    m = 0
+    for r in range(n):
+        if ka_last[r] >= 0:
+            due = ka_last[r] + np.int64(ka_timeout * ka_us[r])
+            if down_since[r] < 0 and due < now_us:
+                rs[m], ts[m] = r, due
+                m += 1
+            ka_checked[r] = now_us
+    return rs[:m], ts[:m]
+
+
+@njit(cache=True)
+def silent_down(steady, last_us, down_since, thr_us, now_us, key, cnt, heard, since_tag, min_tags):
+    """Steady readers up and silent past their threshold at now_us of which at least min_tags running pairs
+    reported twice have a tag whose estimate did not change after the reader last heard it (per tag id the time of
+    its last change in since_tag; a tag beyond it has none): the readers to take down, in order."""
+    n = len(last_us)
+    silent = np.zeros(n, np.bool_)
+    k = 0
+    for r in range(n):
+        if steady[r] and last_us[r] >= 0 and down_since[r] < 0 and now_us - last_us[r] > thr_us[r]:
+            silent[r] = True
+            k += 1
+    out = np.empty(k, np.int64)
+    if k == 0:
+        return out
+    still = np.zeros(n, np.int64)
+    for i in range(len(key)):
+        r = key[i] & 0xFFFFFFFF
+        if cnt[i] >= 2 and silent[r]:
+            g = key[i] >> 32
+            if not (g < len(since_tag) and since_tag[g] > heard[i]):
+                still[r] += 1
+    m = 0
+    for r in range(n):
+        if silent[r] and still[r] >= min_tags:
+            out[m] = r
+            m += 1
+    return out[:m]
+
+
+__all__ = ["fixed_rows", "links_due", "missing_candidates", "silent_down", "taken_out"]
