@@ -51,3 +51,20 @@ def test_missing_candidates_and_taken_out_match_plain_forms(data, n, n_doors):
     np.testing.assert_array_equal(got, cand)
     plain = np.flatnonzero(home & ~away & (last_store >= 0) & (last_else > last_store) & (now - last_store > quiet))
     np.testing.assert_array_equal(taken_out(home, away, last_store, last_else, now, quiet), plain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data(), st.integers(0, 12))
+def test_shelf_judged_matches_plain_form(data, n):
+    from twin.tracker.kernels_alerts import shelf_judged
+
+    arr = lambda k: np.array(data.draw(st.lists(st.booleans(), min_size=k, max_size=k)), bool)  # noqa: E731
+    touched, dossier, home, away = arr(n), arr(n), arr(n), arr(n)
+    opened = arr(data.draw(st.sampled_from([0, n])))
+    g = np.flatnonzero(touched)  # the plain steps of PlaceRules._shelves: take_touched, the mask, np.isin
+    judge = dossier[g] & (~home[g] | away[g])
+    if len(opened):
+        judge |= np.isin(g, np.flatnonzero(opened))
+    got = shelf_judged(touched, dossier, home, away, opened)
+    np.testing.assert_array_equal(got, g[judge])
+    assert not touched.any()  # the marks are cleared

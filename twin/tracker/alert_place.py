@@ -15,10 +15,11 @@ import numpy as np
 
 from .alert_exit import left_building
 from .events import home_in
-from .kernels_alerts import taken_out
+from .kernels_alerts import shelf_judged, taken_out
 
 STORAGE_ROOMS = ("dossier_room", "archive", "evidence_room")
 SHELF_KINDS = ("shelf", "cabinet")
+_NONE = np.zeros(0, bool)
 
 
 def local_day_time_us(t_us: int, offset_s: int, clock_s: float) -> int:
@@ -220,14 +221,15 @@ class PlaceRules:
         dirty = self.dirty_shelf
         self.dirty_shelf = set()
         epc_of, seq = self.epc_of, self.seq
-        touched = ev.take_touched()
-        self._grow(int(touched.max()) + 1 if len(touched) else 0)
         # of those, only dossiers without a home, taken out, or with a misfiled alert open can change a verdict
-        judge = self.dossier_tag[touched] & (~self.home_tag[touched] | self.away_tag[touched])
-        opened_tags = {state[e]["tag"] for e in self.book.misfiled if e in state}
-        if opened_tags:
-            judge |= np.isin(touched, np.fromiter(opened_tags, np.int64))
-        dirty.update(epc_of[g] for g in touched[judge].tolist() if g in epc_of)
+        # (ev.take_touched and that test in one compiled pass; _taken_out grew the masks to the evidence's length)
+        open_mask = _NONE
+        if self.book.misfiled:
+            open_mask = np.zeros(len(ev.touched), bool)
+            open_mask[[g for g in (state[e]["tag"] for e in self.book.misfiled if e in state)
+                       if g < len(open_mask)]] = True  # fmt: skip
+        judged = shelf_judged(ev.touched, self.dossier_tag, self.home_tag, self.away_tag, open_mask)
+        dirty.update(epc_of[g] for g in judged.tolist() if g in epc_of)
         dirty = [e for e in dirty if e in state]
         homeless = sorted((e for e in dirty if e not in self.home and state[e]["kind"] == "dossier"),
                           key=seq.__getitem__)  # fmt: skip

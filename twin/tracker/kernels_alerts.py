@@ -108,4 +108,20 @@ def silent_down(steady, last_us, down_since, thr_us, now_us, key, cnt, heard, si
     return out[:m]
 
 
-__all__ = ["fixed_rows", "links_due", "missing_candidates", "silent_down", "taken_out"]
+
+@njit(cache=True)
+def shelf_judged(touched, dossier, home, away, opened):
+    """Tag ids marked in `touched` (new shelf credits; the marks are cleared) that are dossiers without a home or
+    taken out, or marked in `opened` (a misfiled alert open): those whose shelf verdict may change."""
+    out = np.empty(len(touched), np.int64)
+    m = 0
+    for g in range(len(touched)):
+        if touched[g]:
+            touched[g] = False
+            if ((g < len(dossier) and dossier[g] and (not home[g] or away[g]))
+                    or (g < len(opened) and opened[g])):  # fmt: skip
+                out[m] = g
+                m += 1
+    return out[:m]
+
+__all__ = ["fixed_rows", "links_due", "missing_candidates", "shelf_judged", "silent_down", "taken_out"]
