@@ -22,7 +22,9 @@ LATEST_BEFORE_END_S = 3600.0  # a sweep starts at least this long before the shi
 # How the handheld is passed along a unit's face (assumption: per-location scanning as handheld vendors describe it,
 # the reader held close to the labels and moved slowly along the shelf; the points lie about one 0.5 m fading cell
 # apart, so each tag gets a few independent looks; a handheld reads 200-500 tags/s, ANCHORS, so a bay of ~140
-# dossiers answers within a second at each point).
+# dossiers answers within a second at each point). Closer holds (0.05 m) and weaker handhelds (10-17 dBm) were
+# tried on the misfile mornings: none placed more misfiled dossiers without losing a found one or adding a false
+# misplaced one (docs/inventory.md, "Sweep settings").
 HOLD_GAP_M = 0.15  # handheld this far in front of the unit's face
 HOLD_ALONG = (-0.3, 0.0, 0.3)  # stops along the face, as a share of the unit's width from its centre
 HOLD_S = 4.0  # pause at each stop
