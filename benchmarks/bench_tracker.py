@@ -19,7 +19,11 @@ it. Target (issue 6): >= 5 M reads/s on one core; the figure and the ratio to th
 extra_info, not asserted (the figures depend on the machine and on what else runs on it). On the recorded baseline
 day (6.31 M rows, 16.65 M reads, 1,440 advances) the tracker took 3.46-3.72 s (4.5-4.8 M reads/s, ratio to naive
 0.56-0.62) on the shared 2-core machine at load ~6, against 3.71-4.20 s before round 9 in alternating runs
-(docs/tracker.md, "Throughput (round 9)"); about 1.5 ms of it is a cost per advance, whatever the rows.
+(docs/tracker.md, "Throughput (round 9)"); about 1.5 ms of it is a cost per advance, whatever the rows. Round 10
+(the reader watch's tick and the shelf rule in compiled passes, estimate changes with the per-tag arrays grown once):
+3.09-3.26 s against 3.18-3.29 s before in alternating runs at load ~2 (5.1-5.4 M reads/s, ratio 0.59-0.62; both
+meet the target at this load), workspace.advance 0.71 -> 0.60 s; --breakdown now also times watch.step,
+place.tick, place._shelves, evidence.observe and watch.observe.
 """
 
 from __future__ import annotations
@@ -93,8 +97,13 @@ STEPS = (
     ("twin.tracker.workspace", "Workspace", "advance", "  workspace.advance"),
     ("twin.tracker.alerts", "Alerts", "changes", "    alerts.changes"),
     ("twin.tracker.alerts", "Alerts", "tick", "    alerts.tick"),
+    ("twin.tracker.alert_readers", "ReaderWatch", "step", "      watch.step"),
+    ("twin.tracker.alert_place", "PlaceRules", "tick", "      place.tick"),
+    ("twin.tracker.alert_place", "PlaceRules", "_shelves", "        place._shelves"),
     ("twin.tracker.custody", "Custody", "update", "    custody.update"),
     ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"),
+    ("twin.tracker.alerts_evidence", "ReadEvidence", "observe", "  evidence.observe"),
+    ("twin.tracker.alert_readers", "ReaderWatch", "observe", "  watch.observe"),
 )
 
 
