@@ -3,6 +3,8 @@
     .venv/bin/pytest benchmarks/bench_tracker.py -m benchmark       # pytest-benchmark, figures in extra_info
     .venv/bin/python benchmarks/bench_tracker.py                     # synthetic stream, plain report
     .venv/bin/python benchmarks/bench_tracker.py --reads RUN/reads.parquet --site site.json   # a recorded stream
+    .venv/bin/python benchmarks/bench_tracker.py --reads RUN/reads.parquet --site site.json \
+        --reader-events RUN/reader_events.parquet    # the whole live input: reads and the readers' status stream
     .venv/bin/python benchmarks/bench_tracker.py --memory            # 100,000 tags, 50 M reads: peak memory
     .venv/bin/python benchmarks/bench_tracker.py --score RUN --site site.json [--config fit.json]
         # accuracy on a recorded run (twin run ... with streams saved): tracker and naive scored by twin.bench.score
@@ -43,25 +45,48 @@ from twin.tracker.core import TrackerCore
 TARGET_READS_PER_S = 5e6
 
 
-def time_core(cls, site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None) -> float:
-    """CPU seconds (time.process_time: the machine is shared) of ingest + advance over all chunks (a fresh core)."""
+def time_core(cls, site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None,
+              status: list | None = None) -> float:  # fmt: skip
+    """CPU seconds (time.process_time: the machine is shared) of ingest + advance over all chunks (a fresh core);
+    with `status` (one reader-events table or None per chunk), each chunk's status rows go in before its advance."""
     core = cls(site, config) if config is not None else cls(site)
+    status = status if status and hasattr(core, "reader_events") else [None] * len(chunks)  # the naive core: none
     t = time.process_time()
-    for c, e in zip(chunks, edges):
+    for c, e, st in zip(chunks, edges, status):
+        if st is not None:
+            core.reader_events(st)
         core.ingest(c)
         core.advance(e)
     return time.process_time() - t
 
 
-def compare(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None, rounds: int = 3) -> dict:
-    """Best of `rounds` for the tracker and the naive core, interleaved so both see the same machine load."""
+def recorded_status(path: str, edges: list[int]) -> list:
+    """The recorded reader status stream (keepalives, reader events, light-barrier GPIEvents) cut at the chunks'
+    advance times, as `twin replay --reader-events` hands it in: one table per chunk (None when it has no rows)."""
+    from twin.tracker.replay import read_reader_events
+
+    table = read_reader_events(path)
+    t = table["t_us"].to_numpy(zero_copy_only=False)
+    cuts = np.searchsorted(t, np.asarray(edges, dtype=np.int64), side="left")
+    out, at = [], 0
+    for k in cuts:
+        out.append(table.slice(at, int(k) - at) if k > at else None)
+        at = max(at, int(k))
+    return out
+
+
+def compare(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None, rounds: int = 3,
+            status: list | None = None) -> dict:  # fmt: skip
+    """Best of `rounds` for the tracker and the naive core, interleaved so both see the same machine load (with
+    `status`, both are handed the reader status stream too)."""
     rows = sum(len(c) for c in chunks)
     counts = int(sum(int(c["count"].sum(dtype=np.int64)) for c in chunks))
     tr, nv = [], []
     for _ in range(rounds):
-        tr.append(time_core(TrackerCore, site, chunks, edges, config or {}))
-        nv.append(time_core(NaiveCore, site, chunks, edges))
-    return {"rows": rows, "tag_seen_count": counts, "tracker_cpu_s": round(min(tr), 3), "naive_cpu_s": round(min(nv), 3),
+        tr.append(time_core(TrackerCore, site, chunks, edges, config or {}, status))
+        nv.append(time_core(NaiveCore, site, chunks, edges, None, status))
+    return {"rows": rows, "tag_seen_count": counts,
+            "status_rows": sum(t.num_rows for t in status if t is not None) if status else 0, "tracker_cpu_s": round(min(tr), 3), "naive_cpu_s": round(min(nv), 3),
             "tracker_rows_per_s": round(rows / min(tr)), "tracker_reads_per_s": round(counts / min(tr)),
             "naive_rows_per_s": round(rows / min(nv)), "naive_reads_per_s": round(counts / min(nv)),
             "ratio_to_naive": round(min(nv) / min(tr), 3),
@@ -107,12 +132,13 @@ STEPS = (
 )
 
 
-def breakdown(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None) -> dict:
+def breakdown(site: dict, chunks: list[np.ndarray], edges: list[int], config: dict | None = None,
+              status: list | None = None) -> dict:  # fmt: skip
     """CPU seconds by step (STEPS) over one instrumented run after a warm one, and the whole without instruments."""
     import functools
     import importlib
 
-    whole = min(time_core(TrackerCore, site, chunks, edges, config or {}) for _ in range(2))
+    whole = min(time_core(TrackerCore, site, chunks, edges, config or {}, status) for _ in range(2))
     acc: dict[str, float] = {}
     saved = []
     for mod, owner, attr, label in STEPS:
@@ -132,7 +158,7 @@ def breakdown(site: dict, chunks: list[np.ndarray], edges: list[int], config: di
         saved.append((obj, attr, f))
         setattr(obj, attr, functools.wraps(f)(timed))
     try:
-        time_core(TrackerCore, site, chunks, edges, config or {})
+        time_core(TrackerCore, site, chunks, edges, config or {}, status)
     finally:
         for obj, attr, f in saved:
             setattr(obj, attr, f)
@@ -264,6 +290,8 @@ if __name__ == "__main__":
     ap.add_argument("--site")
     ap.add_argument("--config")
     ap.add_argument("--chunks", type=int)
+    ap.add_argument("--reader-events", help="the recorded reader status stream (RUN/reader_events.parquet), handed in "
+                    "before each advance as a live run does: the light barriers' rules then run")
     ap.add_argument("--merge", type=int, default=1, help="hand in every N recorded chunks as one (cost per advance)")
     ap.add_argument("--memory", action="store_true")
     ap.add_argument("--score", metavar="RUN_DIR")
@@ -273,7 +301,8 @@ if __name__ == "__main__":
     if a.breakdown:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
         s, ch, ed = recorded(a.reads, a.site, a.chunks, a.merge) if a.reads else synthetic()
-        print(json.dumps(breakdown(s, ch, ed, cfg), indent=2))
+        st = recorded_status(a.reader_events, ed) if a.reader_events else None
+        print(json.dumps(breakdown(s, ch, ed, cfg, st), indent=2))
     elif a.hash:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
         print(json.dumps(output_hashes(a.hash, a.site, cfg), indent=2))
@@ -285,4 +314,5 @@ if __name__ == "__main__":
     else:
         cfg = json.loads(open(a.config, encoding="utf-8").read()) if a.config else None
         s, ch, ed = recorded(a.reads, a.site, a.chunks, a.merge) if a.reads else synthetic()
-        print(json.dumps(compare(s, ch, ed, cfg), indent=2))
+        st = recorded_status(a.reader_events, ed) if a.reader_events else None
+        print(json.dumps(compare(s, ch, ed, cfg, status=st), indent=2))
