@@ -129,6 +129,13 @@ STEPS = (
     ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"),
     ("twin.tracker.alerts_evidence", "ReadEvidence", "observe", "  evidence.observe"),
     ("twin.tracker.alert_readers", "ReaderWatch", "observe", "  watch.observe"),
+    ("twin.tracker.core", "TrackerCore", "reader_events", "core.reader_events (all below)"),
+    ("twin.tracker.status_rows", None, "decode", "  status_rows.decode"),
+    ("twin.tracker.calib", "ReaderClocks", "observe", "  clocks.observe"),
+    ("twin.tracker.beams", "Beams", "push", "  beams.push"),
+    ("twin.tracker.beam_watch", "BeamWatch", "push", "  beam_watch.push"),
+    ("twin.tracker.alert_readers", "ReaderWatch", "status", "  watch.status"),
+    ("twin.tracker.alert_readers", "ReaderWatch", "status_coded", "  watch.status_coded"),
 )
 
 

@@ -193,6 +193,14 @@ class ReaderWatch:
         r = np.array([self._rindex.get(x, -1) for x in u.tolist()], np.int64)[inv]
         u, inv = np.unique(k, return_inverse=True)
         code = np.array([STATUS_KINDS.index(x) if x in STATUS_KINDS else -1 for x in u.tolist()], np.int64)[inv]
+        return self.status_coded(t, r, port, code, d, now_us)
+
+    def status_coded(self, t: np.ndarray, r: np.ndarray, port: np.ndarray, code: np.ndarray, d: np.ndarray,
+                     now_us: int | None = None) -> int:  # fmt: skip
+        """`status` on decoded rows (int64 times, watch reader indices (-1: unknown), AntennaIDs, STATUS_KINDS codes
+        (-1: unknown), details ("" when missing)): the same checks, counts and queue. Returns the rows kept."""
+        if len(t) == 0:
+            return 0
         hi = now_us + FUTURE_US if now_us is not None else np.iinfo(np.int64).max
         bad = {"unknown_reader": r < 0}
         bad["unknown_kind"] = ~bad["unknown_reader"] & (code < 0)

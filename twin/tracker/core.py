@@ -26,6 +26,7 @@ from .beams import Beams
 from .beam_watch import BeamWatch
 from .alert_readers import barrier_alerts
 from .calib import ReaderClocks
+from . import status_rows
 from .offsite import OffsitePrior
 from .unread import UnreadPrior
 from .epcs import KIND_BADGE, KIND_DOSSIER
@@ -135,7 +136,44 @@ class TrackerCore:
 
     def reader_events(self, table) -> None:
         """Take reader status rows (READER_EVENTS_SCHEMA: KEEPALIVE and reader event notifications, reader clock),
-        applied by the next advance whose clock reaches them; bad frames are quarantined and counted (stats)."""
+        applied by the next advance whose clock reaches them; bad frames are quarantined and counted (stats).
+        Decoded in whole-table passes (twin.tracker.status_rows); `reader_events_py` is the per-row rule it keeps."""
+        if table is None or table.num_rows == 0:
+            return
+        watch = self.workspace.alerts.watch
+        f = status_rows.decode(table, self._reader_ix, watch._rindex)
+        if f is None:  # string columns of another type
+            return self.reader_events_py(table)
+        if isinstance(f, str):
+            watch.quarantine[f] += table.num_rows
+            return
+        ka = f.code == status_rows.KA
+        if ka.any():
+            self.clocks.observe(f.reader_core[ka], f.t_us[ka])
+        gpi = f.code == status_rows.GPI
+        if gpi.any():
+            self._gpi_rows(f.t_us[gpi], f.reader_core[gpi], f.antenna[gpi], f.gpi_detail)
+            rest = ~gpi
+            f.t_us, f.reader_watch, f.antenna, f.code, f.detail = (
+                x[rest] for x in (f.t_us, f.reader_watch, f.antenna, f.code, f.detail))
+        watch.status_coded(f.t_us, f.reader_watch, f.antenna, f.code, f.detail, now_us=self.ingest_.now_us)
+
+    def _gpi_rows(self, t_us: np.ndarray, ix: np.ndarray, port: np.ndarray, detail: list) -> None:
+        """GPIEvent rows (reader clock, core reader indices) to the beams, stamps corrected to the core's clock."""
+        watch = self.workspace.alerts.watch
+        if self.beams is None:
+            watch.status_counts["GPIEvent_unused"] += len(t_us)
+            return
+        t = self.clocks.correct(ix, t_us)
+        q0 = self.beams.quarantine.copy()
+        kept = self.beams.push(t, ix, port, detail, self.ingest_.now_us)
+        if self.beam_watch is not None:
+            self.beam_watch.push(t, ix, port, detail)
+        watch.quarantine.update(self.beams.quarantine - q0)
+        watch.status_counts["GPIEvent"] += kept
+
+    def reader_events_py(self, table) -> None:
+        """`reader_events` row by row (the rule the whole-table decoding keeps; frames of other column types)."""
         if table is None or table.num_rows == 0:
             return
         watch = self.workspace.alerts.watch
@@ -160,19 +198,9 @@ class TrackerCore:
     def _gpi_events(self, cols: list, gpi: list[int]) -> list:
         """Hand the GPIEvent rows to the beams (stamps corrected to the core's clock as tag reports are); returns the
         other rows' columns."""
-        watch = self.workspace.alerts.watch
         g = np.array(gpi, np.int64)
         ix = np.array([self._reader_ix.get(cols[1][i], -1) for i in gpi], np.int64)
-        t = self.clocks.correct(ix, cols[0][g])
-        if self.beams is not None:
-            q0 = self.beams.quarantine.copy()
-            kept = self.beams.push(t, ix, cols[2][g], [cols[4][i] for i in gpi], self.ingest_.now_us)
-            if self.beam_watch is not None:
-                self.beam_watch.push(t, ix, cols[2][g], [cols[4][i] for i in gpi])
-            watch.quarantine.update(self.beams.quarantine - q0)
-            watch.status_counts["GPIEvent"] += kept
-        else:
-            watch.status_counts["GPIEvent_unused"] += len(gpi)
+        self._gpi_rows(cols[0][g], ix, cols[2][g], [cols[4][i] for i in gpi])
         rest = np.ones(len(cols[0]), bool)
         rest[g] = False
         r = np.flatnonzero(rest).tolist()
