@@ -84,3 +84,15 @@ def test_any_rows_in_any_frames_give_what_the_per_row_rule_gives(rows, n_frames)
     k = max(1, len(rows) // n_frames)
     fast, slow = _both([_table(rows[i:i + k]) for i in range(0, len(rows), k)])
     assert fast == slow
+
+
+def test_reader_index_of_tag_reports_by_the_interner_equals_the_per_id_lookup():
+    from twin.records import READ_DTYPE
+
+    core = TrackerCore(_site())
+    names = [b"R-d-a", b"R-a", b"R-ghost", b"", b"H-1", b"R-d-b", b"R-a"]
+    col = np.array(names, dtype=READ_DTYPE["reader"])
+    fast = core._reader_of(col)  # the field at the interner's width
+    slow = core._reader_of(col.astype(f"S{READ_DTYPE['reader'].itemsize + 8}"))  # another width: one by one
+    assert fast.tolist() == slow.tolist() == [core._reader_ix.get(n.decode(), -1) for n in names]
+    assert core._reader_of(col[:0]).tolist() == []

@@ -107,12 +107,25 @@ class TrackerCore:
     def ingest(self, reads: np.ndarray) -> None:
         self.reads_in += len(reads)
         if len(reads) and self.clocks.drifting:  # stamps on the core's clock (readers drift apart over days)
-            u, inv = np.unique(reads["reader"], return_inverse=True)
-            ix = np.array([self._reader_ix.get(r.decode("ascii", "replace"), -1) for r in u.tolist()], np.int64)[inv]
+            ix = self._reader_of(reads["reader"])
             reads = reads.copy()
             for c in ("t_us", "first_us"):
                 reads[c] = self.clocks.correct(ix, reads[c])
         self.ingest_.push(reads)
+
+    def _reader_of(self, col: np.ndarray) -> np.ndarray:
+        """The core's reader index per row of a reader id field (-1: unknown): the ingest's interner probe when the
+        field has its width (a tenth of sorting the ids), else the distinct ids looked up one by one."""
+        readers = self.ingest_.readers
+        if col.dtype == readers.dtype:
+            lut = getattr(self, "_rid_lut", None)
+            if lut is None or len(lut) != len(readers) + 1:
+                lut = np.array([self._reader_ix.get(n.decode("ascii", "replace"), -1) for n in readers.names] + [-1],
+                               np.int64)  # fmt: skip
+                self._rid_lut = lut
+            return lut[readers.ids(col, grow=False)[0]]
+        u, inv = np.unique(col, return_inverse=True)
+        return np.array([self._reader_ix.get(r.decode("ascii", "replace"), -1) for r in u.tolist()], np.int64)[inv]
 
     def apply(self, events: pa.Table) -> None:
         self.events.apply(events)

@@ -32,14 +32,27 @@ class StatusRows:
     gpi_detail: list  # the GPIEvent rows' details as recorded (None kept)
 
 
+_KIND_IX = {k: i for i, k in enumerate(KINDS)}
+
+
 def _lookup(col, index: dict) -> np.ndarray:
     """Per row index[value] (-1 when absent or null), as dict.get would give it."""
     if not index:
         return np.full(len(col), -1, np.int64)
     vals = np.array(list(index.values()) + [-1], np.int64)
-    keys = pa.array(list(index), col.type)
-    ix = pc.fill_null(pc.index_in(col, value_set=keys), len(index))
+    ix = pc.index_in(col, value_set=pa.array(list(index), col.type))
+    if ix.null_count:
+        ix = pc.fill_null(ix, len(index))
     return vals[np.asarray(ix.to_numpy(), np.int64)]
+
+
+def _ints(col) -> np.ndarray:
+    """An integer column as int64 (a missing value -1; ArrowInvalid when a value is no integer)."""
+    if col.type != pa.int64():
+        col = pc.cast(col, pa.int64())
+    if col.null_count:
+        col = pc.fill_null(col, -1)
+    return np.asarray(col.to_numpy(), np.int64)
 
 
 def decode(table: pa.Table, core_ix: dict, watch_ix: dict) -> StatusRows | str | None:
@@ -48,16 +61,15 @@ def decode(table: pa.Table, core_ix: dict, watch_ix: dict) -> StatusRows | str |
     if any(c not in table.column_names for c in NEED):
         return "missing_columns"
     try:
-        t, port = (pc.fill_null(pc.cast(table.column(c), pa.int64()), -1).to_numpy(zero_copy_only=False)
-                   for c in ("t_us", "antenna"))  # fmt: skip
+        t, port = _ints(table.column("t_us")), _ints(table.column("antenna"))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError):
         return "bad_columns"
     reader, kind, detail = (table.column(c) for c in ("reader", "kind", "detail"))
     if not all(pa.types.is_string(c.type) for c in (reader, kind, detail)):
         return None
-    code = _lookup(kind, {k: i for i, k in enumerate(KINDS)})
+    code = _lookup(kind, _KIND_IX)
     r_core = _lookup(reader, core_ix)
-    r_watch = _lookup(pc.fill_null(reader, ""), watch_ix)
+    r_watch = _lookup(pc.fill_null(reader, "") if reader.null_count else reader, watch_ix)
     d = np.full(len(t), "", object)
     sel = np.flatnonzero(code != KA)
     gpi_detail: list = []
@@ -65,4 +77,4 @@ def decode(table: pa.Table, core_ix: dict, watch_ix: dict) -> StatusRows | str |
         vals = detail.take(pa.array(sel)).to_pylist()
         d[sel] = ["" if v is None else v for v in vals]
         gpi_detail = [v for v, c in zip(vals, code[sel].tolist()) if c == GPI]
-    return StatusRows(np.asarray(t, np.int64), np.asarray(port, np.int64), code, r_core, r_watch, d, gpi_detail)
+    return StatusRows(t, port, code, r_core, r_watch, d, gpi_detail)
