@@ -130,7 +130,7 @@ STEPS = (
     ("twin.tracker.alerts_evidence", "ReadEvidence", "observe", "  evidence.observe"),
     ("twin.tracker.alert_readers", "ReaderWatch", "observe", "  watch.observe"),
     ("twin.tracker.core", "TrackerCore", "reader_events", "core.reader_events (all below)"),
-    ("twin.tracker.status_rows", None, "decode", "  status_rows.decode"),
+    ("twin.tracker.status_rows", "StatusDecoder", "decode", "  status_rows.decode"),
     ("twin.tracker.calib", "ReaderClocks", "observe", "  clocks.observe"),
     ("twin.tracker.beams", "Beams", "push", "  beams.push"),
     ("twin.tracker.beam_watch", "BeamWatch", "push", "  beam_watch.push"),

@@ -207,7 +207,10 @@ class ReaderWatch:
         ok = ~(bad["unknown_reader"] | bad["unknown_kind"])
         bad["bad_time"] = ok & ((t < EPOCH_2000_US) | (t > hi))
         ok &= ~bad["bad_time"]
-        bad["bad_antenna_event"] = ok & (code == ANTENNA) & ((port <= 0) | ~np.isin(d, list(ANTENNA_EVENT_TYPES)))
+        ant = ok & (code == ANTENNA)
+        if ant.any():  # the few AntennaEvents' details checked (not every keepalive's)
+            ant[ant] = (port[ant] <= 0) | ~np.isin(d[ant], list(ANTENNA_EVENT_TYPES))
+        bad["bad_antenna_event"] = ant
         ok &= ~bad["bad_antenna_event"]
         for why, m in bad.items():
             if m.any():
@@ -225,7 +228,9 @@ class ReaderWatch:
         due = cols[0] <= now_us
         self._status = [tuple(c[~due] for c in cols)] if not due.all() else []
         t, code, r, port, d = (c[due] for c in cols)
-        alive = (code == KA) | ((code == ATTEMPT) & (d == "Success"))
+        alive, att = code == KA, code == ATTEMPT
+        if att.any():  # the details of the few connection attempts compared (not every keepalive's)
+            alive[att] = d[att] == "Success"
         steps: list[tuple] = []  # (t_us, order, reader, what, port, detail)
         if alive.any():
             lt, lr = t[alive], r[alive]

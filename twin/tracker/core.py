@@ -154,7 +154,10 @@ class TrackerCore:
         if table is None or table.num_rows == 0:
             return
         watch = self.workspace.alerts.watch
-        f = status_rows.decode(table, self._reader_ix, watch._rindex)
+        dec = getattr(self, "_status_decoder", None)
+        if dec is None:
+            dec = self._status_decoder = status_rows.StatusDecoder(self._reader_ix, watch._rindex)
+        f = dec.decode(table)
         if f is None:  # string columns of another type
             return self.reader_events_py(table)
         if isinstance(f, str):
