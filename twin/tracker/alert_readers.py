@@ -236,8 +236,11 @@ class ReaderWatch:
             lt, lr = t[alive], r[alive]
             o = np.lexsort((lt, lr))
             lt, lr = lt[o], lr[o]
-            first = np.r_[True, lr[1:] != lr[:-1]]
-            prev = np.r_[np.int64(-1), lt[:-1]]
+            change = lr[1:] != lr[:-1]
+            first, last = np.ones(len(lr), bool), np.ones(len(lr), bool)  # a reader's first and last row
+            first[1:], last[:-1] = change, change
+            prev = np.empty(len(lt), np.int64)
+            prev[0], prev[1:] = -1, lt[:-1]
             ka = code[alive][o] == KA
             pair = ~first[1:] & ka[1:] & ka[:-1] & (lt[1:] > prev[1:])
             if pair.any():  # a reader set to a longer period than configured is not taken offline between keepalives
@@ -249,7 +252,6 @@ class ReaderWatch:
             for i in np.flatnonzero((prev >= 0) & (lt - prev > tmo)).tolist():  # a gap inside the rows
                 steps += [(int(prev[i] + tmo[i]), 0, int(lr[i]), "timeout", 0, ""),
                           (int(lt[i]), 1, int(lr[i]), "alive", 0, "")]
-            last = np.r_[lr[1:] != lr[:-1], True]
             self.ka_last[lr[last]] = np.maximum(self.ka_last[lr[last]], lt[last])
         for i in np.flatnonzero(code != KA).tolist():
             steps.append((int(t[i]), 1, int(r[i]), STATUS_KINDS[int(code[i])], int(port[i]), str(d[i])))
