@@ -149,9 +149,12 @@ def breakdown(site: dict, chunks: list[np.ndarray], edges: list[int], config: di
     acc: dict[str, float] = {}
     saved = []
     for mod, owner, attr, label in STEPS:
-        obj = importlib.import_module(mod)
-        obj = getattr(obj, owner) if owner else obj
-        f = getattr(obj, attr, None)
+        try:
+            obj = importlib.import_module(mod)
+        except ModuleNotFoundError:  # a module an older version of the core does not have
+            continue
+        obj = getattr(obj, owner, None) if owner else obj
+        f = getattr(obj, attr, None) if obj is not None else None
         if f is None:
             continue
 
