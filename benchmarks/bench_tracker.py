@@ -25,7 +25,11 @@ day (6.31 M rows, 16.65 M reads, 1,440 advances) the tracker took 3.46-3.72 s (4
 (the reader watch's tick and the shelf rule in compiled passes, estimate changes with the per-tag arrays grown once):
 3.09-3.26 s against 3.18-3.29 s before in alternating runs at load ~2 (5.1-5.4 M reads/s, ratio 0.59-0.62; both
 meet the target at this load), workspace.advance 0.71 -> 0.60 s; --breakdown now also times watch.step,
-place.tick, place._shelves, evidence.observe and watch.observe.
+place.tick, place._shelves, evidence.observe and watch.observe. Round 11 (the whole live input, --reader-events: status
+rows decoded in whole-table Arrow passes, the clock correction's reader index by the ingest's interner): with the
+status stream 4.84-5.27 s (3.2-3.4 M reads/s) against 6.42-6.74 s before in alternating runs at load ~3, reads only
+unchanged (2.9-3.1 s); --breakdown also times core.reader_events and what it calls (status_rows.decode,
+clocks.observe, beams.push, beam_watch.push, watch.status / watch.status_coded).
 """
 
 from __future__ import annotations
