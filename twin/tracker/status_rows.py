@@ -69,7 +69,8 @@ class StatusDecoder:
     def decode(self, table: pa.Table) -> StatusRows | str | None:
         """The rows decoded; a str: the quarantine reason for the whole frame (missing or uncastable columns); None: a
         frame with string columns of another type (the per-row path takes it, as before)."""
-        if any(c not in table.column_names for c in NEED):
+        names = table.column_names  # a new list at each call
+        if any(c not in names for c in NEED):
             return "missing_columns"
         try:
             t, port = _ints(table.column("t_us")), _ints(table.column("antenna"))
