@@ -29,7 +29,9 @@ place.tick, place._shelves, evidence.observe and watch.observe. Round 11 (the wh
 rows decoded in whole-table Arrow passes, the clock correction's reader index by the ingest's interner): with the
 status stream 4.84-5.27 s (3.2-3.4 M reads/s) against 6.42-6.74 s before in alternating runs at load ~3, reads only
 unchanged (2.9-3.1 s); --breakdown also times core.reader_events and what it calls (status_rows.decode,
-clocks.observe, beams.push, beam_watch.push, watch.status / watch.status_coded).
+clocks.observe, beams.push, beam_watch.push, watch.status / watch.status_coded), core.ingest with the clock correction
+(core._reader_of, clocks.correct) and clocks.arrive: after, one run at load ~2.4, core.ingest 0.66 s (ingest.push 0.32,
+_reader_of 0.10, correct 0.11), clocks.arrive 0.14, core.reader_events 0.43 (decode 0.25, watch.status_coded 0.09).
 """
 
 from __future__ import annotations
@@ -133,6 +135,10 @@ STEPS = (
     ("twin.tracker.workspace", "Workspace", "observe", "workspace.observe"),
     ("twin.tracker.alerts_evidence", "ReadEvidence", "observe", "  evidence.observe"),
     ("twin.tracker.alert_readers", "ReaderWatch", "observe", "  watch.observe"),
+    ("twin.tracker.core", "TrackerCore", "ingest", "core.ingest (ingest.push and the clock correction)"),
+    ("twin.tracker.core", "TrackerCore", "_reader_of", "  core._reader_of"),
+    ("twin.tracker.calib", "ReaderClocks", "correct", "clocks.correct (reads and GPIEvents)"),
+    ("twin.tracker.calib", "ReaderClocks", "arrive", "clocks.arrive"),
     ("twin.tracker.core", "TrackerCore", "reader_events", "core.reader_events (all below)"),
     ("twin.tracker.status_rows", "StatusDecoder", "decode", "  status_rows.decode"),
     ("twin.tracker.calib", "ReaderClocks", "observe", "  clocks.observe"),
