@@ -303,6 +303,26 @@ def _match_pass(door, start, t, pre_us, c_door, c_t, c_dest, c_origin):
 
 
 @njit(cache=True)
+def _latest_pass(door, t, c_door, c_t, c_dest, c_origin):
+    """Per row: the latest directed crossing of its door at or before t -- its destination, origin and time (-1, -1,
+    -1: none); crossings sorted by (door, time)."""
+    n = len(door)
+    dest = np.full(n, -1, np.int64)
+    orig = np.full(n, -1, np.int64)
+    when = np.full(n, -1, np.int64)
+    for i in range(n):
+        lo = np.searchsorted(c_door, door[i])
+        up = np.searchsorted(c_door, door[i], side="right")
+        j = lo + np.searchsorted(c_t[lo:up], t[i], side="right") - 1
+        while j >= lo:
+            if c_dest[j] >= 0:
+                dest[i], orig[i], when[i] = c_dest[j], c_origin[j], c_t[j]
+                break
+            j -= 1
+    return dest, orig, when
+
+
+@njit(cache=True)
 def _batch_place(tag, door, young, to, door_spaces, here):
     """Per portal row (sorted by tag, time): where the tag is before the row's burst -- the side a directed crossing
     took it to at the latest earlier passage row of this batch at another door, else its accepted place."""
@@ -332,7 +352,8 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               badge: np.ndarray | None = None, batch_place: bool = False,
               beam_to: np.ndarray | None = None, post_us: int = 0,
               follow_seen: bool = False, unheard_n: int = 0,
-              follow_post: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              follow_post: bool = False, alone_us: int = 0,
+              alone_dbm: float = 0.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -357,7 +378,10 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     origin side (a passage row at another door heard there within moving_us) may follow a badge too; follow_post: a
     row whose crossing out of its side comes up to post_us after it may follow (stamped post_us later,
     `beams.shift`). unheard_n > 0: a tag heard at the door more lately than one_side_quiet_us counts as quiet there
-    too when the door's beams saw unheard_n crossings or more since, none of which heard it."""
+    too when the door's beams saw unheard_n crossings or more since, none of which heard it. alone_us > 0: a row the
+    badge rule would weigh (heard on the origin side only), at alone_dbm or louder, up to alone_us after the door's
+    latest directed crossing, which went out of its side, is a passage that way with no badge to follow (the carrier
+    in the doorway: the new side's antenna, busy with its shelf tags, never heard it, nor the badge)."""
     beams.follow = np.zeros(len(door), bool)
     beams.shift = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
@@ -422,6 +446,22 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
                     to = np.where(fl_late, np.where(own > other, -1, 1), to).astype(np.int8)
                     beams.shift = beams.shift | fl_late
                     fl |= fl_late
+            if alone_us > 0:  # just after the door's latest crossing out of its side, loud: through, badge or not
+                c = base & ~young & near & (rssi >= alone_dbm)
+                if badge is not None:
+                    c &= ~badge
+                if c.any():
+                    k = np.flatnonzero(c)
+                    cd, co, cw = _latest_pass(np.asarray(door, np.int64)[k], np.asarray(t_us, np.int64)[k],
+                                              beams.c_door, beams.c_t, beams.c_dest, beams.c_origin)  # fmt: skip
+                    ok = (co == np.asarray(own)[k]) & (cd == np.asarray(other)[k]) & (cw >= 0)
+                    ok &= np.asarray(t_us, np.int64)[k] - cw <= alone_us
+                    k = k[ok]
+                    if len(k):
+                        to = to.copy().astype(np.int8)
+                        to[k] = np.where(np.asarray(other)[k] > np.asarray(own)[k], 1, -1)
+                        young[k] = True
+                        fl[k] = False
             young |= fl
             beams.follow = fl
     return young, to

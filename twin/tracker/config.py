@@ -188,6 +188,12 @@ class TrackerConfig:
     #: long after the read (assumption: a dossier carried in front of the body is through the door, and heard on its
     #: new side, before the body breaks the second beam); 0: off
     beam_post_s: float = 1.0
+    #: a burst row heard on the origin side only, at beam_alone_dbm or louder, up to this long after the door's
+    #: latest directed crossing, which went out of that side, is a passage with no badge beside (assumption: the
+    #: carrier is in the doorway; a storage room's antenna, busy with its shelf tags, hears neither dossier nor
+    #: badge); 0: off
+    beam_alone_s: float = 1.0
+    beam_alone_dbm: float = -65.0
 
     #: failed light barriers found fast (twin.tracker.beam_watch): a beam unchanged through `beam_alone_n`
     #: interruptions of its door's other beam is dead (assumption: a person going through breaks both; the twin misses
