@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-from twin.readers.kernels import TOL, _GOLD, _mix
+from twin.readers.kernels import TOL, _GOLD, _last_at_or_before, _mix
 
 
 @njit(cache=True)
@@ -138,18 +138,6 @@ def visit(xy, gslot, gx0, gy0, nx, ny, cell_m, ptr, ants, a_level, lv, col, a_xy
             out_r[k] = r
             k += 1
     return cell, out_a[:k], out_c[:k], out_r[:k]
-
-
-@njit(cache=True)
-def _last_at_or_before(ws, lo, hi, t):
-    a, b = lo, hi
-    while a < b:
-        m = (a + b) >> 1
-        if ws[m] <= t:
-            a = m + 1
-        else:
-            b = m
-    return a - 1 if a > lo else -1
 
 
 @njit(cache=True)

@@ -257,6 +257,18 @@ def _last_at_or_before(ws, lo, hi, t):
 
 
 @njit(cache=True)
+def _lower_bound(keys, lo, hi, k):
+    """First index in keys[lo:hi] (ascending) whose key is >= k (hi if none): numpy's searchsorted 'left'."""
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if keys[mid] < k:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True)
 def clip_slots(ai, s, e, ws, we, a_lo, a_hi):
     """`moving.clip`: overlaps of slots [s, e) of antennas ai with their alive windows (windows of antenna a are
     ws/we[a_lo[a]:a_hi[a]], sorted): first the window alive at each slot's end, then, for slots whose start lies

@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from twin.readers.kernels import _lower_bound
+
 
 class PairCache:
     """Static segment key -> its (antenna, p, rssi) pairs with p > 0; flat arrays sorted by key."""
@@ -102,14 +104,8 @@ def _missing(known, keys):
     n, K = keys.shape[0], known.shape[0]
     out = np.ones(n, np.bool_)
     for i in range(n):
-        lo, hi = 0, K
         k = keys[i]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if known[mid] < k:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _lower_bound(known, 0, K, k)
         out[i] = not (lo < K and known[lo] == k)
     return out
 
@@ -123,14 +119,8 @@ def _gather(keys, uk, start, ln, ant, p, r):
     n_k = np.zeros(n, np.int64)
     tot = 0
     for i in range(n):
-        lo, hi = 0, U
         k = keys[i]
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if uk[mid] < k:
-                lo = mid + 1
-            else:
-                hi = mid
+        lo = _lower_bound(uk, 0, U, k)
         j = min(lo, U - 1)
         lo_k[i] = start[j]
         if uk[j] == k:

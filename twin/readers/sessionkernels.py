@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from twin.readers.kernels import _lower_bound
+
 
 @njit(cache=True, error_model="numpy")
 def session_rounds(rng, order, bounds, s1_mode, u_of, lam, lam_us, s0, s1, steady, given, flick_lam, mu3, elig,
@@ -187,14 +189,8 @@ def session_all(rng, key, s1_mode, lam, lam_us, s0, s1, steady, given, flick_lam
                 step = 1
                 while lo + step < S and st_keys[lo + step] < k:
                     step <<= 1
-                a, b = lo + (step >> 1) + 1, min(lo + step, S)  # st_keys[a - 1] < k <= st_keys[b] (or b == S)
-                while a < b:
-                    mid = (a + b) >> 1
-                    if st_keys[mid] < k:
-                        a = mid + 1
-                    else:
-                        b = mid
-                lo = a
+                # st_keys[a - 1] < k <= st_keys[b] (or b == S)
+                lo = _lower_bound(st_keys, lo + (step >> 1) + 1, min(lo + step, S), k)
             if lo < S and st_keys[lo] == k:
                 elig[j], armed[j], seen[j] = st_elig[lo], st_armed[lo], st_seen[lo]
             else:

@@ -28,6 +28,18 @@ _PCG_MULT = 0x2360ED051FC65DA44385DF649FCCF645  # PCG_DEFAULT_MULTIPLIER_128
 
 
 @njit(cache=True)
+def _mix_into(x, word, hc):
+    """SeedSequence's `mix(x, hashmix(word))` on uint32 values in int64; returns (mixed, next hash constant)."""
+    m32 = np.int64(0xFFFFFFFF)
+    v = (word ^ hc) & m32
+    hc = (hc * 0x931E8875) & m32
+    v = (v * hc) & m32
+    v ^= v >> 16
+    r = (0xCA01F9DD * x - 0x4973F715 * v) & m32
+    return r ^ (r >> 16), hc
+
+
+@njit(cache=True)
 def _words(entropy):
     """SeedSequence(pool_size 4).generate_state(4, uint64) of the assembled entropy words (uint32 values in int64):
     the mixed pool, then eight output words, as little-endian pairs into four uint64."""
@@ -43,20 +55,10 @@ def _words(entropy):
     for s in range(4):
         for d in range(4):
             if s != d:
-                v = (pool[s] ^ hc) & m32
-                hc = (hc * 0x931E8875) & m32
-                v = (v * hc) & m32
-                v ^= v >> 16
-                r = (0xCA01F9DD * pool[d] - 0x4973F715 * v) & m32
-                pool[d] = r ^ (r >> 16)
+                pool[d], hc = _mix_into(pool[d], pool[s], hc)
     for s in range(4, entropy.shape[0]):
         for d in range(4):
-            v = (entropy[s] ^ hc) & m32
-            hc = (hc * 0x931E8875) & m32
-            v = (v * hc) & m32
-            v ^= v >> 16
-            r = (0xCA01F9DD * pool[d] - 0x4973F715 * v) & m32
-            pool[d] = r ^ (r >> 16)
+            pool[d], hc = _mix_into(pool[d], entropy[s], hc)
     out = np.empty(8, np.int64)
     hb = np.int64(0x8B51F9DD)
     for i in range(8):
