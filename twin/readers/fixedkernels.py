@@ -12,7 +12,7 @@ import math
 import numpy as np
 from numba import njit
 
-from twin.readers.kernels import TOL, _GOLD, _last_at_or_before, _mix
+from twin.readers.kernels import _GOLD, _last_at_or_before, _mix, screen_verdict
 
 
 @njit(cache=True)
@@ -182,29 +182,11 @@ def screen_clip(rows, xy, cell, gslot, s, e, shield_tag, container, tag_h, offse
             sh = (shield_tag[i] or a_metal[j]) and container[i] != a_storage[j]
             if sh and metal_opaque:
                 continue
-            if pt == 0.0 and math.copysign(1.0, pt) > 0.0:  # not filled yet: for the numpy screens
-                border = True
-            else:
-                if sh:
-                    pt = pt - metal_loss_db
-                best = pt + luck_db - sens_dbm
-                if best < min_margin_db - TOL:
-                    continue
-                border |= best < min_margin_db + TOL
-                zt = (thr_tag - pt) / sigma_db
-                if zt > clip + TOL:
-                    continue
-                if zt >= clip - TOL or abs(zt + clip) <= TOL:
-                    border = True
-                elif zt > -clip:
-                    h = _mix((h0 ^ a_key[j]) ^ (tag_h[i] + _GOLD))
-                    h = _mix(h ^ (cx + _GOLD))
-                    h = _mix(h ^ (cy + _GOLD))
-                    u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
-                    qq = int((zt + clip) * per_z)
-                    if u < phi[max(qq - 1, 0)] - TOL:
-                        continue
-                    border |= u < phi[min(qq + 2, steps)] + TOL
+            v = screen_verdict(pt, sh, metal_loss_db, luck_db, sens_dbm, min_margin_db, thr_tag, sigma_db, clip, phi,
+                               steps, per_z, h0, a_key[j], tag_h[i], cx, cy)  # fmt: skip
+            if v < 0:
+                continue
+            border |= v > 0
             if k == cap:
                 cap *= 2
                 pi = np.concatenate((pi, np.empty(cap - k, np.int64)))

@@ -49,6 +49,38 @@ def phi_table(clip: float) -> np.ndarray:
 
 
 @njit(cache=True)
+def screen_verdict(pt, sh, metal_loss_db, luck_db, sens_dbm, min_margin_db, thr_tag, sigma_db, clip, phi, steps, per_z,
+                   h0, key, tag_h, cx, cy):  # fmt: skip
+    """One (slot, antenna) pair's mean forward level `pt` through the link-margin and forward-fading screens: -1 out
+    of field for sure, 1 borderline (the exact numpy screens decide), 0 in. +0.0 is a cell not filled yet
+    (`linkcache.unfilled`): borderline. `sh`: metal between them (costs `metal_loss_db`)."""
+    if pt == 0.0 and math.copysign(1.0, pt) > 0.0:
+        return 1
+    if sh:
+        pt = pt - metal_loss_db
+    best = pt + luck_db - sens_dbm
+    if best < min_margin_db - TOL:
+        return -1
+    border = best < min_margin_db + TOL
+    # forward fading: pass iff pt + clip(z) * sigma - (sens + offset) >= min margin, z = ndtri(u)
+    zt = (thr_tag - pt) / sigma_db
+    if zt > clip + TOL:
+        return -1
+    if zt >= clip - TOL or abs(zt + clip) <= TOL:
+        return 1
+    if zt > -clip:  # a pass needs z >= zt, i.e. u >= ndtr(zt), bounded by the table's neighbours
+        h = _mix((h0 ^ key) ^ (tag_h + _GOLD))
+        h = _mix(h ^ (cx + _GOLD))
+        h = _mix(h ^ (cy + _GOLD))
+        u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+        q = int((zt + clip) * per_z)
+        if u < phi[max(q - 1, 0)] - TOL:
+            return -1
+        border |= u < phi[min(q + 2, steps)] + TOL
+    return 1 if border else 0
+
+
+@njit(cache=True)
 def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, ant, a_storage, a_metal, a_key, grid,
            metal_loss_db, luck_db, sens_dbm, min_margin_db, metal_opaque, seed, cell_m, clip, sigma_db, phi, ptr,
            js, gslot):
@@ -90,31 +122,11 @@ def screen(xy, cell, shield_tag, container, tag_h, offset, dead, axy, arange, an
             sh = (shield_tag[i] or a_metal[j]) and container[i] != a_storage[j]
             if sh and metal_opaque:
                 continue
-            if pt == 0.0 and math.copysign(1.0, pt) > 0.0:  # +0.0: not filled yet (`linkcache.unfilled`)
-                border = True
-            else:
-                if sh:
-                    pt = pt - metal_loss_db
-                best = pt + luck_db - sens_dbm
-                if best < min_margin_db - TOL:
-                    continue
-                border |= best < min_margin_db + TOL
-                # forward fading: pass iff pt + clip(z) * sigma - (sens + offset) >= min margin, z = ndtri(u)
-                zt = (thr_tag - pt) / sigma_db
-                if zt > clip + TOL:
-                    continue
-                if zt >= clip - TOL or abs(zt + clip) <= TOL:
-                    border = True
-                elif zt > -clip:  # a pass needs z >= zt, i.e. u >= ndtr(zt), bounded by the table's neighbours
-                    h = _mix((h0 ^ a_key[j]) ^ (tag_h[i] + _GOLD))
-                    h = _mix(h ^ (cx + _GOLD))
-                    h = _mix(h ^ (cy + _GOLD))
-                    u = (np.float64(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
-                    q = int((zt + clip) * per_z)
-                    lo = phi[max(q - 1, 0)]
-                    if u < lo - TOL:
-                        continue
-                    border |= u < phi[min(q + 2, steps)] + TOL
+            v = screen_verdict(pt, sh, metal_loss_db, luck_db, sens_dbm, min_margin_db, thr_tag, sigma_db, clip, phi,
+                               steps, per_z, h0, a_key[j], tag_h[i], cx, cy)  # fmt: skip
+            if v < 0:
+                continue
+            border |= v > 0
             if k == cap:
                 cap *= 2
                 out_i = np.concatenate((out_i, np.empty(cap - k, np.int64)))
