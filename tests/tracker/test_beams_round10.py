@@ -1,6 +1,7 @@
 """Passage rules of round 10 (docs/tracker.md "Figures (round 10)") on synthetic cases with known answers: a dossier
 carried into a storage room heard on the corridor side only, just after the door's crossing out of that side, is a
-passage with no badge beside it (beam_alone_s, beam_alone_dbm)."""
+passage with no badge beside it (beam_alone_s, beam_alone_dbm), also when the crossing comes just after the row
+(beam_alone_post)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def _beams(c_t_s, c_dest, c_origin):
                            c_t=c_t, c_dest=c_dest, c_origin=c_origin)  # fmt: skip
 
 
-def _rows(beams, t_s, rssi, alone_s, alone_dbm=-60.0):
+def _rows(beams, t_s, rssi, alone_s, alone_dbm=-60.0, post_s=0.0, alone_post=False):
     """One dossier row per t_s, heard on the corridor side only, placed in the corridor, quiet at the door for long."""
     n = len(t_s)
     z = np.zeros(n, np.int64)
@@ -39,7 +40,8 @@ def _rows(beams, t_s, rssi, alone_s, alone_dbm=-60.0):
     young, to = beam_rows(beams, np.zeros(n, bool), np.ones(n, bool), np.arange(n), z, t - S, t, z + CORR,
                           z + ROOM, np.asarray(rssi, float), z + CORR, 3 * S, -65.0, True, np.full(n, 10**12),
                           600 * S, follow_badge=True, badge=np.zeros(n, bool), alone_us=int(alone_s * S),
-                          alone_dbm=alone_dbm)  # fmt: skip
+                          alone_dbm=alone_dbm, post_us=int(post_s * S), follow_post=post_s > 0,
+                          alone_post=alone_post)  # fmt: skip
     return young.tolist(), beams.follow.tolist(), to.tolist()
 
 
@@ -69,3 +71,27 @@ def test_latest_directed_crossing_per_row():
     assert dest.tolist() == [-1, 1, 1, 3, -1]  # the undirected crossing at 20 s is skipped
     assert orig.tolist() == [-1, 0, 0, 2, -1]
     assert (when // S).tolist() == [-1, 10, 10, 15, -1]
+
+
+def _beams_late(c_t_s):
+    """As _beams, but the match sees the crossing into the room only from its time on (a row before it: none)."""
+    c_t = int(c_t_s * S)
+
+    def match(door, start, t, pre_us):
+        n = len(door)
+        seen = np.asarray(t) >= c_t
+        return (seen.astype(np.int8), seen.copy(), np.ones(n, bool), seen.copy(), np.zeros(n, bool))
+
+    return SimpleNamespace(match=match, free=np.ones((2, 2), bool), follow=None, c_door=np.zeros(1, np.int64),
+                           c_t=np.array([c_t], np.int64), c_dest=np.array([ROOM]), c_origin=np.array([CORR]),
+                           shift=None)  # fmt: skip
+
+
+def test_a_loud_row_just_before_a_crossing_out_of_its_side_is_a_passage_stamped_after_it():
+    # the corridor side heard the dossier at 9.6 s, the carrier broke the beams into the room at 10.0 s
+    young, follow, to = _rows(_beams_late(10.0), [9.6], [-50], 1.0, post_s=1.0, alone_post=True)
+    assert (young, follow, to) == ([True], [False], [1])
+    young, follow, to = _rows(_beams_late(10.0), [9.6], [-50], 1.0, post_s=1.0)  # off: follows a badge, as before
+    assert (young, follow, to) == ([True], [True], [1])
+    young, follow, to = _rows(_beams_late(10.0), [9.6], [-70], 1.0, post_s=1.0, alone_post=True)  # too faint
+    assert young == [False]

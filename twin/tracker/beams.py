@@ -353,7 +353,7 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
               beam_to: np.ndarray | None = None, post_us: int = 0,
               follow_seen: bool = False, unheard_n: int = 0,
               follow_post: bool = False, alone_us: int = 0,
-              alone_dbm: float = 0.0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+              alone_dbm: float = 0.0, alone_post: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Passage rows as the door's light barriers judge them, per portal row: (young, to).
 
     young: the rows the antennas call a passage (both sides heard, loud enough); fresh: the row lies within its
@@ -381,7 +381,9 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
     too when the door's beams saw unheard_n crossings or more since, none of which heard it. alone_us > 0: a row the
     badge rule would weigh (heard on the origin side only), at alone_dbm or louder, up to alone_us after the door's
     latest directed crossing, which went out of its side, is a passage that way with no badge to follow (the carrier
-    in the doorway: the new side's antenna, busy with its shelf tags, never heard it, nor the badge)."""
+    in the doorway: the new side's antenna, busy with its shelf tags, never heard it, nor the badge); alone_post:
+    likewise a row at alone_dbm or louder whose crossing out of its side comes up to post_us after it (follow_post's
+    rows), stamped post_us later."""
     beams.follow = np.zeros(len(door), bool)
     beams.shift = np.zeros(len(door), bool)
     to, crossed, live, to_hi, to_lo = beams.match(door, start, t_us, pre_us)
@@ -446,6 +448,10 @@ def beam_rows(beams: Beams, young: np.ndarray, fresh: np.ndarray, tag: np.ndarra
                     to = np.where(fl_late, np.where(own > other, -1, 1), to).astype(np.int8)
                     beams.shift = beams.shift | fl_late
                     fl |= fl_late
+                    if alone_us > 0 and alone_post:  # loud, the crossing just after it: through, badge or not
+                        a_late = fl_late & (rssi >= alone_dbm)
+                        young |= a_late
+                        fl &= ~a_late
             if alone_us > 0:  # just after the door's latest crossing out of its side, loud: through, badge or not
                 c = base & ~young & near & (rssi >= alone_dbm)
                 if badge is not None:

@@ -194,6 +194,9 @@ class TrackerConfig:
     #: badge); 0: off
     beam_alone_s: float = 1.0
     beam_alone_dbm: float = -65.0
+    #: ... and such a row whose crossing out of its side comes up to beam_post_s after it (stamped then; assumption:
+    #: the dossier carried in front of the body, heard up to the door); False: off
+    beam_alone_post: bool = True
 
     #: failed light barriers found fast (twin.tracker.beam_watch): a beam unchanged through `beam_alone_n`
     #: interruptions of its door's other beam is dead (assumption: a person going through breaks both; the twin misses

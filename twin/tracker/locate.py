@@ -196,7 +196,8 @@ class Locator(BusinessPriors):
                                         self.passages.beam_to if self.cfg.sealed_beam_close else None,
                                         int(self.cfg.beam_post_s * 1e6), self.cfg.beam_follow_seen,
                                         self.cfg.beam_one_side_unheard_n, self.cfg.beam_follow_post,
-                                        int(self.cfg.beam_alone_s * 1e6), self.cfg.beam_alone_dbm)  # fmt: skip
+                                        int(self.cfg.beam_alone_s * 1e6), self.cfg.beam_alone_dbm,
+                                        self.cfg.beam_alone_post)  # fmt: skip
                 if self.beams.shift.any():  # decided by a crossing just after the read: stamped after the crossing
                     t0, t = t, t.copy()
                     t[idx[self.beams.shift]] += int(self.cfg.beam_post_s * 1e6)
