@@ -110,7 +110,7 @@ STEPS = (
     ("twin.tracker.calib", "AntennaCalibration", "weights", "  calib.weights"),
     ("twin.tracker.locate", None, "evidence_pass", "  evidence_pass"),
     ("twin.tracker.portal", "Passages", "young", "  portal.young"),
-    ("twin.tracker.locate", None, "beam_rows", "  beams.beam_rows"),
+    ("twin.tracker.locate", None, "beam_rows", "  beam_passages.beam_rows"),
     ("twin.tracker.locate", "Locator", "_directions", "  locate._directions"),
     ("twin.tracker.locate", None, "seal_pass", "  seal_pass"),
     ("twin.tracker.locate", None, "space_pass", "  space_pass"),

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from twin.tracker.beams import beam_rows
+from twin.tracker.beam_passages import beam_rows
 
 
 def _rows(badge):

@@ -7,7 +7,8 @@ import copy
 
 import numpy as np
 
-from twin.tracker.beams import Beams, _batch_place
+from twin.tracker.beam_passages import _batch_place
+from twin.tracker.beams import Beams
 from twin.tracker.core import TrackerCore
 from twin.tracker.sitemodel import site_model
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from twin.tracker.beams import _latest_pass, beam_rows
+from twin.tracker.beam_passages import _latest_pass, beam_rows
 
 S = 1_000_000
 CORR, ROOM = 0, 1

@@ -146,7 +146,7 @@ def seen_side_pass(tag, door, t_us, young, to, own, reach, moving_us):
     """Per portal row (sorted by tag, time): the tag's latest passage row of the batch at another door, at most
     moving_us before, had no beam direction (crossings both ways: its antennas judged it), and a passage row of that
     burst was heard on a side open to this row's side (`Beams.reach`): the tag may have just been carried along that
-    side (`beams.beam_rows`, `beam_follow_seen`; a directed one moved the batch place already)."""
+    side (`beam_passages.beam_rows`, `beam_follow_seen`; a directed one moved the batch place already)."""
     n = len(tag)
     out = np.zeros(n, np.bool_)
     for i in range(n):

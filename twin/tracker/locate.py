@@ -17,7 +17,7 @@ import numpy as np
 from .config import TrackerConfig
 from .ingest import Batch
 from .sitemodel import KIND_CODES, SiteModel
-from .beams import beam_rows
+from .beam_passages import beam_rows
 from .calib import AntennaCalibration
 from .portal import Passages, Walks, badge_destinations, direction, latest_wins
 from .kernels_locate import evidence_pass, rows_pass, seal_pass
@@ -278,8 +278,8 @@ class Locator(BusinessPriors):
                     beam=None, follow=None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         """Destinations of passage bursts: badges first (their walks), then the rest, which may borrow the
         destination of a badge crossing the same door in the same burst (holder inference); beam: per row, the
-        door's light-barrier crossing (twin.tracker.beams.beam_rows), None without; follow: rows that count only
-        when such a badge went where the crossing did (twin.tracker.beams.beam_rows)."""
+        door's light-barrier crossing (twin.tracker.beam_passages.beam_rows), None without; follow: rows that count only
+        when such a badge went where the crossing did (twin.tracker.beam_passages.beam_rows)."""
         hops, mh = self._hops, self.cfg.passage_hops
         bw = self.cfg.beam_weight_s
         isb = self.badge[tag] if self.cfg.badge_direction and len(self.badge) >= len(self.out_space) else None

@@ -35,7 +35,7 @@ class Passages:
         self.sw = np.zeros((0, self.n_doors, 2))  # reads per side in the current burst (TagSeenCount summed)
         self.swt = np.zeros((0, self.n_doors, 2))  # ... times their seconds since the burst's start
         self.quiet = np.zeros((0, self.n_doors), np.int64)  # silence at the door before the current burst (us)
-        #: the door light barriers' direction of the current burst as of its latest row (twin.tracker.beams.beam_rows;
+        #: the door light barriers' direction of the current burst as of its latest row (twin.tracker.beam_passages.beam_rows;
         #: +1: toward the door's space with the higher index, -1: the lower, 0: none or both ways)
         self.beam_to = np.zeros((0, self.n_doors), np.int8)
         #: per row of the last `young` call (input order): the tag's silence at the row's door before its burst (us;
