@@ -3,8 +3,6 @@ took it to the crossing's origin side (or a corridor joined to it), not only whe
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from twin.tracker.beam_passages import _batch_place
@@ -12,7 +10,7 @@ from twin.tracker.beams import Beams
 from twin.tracker.core import TrackerCore
 from twin.tracker.sitemodel import site_model
 
-from .synth import DOSSIER, SITE, S, T0, reads
+from .synth import DOSSIER, S, T0, reads
 from .test_beams import _crossing, _site, _table
 
 

@@ -213,25 +213,25 @@ def _other_door_pass(tag, door, t, rssi, min_dbm, last, n_doors):
     batch at min_dbm or louder, else the state's last read per door (`Passages.burst_split_s`)."""
     n = len(tag)
     out = np.full(n, _OLD, np.int64)
-    d1 = d2 = -1
+    d1 = -1
     t1 = t2 = _OLD
     for i in range(n):
         g = tag[i]
         if i == 0 or g != tag[i - 1]:
-            d1 = d2 = -1
+            d1 = -1
             t1 = t2 = _OLD
             for d in range(n_doors):  # the state: the two latest doors of the tag before this batch
                 v = last[g * n_doors + d]
                 if v > t1:
-                    d2, t2, d1, t1 = d1, t1, d, v
+                    t2, d1, t1 = t1, d, v
                 elif v > t2:
-                    d2, t2 = d, v
+                    t2 = v
         out[i] = t1 if d1 != door[i] else t2
         if rssi[i] >= min_dbm:
             if door[i] == d1:
                 t1 = t[i]
             else:
-                d2, t2, d1, t1 = d1, t1, door[i], t[i]
+                t2, d1, t1 = t1, door[i], t[i]
     return out
 
 
